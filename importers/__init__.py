@@ -1,0 +1,87 @@
+"""Importers: one module per source kind, each turning files into records for a case file.
+
+`import_file` is the one entry point the CLI and the GUI call; `KINDS` names the modules.
+Each kind module offers `import_file(case, path, options, progress) -> ImportResult` and
+`preview(path, options, rows) -> Preview` for the import wizard.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from importers.options import ImportOptions
+from linkgraph.case import CaseFile, ImportResult
+from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.progress import Progress, no_progress
+
+KINDS: dict[str, str] = {
+    "phone": "importers.phone",
+    "ads": "importers.ads",
+    "hotel": "importers.hotel",
+    "finance": "importers.finance",
+    "roster": "importers.roster",
+    "links": "importers.links",
+}
+DEFAULT_GRADES = {"phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
+
+
+def kind_module(kind: str) -> ModuleType:
+    """The module that imports sources of `kind`."""
+    if kind not in KINDS:
+        raise LinkgraphError(f"unknown kind '{kind}' (kinds: {', '.join(KINDS)})")
+    try:
+        return importlib.import_module(KINDS[kind])
+    except ModuleNotFoundError as exc:
+        if exc.name == KINDS[kind]:
+            raise LinkgraphError(f"the '{kind}' importer is not installed in this build") from exc
+        raise
+
+
+def available_kinds() -> list[str]:
+    """Kinds whose importer module is present."""
+    found = []
+    for kind in KINDS:
+        try:
+            kind_module(kind)
+        except LinkgraphError:
+            continue
+        found.append(kind)
+    return found
+
+
+def detect_kind(path: Path, options: ImportOptions) -> str:
+    """Guess a file's kind from its header against every kind's profiles (ties go to the KINDS order)."""
+    best: tuple[float, str] | None = None
+    for kind in available_kinds():
+        module = kind_module(kind)
+        guess = getattr(module, "kind_score", None)
+        if guess is None:
+            continue
+        try:
+            value = float(guess(path, options))
+        except (InputError, LinkgraphError):
+            continue
+        if best is None or value > best[0]:
+            best = (value, kind)
+    if best is None or best[0] < 1.0:
+        raise InputError(
+            "cannot tell what kind of records this is; give --kind (" + ", ".join(KINDS) + ")", file=path
+        )
+    return best[1]
+
+
+def import_file(
+    case: CaseFile, path: str | Path, options: ImportOptions | None = None, progress: Progress = no_progress
+) -> ImportResult:
+    """Import one file into the case, atomically: on any error the case is left as it was."""
+    options = options or ImportOptions()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", file=path)
+    kind = options.kind or detect_kind(path, options)
+    options.kind = kind
+    if options.grade is None:
+        options.grade = DEFAULT_GRADES.get(kind, "B2")
+    return kind_module(kind).import_file(case, path, options, progress)

@@ -1,0 +1,156 @@
+"""Reading dates, times and durations from source columns, each distinct value once.
+
+Values come as text in any common layout ("09/14/2024", "2024-09-14 21:05", "14-Sep-24",
+"2023-10-06 19:56:39 EDT", Excel ISO strings); the result is UTC epoch seconds. Naive
+times are read in the source's zone (UTC for carrier returns that say so, otherwise the
+case's zone). Unreadable values come back as missing so the importer can name the row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkgraph.times import zone
+
+EARLIEST, LATEST = 0, 4_102_444_800  # 1970 .. 2100: a year outside is a misread, not a record
+COMMON_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
+    "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%m/%d/%y",
+    "%m-%d-%Y %H:%M:%S", "%m-%d-%Y", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%d-%b-%y", "%b %d, %Y %H:%M",
+    "%b %d, %Y", "%Y%m%d%H%M%S", "%Y%m%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
+)
+
+# Zone abbreviations that appear in app exports ("2023-10-06 19:56:39 EDT"), as UTC offsets.
+_ABBREVIATIONS = {
+    "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+    "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+}
+_ABBR_RE = re.compile(r"\s+(" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
+_ABBR_PRESENT = re.compile(r"\s+(?:" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
+_DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
+
+
+def parse_datetimes(
+    values: Sequence[str] | pd.Series,
+    *,
+    tz: str,
+    formats: Sequence[str] = (),
+    dayfirst: bool = False,
+) -> np.ndarray:
+    """UTC epoch seconds (float64, NaN where unreadable) for text datetimes read in zone `tz`."""
+    series = pd.Series(values, dtype="object").fillna("").astype(str)
+    codes, uniques = pd.factorize(series.str.strip())
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
+    offsets = pd.Series(np.nan, index=text.index)
+    if text.head(300).str.contains(_ABBR_PRESENT).any():
+        found = text.str.extract(_ABBR_RE, expand=False)
+        offsets = found.str.upper().map(_ABBREVIATIONS).astype("float64")
+        text = text.str.replace(_ABBR_RE, "", regex=True)
+    naive = np.full(len(text), np.nan)
+    remaining = (text != "").to_numpy().copy()
+    for fmt in _likely_formats(text[remaining], (*formats, *COMMON_FORMATS)):
+        if not remaining.any():
+            break
+        index = np.flatnonzero(remaining)
+        attempt = pc.strptime(pa.array(text.iloc[index].tolist(), type=pa.string()), format=fmt, unit="s",
+                              error_is_null=True)
+        good = ~np.asarray(attempt.is_null().to_numpy(zero_copy_only=False))
+        seconds = attempt.cast(pa.int64()).fill_null(0).to_numpy()
+        good &= (seconds >= EARLIEST) & (seconds < LATEST)
+        naive[index[good]] = seconds[good]
+        remaining[index[good]] = False
+    if remaining.any():
+        index = np.flatnonzero(remaining)
+        attempt = pd.to_datetime(text.iloc[index], format="mixed", dayfirst=dayfirst, errors="coerce")
+        if getattr(attempt.dt, "tz", None) is not None:
+            attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
+        good = attempt.notna().to_numpy()
+        naive[index[good]] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
+    epochs = _to_epoch(naive, offsets.to_numpy(), tz)
+    out = epochs[codes]
+    out[codes < 0] = np.nan
+    return out
+
+
+def _likely_formats(text: pd.Series, candidates: Sequence[str]) -> list[str]:
+    """The formats that read a sample of the values, most successful first (a 1M-row column is tried once)."""
+    sample = pa.array(text.head(300).tolist(), type=pa.string())
+    hits = []
+    for order, fmt in enumerate(dict.fromkeys(candidates)):
+        try:
+            parsed = pc.strptime(sample, format=fmt, unit="s", error_is_null=True)
+        except pa.ArrowInvalid:
+            continue
+        seconds = parsed.cast(pa.int64()).fill_null(-1).to_numpy()
+        count = int(((seconds >= EARLIEST) & (seconds < LATEST)).sum())
+        if count:
+            hits.append((-count, order, fmt))
+    return [fmt for _, _, fmt in sorted(hits)]
+
+
+def _to_epoch(naive: np.ndarray, offsets: np.ndarray, tz: str) -> np.ndarray:
+    """UTC epoch seconds from naive wall-clock seconds: explicit offsets first, else zone `tz`."""
+    out = np.full(len(naive), np.nan)
+    has_offset = ~np.isnan(offsets) & ~np.isnan(naive)
+    out[has_offset] = naive[has_offset] - offsets[has_offset] * 3600
+    rest = np.isnan(offsets) & ~np.isnan(naive)
+    if not rest.any():
+        return out
+    if tz.upper() == "UTC":
+        out[rest] = naive[rest]
+        return out
+    wall = pd.DatetimeIndex(naive[rest].astype("int64").astype("datetime64[s]"))
+    local = wall.tz_localize(zone(tz), ambiguous="NaT", nonexistent="shift_forward")
+    seconds = local.tz_convert("UTC").tz_localize(None).as_unit("s").asi8.astype("float64")
+    ambiguous = np.asarray(local.isna())
+    if ambiguous.any():
+        # an hour repeated at the end of summer time: take the first (daylight) reading
+        retry = wall[ambiguous].tz_localize(zone(tz), ambiguous=np.ones(int(ambiguous.sum()), dtype=bool),
+                                            nonexistent="shift_forward")
+        seconds[ambiguous] = retry.tz_convert("UTC").tz_localize(None).as_unit("s").asi8
+    out[rest] = seconds
+    return out
+
+
+def combine_date_time(dates: pd.Series, times: pd.Series) -> pd.Series:
+    """One text column 'date time' from a date column and a time column (Excel ISO dates trimmed)."""
+    day = dates.fillna("").astype(str).str.strip().str.replace(r"[ T]00:00:00$", "", regex=True)
+    clock = times.fillna("").astype(str).str.strip().str.replace(r"^1899-12-3[01][ T]", "", regex=True)
+    return (day + " " + clock).str.strip()
+
+
+def parse_durations(values: Sequence[str] | pd.Series) -> np.ndarray:
+    """Seconds (float64, NaN where unreadable) from '75', '75.0', '1:15' (MM:SS) or '0:01:15' (HH:MM:SS)."""
+    series = pd.Series(values, dtype="object").fillna("").astype(str).str.strip()
+    uniques = series.unique()
+    lookup: dict[str, float] = {}
+    for raw in uniques:
+        lookup[raw] = _duration(raw)
+    return series.map(lookup).to_numpy(dtype="float64")
+
+
+def _duration(raw: str) -> float:
+    if raw == "":
+        return np.nan
+    try:
+        value = float(raw.replace(",", ""))
+    except ValueError:
+        pass
+    else:
+        return value if value >= 0 else np.nan
+    match = _DURATION_RE.match(raw)
+    if not match:
+        # Excel time cells read back as '00:01:15' or '1900-01-00 ...' forms
+        tail = raw.rsplit(" ", 1)[-1]
+        match = _DURATION_RE.match(tail) if tail != raw else None
+        if not match:
+            return np.nan
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)

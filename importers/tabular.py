@@ -1,0 +1,166 @@
+"""The steps every spreadsheet-like import shares: read, pick the profile, map columns,
+keep raw rows, and turn bad rows away (strict: stop at the first; lenient: keep with reasons)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from importers.mapping import Detection, header_scorer, resolve, save_profile, score
+from importers.options import ImportOptions
+from importers.readers import Table, read_table
+from linkgraph.case import CaseFile, ImportSession
+from linkgraph.errors import InputError
+from linkgraph.identity import canonical_key, normalize_phone
+from linkgraph.progress import Progress
+
+
+@dataclass
+class MappedTable:
+    """A source file read and mapped: the table, the chosen profile and field -> column."""
+
+    path: Path
+    table: Table
+    detection: Detection
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return self.detection.mapping
+
+    def has(self, field: str) -> bool:
+        return field in self.detection.mapping
+
+    def column(self, field: str) -> pd.Series:
+        """The text values of a mapped field ('' for every row when it is not mapped)."""
+        name = self.detection.mapping.get(field)
+        if name is None:
+            return pd.Series([""] * len(self.table.frame), index=self.table.frame.index, dtype="object")
+        return self.table.frame[name].fillna("").astype(str).str.strip()
+
+    def row_number(self, index: int) -> int:
+        return int(self.table.row_numbers[index])
+
+    def cells(self, index: int) -> list[str]:
+        return [str(v) for v in self.table.frame.iloc[index].tolist()]
+
+    def __len__(self) -> int:
+        return len(self.table.frame)
+
+
+def read_mapped(path: Path, kind: str, options: ImportOptions) -> MappedTable:
+    """Read a file, find its header with the kind's profiles, and map its columns to fields."""
+    table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet)
+    limit = options.extra.get("preview_rows")
+    if limit:
+        table.frame = table.frame.head(int(limit))
+        table.row_numbers = table.row_numbers[: int(limit)]
+    detection = resolve(kind, table.columns, profile=options.profile, overrides=options.mapping, file_name=path.name)
+    if options.save_profile:
+        save_profile(detection.profile, detection.mapping, options.save_profile)
+    return MappedTable(path, table, detection)
+
+
+def kind_score(path: Path, options: ImportOptions, kind: str) -> float:
+    """How well a file's header fits this kind's best profile (for --kind detection)."""
+    from importers.mapping import profiles
+
+    table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet)
+    return max((score(p, table.columns) for p in profiles(kind)), default=0.0)
+
+
+def open_session(
+    case: CaseFile, mapped: MappedTable, options: ImportOptions, progress: Progress
+) -> ImportSession:
+    """An import session for this file, recording the profile, mapping and options used."""
+    recorded = options.recorded()
+    recorded["mapping"] = mapped.mapping
+    recorded["profile_detected"] = mapped.detection.detected
+    if mapped.table.encoding:
+        recorded["encoding"] = mapped.table.encoding
+    if mapped.table.sheet:
+        recorded["sheet"] = mapped.table.sheet
+    session = ImportSession(
+        case, mapped.path, kind=options.kind or mapped.detection.profile.kind,
+        profile=mapped.detection.profile.name, options=recorded, grade=options.grade,
+        handling=options.handling, agency=options.agency, force=options.force, progress=progress,
+    )
+    return session
+
+
+def store_raw_rows(session: ImportSession, mapped: MappedTable) -> None:
+    """Keep every data row's cells (header order) so each record traces back to its row."""
+    session.set_header(mapped.table.columns, mapped.table.header_row)
+    frame = mapped.table.frame
+    values = frame.to_numpy(dtype=object).tolist() if len(frame.columns) else [[] for _ in range(len(frame))]
+    dumps = json.dumps
+    session.raw_rows_bulk(
+        (int(row), dumps(cells, ensure_ascii=False)) for row, cells in zip(mapped.table.row_numbers, values, strict=True)
+    )
+
+
+class RowProblems:
+    """Bad rows: strict mode raises at the first (naming file, row and column); lenient keeps them with reasons."""
+
+    def __init__(self, session: ImportSession, mapped: MappedTable, strict: bool) -> None:
+        self.session = session
+        self.mapped = mapped
+        self.strict = strict
+        self.rejected: set[int] = set()
+
+    def __call__(self, index: int, field: str | None, reason: str) -> None:
+        column = self.mapped.mapping.get(field, field) if field else None
+        row = self.mapped.row_number(index)
+        if self.strict:
+            raise InputError(
+                f"{reason} (use --lenient to import the other rows and keep this one as rejected)",
+                file=self.mapped.path, row=row, column=column,
+            )
+        if index not in self.rejected:
+            self.rejected.add(index)
+            self.session.reject(row, column, reason, self.mapped.cells(index))
+
+    def check_missing(self, values: pd.Series | np.ndarray, field: str, reason: str, raw: pd.Series | None = None) -> None:
+        """Reject rows where a parsed value is missing (NaN/None/'') but the raw cell was given (or required)."""
+        array = np.asarray(values, dtype=object)
+        missing = pd.isna(pd.Series(array)).to_numpy() | (pd.Series(array).astype(str) == "").to_numpy()
+        if raw is not None:
+            missing &= (raw.to_numpy(dtype=object) != "")
+        for index in np.flatnonzero(missing):
+            shown = raw.iloc[index] if raw is not None else ""
+            self(int(index), field, reason.format(value=shown))
+
+
+_FREE_KEYS = {"location", "ad", "cell_site", "id_document"}
+
+
+def identified_entity(
+    session: ImportSession,
+    entity_type: str,
+    value: str,
+    row: int,
+    region: str,
+    attrs: dict | None = None,
+) -> int | None:
+    """The entity a cell names: by canonical key where the type has one, by name otherwise;
+    None when the value is not a valid identifier of that type (e.g. 'N/A' as a phone)."""
+    etype = session.case.model.entity_type(entity_type)
+    value = str(value).strip()
+    if not value:
+        return None
+    if etype.key is None:
+        return session.entity(etype.name, None, value, row=row, attrs=attrs)
+    if etype.name == "Phone":
+        phone = normalize_phone(value, region)
+        if phone is None:
+            return None
+        return session.entity("Phone", phone.e164, phone.display, row=row, attrs={"kind": phone.kind, **(attrs or {})})
+    key = canonical_key(etype.name, value, region)
+    if key is None and etype.key in _FREE_KEYS:
+        key = " ".join(value.upper().split())
+    if key is None:
+        return None
+    return session.entity(etype.name, key, value, row=row, attrs=attrs)

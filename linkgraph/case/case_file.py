@@ -1,0 +1,465 @@
+"""Opening, creating and editing a case file: one SQLite file (.lgcase) per case."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linkgraph.case import audit, schema
+from linkgraph.errors import CaseFileError, LinkgraphError
+from linkgraph.model import Model, load_model
+from linkgraph.times import now_iso, zone
+
+SUFFIX = ".lgcase"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def os_user() -> str:
+    """The OS account name recorded with every import, edit and export."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return "unknown"
+
+
+@dataclass
+class Entity:
+    """One entity row: its type, canonical key, label, attributes and, for persons, role and minor flag."""
+
+    id: int
+    type: str
+    key: str | None
+    label: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    role: str | None = None
+    minor: bool = False
+    first_seen: int | None = None
+    last_seen: int | None = None
+    merged_into: int | None = None
+    source_id: int | None = None
+
+
+@dataclass
+class Source:
+    """One imported file and what became of its rows."""
+
+    id: int
+    name: str
+    sha256: str
+    size: int
+    kind: str
+    profile: str | None
+    imported_at: str
+    imported_by: str
+    agency: str | None
+    grade: str
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    header: list[str]
+    header_row: int | None
+    options: dict[str, Any]
+
+
+ENTITY_COLUMNS = "id, type, key, label, attrs, role, minor, first_seen, last_seen, merged_into, source_id"
+SOURCE_COLUMNS = (
+    "id, name, sha256, size, kind, profile, imported_at, imported_by, agency, reliability, information, "
+    "handling, rows_read, rows_imported, rows_rejected, header, header_row, options"
+)
+
+
+def _entity(row: tuple) -> Entity:
+    return Entity(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"), row[5], bool(row[6]), *row[7:])
+
+
+def _source(row: tuple) -> Source:
+    return Source(
+        id=row[0], name=row[1], sha256=row[2], size=row[3], kind=row[4], profile=row[5],
+        imported_at=row[6], imported_by=row[7], agency=row[8], grade=f"{row[9]}{row[10]}{row[11]}",
+        rows_read=row[12], rows_imported=row[13], rows_rejected=row[14],
+        header=json.loads(row[15] or "[]"), header_row=row[16], options=json.loads(row[17] or "{}"),
+    )
+
+
+def _connect(path: Path, passphrase: str | None) -> sqlite3.Connection:
+    """A connection to `path`: plain SQLite, or SQLCipher when a passphrase is given."""
+    if passphrase is None:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    else:
+        from linkgraph.case import encryption
+
+        conn = encryption.connect(path, passphrase)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class CaseFile:
+    """An open case: the only way the rest of linkgraph reads or writes a .lgcase file."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
+        self.path = path
+        self.conn = conn
+        self.read_only = read_only
+        self.model: Model = load_model()
+        self.user = os_user()
+
+    # ---- opening -------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        timezone: str = "UTC",
+        region: str = "US",
+        agency: str | None = None,
+        passphrase: str | None = None,
+    ) -> CaseFile:
+        """A new, empty case file; refuses to overwrite an existing file."""
+        path = Path(path)
+        if path.exists():
+            raise CaseFileError(f"{path}: a file of that name exists already (choose another name)")
+        zone(timezone)
+        if not path.parent.exists():
+            raise CaseFileError(f"{path}: folder {path.parent} does not exist")
+        conn = _connect(path, passphrase)
+        case = cls(path, conn)
+        try:
+            with case.transaction():
+                schema.create(conn)
+                created = now_iso()
+                for key, value in {
+                    "name": name or path.stem,
+                    "timezone": timezone,
+                    "region": region.upper(),
+                    "agency": agency or "",
+                    "created_at": created,
+                    "created_by": case.user,
+                    "case_id": hashlib.sha256(f"{path.name}|{created}|{case.user}".encode()).hexdigest()[:16],
+                    "linkgraph_version": _version(),
+                }.items():
+                    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+                case.audit("create", {"name": name or path.stem, "timezone": timezone, "region": region})
+        except BaseException:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        return case
+
+    @classmethod
+    def open(cls, path: str | Path, *, passphrase: str | None = None, read_only: bool = False) -> CaseFile:
+        """Open an existing case; a newer schema, a non-case file or a wrong passphrase is refused clearly."""
+        path = Path(path)
+        if not path.is_file():
+            raise CaseFileError(f"{path}: no such case file")
+        if passphrase is None and _looks_encrypted(path):
+            raise CaseFileError(f"{path}: this case file is encrypted; give its passphrase (--passphrase)")
+        conn = _connect(path, passphrase)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if passphrase is not None:
+                raise CaseFileError(f"{path}: wrong passphrase, or not an encrypted linkgraph case") from exc
+            raise CaseFileError(f"{path}: not a linkgraph case file ({exc})") from exc
+        if app_id != schema.APPLICATION_ID:
+            conn.close()
+            raise CaseFileError(f"{path}: not a linkgraph case file")
+        if version > schema.SCHEMA_VERSION:
+            conn.close()
+            raise CaseFileError(
+                f"{path}: made by a newer linkgraph (case format {version}, this version reads up to "
+                f"{schema.SCHEMA_VERSION}); update linkgraph to open it"
+            )
+        case = cls(path, conn, read_only=read_only)
+        if version < schema.SCHEMA_VERSION and not read_only:
+            with case.transaction():
+                steps = schema.migrate(conn, version)
+                case.audit("migrate", {"from": version, "to": schema.SCHEMA_VERSION, "steps": steps})
+        return case
+
+    def close(self) -> None:
+        """Close the connection (nothing is pending: every change commits in its own transaction)."""
+        self.conn.close()
+
+    def __enter__(self) -> CaseFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- transactions and audit ------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE): all of it lands or none of it does."""
+        if self.read_only:
+            raise CaseFileError(f"{self.path}: opened read-only")
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise CaseFileError(f"{self.path}: another program is writing to this case ({exc}); try again") from exc
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def audit(self, action: str, details: dict[str, Any]) -> str:
+        """Append an audit entry (inside the current transaction, or in one of its own)."""
+        with self.transaction() as conn:
+            return audit.append(conn, now_iso(), self.user, action, details)
+
+    # ---- metadata --------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """One value of the case's metadata (name, timezone, region, agency, ...)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Change a metadata value, audited."""
+        if key == "timezone":
+            zone(value)
+        with self.transaction() as conn:
+            old = self.meta(key)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+            self.audit("set_meta", {"key": key, "old": old, "new": value})
+
+    @property
+    def name(self) -> str:
+        return self.meta("name") or self.path.stem
+
+    @property
+    def timezone(self) -> str:
+        return self.meta("timezone") or "UTC"
+
+    @property
+    def region(self) -> str:
+        return self.meta("region") or "US"
+
+    def sha256(self) -> str:
+        """SHA-256 of the case file's bytes as they are on disk now (cited in exhibit footers)."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    # ---- reading ---------------------------------------------------------------------
+    def sources(self) -> list[Source]:
+        """Every imported source, oldest first."""
+        return [_source(r) for r in self.conn.execute(f"SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id")]
+
+    def source(self, source_id: int) -> Source:
+        row = self.conn.execute(f"SELECT {SOURCE_COLUMNS} FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            raise LinkgraphError(f"no source {source_id} in this case")
+        return _source(row)
+
+    def entity(self, entity_id: int) -> Entity:
+        row = self.conn.execute(f"SELECT {ENTITY_COLUMNS} FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        if row is None:
+            raise LinkgraphError(f"no entity {entity_id} in this case")
+        return _entity(row)
+
+    def entities(self, entity_type: str | None = None, *, include_merged: bool = False) -> list[Entity]:
+        """Entities, optionally of one type; merged-away entities only when asked."""
+        sql = f"SELECT {ENTITY_COLUMNS} FROM entities WHERE 1=1"
+        args: list[Any] = []
+        if entity_type:
+            sql += " AND type = ?"
+            args.append(self.model.entity_type(entity_type).name)
+        if not include_merged:
+            sql += " AND merged_into IS NULL"
+        return [_entity(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def find_entity(self, entity_type: str, key: str) -> Entity | None:
+        """The entity with this canonical key, followed through merges to the one that stands."""
+        row = self.conn.execute(
+            f"SELECT {ENTITY_COLUMNS} FROM entities WHERE type = ? AND key = ?",
+            (self.model.entity_type(entity_type).name, key),
+        ).fetchone()
+        if row is None:
+            return None
+        found = _entity(row)
+        return self.entity(self.representatives().get(found.id, found.id))
+
+    def representatives(self) -> dict[int, int]:
+        """Entity id -> the id that stands for it after merges (only merged ids appear)."""
+        parent = dict(self.conn.execute("SELECT id, merged_into FROM entities WHERE merged_into IS NOT NULL"))
+        resolved: dict[int, int] = {}
+        for start in parent:
+            node, seen = start, set()
+            while node in parent and node not in seen:
+                seen.add(node)
+                node = parent[node]
+            resolved[start] = node
+        return resolved
+
+    def counts(self) -> dict[str, Any]:
+        """Entities by type, links by type and totals, for `info` and the GUI's status bar."""
+        entities = dict(self.conn.execute(
+            "SELECT type, COUNT(*) FROM entities WHERE merged_into IS NULL GROUP BY type ORDER BY type"
+        ))
+        links = dict(self.conn.execute("SELECT type, COUNT(*) FROM links GROUP BY type ORDER BY type"))
+        return {
+            "entities": entities,
+            "links": links,
+            "entity_total": sum(entities.values()),
+            "link_total": sum(links.values()),
+            "sources": self.conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
+        }
+
+    def rejected_rows(self, source_id: int | None = None) -> list[dict[str, Any]]:
+        """Rows an import turned away, with the reason and the column at fault."""
+        sql = "SELECT source_id, row, column, reason, raw FROM rejected_rows"
+        args: tuple = ()
+        if source_id is not None:
+            sql += " WHERE source_id = ?"
+            args = (source_id,)
+        return [
+            {"source_id": s, "row": r, "column": c, "reason": why, "raw": json.loads(raw) if raw else None}
+            for s, r, c, why, raw in self.conn.execute(sql + " ORDER BY source_id, row", args)
+        ]
+
+    def raw_row(self, source_id: int, row: int) -> dict[str, str]:
+        """The original cells of one source row, keyed by the file's own header."""
+        found = self.conn.execute(
+            "SELECT raw FROM source_rows WHERE source_id = ? AND row = ?", (source_id, row)
+        ).fetchone()
+        if found is None:
+            return {}
+        source = self.source(source_id)
+        header = source.header
+        if source.options.get("raw_format") == "delimited":
+            cells = next(csv.reader([found[0]], delimiter=source.options.get("delimiter", ",")), [])
+        else:
+            cells = json.loads(found[0])
+        if isinstance(cells, dict):
+            return {str(k): str(v) for k, v in cells.items()}
+        names = header + [f"column_{i + 1}" for i in range(len(header), len(cells))]
+        return {names[i]: cell for i, cell in enumerate(cells)}
+
+    def link_provenance(self, link_id: int) -> list[dict[str, Any]]:
+        """Every source row behind a link: file, SHA-256, row number, raw values, grade."""
+        rows = self.conn.execute(
+            "SELECT source_id, row FROM links WHERE id = ? UNION "
+            "SELECT source_id, row FROM link_evidence WHERE link_id = ? ORDER BY 1, 2",
+            (link_id, link_id),
+        ).fetchall()
+        return [self._cite(source_id, row) for source_id, row in rows]
+
+    def entity_provenance(self, entity_id: int) -> list[dict[str, Any]]:
+        """The first row of every source that named this entity."""
+        rows = self.conn.execute(
+            "SELECT source_id, row FROM entity_evidence WHERE entity_id = ? ORDER BY source_id", (entity_id,)
+        ).fetchall()
+        return [self._cite(source_id, row) for source_id, row in rows]
+
+    def _cite(self, source_id: int, row: int) -> dict[str, Any]:
+        src = self.source(source_id)
+        return {
+            "source_id": source_id, "file": src.name, "sha256": src.sha256, "row": row,
+            "grade": src.grade, "agency": src.agency, "raw": self.raw_row(source_id, row),
+        }
+
+    # ---- editing ---------------------------------------------------------------------
+    def edit_entity(
+        self, entity_id: int, *, role: str | None = None, minor: bool | None = None, label: str | None = None
+    ) -> Entity:
+        """Change a person's role or minor flag, or any entity's label; the old values go to the audit log."""
+        before = self.entity(entity_id)
+        changes: dict[str, Any] = {}
+        if role is not None:
+            if role not in self.model.person_roles:
+                raise LinkgraphError(f"unknown role '{role}' (roles: {', '.join(self.model.person_roles)})")
+            if before.type != "Person":
+                raise LinkgraphError(f"only persons have a role; entity {entity_id} is a {before.type}")
+            changes["role"] = role
+        if minor is not None:
+            if before.type != "Person":
+                raise LinkgraphError(f"only persons can be flagged minor; entity {entity_id} is a {before.type}")
+            changes["minor"] = int(minor)
+        if label is not None and label.strip():
+            changes["label"] = label.strip()
+        if not changes:
+            return before
+        with self.transaction() as conn:
+            sets = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE entities SET {sets} WHERE id = ?", (*changes.values(), entity_id))
+            old = {column: getattr(before, column) for column in changes}
+            old = {k: int(v) if isinstance(v, bool) else v for k, v in old.items()}
+            self.audit("edit_entity", {"entity": entity_id, "old": old, "new": changes})
+        return self.entity(entity_id)
+
+    def add_note(self, entity_id: int | None, text: str) -> int:
+        """Attach an analyst's note to an entity (or to the case when entity_id is None)."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO notes (entity_id, text, at, by) VALUES (?, ?, ?, ?)",
+                (entity_id, text, now_iso(), self.user),
+            )
+            self.audit("note", {"entity": entity_id, "note": cursor.lastrowid, "text": text})
+            return int(cursor.lastrowid)
+
+    def notes(self, entity_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, entity_id, text, at, by FROM notes"
+        args: tuple = ()
+        if entity_id is not None:
+            sql += " WHERE entity_id = ?"
+            args = (entity_id,)
+        return [dict(zip(("id", "entity_id", "text", "at", "by"), r, strict=True)) for r in self.conn.execute(sql, args)]
+
+    # ---- analysis runs -----------------------------------------------------------------
+    def record_analysis(self, params: dict[str, Any], summary: dict[str, Any]) -> int:
+        """Keep an analysis result with its parameters and time, so an exhibit can cite the run."""
+        text = json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO analysis_runs (at, by, params, summary, digest) VALUES (?, ?, ?, ?, ?)",
+                (now_iso(), self.user, json.dumps(params, sort_keys=True, default=str), text, digest),
+            )
+            self.audit("analyze", {"run": cursor.lastrowid, "params": params, "digest": digest})
+            return int(cursor.lastrowid)
+
+    def analysis_run(self, run_id: int | None = None) -> dict[str, Any] | None:
+        """A stored analysis run (the latest when no id is given)."""
+        sql = "SELECT id, at, by, params, summary, digest FROM analysis_runs"
+        row = self.conn.execute(
+            sql + (" WHERE id = ?" if run_id else " ORDER BY id DESC LIMIT 1"), (run_id,) if run_id else ()
+        ).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "at": row[1], "by": row[2], "params": json.loads(row[3]),
+                "summary": json.loads(row[4]), "digest": row[5]}
+
+
+def _looks_encrypted(path: Path) -> bool:
+    """A SQLCipher file has no plain 'SQLite format 3' header."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return len(head) == 16 and head != b"SQLite format 3\x00"
+
+
+def _version() -> str:
+    from linkgraph import __version__
+
+    return __version__

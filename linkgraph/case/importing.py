@@ -1,0 +1,427 @@
+"""Writing one source file's records into a case, atomically and with provenance to the row.
+
+An importer opens an `ImportSession` (a context manager), names entities and links as it
+reads rows, and the session writes them in one transaction: if anything fails or the user
+cancels, the case is exactly as before. Every entity and link cites (source, row), and
+the source keeps each row's raw cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linkgraph.case.case_file import CaseFile
+from linkgraph.case.integrity import source_digest
+from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
+from linkgraph.progress import Progress, no_progress
+from linkgraph.times import now_iso
+
+FLUSH_EVERY = 200_000
+GRADE_RELIABILITY = "ABCDE"
+GRADE_INFORMATION = "12345"
+GRADE_HANDLING = "12345"
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def parse_grade(grade: str | None, handling: str | None = None) -> tuple[str, str, str]:
+    """'B2' (or 'B23', or 'B2' plus handling '3') as 5x5x5 (reliability, information, handling)."""
+    text = (grade or "B2").strip().upper().replace("/", "").replace(" ", "")
+    reliability = text[:1]
+    information = text[1:2] or "2"
+    code = (handling or text[2:3] or "1").strip()
+    if reliability not in GRADE_RELIABILITY or information not in GRADE_INFORMATION or code not in GRADE_HANDLING:
+        raise LinkgraphError(
+            f"grade '{grade}' is not 5x5x5: source A-E, information 1-5, handling 1-5 (e.g. B2, handling 1)"
+        )
+    return reliability, information, code
+
+
+def person_name_key(name: str) -> str:
+    """How one import recognises the same written name twice (accents, case, spacing folded)."""
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(folded.lower().replace(",", " ").replace(".", " ").split())
+
+
+@dataclass
+class ImportResult:
+    """What an import did: the source row it made and its counts."""
+
+    source_id: int
+    name: str
+    sha256: str
+    kind: str
+    profile: str | None
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    entities_created: int
+    links_created: int
+    duplicates_merged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ImportSession:
+    """Collects one file's entities, links, raw rows and rejections, and writes them in one transaction."""
+
+    def __init__(
+        self,
+        case: CaseFile,
+        path: Path,
+        *,
+        kind: str,
+        profile: str | None = None,
+        options: dict[str, Any] | None = None,
+        grade: str | None = None,
+        handling: str | None = None,
+        agency: str | None = None,
+        force: bool = False,
+        progress: Progress = no_progress,
+    ) -> None:
+        self.case = case
+        self.path = Path(path)
+        self.kind = kind
+        self.profile = profile
+        self.options = dict(options or {})
+        self.grade = parse_grade(grade, handling)
+        self.agency = agency if agency is not None else (case.meta("agency") or None)
+        self.force = force
+        self.progress = progress
+        self.sha256, self.size = file_sha256(self.path)
+        self.header: list[str] = []
+        self.header_row: int | None = None
+        self.rows_read = 0
+        self.notes: list[str] = []
+        self._ids: dict[tuple[str, str], int] = {}
+        self._persons: dict[str, int] = {}
+        self._new_entities: list[list] = []
+        self._pending: dict[int, int] = {}
+        self._evidence: dict[int, int] = {}
+        self._attr_updates: dict[int, dict[str, Any]] = {}
+        self._links: list[tuple] = []
+        self._raw: list[tuple[int, int, str]] = []
+        self._rejected: list[tuple] = []
+        self._citations: list[tuple[int, int, int]] = []
+        self._links_written = 0
+        self._rows_imported: set[int] = set()
+        self._open = False
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    def __enter__(self) -> ImportSession:
+        self._check_duplicate()
+        self._cm = self.case.transaction()
+        self.conn = self._cm.__enter__()
+        self._open = True
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # links may name entities written at the end
+        now = now_iso()
+        cursor = self.conn.execute(
+            "INSERT INTO sources (name, path, sha256, size, kind, profile, imported_at, imported_by, agency, "
+            "reliability, information, handling) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (self.path.name, str(self.path.resolve()), self.sha256, self.size, self.kind, self.profile, now,
+             self.case.user, self.agency, *self.grade),
+        )
+        self.source_id = int(cursor.lastrowid)
+        self._next_entity = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM entities").fetchone()[0]) + 1
+        self._next_link = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM links").fetchone()[0]) + 1
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        try:
+            if exc_type is None:
+                self._finish()
+        except BaseException as failure:
+            self._open = False
+            self._cm.__exit__(type(failure), failure, failure.__traceback__)
+            raise
+        self._open = False
+        if exc_type is None:
+            self._cm.__exit__(None, None, None)
+        else:
+            self._cm.__exit__(exc_type, exc, tb)
+        return False
+
+    def _check_duplicate(self) -> None:
+        found = self.case.conn.execute(
+            "SELECT id, name, imported_at FROM sources WHERE sha256 = ? ORDER BY id LIMIT 1", (self.sha256,)
+        ).fetchone()
+        if found and not self.force:
+            raise DuplicateSourceError(
+                f"{self.path.name}: this file (SHA-256 {self.sha256[:12]}...) was imported already as "
+                f"source {found[0]} '{found[1]}' on {found[2]}; use --force to import it again"
+            )
+
+    # ---- what importers call -------------------------------------------------------------
+    def set_header(self, header: Sequence[str], header_row: int | None) -> None:
+        """The file's header cells (so raw rows can be shown with their column names)."""
+        self.header = [str(h) for h in header]
+        self.header_row = header_row
+
+    def entity(
+        self,
+        entity_type: str,
+        key: str | None,
+        label: str,
+        *,
+        row: int,
+        attrs: dict[str, Any] | None = None,
+        role: str | None = None,
+        minor: bool | None = None,
+    ) -> int:
+        """The id of the entity with this canonical key (made if new); persons by name within this file only."""
+        etype = self.case.model.entity_type(entity_type).name
+        label = (label or key or "").strip()
+        if not label:
+            raise LinkgraphError(f"an entity of type {etype} needs a label or key")
+        if etype == "Person" and key is None:
+            name_key = person_name_key(label)
+            found = self._persons.get(name_key)
+            if found is None:
+                found = self._new(etype, None, label, attrs, role, minor)
+                self._persons[name_key] = found
+            else:
+                self._merge_attrs(found, attrs)
+            self._evidence.setdefault(found, row)
+            return found
+        if key is None:
+            key = "name:" + person_name_key(label)
+        ident = (etype, key)
+        found = self._ids.get(ident)
+        if found is None:
+            existing = self.conn.execute(
+                "SELECT id FROM entities WHERE type = ? AND key = ?", ident
+            ).fetchone()
+            if existing:
+                found = int(existing[0])
+                self._merge_attrs(found, attrs)
+            else:
+                found = self._new(etype, key, label, attrs, role, minor)
+            self._ids[ident] = found
+        else:
+            self._merge_attrs(found, attrs)
+        self._evidence.setdefault(found, row)
+        return found
+
+    def link(
+        self,
+        link_type: str,
+        src: int,
+        dst: int,
+        *,
+        row: int,
+        start: int | None = None,
+        end: int | None = None,
+        duration: float | None = None,
+        amount: float | None = None,
+        currency: str | None = None,
+        location: int | None = None,
+        weight: float = 1.0,
+        attrs: dict[str, Any] | None = None,
+    ) -> int:
+        """Record one link or event cited to `row`; returns its id."""
+        link_id = self._next_link
+        self._next_link += 1
+        self._links.append((
+            link_id, link_type, src, dst, start, end, duration, amount, currency, location, weight,
+            json.dumps(attrs, ensure_ascii=False, sort_keys=True, default=str) if attrs else None,
+            self.source_id, row,
+        ))
+        self._rows_imported.add(row)
+        if len(self._links) >= FLUSH_EVERY:
+            self._flush_links()
+        return link_id
+
+    def links_bulk(self, rows: Iterable[tuple]) -> int:
+        """Fast path: tuples (type, src, dst, start, end, duration, amount, currency, location, weight,
+        attrs_json, row) written as they are; returns how many."""
+        count = 0
+        batch = []
+        for item in rows:
+            batch.append((self._next_link, *item[:11], self.source_id, item[11]))
+            self._next_link += 1
+            count += 1
+            if len(batch) >= FLUSH_EVERY:
+                self._write_links(batch)
+                batch = []
+        self._write_links(batch)
+        return count
+
+    def cite(self, link_id: int, row: int) -> None:
+        """The same event seen again in this file at `row` (e.g. a call in both parties' returns)."""
+        self._citations.append((link_id, self.source_id, row))
+        self._rows_imported.add(row)
+
+    def mark_imported(self, rows: Iterable[int]) -> None:
+        """Rows that produced entities only (no link) still count as imported."""
+        self._rows_imported.update(rows)
+
+    def raw_row(self, row: int, cells: Sequence[Any] | dict[str, Any]) -> None:
+        """Keep a row's original cells (a list in header order, or a dict for JSON records)."""
+        self._raw.append((self.source_id, row, json.dumps(cells, ensure_ascii=False, default=str)))
+        self.rows_read += 1
+
+    def raw_rows_bulk(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Fast path: (row, JSON text) pairs already serialised by the importer."""
+        self._flush_raw()
+        count = 0
+        batch: list[tuple[int, int, str]] = []
+        for row, text in rows:
+            batch.append((self.source_id, row, text))
+            count += 1
+            if len(batch) >= FLUSH_EVERY:
+                self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+                batch = []
+        if batch:
+            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+        self.rows_read += count
+
+    def raw_lines_bulk(self, rows: Iterable[tuple[int, str]], delimiter: str) -> None:
+        """Fast path for text files: keep each row as its original line (parsed again with `delimiter` on display)."""
+        self.options["raw_format"] = "delimited"
+        self.options["delimiter"] = delimiter
+        self.raw_rows_bulk(rows)
+
+    def reject(self, row: int, column: str | None, reason: str, cells: Sequence[Any] | dict | None = None) -> None:
+        """Turn a row away (lenient imports): kept with its reason, shown by `linkgraph info`."""
+        raw = json.dumps(cells, ensure_ascii=False, default=str) if cells is not None else None
+        self._rejected.append((self.source_id, row, column, reason, raw))
+
+    def check_cancel(self, done: int, total: int | None, message: str = "") -> None:
+        """Report progress; raises Cancelled when the user asked to stop (the transaction rolls back)."""
+        if self.progress(done, total, message) is False:
+            raise Cancelled(f"import of {self.path.name} cancelled; the case is unchanged")
+
+    def fail(self, message: str, *, row: int | None = None, column: str | None = None) -> InputError:
+        """An InputError naming this file (raise it to abort the import)."""
+        return InputError(message, file=self.path, row=row, column=column)
+
+    # ---- internals ---------------------------------------------------------------------
+    def _new(
+        self, etype: str, key: str | None, label: str, attrs: dict | None, role: str | None, minor: bool | None
+    ) -> int:
+        entity_id = self._next_entity
+        self._next_entity += 1
+        if etype == "Person":
+            role = role or "unknown"
+        self._new_entities.append([entity_id, etype, key, label, dict(attrs or {}), role, int(bool(minor))])
+        self._pending[entity_id] = len(self._new_entities) - 1
+        return entity_id
+
+    def _merge_attrs(self, entity_id: int, attrs: dict | None) -> None:
+        """Add attributes the entity lacks; values already known are kept (first source wins)."""
+        if not attrs:
+            return
+        index = self._pending.get(entity_id)
+        if index is not None:
+            known = self._new_entities[index][4]
+            for name, value in attrs.items():
+                if value not in (None, "") and known.get(name) in (None, ""):
+                    known[name] = value
+        else:
+            self._attr_updates.setdefault(entity_id, {}).update(
+                {k: v for k, v in attrs.items() if v not in (None, "")}
+            )
+
+    def _write_links(self, batch: list[tuple]) -> None:
+        if batch:
+            self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            self._links_written += len(batch)
+
+    def _flush_links(self) -> None:
+        self._write_links(self._links)
+        self._links = []
+
+    def _flush_raw(self) -> None:
+        if self._raw:
+            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", self._raw)
+            self._raw = []
+
+    def _finish(self) -> None:
+        conn = self.conn
+        conn.executemany(
+            "INSERT INTO entities (id, type, key, label, attrs, role, minor, source_id) VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (eid, etype, key, label, json.dumps(attrs, ensure_ascii=False, sort_keys=True, default=str),
+                 role, minor, self.source_id)
+                for eid, etype, key, label, attrs, role, minor in self._new_entities
+            ],
+        )
+        for entity_id, attrs in self._attr_updates.items():
+            current = json.loads(conn.execute("SELECT attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()[0])
+            added = {k: v for k, v in attrs.items() if current.get(k) in (None, "")}
+            if added:
+                current.update(added)
+                conn.execute(
+                    "UPDATE entities SET attrs = ? WHERE id = ?",
+                    (json.dumps(current, ensure_ascii=False, sort_keys=True, default=str), entity_id),
+                )
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_evidence VALUES (?,?,?)",
+            [(eid, self.source_id, row) for eid, row in self._evidence.items()],
+        )
+        self._flush_links()
+        self._flush_raw()
+        conn.executemany("INSERT OR IGNORE INTO link_evidence VALUES (?,?,?)", self._citations)
+        conn.executemany("INSERT INTO rejected_rows VALUES (?,?,?,?,?)", self._rejected)
+        self._update_seen()
+        rejected = len({r[1] for r in self._rejected})
+        imported = len(self._rows_imported | set(self._evidence.values()))
+        conn.execute(
+            "UPDATE sources SET rows_read = ?, rows_imported = ?, rows_rejected = ?, header = ?, header_row = ?, "
+            "options = ?, profile = ? WHERE id = ?",
+            (max(self.rows_read, imported + rejected), imported, rejected,
+             json.dumps(self.header, ensure_ascii=False), self.header_row,
+             json.dumps(self.options, ensure_ascii=False, sort_keys=True, default=str), self.profile,
+             self.source_id),
+        )
+        self.result = ImportResult(
+            source_id=self.source_id, name=self.path.name, sha256=self.sha256, kind=self.kind,
+            profile=self.profile, rows_read=max(self.rows_read, imported + rejected), rows_imported=imported,
+            rows_rejected=rejected, entities_created=len(self._new_entities), links_created=self._links_written,
+            duplicates_merged=len(self._citations), notes=list(self.notes),
+        )
+        self.case.audit("import", {
+            "source": self.source_id, "file": self.path.name, "sha256": self.sha256, "kind": self.kind,
+            "profile": self.profile, "rows_imported": imported, "rows_rejected": rejected,
+            "links": self._links_written, "entities_created": len(self._new_entities),
+            "data_digest": source_digest(conn, self.source_id),
+        })
+
+    def _update_seen(self) -> None:
+        """first_seen/last_seen of every entity this file touched, from its timed links."""
+        self.conn.execute(
+            """
+            UPDATE entities SET
+                first_seen = MIN(COALESCE(first_seen, seen.lo), seen.lo),
+                last_seen = MAX(COALESCE(last_seen, seen.hi), seen.hi)
+            FROM (
+                SELECT e, MIN(lo) AS lo, MAX(hi) AS hi FROM (
+                    SELECT src AS e, MIN(start) AS lo, MAX(COALESCE(end, start)) AS hi
+                      FROM links WHERE source_id = ?1 AND start IS NOT NULL GROUP BY src
+                    UNION ALL
+                    SELECT dst, MIN(start), MAX(COALESCE(end, start))
+                      FROM links WHERE source_id = ?1 AND start IS NOT NULL GROUP BY dst
+                ) GROUP BY e
+            ) AS seen
+            WHERE entities.id = seen.e
+            """,
+            (self.source_id,),
+        )

@@ -1,0 +1,156 @@
+"""The case file's SQLite schema, its version, and the migrations between versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x4C47_4341  # "LGCA": marks a SQLite file as a linkgraph case
+
+# Times are INTEGER seconds since the epoch, UTC; the case's time zone (meta 'timezone')
+# is how they are shown. Attributes and raw rows are JSON text.
+SCHEMA = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE sources (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,          -- file name as imported
+    path          TEXT,                   -- where it was imported from
+    sha256        TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,          -- phone, ads, hotel, finance, roster, links, case
+    profile       TEXT,                   -- import profile used
+    imported_at   TEXT NOT NULL,          -- ISO 8601 UTC
+    imported_by   TEXT NOT NULL,          -- OS user
+    agency        TEXT,
+    reliability   TEXT NOT NULL DEFAULT 'B', -- 5x5x5 source evaluation A-E
+    information   TEXT NOT NULL DEFAULT '2', -- 5x5x5 intelligence assessment 1-5
+    handling      TEXT NOT NULL DEFAULT '1', -- 5x5x5 handling code 1-5
+    rows_read     INTEGER NOT NULL DEFAULT 0,
+    rows_imported INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL DEFAULT 0,
+    header        TEXT,                   -- JSON list: the header row's cells
+    header_row    INTEGER,
+    options       TEXT,                   -- JSON: mapping, tz, region, date format, sheet, encoding
+    notes         TEXT
+);
+CREATE INDEX sources_sha256 ON sources(sha256);
+CREATE TABLE source_rows (
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    row       INTEGER NOT NULL,           -- row number as a person sees it in the file
+    raw       TEXT NOT NULL,              -- JSON list of the row's cells, in header order
+    PRIMARY KEY (source_id, row)
+) WITHOUT ROWID;
+CREATE TABLE rejected_rows (
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    row       INTEGER NOT NULL,
+    column    TEXT,
+    reason    TEXT NOT NULL,
+    raw       TEXT
+);
+CREATE TABLE entities (
+    id          INTEGER PRIMARY KEY,
+    type        TEXT NOT NULL,
+    key         TEXT,                     -- canonical key (E.164, email, IMEI...), NULL for persons
+    label       TEXT NOT NULL,
+    attrs       TEXT NOT NULL DEFAULT '{}',
+    role        TEXT,                     -- persons: suspect, victim, witness, associate, unknown
+    minor       INTEGER NOT NULL DEFAULT 0,
+    first_seen  INTEGER,
+    last_seen   INTEGER,
+    merged_into INTEGER REFERENCES entities(id),  -- set by a merge, cleared by unmerge
+    source_id   INTEGER REFERENCES sources(id),   -- the source that first produced it
+    UNIQUE (type, key)
+);
+CREATE INDEX entities_label ON entities(label);
+CREATE TABLE entity_evidence (
+    entity_id INTEGER NOT NULL REFERENCES entities(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    row       INTEGER NOT NULL,           -- first row of that source naming the entity
+    PRIMARY KEY (entity_id, source_id)
+) WITHOUT ROWID;
+CREATE TABLE links (
+    id        INTEGER PRIMARY KEY,
+    type      TEXT NOT NULL,
+    src       INTEGER NOT NULL REFERENCES entities(id),
+    dst       INTEGER NOT NULL REFERENCES entities(id),
+    start     INTEGER,
+    end       INTEGER,
+    duration  REAL,                       -- seconds
+    amount    REAL,
+    currency  TEXT,
+    location  INTEGER REFERENCES entities(id),
+    weight    REAL NOT NULL DEFAULT 1,
+    attrs     TEXT,                       -- JSON or NULL
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    row       INTEGER NOT NULL
+);
+CREATE INDEX links_src ON links(src);
+CREATE INDEX links_dst ON links(dst);
+CREATE INDEX links_source ON links(source_id);
+CREATE TABLE link_evidence (
+    link_id   INTEGER NOT NULL REFERENCES links(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    row       INTEGER NOT NULL,           -- the same event seen again in another source
+    PRIMARY KEY (link_id, source_id, row)
+) WITHOUT ROWID;
+CREATE TABLE merges (
+    id         INTEGER PRIMARY KEY,
+    survivor   INTEGER NOT NULL REFERENCES entities(id),
+    merged     INTEGER NOT NULL REFERENCES entities(id),
+    reason     TEXT,
+    at         TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    undone_at  TEXT,
+    undone_by  TEXT
+);
+CREATE TABLE notes (
+    id        INTEGER PRIMARY KEY,
+    entity_id INTEGER REFERENCES entities(id),
+    text      TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    by        TEXT NOT NULL
+);
+CREATE TABLE analysis_runs (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    by      TEXT NOT NULL,
+    params  TEXT NOT NULL,                -- JSON
+    summary TEXT NOT NULL,                -- JSON: the result as analyze --json prints it
+    digest  TEXT NOT NULL                 -- SHA-256 of summary
+);
+CREATE TABLE audit (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    details   TEXT NOT NULL,              -- JSON
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+"""
+
+# version -> function taking a connection at (version - 1) to version.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Write the current schema into an empty database."""
+    for statement in SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def migrate(conn: sqlite3.Connection, found: int) -> list[int]:
+    """Bring a case file from version `found` up to SCHEMA_VERSION; returns the steps applied."""
+    applied = []
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(f"PRAGMA user_version = {version}")
+        applied.append(version)
+    return applied

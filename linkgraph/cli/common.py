@@ -1,0 +1,92 @@
+"""Arguments and output shared by several commands (case path, filters, tables, JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from linkgraph.case import CaseFile
+from linkgraph.errors import LinkgraphError
+from linkgraph.graph import VIEWS, GraphFilter
+from linkgraph.times import parse_iso
+
+
+def add_case(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", type=Path, metavar="CASE", help="the case file (.lgcase)")
+    parser.add_argument("--passphrase", help="passphrase of an encrypted case file")
+
+
+def open_case(args: argparse.Namespace, *, read_only: bool = False) -> CaseFile:
+    return CaseFile.open(args.case, passphrase=getattr(args, "passphrase", None), read_only=read_only)
+
+
+def add_filter(parser: argparse.ArgumentParser) -> None:
+    """The graph filter options shared by analyze, export and the GUI's command line."""
+    group = parser.add_argument_group("filter")
+    group.add_argument("--from", dest="start", metavar="DATE", help="leave out links before DATE (YYYY-MM-DD[ HH:MM])")
+    group.add_argument("--to", dest="end", metavar="DATE", help="leave out links after DATE")
+    group.add_argument("--types", help="entity types to keep, comma-separated (e.g. Phone,Person)")
+    group.add_argument("--link-types", help="link types to keep, comma-separated (e.g. call,sms)")
+    group.add_argument("--min-weight", type=float, default=0.0, help="drop ties with fewer links than this")
+    group.add_argument("--include-service", action="store_true",
+                       help="keep voicemail, short-code and carrier service numbers")
+    group.add_argument("--exclude", type=int, nargs="*", default=[], metavar="ID", help="entity ids to leave out")
+    group.add_argument("--view", choices=VIEWS, default="entities",
+                       help="entities (raw), persons (phones/accounts replaced by their user), ad_phones")
+
+
+def graph_filter(args: argparse.Namespace, case: CaseFile) -> GraphFilter:
+    """A GraphFilter from the filter options, dates read in the case's time zone."""
+    model = case.model
+
+    def split(text: str | None, resolve) -> set[str] | None:
+        if not text:
+            return None
+        return {resolve(part.strip()).name for part in text.split(",") if part.strip()}
+
+    def when(text: str | None, end: bool) -> int | None:
+        if not text:
+            return None
+        try:
+            value = parse_iso(text, case.timezone)
+        except ValueError as exc:
+            raise LinkgraphError(f"cannot read the date '{text}' (use YYYY-MM-DD or YYYY-MM-DD HH:MM)") from exc
+        if end and len(text.strip()) == 10:
+            value += 86399
+        return value
+
+    return GraphFilter(
+        start=when(args.start, False), end=when(args.end, True),
+        entity_types=split(args.types, model.entity_type), link_types=split(args.link_types, model.link_type),
+        min_weight=args.min_weight, exclude_service=not args.include_service, exclude_ids=set(args.exclude),
+        view=args.view,
+    )
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, limit: int | None = None) -> None:
+    """A plain aligned text table (what a terminal user reads)."""
+    shown = [[("" if v is None else str(v)) for v in row] for row in (rows[:limit] if limit else rows)]
+    widths = [len(h) for h in header]
+    for row in shown:
+        widths = [max(w, min(len(v), 48)) for w, v in zip(widths, row, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in shown:
+        print("  ".join((v if len(v) <= 48 else v[:45] + "...").ljust(w) for v, w in zip(row, widths, strict=False)))
+    if limit and len(rows) > limit:
+        print(f"... {len(rows) - limit} more")
+
+
+def today() -> str:
+    return datetime.now().strftime("%Y-%m-%d")

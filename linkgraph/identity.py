@@ -1,0 +1,540 @@
+"""Canonical keys for identifiers (phones, emails, IMEIs, accounts, plates) and name-match suggestions.
+
+The same identifier written differently in two sources gets the same key, so it becomes one
+entity. Names are never keyed: `suggest_name_matches` only proposes pairs for a human to review.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
+from importlib import resources
+from itertools import permutations
+
+import phonenumbers
+import yaml
+from rapidfuzz import fuzz, process
+
+__all__ = [
+    "NameMatch",
+    "PhoneKey",
+    "canonical_key",
+    "imei_check_digit",
+    "normalize_account",
+    "normalize_email",
+    "normalize_imei",
+    "normalize_imsi",
+    "normalize_name",
+    "normalize_phone",
+    "normalize_phones",
+    "normalize_plate",
+    "service_numbers",
+    "suggest_name_matches",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Phones
+# ---------------------------------------------------------------------------------------------
+
+PHONE_KINDS = ("mobile_or_fixed", "short_code", "service", "toll_free", "invalid")
+NANP_REGIONS = frozenset(
+    "US CA AG AI AS BB BM BS DM DO GD GU JM KN KY LC MP MS PR SX TC TT VC VG VI".split()
+)
+NANP_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+_NOT_A_PHONE = frozenset(
+    {"", "-", "--", "-i", "i", "n/a", "na", "none", "null", "nan", "unknown", "unk", "private",
+     "restricted", "blocked", "anonymous", "unavailable", "not available", "withheld"}
+)
+_MARKER = re.compile(r"\(\s*d\s*\)", re.IGNORECASE)            # AT&T "(D)" dialed-number marker
+_PREFIX = re.compile(r"^(?:tel|sip|callto)\s*:\s*", re.IGNORECASE)
+_EXTENSION = re.compile(r"(\d[\s\-.)]*)(?:ext\.?|extension|x)\s*\d{1,6}$", re.IGNORECASE)
+_EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
+_EXCEL_SCI = re.compile(r"(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
+_PHONE_CHARS = re.compile(r"[0-9+()\-./*#\s]+")
+_NON_DIGIT = re.compile(r"\D")
+
+
+@dataclass(frozen=True)
+class PhoneKey:
+    """A phone number's canonical key: E.164 (or the digits of a short code), its kind and a display form."""
+
+    e164: str
+    kind: str
+    display: str
+
+
+@cache
+def service_numbers() -> tuple[dict[str, str], dict[str, str]]:
+    """The carrier service table (linkgraph/service_numbers.yaml): (codes, E.164 numbers), each -> label."""
+    text = resources.files("linkgraph").joinpath("service_numbers.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    codes = {str(k).strip(): str(v) for k, v in (data.get("codes") or {}).items()}
+    numbers = {str(k).strip(): str(v) for k, v in (data.get("numbers") or {}).items()}
+    return codes, numbers
+
+
+def _excel_digits(text: str) -> str | None:
+    """Digits of a number Excel turned into '2095550123.0' or '2.095550123E+09'; None if digits were lost."""
+    m = _EXCEL_FLOAT.fullmatch(text)
+    if m:
+        return m.group(1)
+    m = _EXCEL_SCI.fullmatch(text)
+    if m:
+        mantissa = m.group(1) + (m.group(2) or "")
+        width = int(m.group(3)) + 1
+        if len(mantissa.rstrip("0")) > width:
+            return None                       # has a fraction: not an integer identifier
+        if len(mantissa) < width:
+            return None                       # Excel dropped digits: cannot recover
+        try:
+            return str(int(Decimal(text)))
+        except (InvalidOperation, ValueError):
+            return None
+    return None
+
+
+def _code_key(code: str) -> PhoneKey:
+    codes, _ = service_numbers()
+    return PhoneKey(code, "service" if code in codes else "short_code", code)
+
+
+def _nanp_key(national: str, region: str) -> PhoneKey:
+    """Key of a 10-digit NANP number; the 555-01xx fictional range counts as valid."""
+    e164 = "+1" + national
+    area, exchange = national[:3], national[3:6]
+    if area[0] in "01" or exchange[0] in "01" or area[1:] == "11" or exchange[1:] == "11":
+        return PhoneKey(e164, "invalid", e164)
+    if e164 in service_numbers()[1]:
+        kind = "service"
+    elif area in NANP_TOLL_FREE:
+        kind = "toll_free"
+    else:
+        kind = "mobile_or_fixed"
+    if region in NANP_REGIONS:
+        display = f"({area}) {exchange}-{national[6:]}"
+    else:
+        display = f"+1 {area}-{exchange}-{national[6:]}"
+    return PhoneKey(e164, kind, display)
+
+
+def _phone(raw: object, region: str) -> PhoneKey | None:
+    """Uncached normalisation of one raw value (see normalize_phones)."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip().strip("'\"").strip()
+    if text.startswith("="):                     # Excel ="2095550123"
+        text = text[1:].strip().strip("'\"").strip()
+    if text.lower() in _NOT_A_PHONE:
+        return None
+    text = _PREFIX.sub("", text)
+    if "@" in text:                              # sip:+12095550123@carrier.net
+        text = text.split("@", 1)[0]
+    text = _MARKER.sub("", text).strip()
+    text = _EXTENSION.sub(r"\1", text).strip()
+    if not text:
+        return None
+    if _EXCEL_FLOAT.fullmatch(text) or _EXCEL_SCI.fullmatch(text):
+        excel = _excel_digits(text)
+        if excel is None:
+            return None                          # Excel lost digits ('2.09555e+09') or a real fraction
+        text = excel
+    if not _PHONE_CHARS.fullmatch(text):
+        return None                              # letters or other text: not a phone
+    if text[0] in "*#":                          # star / hash codes: *86, #225
+        code = re.sub(r"[^0-9*#]", "", text)
+        return _code_key(code) if len(code) > 1 else None
+    digits = _NON_DIGIT.sub("", text)
+    if not digits or digits.strip("0") == "":
+        return None
+    plus = text.startswith("+")
+    nanp = region in NANP_REGIONS
+    if not plus and len(digits) <= 6:
+        return _code_key(digits)
+    if nanp and not plus:
+        if len(digits) == 10:
+            return _nanp_key(digits, region)
+        if len(digits) == 11 and digits[0] == "1":
+            return _nanp_key(digits[1:], region)
+        if len(digits) == 12 and digits.startswith("11") and digits[2] not in "01":
+            return _nanp_key(digits[2:], region)     # Sprint: "11" prefix = rolled to voicemail
+        if digits.startswith("011") and len(digits) > 6:
+            return _international("+" + digits[3:], digits, region)
+        return PhoneKey(digits, "invalid", digits)
+    if plus and digits[0] == "1":
+        if len(digits) == 11:
+            return _nanp_key(digits[1:], region)
+        return PhoneKey("+" + digits, "invalid", "+" + digits)
+    return _international(("+" if plus else "") + digits, digits, region)
+
+
+def _international(text: str, digits: str, region: str) -> PhoneKey:
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return PhoneKey(digits, "invalid", digits)
+    if num.country_code == 1:
+        national = str(num.national_number)
+        if len(national) == 10:
+            return _nanp_key(national, region)
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(num):
+        toll_free = phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.TOLL_FREE
+        kind = "toll_free" if toll_free else "mobile_or_fixed"
+    elif phonenumbers.is_possible_number(num):
+        kind = "mobile_or_fixed"
+    else:
+        return PhoneKey(e164, "invalid", e164)
+    if e164 in service_numbers()[1]:
+        kind = "service"
+    same_region = phonenumbers.region_code_for_number(num) == region
+    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if same_region else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return PhoneKey(e164, kind, phonenumbers.format_number(num, fmt))
+
+
+def normalize_phones(values: Iterable[str], region: str = "US") -> dict[str, PhoneKey | None]:
+    """Map each distinct raw value once to its PhoneKey (None: blank, '-I', 'N/A', text)."""
+    region = region.upper()
+    out: dict[str, PhoneKey | None] = {}
+    for value in values:
+        if value not in out:
+            out[value] = _phone(value, region)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def normalize_phone(value: str, region: str = "US") -> PhoneKey | None:
+    """One value's PhoneKey (cached); for columns use normalize_phones."""
+    return _phone(value, region.upper())
+
+
+# ---------------------------------------------------------------------------------------------
+# Emails, devices, accounts, plates
+# ---------------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}"
+)
+
+
+def normalize_email(value: str) -> str | None:
+    """Lower-cased, trimmed address ('mailto:' and '<>' stripped), or None if it is not shaped like one."""
+    if not value:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if "<" in text and ">" in text:              # "Jane <jane@x.com>"
+        text = text[text.index("<") + 1:text.rindex(">")]
+    text = text.strip().strip("<>\"'").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:].split("?", 1)[0]
+    text = text.strip().rstrip(".").lower()
+    return text if _EMAIL.fullmatch(text) else None
+
+
+_SEPARATORS = re.compile(r"[\s\-./_:]+")
+
+
+def _id_digits(value: str) -> str | None:
+    """Digits of an identifier cell: separators stripped, Excel floats/scientific undone."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().strip("'\"").lstrip("=").strip()
+    excel = _excel_digits(text)
+    if excel is not None:
+        return excel
+    text = _SEPARATORS.sub("", text)
+    return text if text.isascii() and text.isdigit() else None
+
+
+def imei_check_digit(body: str) -> str:
+    """The Luhn check digit of a 14-digit IMEI body."""
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def normalize_imei(value: str) -> str | None:
+    """15-digit IMEI: 14 digits get their check digit, IMEISV (16) its first 14 + check; 15 must pass Luhn."""
+    digits = _id_digits(value)
+    if digits is None or not 14 <= len(digits) <= 16 or digits.strip("0") == "":
+        return None
+    if len(digits) == 15:
+        if imei_check_digit(digits[:14]) == digits[14]:
+            return digits
+        if digits[14] == "0":                    # networks report the spare digit 0 instead of the check
+            return digits[:14] + imei_check_digit(digits[:14])
+        return None
+    return digits[:14] + imei_check_digit(digits[:14])
+
+
+def normalize_imsi(value: str) -> str | None:
+    """IMSI digits (14 or 15), separators and Excel formatting removed."""
+    digits = _id_digits(value)
+    if digits is None or not 14 <= len(digits) <= 15 or digits.strip("0") == "":
+        return None
+    return digits
+
+
+_HANDLE = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
+_MASKED = re.compile(r"[*X•●#]+\d{2,6}")
+
+
+def normalize_account(value: str, institution: str | None = None) -> str | None:
+    """Account key: numbers without spaces/dashes; '****1234' kept (upper); '$cashtag'/'@venmo' lower-cased."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    inst = re.sub(r"[^a-z]", "", (institution or "").lower())
+    if text[0] in "$@":
+        handle = text[1:].strip().lower()
+        return text[0] + handle if _HANDLE.fullmatch(handle) else None
+    if "@" in text:
+        return normalize_email(text)
+    compact = re.sub(r"[\s\-]+", "", text)
+    if _MASKED.fullmatch(compact.upper()):
+        return compact.upper()
+    if inst in ("cashapp", "squarecash", "cash") and re.search(r"[a-z]", compact, re.IGNORECASE):
+        return "$" + compact.lower() if _HANDLE.fullmatch(compact.lower()) else None
+    if inst == "venmo" and re.search(r"[a-z]", text, re.IGNORECASE):
+        handle = text.lower()
+        return "@" + handle if _HANDLE.fullmatch(handle) else None
+    compact = compact.upper()
+    return compact if re.fullmatch(r"[A-Z0-9./]+", compact) and re.search(r"[A-Z0-9]", compact) else None
+
+
+def normalize_plate(value: str, state: str | None = None) -> str | None:
+    """Plate upper-cased without spaces/dashes; 'CA:7ABC123' when the state is known."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    m = re.fullmatch(r"([A-Z]{2})\s*:\s*(.+)", text)
+    if m and state is None:
+        state, text = m.group(1), m.group(2)
+    plate = re.sub(r"[\s\-.·•]+", "", text)
+    if not re.fullmatch(r"[A-Z0-9]{1,10}", plate):
+        return None
+    st = re.sub(r"[^A-Z]", "", (state or "").upper())
+    return f"{st}:{plate}" if st else plate
+
+
+_KEY_KINDS = {
+    "phone": "phone", "telephone": "phone", "number": "phone",
+    "email": "email",
+    "device": "device", "imei": "imei", "imsi": "imsi", "handset": "device",
+    "account": "account", "bankaccount": "account",
+    "vehicle": "vehicle", "plate": "vehicle", "car": "vehicle",
+    "onlineaccount": "online_account", "user": "online_account", "handle": "online_account",
+    "cellsite": "cell_site", "tower": "cell_site",
+}
+
+
+def canonical_key(entity_type: str, value: str, region: str = "US") -> str | None:
+    """The identity key of `value` for an entity type (or its model.yaml key kind); None if unkeyed/invalid."""
+    kind = _KEY_KINDS.get(re.sub(r"[^a-z]", "", entity_type.lower()))
+    if kind is None or value is None:
+        return None
+    value = str(value)
+    if kind == "phone":
+        key = normalize_phone(value, region)
+        return key.e164 if key else None
+    if kind == "email":
+        return normalize_email(value)
+    if kind in ("device", "imei", "imsi"):
+        text = value.strip()
+        label = re.match(r"(?i)\s*(imei|imsi|imeisv)\s*[:#]?\s*", text)
+        if label:
+            kind = "imsi" if label.group(1).lower() == "imsi" else "imei"
+            text = text[label.end():]
+        if kind == "imsi":
+            return normalize_imsi(text)
+        return normalize_imei(text) or (normalize_imsi(text) if kind == "device" else None)
+    if kind == "account":
+        return normalize_account(value)
+    if kind == "vehicle":
+        return normalize_plate(value)
+    if kind == "online_account":
+        handle = unicodedata.normalize("NFKC", value).strip().lower().lstrip("@")
+        return handle or None
+    if kind == "cell_site":
+        return value.strip() or None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Names: suggestions only, never merges
+# ---------------------------------------------------------------------------------------------
+
+_NAME_DROP = frozenset({"jr", "sr", "ii", "iii", "iv", "mr", "mrs", "ms", "miss", "dr"})
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A suggested pair of names that may be the same person, with a 0-100 score and why."""
+
+    left_id: int
+    right_id: int
+    left: str
+    right: str
+    score: float
+    reason: str
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(name: str) -> str:
+    """Comparison form of a name: accents folded, lower case, no punctuation or suffixes, 'Last, First' swapped."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"['’`ʼ]", "", text)
+    if "," in text:
+        before, after = text.split(",", 1)
+        if re.sub(r"[^a-z]", "", after) not in _NAME_DROP and before.strip() and after.strip():
+            text = after + " " + before
+    tokens = [t for t in re.split(r"[^a-z0-9]+", text) if t and t not in _NAME_DROP]
+    return " ".join(tokens)
+
+
+def _pair_score(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str] | None:
+    """Score two token tuples: aligned tokens, weakest token counted; initials and extra names lower it."""
+    if a == b:
+        return 100.0, "same name after normalisation"
+    if sorted(a) == sorted(b):
+        return 97.0, "same names in another order"
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    short, long_ = short[:5], long_[:5]
+    best: tuple[float, int, list[tuple[str, str]], tuple[int, ...]] | None = None
+    for perm in permutations(range(len(long_)), len(short)):
+        full_a: list[str] = []
+        full_b: list[str] = []
+        toks: list[float] = []
+        initials: list[tuple[str, str]] = []
+        ok = True
+        for s_tok, idx in zip(short, perm):
+            l_tok = long_[idx]
+            if len(s_tok) == 1 or len(l_tok) == 1:
+                if s_tok[0] != l_tok[0]:
+                    ok = False
+                    break
+                initials.append((s_tok, l_tok))
+            else:
+                full_a.append(s_tok)
+                full_b.append(l_tok)
+                toks.append(fuzz.ratio(s_tok, l_tok))
+        if not ok or not toks:
+            continue
+        base = (fuzz.ratio(" ".join(full_a), " ".join(full_b)) + min(toks)) / 2
+        if best is None or (base, -len(initials)) > (best[0], -best[1]):
+            best = (base, len(initials), initials, perm)
+    if best is None:
+        return None
+    score, _, initials, perm = best
+    reasons = []
+    if initials:
+        score *= 0.9
+        shown = [f"'{s}' for '{t}'" if len(s) < len(t) else f"'{t}' for '{s}'" for s, t in initials if s != t]
+        reasons.append(("initial " + ", ".join(shown)) if shown else "same initials")
+    reasons.append("other names match" if initials and best[0] >= 100 else
+                   "names match" if best[0] >= 100 else "similar spelling")
+    extra = [long_[i] for i in range(len(long_)) if i not in perm]
+    if extra:
+        score -= 15.0 if len(short) == 1 else 4.0 * len(extra)
+        reasons.append("extra name " + ", ".join(f"'{t}'" for t in extra))
+    return round(score, 1), "; ".join(reasons)
+
+
+def suggest_name_matches(
+    names: Sequence[tuple[int, str]], threshold: float = 88.0, limit_per_name: int = 5
+) -> list[NameMatch]:
+    """Pairs of (id, name) that may be the same person, best first (score desc, then ids); never merges."""
+    forms: dict[str, list[int]] = defaultdict(list)      # normalised form -> ids
+    original: dict[int, str] = {}
+    for ident, name in names:
+        if name is None or ident in original:
+            continue
+        form = normalize_name(name)
+        if not form:
+            continue
+        original[ident] = name
+        forms[form].append(ident)
+    keys = sorted(forms)
+    tokens = [tuple(k.split()) for k in keys]
+    for ids in forms.values():
+        ids.sort()
+
+    # Blocking: forms sharing a token prefix are compared (fuzzy); initials look up "d miller" signatures.
+    blocks: dict[str, list[int]] = defaultdict(list)
+    signatures: dict[str, list[int]] = defaultdict(list)
+    for i, toks in enumerate(tokens):
+        for prefix in {t[:3] for t in toks if len(t) > 1}:
+            blocks[prefix].append(i)
+        if len(toks) >= 2:
+            signatures[f"{toks[0][0]} {toks[-1]}"].append(i)
+            signatures[f"{toks[0]} {toks[-1][0]}"].append(i)
+            signatures[f"{toks[0][0]} {toks[-1][0]}"].append(i)
+
+    candidates: set[tuple[int, int]] = set()
+    cutoff = max(0.0, 2 * threshold - 100 - 15)
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        texts = [keys[i] for i in members]
+        for start in range(0, len(members), 1000):
+            matrix = process.cdist(texts[start:start + 1000], texts, scorer=fuzz.token_sort_ratio,
+                                   score_cutoff=cutoff, dtype="uint8", workers=-1)
+            rows, cols = (matrix >= max(cutoff, 1)).nonzero()
+            for r, c in zip(rows.tolist(), cols.tolist()):
+                i, j = members[start + r], members[c]
+                if i < j:
+                    candidates.add((i, j))
+    for i, toks in enumerate(tokens):
+        if len(toks) >= 2 and any(len(t) == 1 for t in toks):
+            sig = f"{toks[0][0] if len(toks[0]) == 1 else toks[0]} {toks[-1][0] if len(toks[-1]) == 1 else toks[-1]}"
+            for j in signatures.get(sig, ()):
+                if i != j:
+                    candidates.add((min(i, j), max(i, j)))
+
+    scored: dict[int, list[tuple[float, int, str]]] = defaultdict(list)   # form -> (score, other form, reason)
+    for i, j in candidates:
+        result = _pair_score(tokens[i], tokens[j])
+        if result is not None and result[0] >= threshold:
+            scored[i].append((result[0], j, result[1]))
+            scored[j].append((result[0], i, result[1]))
+
+    # Expand forms to ids; keep a pair when it is in either side's top `limit_per_name`.
+    kept: dict[tuple[int, int], tuple[float, str]] = {}
+    same = (100.0, "same name after normalisation")
+    for i, key in enumerate(keys):
+        ids = forms[key]
+        others = sorted(scored.get(i, ()), key=lambda t: (-t[0], forms[keys[t[1]]][0]))
+        for ident in ids:
+            taken = 0
+            for other in ids:
+                if taken >= limit_per_name:
+                    break
+                if other != ident:
+                    kept.setdefault((min(ident, other), max(ident, other)), same)
+                    taken += 1
+            for score, j, reason in others:
+                if taken >= limit_per_name:
+                    break
+                for other in forms[keys[j]]:
+                    if taken >= limit_per_name:
+                        break
+                    kept.setdefault((min(ident, other), max(ident, other)), (score, reason))
+                    taken += 1
+    matches = [NameMatch(a, b, original[a], original[b], s, r) for (a, b), (s, r) in kept.items()]
+    matches.sort(key=lambda m: (-m.score, m.left_id, m.right_id))
+    return matches
