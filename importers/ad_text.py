@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["ExtractedPhone", "extract_phones", "normalize_ad_text"]
+from linkgraph.identity import NANP_REGIONS
 
-NANP_REGIONS = frozenset(
-    "US CA AG AI AS BB BM BS DM DO GD GU JM KN KY LC MP MS PR SX TC TT VC VG VI".split()
-)
+__all__ = ["ExtractedPhone", "extract_phones", "normalize_ad_text"]
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,20 @@ _WORD_DIGITS = {
 }
 _SUBSTITUTES = {"o": "0", "O": "0", "l": "1", "I": "1", "|": "1", "s": "5", "S": "5", "B": "8"}
 _UNIT = r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|oh)|[0-9]|[oOlI|sSB]"
-_TOKEN = re.compile(rf"(?<![A-Za-z0-9|])(?:{_UNIT})+(?![A-Za-z0-9|])")
+_TOKEN = re.compile(rf"(?:{_UNIT})+")
 _PIECE = re.compile(_UNIT)
+_DIGITS = re.compile(r"[0-9]+")
+_RUN_END = re.compile(r"[A-Za-z0-9|]*")
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789|")
 _GAP = re.compile(r"(?:[\s.\-_/*~|()\[\]{}:,+=<>\\^]|(?i:dot|dash))*")
-_HINT = re.compile(r"[0-9]|(?i:zero|one|two|three|four|five|six|seven|eight|nine)")
 _EXCLUDED = re.compile(
     r"(?<![0-9])(?:"
     r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:[0-9]{4}|[0-9]{2})"      # 9/14/2024, 09-14-24
     r"|[0-9]{4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,2}"                  # 2024-09-14
     r"|[0-9]{1,2}:[0-9]{2}"                                         # 10:30
     r")(?![0-9])"
-    r"|\$\s?[0-9][0-9,.]*|(?<![0-9])[0-9][0-9,.]*\s?\$"            # $200, 200$
+    r"|\$\s?[0-9]{1,5}(?:[.,][0-9]{1,3})*(?![0-9])"                # $200, $1,000
+    r"|(?<![0-9])[0-9]{1,5}(?:[.,][0-9]{1,3})*\$"                   # 200$
 )
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u20e3")
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u00b4": "'", "\u02bc": "'", "\u2032": "'",
@@ -78,60 +80,85 @@ def _ascii_for(ch: str) -> str:
     return " "
 
 
-def _transliterate(text: str) -> tuple[str, list[int] | None]:
-    """ASCII version of `text` and, when it differs, each output index's offset in `text`."""
+class _AsciiTable(dict):
+    """str.translate table filled on demand from _ascii_for (every value is '' or one ASCII char)."""
+
+    def __missing__(self, code: int) -> str:
+        rep = _ascii_for(chr(code))
+        self[code] = rep
+        return rep
+
+
+_TABLE = _AsciiTable()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _transliterate(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """ASCII version of `text` and, when characters were dropped, anchors (ascii offset, shift) back to it."""
     if text.isascii():
         return text, None
-    out: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    for m in re.finditer(r"[^\x00-\x7f]+", text):
-        if m.start() > pos:
-            out.append(text[pos:m.start()])
-            offsets.extend(range(pos, m.start()))
-        for k in range(m.start(), m.end()):
-            rep = _ascii_for(text[k])
-            if rep:
-                out.append(rep)
-                offsets.append(k)
-        pos = m.end()
-    if pos < len(text):
-        out.append(text[pos:])
-        offsets.extend(range(pos, len(text)))
-    return "".join(out), offsets
+    pieces: list[str] = []
+    anchors: list[tuple[int, int]] = [(0, 0)]
+    pos = apos = shift = 0
+    for m in _NON_ASCII.finditer(text):
+        a, b = m.span()
+        pieces.append(text[pos:a])
+        apos += a - pos
+        seg = m.group().translate(_TABLE)
+        if len(seg) == b - a:
+            pieces.append(seg)
+            apos += len(seg)
+        else:                                     # zero-width or combining characters were dropped
+            for k in range(a, b):
+                rep = _TABLE[ord(text[k])]
+                if rep:
+                    pieces.append(rep)
+                    apos += 1
+                else:
+                    shift += 1
+                    anchors.append((apos, shift))
+        pos = b
+    pieces.append(text[pos:])
+    return "".join(pieces), anchors
+
+
+def _original(anchors: list[tuple[int, int]] | None, pos: int) -> int:
+    """Offset in the original text of the ASCII text's character at `pos`."""
+    if anchors is None:
+        return pos
+    i = bisect_right(anchors, (pos, len(anchors) + 1)) - 1
+    return pos + anchors[i][1]
 
 
 class _Group:
-    """Digits decoded from one token: the digit string and each digit's [start, end) in the ASCII text."""
+    """Digits decoded from one token and the token's [start, end) in the ASCII text."""
 
-    __slots__ = ("digits", "spans", "start", "end")
+    __slots__ = ("digits", "start", "end")
 
-    def __init__(self, digits: str, spans: list[tuple[int, int]]) -> None:
+    def __init__(self, digits: str, start: int, end: int) -> None:
         self.digits = digits
-        self.spans = spans
-        self.start = spans[0][0]
-        self.end = spans[-1][1]
+        self.start = start
+        self.end = end
 
 
 def _decode(token: str, start: int) -> list[_Group]:
     """Groups of one digit-like token; [] when it is really a word ('so', 'I', 'Boss')."""
     if token.isdigit():
-        return [_Group(token, [(start + i, start + i + 1) for i in range(len(token))])]
+        return [_Group(token, start, start + len(token))]
     if "|" in token:
         parts = token.split("|")
-        if len(parts) > 1 and all(len(p) >= 3 for p in parts):    # '209|555|0123': pipes separate
+        if all(len(p) >= 3 for p in parts):        # '209|555|0123': the pipes separate
             groups: list[_Group] = []
             offset = start
             for part in parts:
                 groups.extend(_decode(part, offset))
                 offset += len(part) + 1
             return groups
-    pieces = [(m.group(), m.start()) for m in _PIECE.finditer(token)]
-    has_digit = any(p.isdigit() for p, _ in pieces)
-    has_word = any(len(p) > 1 for p, _ in pieces)
+    pieces = _PIECE.findall(token)
+    has_digit = any(p.isdigit() for p in pieces)
+    has_word = any(len(p) > 1 for p in pieces)
     digits: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for piece, at in pieces:
+    for piece in pieces:
         if piece.isdigit():
             digits.append(piece)
         elif len(piece) > 1:
@@ -142,8 +169,7 @@ def _decode(token: str, start: int) -> list[_Group]:
             digits.append(_SUBSTITUTES[piece])
         else:
             return []
-        spans.append((start + at, start + at + len(piece)))
-    return [_Group("".join(digits), spans)] if digits else []
+    return [_Group("".join(digits), start, start + len(token))] if digits else []
 
 
 def _nanp(national: str) -> bool:
@@ -198,12 +224,15 @@ def _find_in_run(run: list[_Group], ascii_text: str, region: str) -> list[tuple[
         plus = run[i].start > 0 and ascii_text[run[i].start - 1] == "+"
         intl = plus and run[i].digits[0] != "1"
         max_len = 11 if nanp and not intl else 15
+        min_len = 10 if nanp and not intl else 7
         digits = ""
         best: tuple[int, str] | None = None
         for j in range(i, n):
             digits += run[j].digits
             if len(digits) > max_len:
                 break
+            if len(digits) < min_len:
+                continue
             e164 = _validate(digits, plus, region)
             if e164 is not None:
                 lead = 1 if nanp and not intl and len(digits) == 11 else 0
@@ -226,62 +255,109 @@ def _plausible(run: list[_Group], cand: tuple[int, int, str], found: list[tuple[
     if i == j:
         return True
     inside = [run[k] for k in range(i, j + 1)]
-    if len(inside) >= 3 and all(g.digits.endswith("0") for g in inside if len(g.digits) > 1):
+    multi = [g.digits for g in inside if len(g.digits) > 1]
+    if len(multi) >= 3 and all(d.endswith("0") for d in multi):
         return False                                             # 300/500/1000: rates
     keys = {_gap_key(ascii_text, run[k], run[k + 1]) for k in range(i, j)}
     used = {k for a, b, _ in found for k in range(a, b + 1)}
     for k, gap_at in ((i - 1, (i - 1, i)), (j + 1, (j, j + 1))):
-        if 0 <= k < len(run) and k not in used and len(run[k].digits) >= 2:
+        if 0 <= k < len(run) and k not in used and len(run[k].digits) >= 3:
             if _gap_key(ascii_text, run[gap_at[0]], run[gap_at[1]]) in keys:
                 return False
     return True
 
 
-def extract_phones(text: str, region: str = "US") -> list[ExtractedPhone]:
-    """Phone numbers in ad text, obscured or not, each with its exact span in the original text."""
-    if not text or not _HINT.search(text) and text.isascii():
-        return []
-    region = region.upper()
-    ascii_text, offsets = _transliterate(text)
+def _seeds(ascii_text: str) -> list[tuple[int, int]]:
+    """Spans of digit runs and of spelled digits starting a word, in text order."""
+    seeds = [m.span() for m in _DIGITS.finditer(ascii_text)]
+    lower = ascii_text.lower()
+    for word in _WORD_DIGITS:
+        at = lower.find(word)
+        while at >= 0:
+            if at == 0 or lower[at - 1] not in _RUN_CHARS:
+                seeds.append((at, at + len(word)))
+            at = lower.find(word, at + 1)
+    if len(seeds) > 1:
+        seeds.sort()
+    return seeds
+
+
+def _groups(ascii_text: str) -> list[_Group]:
+    """Digit groups of the text: every alnum run holding a digit or starting with a spelled digit, decoded."""
     groups: list[_Group] = []
-    for m in _TOKEN.finditer(ascii_text):
-        groups.extend(_decode(m.group(), m.start()))
-    if sum(len(g.digits) for g in groups) < 7:
-        return []
-    excluded = [m.span() for m in _EXCLUDED.finditer(ascii_text)]
+    last_end = -1
+    for start, end in _seeds(ascii_text):
+        if start < last_end:
+            continue                                  # inside a run already decoded
+        while start > 0 and ascii_text[start - 1] in _RUN_CHARS:
+            start -= 1
+        end = _RUN_END.match(ascii_text, end).end()
+        last_end = end
+        token = ascii_text[start:end]
+        if token.isdigit() or _TOKEN.fullmatch(token):
+            groups.extend(_decode(token, start))
+    return groups
+
+
+def _runs(groups: list[_Group], ascii_text: str) -> list[list[_Group]]:
+    """Split groups into runs joined only by short separators (spaces, . - _ / * ~ | ( ) and emoji)."""
     runs: list[list[_Group]] = []
     current: list[_Group] = []
     for g in groups:
-        if excluded and any(s < g.end and g.start < e for s, e in excluded):
-            if current:
-                runs.append(current)
-            current = []
-            continue
-        if current and not _GAP.fullmatch(ascii_text, current[-1].end, g.start):
-            runs.append(current)
-            current = []
-        if current and g.start - current[-1].end > 12:
+        if current and (g.start - current[-1].end > 12
+                        or not _GAP.fullmatch(ascii_text, current[-1].end, g.start)):
             runs.append(current)
             current = []
         current.append(g)
     if current:
         runs.append(current)
+    return runs
 
+
+def _without_excluded(run: list[_Group], ascii_text: str) -> list[list[_Group]]:
+    """The run split where dates, times and prices sit (their groups dropped)."""
+    lo, hi = max(0, run[0].start - 12), min(len(ascii_text), run[-1].end + 12)
+    excluded = [m.span() for m in _EXCLUDED.finditer(ascii_text, lo, hi)]
+    if not excluded:
+        return [run]
+    pieces: list[list[_Group]] = [[]]
+    for g in run:
+        if any(s < g.end and g.start < e for s, e in excluded):
+            pieces.append([])
+        else:
+            pieces[-1].append(g)
+    return [p for p in pieces if p]
+
+
+def extract_phones(text: str, region: str = "US") -> list[ExtractedPhone]:
+    """Phone numbers in ad text, obscured or not, each with its exact span in the original text."""
+    if not text:
+        return []
+    region = region.upper()
+    min_digits = 10 if region in NANP_REGIONS else 7
+    ascii_text, offsets = _transliterate(text)
     out: list[ExtractedPhone] = []
-    for run in runs:
-        if sum(len(g.digits) for g in run) < 7:
+    for whole in _runs(_groups(ascii_text), ascii_text):
+        if sum(len(g.digits) for g in whole) < min_digits:
             continue
-        for i, j, e164 in _find_in_run(run, ascii_text, region):
-            start, end = run[i].start, run[j].end
-            if start > 0 and ascii_text[start - 1] in "+(":
-                if ascii_text[start - 1] == "+" or ")" in ascii_text[start:end]:
-                    start -= 1
-            if offsets is not None:
-                start, end = offsets[start], offsets[end - 1] + 1
-            while end < len(text) and text[end] in _ZERO_WIDTH:
-                end += 1
-            out.append(ExtractedPhone(e164, start, end, text[start:end]))
+        for run in _without_excluded(whole, ascii_text):
+            if sum(len(g.digits) for g in run) < min_digits:
+                continue
+            for i, j, e164 in _find_in_run(run, ascii_text, region):
+                out.append(_located(text, ascii_text, offsets, run[i].start, run[j].end, e164))
     return out
+
+
+def _located(text: str, ascii_text: str, offsets: list[tuple[int, int]] | None, start: int, end: int,
+             e164: str) -> ExtractedPhone:
+    """The hit with its span moved to the original text (a leading '+' or '(' included)."""
+    if start > 0 and ascii_text[start - 1] in "+(":
+        if ascii_text[start - 1] == "+" or ")" in ascii_text[start:end]:
+            start -= 1
+    start, end = _original(offsets, start), _original(offsets, end - 1) + 1
+    while end < len(text) and text[end] in _ZERO_WIDTH:
+        end += 1
+    return ExtractedPhone(e164, start, end, text[start:end])
 
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")

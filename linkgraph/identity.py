@@ -55,6 +55,7 @@ _MARKER = re.compile(r"\(\s*d\s*\)", re.IGNORECASE)            # AT&T "(D)" dial
 _PREFIX = re.compile(r"^(?:tel|sip|callto)\s*:\s*", re.IGNORECASE)
 _EXTENSION = re.compile(r"(\d[\s\-.)]*)(?:ext\.?|extension|x)\s*\d{1,6}$", re.IGNORECASE)
 _EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
+_DECIMAL = re.compile(r"\d{7,}\.\d+")
 _EXCEL_SCI = re.compile(r"(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
 _PHONE_CHARS = re.compile(r"[0-9+()\-./*#\s]+")
 _NON_DIGIT = re.compile(r"\D")
@@ -144,6 +145,8 @@ def _phone(raw: object, region: str) -> PhoneKey | None:
         if excel is None:
             return None                          # Excel lost digits ('2.09555e+09') or a real fraction
         text = excel
+    elif _DECIMAL.fullmatch(text):
+        return None                              # 2095550123.5: a number with a fraction, not a phone
     if not _PHONE_CHARS.fullmatch(text):
         return None                              # letters or other text: not a phone
     if text[0] in "*#":                          # star / hash codes: *86, #225
@@ -422,7 +425,7 @@ def _pair_score(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str] | N
         toks: list[float] = []
         initials: list[tuple[str, str]] = []
         ok = True
-        for s_tok, idx in zip(short, perm):
+        for s_tok, idx in zip(short, perm, strict=True):
             l_tok = long_[idx]
             if len(s_tok) == 1 or len(l_tok) == 1:
                 if s_tok[0] != l_tok[0]:
@@ -474,28 +477,34 @@ def suggest_name_matches(
     for ids in forms.values():
         ids.sort()
 
-    # Blocking: forms sharing a token prefix are compared (fuzzy); initials look up "d miller" signatures.
-    blocks: dict[str, list[int]] = defaultdict(list)
+    # Blocking: forms sharing the first two letters of two of their names are compared (fuzzy), so a
+    # common first name alone never makes a block; initials look up "d miller" signatures.
+    blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
     signatures: dict[str, list[int]] = defaultdict(list)
     for i, toks in enumerate(tokens):
-        for prefix in {t[:3] for t in toks if len(t) > 1}:
-            blocks[prefix].append(i)
+        heads = sorted({t[:2] for t in toks if len(t) > 1})
+        if len(heads) == 1:
+            keys_of = {(heads[0],)} if len(toks) == 1 else {(heads[0], heads[0])}
+        else:
+            keys_of = {(a, b) for n, a in enumerate(heads) for b in heads[n + 1:]}
+        for block_key in keys_of:
+            blocks[block_key].append(i)
         if len(toks) >= 2:
             signatures[f"{toks[0][0]} {toks[-1]}"].append(i)
             signatures[f"{toks[0]} {toks[-1][0]}"].append(i)
             signatures[f"{toks[0][0]} {toks[-1][0]}"].append(i)
 
     candidates: set[tuple[int, int]] = set()
-    cutoff = max(0.0, 2 * threshold - 100 - 15)
+    cutoff = max(0.0, 2 * threshold - 100)
     for members in blocks.values():
         if len(members) < 2:
             continue
         texts = [keys[i] for i in members]
         for start in range(0, len(members), 1000):
-            matrix = process.cdist(texts[start:start + 1000], texts, scorer=fuzz.token_sort_ratio,
+            matrix = process.cdist(texts[start:start + 1000], texts, scorer=fuzz.token_set_ratio,
                                    score_cutoff=cutoff, dtype="uint8", workers=-1)
             rows, cols = (matrix >= max(cutoff, 1)).nonzero()
-            for r, c in zip(rows.tolist(), cols.tolist()):
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 i, j = members[start + r], members[c]
                 if i < j:
                     candidates.add((i, j))
