@@ -110,6 +110,11 @@ class RowProblems:
         self.mapped = mapped
         self.strict = strict
         self.rejected: set[int] = set()
+        for row, reason, cells in mapped.table.malformed:
+            if strict:
+                raise InputError(f"{reason} (use --lenient to import the other rows and keep this one as rejected)",
+                                 file=mapped.path, row=row)
+            session.reject(row, None, reason, cells)
 
     def __call__(self, index: int, field: str | None, reason: str) -> None:
         column = self.mapped.mapping.get(field, field) if field else None

@@ -96,10 +96,10 @@ def test_missing_columns_named_clearly(case: CaseFile, tmp_path: Path) -> None:
 
 def test_saved_profile_is_reused(case: CaseFile, tmp_path: Path) -> None:
     first = tmp_path / "one.csv"
-    first.write_text("Alpha,Beta\nA,B\n", encoding="utf-8")
+    first.write_text("Alpha,Beta\nAndre Price,Marcus Bell\n", encoding="utf-8")
     import_file(case, first, ImportOptions(kind="links", mapping={"source": "Alpha", "target": "Beta"},
                                            save_profile="alpha-beta"))
     second = tmp_path / "two.csv"
-    second.write_text("Alpha,Beta\nC,D\n", encoding="utf-8")
+    second.write_text("Alpha,Beta\nCarla Diaz,Dion Reed\n", encoding="utf-8")
     result = import_file(case, second, ImportOptions(kind="links"))
     assert result.profile == "alpha-beta" and result.links_created == 1

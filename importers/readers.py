@@ -1,0 +1,451 @@
+"""Read any tabular source (CSV, TSV, TXT, XLSX, XLS) into text columns, finding the header row.
+
+Carrier and bank exports put title lines above the header and totals or disclaimers below
+the data, and come in UTF-8 (with or without BOM), UTF-16 or cp1252. `read_table` finds the
+header with a scoring function (the kind's profiles), keeps every cell as text (the
+importers parse them), and remembers each data row's row number as a person sees it in the
+file (line number for text files, row number for spreadsheets) so records cite it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.errors import InputError
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ""}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+DELIMITERS = (",", "\t", "|", ";")
+HeaderScore = Callable[[list[str]], float]
+
+_FOOTER = re.compile(
+    r"^\s*(\*+|-{3,}|=+|total|totals|grand total|end of (report|records|file)|page \d|disclaimer|confidential|"
+    r"this (report|record|document)|records? (returned|count)|number of records|report (generated|run)|"
+    r"the information|note:|prepared by|\(end\))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Table:
+    """A sheet of text cells under one header, with each row's number in the original file."""
+
+    path: Path
+    columns: list[str]
+    frame: pd.DataFrame
+    row_numbers: np.ndarray
+    header_row: int                      # 1-based row of the header in the file
+    encoding: str | None = None          # text files: the encoding detected
+    sheet: str | None = None             # workbooks: the sheet read
+    skipped: list[tuple[int, str]] = field(default_factory=list)     # title/footer/blank rows left out
+    malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (row, reason, cells)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_table(
+    path: str | Path,
+    header_score: HeaderScore | None = None,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_header_scan: int = 30,
+) -> Table:
+    """Read a CSV/TSV/TXT/XLSX/XLS file; the header is the row among the first `max_header_scan`
+    that `header_score` rates highest (or the first full row when no scorer is given)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", file=path)
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", file=path)
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES or _looks_like_workbook(path):
+        return _read_workbook(path, header_score, sheet, max_header_scan)
+    return _read_text(path, header_score, encoding, delimiter, max_header_scan)
+
+
+def list_sheets(path: str | Path) -> list[str]:
+    """The sheet names of a workbook (empty for text files)."""
+    path = Path(path)
+    if path.suffix.lower() not in EXCEL_SUFFIXES and not _looks_like_workbook(path):
+        return []
+    return list(_open_workbook(path).sheet_names)
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of a text export: BOMs first, UTF-16 by its zero bytes, UTF-8 if valid, else cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:4096]
+    if len(sample) >= 4:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > len(sample) // 4 and even == 0:
+            return "utf-16-le"
+        if even > len(sample) // 4 and odd == 0:
+            return "utf-16-be"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+# ---------------------------------------------------------------- text files
+
+
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+    chosen = encoding or detect_encoding(data)
+    try:
+        return data.decode(chosen), chosen
+    except UnicodeDecodeError as exc:
+        if encoding is None and chosen == "cp1252":
+            return data.decode("latin-1"), "latin-1"
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"cannot read the text as {chosen} (byte {exc.start}); give the right --encoding",
+                         file=path, row=line) from exc
+    except LookupError as exc:
+        raise InputError(f"unknown encoding '{chosen}'", file=path) from exc
+
+
+def _sniff_delimiter(lines: Sequence[str], suffix: str) -> str:
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [line.count(delimiter) for line in lines if line.strip()]
+        if not counts:
+            continue
+        top = max(counts)
+        if top == 0:
+            continue
+        # a delimiter that splits many lines into the same number of fields wins
+        common = max(set(counts), key=lambda c: (counts.count(c) * (c > 0), c))
+        value = counts.count(common) * common + 0.01 * top
+        if value > best_score:
+            best, best_score = delimiter, value
+    return best
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return line.split(delimiter)
+
+
+def _pick_header(rows: Sequence[list[str]], header_score: HeaderScore | None) -> int:
+    """Index of the header among candidate rows (cells already split)."""
+    filled = [sum(1 for c in row if str(c).strip()) for row in rows]
+    if not rows or max(filled, default=0) == 0:
+        return -1
+    widest = max(filled)
+    best, best_value = -1, 0.0
+    for index, row in enumerate(rows):
+        if filled[index] < 2 and widest >= 2:
+            continue
+        cells = [str(c).strip() for c in row]
+        value = header_score(cells) if header_score else 0.0
+        # prefer the scorer's best; among equals, a row that is mostly filled and not numeric
+        text_like = sum(1 for c in cells if c and not _is_number(c))
+        value += 0.001 * text_like + (0.0005 if filled[index] >= 0.6 * widest else 0.0)
+        if value > best_value + 1e-9:
+            best, best_value = index, value
+    return best
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "").replace("$", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def _column_names(cells: Sequence[str]) -> list[str]:
+    """Header cells made unique and non-blank ('' -> '(blank 1)', a repeated 'Date' -> 'Date (2)')."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(cells, start=1):
+        name = " ".join(str(cell).split()) or f"(blank {position})"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+def _read_text(
+    path: Path, header_score: HeaderScore | None, encoding: str | None, delimiter: str | None, scan: int
+) -> Table:
+    data = path.read_bytes()
+    text, used = _decode(path, data, encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    head_lines = text.split("\n", scan + 1)[:scan]
+    head_lines = [line.rstrip("\r") for line in head_lines]
+    delimiter = delimiter or _sniff_delimiter(head_lines, path.suffix.lower())
+    candidates = [_split(line, delimiter) for line in head_lines]
+    header_index = _pick_header(candidates, header_score)
+    if header_index < 0:
+        raise InputError("no header row found in the first lines (is this a table?)", file=path)
+    columns = _column_names(candidates[header_index])
+    skipped = [(i + 1, head_lines[i]) for i in range(header_index) if head_lines[i].strip()]
+    header_row = header_index + 1
+    frame, rows, malformed, more_skipped = _parse_body(path, text, delimiter, columns, header_row)
+    skipped.extend(more_skipped)
+    return _finish(path, columns, frame, rows, header_row, skipped, malformed, encoding=used)
+
+
+def _parse_body(
+    path: Path, text: str, delimiter: str, columns: list[str], header_row: int
+) -> tuple[pd.DataFrame, np.ndarray, list, list]:
+    """Cells below the header: pyarrow when every record is one line, the csv module otherwise."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    width = len(columns)
+    invalid: list[tuple[int, int, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    body = text.encode("utf-8")
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, use_threads=False,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
+                                             ignore_empty_lines=False, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        return _parse_body_slow(path, text, delimiter, columns, header_row, str(exc))
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if any(number is None for number, _, _ in invalid) or text.count('"') % 2 or table.num_rows + len(invalid) != lines - header_row:
+        return _parse_body_slow(path, text, delimiter, columns, header_row, None)
+    bad = np.array(sorted(n for n, _, _ in invalid), dtype=np.int64)
+    all_rows = np.arange(header_row + 1, lines + 1, dtype=np.int64)
+    rows = np.setdiff1d(all_rows, bad, assume_unique=True) if len(bad) else all_rows
+    frame = table.to_pandas()
+    frame.columns = columns
+    malformed, skipped = _sort_invalid(
+        [(n, count, line) for n, count, line in invalid], width, delimiter, last_row=lines,
+        ends_with_newline=text.endswith("\n"),
+    )
+    return frame, rows, malformed, skipped
+
+
+def _parse_body_slow(
+    path: Path, text: str, delimiter: str, columns: list[str], header_row: int, arrow_error: str | None
+) -> tuple[pd.DataFrame, np.ndarray, list, list]:
+    """The csv module, line-exact, for quoted line breaks and anything pyarrow refused."""
+    width = len(columns)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    invalid: list[tuple[int, int, str]] = []
+    last: list[str] = []
+    try:
+        start = 1
+        for index, record in enumerate(reader):
+            last = record
+            line = start
+            start = reader.line_num + 1
+            if index < header_row:
+                continue
+            if len(record) == width:
+                records.append(record)
+                numbers.append(line)
+            elif not record or (len(record) == 1 and not record[0].strip()):
+                records.append([""] * width)
+                numbers.append(line)
+            else:
+                invalid.append((line, len(record), delimiter.join(record)))
+    except csv.Error as exc:
+        raise InputError(f"the file is damaged or cut short ({exc})", file=path, row=reader.line_num) from exc
+    if text.count('"') % 2 == 1 and any("\n" in cell for cell in last):
+        raise InputError("a quoted value is never closed (the file may be cut short)", file=path,
+                         row=numbers[-1] if numbers else header_row)
+    frame = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in columns})
+    malformed, skipped = _sort_invalid(invalid, width, delimiter, last_row=start - 1,
+                                       ends_with_newline=text.endswith("\n"))
+    return frame, np.array(numbers, dtype=np.int64), malformed, skipped
+
+
+def _sort_invalid(
+    invalid: list[tuple[int, int, str]], width: int, delimiter: str, last_row: int, ends_with_newline: bool
+) -> tuple[list, list]:
+    """Rows with the wrong number of cells: notes and footers are skipped, broken records kept as malformed."""
+    malformed: list[tuple[int, str, list[str]]] = []
+    skipped: list[tuple[int, str]] = []
+    for number, count, line in invalid:
+        cells = _split(line, delimiter)
+        filled = sum(1 for c in cells if c.strip())
+        if filled <= 1 or _FOOTER.match(line):
+            skipped.append((number, line))
+        elif number == last_row and not ends_with_newline and count < width:
+            malformed.append((number, f"the last row has {count} of {width} cells (the file may be cut short)", cells))
+        else:
+            malformed.append((number, f"{count} cells where the header has {width}", cells))
+    return malformed, skipped
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def _looks_like_workbook(path: Path) -> bool:
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    return magic.startswith(b"PK\x03\x04") or magic.startswith(b"\xd0\xcf\x11\xe0")
+
+
+def _open_workbook(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise InputError(f"not a readable Excel workbook ({exc}); re-save it from Excel or export CSV",
+                         file=path) from exc
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a person sees (no '.0' on whole numbers, ISO dates)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):
+        seconds = int(round(value.total_seconds()))
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value)
+
+
+def _read_workbook(path: Path, header_score: HeaderScore | None, sheet: str | None, scan: int) -> Table:
+    book = _open_workbook(path)
+    names = list(book.sheet_names)
+    if not names:
+        raise InputError("the workbook has no sheets", file=path)
+    if sheet is not None and sheet not in names:
+        raise InputError(f"no sheet named '{sheet}' (sheets: {', '.join(names)})", file=path)
+    best: tuple[float, str, list[list[object]], int, int] | None = None
+    for name in [sheet] if sheet else names:
+        try:
+            loaded = book.get_sheet_by_name(name)
+            rows = loaded.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"cannot read sheet '{name}' ({exc})", file=path) from exc
+        head = [[_cell_text(v).strip() for v in row] for row in rows[:scan]]
+        index = _pick_header(head, header_score)
+        if index < 0:
+            continue
+        value = header_score(head[index]) if header_score else float(len(rows))
+        if best is None or value > best[0]:
+            best = (value, name, rows, index, 0)
+    if best is None:
+        raise InputError("no header row found in any sheet" if not sheet else f"sheet '{sheet}' is empty", file=path)
+    _, name, rows, index, _ = best
+    header_cells = [_cell_text(v) for v in rows[index]]
+    while header_cells and not header_cells[-1].strip():
+        header_cells.pop()
+    columns = _column_names(header_cells)
+    width = len(columns)
+    skipped = [(i + 1, " ".join(_cell_text(v) for v in rows[i]).strip()) for i in range(index)
+               if any(_cell_text(v).strip() for v in rows[i])]
+    body = rows[index + 1:]
+    records = []
+    for row in body:
+        cells = [v if isinstance(v, str) else _cell_text(v) for v in row[:width]]
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        records.append(cells)
+    numbers = np.arange(index + 2, index + 2 + len(records), dtype=np.int64)
+    frame = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in columns})
+    return _finish(path, columns, frame, numbers, index + 1, skipped, [], sheet=name)
+
+
+# ---------------------------------------------------------------- shared clean-up
+
+
+def _finish(
+    path: Path,
+    columns: list[str],
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    header_row: int,
+    skipped: list[tuple[int, str]],
+    malformed: list,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> Table:
+    """Drop blank rows, repeated headers and the notes/totals block below the data."""
+    frame = frame.fillna("")
+    if len(frame):
+        filled = np.zeros(len(frame), dtype=np.int64)
+        for name in frame.columns:
+            filled += (frame[name].astype(str).str.strip() != "").to_numpy()
+        keep = filled > 0
+        if len(columns) >= 2:
+            first_two = [frame.iloc[:, i].astype(str).str.strip() for i in (0, 1)]
+            repeated = (first_two[0] == columns[0]).to_numpy() & (first_two[1] == columns[1]).to_numpy()
+            keep &= ~repeated
+            for position in np.flatnonzero(repeated):
+                skipped.append((int(rows[position]), "repeated header"))
+        # trailing block: rows after the last full-looking record that hold one cell or a footer phrase
+        widest = max(2, int(np.median(filled[filled > 0])) if (filled > 0).any() else 2)
+        tail = len(frame) - 1
+        while tail >= 0:
+            if not keep[tail]:
+                tail -= 1
+                continue
+            cells = [str(v).strip() for v in frame.iloc[tail]]
+            first = cells[0]
+            joined = " ".join(v for v in cells if v)
+            if filled[tail] <= 1 and widest >= 3 or _FOOTER.match(first or joined):
+                keep[tail] = False
+                skipped.append((int(rows[tail]), joined))
+                tail -= 1
+                continue
+            break
+        if not keep.all():
+            frame = frame.loc[keep].reset_index(drop=True)
+            rows = rows[keep]
+    if frame.empty:
+        raise InputError("no data rows below the header", file=path, row=header_row)
+    skipped.sort()
+    return Table(path, columns, frame, rows, header_row, encoding=encoding, sheet=sheet,
+                 skipped=skipped, malformed=malformed)

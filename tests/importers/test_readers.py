@@ -1,0 +1,135 @@
+"""Reading real export files: header finding, encodings, footers, workbooks, damaged files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from importers.mapping import header_scorer
+from importers.readers import detect_encoding, list_sheets, read_table
+from linkgraph.errors import InputError
+
+
+def links_score(cells: list[str]) -> float:
+    return header_scorer("links")(cells)
+
+
+def test_title_lines_footer_and_row_numbers(tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "Gang intel summary\nPrepared 2024-03-01\n\nSource,Target,Relationship\n"
+        "Andre Price,Marcus Bell,associate\n\nMarcus Bell,East Side Bloods,member\n"
+        "Total: 2 records\nThis report is confidential\n",
+        encoding="utf-8",
+    )
+    table = read_table(path, links_score)
+    assert table.columns == ["Source", "Target", "Relationship"]
+    assert table.header_row == 4
+    assert table.frame["Source"].tolist() == ["Andre Price", "Marcus Bell"]
+    assert table.row_numbers.tolist() == [5, 7]
+    assert [row for row, _ in table.skipped] == [1, 2, 8, 9]
+    assert table.encoding == "utf-8"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_encodings(tmp_path, encoding):
+    path = tmp_path / "e.csv"
+    path.write_text("From,To\nJosé Peña,Zoë Müller\n", encoding=encoding)
+    table = read_table(path, links_score)
+    assert table.frame.iloc[0].tolist() == ["José Peña", "Zoë Müller"]
+    assert table.columns == ["From", "To"]
+
+
+def test_detect_encoding_without_bom():
+    assert detect_encoding("a,b\n".encode("utf-16-le")) == "utf-16-le"
+    assert detect_encoding("é".encode("cp1252")) == "cp1252"
+    assert detect_encoding("é".encode()) == "utf-8"
+
+
+def test_tab_and_pipe_delimited(tmp_path):
+    tsv = tmp_path / "a.txt"
+    tsv.write_text("From\tTo\tDate\nA\tB\t2024-01-02\n", encoding="utf-8")
+    assert read_table(tsv, links_score).frame["To"].tolist() == ["B"]
+    pipe = tmp_path / "b.txt"
+    pipe.write_text("From|To\nA, Jr|B\n", encoding="utf-8")
+    assert read_table(pipe, links_score).frame["From"].tolist() == ["A, Jr"]
+
+
+def test_quoted_line_break_keeps_exact_row_numbers(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('From,To,Notes\nA,B,"two\nlines"\nC,D,x\n', encoding="utf-8")
+    table = read_table(path, links_score)
+    assert table.frame["Notes"].tolist() == ["two\nlines", "x"]
+    assert table.row_numbers.tolist() == [2, 4]
+
+
+def test_truncated_last_row_is_malformed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("From,To,Relationship\nA,B,friend\nC,D", encoding="utf-8")
+    table = read_table(path, links_score)
+    assert table.frame["From"].tolist() == ["A"]
+    assert table.malformed[0][0] == 3
+    assert "cut short" in table.malformed[0][1]
+
+
+def test_unclosed_quote_is_reported(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text('From,To\nA,B\nC,"D\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_table(path, links_score)
+    assert "u.csv" in str(info.value)
+
+
+def test_empty_and_headerless_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_table(empty, links_score)
+    only_header = tmp_path / "h.csv"
+    only_header.write_text("From,To\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no data rows"):
+        read_table(only_header, links_score)
+
+
+def test_workbook_picks_sheet_and_header(tmp_path):
+    path = tmp_path / "w.xlsx"
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["Subpoena response"])
+    data = book.create_sheet("Records")
+    data.append(["Carrier records for (209) 555-0101"])
+    data.append([])
+    data.append(["From", "To", "Date", "Weight"])
+    data.append([2095550101, 2095550102, dt.datetime(2024, 3, 5, 14, 2, 11), 2.5])
+    data.append([2095550103, 2095550104, dt.datetime(2024, 3, 6, 9, 0, 0), 3])
+    data.append(["Total", None, None, None])
+    book.save(path)
+    assert list_sheets(path) == ["Cover", "Records"]
+    table = read_table(path, links_score)
+    assert table.sheet == "Records"
+    assert table.header_row == 3
+    assert table.frame.iloc[0].tolist() == ["2095550101", "2095550102", "2024-03-05 14:02:11", "2.5"]
+    assert table.row_numbers.tolist() == [4, 5]
+    assert table.frame["Weight"].tolist() == ["2.5", "3"]
+
+
+def test_broken_workbook(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(InputError, match="broken.xlsx.*not a readable Excel workbook"):
+        read_table(path, links_score)
+
+
+def test_venmo_blank_first_header_cell(tmp_path):
+    path = tmp_path / "venmo.csv"
+    path.write_text(
+        "Account Statement - (@Jay-Smith) ,,,,\nAccount Activity,,,,\n,ID,Datetime,Note,Amount (total)\n"
+        ",123,2024-01-02T10:00:00,rent,- $40.00\n",
+        encoding="utf-8",
+    )
+    table = read_table(path, lambda cells: 3.0 if "ID" in cells and "Datetime" in cells else 0.0)
+    assert table.columns == ["(blank 1)", "ID", "Datetime", "Note", "Amount (total)"]
+    assert table.frame["Amount (total)"].tolist() == ["- $40.00"]
