@@ -442,8 +442,12 @@ def _finish(
                 continue
             break
         if not keep.all():
-            frame = frame.loc[keep].reset_index(drop=True)
-            rows = rows[keep]
+            kept = int(keep.sum())
+            if keep[:kept].all():   # only a trailing block goes: a slice, not a copy
+                frame, rows = frame.iloc[:kept], rows[:kept]
+            else:
+                frame = frame.loc[keep].reset_index(drop=True)
+                rows = rows[keep]
     if frame.empty:
         raise InputError("no data rows below the header", file=path, row=header_row)
     skipped.sort()
