@@ -1,17 +1,48 @@
-"""Network analysis of a case: one module per finding, combined by `analyze` into one result."""
+"""Network analysis of a case: one module per finding, combined by `analyze` into one result.
+
+`analyze(case, AnalysisParams, progress)` returns the dict `linkgraph analyze --json` prints:
+"case", "graph", "params", "entities" (ranked by the key-player `score`), "communities",
+"components", "disruption", "replacements", "colocations", "circuits", "indicators",
+"activity", and, when asked for, "paths", "connecting_network", "common_contacts". Findings
+name entities by the same id and label as "entities" and cite their records as
+"evidence": [{"link", "source", "source_id", "row"}].
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from linkgraph.analysis import centrality, communities
+from linkgraph.analysis import (
+    activity,
+    centrality,
+    circuits,
+    colocation,
+    communities,
+    contacts,
+    disruption,
+    indicators,
+    paths,
+    replacements,
+)
+from linkgraph.analysis.records import ATTR_LINKS, Records, records_from
 from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled
-from linkgraph.graph import GraphFilter, build_graph
+from linkgraph.graph import (
+    GraphFilter,
+    edge_links,
+    fold_links,
+    graph_from_edges,
+    graph_links,
+    load_entities,
+    load_links,
+)
 from linkgraph.progress import Progress, no_progress
+
+ACTIVITY_TYPES = ("Phone", "Person")
 
 
 @dataclass
@@ -22,61 +53,177 @@ class AnalysisParams:
     seed: int = 7
     resolution: float = 1.0
     top: int = 25
+    method: str = "leiden"                        # communities: leiden (default) or louvain
+    disrupt: int = 5                              # key players to remove in the disruption list
+    path: tuple[int, int] | None = None           # shortest and all paths between two entities
+    max_hops: int = 3                             # ... all paths up to this many ties
+    connect: list[int] | None = None              # connecting network of these entities
+    common: list[int] | None = None               # common contacts of these entities
+    activity: list[int] | None = None             # activity of these (None: the top key players)
+    findings: bool = True                         # replacements, co-locations, circuits, indicators
+    rules: str | None = None                      # an indicators file instead of the bundled one
+    replacement: replacements.ReplacementParams = field(default_factory=replacements.ReplacementParams)
+    colocation: colocation.ColocationParams = field(default_factory=colocation.ColocationParams)
+    circuit: circuits.CircuitParams = field(default_factory=circuits.CircuitParams)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"filter": self.filter.as_dict(), "seed": self.seed, "resolution": self.resolution, "top": self.top}
+        return {
+            "filter": self.filter.as_dict(), "seed": self.seed, "resolution": self.resolution, "top": self.top,
+            "method": self.method, "disrupt": self.disrupt, "path": list(self.path) if self.path else None,
+            "max_hops": self.max_hops, "connect": self.connect, "common": self.common, "activity": self.activity,
+            "findings": self.findings, "rules": self.rules, "replacement": asdict(self.replacement),
+            "colocation": asdict(self.colocation), "circuit": asdict(self.circuit),
+        }
 
 
-def _step(progress: Progress, done: int, total: int, message: str) -> None:
-    if progress(done, total, message) is False:
-        raise Cancelled("analysis cancelled")
+class _Steps:
+    """Progress through the analysis; cancelling raises Cancelled."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def __call__(self, message: str) -> None:
+        if self.progress(self.done, self.total, message) is False:
+            raise Cancelled("analysis cancelled")
+        self.done += 1
 
 
 def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress) -> dict[str, Any]:
-    """Rank entities, find communities and components; returns what `analyze --json` prints."""
+    """Rank entities, find groups, key players, swaps, co-locations, circuits and indicators."""
     params = params or AnalysisParams()
-    steps = 4
-    _step(progress, 0, steps, "Building graph")
-    graph = build_graph(case, params.filter)
-    _step(progress, 1, steps, "Centrality")
-    degree = dict(graph.degree())
-    between, sample = centrality.betweenness(graph, seed=params.seed)
-    pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {n: 0.0 for n in graph}
-    scores = centrality.key_player_scores(degree, between, pagerank)
-    _step(progress, 2, steps, "Communities")
-    community = communities.leiden(graph, seed=params.seed, resolution=params.resolution)
-    component = communities.components(graph)
-    _step(progress, 3, steps, "Summarising")
+    step = _Steps(progress, 12)
+    step("Reading records")
+    flt = params.filter
+    entities = load_entities(case, attrs=True)
+    links = load_links(case, replace(flt, link_types=None), attrs=ATTR_LINKS)
+    step("Building graph")
+    chosen = graph_links(case, flt, entities=entities, links=links)
+    edges = fold_links(chosen)
+    edges = edges[edges["weight"] >= flt.min_weight]
+    graph = graph_from_edges(edges, entities, flt)
+    data = centrality.GraphArrays.from_edges(edges)
+    step("Centrality")
+    measures = centrality.measure(graph, seed=params.seed, data=data)
+    step("Communities")
+    membership = communities.communities(graph, method=params.method, seed=params.seed,
+                                          resolution=params.resolution, data=data)
+    component = communities.components(graph, data=data)
+    step("Key players")
+    disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
+    records = records_from(case, entities, links, flt)
+    result: dict[str, Any] = {
+        "case": case.name,
+        "graph": {
+            "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "betweenness_sample": measures.betweenness_sample, "closeness_sample": measures.closeness_sample,
+            "view": flt.view, "communities_method": params.method,
+            "modularity": round(communities.modularity(graph, membership, data=data), 6),
+        },
+        "params": params.as_dict(),
+        "entities": _entities(graph, measures, membership, component),
+        "communities": communities.summarize(graph, membership, measures.score, data=data),
+        "components": _components(component),
+        "disruption": disrupt,
+    }
+    findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
+    step("Number replacements")
+    if params.findings:
+        findings["replacements"] = replacements.find_replacements(records, params.replacement)
+    step("Co-locations")
+    if params.findings:
+        findings["colocations"] = colocation.find_colocations(records, params.colocation)
+    step("Circuits")
+    if params.findings:
+        findings["circuits"] = circuits.find_circuits(records, params.circuit)
+    step("Indicators")
+    found_indicators: list[dict[str, Any]] = []
+    if params.findings:
+        rules = indicators.load_rules(Path(params.rules)) if params.rules else None
+        found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=_ranks(measures))
+    for name, items in findings.items():
+        result[name] = _cited(records, items)
+    result["indicators"] = _cited(records, found_indicators)
+    step("Activity")
+    wanted = params.activity if params.activity is not None else _top_of(result["entities"], ACTIVITY_TYPES, 5)
+    result["activity"] = activity.activity(records, wanted)
+    step("Paths and contacts")
+    if params.path:
+        result["paths"] = _paths(graph, chosen, records, *params.path, max_hops=params.max_hops)
+    if params.connect:
+        result["connecting_network"] = _connecting(graph, params.connect)
+    if params.common:
+        result["common_contacts"] = {"of": [records.ref(i) for i in sorted(set(params.common))],
+                                     "contacts": contacts.common_contacts(graph, params.common)}
+    step("Done")
+    return result
+
+
+def _entities(graph: nx.Graph, m: centrality.Centrality, membership: dict[int, int],
+              component: dict[int, int]) -> list[dict[str, Any]]:
     nodes = graph.nodes
-    ranked = sorted(graph.nodes, key=lambda n: (-scores[n], n))
-    entities = [
+    ranked = sorted(graph.nodes, key=lambda n: (-m.score[n], n))
+    return [
         {
             "id": n, "type": nodes[n]["type"], "label": nodes[n]["label"], "role": nodes[n].get("role"),
-            "minor": nodes[n].get("minor", False), "degree": degree[n], "betweenness": round(between[n], 6),
-            "pagerank": round(pagerank[n], 6), "community": community.get(n), "component": component.get(n),
-            "score": scores[n],
+            "minor": nodes[n].get("minor", False), "degree": m.degree[n],
+            "weighted_degree": round(m.weighted_degree[n], 6), "betweenness": round(m.betweenness[n], 6),
+            "closeness": round(m.closeness[n], 6), "eigenvector": round(m.eigenvector[n], 6),
+            "pagerank": round(m.pagerank[n], 6), "k_core": m.core[n], "community": membership.get(n),
+            "component": component.get(n), "score": m.score[n],
         }
         for n in ranked
     ]
-    groups: dict[int, list[int]] = {}
-    for n in ranked:
-        groups.setdefault(community[n], []).append(n)
-    community_list = [
-        {"id": cid, "size": len(members), "members": [nodes[m]["label"] for m in members],
-         "member_ids": members}
-        for cid, members in sorted(groups.items())
-    ]
+
+
+def _components(component: dict[int, int]) -> list[dict[str, int]]:
     sizes: dict[int, int] = {}
-    for n in graph.nodes:
-        sizes[component[n]] = sizes.get(component[n], 0) + 1
-    result = {
-        "case": case.name,
-        "graph": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
-                  "betweenness_sample": sample, "view": params.filter.view},
-        "params": params.as_dict(),
-        "entities": entities,
-        "communities": community_list,
-        "components": [{"id": cid, "size": size} for cid, size in sorted(sizes.items())],
+    for number in component.values():
+        sizes[number] = sizes.get(number, 0) + 1
+    return [{"id": cid, "size": size} for cid, size in sorted(sizes.items())]
+
+
+def _ranks(m: centrality.Centrality) -> dict[str, dict[int, int]]:
+    """Measure -> entity -> 1-based rank (ties by id), for rules that require a top rank."""
+    out = {}
+    for name in ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness"):
+        values = getattr(m, name)
+        out[name] = {n: i + 1 for i, n in enumerate(sorted(values, key=lambda n: (-values[n], n)))}
+    return out
+
+
+def _top_of(entities: list[dict[str, Any]], types: tuple[str, ...], count: int) -> list[int]:
+    return [e["id"] for e in entities if e["type"] in types][:count]
+
+
+def _cited(records: Records, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each finding with its records spelled out as evidence (source file and row)."""
+    return [{**item, "evidence": records.cite(item.get("links", []))} for item in items]
+
+
+def _paths(graph: nx.Graph, chosen: Any, records: Records, a: int, b: int, *, max_hops: int) -> dict[str, Any]:
+    shortest = paths.shortest_path(graph, a, b)
+    every = paths.all_paths(graph, a, b, max_hops=max_hops)
+    out: dict[str, Any] = {"from": records.ref(a), "to": records.ref(b), "shortest": None,
+                           "all": [[records.ref(n) for n in p] for p in every["paths"]],
+                           "truncated": every["truncated"], "max_hops": max_hops}
+    if shortest:
+        hops = paths.hops(graph, shortest)
+        behind = edge_links(chosen, [(h["from"], h["to"]) for h in hops])
+        for hop in hops:
+            ids = behind[(min(hop["from"], hop["to"]), max(hop["from"], hop["to"]))]
+            hop["evidence"] = records.cite(ids, limit=20)
+        out["shortest"] = {"entities": [records.ref(n) for n in shortest], "hops": hops}
+    return out
+
+
+def _connecting(graph: nx.Graph, ids: list[int]) -> dict[str, Any]:
+    sub = paths.connecting_network(graph, ids)
+    nodes = graph.nodes
+    return {
+        "selected": sorted(n for n in sub if sub.nodes[n].get("selected")),
+        "entities": [{"id": n, "label": nodes[n].get("label"), "type": nodes[n].get("type")} for n in sorted(sub)],
+        "ties": [{"a": a, "b": b, "types": d.get("types"), "count": d.get("count", 1)}
+                 for a, b, d in sorted((min(u, v), max(u, v), d) for u, v, d in sub.edges(data=True))],
     }
-    _step(progress, steps, steps, "Done")
-    return result

@@ -1,34 +1,146 @@
-"""Which groups exist: Leiden communities (seeded, repeatable) and connected components."""
+"""Which groups exist: Leiden communities (default, seeded, repeatable), Louvain (option), connected
+components, and a summary of each community an analyst can read.
+
+Both community methods optimise weighted modularity with igraph's C implementations
+(a 100,000-entity graph takes about a second); igraph draws its random numbers from a
+generator seeded for the call, so the same graph and seed give the same groups.
+Groups are numbered by size, largest first (ties: smallest member id first).
+"""
 
 from __future__ import annotations
 
+import math
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import igraph as ig
-import leidenalg
 import networkx as nx
+import numpy as np
+
+from linkgraph.analysis.centrality import GraphArrays, arrays
+
+METHODS = ("leiden", "louvain")
+CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
 
 
-def leiden(graph: nx.Graph, *, seed: int = 7, resolution: float = 1.0) -> dict[int, int]:
-    """Node -> community number (0 = largest), by Leiden modularity on edge weights; repeatable for a seed."""
-    nodes = sorted(graph.nodes)
-    if not nodes:
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """igraph draws from a generator seeded with `seed` inside the block; Python's `random` is put back after."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+
+
+def leiden(
+    graph: nx.Graph, *, seed: int = 7, resolution: float = 1.0, data: GraphArrays | None = None
+) -> dict[int, int]:
+    """Node -> community number (0 = largest), by Leiden on weighted modularity; repeatable for a seed."""
+    data = data or arrays(graph)
+    if not data.nodes:
         return {}
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = sorted((index[a], index[b]) if index[a] < index[b] else (index[b], index[a]) for a, b in graph.edges)
-    weights = [graph.edges[nodes[a], nodes[b]].get("weight", 1.0) for a, b in edges]
-    g = ig.Graph(n=len(nodes), edges=edges)
-    partition = leidenalg.find_partition(
-        g, leidenalg.RBConfigurationVertexPartition, weights=weights, seed=seed, resolution_parameter=resolution
-    )
-    return _numbered({nodes[i]: c for i, c in enumerate(partition.membership)})
+    iterations = -1 if len(data.a) <= CONVERGE_UP_TO else 2
+    with seeded(seed):
+        parts = data.igraph.community_leiden(
+            objective_function="modularity", weights=data.weight.tolist(), resolution=resolution,
+            n_iterations=iterations,
+        )
+    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
 
 
-def components(graph: nx.Graph) -> dict[int, int]:
+def louvain(
+    graph: nx.Graph, *, seed: int = 7, resolution: float = 1.0, data: GraphArrays | None = None
+) -> dict[int, int]:
+    """Node -> community number (0 = largest), by Louvain (multilevel) on weighted modularity; repeatable for a seed."""
+    data = data or arrays(graph)
+    if not data.nodes:
+        return {}
+    with seeded(seed):
+        parts = data.igraph.community_multilevel(weights=data.weight.tolist(), resolution=resolution)
+    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
+
+
+def communities(
+    graph: nx.Graph, *, method: str = "leiden", seed: int = 7, resolution: float = 1.0,
+    data: GraphArrays | None = None,
+) -> dict[int, int]:
+    """Node -> community number by the method named ('leiden' or 'louvain')."""
+    if method not in METHODS:
+        raise ValueError(f"unknown community method '{method}' (methods: {', '.join(METHODS)})")
+    chosen = leiden if method == "leiden" else louvain
+    return chosen(graph, seed=seed, resolution=resolution, data=data)
+
+
+def components(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict[int, int]:
     """Node -> connected component number (0 = largest)."""
-    membership = {}
+    if data is not None:
+        membership = data.igraph.connected_components().membership
+        return _numbered(dict(zip(data.nodes, membership, strict=True)))
+    found = {}
     for number, part in enumerate(nx.connected_components(graph)):
         for node in part:
-            membership[node] = number
-    return _numbered(membership)
+            found[node] = number
+    return _numbered(found)
+
+
+def modularity(graph: nx.Graph, membership: dict[int, int], *, data: GraphArrays | None = None) -> float:
+    """Weighted modularity of a partition (how much more the groups talk inside than chance would say)."""
+    data = data or arrays(graph)
+    if not len(data.a):
+        return 0.0
+    return float(data.igraph.modularity([membership[n] for n in data.nodes], weights=data.weight.tolist()))
+
+
+def summarize(
+    graph: nx.Graph,
+    membership: dict[int, int],
+    scores: dict[int, float],
+    *,
+    top: int = 5,
+    data: GraphArrays | None = None,
+) -> list[dict[str, Any]]:
+    """Per community: size, members (labels, by score), top members, internal vs external links, time span.
+
+    Links are counted as records (an edge of 12 calls counts 12); `internal_ties` and
+    `external_ties` count distinct pairs. first/last span the community's internal links.
+    """
+    data = data or arrays(graph)
+    if not data.nodes:
+        return []
+    group = np.array([membership[n] for n in data.nodes], dtype=np.int64)
+    count = int(group.max()) + 1
+    ga, gb = group[data.a], group[data.b]
+    inside = ga == gb
+    internal_links = np.bincount(ga[inside], data.count[inside], count)
+    internal_ties = np.bincount(ga[inside], minlength=count)
+    external_links = np.bincount(ga[~inside], data.count[~inside], count) + np.bincount(
+        gb[~inside], data.count[~inside], count)
+    external_ties = np.bincount(ga[~inside], minlength=count) + np.bincount(gb[~inside], minlength=count)
+    first = np.full(count, np.inf)
+    last = np.full(count, -np.inf)
+    timed = inside & ~np.isnan(data.first)
+    np.minimum.at(first, ga[timed], data.first[timed])
+    np.maximum.at(last, ga[timed], data.last[timed])
+    members: dict[int, list[int]] = {}
+    for node in sorted(graph.nodes, key=lambda n: (-scores.get(n, 0.0), n)):
+        members.setdefault(membership[node], []).append(node)
+    nodes = graph.nodes
+    out = []
+    for cid in sorted(members):
+        ids = members[cid]
+        out.append({
+            "id": cid, "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
+            "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
+                             "score": scores.get(m, 0.0)} for m in ids[:top]],
+            "internal_links": int(internal_links[cid]), "external_links": int(external_links[cid]),
+            "internal_ties": int(internal_ties[cid]), "external_ties": int(external_ties[cid]),
+            "first": None if math.isinf(first[cid]) else int(first[cid]),
+            "last": None if math.isinf(last[cid]) else int(last[cid]),
+        })
+    return out
 
 
 def _numbered(membership: dict[int, int]) -> dict[int, int]:

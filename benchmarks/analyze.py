@@ -1,0 +1,237 @@
+"""How fast the analysis is at tower-dump scale: builds a case file of 100,000 entities and 1,000,000
+links (and a 10,000-entity one), then times the graph build, each measure and the whole analysis.
+
+    python benchmarks/analyze.py [--entities 100000] [--links 1000000] [--small 10000] [--keep DIR]
+
+Targets (issue 5, on the 2-core build machine): graph build <= 5 s; default analysis (all
+centralities with sampled betweenness, Leiden, components, k-core) <= 15 s; a 10,000-entity
+case <= 2 s. Prints seconds per step and the machine it ran on. The generated case is seeded:
+the same arguments give the same case file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from linkgraph.analysis import (  # noqa: E402  # noqa: E402
+    AnalysisParams,
+    analyze,
+    centrality,
+    circuits,
+    colocation,
+    communities,
+    disruption,
+    indicators,
+    replacements,
+)
+from linkgraph.analysis.records import ATTR_LINKS, records_from  # noqa: E402
+from linkgraph.case import CaseFile, ImportSession  # noqa: E402
+from linkgraph.graph import GraphFilter, graph_from_links, graph_links, load_entities, load_links  # noqa: E402
+
+DAY = 86_400
+START = 1_709_280_000          # 2024-03-01 08:00 UTC
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import igraph
+    import networkx
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = None
+    try:
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "memory_gib": memory,
+            "python": platform.python_version(), "networkx": networkx.__version__, "igraph": igraph.__version__}
+
+
+def generate(path: Path, entities: int, links: int, seed: int = 1) -> Path:
+    """A seeded synthetic case: phones in calling groups with heavy-tailed activity, users, cell sites,
+    hotels and stays, ads, accounts and payments; calls carry a cell site."""
+    rng = np.random.default_rng(seed)
+    n_sites = max(10, entities // 50)
+    n_hotels = max(5, entities // 500)
+    n_ads = max(10, entities // 40)
+    n_accounts = max(10, entities // 100)
+    n_persons = max(10, entities // 15)
+    n_phones = entities - n_sites - n_hotels - n_ads - n_accounts - n_persons
+    cities = ["Stockton", "Modesto", "Sacramento", "Oakland", "San Jose", "Fresno", "Bakersfield", "Visalia"]
+    roster = path.with_suffix(".entities.txt")
+    roster.write_text(f"synthetic benchmark entities {entities} {seed}\n", encoding="utf-8")
+    source = path.with_suffix(".links.txt")
+    source.write_text(f"synthetic benchmark links {entities} {links} {seed}\n", encoding="utf-8")
+    with CaseFile.create(path, name="benchmark", timezone="America/Los_Angeles") as case:
+        # Entities first, links in a second import: links then reference rows that exist already
+        # (written together, SQLite checks each new entity against links.location, which has no index).
+        with ImportSession(case, roster, kind="links") as session:
+            session.set_header(["synthetic"], 1)
+            phones = [session.entity("Phone", f"+1{2_000_000_000 + i * 7 + 3}", f"phone {i}", row=2,
+                                     attrs={"kind": "mobile_or_fixed"}) for i in range(n_phones)]
+            sites = [session.entity("CellSite", f"SITE{i}", f"site {i}", row=2,
+                                    attrs={"city": cities[i % len(cities)]}) for i in range(n_sites)]
+            hotels = [session.entity("Hotel", None, f"Motel {i}", row=2, attrs={"city": cities[i % len(cities)]})
+                      for i in range(n_hotels)]
+            ads = [session.entity("Ad", f"ad:{i}", f"ad {i}", row=2, attrs={"city": cities[i % len(cities)]})
+                   for i in range(n_ads)]
+            accounts = [session.entity("Account", f"ACCT{i}", f"account {i}", row=2) for i in range(n_accounts)]
+            persons = [session.entity("Person", None, f"Person {i}", row=2) for i in range(n_persons)]
+            session.mark_imported([2])
+        with ImportSession(case, source, kind="links") as session:
+            session.set_header(["synthetic"], 1)
+            phones_a, sites_a = np.array(phones), np.array(sites)
+            group = rng.integers(0, max(1, n_phones // 120), n_phones)
+            members: dict[int, np.ndarray] = {}
+            order = np.argsort(group, kind="stable")
+            bounds = np.searchsorted(group[order], np.arange(group.max() + 2))
+            for g in range(group.max() + 1):
+                members[g] = order[bounds[g]:bounds[g + 1]]
+            activity = rng.pareto(1.2, n_phones) + 1
+            activity /= activity.sum()
+            extra = n_persons + n_ads * 2 + n_hotels * 10 + n_accounts * 5
+            n_calls = max(0, links - extra)
+            caller = rng.choice(n_phones, n_calls, p=activity)
+            inside = rng.random(n_calls) < 0.85
+            callee = rng.integers(0, n_phones, n_calls)
+            for g, who in members.items():
+                pick = inside & (group[caller] == g)
+                if len(who) and pick.any():
+                    callee[pick] = who[rng.integers(0, len(who), int(pick.sum()))]
+            keep = caller != callee
+            caller, callee = caller[keep], callee[keep]
+            starts = START + rng.integers(0, 180 * DAY, len(caller))
+            home = rng.integers(0, n_sites, n_phones)
+            site = sites_a[(home[caller] + rng.integers(0, 3, len(caller))) % n_sites]
+            kinds = np.where(rng.random(len(caller)) < 0.3, "sms", "call")
+            durations = rng.integers(0, 600, len(caller))
+            rows = iter(range(3, 10**9))
+            session.links_bulk(
+                (k, int(phones_a[a]), int(phones_a[b]), int(t), None, float(d) if k == "call" else None, None, None,
+                 int(s), 1.0, None, next(rows))
+                for k, a, b, t, d, s in zip(kinds.tolist(), caller.tolist(), callee.tolist(), starts.tolist(),
+                                            durations.tolist(), site.tolist(), strict=True)
+            )
+            more = []
+            for i, person in enumerate(persons):
+                more.append(("uses", person, phones[(i * 13) % n_phones], None, None, None, None, None, None, 1.0,
+                             None, next(rows)))
+            for i, ad in enumerate(ads):
+                t = int(START + rng.integers(0, 180 * DAY))
+                more.append(("posted", ad, phones[int(rng.integers(0, n_phones))], t, None, None, None, None, None,
+                             1.0, None, next(rows)))
+                more.append(("posted", ad, phones[(i * 31) % n_phones], t, None, None, None, None, None, 1.0, None,
+                             next(rows)))
+            for hotel in hotels:
+                for _ in range(10):
+                    t = int(START + rng.integers(0, 180 * DAY))
+                    guest = persons[int(rng.integers(0, n_persons))]
+                    attrs = json.dumps({"room": str(int(rng.integers(100, 140))),
+                                        "payment": str(rng.choice(["card", "cash"]))})
+                    more.append(("stayed_at", guest, hotel, t, t + int(rng.integers(1, 4)) * DAY, None, None, None,
+                                 None, 1.0, attrs, next(rows)))
+            for account in accounts:
+                for _ in range(5):
+                    t = int(START + rng.integers(0, 180 * DAY))
+                    attrs = json.dumps({"category": str(rng.choice(["lodging", "food", "payroll", "transfer"]))})
+                    more.append(("paid", account, accounts[int(rng.integers(0, n_accounts))], t, None, None,
+                                 float(rng.integers(5, 2000)), "USD", None, 1.0, attrs, next(rows)))
+            session.links_bulk(more)
+    source.unlink()
+    roster.unlink()
+    return path
+
+
+def timed(results: list[tuple[str, float]], name: str, work: Callable[[], Any]) -> Any:
+    began = time.perf_counter()
+    value = work()
+    results.append((name, time.perf_counter() - began))
+    return value
+
+
+def run(path: Path, label: str) -> list[tuple[str, float]]:
+    """Time each step of the default analysis on one case file."""
+    steps: list[tuple[str, float]] = []
+    with CaseFile.open(path) as case:
+        flt = GraphFilter()
+        entities = timed(steps, "read entities", lambda: load_entities(case, attrs=True))
+        links = timed(steps, "read links", lambda: load_links(case, flt, attrs=ATTR_LINKS))
+        chosen = timed(steps, "filter and view", lambda: graph_links(case, flt, entities=entities, links=links))
+        graph = timed(steps, "fold into networkx graph", lambda: graph_from_links(chosen, entities, flt))
+        data = timed(steps, "arrays + igraph twin", lambda: centrality.arrays(graph))
+        between, sample = timed(steps, "betweenness", lambda: centrality.betweenness(graph, data=data))
+        timed(steps, "closeness", lambda: centrality.closeness(graph, data=data))
+        timed(steps, "eigenvector", lambda: centrality.eigenvector(graph, data=data))
+        rank = timed(steps, "pagerank", lambda: centrality.pagerank(graph, data=data))
+        timed(steps, "k-core", lambda: centrality.core_number(graph, data=data))
+        degree = timed(steps, "degree + weighted degree", lambda: (centrality.degree(graph),
+                                                                   centrality.weighted_degree(graph, data=data))[0])
+        scores = centrality.key_player_scores(degree, between, rank)
+        member = timed(steps, "leiden", lambda: communities.leiden(graph, data=data))
+        timed(steps, "louvain (option)", lambda: communities.louvain(graph, data=data))
+        timed(steps, "components", lambda: communities.components(graph, data=data))
+        timed(steps, "community summary", lambda: communities.summarize(graph, member, scores, data=data))
+        timed(steps, "disruption (5 key players)", lambda: disruption.key_players(graph, scores=scores, data=data))
+        records = timed(steps, "records for findings", lambda: records_from(case, entities, links, flt))
+        swaps = timed(steps, "replacements", lambda: replacements.find_replacements(records))
+        places = timed(steps, "colocations", lambda: colocation.find_colocations(records))
+        trips = timed(steps, "circuits", lambda: circuits.find_circuits(records))
+        timed(steps, "indicators", lambda: indicators.run_rules(
+            records, findings={"replacements": swaps, "colocations": places, "circuits": trips}))
+        result = timed(steps, "analyze() end to end", lambda: analyze(case, AnalysisParams()))
+    build = sum(s for n, s in steps[:4])
+    default = sum(s for n, s in steps[4:15])
+    print(f"\n== {label}: {graph.number_of_nodes():,} entities in the graph, {graph.number_of_edges():,} ties, "
+          f"{len(links):,} links; betweenness sample {sample}")
+    for name, seconds in steps:
+        print(f"  {name:<32} {seconds:8.2f} s")
+    print(f"  {'graph build (read + fold)':<32} {build:8.2f} s")
+    print(f"  {'default analysis (measures)':<32} {default:8.2f} s")
+    print(f"  findings: {len(result['replacements'])} replacements, {len(result['colocations'])} colocations, "
+          f"{len(result['circuits'])} circuits, {len(result['indicators'])} indicators")
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--links", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000, help="entities of the small case (0 to skip)")
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated case files in")
+    args = parser.parse_args(argv)
+    print("machine:", json.dumps(machine()))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="linkgraph-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = [(args.entities, args.links)] + ([(args.small, args.small * 10)] if args.small else [])
+    for entities, links in cases:
+        path = folder / f"bench-{entities}-{links}.lgcase"
+        if not path.exists():
+            began = time.perf_counter()
+            generate(path, entities, links)
+            print(f"generated {path.name} in {time.perf_counter() - began:.1f} s")
+        run(path, f"{entities:,} entities / {links:,} links")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

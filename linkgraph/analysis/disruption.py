@@ -1,0 +1,141 @@
+"""Key players for disruption: which few entities, if removed (arrested, phone seized), fragment the
+network most, with the component sizes before and after each removal.
+
+Greedy, one entity per step: remove the one that leaves the fewest pairs of entities still
+able to reach each other (Borgatti's fragmentation, KPP-Neg). Each step is exact over every
+node, not a sample: only cut vertices split a component, and the pieces a cut vertex leaves
+are read off the block-cut tree of the biconnected components (one linear pass in igraph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+
+from linkgraph.analysis.centrality import GraphArrays, arrays
+
+# Who can be a target: people and what they carry (a hotel or a cell tower is not arrested).
+TARGET_TYPES = ("Person", "Phone", "Account", "Device", "Email", "OnlineAccount", "Vehicle")
+
+
+def _pairs(sizes: Iterable[int]) -> int:
+    return int(sum(s * (s - 1) // 2 for s in sizes))
+
+
+def state(g: ig.Graph, top: int = 5) -> dict[str, Any]:
+    """Components, the largest sizes, reachable pairs and fragmentation (0 = all connected, 1 = all apart)."""
+    sizes = sorted(g.connected_components().sizes(), reverse=True) if g.vcount() else []
+    n = g.vcount()
+    reachable = _pairs(sizes)
+    every = n * (n - 1) // 2
+    return {
+        "entities": n, "components": len(sizes), "largest": sizes[:top], "reachable_pairs": reachable,
+        "fragmentation": round(1 - reachable / every, 6) if every else 0.0,
+    }
+
+
+def pairs_after_removal(g: ig.Graph) -> np.ndarray:
+    """For every vertex: how many pairs can still reach each other once it is removed."""
+    components = g.connected_components()
+    membership = np.asarray(components.membership)
+    sizes = np.asarray(components.sizes())
+    total = _pairs(sizes.tolist())
+    size_of = sizes[membership]
+    after = total - np.maximum(size_of - 1, 0)           # a non-cut vertex: its component shrinks by one
+    blocks, cuts = g.biconnected_components(return_articulation_points=True)
+    if not cuts:
+        return after
+    cut_at = {v: i for i, v in enumerate(cuts)}
+    nb = len(blocks)
+    weight = np.zeros(nb + len(cuts), dtype=np.int64)
+    weight[nb:] = 1
+    neighbours: list[list[int]] = [[] for _ in range(nb + len(cuts))]
+    for j, block in enumerate(blocks):
+        plain = 0
+        for v in block:
+            i = cut_at.get(v)
+            if i is None:
+                plain += 1
+            else:
+                neighbours[j].append(nb + i)
+                neighbours[nb + i].append(j)
+        weight[j] = plain
+    parent = np.full(nb + len(cuts), -1, dtype=np.int64)
+    subtree = weight.copy()
+    seen = np.zeros(nb + len(cuts), dtype=bool)
+    root_of = np.zeros(nb + len(cuts), dtype=np.int64)
+    for root in range(nb, nb + len(cuts)):
+        if seen[root]:
+            continue
+        order = [root]
+        seen[root] = True
+        k = 0
+        while k < len(order):
+            x = order[k]
+            k += 1
+            for y in neighbours[x]:
+                if not seen[y]:
+                    seen[y] = True
+                    parent[y] = x
+                    order.append(y)
+        for x in reversed(order):
+            root_of[x] = root
+            if parent[x] >= 0:
+                subtree[parent[x]] += subtree[x]
+    for v, i in cut_at.items():
+        x = nb + i
+        whole = int(subtree[root_of[x]])
+        pieces = [int(subtree[y]) for y in neighbours[x] if y != parent[x]]
+        rest = whole - int(subtree[x])
+        if rest > 0:
+            pieces.append(rest)
+        after[v] = total - whole * (whole - 1) // 2 + _pairs(pieces)
+    return after
+
+
+def key_players(
+    graph: nx.Graph,
+    *,
+    k: int = 5,
+    scores: dict[int, float] | None = None,
+    types: Iterable[str] | None = TARGET_TYPES,
+    data: GraphArrays | None = None,
+) -> dict[str, Any]:
+    """Remove up to k entities greedily (fewest reachable pairs left); ties go to the higher score, then lower id.
+
+    Returns {"before", "removed": [{id, label, type, step, ...state after}], "after"}.
+    """
+    data = data or arrays(graph)
+    scores = scores or {}
+    g = data.igraph.copy()
+    ids = list(data.nodes)
+    nodes = graph.nodes
+    allowed = set(types) if types else None
+    before = state(g)
+    removed = []
+    for step in range(1, k + 1):
+        if g.vcount() < 2 or g.ecount() == 0:
+            break
+        after = pairs_after_removal(g)
+        best = None
+        for v in np.argsort(after, kind="stable"):
+            node = ids[int(v)]
+            if allowed is not None and nodes[node].get("type") not in allowed:
+                continue
+            key = (int(after[v]), -scores.get(node, 0.0), node)
+            if best is None or key < best[0]:
+                best = (key, int(v))
+            elif key[0] > best[0][0]:
+                break
+        if best is None:
+            break
+        v = best[1]
+        node = ids.pop(v)
+        g.delete_vertices(v)
+        removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
+                        "type": nodes[node].get("type"), **state(g)})
+    return {"before": before, "removed": removed, "after": state(g)}

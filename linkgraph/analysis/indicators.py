@@ -1,0 +1,593 @@
+"""Indicators: the rules of indicators.yaml (financial, ad, phone, hotel and labour indicators from
+../shared/reference/indicators.md) run over a case's records. Rules are data; this module is the
+small generic reader that runs them. Every finding names its entities and the records (links,
+hence source file and row) that triggered it: a lead for a person to check, never a verdict.
+
+The rule language is described at the top of indicators.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from linkgraph.analysis.records import DAY, PHONE_LINKS, Records
+from linkgraph.errors import LinkgraphError
+
+KINDS = ("links", "finding", "sequential_numbers", "ad_bursts")
+ENDS = ("src", "dst")
+ENTITY_FIELDS = ("type", "label", "role", "minor", "key", "kind", "service")
+LINK_FIELDS = ("id", "type", "amount", "duration", "start", "end", "weight")
+EVIDENCE_LIMIT = 100
+
+
+class RuleError(LinkgraphError):
+    """A rule in indicators.yaml that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One indicator rule: what it is called, how much it weighs, and its kind's settings."""
+
+    id: str
+    title: str
+    area: str
+    kind: str
+    weight: float = 1.0
+    says: str = ""
+    reference: str = ""
+    spec: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    """The rules of `path`, or the bundled indicators.yaml."""
+    if path is None:
+        text = resources.files("linkgraph.analysis").joinpath("indicators.yaml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return _parse(text)
+
+
+@cache
+def bundled_rules() -> tuple[Rule, ...]:
+    return tuple(load_rules())
+
+
+def _parse(text: str) -> list[Rule]:
+    data = yaml.safe_load(text) or {}
+    rules = []
+    seen: set[str] = set()
+    for raw in data.get("rules") or []:
+        spec = dict(raw)
+        missing = [k for k in ("id", "title", "area", "kind") if k not in spec]
+        if missing:
+            raise RuleError(f"indicator rule {spec.get('id', '?')}: missing {', '.join(missing)}")
+        if spec["kind"] not in KINDS:
+            raise RuleError(f"indicator rule {spec['id']}: unknown kind '{spec['kind']}' (kinds: {', '.join(KINDS)})")
+        if spec["id"] in seen:
+            raise RuleError(f"indicator rule {spec['id']} appears twice")
+        seen.add(spec["id"])
+        rules.append(Rule(
+            id=spec.pop("id"), title=spec.pop("title"), area=spec.pop("area"), kind=spec.pop("kind"),
+            weight=float(spec.pop("weight", 1.0)), says=spec.pop("says", ""), reference=spec.pop("reference", ""),
+            spec=spec,
+        ))
+    return rules
+
+
+def run_rules(
+    records: Records,
+    rules: Iterable[Rule] | None = None,
+    *,
+    findings: dict[str, list[dict[str, Any]]] | None = None,
+    ranks: dict[str, dict[int, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """Every rule's findings, strongest rule first: [{"rule", "title", "area", "weight", "entities", "records",
+    "summary", "links"}]. `findings` feeds kind "finding" rules; `ranks` (measure -> entity -> 1-based
+    rank in this analysis) feeds `require: rank`."""
+    found = []
+    context = _Context(records, findings or {}, ranks or {})
+    for rule in (bundled_rules() if rules is None else rules):
+        run = {"links": _links_rule, "finding": _finding_rule, "sequential_numbers": _sequential_rule,
+               "ad_bursts": _burst_rule}[rule.kind]
+        for item in run(rule, context):
+            found.append({"rule": rule.id, "title": rule.title, "area": rule.area, "weight": rule.weight, **item})
+    found.sort(key=lambda f: (-f["weight"], f["rule"], -f["records"], [e["id"] for e in f["entities"]]))
+    return found
+
+
+@dataclass
+class _Context:
+    records: Records
+    findings: dict[str, list[dict[str, Any]]]
+    ranks: dict[str, dict[int, int]]
+
+
+# ---------------------------------------------------------------------------------------- values
+
+
+def _norm(value: Any) -> Any:
+    """A value as rules compare it: text lower-cased, numpy scalars as Python, lists as tuples."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        return value.strip().lower()
+    if isinstance(value, (list, tuple, set)):
+        return tuple(_norm(v) for v in value)
+    return value
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def _predicate(cond: dict[str, Any]) -> Callable[[Any], bool]:
+    """The test one condition makes on one value."""
+    tests: list[Callable[[Any], bool]] = []
+    if "in" in cond:
+        wanted = {_norm(v) for v in cond["in"]}
+        tests.append(lambda v: any(x in wanted for x in v) if isinstance(v, tuple) else v in wanted)
+    if "not_in" in cond:
+        unwanted = {_norm(v) for v in cond["not_in"]}
+        tests.append(lambda v: not (any(x in unwanted for x in v) if isinstance(v, tuple) else v in unwanted))
+    if "all" in cond:
+        needed = {_norm(v) for v in cond["all"]}
+        tests.append(lambda v: needed <= set(v if isinstance(v, tuple) else (v,)))
+    if "matches" in cond:
+        pattern = re.compile(str(cond["matches"]), re.IGNORECASE)
+        tests.append(lambda v: not _missing(v) and bool(pattern.search(
+            " ".join(map(str, v)) if isinstance(v, tuple) else str(v))))
+    if "min" in cond:
+        low = float(cond["min"])
+        tests.append(lambda v: (n := _number(v)) is not None and n >= low)
+    if "max" in cond:
+        high = float(cond["max"])
+        tests.append(lambda v: (n := _number(v)) is not None and n <= high)
+    if "present" in cond:
+        present = bool(cond["present"])
+        tests.append(lambda v: (not _missing(v) and v != ()) == present)
+    if not tests:
+        raise RuleError(f"condition on '{cond.get('field')}' tests nothing")
+    return lambda v: all(t(_norm(v)) for t in tests)
+
+
+def _check(cond: dict[str, Any], get: Callable[[str], Any]) -> bool:
+    """One condition on one item (findings); `get` reads a field."""
+    if "any" in cond and "field" not in cond:
+        return any(_check(c, get) for c in cond["any"])
+    if "all" in cond and "field" not in cond:
+        return all(_check(c, get) for c in cond["all"])
+    if "not" in cond:
+        return not _check(cond["not"], get)
+    return _predicate(cond)(get(cond["field"]))
+
+
+def _mask(frame: pd.DataFrame, cond: dict[str, Any], values: Callable[[str], pd.Series]) -> np.ndarray:
+    """One condition over every row of a frame."""
+    if "any" in cond and "field" not in cond:
+        out = np.zeros(len(frame), dtype=bool)
+        for sub in cond["any"]:
+            out |= _mask(frame, sub, values)
+        return out
+    if "all" in cond and "field" not in cond:
+        out = np.ones(len(frame), dtype=bool)
+        for sub in cond["all"]:
+            out &= _mask(frame, sub, values)
+        return out
+    if "not" in cond:
+        return ~_mask(frame, cond["not"], values)
+    if "field" not in cond:
+        raise RuleError(f"condition without a field: {cond}")
+    column = values(cond["field"])
+    test = _predicate(cond)
+    if pd.api.types.is_numeric_dtype(column.dtype) and set(cond) <= {"field", "min", "max"}:
+        numbers = column.to_numpy(dtype=float)
+        out = ~np.isnan(numbers)
+        if "min" in cond:
+            out &= numbers >= float(cond["min"])
+        if "max" in cond:
+            out &= numbers <= float(cond["max"])
+        return out
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        return np.fromiter((test(v) for v in column), dtype=bool, count=len(column))
+    answers = np.array([test(v) for v in uniques] + [test(None)], dtype=bool)
+    return answers[np.where(codes < 0, len(uniques), codes)]
+
+
+class _Values:
+    """Field name -> a column aligned with a frame of records (expanded with self/other)."""
+
+    def __init__(self, frame: pd.DataFrame, records: Records) -> None:
+        self.frame = frame
+        self.records = records
+        self.cache: dict[str, pd.Series] = {}
+
+    def __call__(self, name: str) -> pd.Series:
+        if name not in self.cache:
+            self.cache[name] = self._compute(name)
+        return self.cache[name]
+
+    def _compute(self, name: str) -> pd.Series:
+        frame, records = self.frame, self.records
+        head, _, rest = name.partition(".")
+        if head in ("src", "dst", "self", "other"):
+            ids = frame["subject" if head == "self" else head]
+            return ids if not rest else _entity_values(records, ids, rest)
+        if head == "attr" and rest:
+            return frame["attrs"].map(lambda attrs: attrs.get(rest) if isinstance(attrs, dict) else None)
+        if name in LINK_FIELDS:
+            return frame[name]
+        if name in ("hour", "weekday"):
+            local = records.local(frame["start"])
+            part = local.dt.hour if name == "hour" else local.dt.weekday
+            return pd.Series(part.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
+        if name == "day":
+            return pd.Series(records.local_day(frame["start"]), index=frame.index)
+        if name == "nights":
+            arrive = records.local_day(frame["start"])
+            leave = records.local_day(frame["end"])
+            return pd.Series(leave - arrive, index=frame.index)
+        if name == "days":
+            return (frame["end"] - frame["start"]) / DAY
+        raise RuleError(f"unknown field '{name}' in an indicator rule")
+
+
+def _entity_values(records: Records, ids: pd.Series, name: str) -> pd.Series:
+    entities = records.entities
+    if name == "id":
+        return ids
+    if name in ENTITY_FIELDS:
+        return ids.map(entities[name])
+    if name == "city":
+        return ids.map(records.city)
+    if name == "user_role":
+        return ids.map(records.user_role)
+    if name == "user_minor":
+        return ids.map(records.user_minor)
+    if name == "in_ads":
+        return ids.map(records.in_ads)
+    if name.startswith("attr."):
+        key = name[5:]
+        chosen = entities.loc[entities.index.isin(ids.unique()), "attrs"]
+        return ids.map(chosen.map(lambda attrs: attrs.get(key) if isinstance(attrs, dict) else None))
+    raise RuleError(f"unknown entity field '{name}' in an indicator rule")
+
+
+# ---------------------------------------------------------------------------------------- kind: links
+
+
+def _with_ends(links: pd.DataFrame, subject: str, other: str) -> pd.DataFrame:
+    out = links.copy()
+    out["subject"] = links[subject].to_numpy()
+    out["other"] = links[other].to_numpy()
+    return out
+
+
+def _expand(links: pd.DataFrame, group_by: Any, records: Records) -> pd.DataFrame:
+    """Records with `subject` (the entity a finding is about: `self` in rules), `other` (the far end)
+    and `key` (the group)."""
+    if isinstance(group_by, list):
+        if len(group_by) != 2 or any(g not in ENDS for g in group_by):
+            raise RuleError(f"group_by {group_by}: a pair is [src, dst] or [dst, src]")
+        out = _with_ends(links, group_by[0], group_by[1])
+        span = int(max(links["src"].max(), links["dst"].max(), 0)) + 1 if len(links) else 1
+        out["key"] = out["subject"] * span + out["other"]
+        out["composite"] = True
+        return out.reset_index(drop=True)
+    if group_by in ENDS:
+        out = _with_ends(links, group_by, "dst" if group_by == "src" else "src")
+    elif group_by == "either":
+        out = pd.concat([_with_ends(links, "src", "dst"), _with_ends(links, "dst", "src")], ignore_index=True)
+    else:
+        kinds = records.entities["type"]
+        ahead = links[(links["src"].map(kinds) == group_by).to_numpy()]
+        behind = links[(links["dst"].map(kinds) == group_by).to_numpy()]
+        out = pd.concat([_with_ends(ahead, "src", "dst"), _with_ends(behind, "dst", "src")], ignore_index=True)
+    out["key"] = out["subject"]
+    out["composite"] = False
+    return out.reset_index(drop=True)
+
+
+def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.DataFrame, _Values]:
+    types = spec.get("links")
+    if not types:
+        raise RuleError(f"indicator rule {rule.id}: `links` names no link types")
+    links = records.of_types(tuple(types))
+    frame = _expand(links, spec.get("group_by", "src"), records)
+    values = _Values(frame, records)
+    keep = np.ones(len(frame), dtype=bool)
+    for cond in spec.get("where") or []:
+        if not keep.any():
+            break
+        keep &= _mask(frame, cond, values)
+    frame = frame[keep]
+    return frame, _Values(frame, records)
+
+
+def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    records = context.records
+    spec = rule.spec
+    base, values = _select(rule, records, spec)
+    if not len(base):
+        return []
+    matched_mask = np.ones(len(base), dtype=bool)
+    for cond in spec.get("match") or []:
+        matched_mask &= _mask(base, cond, values)
+    require = dict(spec.get("require") or {})
+    unknown = set(require) - {"count", "share", "distinct", "sum", "rank"}
+    if unknown:
+        raise RuleError(f"indicator rule {rule.id}: unknown requirement {', '.join(sorted(unknown))}")
+    distinct = {str(k): int(v) for k, v in (require.get("distinct") or {}).items()}
+    sums = {str(k): float(v) for k, v in (require.get("sum") or {}).items()}
+    table = pd.DataFrame({"key": base["key"].to_numpy(), "matched": matched_mask})
+    for name in distinct:
+        table["d:" + name] = [_hashable(v) for v in values(name)]
+    for name in sums:
+        table["s:" + name] = pd.to_numeric(values(name), errors="coerce").to_numpy()
+    table["start"] = base["start"].to_numpy()
+    table["row"] = np.arange(len(base))
+    hits = table[table["matched"]]
+    grouped = hits.groupby("key", sort=True)
+    passing = grouped.size() >= int(require.get("count", 1))
+    for name, least in distinct.items():
+        passing &= grouped["d:" + name].nunique() >= least
+    for name, least in sums.items():
+        passing &= grouped["s:" + name].sum() >= least
+    if "share" in require:
+        share = grouped.size() / table.groupby("key", sort=True).size().reindex(passing.index)
+        passing &= share >= float(require["share"])
+    keys = [int(k) for k in passing.index[passing.to_numpy()]]
+    if not keys:
+        return []
+    self_of = dict(zip(base["key"].tolist(), base["subject"].tolist(), strict=True))
+    other_of = dict(zip(base["key"].tolist(), base["other"].tolist(), strict=True))
+    composite = bool(base["composite"].iloc[0])
+    for measure, top in (require.get("rank") or {}).items():
+        ranking = context.ranks.get(str(measure), {})
+        keys = [k for k in keys if _ranked(ranking, self_of[k], records, int(top))]
+    if spec.get("unless"):
+        blocked = _unless(rule, records, spec)
+        keys = [k for k in keys if k not in blocked]
+    within = spec.get("within_days")
+    positions = grouped.indices
+    sizes = table.groupby("key", sort=True).size()
+    out = []
+    for key in keys:
+        rows = hits.iloc[positions[key]]
+        if within is not None:
+            rows = _best_window(rows, float(within) * DAY, require, distinct, sums)
+            if rows is None:
+                continue
+        chosen = base.iloc[rows["row"].to_numpy()]
+        out.append(_links_finding(rule, records, chosen, rows, self_of[key], other_of[key] if composite else None,
+                                  int(sizes[key]), distinct, sums))
+    return out
+
+
+def _hashable(value: Any) -> Any:
+    value = _norm(value)
+    if _missing(value) or value == ():
+        return None
+    return value if not isinstance(value, dict) else str(sorted(value.items()))
+
+
+def _ranked(ranking: dict[int, int], entity: int, records: Records, top: int) -> bool:
+    rank = ranking.get(entity)
+    if rank is None and entity in records.owners:
+        rank = ranking.get(records.owners[entity])
+    return rank is not None and rank <= top
+
+
+def _unless(rule: Rule, records: Records, spec: dict[str, Any]) -> set[int]:
+    other = dict(spec["unless"])
+    other.setdefault("group_by", spec.get("group_by", "src"))
+    frame, _ = _select(rule, records, other)
+    return {int(k) for k in frame["key"].unique()}
+
+
+def _best_window(
+    rows: pd.DataFrame, width: float, require: dict[str, Any], distinct: dict[str, int], sums: dict[str, float]
+) -> pd.DataFrame | None:
+    """The window of `width` seconds holding the most matching records that still meets every threshold."""
+    rows = rows[rows["start"].notna()].sort_values(["start", "row"])
+    times = rows["start"].to_numpy()
+    least = int(require.get("count", 1))
+    counters = {name: Counter() for name in distinct}
+    columns = {name: rows["d:" + name].tolist() for name in distinct}
+    amounts = {name: np.nan_to_num(rows["s:" + name].to_numpy()) for name in sums}
+    totals = dict.fromkeys(sums, 0.0)
+    best: tuple[int, int] | None = None
+    left = 0
+    for right in range(len(rows)):
+        for name in distinct:
+            if columns[name][right] is not None:
+                counters[name][columns[name][right]] += 1
+        for name in sums:
+            totals[name] += amounts[name][right]
+        while times[right] - times[left] > width:
+            for name in distinct:
+                value = columns[name][left]
+                if value is not None:
+                    counters[name][value] -= 1
+                    if not counters[name][value]:
+                        del counters[name][value]
+            for name in sums:
+                totals[name] -= amounts[name][left]
+            left += 1
+        size = right - left + 1
+        ok = (size >= least and all(len(counters[n]) >= distinct[n] for n in distinct)
+              and all(totals[n] >= sums[n] - 1e-9 for n in sums))
+        if ok and (best is None or size > best[1] - best[0]):
+            best = (left, right + 1)
+    return None if best is None else rows.iloc[best[0]:best[1]]
+
+
+def _links_finding(
+    rule: Rule, records: Records, chosen: pd.DataFrame, rows: pd.DataFrame, self_id: int, pair: int | None,
+    whole: int, distinct: dict[str, int], sums: dict[str, float],
+) -> dict[str, Any]:
+    others = Counter(int(o) for o in chosen["other"])
+    ranked = [o for o, _ in sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))]
+    entities = [records.ref(self_id)] + ([records.ref(pair)] if pair is not None else [])
+    entities += [records.ref(o) for o in ranked if o not in (self_id, pair)][:8]
+    starts = chosen["start"].dropna()
+    facts: dict[str, Any] = {
+        "self": records.label(self_id) + (f" at {records.label(pair)}" if pair is not None else ""),
+        "count": len(chosen), "others": ", ".join(records.label(o) for o in ranked[:5]),
+        "first": records.when(starts.min()) if len(starts) else "", "last": records.when(starts.max()) if len(starts)
+        else "", "sum": f"{np.nansum(chosen['amount'].to_numpy(dtype=float)):,.2f}",
+        "share": f"{len(rows) / max(whole, 1):.0%}",
+    }
+    for name in distinct:
+        facts["distinct_" + name] = rows["d:" + name].nunique()
+    for name in sums:
+        facts["sum_" + name] = f"{rows['s:' + name].sum():,.2f}"
+    links = sorted(int(i) for i in chosen["id"])
+    return {"entities": entities, "records": len(links), "summary": _say(rule, facts),
+            "links": links[:EVIDENCE_LIMIT]}
+
+
+def _say(rule: Rule, facts: dict[str, Any]) -> str:
+    if not rule.says:
+        return f"{rule.title}: {facts.get('self', '')}"
+    return re.sub(r"\{([\w.]+)\}", lambda m: str(facts.get(m.group(1), m.group(0))), rule.says)
+
+
+# ---------------------------------------------------------------------------------------- other kinds
+
+
+def _dig(item: dict[str, Any], name: str) -> Any:
+    value: Any = item
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _finding_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    name = rule.spec.get("finding")
+    if name not in ("replacements", "circuits", "colocations"):
+        raise RuleError(f"indicator rule {rule.id}: finding must be replacements, circuits or colocations")
+    records = context.records
+    out = []
+    for item in context.findings.get(name, []):
+        if not all(_check(c, lambda f, item=item: _dig(item, f)) for c in rule.spec.get("where") or []):
+            continue
+        if "entities" in item:
+            entities = [records.ref(e["id"]) for e in item["entities"]]
+        else:
+            entities = [records.ref(item["old_id"]), records.ref(item["new_id"])]
+        facts = {k: (" -> ".join(map(str, v)) if isinstance(v, list) and k == "cities" else v)
+                 for k, v in item.items() if not isinstance(v, dict)}
+        facts["others"] = " -> ".join(e["label"] for e in entities) if name == "replacements" else ", ".join(
+            e["label"] for e in entities)
+        links = sorted(int(i) for i in item.get("links", []))
+        out.append({"entities": entities, "records": len(links), "summary": _say(rule, facts),
+                    "links": links[:EVIDENCE_LIMIT]})
+    return out
+
+
+def _sequential_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    records = context.records
+    spec = rule.spec
+    links = records.of_types(tuple(spec.get("links") or ()))
+    kinds = records.entities["type"]
+    phone_links: dict[int, list[int]] = {}
+    for link_id, src, dst in links[["id", "src", "dst"]].itertuples(index=False, name=None):
+        for end in (src, dst):
+            if kinds.get(end) == "Phone":
+                phone_links.setdefault(int(end), []).append(int(link_id))
+    numbered = []
+    for phone in phone_links:
+        digits = re.sub(r"\D", "", str(records.entities.at[phone, "key"] or ""))
+        if len(digits) >= 7:
+            numbered.append((int(digits), phone))
+    numbered.sort()
+    step, least = int(spec.get("max_step", 1)), int(spec.get("min_group", 2))
+    runs: list[list[tuple[int, int]]] = []
+    for number, phone in numbered:
+        if runs and 0 < number - runs[-1][-1][0] <= step:
+            runs[-1].append((number, phone))
+        else:
+            runs.append([(number, phone)])
+    out = []
+    for run in runs:
+        if len(run) < least:
+            continue
+        phones = [p for _, p in run]
+        cited = sorted({lk for p in phones for lk in sorted(phone_links[p])[:5]})
+        facts = {"others": ", ".join(records.label(p) for p in phones), "count": len(phones),
+                 "self": records.label(phones[0])}
+        out.append({"entities": [records.ref(p) for p in phones], "records": len(cited),
+                    "summary": _say(rule, facts), "links": cited[:EVIDENCE_LIMIT]})
+    return out
+
+
+def _burst_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    records = context.records
+    spec = rule.spec
+    hours = float(spec.get("hours", 3))
+    least, ratio = int(spec.get("min_calls", 5)), float(spec.get("ratio", 4))
+    phones = sorted({p for ids in records.ad_phones.values() for p in ids})
+    if not phones:
+        return []
+    calls = records.of_types(PHONE_LINKS)
+    calls = calls[calls["start"].notna()]
+    ends = np.r_[calls["src"].to_numpy(), calls["dst"].to_numpy()]
+    starts = np.r_[calls["start"].to_numpy(), calls["start"].to_numpy()]
+    ids = np.r_[calls["id"].to_numpy(), calls["id"].to_numpy()]
+    keep = np.isin(ends, phones)
+    order = np.lexsort((ids[keep], starts[keep], ends[keep]))
+    ends, starts, ids = ends[keep][order], starts[keep][order], ids[keep][order]
+    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if len(ends) else np.array([], dtype=np.int64)
+    tails = np.r_[heads[1:], len(ends)]
+    by_phone = {int(ends[h]): (starts[h:t], ids[h:t]) for h, t in zip(heads, tails, strict=True)}
+    bursts: dict[int, dict[str, Any]] = {}
+    for ad, ad_phones in records.ad_phones.items():
+        posted = records.ad_time(ad)
+        if posted is None:
+            continue
+        for phone in ad_phones:
+            own = by_phone.get(phone)
+            if own is None or len(own[0]) < least:
+                continue
+            times, links = own
+            span = max(float(times[-1] - times[0]), DAY)
+            expected = len(times) / span * hours * 3600
+            lo = np.searchsorted(times, posted, side="left")
+            hi = np.searchsorted(times, posted + hours * 3600, side="right")
+            if hi - lo >= least and hi - lo >= ratio * expected:
+                found = bursts.setdefault(phone, {"ads": [], "links": set()})
+                found["ads"].append(ad)
+                found["links"].update(records.ad_links(ad))
+                found["links"].update(int(i) for i in links[lo:hi])
+    out = []
+    for phone, found in sorted(bursts.items()):
+        links = sorted(found["links"])
+        facts = {"self": records.label(phone), "count": len(links) - len(found["ads"])}
+        out.append({"entities": [records.ref(phone)] + [records.ref(a) for a in found["ads"][:8]],
+                    "records": len(links), "summary": _say(rule, facts), "links": links[:EVIDENCE_LIMIT]})
+    return out

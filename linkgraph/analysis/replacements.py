@@ -1,0 +1,220 @@
+"""Number replacement: a phone goes silent while a new one starts talking to the same people (a burner
+or handset swap). Each candidate comes with a similarity, the dates, the shared contacts and any
+shared handset (IMEI).
+
+How: every phone's contacts and first/last record come from calls and texts. A pair (old, new)
+is a candidate when the new number starts within `max_gap_days` after the old one's last
+record (or up to `max_overlap_days` before it), the old one stops well before the records end
+and the new one starts well after they begin (`quiet_days`), and they share contacts or a
+handset. similarity = shared contacts / contacts of the smaller side (the overlap coefficient:
+a new number that calls mostly the old one's people scores high even after a short life).
+Pairs are accepted best first, one new number per old one.
+
+Iterated: once A is found to be replaced by B, a contact that called A and one that calls B
+count as the same contact, and a chain A -> B -> C compares C with everything A and B called,
+so swaps found first help find the next (two people who change numbers in the same week are
+only visible this way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.analysis.records import DAY, PHONE_LINKS, Records
+
+HANDSET_TYPES = ("Device",)
+
+
+@dataclass
+class ReplacementParams:
+    """Thresholds of the number-replacement search (kept with each analysis run)."""
+
+    max_gap_days: float = 21.0         # new number starts at most this long after the old one's last record
+    max_overlap_days: float = 2.0      # ... or at most this long before it
+    quiet_days: float = 7.0            # old silent this long before the records end; new starts this long after they begin
+    min_shared: int = 3                # shared contacts needed without a shared handset
+    min_similarity: float = 0.5
+    hub_limit: int = 200               # contacts of more phones than this (a pizza place, a carrier) propose no pairs
+    rounds: int = 5
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def find_replacements(records: Records, params: ReplacementParams | None = None) -> list[dict[str, Any]]:
+    """Likely number replacements, best first: [{"old", "new", "similarity", "last_seen_old", "first_seen_new",
+    "shared_contacts", "shared_devices", ...}] with the phones' ids, the gap in days, the round that
+    found it and the records behind it (`links`)."""
+    params = params or ReplacementParams()
+    types = records.entities["type"]
+    calls = records.of_types(PHONE_LINKS)
+    calls = calls[calls["start"].notna()]
+    phone_mask = (calls["src"].map(types) == "Phone").to_numpy() & (calls["dst"].map(types) == "Phone").to_numpy()
+    calls = calls[phone_mask & (calls["src"] != calls["dst"]).to_numpy()]
+    if not len(calls):
+        return []
+    ends = np.concatenate([calls["src"].to_numpy(), calls["dst"].to_numpy()])
+    others = np.concatenate([calls["dst"].to_numpy(), calls["src"].to_numpy()])
+    starts = np.concatenate([calls["start"].to_numpy(), calls["start"].to_numpy()])
+    link_ids = np.concatenate([calls["id"].to_numpy(), calls["id"].to_numpy()])
+    begin, finish = float(starts.min()), float(starts.max())
+    order = np.lexsort((link_ids, starts, ends))
+    ends, others, starts, link_ids = ends[order], others[order], starts[order], link_ids[order]
+    phones, first_at = np.unique(ends, return_index=True)
+    last_at = np.r_[first_at[1:], len(ends)] - 1
+    first = dict(zip(phones.tolist(), starts[first_at].tolist(), strict=True))
+    last = dict(zip(phones.tolist(), starts[last_at].tolist(), strict=True))
+    first_link = dict(zip(phones.tolist(), link_ids[first_at].tolist(), strict=True))
+    last_link = dict(zip(phones.tolist(), link_ids[last_at].tolist(), strict=True))
+    olds = {p for p in first if last[p] <= finish - params.quiet_days * DAY}
+    news = {p for p in first if first[p] >= begin + params.quiet_days * DAY}
+    if not olds or not news:
+        return []
+    span = int(max(ends.max(), others.max())) + 1
+    distinct = np.unique(ends * span + others)
+    called, counts = np.unique(distinct % span, return_counts=True)
+    degree = dict(zip(called.tolist(), counts.tolist(), strict=True))
+    mine = distinct // span
+    wanted = np.isin(mine, list(olds | news))
+    contacts: dict[int, set[int]] = {}
+    for phone, other in zip(mine[wanted].tolist(), (distinct[wanted] % span).tolist(), strict=True):
+        contacts.setdefault(phone, set()).add(other)
+    handsets, handset_links = _handsets(records)
+
+    root: dict[int, int] = {}
+    chain: dict[int, list[int]] = {}
+    found: list[dict[str, Any]] = []
+    replaced: set[int] = set()
+    taken: set[int] = set()
+
+    def rooted(p: int) -> int:
+        return root.get(p, p)
+
+    def mapped(members: Iterable[int]) -> set[int]:
+        out: set[int] = set()
+        for m in members:
+            out.update(rooted(c) for c in contacts.get(m, ()))
+        return out
+
+    for round_number in range(1, params.rounds + 1):
+        shared_count = _shared_contacts(
+            [(c, p) for p in sorted(olds - replaced) for c in mapped(chain.get(rooted(p), [p]))],
+            [(c, p) for p in sorted(news - taken) for c in mapped([p])],
+            degree, first, last, root, params)
+        for phones_of in handsets.values():
+            for o in phones_of:
+                for n in phones_of:
+                    if (o != n and o in olds - replaced and n in news - taken and rooted(o) != rooted(n)
+                            and _fits(o, n, first, last, params)):
+                        shared_count.setdefault((o, n), 0)
+        candidates = []
+        for (o, n), count in sorted(shared_count.items()):
+            if count < params.min_shared and not _devices_of(handsets, o):
+                continue
+            old_side = mapped(chain.get(rooted(o), [o])) - {rooted(o), rooted(n)}
+            new_side = mapped([n]) - {rooted(o), rooted(n)}
+            common = old_side & new_side
+            devices = sorted(set(_devices_of(handsets, o)) & set(_devices_of(handsets, n)))
+            smaller = min(len(old_side), len(new_side))
+            similarity = len(common) / smaller if smaller else 0.0
+            strong = len(common) >= params.min_shared and similarity >= params.min_similarity
+            if not (strong or (devices and common)):
+                continue
+            bonus = 0.25 if devices else 0.0
+            candidates.append((-(similarity + bonus), -len(common), abs(first[n] - last[o]), o, n, similarity,
+                               common, devices))
+        candidates.sort(key=lambda c: c[:5])
+        accepted = 0
+        for *_, o, n, similarity, common, devices in candidates:
+            if o in replaced or n in taken or rooted(o) == rooted(n):
+                continue
+            replaced.add(o)
+            taken.add(n)
+            accepted += 1
+            top = rooted(o)
+            moved = chain.pop(n, [n])
+            chain[top] = chain.get(top, [top]) + moved
+            for m in moved:
+                root[m] = top
+            shown = sorted(_members_called(common, contacts.get(n, set()), rooted))
+            evidence = [last_link[o], first_link[n]] + [lk for d in devices for lk in handset_links.get((d, o), [])
+                                                        + handset_links.get((d, n), [])]
+            found.append({
+                "old": records.label(o), "new": records.label(n), "old_id": int(o), "new_id": int(n),
+                "similarity": round(similarity, 3),
+                "last_seen_old": records.when(last[o]), "first_seen_new": records.when(first[n]),
+                "gap_days": round((first[n] - last[o]) / DAY, 1),
+                "shared_contacts": [records.label(c) for c in shown], "shared_contact_ids": shown,
+                "shared_devices": [records.label(d) for d in devices], "shared_device_ids": devices,
+                "old_contacts": len(mapped(chain[top]) - {top}), "new_contacts": len(mapped([n]) - {top}),
+                "round": round_number, "links": sorted(set(int(x) for x in evidence)),
+            })
+        if not accepted:
+            break
+    return sorted(found, key=lambda f: (-f["similarity"], f["old_id"], f["new_id"]))
+
+
+def _shared_contacts(
+    old_side: list[tuple[int, int]], new_side: list[tuple[int, int]], degree: dict[int, int],
+    first: dict[int, float], last: dict[int, float], root: dict[int, int], params: ReplacementParams,
+) -> dict[tuple[int, int], int]:
+    """(old, new) -> contacts in common, for pairs whose dates fit (vectorised: a merge on the contact)."""
+    if not old_side or not new_side:
+        return {}
+    olds = pd.DataFrame(old_side, columns=["contact", "old"])
+    news = pd.DataFrame(new_side, columns=["contact", "new"])
+    hubs = [c for c, d in degree.items() if d > params.hub_limit]
+    olds = olds[~olds["contact"].isin(hubs)]
+    pairs = olds.merge(news, on="contact")
+    if not len(pairs):
+        return {}
+    first_of = pd.Series(first)
+    last_of = pd.Series(last)
+    roots = pd.Series(root, dtype=np.int64) if root else pd.Series(dtype=np.int64)
+    gap = pairs["new"].map(first_of).to_numpy() - pairs["old"].map(last_of).to_numpy()
+    fits = (gap >= -params.max_overlap_days * DAY) & (gap <= params.max_gap_days * DAY)
+    rooted_old = pairs["old"].map(roots).fillna(pairs["old"]).to_numpy()
+    rooted_new = pairs["new"].map(roots).fillna(pairs["new"]).to_numpy()
+    contact = pairs["contact"].to_numpy()
+    keep = fits & (rooted_old != rooted_new) & (contact != rooted_old) & (contact != rooted_new)
+    counted = pairs[keep].groupby(["old", "new"]).size()
+    return {(int(o), int(n)): int(c) for (o, n), c in counted.items()}
+
+
+def _fits(old: int, new: int, first: dict[int, float], last: dict[int, float], params: ReplacementParams) -> bool:
+    gap = first[new] - last[old]
+    return -params.max_overlap_days * DAY <= gap <= params.max_gap_days * DAY
+
+
+def _members_called(common: set[int], called: set[int], rooted: Any) -> list[int]:
+    """The new phone's own contacts behind the shared (rooted) ones."""
+    return sorted(c for c in called if rooted(c) in common)
+
+
+def _devices_of(handsets: dict[int, list[int]], phone: int) -> list[int]:
+    return [d for d, phones in handsets.items() if phone in phones]
+
+
+def _handsets(records: Records) -> tuple[dict[int, list[int]], dict[tuple[int, int], list[int]]]:
+    """Device id -> phones used in it; (device, phone) -> the `uses` links saying so."""
+    types = records.entities["type"]
+    uses = records.of_types(("uses", "owns"))
+    phones_of: dict[int, set[int]] = {}
+    links: dict[tuple[int, int], list[int]] = {}
+    for link_id, src, dst in uses[["id", "src", "dst"]].itertuples(index=False, name=None):
+        kinds = types.get(src), types.get(dst)
+        if kinds[0] in HANDSET_TYPES and kinds[1] == "Phone":
+            device, phone = src, dst
+        elif kinds[1] in HANDSET_TYPES and kinds[0] == "Phone":
+            device, phone = dst, src
+        else:
+            continue
+        phones_of.setdefault(int(device), set()).add(int(phone))
+        links.setdefault((int(device), int(phone)), []).append(int(link_id))
+    return ({d: sorted(p) for d, p in sorted(phones_of.items()) if len(p) > 1},
+            {k: sorted(v) for k, v in links.items()})
