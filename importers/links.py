@@ -23,8 +23,10 @@ KIND = "links"
 
 
 def kind_score(path: Path, options: ImportOptions) -> float:
-    """How much the file looks like a generic link sheet (kept low so specific kinds win ties)."""
-    return _kind_score(path, options, KIND) * 0.5
+    """How much the file looks like a generic link sheet: a full match still counts (>= 1), but
+    rises slowly so that a specific kind matching the same header wins."""
+    raw = _kind_score(path, options, KIND)
+    return raw if raw < 1.0 else 1.0 + (raw - 1.0) * 0.25
 
 
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
