@@ -103,3 +103,21 @@ def test_saved_profile_is_reused(case: CaseFile, tmp_path: Path) -> None:
     second.write_text("Alpha,Beta\nCarla Diaz,Dion Reed\n", encoding="utf-8")
     result = import_file(case, second, ImportOptions(kind="links"))
     assert result.profile == "alpha-beta" and result.links_created == 1
+
+
+def test_link_sheet_detected_without_kind(case: CaseFile, tmp_path: Path) -> None:
+    path = tmp_path / "associates.csv"
+    path.write_text(SHEET, encoding="utf-8")
+    options = ImportOptions()
+    result = import_file(case, path, options)
+    assert options.kind == "links"
+    assert result.profile == "generic-links"
+    assert result.rows_imported == 4
+
+
+def test_unrecognised_sheet_asks_for_kind(case: CaseFile, tmp_path: Path) -> None:
+    path = tmp_path / "inventory.csv"
+    path.write_text("Item,Shelf,Quantity\nbolts,A3,40\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot tell what kind of records this is; give --kind"):
+        import_file(case, path, ImportOptions())
+    assert case.conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 0
