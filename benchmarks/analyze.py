@@ -201,7 +201,8 @@ def run(path: Path, label: str) -> list[tuple[str, float]]:
         result = timed(steps, "analyze() end to end", lambda: analyze(case, AnalysisParams()))
     build = sum(s for n, s in steps[:4])
     default = sum(s for n, s in steps[4:15])
-    print(f"\n== {label}: {graph.number_of_nodes():,} entities in the graph, {graph.number_of_edges():,} ties, "
+    print(f"\n== {label} (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores): "
+          f"{graph.number_of_nodes():,} entities in the graph, {graph.number_of_edges():,} ties, "
           f"{len(links):,} links; betweenness sample {sample}")
     for name, seconds in steps:
         print(f"  {name:<32} {seconds:8.2f} s")
@@ -229,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             generate(path, entities, links)
             print(f"generated {path.name} in {time.perf_counter() - began:.1f} s")
+        print(f"load average before the run: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
         run(path, f"{entities:,} entities / {links:,} links")
     return 0
 
