@@ -111,6 +111,7 @@ class CaseFile:
         self.read_only = read_only
         self.model: Model = load_model()
         self.user = os_user()
+        self.lock: Any = None  # a locking.CaseLock when opened with lock=True
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
@@ -156,11 +157,29 @@ class CaseFile:
         return case
 
     @classmethod
-    def open(cls, path: str | Path, *, passphrase: str | None = None, read_only: bool = False) -> CaseFile:
-        """Open an existing case; a newer schema, a non-case file or a wrong passphrase is refused clearly."""
+    def open(
+        cls, path: str | Path, *, passphrase: str | None = None, read_only: bool = False, lock: bool = False
+    ) -> CaseFile:
+        """Open an existing case; a newer schema, a non-case file or a wrong passphrase is refused clearly.
+
+        lock=True also holds the case for writing (linkgraph.case.locking): another program holding
+        it is named in a CaseInUseError, and the lock is released by close().
+        """
         path = Path(path)
         if not path.is_file():
             raise CaseFileError(f"{path}: no such case file")
+        if lock:
+            from linkgraph.case.locking import CaseLock
+
+            held = CaseLock(path)
+            held.acquire()
+            try:
+                case = cls.open(path, passphrase=passphrase, read_only=read_only)
+            except BaseException:
+                held.release()
+                raise
+            case.lock = held
+            return case
         if passphrase is None and _looks_encrypted(path):
             raise CaseFileError(f"{path}: this case file is encrypted; give its passphrase (--passphrase)")
         conn = _connect(path, passphrase)
@@ -191,6 +210,9 @@ class CaseFile:
     def close(self) -> None:
         """Close the connection (nothing is pending: every change commits in its own transaction)."""
         self.conn.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def __enter__(self) -> CaseFile:
         return self
@@ -209,7 +231,7 @@ class CaseFile:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except _operational_errors() as exc:
             raise CaseFileError(f"{self.path}: another program is writing to this case ({exc}); try again") from exc
         try:
             yield self.conn
@@ -450,6 +472,15 @@ class CaseFile:
             return None
         return {"id": row[0], "at": row[1], "by": row[2], "params": json.loads(row[3]),
                 "summary": json.loads(row[4]), "digest": row[5]}
+
+
+def _operational_errors() -> tuple[type[BaseException], ...]:
+    """sqlite3's OperationalError, plus SQLCipher's once an encrypted case has loaded it."""
+    import sys
+
+    if "linkgraph.case.encryption" in sys.modules:
+        return sys.modules["linkgraph.case.encryption"].operational_errors()
+    return (sqlite3.OperationalError,)
 
 
 def _looks_encrypted(path: Path) -> bool:
