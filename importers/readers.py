@@ -1,4 +1,4 @@
-"""Read any tabular source (CSV, TSV, TXT, XLSX, XLS) into text columns, finding the header row.
+"""Read any tabular source (CSV, TSV, TXT, XLSX, XLS, JSON, JSON lines) into text columns, finding the header row.
 
 Carrier and bank exports put title lines above the header and totals or disclaimers below
 the data, and come in UTF-8 (with or without BOM), UTF-16 or cp1252. `read_table` finds the
@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from linkgraph.errors import InputError
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ""}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson", ".jsonlines"}
 DELIMITERS = (",", "\t", "|", ";")
 HeaderScore = Callable[[list[str]], float]
 
@@ -48,6 +50,7 @@ class Table:
     sheet: str | None = None             # workbooks: the sheet read
     skipped: list[tuple[int, str]] = field(default_factory=list)     # title/footer/blank rows left out
     malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (row, reason, cells)
+    records: list[dict] | None = None    # JSON sources: each data row's original object (kept as its raw row)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -72,6 +75,8 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES or _looks_like_workbook(path):
         return _read_workbook(path, header_score, sheet, max_header_scan)
+    if suffix in JSON_SUFFIXES or _looks_like_json(path):
+        return read_json_records(path, encoding=encoding)
     return _read_text(path, header_score, encoding, delimiter, max_header_scan)
 
 
@@ -453,3 +458,101 @@ def _finish(
     skipped.sort()
     return Table(path, columns, frame, rows, header_row, encoding=encoding, sheet=sheet,
                  skipped=skipped, malformed=malformed)
+
+
+# ---------------------------------------------------------------- JSON and JSON lines
+
+
+def _looks_like_json(path: Path) -> bool:
+    """A file whose first non-blank character opens a JSON object or array (a scrape saved as .txt)."""
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def _json_cell(value: object) -> str:
+    """A JSON value as cell text: lists joined with '; ', objects as JSON, null as '', 21.0 as '21'."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, list):
+        return "; ".join(_json_cell(v) for v in value if v is not None and _json_cell(v) != "")
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _flat(record: dict, prefix: str = "") -> dict[str, object]:
+    """One level of nesting as dotted keys ({"location": {"city": ..}} -> "location.city")."""
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not prefix:
+            out.update(_flat(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table:
+    """Read a JSON array of objects (row = index + 1) or JSON lines (row = line number) as a table.
+
+    Columns are the keys in first-seen order (nested objects one level deep as 'a.b'); each
+    row's original object is kept in `records` for provenance. A line or element that is not
+    an object is malformed (its row and reason kept), not fatal.
+    """
+    path = Path(path)
+    text, used = _decode(path, path.read_bytes(), encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    items: list[tuple[int, object, str]] = []      # (row, parsed value or error text, raw text)
+    malformed: list[tuple[int, str, list[str]]] = []
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", file=path, row=exc.lineno) from exc
+        if not isinstance(data, list):
+            raise InputError("a JSON file of ads must hold an array of objects or one object per line", file=path)
+        items = [(index, value, "") for index, value in enumerate(data, start=1)]
+    else:
+        for number, line in enumerate(text.split("\n"), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                items.append((number, json.loads(line), line))
+            except json.JSONDecodeError as exc:
+                reason = (f"not a JSON object ({exc.msg}, column {exc.colno}); the line may be cut short"
+                          if number == text.rstrip("\n").count("\n") + 1 else f"not a JSON object ({exc.msg}, column {exc.colno})")
+                malformed.append((number, reason, [line]))
+    columns: dict[str, None] = {}
+    rows: list[dict[str, object]] = []
+    numbers: list[int] = []
+    originals: list[dict] = []
+    for number, value, raw in items:
+        if not isinstance(value, dict):
+            malformed.append((number, f"a JSON {type(value).__name__} where an object was expected",
+                              [raw or json.dumps(value, ensure_ascii=False)]))
+            continue
+        flat = _flat(value)
+        columns.update(dict.fromkeys(str(k) for k in flat))
+        rows.append(flat)
+        numbers.append(number)
+        originals.append(value)
+    if not rows:
+        if malformed:
+            row, reason, _ = malformed[0]
+            raise InputError(reason, file=path, row=row)
+        raise InputError("no JSON records in the file", file=path)
+    names = list(columns)
+    frame = pd.DataFrame([[_json_cell(r.get(c)) for c in names] for r in rows], columns=names, dtype=object)
+    malformed.sort()
+    return Table(path, names, frame, np.array(numbers, dtype=np.int64), 0, encoding=used,
+                 malformed=malformed, records=originals)

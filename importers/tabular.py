@@ -58,6 +58,8 @@ def read_mapped(path: Path, kind: str, options: ImportOptions) -> MappedTable:
     if limit:
         table.frame = table.frame.head(int(limit))
         table.row_numbers = table.row_numbers[: int(limit)]
+        if table.records is not None:
+            table.records = table.records[: int(limit)]
     detection = resolve(kind, table.columns, profile=options.profile, overrides=options.mapping, file_name=path.name)
     if options.save_profile:
         save_profile(detection.profile, detection.mapping, options.save_profile)
@@ -94,6 +96,10 @@ def open_session(
 def store_raw_rows(session: ImportSession, mapped: MappedTable) -> None:
     """Keep every data row's cells (header order) so each record traces back to its row."""
     session.set_header(mapped.table.columns, mapped.table.header_row)
+    if mapped.table.records is not None:   # JSON sources: the original object of each row
+        session.raw_rows_bulk((int(row), json.dumps(record, ensure_ascii=False, default=str))
+                              for row, record in zip(mapped.table.row_numbers, mapped.table.records, strict=True))
+        return
     frame = mapped.table.frame
     values = frame.to_numpy(dtype=object).tolist() if len(frame.columns) else [[] for _ in range(len(frame))]
     dumps = json.dumps
