@@ -34,7 +34,7 @@ def activity(
         own = links[links["src"].isin(mine) | links["dst"].isin(mine)]
         local = records.local(own["start"])
         hours = np.bincount(local.dt.hour.to_numpy(dtype=np.int64), minlength=24) if len(own) else np.zeros(24)
-        days = np.bincount(local.dt.weekday.to_numpy(dtype=np.int64), minlength=7) if len(own) else np.zeros(7)
+        days = np.bincount(local.dt.day_of_week.to_numpy(dtype=np.int64), minlength=7) if len(own) else np.zeros(7)
         total = int(len(own))
         night = int(sum(hours[h] for h in NIGHT))
         out.append({
@@ -50,5 +50,5 @@ def hour_and_weekday(records: Records, starts: pd.Series) -> tuple[np.ndarray, n
     """Local hour and weekday (0 = Monday) of epoch times (NaN times give -1)."""
     local = records.local(starts)
     hour = local.dt.hour.to_numpy(dtype=float, na_value=np.nan)
-    day = local.dt.weekday.to_numpy(dtype=float, na_value=np.nan)
+    day = local.dt.day_of_week.to_numpy(dtype=float, na_value=np.nan)
     return np.nan_to_num(hour, nan=-1).astype(np.int64), np.nan_to_num(day, nan=-1).astype(np.int64)

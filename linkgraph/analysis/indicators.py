@@ -243,7 +243,7 @@ class _Values:
             return frame[name]
         if name in ("hour", "weekday"):
             local = records.local(frame["start"])
-            part = local.dt.hour if name == "hour" else local.dt.weekday
+            part = local.dt.hour if name == "hour" else local.dt.day_of_week
             return pd.Series(part.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
         if name == "day":
             return pd.Series(records.local_day(frame["start"]), index=frame.index)
