@@ -1,0 +1,208 @@
+"""Victim protection: stable pseudonyms ("Jane Doe 1") for victims, minors, their identifiers and ads.
+
+Who is protected: persons whose role is victim or who are flagged minor; the phones, emails,
+accounts... they use or own (`uses`/`owns` links); and the ads linked to any of those. Numbers
+are derived from sorted entity ids, so the same case gives the same pseudonyms in every format
+and every run. Every text an export writes passes through `Redactor.text`, which also catches
+the protected names and numbers inside other records (raw rows, other labels, descriptions).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linkgraph.case import CaseFile
+from linkgraph.exports.cells import safe_cell
+from linkgraph.graph import REPLACEABLE, USE_LINKS
+
+PERSON_PSEUDONYM = "Jane Doe"
+IDENTIFIER_WORDS = {"Phone": "phone", "Email": "email", "Account": "account", "OnlineAccount": "online account",
+                    "Device": "device", "Vehicle": "vehicle", "Ad": "ad"}
+REDACTED_TEXT = "[redacted]"
+# Runs of digits with the separators people write numbers with: (209) 555-0171, 209.555.0171, +1 209 555 0171.
+_NUMBER_RUN = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{5,}\d(?!\d)")
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?)?\s*$|"
+                        r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?\s*$")
+
+
+@dataclass(frozen=True)
+class Protected:
+    """One protected entity: its pseudonym and what it really is (for the key file only)."""
+
+    entity_id: int
+    type: str
+    pseudonym: str
+    label: str
+    key: str | None
+
+
+class Redactor:
+    """Replaces protected identities with pseudonyms in labels, attributes, raw rows and free text.
+
+    A disabled redactor passes everything through unchanged, so exports call it unconditionally.
+    """
+
+    def __init__(self, case: CaseFile, enabled: bool) -> None:
+        self.enabled = enabled
+        self.protected: dict[int, Protected] = {}
+        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        self._numbers: dict[str, str] = {}
+        self._rows: set[tuple[int, int]] = set()
+        if enabled:
+            self._find(case)
+
+    # ---- who is protected --------------------------------------------------------------
+    def _find(self, case: CaseFile) -> None:
+        reps = case.representatives()
+        rows = case.conn.execute("SELECT id, type, key, label, role, minor FROM entities ORDER BY id").fetchall()
+        info = {r[0]: r for r in rows}
+        persons = sorted({reps.get(r[0], r[0]) for r in rows
+                          if r[1] == "Person" and (r[4] == "victim" or r[5])})
+        # merged-away records of a protected person are protected too (their labels are the same person's)
+        people = {i for i in info if reps.get(i, i) in set(persons)}
+        identifiers: set[int] = set()
+        for src, dst in case.conn.execute(
+            f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))})", USE_LINKS
+        ):
+            src, dst = reps.get(src, src), reps.get(dst, dst)
+            if src in people and info.get(dst, (0, ""))[1] in REPLACEABLE:
+                identifiers.add(dst)
+            elif dst in people and info.get(src, (0, ""))[1] in REPLACEABLE:
+                identifiers.add(src)
+        identifiers |= {i for i in info if reps.get(i, i) in identifiers}
+        near = people | identifiers
+        ads: set[int] = set()
+        for src, dst in case.conn.execute("SELECT src, dst FROM links"):
+            src, dst = reps.get(src, src), reps.get(dst, dst)
+            if src in near and info.get(dst, (0, ""))[1] == "Ad":
+                ads.add(dst)
+            elif dst in near and info.get(src, (0, ""))[1] == "Ad":
+                ads.add(src)
+        ads |= {i for i in info if reps.get(i, i) in ads}
+        counters: dict[str, int] = {}
+        standing: dict[int, str] = {}
+        for entity_id in sorted(people | identifiers | ads):
+            head = reps.get(entity_id, entity_id)
+            if head not in standing:
+                etype = info[head][1]
+                counters[etype] = counters.get(etype, 0) + 1
+                if etype == "Person":
+                    standing[head] = f"{PERSON_PSEUDONYM} {counters[etype]}"
+                else:
+                    standing[head] = f"Victim {IDENTIFIER_WORDS.get(etype, etype.lower())} {counters[etype]}"
+            _, etype, key, label, _, _ = info[entity_id]
+            self.protected[entity_id] = Protected(entity_id, etype, standing[head], label, key)
+        self._build_patterns()
+        for source_id, row, entity_id in case.conn.execute("SELECT source_id, row, entity_id FROM entity_evidence"):
+            if entity_id in ads:
+                self._rows.add((source_id, row))
+        for source_id, row, src, dst in case.conn.execute("SELECT source_id, row, src, dst FROM links"):
+            if reps.get(src, src) in ads or reps.get(dst, dst) in ads:
+                self._rows.add((source_id, row))
+
+    def _build_patterns(self) -> None:
+        texts: dict[str, str] = {}
+        for item in self.protected.values():
+            if item.type == "Person":
+                parts = [p for p in re.split(r"\s+", item.label.strip()) if p]
+                if parts:
+                    texts[r"[\s._\-]*".join(re.escape(p) for p in parts)] = item.pseudonym
+                if len(parts) >= 2:
+                    texts[re.escape(parts[-1]) + r",\s*" + r"[\s._\-]*".join(re.escape(p) for p in parts[:-1])] = \
+                        item.pseudonym
+                    texts[re.escape(parts[0])] = item.pseudonym        # contacts saved by first name
+            elif item.type != "Ad":
+                for text in {item.label, item.key or ""}:
+                    if len(text.strip()) >= 4:
+                        texts[re.escape(text.strip())] = item.pseudonym
+            if item.type == "Phone" and item.key:
+                digits = re.sub(r"\D", "", item.key)
+                if len(digits) >= 10:
+                    self._numbers[digits[-10:]] = item.pseudonym
+        ordered = sorted(texts.items(), key=lambda kv: -len(kv[0]))
+        self._patterns = [(re.compile(r"(?<![^\W_])" + pattern + r"(?![^\W_])", re.IGNORECASE), name)
+                          for pattern, name in ordered]
+
+    # ---- applying it -------------------------------------------------------------------
+    def is_protected(self, entity_id: int) -> bool:
+        return entity_id in self.protected
+
+    def label(self, entity_id: int, label: str) -> str:
+        """The label to show for an entity: its pseudonym when protected, else the label scrubbed."""
+        found = self.protected.get(entity_id)
+        if found is not None:
+            return found.pseudonym
+        return self.text(label)
+
+    def key(self, entity_id: int, key: str | None) -> str | None:
+        """An entity's canonical key, withheld when the entity is protected."""
+        if entity_id in self.protected:
+            return self.protected[entity_id].pseudonym
+        return self.text(key) if key else key
+
+    def text(self, value: Any) -> Any:
+        """Free text with protected names and numbers replaced; non-text values pass through."""
+        if not self.enabled or not isinstance(value, str) or not value:
+            return value
+        for pattern, name in self._patterns:
+            value = pattern.sub(name, value)
+        if self._numbers:
+            value = _NUMBER_RUN.sub(self._number, value)
+        return value
+
+    def _number(self, match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        if 10 <= len(digits) <= 13 and digits[-10:] in self._numbers:
+            return self._numbers[digits[-10:]]
+        return match.group(0)
+
+    def attrs(self, entity_id: int, attrs: dict[str, Any]) -> dict[str, Any]:
+        """An entity's attributes: a protected entity keeps none of its own, others are scrubbed."""
+        if not self.enabled:
+            return attrs
+        if entity_id in self.protected:
+            return {"redacted": True}
+        return {k: self.deep(v) for k, v in attrs.items()}
+
+    def deep(self, value: Any) -> Any:
+        """`text` applied through lists and dicts."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        return value
+
+    def raw(self, source_id: int, row: int, raw: dict[str, str]) -> dict[str, str]:
+        """A source row's raw values: the rows of protected ads lose their text, other rows are scrubbed."""
+        if not self.enabled:
+            return raw
+        if (source_id, row) in self._rows:
+            return {k: (v if _DATE_LIKE.match(v or "") or not v else REDACTED_TEXT) for k, v in raw.items()}
+        return {k: self.text(v) for k, v in raw.items()}
+
+    def write_key(self, path: Path) -> Path:
+        """The pseudonym key (pseudonym -> entity id, type, real label and key); write only when asked."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["pseudonym", "entity_id", "type", "label", "key"])
+            for item in sorted(self.protected.values(), key=lambda p: p.entity_id):
+                writer.writerow([safe_cell(v) for v in (item.pseudonym, item.entity_id, item.type, item.label,
+                                                        item.key or "")])
+        return path
+
+
+def redactor_for(case: CaseFile, options: Any, *, default: bool) -> Redactor:
+    """The redactor an export uses: the options' choice, or the format's default when unset."""
+    wanted = getattr(options, "redact_victims", None)
+    redactor = Redactor(case, default if wanted is None else bool(wanted))
+    key_file = getattr(options, "key_file", None)
+    if key_file is not None and redactor.enabled:
+        redactor.write_key(Path(key_file))
+    return redactor
