@@ -264,6 +264,11 @@ class ImportSession:
         self._write_links(batch)
         return count
 
+    @property
+    def next_link_id(self) -> int:
+        """The id the next link will get (links_bulk numbers its links consecutively from here)."""
+        return self._next_link
+
     def cite(self, link_id: int, row: int) -> None:
         """The same event seen again in this file at `row` (e.g. a call in both parties' returns)."""
         self._citations.append((link_id, self.source_id, row))
