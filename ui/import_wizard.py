@@ -1,0 +1,464 @@
+"""The import wizard: choose the kind, see the profile detected and the first rows mapped to fields,
+change any column by dropdown, see which rows would be rejected and why, save the mapping as a
+profile, and import with a progress bar and a Cancel button (a cancelled import changes nothing).
+
+The preview is `importers.preview.preview_import` (the kind's own importer on the first rows, in a
+throwaway case) and the import is `importers.import_file`, both on a worker thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from importers import available_kinds
+from importers.mapping import find_profile, save_profile
+from importers.options import ImportOptions
+from importers.preview import PREVIEW_ROWS, ImportPreview
+from linkgraph.errors import LinkgraphError
+from ui import workers
+
+DETECT = "(detect)"
+NOT_MAPPED = "(not mapped)"
+REJECTED = QColor(255, 221, 221)
+REFRESH_DELAY_MS = 250
+
+
+def _item(value: Any) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if value is None else str(value))
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    return item
+
+
+class ImportWizard(QDialog):
+    """One file into the open case. `imported(result)` after a successful import."""
+
+    imported = Signal(object)
+    importStarting = Signal(object)     # the Job, just before its thread starts
+    previewReady = Signal(object)       # the ImportPreview shown
+
+    def __init__(self, case_path: Path, *, timezone: str = "UTC", region: str = "US", file: Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import a file")
+        self.resize(1100, 720)
+        self.case_path = Path(case_path)
+        self.timezone, self.region = timezone, region
+        self.file: Path | None = None
+        self.preview: ImportPreview | None = None
+        self.overrides: dict[str, str] = {}
+        self.preview_job: workers.Job | None = None
+        self.import_job: workers.Job | None = None
+        self._filling = False
+        self.result: Any = None
+        self.outcome: str | None = None     # "imported", "cancelled", "failed"
+
+        # file and kind --------------------------------------------------------------------
+        self.file_edit = QLineEdit()
+        self.file_edit.setReadOnly(True)
+        self.file_edit.setPlaceholderText("Choose a file, or drop one on the main window")
+        self.browse = QPushButton("Choose file…")
+        self.browse.clicked.connect(self.choose_file)
+        self.kind = QComboBox()
+        self.kind.setObjectName("kind")
+        self.kind.addItem(DETECT, None)
+        for kind in available_kinds():
+            self.kind.addItem(kind, kind)
+        self.kind.activated.connect(self._kind_changed)
+        self.profile = QComboBox()
+        self.profile.setObjectName("profile")
+        self.profile.activated.connect(self._profile_changed)
+        self.lenient = QCheckBox("Import the good rows and keep the bad ones as rejected (lenient)")
+        self.lenient.setToolTip("Off (strict): the first bad row stops the import and nothing is written.")
+        self.lenient.toggled.connect(self._lenient_toggled)
+        self.grade = QComboBox()
+        self.grade.addItem("default for this kind", None)
+        for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
+            self.grade.addItem(grade, grade)
+
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file_edit, 1)
+        file_row.addWidget(self.browse)
+        form = QFormLayout()
+        form.addRow("File", file_row)
+        form.addRow("Kind of records", self.kind)
+        form.addRow("Layout (profile)", self.profile)
+        form.addRow("Source grade", self.grade)
+        form.addRow("", self.lenient)
+
+        # mapping and preview ------------------------------------------------------------
+        self.mapping = QTableWidget(0, 2)
+        self.mapping.setObjectName("mapping")
+        self.mapping.setHorizontalHeaderLabels(["field", "column in the file"])
+        self.mapping.verticalHeader().setVisible(False)
+        self.mapping.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.mapping.horizontalHeader().setStretchLastSection(True)
+        self.save_name = QLineEdit()
+        self.save_name.setPlaceholderText("name for this layout, e.g. county-jail-calls")
+        self.save_button = QPushButton("Save mapping as profile")
+        self.save_button.clicked.connect(self.save_mapping)
+        mapping_box = QGroupBox("Columns → fields")
+        mapping_layout = QVBoxLayout(mapping_box)
+        mapping_layout.addWidget(self.mapping, 1)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_name, 1)
+        save_row.addWidget(self.save_button)
+        mapping_layout.addLayout(save_row)
+
+        self.rows = QTableWidget(0, 0)
+        self.rows.setObjectName("previewRows")
+        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rows.verticalHeader().setVisible(False)
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        self.problem = QLabel("")
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        preview_box = QGroupBox(f"The first {PREVIEW_ROWS} rows as they would be read")
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.addWidget(self.problem)
+        preview_layout.addWidget(self.rows, 1)
+        preview_layout.addWidget(self.verdict)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(mapping_box)
+        split.addWidget(preview_box)
+        split.setStretchFactor(1, 3)
+        split.setSizes([340, 760])
+
+        # progress and buttons -----------------------------------------------------------
+        self.status = QLabel("")
+        self.bar = QProgressBar()
+        self.bar.setVisible(False)
+        self.import_button = QPushButton("Import")
+        self.import_button.setObjectName("importButton")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start_import)
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.bar, 1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(REFRESH_DELAY_MS)
+        self.timer.timeout.connect(self.refresh_preview)
+        self._update_buttons()
+        if file is not None:
+            self.set_file(Path(file))
+
+    # ---- choosing ----------------------------------------------------------------------
+    def choose_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Choose a file to import", str(self.file.parent if self.file else Path.home()),
+            "Records (*.csv *.tsv *.txt *.xlsx *.xls *.xlsm *.json *.jsonl *.ndjson);;All files (*)")
+        if name:
+            self.set_file(Path(name))
+
+    def set_file(self, file: Path) -> None:
+        """Preview a new file from scratch (kind and profile detected)."""
+        self.file = file
+        self.file_edit.setText(str(file))
+        self.overrides = {}
+        self.kind.setCurrentIndex(0)
+        self.profile.clear()
+        self.refresh_preview()
+
+    def options(self) -> ImportOptions:
+        """The options the user has set, as `importers.import_file` takes them."""
+        return ImportOptions(
+            kind=self.kind.currentData(), profile=self.profile.currentData() if self.profile.count() else None,
+            mapping=dict(self.overrides), strict=not self.lenient.isChecked(), grade=self.grade.currentData(),
+        )
+
+    def _kind_changed(self, _index: int) -> None:
+        self.overrides = {}
+        self.profile.clear()
+        self.refresh_preview()
+
+    def _profile_changed(self, _index: int) -> None:
+        self.overrides = {}
+        self.refresh_preview()
+
+    def set_mapping(self, field: str, column: str) -> None:
+        """Map `field` to `column` (what the dropdown does) and preview again."""
+        self.overrides[field] = column
+        for row in range(self.mapping.rowCount()):
+            combo = self.mapping.cellWidget(row, 1)
+            if isinstance(combo, QComboBox) and combo.property("field") == field:
+                self._filling = True
+                combo.setCurrentText(column)
+                self._filling = False
+        self.timer.start()
+
+    def _mapping_chosen(self, combo: QComboBox) -> None:
+        if self._filling:
+            return
+        column = combo.currentText()
+        if column == NOT_MAPPED:
+            return
+        self.set_mapping(str(combo.property("field")), column)
+
+    # ---- preview -----------------------------------------------------------------------
+    def refresh_preview(self) -> None:
+        """Run the preview on a worker thread; a newer request makes an older answer stale."""
+        if self.file is None:
+            return
+        options = self.options()
+        options.strict = False
+        job = workers.Job("Previewing", workers.preview_work(self.file, options, self.timezone, self.region))
+        job.done.connect(self._preview_done)
+        self.preview_job = job
+        self.status.setText("Reading the file…")
+        self._update_buttons()
+        workers.start(job)
+
+    @property
+    def previewing(self) -> bool:
+        return self.preview_job is not None and self.preview_job.outcome is None
+
+    def _preview_done(self, job: workers.Job) -> None:
+        if job is not self.preview_job:
+            return          # an older preview, overtaken by a newer request
+        self._update_buttons()
+        if job.outcome == "succeeded":
+            self._previewed(job.result)
+        elif job.outcome == "failed":
+            self._preview_failed(job.error or "cannot preview this file")
+
+    def _previewed(self, found: ImportPreview) -> None:
+        self.preview = found
+        self.status.setText("")
+        self._show_preview(found)
+        self._update_buttons()
+        self.previewReady.emit(found)
+
+    def _preview_failed(self, message: str) -> None:
+        self.preview = None
+        self.status.setText("")
+        self.problem.setText(message)
+        self.rows.setRowCount(0)
+        self.mapping.setRowCount(0)
+        self.verdict.setText("")
+        self._update_buttons()
+
+    def _show_preview(self, found: ImportPreview) -> None:
+        self._filling = True
+        try:
+            if self.kind.currentData() is None:
+                self.kind.setItemText(0, f"{DETECT}: {found.kind}")
+            if self.profile.count() == 0:
+                self.profile.addItem(f"{DETECT}: {found.profile}" if found.detected else DETECT, None)
+                for name in found.profiles:
+                    self.profile.addItem(name, name)
+            elif self.profile.currentData() is None:
+                self.profile.setItemText(0, f"{DETECT}: {found.profile}")
+            self._show_mapping(found)
+            self._show_rows(found)
+        finally:
+            self._filling = False
+
+    def _show_mapping(self, found: ImportPreview) -> None:
+        self.mapping.setRowCount(len(found.fields))
+        for row, field in enumerate(found.fields):
+            required = any(field in option.split("|") for option in found.required)
+            self.mapping.setItem(row, 0, _item(field + (" *" if required else "")))
+            combo = QComboBox()
+            combo.setProperty("field", field)
+            combo.setObjectName(f"map_{field}")
+            if field not in found.mapping:
+                combo.addItem(NOT_MAPPED)
+            combo.addItems(found.columns)
+            if field in found.mapping:
+                combo.setCurrentText(found.mapping[field])
+            combo.activated.connect(lambda _i, c=combo: self._mapping_chosen(c))
+            self.mapping.setCellWidget(row, 1, combo)
+
+    def _show_rows(self, found: ImportPreview) -> None:
+        fields = [f for f in found.fields if f in found.mapping]
+        headers = ["row", *(f"{f}\n({found.mapping[f]})" for f in fields), "rejected because"]
+        self.rows.clear()
+        self.rows.setColumnCount(len(headers))
+        self.rows.setHorizontalHeaderLabels(headers)
+        why: dict[int, str] = {}
+        for rejected in found.rejected:
+            where = f" [{rejected['column']}]" if rejected.get("column") else ""
+            why[rejected["row"]] = why.get(rejected["row"], "") + rejected["reason"] + where
+        self.rows.setRowCount(len(found.rows))
+        for index, row in enumerate(found.rows):
+            cells = [row["row"], *(row["values"].get(f, "") for f in fields), why.get(row["row"], "")]
+            for column, value in enumerate(cells):
+                item = _item(value)
+                if row["row"] in why:
+                    item.setBackground(QBrush(REJECTED))
+                    item.setToolTip(why[row["row"]])
+                self.rows.setItem(index, column, item)
+        self.rows.resizeColumnsToContents()
+        for column in range(self.rows.columnCount()):
+            self.rows.setColumnWidth(column, min(self.rows.columnWidth(column), 280))
+        self._show_verdict(found)
+
+    def _show_verdict(self, found: ImportPreview) -> None:
+        self.problem.setText(found.problem or "")
+        if found.problem:
+            self.verdict.setText("Map the missing fields with the dropdowns, then import.")
+            return
+        bad = len({r["row"] for r in found.rejected})
+        shown = found.rows_read
+        text = (f"Of the first {shown:,} rows, {shown - bad:,} read cleanly and would make {found.entities:,} "
+                f"entities and {found.links:,} links.")
+        if bad:
+            text += (f" {bad:,} would be rejected (shaded; the reason is in the last column). "
+                     + ("They will be kept as rejected rows." if self.lenient.isChecked()
+                        else "In strict mode the first of them stops the import: fix the mapping or tick lenient."))
+        self.verdict.setText(text)
+
+    # ---- saving the mapping ------------------------------------------------------------
+    def save_mapping(self) -> Path | None:
+        """Save the mapping shown as a named profile (the user's profile folder), for next time."""
+        if self.preview is None or not self.preview.profile:
+            return None
+        name = self.save_name.text().strip()
+        if not name:
+            self.save_name.setFocus()
+            self.status.setText("Give the layout a name first.")
+            return None
+        try:
+            base = find_profile(self.preview.kind, self.preview.profile)
+            path = save_profile(base, self.preview.mapping, name)
+        except LinkgraphError as exc:
+            from ui.app import show_error
+
+            show_error(self, exc)
+            return None
+        if self.profile.findData(name) < 0:
+            self.profile.addItem(name, name)
+        self.status.setText(f"Saved as profile '{name}' ({path}).")
+        return path
+
+    # ---- importing ---------------------------------------------------------------------
+    def _update_buttons(self) -> None:
+        ready = (self.preview is not None and self.preview.importable and not self.previewing
+                 and self.import_job is None)
+        self.import_button.setEnabled(ready)
+        self.save_button.setEnabled(self.preview is not None and self.preview.importable and self.import_job is None)
+
+    def _lenient_toggled(self, _checked: bool) -> None:
+        if self.preview is not None:
+            self._show_verdict(self.preview)
+
+    def start_import(self) -> workers.Job | None:
+        """Import the file with the options shown, on a worker thread, with progress and Cancel."""
+        if self.file is None or self.import_job is not None:
+            return None
+        options = self.options()
+        if self.preview is not None:
+            options.kind = self.preview.kind
+        job = workers.Job(f"Importing {self.file.name}", workers.import_work(self.case_path, self.file, options))
+        job.progressed.connect(self._progress)
+        job.done.connect(self._import_ended)
+        self.import_job = job
+        self.bar.setVisible(True)
+        self.bar.setRange(0, 0)
+        self.cancel_button.setText("Cancel import")
+        self.status.setText(f"Importing {self.file.name}…")
+        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade):
+            widget.setEnabled(False)
+        self._update_buttons()
+        self.importStarting.emit(job)
+        workers.start(job)
+        return job
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        if message:
+            self.status.setText(message)
+
+    def _finish(self) -> None:
+        self.import_job = None
+        self.bar.setVisible(False)
+        self.cancel_button.setText("Close")
+        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade):
+            widget.setEnabled(True)
+        self._update_buttons()
+
+    def _import_ended(self, job: workers.Job) -> None:
+        if job.outcome == "succeeded":
+            self._import_done(job.result)
+        elif job.outcome == "cancelled":
+            self._import_cancelled()
+        else:
+            self._import_failed(job.error or "the import failed")
+
+    def _import_done(self, result: Any) -> None:
+        self.result, self.outcome = result, "imported"
+        self._finish()
+        self.status.setText(f"Imported {result.rows_imported:,} rows ({result.rows_rejected:,} rejected).")
+        self.imported.emit(result)
+        self.accept()
+
+    def _import_failed(self, message: str) -> None:
+        self.outcome = "failed"
+        self._finish()
+        self.status.setText("The import stopped; nothing was written to the case.")
+        from ui.app import show_error
+
+        show_error(self, message)
+
+    def _import_cancelled(self) -> None:
+        self.outcome = "cancelled"
+        self._finish()
+        self.status.setText("Import cancelled: the case is unchanged.")
+
+    def cancel_or_close(self) -> None:
+        """Cancel a running import (it rolls back), or close the wizard."""
+        if self.import_job is not None:
+            self.import_job.cancel()
+            self.status.setText("Cancelling: undoing what was written…")
+            return
+        self.reject()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.import_job is not None:
+            answer = QMessageBox.question(self, "Import running", "Cancel the import? The case stays as it was.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.import_job.cancel()
+        super().closeEvent(event)
