@@ -1,0 +1,604 @@
+"""Financial records (`--kind finance`): bank statements, Cash App and Venmo exports, money-transfer
+agent records and any ledger mapped with --map.
+
+Accounts become Account entities (Cash App $cashtags and Venmo @handles too: they hold money and
+are keyed with `identity.canonical_key`, so `$BossD209` is one account wherever it appears), the
+statement holder owns the account, and every transaction is one `paid` (a purchase from a
+merchant) or `transferred` (money between people and accounts) link with amount, currency, time
+and attrs category / description / method / city. Categories come from importers/categories.yaml.
+Balance rows (beginning/ending balance, totals) are kept as raw rows, never as transactions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from importers.categories import Category, classify, describe, payment_method
+from importers.dates import combine_date_time, parse_datetimes
+from importers.options import ImportOptions
+from importers.tabular import MappedTable, RowProblems, identified_entity, open_session, read_mapped, store_raw_rows
+from importers.tabular import kind_score as _kind_score
+from linkgraph.case import CaseFile, ImportResult, ImportSession
+from linkgraph.case.importing import person_name_key
+from linkgraph.identity import canonical_key
+from linkgraph.progress import Progress, no_progress
+
+KIND = "finance"
+
+_BALANCE_ROW = re.compile(
+    r"^\s*(?:beginning|opening|starting|ending|closing|previous|new|daily|ledger)\s+balance|"
+    r"balance\s+(?:forward|brought forward|carried forward)|^\s*(?:sub)?totals?\b", re.IGNORECASE)
+_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected)\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
+_COMPANY = re.compile(
+    r"\b(?:llc|l\.l\.c|inc|corp|corporation|co|company|ltd|llp|lp|pllc|enterprises?|services|group|holdings|"
+    r"motel|hotel|inn|restaurant|salon|spa|bank)\b\.?", re.IGNORECASE)
+_INSTITUTION_LINE = re.compile(r"\b(?:bank|credit union|savings|financial|trust|federal|bancorp)\b", re.IGNORECASE)
+_NOT_HOLDER_LINE = re.compile(
+    r"statement|account|period|page|activity|balance|through|summary|report|:|\d{1,2}/\d{1,2}/\d{2,4}", re.IGNORECASE)
+_BUSINESS_LINE = re.compile(r"\b(?:business|commercial|company|corporate|merchant)\b", re.IGNORECASE)
+_NAME_IN_TEXT = (
+    re.compile(r"\b(?:BNF|BENEFICIARY|ORIGINATOR|ORIG|REMITTER)\s*:?\s*([A-Za-z][A-Za-z .,'&-]+?)"
+               r"(?:\s+(?:REF|ID|ACCT|A/C|ACCOUNT|OBI|BANK)\b|\s+[A-Z][A-Za-z]+\s+[A-Z]{2}$|$)", re.IGNORECASE),
+    re.compile(r"\b(?:TRANSFER|PAYMENT|SENT|PAID)\s+(?:TO|FROM)\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
+    re.compile(r"\bTRANSFER\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
+)
+_ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
+_HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
+
+
+def kind_score(path: Path, options: ImportOptions) -> float:
+    """How much the file's header looks like one of the financial layouts (for --kind detection)."""
+    return _kind_score(path, options, KIND)
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def parse_money(text: str) -> float | None:
+    """A signed amount from '$1,130.00', '-$2.90', '- $20.00', '+ $20.00', '(12.50)', '12.50-', '9.00 DR'; None if not money."""
+    t = str(text).strip().replace("\u2212", "-").replace("\u00a0", " ")
+    if not t:
+        return None
+    negative = False
+    t = re.sub(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$", "", t)
+    upper = t.upper()
+    if upper.endswith(("CR", "DR")) and not upper.endswith(("USDCR",)):
+        negative = upper.endswith("DR")
+        t = t[:-2].strip()
+    if t.startswith("(") and t.endswith(")"):
+        negative = not negative
+        t = t[1:-1].strip()
+    if t.endswith("-"):
+        negative = not negative
+        t = t[:-1].strip()
+    for _ in range(2):
+        if t[:1] in ("+", "-"):
+            negative = negative != (t[0] == "-")
+            t = t[1:].strip()
+        t = t.lstrip("$€£¥").strip()
+    if not _NUMBER.fullmatch(t):
+        return None
+    value = float(t.replace(",", ""))
+    return -value if negative else value
+
+
+def _money_column(values: pd.Series) -> np.ndarray:
+    """Signed amounts (NaN where blank or unreadable) parsing each distinct text once."""
+    codes, uniques = pd.factorize(values)
+    parsed = np.array([np.nan if (v := parse_money(u)) is None else v for u in uniques], dtype="float64")
+    out = parsed[codes] if len(uniques) else np.full(len(values), np.nan)
+    out[codes < 0] = np.nan
+    return out
+
+
+def _snake(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+# ---------------------------------------------------------------------------------------------- accounts
+
+
+def account_key(text: str, institution: str | None = None) -> tuple[str | None, str, str | None]:
+    """(key, number as written, institution) of an account cell such as '$BossD209', 'XXXXXX8830',
+    'Delta Valley Bank XXXX8812' or 'Checking 8830'. Full numbers and handles use identity.canonical_key;
+    masked numbers (only the last digits known) become 'XXXX' + digits, qualified by the institution when known."""
+    text = " ".join(str(text).split())
+    if _HANDLE.match(text):
+        return canonical_key("Account", text), text, institution
+    match = _ACCOUNT_TAIL.match(text)
+    if not match:
+        return canonical_key("Account", text), text, institution
+    prefix, number = match.group(1).strip(" ,-"), match.group(2).replace(" ", "")
+    digits = re.sub(r"\D", "", number)
+    named = institution
+    if prefix and _INSTITUTION_LINE.search(prefix) or prefix and not named and not re.search(
+            r"^(?:checking|savings|debit|credit|visa|mastercard|card|acct|account)\b", prefix, re.IGNORECASE):
+        named = prefix
+    masked = bool(re.search(r"[*Xx•●#]", number)) or len(digits) <= 5
+    if not masked:
+        return canonical_key("Account", number), number, named
+    key = "XXXX" + digits
+    if named:
+        key += "@" + re.sub(r"[^A-Z0-9]", "", named.upper())
+    return key, number, named
+
+
+def _account_label(number: str, institution: str | None, text: str) -> str:
+    if institution and institution.lower() not in text.lower():
+        return f"{institution} {text}"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+class KnownNames:
+    """Names of entities already in the case, found verbatim in free text (exact) or near it (suggested)."""
+
+    TYPES = ("Person", "Business", "Hotel", "Organization")
+
+    def __init__(self, case: CaseFile) -> None:
+        self.by_tokens: dict[tuple[str, ...], tuple[int, str, str]] = {}
+        rows = case.conn.execute(
+            "SELECT id, type, label FROM entities WHERE merged_into IS NULL AND type IN (?,?,?,?) ORDER BY id",
+            self.TYPES).fetchall()
+        for ident, etype, label in rows:
+            tokens = self.tokens(label)
+            if len(tokens) >= 2 or (tokens and etype != "Person" and len(tokens[0]) >= 5):
+                self.by_tokens.setdefault(tokens, (int(ident), etype, label))
+        self.names = {" ".join(t): v for t, v in self.by_tokens.items()}
+        self.longest = max((len(t) for t in self.by_tokens), default=0)
+
+    @staticmethod
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(person_name_key(str(text).replace("&", " and ")).replace("'", "").replace("-", " ").split())
+
+    def exact(self, text: str, types: tuple[str, ...]) -> tuple[int, str, str] | None:
+        """The known entity of one of `types` whose whole name appears in `text` (longest name first)."""
+        words = self.tokens(re.sub(r"[^\w&'\- ]+", " ", str(text)))
+        for size in range(min(self.longest, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                found = self.by_tokens.get(words[start:start + size])
+                if found and found[1] in types:
+                    return found
+        return None
+
+    def suggest(self, name: str, types: tuple[str, ...]) -> tuple[int, str, str] | None:
+        """A known entity whose name is close to `name` (token-sort ratio 90+), for a note, never a link."""
+        if not self.names:
+            return None
+        hit = process.extractOne(" ".join(self.tokens(name)), list(self.names), scorer=fuzz.token_sort_ratio,
+                                 score_cutoff=90)
+        if hit is None:
+            return None
+        found = self.names[hit[0]]
+        return found if found[1] in types else None
+
+
+# ---------------------------------------------------------------------------------------------- the holder
+
+
+@dataclass
+class Holder:
+    """Whose statement this is: a name (Person or Business), their account, its institution and kind."""
+
+    name: str | None = None
+    account: str | None = None
+    institution: str | None = None
+    kind: str | None = None
+    name_row: int | None = None
+    account_row: int | None = None
+    given: bool = False
+
+
+def find_holder(mapped: MappedTable, options: ImportOptions) -> Holder:
+    """The holder from --holder/--holder-account (extra options), else from the title lines, else from the
+    name that is on one side of nearly every row (a Venmo statement's own name)."""
+    profile = mapped.detection.profile.options
+    extra = options.extra
+    titles = [(row, text) for row, text in mapped.table.skipped if row < mapped.table.header_row and text.strip()]
+    holder = Holder(extra.get("holder") or None, extra.get("holder_account") or None,
+                    extra.get("institution") or profile.get("institution"), profile.get("account_kind"),
+                    given=bool(extra.get("holder") or extra.get("holder_account")))
+    for option in ("holder_in_title", "account_in_title"):
+        pattern = profile.get(option)
+        if holder.account or not pattern:
+            continue
+        for row, text in titles:
+            found = re.search(pattern, text, re.IGNORECASE)
+            if found:
+                holder.account, holder.account_row = found.group(1), row
+                break
+    if titles and not holder.institution:
+        first = next(((row, text) for row, text in titles if _INSTITUTION_LINE.search(text)), None)
+        if first:
+            holder.institution = " ".join(first[1].split())
+    if titles and not holder.name:
+        for row, text in titles:
+            clean = " ".join(text.strip().strip('"').split())
+            if clean == holder.institution or _NOT_HOLDER_LINE.search(clean) or not re.search(r"[A-Za-z]{2}", clean):
+                continue
+            holder.name, holder.name_row = clean, row
+            break
+    if not holder.name and mapped.has("payer") and mapped.has("payee"):
+        names = pd.concat([mapped.column("payer"), mapped.column("payee")])
+        counts = Counter(n for n in names if n)
+        rows_with_names = int(((mapped.column("payer") != "") | (mapped.column("payee") != "")).sum())
+        if counts and rows_with_names:
+            name, seen = counts.most_common(1)[0]
+            if seen >= 0.8 * rows_with_names:
+                holder.name = name
+    if holder.kind is None:
+        business = any(_BUSINESS_LINE.search(text) for _, text in titles) or bool(
+            holder.name and _COMPANY.search(holder.name))
+        holder.kind = "business" if business else ("personal" if holder.name else None)
+    return holder
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
+    """Import a financial file: one link per transaction, cited to its row; balance rows kept raw only."""
+    mapped = read_mapped(path, KIND, options)
+    profile = mapped.detection.profile
+    tz = options.tz or profile.timezone or case.timezone
+    region = options.region or case.region
+    holder = find_holder(mapped, options)
+    known = KnownNames(case)
+
+    when_text = combine_date_time(mapped.column("date"), mapped.column("time")) if mapped.has("time") \
+        else mapped.column("date")
+    formats = [options.date_format] if options.date_format else list(profile.date_formats)
+    when = parse_datetimes(when_text, tz=tz, formats=formats)
+    amount = _money_column(mapped.column("amount")) if mapped.has("amount") else np.full(len(mapped), np.nan)
+    debit = _money_column(mapped.column("debit"))
+    credit = _money_column(mapped.column("credit"))
+    balance = _money_column(mapped.column("balance"))
+    columns = {name: mapped.column(name) for name in (
+        "id", "type", "status", "description", "counterparty", "payer", "payee", "instrument", "currency", "fee",
+        "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
+        "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
+        "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
+        "asset_amount")}
+    two_sided = mapped.has("payer") or mapped.has("payee")
+
+    with open_session(case, mapped, options, progress) as session:
+        store_raw_rows(session, mapped)
+        for row, text in mapped.table.skipped:
+            if text.strip():
+                session.raw_row(int(row), [text])
+        problems = RowProblems(session, mapped, options.strict)
+        writer = _Writer(session, known, holder, region, profile.options, mapped)
+        total = len(mapped)
+        balance_rows: list[int] = []
+        not_done = 0
+        running: float | None = None
+        mismatches: list[int] = []
+        for index in range(total):
+            if index % 2000 == 0:
+                session.check_cancel(index, total, f"Importing {path.name}")
+            row = mapped.row_number(index)
+            cell = {name: values.iat[index] for name, values in columns.items()}
+            signed = amount[index]
+            if np.isnan(signed) and not (np.isnan(debit[index]) and np.isnan(credit[index])):
+                signed = (0.0 if np.isnan(credit[index]) else abs(credit[index])) - (
+                    0.0 if np.isnan(debit[index]) else abs(debit[index]))
+            money_written = any(mapped.has(f) and columns_value(mapped, f, index) for f in ("amount", "debit", "credit"))
+            if _BALANCE_ROW.search(cell["description"]) or (not money_written and (
+                    cell["beginning_balance"] or cell["ending_balance"] or not np.isnan(balance[index]))):
+                balance_rows.append(row)
+                if not np.isnan(balance[index]):
+                    running = balance[index]
+                continue
+            if not money_written:
+                problems(index, "amount" if mapped.has("amount") else "debit", "no amount in this row")
+                continue
+            if np.isnan(signed):
+                field = "amount" if mapped.has("amount") else ("debit" if np.isnan(debit[index]) and
+                                                                columns_value(mapped, "debit", index) else "credit")
+                problems(index, field, f"cannot read the amount '{columns_value(mapped, field, index)}'")
+                continue
+            if not when_text.iat[index]:
+                problems(index, "date", "no date in this row")
+                continue
+            if np.isnan(when[index]):
+                problems(index, "date", f"cannot read the date '{when_text.iat[index]}' (give --date-format)")
+                continue
+            if _NOT_DONE.match(cell["status"]):
+                not_done += 1
+                continue
+            if not np.isnan(balance[index]):
+                if running is not None and abs(running + signed - balance[index]) > 0.005:
+                    mismatches.append(row)
+                running = balance[index]
+            message = writer.transaction(index, row, cell, float(signed), int(when[index]), two_sided)
+            if message:
+                problems(index, message[0], message[1])
+        session.check_cancel(total, total, f"Importing {path.name}")
+        if balance_rows:
+            session.notes.append(f"{len(balance_rows)} balance/total rows kept as raw rows, not transactions "
+                                 f"(rows {', '.join(map(str, balance_rows[:10]))})")
+        if not_done:
+            session.notes.append(f"{not_done} failed/cancelled transactions kept as raw rows only")
+        if mismatches:
+            session.notes.append(f"the running balance does not add up at {len(mismatches)} rows "
+                                 f"(first: row {mismatches[0]}); rows may be missing from the statement")
+        session.notes.extend(writer.notes())
+    return session.result
+
+
+def columns_value(mapped: MappedTable, field: str, index: int) -> str:
+    """The text of one mapped cell ('' when the field is not mapped)."""
+    return mapped.column(field).iat[index] if mapped.has(field) else ""
+
+
+class _Writer:
+    """Turns one transaction row into entities and links, remembering relationship links made once per file."""
+
+    def __init__(self, session: ImportSession, known: KnownNames, holder: Holder, region: str,
+                 layout: dict, mapped: MappedTable) -> None:
+        self.session = session
+        self.known = known
+        self.holder = holder
+        self.region = region
+        self.layout = layout
+        self.mapped = mapped
+        self.pairs: dict[tuple[str, int, int], int] = {}
+        self.suggestions: dict[object, str] = {}
+        self._holder_id: int | None = None
+        self._holder_person: int | None = None
+        self.holder_name_key = person_name_key(holder.name) if holder.name else None
+
+    # ---- the holder's side ------------------------------------------------------------------
+    def holder_side(self, row: int) -> int:
+        """The statement holder's account (or the holder when no account is known), made on first use."""
+        if self._holder_id is not None:
+            return self._holder_id
+        h = self.holder
+        owner = None
+        if h.name:
+            owner = self.named(h.name, "Business" if h.kind == "business" or _COMPANY.search(h.name) else "Person",
+                               h.name_row or row, match_known=h.given or h.name_row is not None)
+            self._holder_person = owner
+        if h.account:
+            key, number, institution = account_key(h.account, h.institution)
+            if key is None:
+                key = "NAME:" + re.sub(r"\W", "", h.account.upper())
+            attrs = {"number": number, "institution": institution, "holder": h.name, "kind": h.kind}
+            account = self.session.entity("Account", key, _account_label(number, institution, h.account),
+                                          row=h.account_row or row, attrs={k: v for k, v in attrs.items() if v})
+            self._suggest_same_digits(key, number)
+        elif owner is not None:
+            account = owner
+        else:
+            digest = self.session.sha256[:12]
+            label = f"{h.institution or 'Account'} of unknown holder ({self.session.path.name})"
+            account = self.session.entity("Account", f"UNKNOWN:{digest}", label, row=row,
+                                          attrs={"institution": h.institution, "kind": h.kind} if h.institution else None)
+            self.suggestions["holder"] = ("nobody is named as the holder of this statement; give --holder NAME "
+                                          "and --holder-account ID to tie it to a person")
+        if owner is not None and owner != account:
+            self.relation("owns", owner, account, h.account_row or h.name_row or row,
+                          {"from": "import option" if h.given else "statement"})
+        self._holder_id = account
+        return account
+
+    def is_holder(self, name: str) -> bool:
+        return bool(name) and self.holder_name_key is not None and person_name_key(name) == self.holder_name_key
+
+    # ---- entities -----------------------------------------------------------------------------
+    def named(self, name: str, etype: str, row: int, *, match_known: bool = False) -> int:
+        """A Person/Business/Hotel by name: a known case entity of exactly that name when asked, else this file's."""
+        if match_known:
+            found = self.known.exact(name, (etype,) if etype == "Person" else ("Business", "Hotel", "Organization"))
+            if found and found[0] is not None and self.known.tokens(found[2]) == self.known.tokens(name):
+                return found[0]
+        return self.session.entity(etype, None, name, row=row)
+
+    def party(self, text: str, row: int) -> int | None:
+        """One side named in a From/To column: the holder's account, an account id, or a person."""
+        if self.is_holder(text):
+            return self.holder_side(row)
+        if _HANDLE.match(text) or (re.search(r"\d{4}", text) and not re.search(r"[a-z]{3}", text)):
+            key, number, institution = account_key(text)
+            if key:
+                return self.session.entity("Account", key, text, row=row,
+                                           attrs={"number": number, **({"institution": institution} if institution else {})})
+        return self.session.entity("Person", None, text, row=row)
+
+    def account(self, text: str, row: int) -> int:
+        key, number, institution = account_key(text)
+        key = key or "NAME:" + re.sub(r"\W", "", text.upper())
+        self._suggest_same_digits(key, number)
+        attrs = {"number": number, "institution": institution, "holder": self.holder.name}
+        return self.session.entity("Account", key, text, row=row, attrs={k: v for k, v in attrs.items() if v})
+
+    def place(self, label: str, row: int, city: str | None, state: str | None, country: str | None = None) -> int:
+        attrs = {"address": label, "city": city, "region": state, "country": country}
+        found = identified_entity(self.session, "Location", label, row, self.region,
+                                  attrs={k: v for k, v in attrs.items() if v})
+        assert found is not None
+        return found
+
+    def relation(self, link_type: str, src: int, dst: int, row: int, attrs: dict | None = None) -> None:
+        """A standing relationship (owns, uses, located_at) written once per file, cited to its first row."""
+        key = (link_type, src, dst)
+        if key not in self.pairs:
+            self.pairs[key] = self.session.link(link_type, src, dst, row=row, attrs=attrs)
+
+    def counterparty(self, category: Category | None, name: str, description: str, instrument: str,
+                     row: int, index: int) -> int:
+        """The other side of a one-sided statement row: merchant, bank branch, account or person."""
+        kind = category.counterparty if category else ("Person" if name else "Business")
+        text = name or description
+        if kind == "Account" and (instrument or self.mapped.has("destination")):
+            target = instrument or self.mapped.column("destination").iat[index] or self.mapped.column(
+                "funding_source").iat[index]
+            if target and not re.fullmatch(r"(?i)your cash|venmo balance|cash balance", target):
+                return self.account(target, row)
+            kind = "Person" if name else "Business"
+        if kind == "Bank":
+            if self.holder.institution:
+                return self.session.entity("Business", None, self.holder.institution, row=row,
+                                           attrs={"category": "bank"})
+            kind = "Business"
+        if kind == "Location":
+            part = describe(description or name)
+            branch = re.search(r"\b(BRANCH|ATM|TELLER)\b[^#\d]*#\s*(\d+)", description or name, re.IGNORECASE)
+            where = ", ".join(p for p in (part.city, part.state) if p)
+            label = (f"{branch.group(1).title()} #{branch.group(2)}" if branch else "Cash") + (f", {where}" if where else "")
+            if self.holder.institution and branch:
+                label = f"{self.holder.institution} {label}"
+            return self.place(label, row, part.city, part.state)
+        if kind == "Person":
+            if name and not description:
+                return self.session.entity("Person", None, name, row=row)
+            if name:
+                return self.party(name, row)
+            found = self.known.exact(text, ("Person", "Business", "Organization"))
+            if found:
+                return found[0]
+            person = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(text))), None)
+            if person and len(person.split()) >= 2:
+                self._suggest(person, ("Person",))
+                return self.session.entity("Person", None, person.title() if person.isupper() else person, row=row)
+            kind = "Business"
+        etype = "Hotel" if kind == "Hotel" else "Business"
+        merchant = category.merchant if category and category.merchant else None
+        if name and not merchant:
+            merchant = name
+        found = self.known.exact(merchant or text, ("Business", "Hotel", "Organization"))
+        if found:
+            return found[0]
+        label = merchant or describe(text).name
+        self._suggest(label, ("Business", "Hotel", "Organization"))
+        attrs = {"category": category.name} if category else None
+        return self.session.entity(etype, None, label, row=row, attrs=attrs)
+
+    # ---- one row --------------------------------------------------------------------------------
+    def transaction(self, index: int, row: int, cell: dict[str, str], signed: float, start: int,
+                    two_sided: bool) -> tuple[str, str] | None:
+        """Write one transaction; returns (field, reason) when the row cannot be read."""
+        layout = self.layout
+        description = cell["description"]
+        attrs: dict[str, object] = {}
+        location = None
+        if two_sided:
+            payer, payee = cell["payer"], cell["payee"]
+            if not payer and not payee:
+                return "payer", "neither side of the payment is named"
+            if self.is_holder(payer) or (not payer and signed < 0):
+                direction = "out"
+            elif self.is_holder(payee) or (not payee and signed > 0):
+                direction = "in"
+            else:
+                direction = None
+            category = self._category(cell, direction, (cell["type"], description, payee if direction != "in" else payer))
+            src = self._side(payer, row, index, cell, category, outgoing=True)
+            dst = self._side(payee, row, index, cell, category, outgoing=False)
+            if src is None:
+                return "payer", "no payer in this row"
+            if dst is None:
+                return "payee", "no payee in this row"
+            for side, entity in (("payer", src), ("payee", dst)):
+                phone_text, address = cell.get(f"{side}_phone", ""), cell.get(f"{side}_address", "")
+                if phone_text:
+                    phone = identified_entity(self.session, "Phone", phone_text, row, self.region)
+                    if phone is None:
+                        return f"{side}_phone", f"'{phone_text}' is not a phone number"
+                    self.relation("uses", entity, phone, row)
+                    attrs[f"{side}_phone"] = phone_text
+                if address:
+                    self.relation("located_at", entity, self.place(address, row, None, None), row)
+            if cell["payout_city"]:
+                city, state, country = cell["payout_city"], cell["payout_state"], cell["payout_country"]
+                label = ", ".join(p for p in (city, state, country) if p)
+                location = self.place(label, row, city, state or None, country or None)
+                attrs["city"] = city
+        else:
+            direction = "in" if signed > 0 else "out"
+            name = cell["counterparty"]
+            category = self._category(cell, direction, (cell["type"], name, description))
+            holder = self.holder_side(row)
+            other = self.counterparty(category, name, description, cell["instrument"], row, index)
+            src, dst = (other, holder) if direction == "in" else (holder, other)
+        place = describe(description) if description and not two_sided else None
+        if place and place.city and "city" not in attrs:
+            attrs["city"] = place.city
+            if place.state:
+                attrs["state"] = place.state
+        if cell["city"]:
+            attrs["city"] = cell["city"]
+        attrs["category"] = category.name if category else None
+        attrs["method"] = _snake(cell["method"]).replace("_", " ") if cell["method"] else payment_method(
+            (cell["type"], description, cell["instrument"]), layout.get("method"))
+        for name in ("description", "type", "status", "instrument", "funding_source", "destination",
+                     "asset_type", "asset_amount", "payout_currency", "exchange_rate"):
+            if cell.get(name):
+                attrs[name] = cell[name]
+        for name in ("fee", "tip", "payout_amount"):
+            value = parse_money(cell[name]) if cell.get(name) else None
+            if value:
+                attrs[name] = abs(value)
+        if cell["id"] or cell["reference"]:
+            attrs[layout.get("id_attr", "reference")] = cell["id"] or cell["reference"]
+        link_type = "paid" if category and category.counterparty in ("Business", "Hotel") and \
+            category.name not in ("p2p_transfer",) else "transferred"
+        currency = (cell["currency"] or layout.get("currency") or "").upper() or None
+        self.session.link(link_type, src, dst, row=row, start=start, amount=round(abs(signed), 2), currency=currency,
+                          location=location, attrs={k: v for k, v in attrs.items() if v not in (None, "")})
+        return None
+
+    def _side(self, text: str, row: int, index: int, cell: dict[str, str], category: Category | None,
+              outgoing: bool) -> int | None:
+        if text:
+            return self.party(text, row)
+        other = cell["funding_source"] if outgoing else cell["destination"]
+        if other and not re.fullmatch(r"(?i)venmo balance|your cash|balance", other):
+            return self.account(other, row)
+        if self.holder.account or self.holder.name:
+            return self.holder_side(row)
+        return None
+
+    def _category(self, cell: dict[str, str], direction: str | None, texts: tuple[str, ...]) -> Category | None:
+        given = cell["category"] or self.layout.get("category")
+        if given:
+            found = classify((given,), direction)
+            return Category(_snake(given), found.counterparty if found else "Person", found.merchant if found else None)
+        return classify(tuple(t for t in texts if t), direction)
+
+    # ---- suggestions ------------------------------------------------------------------------------
+    def _suggest(self, name: str, types: tuple[str, ...]) -> None:
+        key = person_name_key(name)
+        if key in self.suggestions:
+            return
+        found = self.known.suggest(name, types)
+        if found and self.known.tokens(found[2]) != self.known.tokens(name):
+            self.suggestions[key] = (f"'{name}' may be {found[1]} #{found[0]} '{found[2]}' already in the case "
+                                     "(not linked: merge them if they are the same)")
+        else:
+            self.suggestions[key] = ""
+
+    def _suggest_same_digits(self, key: str, number: str) -> None:
+        digits = re.sub(r"\D", "", number)[-4:]
+        if len(digits) < 4 or ("digits", digits) in self.suggestions:
+            return
+        rows = self.session.case.conn.execute(
+            "SELECT id, key, label FROM entities WHERE type = 'Account' AND merged_into IS NULL AND key LIKE ? "
+            "AND key != ?", (f"%{digits}%", key)).fetchall()
+        same = [(i, label) for i, k, label in rows if re.sub(r"\D", "", k.split("@")[0])[-4:] == digits]
+        self.suggestions[("digits", digits)] = "" if not same else (
+            f"account '{number}' ends in the same digits as " + ", ".join(f"Account #{i} '{lbl}'" for i, lbl in same)
+            + " (not linked: merge them if they are the same)")
+
+    def notes(self) -> list[str]:
+        return [text for text in self.suggestions.values() if text]
