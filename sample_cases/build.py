@@ -12,6 +12,9 @@ from linkgraph.case import CaseFile, ImportResult
 from linkgraph.progress import Progress, no_progress
 
 SAMPLE = "gang_enterprise"
+# What the investigator knows from a return's cover letter (Cash App CSVs do not name their holder),
+# given on the command line as --holder NAME --holder-account ID.
+HOLDERS = {"cashapp_haskins.csv": {"holder": "Darnell Haskins", "holder_account": "$BossD209"}}
 
 
 def sample_dir() -> Path:
@@ -39,5 +42,6 @@ def build_case(target: Path, progress: Progress = no_progress, *, replace: bool 
                 continue
             if progress(number, len(files), f"Importing {item['file']}") is False:
                 break
-            results.append(import_file(case, sample_dir() / item["file"], ImportOptions(kind=item["kind"])))
+            options = ImportOptions(kind=item["kind"], extra=dict(HOLDERS.get(item["file"], {})))
+            results.append(import_file(case, sample_dir() / item["file"], options))
     return target, results

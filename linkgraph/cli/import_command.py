@@ -59,6 +59,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--source-type", help="links: entity type of the source column (default Person)")
     cmd.add_argument("--target-type", help="links: entity type of the target column (default Person)")
     cmd.add_argument("--link-type", help="links: link type when the sheet has no type column")
+    cmd.add_argument("--holder", help="finance: name of the statement's holder (person or business)")
+    cmd.add_argument("--holder-account", help="finance: the holder's account, e.g. a $cashtag or account number")
     cmd.set_defaults(run=cmd_import)
 
 
@@ -87,7 +89,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 tz=args.source_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
                 handling=args.handling, agency=args.agency, sheet=args.sheet, save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
-                                         ("link_type", args.link_type)) if v},
+                                         ("link_type", args.link_type), ("holder", args.holder),
+                                         ("holder_account", args.holder_account)) if v},
             )
             bar = TerminalProgress()
             try:
