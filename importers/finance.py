@@ -400,7 +400,8 @@ class _Writer:
         """A Person/Business/Hotel by name: a known case entity of exactly that name when asked, else this file's."""
         if match_known:
             found = self.known.exact(name, (etype,) if etype == "Person" else ("Business", "Hotel", "Organization"))
-            if found and found[0] is not None and self.known.tokens(found[2]) == self.known.tokens(name):
+            if found and self.known.tokens(found[2]) == self.known.tokens(name):
+                self.session.cite_entity(found[0], row)
                 return found[0]
         return self.session.entity(etype, None, name, row=row)
 
@@ -466,6 +467,7 @@ class _Writer:
                 return self.party(name, row)
             found = self.known.exact(text, ("Person", "Business", "Organization"))
             if found:
+                self.session.cite_entity(found[0], row)
                 return found[0]
             person = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(text))), None)
             if person and len(person.split()) >= 2:
@@ -478,6 +480,7 @@ class _Writer:
             merchant = name
         found = self.known.exact(merchant or text, ("Business", "Hotel", "Organization"))
         if found:
+            self.session.cite_entity(found[0], row)
             return found[0]
         label = merchant or describe(text).name
         self._suggest(label, ("Business", "Hotel", "Organization"))

@@ -274,6 +274,10 @@ class ImportSession:
         self._citations.append((link_id, self.source_id, row))
         self._rows_imported.add(row)
 
+    def cite_entity(self, entity_id: int, row: int) -> None:
+        """An entity already in the case named again in this file at `row` (evidence, not a new entity)."""
+        self._evidence.setdefault(entity_id, row)
+
     def mark_imported(self, rows: Iterable[int]) -> None:
         """Rows that produced entities only (no link) still count as imported."""
         self._rows_imported.update(rows)
