@@ -6,6 +6,7 @@ import csv
 import getpass
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,7 +146,7 @@ class CaseFile:
                     "agency": agency or "",
                     "created_at": created,
                     "created_by": case.user,
-                    "case_id": hashlib.sha256(f"{path.name}|{created}|{case.user}".encode()).hexdigest()[:16],
+                    "case_id": hashlib.sha256(f"{path.name}|{created}|{case.user}|{os.urandom(8).hex()}".encode()).hexdigest()[:16],
                     "linkgraph_version": _version(),
                 }.items():
                     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))

@@ -90,9 +90,9 @@ def merge_case(
         if not report.ok:
             raise LinkgraphError(f"{other_path.name} fails verification, merge refused: {report.problems[0]}")
         other_id = other.meta("case_id")
-        if other_id and other_id == case.meta("case_id"):
-            raise LinkgraphError(f"{other_path.name} is this same case; nothing to merge")
         head = other.meta("audit_head")
+        if other_id == case.meta("case_id") and head == case.meta("audit_head"):
+            raise LinkgraphError(f"{other_path.name} is an identical copy of this case; nothing to merge")
         for (details,) in case.conn.execute("SELECT details FROM audit WHERE action = 'merge_case'"):
             before = json.loads(details)
             if before.get("case_id") == other_id and before.get("audit_head") == head:
