@@ -89,15 +89,42 @@ class Job(QObject):
         return self.thread is not None and self.thread.isRunning()
 
 
+class _Keeper(QObject):
+    """Holds every running job and its thread until the thread has finished (a QThread must not be
+    garbage-collected while it runs); lives on the GUI thread, so its slot runs there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: set[Job] = set()
+
+    def release(self, job: Job) -> None:
+        if job.thread is not None:
+            job.thread.wait()
+        self.running.discard(job)
+
+
+_keeper: _Keeper | None = None
+
+
 def start(job: Job) -> Job:
-    """Start a job on a new thread; the thread quits and is cleaned up when the job ends."""
+    """Start a job on a new thread (call from the GUI thread); the thread quits when the job ends."""
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
     thread = QThread()
     job.thread = thread
     job.moveToThread(thread)
     thread.started.connect(job.run)
     job.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    job.done.connect(_keeper.release)
+    _keeper.running.add(job)
     thread.start()
     return job
+
+
+def running_jobs() -> list[Job]:
+    """Jobs whose threads have not been released yet."""
+    return list(_keeper.running) if _keeper else []
 
 
 class JobProgressDialog(QProgressDialog):
