@@ -1,0 +1,92 @@
+"""Excel workbook: entities, links with provenance, key players, communities and findings.
+
+Frozen header row, filters and sensible column widths on every sheet; every text cell that
+could start a formula is neutralised (ad text is written by traffickers) and characters Excel
+refuses are dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from linkgraph import __version__
+from linkgraph.case import CaseFile
+from linkgraph.exports.cells import safe_cell
+from linkgraph.exports.redaction import redactor_for
+from linkgraph.exports.tables import (
+    COMMUNITY_HEADER,
+    ENTITY_HEADER,
+    FINDING_HEADER,
+    KEY_PLAYER_HEADER,
+    LINK_HEADER,
+    analysis_result,
+    community_rows,
+    entity_rows,
+    finding_rows,
+    key_player_rows,
+    link_rows,
+)
+from linkgraph.progress import Progress, no_progress
+from linkgraph.times import now_iso
+
+MAX_WIDTH = 60
+EXCEL_TEXT_LIMIT = 32767
+
+
+def cell_value(value: Any) -> Any:
+    """A value Excel stores as-is: formula starts neutralised, illegal control characters removed."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_TEXT_LIMIT]
+    return safe_cell(value)
+
+
+def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_progress) -> list[Path]:
+    """Write the workbook to OUT (a .xlsx file; a folder gets OUT/<case>.xlsx)."""
+    path = out / "case.xlsx" if out.is_dir() or not out.suffix else out
+    path.parent.mkdir(parents=True, exist_ok=True)
+    redactor = redactor_for(case, options, default=False)
+    result, cited = analysis_result(case, options.run_id, progress)
+    book = Workbook()
+    about = book.active
+    about.title = "About"
+    sheets = [
+        ("Entities", ENTITY_HEADER, entity_rows(case, redactor)),
+        ("Links", LINK_HEADER, link_rows(case, redactor, progress)),
+        ("Key players", KEY_PLAYER_HEADER, key_player_rows(result, redactor)),
+        ("Communities", COMMUNITY_HEADER, community_rows(result, redactor)),
+        ("Findings", FINDING_HEADER, finding_rows(result, redactor)),
+    ]
+    _sheet(about, ["item", "value"], [
+        ["case", redactor.text(case.name)], ["case file SHA-256", case.sha256()], ["exported", now_iso()],
+        ["linkgraph", __version__], ["analysis", redactor.text(cited)],
+        ["victims and minors", "shown by pseudonym" if redactor.enabled else "shown as recorded"],
+        *[[name, f"{len(rows)} rows"] for name, _, rows in sheets],
+    ])
+    for name, header, rows in sheets:
+        _sheet(book.create_sheet(name), header, rows)
+    book.save(path)
+    return [path]
+
+
+def _sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+    """Header in bold on grey, frozen; a filter over the table; widths from the longest values (capped)."""
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDDDDD")
+    widths = [len(h) for h in header]
+    for row in rows:
+        values = [cell_value(v) for v in row]
+        sheet.append(values)
+        for i, value in enumerate(values):
+            widths[i] = max(widths[i], min(len(str(value)), MAX_WIDTH))
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, width + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
