@@ -13,9 +13,12 @@ when they appear in the same ad or in near-duplicate ads).
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -29,6 +32,7 @@ VIEWS = ("entities", "persons", "ad_phones")
 USE_LINKS = ("uses", "owns")
 REPLACEABLE = ("Phone", "Account", "Device", "Email", "OnlineAccount", "Vehicle")
 AD_LINKS = ("posted", "listed_in")
+_NULL = -1.5e308                 # stands for NULL while links are read (no stored value comes near it)
 LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
                 "location"]
 
@@ -54,6 +58,19 @@ class GraphFilter:
             "min_weight": self.min_weight, "exclude_service": self.exclude_service,
             "exclude_ids": sorted(self.exclude_ids), "view": self.view,
         }
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while millions of rows or edge dicts are made (none form cycles);
+    it otherwise rescans them over and over, about a third of the time of a big build."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
@@ -104,9 +121,15 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     names = list(case.model.links)
     code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(names)) + " ELSE -1 END"
     numeric = [c for c in LINK_COLUMNS if c != "type"]
-    rows = case.conn.execute(f"SELECT {', '.join(numeric)}, {code} FROM links WHERE 1=1{where} ORDER BY id",
-                             args).fetchall()
-    table = np.array(rows, dtype=float).reshape(len(rows), len(numeric) + 1)
+    # NULL comes back as a sentinel so the rows stream straight into one float array (np.fromiter),
+    # about twice as fast as np.array over a million tuples; the sentinel then becomes NaN.
+    read = ", ".join(f"IFNULL({c}, {_NULL})" for c in numeric)
+    with collector_paused():
+        rows = case.conn.execute(f"SELECT {read}, {code} FROM links WHERE 1=1{where} ORDER BY id", args).fetchall()
+        width = len(numeric) + 1
+        table = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(len(rows), width)
+        del rows
+    table[table == _NULL] = np.nan
     codes = table[:, -1].astype(np.int64)
     if (codes < 0).any():
         odd = dict(case.conn.execute(f"SELECT id, type FROM links WHERE 1=1{where} AND type NOT IN "
@@ -246,17 +269,22 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
         return graph
     first = [None if t != t else int(t) for t in edges["first"].tolist()]
     last = [None if t != t else int(t) for t in edges["last"].tolist()]
-    graph.add_edges_from(
-        (a, b, {"weight": w, "count": c, "types": t, "first": f, "last": la})
-        for a, b, w, c, t, f, la in zip(
-            edges["a"].tolist(), edges["b"].tolist(), edges["weight"].tolist(), edges["count"].tolist(),
-            edges["types"].tolist(), first, last, strict=True)
-    )
-    nodes = entities.loc[sorted(graph.nodes), ["type", "key", "label", "role", "minor"]]
-    graph.add_nodes_from(
+    ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
+    nodes = entities.loc[np.unique(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
+    # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
+    # without its per-edge checks: a 700,000-tie graph in about half the time.
+    graph._node.update(
         (int(i), {"type": t, "key": k, "label": lab, "role": r, "minor": bool(m)})
         for i, t, k, lab, r, m in nodes.itertuples(name=None)
     )
+    adjacency = graph._adj
+    adjacency.update((node, {}) for node in graph._node)
+    with collector_paused():
+        for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
+                                        edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):
+            data = {"weight": w, "count": c, "types": t, "first": f, "last": la}
+            adjacency[a][b] = data
+            adjacency[b][a] = data
     return graph
 
 
