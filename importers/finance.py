@@ -437,7 +437,7 @@ class _Writer:
             self.pairs[key] = self.session.link(link_type, src, dst, row=row, attrs=attrs)
 
     def counterparty(self, category: Category | None, name: str, description: str, instrument: str,
-                     row: int, index: int) -> int:
+                     row: int, index: int) -> tuple[int, str]:
         """The other side of a one-sided statement row: merchant, bank branch, account or person."""
         kind = category.counterparty if category else ("Person" if name else "Business")
         text = name or description
@@ -445,12 +445,12 @@ class _Writer:
             target = instrument or self.mapped.column("destination").iat[index] or self.mapped.column(
                 "funding_source").iat[index]
             if target and not re.fullmatch(r"(?i)your cash|venmo balance|cash balance", target):
-                return self.account(target, row)
+                return self.account(target, row), "Account"
             kind = "Person" if name else "Business"
         if kind == "Bank":
             if self.holder.institution:
                 return self.session.entity("Business", None, self.holder.institution, row=row,
-                                           attrs={"category": "bank"})
+                                           attrs={"category": "bank"}), "Business"
             kind = "Business"
         if kind == "Location":
             part = describe(description or name)
@@ -459,20 +459,18 @@ class _Writer:
             label = (f"{branch.group(1).title()} #{branch.group(2)}" if branch else "Cash") + (f", {where}" if where else "")
             if self.holder.institution and branch:
                 label = f"{self.holder.institution} {label}"
-            return self.place(label, row, part.city, part.state)
+            return self.place(label, row, part.city, part.state), "Location"
         if kind == "Person":
-            if name and not description:
-                return self.session.entity("Person", None, name, row=row)
             if name:
-                return self.party(name, row)
+                return self.party(name, row), "Person"
             found = self.known.exact(text, ("Person", "Business", "Organization"))
             if found:
                 self.session.cite_entity(found[0], row)
-                return found[0]
+                return found[0], found[1]
             person = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(text))), None)
             if person and len(person.split()) >= 2:
                 self._suggest(person, ("Person",))
-                return self.session.entity("Person", None, person.title() if person.isupper() else person, row=row)
+                return self.session.entity("Person", None, person.title() if person.isupper() else person, row=row), "Person"
             kind = "Business"
         etype = "Hotel" if kind == "Hotel" else "Business"
         merchant = category.merchant if category and category.merchant else None
@@ -481,11 +479,11 @@ class _Writer:
         found = self.known.exact(merchant or text, ("Business", "Hotel", "Organization"))
         if found:
             self.session.cite_entity(found[0], row)
-            return found[0]
+            return found[0], found[1]
         label = merchant or describe(text).name
         self._suggest(label, ("Business", "Hotel", "Organization"))
         attrs = {"category": category.name} if category else None
-        return self.session.entity(etype, None, label, row=row, attrs=attrs)
+        return self.session.entity(etype, None, label, row=row, attrs=attrs), etype
 
     # ---- one row --------------------------------------------------------------------------------
     def transaction(self, index: int, row: int, cell: dict[str, str], signed: float, start: int,
@@ -495,6 +493,7 @@ class _Writer:
         description = cell["description"]
         attrs: dict[str, object] = {}
         location = None
+        other_type = "Person"
         if two_sided:
             payer, payee = cell["payer"], cell["payee"]
             if not payer and not payee:
@@ -532,7 +531,7 @@ class _Writer:
             name = cell["counterparty"]
             category = self._category(cell, direction, (cell["type"], name, description))
             holder = self.holder_side(row)
-            other = self.counterparty(category, name, description, cell["instrument"], row, index)
+            other, other_type = self.counterparty(category, name, description, cell["instrument"], row, index)
             src, dst = (other, holder) if direction == "in" else (holder, other)
         place = describe(description) if description and not two_sided else None
         if place and place.city and "city" not in attrs:
@@ -554,8 +553,7 @@ class _Writer:
                 attrs[name] = abs(value)
         if cell["id"] or cell["reference"]:
             attrs[layout.get("id_attr", "reference")] = cell["id"] or cell["reference"]
-        link_type = "paid" if category and category.counterparty in ("Business", "Hotel") and \
-            category.name not in ("p2p_transfer",) else "transferred"
+        link_type = "paid" if other_type in ("Business", "Hotel") else "transferred"
         currency = (cell["currency"] or layout.get("currency") or "").upper() or None
         self.session.link(link_type, src, dst, row=row, start=start, amount=round(abs(signed), 2), currency=currency,
                           location=location, attrs={k: v for k, v in attrs.items() if v not in (None, "")})
