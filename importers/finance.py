@@ -275,7 +275,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         store_raw_rows(session, mapped)
         for row, text in mapped.table.skipped:
             if text.strip():
-                session.raw_row(int(row), [text])
+                session.raw_row(int(row), {"line": text})
         problems = RowProblems(session, mapped, options.strict)
         writer = _Writer(session, known, holder, region, profile.options, mapped)
         total = len(mapped)

@@ -158,7 +158,8 @@ def test_bank_categories_balances_and_titles(sample) -> None:
     assert account.attrs["kind"] == "business" and account.attrs["institution"] == "SAN JOAQUIN MUTUAL BANK"
     owner = case.conn.execute("SELECT e.type, e.label, l.row FROM links l JOIN entities e ON e.id = l.src "
                               "WHERE l.type = 'owns' AND l.dst = ?", (account.id,)).fetchall()
-    assert owner == [("Business", "HASKINS MOBILE DETAILING LLC", 4)]      # row 4: 'Account Number: XXXXXX8830'
+    assert owner == [("Business", "HASKINS MOBILE DETAILING LLC", 4)]
+    assert case.raw_row(source, 4) == {"line": "Account Number: XXXXXX8830"}
     deposits = [x for x in links if x["attrs"]["category"] == "cash_deposit"]
     assert {x["attrs"]["city"] for x in deposits} == {"Fresno", "Sacramento", "Bakersfield", "San Jose"}
     assert all(x["dst"] == account.id and x["src_type"] == "Location" for x in deposits)
@@ -257,7 +258,7 @@ def test_bank_csv_signed_amounts_cp1252_and_titles(case: CaseFile, tmp_path: Pat
     assert case.conn.execute("SELECT e.label FROM links l JOIN entities e ON e.id = l.src WHERE l.type = 'owns'"
                              ).fetchall() == [("MARISOL DIAZ",)]
     assert not any("running balance" in n for n in result.notes)
-    assert case.raw_row(result.source_id, 16)       # the totals line is kept too
+    assert case.raw_row(result.source_id, 16) == {"line": "Total 1,725.91"}       # the totals line is kept too
 
 
 def test_running_balance_gap_is_noted(case: CaseFile, tmp_path: Path) -> None:
