@@ -62,12 +62,13 @@ class ImportWizard(QDialog):
     previewReady = Signal(object)       # the ImportPreview shown
 
     def __init__(self, case_path: Path, *, timezone: str = "UTC", region: str = "US", file: Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 passphrase: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import a file")
         self.resize(1100, 720)
         self.case_path = Path(case_path)
         self.timezone, self.region = timezone, region
+        self.passphrase = passphrase
         self.file: Path | None = None
         self.preview: ImportPreview | None = None
         self.overrides: dict[str, str] = {}
@@ -388,7 +389,8 @@ class ImportWizard(QDialog):
         options = self.options()
         if self.preview is not None:
             options.kind = self.preview.kind
-        job = workers.Job(f"Importing {self.file.name}", workers.import_work(self.case_path, self.file, options))
+        job = workers.Job(f"Importing {self.file.name}", workers.import_work(self.case_path, self.file, options,
+                                                                               self.passphrase))
         job.progressed.connect(self._progress)
         job.done.connect(self._import_ended)
         self.import_job = job

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from linkgraph.case import CaseFile
 from linkgraph.case.merges import merges
-from linkgraph.errors import LinkgraphError
+from linkgraph.errors import CaseFileError, LinkgraphError
 from linkgraph.exports import FORMATS, ExportOptions
 from ui import workers
 from ui.analysis_panel import AnalysisPanel
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings or Settings()
         self.case: CaseFile | None = None
+        self.passphrase: str | None = None
         self.selection: list[int] = []
         self.analysis: dict[str, Any] | None = None
         self.jobs: list[workers.Job] = []
@@ -320,11 +321,21 @@ class MainWindow(QMainWindow):
         if name:
             self.open_case(Path(name))
 
-    def open_case(self, path: Path) -> bool:
-        """Open a case file and show it (the chart, the last analysis, the notes)."""
+    def open_case(self, path: Path, passphrase: str | None = None) -> bool:
+        """Open a case file (held for writing, so another program is told who has it) and show it."""
         path = Path(path)
         try:
-            case = CaseFile.open(path)
+            case = CaseFile.open(path, passphrase=passphrase, lock=True)
+        except CaseFileError as exc:
+            if passphrase is None and "encrypted" in str(exc):
+                given, ok = QInputDialog.getText(self, "Encrypted case", f"Passphrase for {path.name}:",
+                                                 QLineEdit.EchoMode.Password)
+                return bool(ok and given) and self.open_case(path, given)
+            if not path.exists():
+                self.settings.forget_recent(path)
+                self._fill_recent()
+            show_error(self, exc)
+            return False
         except LinkgraphError as exc:
             if not path.exists():
                 self.settings.forget_recent(path)
@@ -333,6 +344,7 @@ class MainWindow(QMainWindow):
             return False
         self._release_case()
         self.case = case
+        self.passphrase = passphrase
         self.settings.add_recent(path)
         self.settings.set_last_folder(path)
         self._fill_recent()
@@ -362,6 +374,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.case.close()
         self.case = None
+        self.passphrase = None
         self.analysis = None
         self.selection = []
 
@@ -447,7 +460,7 @@ class MainWindow(QMainWindow):
             show_error(self, "Open or create a case first, then import files into it.")
             return None
         wizard = ImportWizard(self.case.path, timezone=self.case.timezone, region=self.case.region,
-                              file=Path(file) if file else None, parent=self)
+                              file=Path(file) if file else None, passphrase=self.passphrase, parent=self)
         wizard.imported.connect(self._imported)
         self.wizard = wizard
         wizard.open()
@@ -622,7 +635,7 @@ class MainWindow(QMainWindow):
         """Run the analysis on a worker (status-bar progress, cancellable) and show its findings."""
         if self.case is None:
             return None
-        job = workers.Job("Analysing", workers.analysis_work(self.case.path))
+        job = workers.Job("Analysing", workers.analysis_work(self.case.path, passphrase=self.passphrase))
         job.done.connect(self._analysis_done)
         self._run(job)
         return job
@@ -670,7 +683,8 @@ class MainWindow(QMainWindow):
         if self.case is None:
             return None
         self.settings.set_last_folder(out)
-        job = workers.Job(f"Exporting {fmt}", workers.export_work(self.case.path, fmt, out, options))
+        job = workers.Job(f"Exporting {fmt}", workers.export_work(self.case.path, fmt, out, options,
+                                                                          self.passphrase))
         job.done.connect(self._export_done)
         self._run(job, dialog=True)
         return job

@@ -164,12 +164,12 @@ class JobProgressDialog(QProgressDialog):
 
 
 # ---- the work itself: each opens its own connection ------------------------------------------
-def import_work(case_path: Path, file: Path, options: Any) -> Callable[[Progress], Any]:
+def import_work(case_path: Path, file: Path, options: Any, passphrase: str | None = None) -> Callable[[Progress], Any]:
     """Import one file into the case at `case_path` (the same `importers.import_file` the CLI calls)."""
     def work(progress: Progress) -> Any:
         from importers import import_file
 
-        with CaseFile.open(case_path) as case:
+        with CaseFile.open(case_path, passphrase=passphrase) as case:
             return import_file(case, file, options, progress)
     return work
 
@@ -183,13 +183,14 @@ def preview_work(file: Path, options: Any, timezone: str, region: str) -> Callab
     return work
 
 
-def analysis_work(case_path: Path, params: Any = None, *, save: bool = True) -> Callable[[Progress], Any]:
+def analysis_work(case_path: Path, params: Any = None, *, save: bool = True,
+                  passphrase: str | None = None) -> Callable[[Progress], Any]:
     """Run `linkgraph.analysis.analyze` and keep the run in the case (as `linkgraph analyze` does)."""
     def work(progress: Progress) -> Any:
         from linkgraph.analysis import AnalysisParams, analyze
 
         chosen = params or AnalysisParams()
-        with CaseFile.open(case_path) as case:
+        with CaseFile.open(case_path, passphrase=passphrase) as case:
             result = analyze(case, chosen, progress)
             if save:
                 result["run_id"] = case.record_analysis(chosen.as_dict(), result)
@@ -197,12 +198,13 @@ def analysis_work(case_path: Path, params: Any = None, *, save: bool = True) -> 
     return work
 
 
-def export_work(case_path: Path, fmt: str, out: Path, options: Any = None) -> Callable[[Progress], Any]:
+def export_work(case_path: Path, fmt: str, out: Path, options: Any = None,
+                passphrase: str | None = None) -> Callable[[Progress], Any]:
     """Write an export with `linkgraph.exports.export` (audited in the case)."""
     def work(progress: Progress) -> Any:
         from linkgraph.exports import export
 
-        with CaseFile.open(case_path) as case:
+        with CaseFile.open(case_path, passphrase=passphrase) as case:
             return export(case, fmt, out, options, progress)
     return work
 
