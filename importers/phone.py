@@ -11,18 +11,20 @@ See docs/importing-phone-records.md.
 
 from __future__ import annotations
 
-import json
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from importers.dates import combine_date_time, parse_datetimes, parse_durations
 from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
 from importers.options import ImportOptions
-from importers.readers import read_table
+from importers.readers import DELIMITERS, read_table
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.identity import normalize_imei, normalize_imsi, normalize_phones, service_numbers
@@ -43,7 +45,8 @@ SITE_FIELDS = {
              "city": "last_city", "state": "last_state", "zip": "last_zip"},
 }
 NUMERIC_SITE_ATTRS = ("lat", "lon", "azimuth")
-PER_CALL_SITE_ATTRS = ("sector", "azimuth", "lac", "cell_id")   # vary by call on one site: kept on the link
+PER_CALL_SITE_ATTRS = ("sector", "azimuth", "lac", "cell_id")   # vary by sector of one site: not site attributes
+LINK_SITE_ATTRS = ("sector", "azimuth")                          # kept on each call (the rest is in its raw row)
 # Meanings used when a profile's value map does not name a raw value (keys compared by column_key).
 CALL_TYPE_WORDS = (("sms", "sms"), ("text", "sms"), ("mms", "sms"), ("chat", "sms"), ("message", "sms"))
 DIRECTIONS = {"outgoing": "outgoing", "out": "outgoing", "outbound": "outgoing", "mo": "outgoing",
@@ -109,7 +112,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             check(index, name, reason)
     with open_session(case, mapped, options, progress) as session:
         session.options["timezone"] = tz
-        store_raw_rows(session, mapped)
+        store_raw(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
         for index, name, reason in calls.problems:
             problems(index, name, reason)
@@ -120,6 +123,42 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         write_calls(session, calls, good, profile, options)
         session.check_cancel(len(mapped), len(mapped), f"Importing {path.name}")
     return session.result
+
+
+def store_raw(session: ImportSession, mapped: MappedTable) -> None:
+    """Keep every data row: a text file's rows as their original lines (one line per record, delimiter
+    known), anything else as JSON cells (tabular.store_raw_rows)."""
+    found = _raw_lines(mapped)
+    if found is None:
+        store_raw_rows(session, mapped)
+        return
+    lines, delimiter = found
+    session.set_header(mapped.table.columns, mapped.table.header_row)
+    session.raw_lines_bulk(zip(mapped.table.row_numbers.tolist(), lines, strict=True), delimiter)
+
+
+def _raw_lines(mapped: MappedTable) -> tuple[list[str], str] | None:
+    """The data rows' original lines and the delimiter, or None when rows are not one line each."""
+    table = mapped.table
+    if table.encoding is None or len(table.columns) < 2:
+        return None
+    text = mapped.path.read_bytes().decode(table.encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    rows = np.asarray(table.row_numbers, dtype=np.int64)
+    if not len(rows) or rows.max() > len(lines) or table.header_row > len(lines):
+        return None
+    header = lines[table.header_row - 1].rstrip("\r")
+    delimiter = next((d for d in DELIMITERS if len(next(csv.reader([header], delimiter=d))) == len(table.columns)),
+                     None)
+    if delimiter is None:
+        return None
+    chosen = pc.utf8_rtrim(pa.array(lines, type=pa.string()).take(pa.array(rows - 1)), characters="\r")
+    quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
+    if (quotes % 2).any():
+        return None                      # a quoted value runs over several lines: keep cells instead
+    return chosen.to_pylist(), delimiter
 
 
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
@@ -315,13 +354,6 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _json_strings(values: pd.Series) -> pd.Series:
-    """JSON string literals of text values, one json.dumps per distinct value."""
-    codes, uniques = pd.factorize(values)
-    literal = np.asarray([json.dumps(str(u), ensure_ascii=False) for u in uniques] + ["null"], dtype=object)
-    return pd.Series(literal[codes], index=values.index, dtype=object)
-
-
 def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> dict[str, int]:
     """One Phone entity per distinct number (service numbers and short codes marked), cited to its first row."""
     codes, numbers = service_numbers()
@@ -479,7 +511,7 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     fresh = index[~np.isin(index, np.fromiter(matched, dtype=np.int64, count=len(matched)))]
 
     # the link rows, attrs built column-wise
-    attrs = _attrs(calls, fresh, site, first_site, forwarded, phone_ids, leg_count)
+    attrs = _attrs(calls, fresh, site, first_site, forwarded, leg_count)
     start = calls.start[fresh].astype(np.int64)
     dur = duration[fresh]
     loc = first_site[fresh]
@@ -503,56 +535,58 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         session.notes.append(f"{int(legs.sum())} rows were further legs of calls already read (cited, not repeated)")
 
 
+def _literal(values: pd.Series | np.ndarray, rows: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
+    """JSON string literals of the chosen rows' text (null where empty or not kept), escaped column-wise."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    chosen = pd.Series(np.asarray(values, dtype=object)[rows], dtype=object)
+    absent = chosen.isna().to_numpy() | (chosen == "").to_numpy()
+    if keep is not None:
+        absent |= ~keep
+    array = pa.array(chosen.where(~absent, None).tolist(), type=pa.string())
+    array = pc.replace_substring(array, "\\", "\\\\")
+    array = pc.replace_substring(array, '"', '\\"')
+    for char, escaped in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        array = pc.replace_substring(array, char, escaped)
+    array = pc.replace_substring_regex(array, r"[\x00-\x1f]", " ")
+    return pc.binary_join_element_wise('"', array, '"', "")
+
+
 def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
-           forwarded: np.ndarray, phone_ids: dict[str, int], leg_count: np.ndarray) -> list[str]:
-    """Each link's attrs JSON: raw call type, direction, original time text, sites, sector/azimuth, extras."""
+           forwarded: np.ndarray, leg_count: np.ndarray) -> list[str]:
+    """Each link's attrs JSON (raw call type, direction, original time text, site ids, sector and azimuth,
+    extras), built column by column with Arrow: no Python per row."""
     if not len(rows):
         return []
-    index = pd.RangeIndex(len(rows))
-    parts: list[pd.Series] = []
+    pieces: list[pa.Array] = []
 
-    def add(name: str, literal: pd.Series, present: np.ndarray | None = None) -> None:
-        piece = f'"{name}": ' + literal
-        if present is not None:
-            piece = piece.where(present, "")
-        parts.append(piece)
-
-    def text(values: pd.Series | np.ndarray) -> pd.Series:
-        return pd.Series(np.asarray(values, dtype=object)[rows] if not isinstance(values, pd.Series)
-                         else values.to_numpy(dtype=object)[rows], index=index, dtype=object).fillna("").astype(str)
+    def add(name: str, literal: pa.Array) -> None:
+        pieces.append(pc.binary_join_element_wise(f'"{name}": ', literal, ""))
 
     for name, values in (("call_type", calls.call_type), ("direction", calls.direction),
                          ("time_text", calls.time_text)):
-        shown = text(values)
-        add(name, _json_strings(shown), (shown != "").to_numpy())
-    for end_name, ids in (("first_site", first_site), ("last_site", site["last"])):
+        add(name, _literal(values, rows))
+    for name, ids in (("first_site", first_site), ("last_site", site["last"])):
         chosen = ids[rows]
-        add(end_name, pd.Series(chosen.astype(str), index=index), chosen >= 0)
+        add(name, pa.array(chosen, mask=chosen < 0).cast(pa.string()))
     for end_name in ("first", "last"):
         frame = calls.site_frames[end_name]
-        for attr in PER_CALL_SITE_ATTRS:
+        for attr in LINK_SITE_ATTRS:
             if attr in frame.columns:
-                shown = text(frame[attr])
-                add(f"{end_name}_{attr}", _json_strings(shown), (shown != "").to_numpy())
+                add(f"{end_name}_{attr}", _literal(frame[attr], rows))
     for name, values in calls.extras.items():
-        shown = text(values)
+        keep = None
         if name == "dialed":
-            callee = pd.Series(calls.callee[rows], index=index, dtype=object).fillna("")
-            keep = ((shown != "") & (shown != callee)).to_numpy()
-        else:
-            keep = (shown != "").to_numpy()
-        add(name, _json_strings(shown), keep)
-    ahead = pd.Series(forwarded[rows], index=index, dtype=object)
-    has_forward = ahead.notna().to_numpy()
-    if has_forward.any():
-        add("forwarded_to", _json_strings(ahead.fillna("")), has_forward)
+            keep = pd.Series(values.to_numpy(dtype=object)[rows]).ne(pd.Series(calls.callee[rows])).to_numpy()
+        add(name, _literal(values, rows, keep))
+    ahead = forwarded[rows]
+    if pd.notna(ahead).any():
+        add("forwarded_to", _literal(ahead, np.arange(len(rows))))
     legs = leg_count[rows]
     if (legs > 1).any():
-        add("legs", pd.Series(legs.astype(str), index=index), legs > 1)
-    # pieces are JSON, which escapes control characters, so US (0x1f) can separate them safely
-    joined = parts[0].str.cat(parts[1:], sep="\x1f") if parts else pd.Series("", index=index)
-    body = joined.str.strip("\x1f").str.replace(r"\x1f+", ", ", regex=True)
-    return ("{" + body + "}").tolist()
+        add("legs", pa.array(legs, mask=legs <= 1).cast(pa.string()))
+    body = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
+    return pc.binary_join_element_wise("{", body, "}", "").to_pylist()
 
 
 def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray,

@@ -115,6 +115,7 @@ class ImportSession:
         self._persons: dict[str, int] = {}
         self._new_entities: list[list] = []
         self._pending: dict[int, int] = {}
+        self._entities_written = 0
         self._evidence: dict[int, int] = {}
         self._attr_updates: dict[int, dict[str, Any]] = {}
         self._links: list[tuple] = []
@@ -349,8 +350,27 @@ class ImportSession:
                 {k: v for k, v in attrs.items() if v not in (None, "")}
             )
 
+    def _flush_entities(self) -> None:
+        """Write the new entities made so far, before any link names them: with deferred foreign keys, an
+        entity written after links that name it makes SQLite scan links (location has no index) per entity."""
+        fresh = self._new_entities[self._entities_written:]
+        if not fresh:
+            return
+        self.conn.executemany(
+            "INSERT INTO entities (id, type, key, label, attrs, role, minor, source_id) VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (eid, etype, key, label, json.dumps(attrs, ensure_ascii=False, sort_keys=True, default=str),
+                 role, minor, self.source_id)
+                for eid, etype, key, label, attrs, role, minor in fresh
+            ],
+        )
+        for item in fresh:
+            self._pending.pop(item[0], None)     # later attributes go through _attr_updates
+        self._entities_written = len(self._new_entities)
+
     def _write_links(self, batch: list[tuple]) -> None:
         if batch:
+            self._flush_entities()
             self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
             self._links_written += len(batch)
 
@@ -365,14 +385,7 @@ class ImportSession:
 
     def _finish(self) -> None:
         conn = self.conn
-        conn.executemany(
-            "INSERT INTO entities (id, type, key, label, attrs, role, minor, source_id) VALUES (?,?,?,?,?,?,?,?)",
-            [
-                (eid, etype, key, label, json.dumps(attrs, ensure_ascii=False, sort_keys=True, default=str),
-                 role, minor, self.source_id)
-                for eid, etype, key, label, attrs, role, minor in self._new_entities
-            ],
-        )
+        self._flush_entities()
         for entity_id, attrs in self._attr_updates.items():
             current = json.loads(conn.execute("SELECT attrs FROM entities WHERE id = ?", (entity_id,)).fetchone()[0])
             added = {k: v for k, v in attrs.items() if current.get(k) in (None, "")}

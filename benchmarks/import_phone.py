@@ -1,0 +1,126 @@
+"""Phone-records import speed: a 1,000,000-row carrier-style CSV and a 100,000-row XLSX, each into a fresh case.
+
+    python benchmarks/import_phone.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]
+
+Prints the machine, rows/s, seconds and peak memory (resident set) of each import. Each import
+runs in its own process so the peak memory is that import's alone. Targets on a 2-core machine:
+the CSV in 6 s or less with 1.5 GiB peak or less, the XLSX in 4 s or less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET = 2095550123
+
+
+def carrier_frame(rows: int, seed: int = 7) -> pd.DataFrame:
+    """T-Mobile-style rows: one target number, 5,000 contacts, calls and texts over 90 days, 60 towers."""
+    rng = np.random.default_rng(seed)
+    contacts = 12000000000 + rng.choice(np.arange(2000000000, 9999999999, 977), 5000, replace=False)
+    other = contacts[rng.integers(0, len(contacts), rows)]
+    outgoing = rng.random(rows) < 0.55
+    sms = rng.random(rows) < 0.4
+    start = np.sort(rng.integers(1709251200, 1709251200 + 90 * 86400, rows))
+    stamp = pd.to_datetime(start, unit="s")
+    site = rng.integers(0, 60, rows)
+    sector = rng.integers(0, 3, rows)
+    duration = np.where(sms, 0, rng.integers(0, 1800, rows))
+    call_type = np.where(sms, np.where(outgoing, "mSOriginatingSMSinMSC", "mSTerminatingSMSinMSC"),
+                         np.where(outgoing, "mSOriginating", "mSTerminating"))
+
+    def site_col(values: np.ndarray) -> np.ndarray:
+        return np.where(sms, "", values.astype(str))
+
+    return pd.DataFrame({
+        "Date": stamp.strftime("%m/%d/%Y"), "(UTC) Time": stamp.strftime("%H:%M:%S"), "Duration": duration,
+        "Call Type": call_type, "Direction": np.where(outgoing, "Outgoing", "Incoming"),
+        "Calling Number": np.where(outgoing, TARGET + 10000000000, other),
+        "Dialed Number": np.where(outgoing, other - 10000000000, TARGET),
+        "Called Number": np.where(outgoing, other, TARGET + 10000000000),
+        "IMSI": "310260418822017", "IMEI": "356938035643809",
+        "1st LTE Site ID": site_col(40000 + site), "1st LTE Sector ID": site_col(sector + 1),
+        "1st Tower Azimuth": site_col(sector * 120),
+        "1st Tower LAT": site_col(np.round(37.9 + site / 1000, 6)),
+        "1st Tower LONG": site_col(np.round(-121.3 - site / 1000, 6)),
+        "Last LTE Site ID": site_col(40000 + site), "Last LTE Sector ID": site_col(sector + 1),
+        "Last Tower Azimuth": site_col(sector * 120),
+    })
+
+
+def write_csv(path: Path, rows: int) -> None:
+    frame = carrier_frame(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("T-Mobile USA, Inc. - Law Enforcement Relations\nAll times are in UTC\n\n")
+        frame.to_csv(handle, index=False, lineterminator="\n")
+        handle.write(f"\nTotal Records: {rows}\n")
+
+
+def write_xlsx(path: Path, rows: int) -> None:
+    frame = carrier_frame(rows, seed=11)
+    frame.to_excel(path, index=False, engine="openpyxl")
+
+
+def _import(path: str, case: str, queue) -> None:
+    from importers import import_file
+    from importers.options import ImportOptions
+    from linkgraph.case import CaseFile
+
+    began = time.perf_counter()
+    with CaseFile.create(Path(case), name="bench", timezone="America/Los_Angeles", region="US") as opened:
+        result = import_file(opened, Path(path), ImportOptions(kind="phone"))
+    seconds = time.perf_counter() - began
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((seconds, peak_kib, result.rows_imported, result.links_created, result.profile))
+
+
+def measure(path: Path, folder: Path, label: str) -> None:
+    case = folder / f"{path.stem}.lgcase"
+    queue = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(target=_import, args=(str(path), str(case), queue))
+    process.start()
+    seconds, peak_kib, rows, links, profile = queue.get()
+    process.join()
+    print(f"{label:<28} {rows:>9,} rows  {seconds:7.2f} s  {rows / seconds:>10,.0f} rows/s  "
+          f"peak {peak_kib / 1024 / 1024:5.2f} GiB  ({links:,} links, profile {profile})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="write the files and cases here (default: a temporary folder)")
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"pandas {pd.__version__}")
+    with tempfile.TemporaryDirectory() as temp:
+        folder = args.keep or Path(temp)
+        folder.mkdir(parents=True, exist_ok=True)
+        csv_path = folder / "carrier_1m.csv"
+        xlsx_path = folder / "carrier_100k.xlsx"
+        began = time.perf_counter()
+        write_csv(csv_path, args.rows)
+        write_xlsx(xlsx_path, args.xlsx_rows)
+        print(f"files written in {time.perf_counter() - began:.1f} s "
+              f"(CSV {csv_path.stat().st_size / 1e6:.0f} MB, XLSX {xlsx_path.stat().st_size / 1e6:.0f} MB)")
+        measure(csv_path, folder, f"CSV {args.rows:,} rows")
+        measure(xlsx_path, folder, f"XLSX {args.xlsx_rows:,} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
