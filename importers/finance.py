@@ -263,13 +263,14 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     debit = _money_column(mapped.column("debit"))
     credit = _money_column(mapped.column("credit"))
     balance = _money_column(mapped.column("balance"))
-    columns = {name: mapped.column(name) for name in (
-        "id", "type", "status", "description", "counterparty", "payer", "payee", "instrument", "currency", "fee",
+    columns = {name: mapped.column(name).tolist() for name in (
+        "amount", "debit", "credit", "id", "type", "status", "description", "counterparty", "payer", "payee", "instrument", "currency", "fee",
         "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
         "asset_amount")}
     two_sided = mapped.has("payer") or mapped.has("payee")
+    when_list = when_text.tolist()
 
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
@@ -287,12 +288,12 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Importing {path.name}")
             row = mapped.row_number(index)
-            cell = {name: values.iat[index] for name, values in columns.items()}
+            cell = {name: values[index] for name, values in columns.items()}
             signed = amount[index]
             if np.isnan(signed) and not (np.isnan(debit[index]) and np.isnan(credit[index])):
                 signed = (0.0 if np.isnan(credit[index]) else abs(credit[index])) - (
                     0.0 if np.isnan(debit[index]) else abs(debit[index]))
-            money_written = any(mapped.has(f) and columns_value(mapped, f, index) for f in ("amount", "debit", "credit"))
+            money_written = bool(cell["amount"] or cell["debit"] or cell["credit"])
             if _BALANCE_ROW.search(cell["description"]) or (not money_written and (
                     cell["beginning_balance"] or cell["ending_balance"] or not np.isnan(balance[index]))):
                 balance_rows.append(row)
@@ -303,15 +304,15 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 problems(index, "amount" if mapped.has("amount") else "debit", "no amount in this row")
                 continue
             if np.isnan(signed):
-                field = "amount" if mapped.has("amount") else ("debit" if np.isnan(debit[index]) and
-                                                                columns_value(mapped, "debit", index) else "credit")
-                problems(index, field, f"cannot read the amount '{columns_value(mapped, field, index)}'")
+                field = "amount" if mapped.has("amount") else (
+                    "debit" if np.isnan(debit[index]) and cell["debit"] else "credit")
+                problems(index, field, f"cannot read the amount '{cell[field]}'")
                 continue
-            if not when_text.iat[index]:
+            if not when_list[index]:
                 problems(index, "date", "no date in this row")
                 continue
             if np.isnan(when[index]):
-                problems(index, "date", f"cannot read the date '{when_text.iat[index]}' (give --date-format)")
+                problems(index, "date", f"cannot read the date '{when_list[index]}' (give --date-format)")
                 continue
             if _NOT_DONE.match(cell["status"]):
                 not_done += 1
@@ -334,11 +335,6 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                                  f"(first: row {mismatches[0]}); rows may be missing from the statement")
         session.notes.extend(writer.notes())
     return session.result
-
-
-def columns_value(mapped: MappedTable, field: str, index: int) -> str:
-    """The text of one mapped cell ('' when the field is not mapped)."""
-    return mapped.column(field).iat[index] if mapped.has(field) else ""
 
 
 class _Writer:
@@ -437,13 +433,12 @@ class _Writer:
             self.pairs[key] = self.session.link(link_type, src, dst, row=row, attrs=attrs)
 
     def counterparty(self, category: Category | None, name: str, description: str, instrument: str,
-                     row: int, index: int) -> tuple[int, str]:
+                     row: int, cell: dict[str, str]) -> tuple[int, str]:
         """The other side of a one-sided statement row: merchant, bank branch, account or person."""
         kind = category.counterparty if category else ("Person" if name else "Business")
         text = name or description
-        if kind == "Account" and (instrument or self.mapped.has("destination")):
-            target = instrument or self.mapped.column("destination").iat[index] or self.mapped.column(
-                "funding_source").iat[index]
+        if kind == "Account" and (instrument or cell["destination"] or cell["funding_source"]):
+            target = instrument or cell["destination"] or cell["funding_source"]
             if target and not re.fullmatch(r"(?i)your cash|venmo balance|cash balance", target):
                 return self.account(target, row), "Account"
             kind = "Person" if name else "Business"
@@ -531,7 +526,7 @@ class _Writer:
             name = cell["counterparty"]
             category = self._category(cell, direction, (cell["type"], name, description))
             holder = self.holder_side(row)
-            other, other_type = self.counterparty(category, name, description, cell["instrument"], row, index)
+            other, other_type = self.counterparty(category, name, description, cell["instrument"], row, cell)
             src, dst = (other, holder) if direction == "in" else (holder, other)
         place = describe(description) if description and not two_sided else None
         if place and place.city and "city" not in attrs:

@@ -57,8 +57,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
 
     fields = ("worker", "birth_date", "address", "phone", "employer", "employer_address", "role", "pay",
               "pay_frequency", "pay_account", "pay_date", "hire_date", "id_number")
-    cells = {name: mapped.column(name) for name in fields}
-    pay_dates = parse_datetimes(cells["pay_date"], tz=tz, formats=formats) if mapped.has("pay_date") \
+    cells = {name: mapped.column(name).tolist() for name in fields}
+    pay_dates = parse_datetimes(mapped.column("pay_date"), tz=tz, formats=formats) if mapped.has("pay_date") \
         else np.full(len(mapped), np.nan)
     roster_date, date_row = _roster_date(mapped, profile.options.get("date_in_title"), tz, formats)
 
@@ -80,7 +80,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Importing {path.name}")
             row = mapped.row_number(index)
-            value = {name: column.iat[index] for name, column in cells.items()}
+            value = {name: column[index] for name, column in cells.items()}
             if not value["worker"]:
                 problems(index, "worker", "no worker name in this row")
                 continue
