@@ -61,3 +61,27 @@ def agency_copy(agency_cases: dict[str, Path], tmp_path: Path):
         return target
     return copy
 
+
+
+# The issue's scenario: agency 1 holds the controller's carrier return, an ad scrape and his Cash App;
+# agency 2 holds a set leader's carrier return, both motel registries and a bottom's Venmo.
+CARRIER_FILES = {
+    "Sheriff": ["tmobile_return_haskins.xlsx", "ads_nightlist.jsonl", "cashapp_haskins.csv"],
+    "FBI": ["att_return_carranza.csv", "hotel_delta_inn_stockton.csv", "hotel_sierra_motor_lodge_fresno.xlsx",
+            "venmo_lamb.csv"],
+}
+
+
+@pytest.fixture(scope="session")
+def carrier_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Agency name -> a case built from CARRIER_FILES (do not modify: copy it)."""
+    folder = tmp_path_factory.mktemp("carriers")
+    built = {}
+    for agency, files in CARRIER_FILES.items():
+        path = folder / f"{agency.lower()}.lgcase"
+        with CaseFile.create(path, name=f"Crossroads ({agency})", timezone="America/Los_Angeles",
+                             agency=agency) as case:
+            for name in files:
+                import_file(case, sample_dir() / name, ImportOptions())
+        built[agency] = path
+    return built

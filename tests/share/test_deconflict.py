@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from linkgraph.case import CaseFile, ImportSession
 from linkgraph.case.audit import entries
 from linkgraph.cli import main
+from linkgraph.share.blind import export_hashes, match_hashes
 from linkgraph.share.deconflict import deconflict
 
 
@@ -61,3 +63,32 @@ def test_cli_deconflict_json(agency_copy, shared_phones: set[str], capsys: pytes
     out = capsys.readouterr().out
     assert out.startswith(f"{len(shared_phones)} identifiers in both")
     assert "(209) 555-0144" in out
+
+
+# Hand-checked against the answer key: the two leaders call each other, so both of Haskins' and both of
+# Carranza's numbers are in both carrier returns; Okafor (209-0112), Pruitt (559-0118) and Keisha Lamb
+# (510-0131) are contacts of both (phone_swaps shared_contacts); Tasha Greene's 559-0133 is in the T-Mobile
+# return and the night-list ads and books the Fresno motel; Keisha's kikibookings510 email is in a
+# night-list ad and in both motel registries.
+CARRIER_OVERLAP = {
+    ("Phone", "+12095550101"), ("Phone", "+12095550144"), ("Phone", "+15105550123"), ("Phone", "+15105550178"),
+    ("Phone", "+12095550112"), ("Phone", "+15595550118"), ("Phone", "+15105550131"), ("Phone", "+15595550133"),
+    ("Email", "kikibookings510@example.net"),
+}
+
+
+def test_carrier_returns_of_two_agencies_share_the_known_identifiers(carrier_cases, tmp_path: Path) -> None:
+    with CaseFile.open(carrier_cases["Sheriff"], read_only=True) as case, \
+            CaseFile.open(carrier_cases["FBI"], read_only=True) as other:
+        result = deconflict(case, other)
+        assert {(s.type, s.key) for s in result.shared} == CARRIER_OVERLAP
+        carranza = next(s for s in result.shared if s.key == "+15105550178")
+        assert [src["file"] for src in carranza.ours["sources"]] == ["tmobile_return_haskins.xlsx"]
+        assert [src["file"] for src in carranza.theirs["sources"]] == ["att_return_carranza.csv"]
+    secret = "sheriff and fbi agreed this secret"
+    fbi = tmp_path / "fbi.lgcase"
+    shutil.copyfile(carrier_cases["FBI"], fbi)
+    with CaseFile.open(fbi) as other:
+        export_hashes(other, secret, tmp_path / "fbi.json")
+    with CaseFile.open(carrier_cases["Sheriff"], read_only=True) as case:
+        assert {(m.type, m.key) for m in match_hashes(case, secret, tmp_path / "fbi.json")} == CARRIER_OVERLAP

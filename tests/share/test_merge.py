@@ -182,3 +182,30 @@ def test_cli_merge_prints_conflicts_and_json(tmp_path: Path, capsys: pytest.Capt
     assert not (tmp_path / "city.lgcase.lock").exists()
     with CaseFile.open(ours) as case:
         assert json.loads(json.dumps([e["action"] for e in entries(case.conn)]))[-1] == "merge_case"
+
+
+def test_carrier_returns_merge_keeps_both_agencies_calls(carrier_cases, tmp_path: Path) -> None:
+    ours = tmp_path / "sheriff.lgcase"
+    ours.write_bytes(carrier_cases["Sheriff"].read_bytes())
+    with CaseFile.open(carrier_cases["FBI"], read_only=True) as other:
+        their_links = other.counts()["link_total"]
+    with CaseFile.open(ours) as case:
+        before = case.counts()["link_total"]
+        result = merge_case(case, carrier_cases["FBI"])
+        assert result.links_added == their_links
+        assert case.counts()["link_total"] == before + their_links
+        old, new = case.find_entity("Phone", "+15105550123"), case.find_entity("Phone", "+15105550178")
+        haskins = case.find_entity("Phone", "+12095550101")
+        # a call between the two leaders is cited by both agencies' returns, each under its own agency
+        agencies = {
+            p["agency"]
+            for (link_id,) in case.conn.execute(
+                "SELECT id FROM links WHERE type = 'call' AND ((src = ? AND dst = ?) OR (src = ? AND dst = ?))",
+                (haskins.id, old.id, old.id, haskins.id))
+            for p in case.link_provenance(link_id)
+        }
+        assert agencies == {"Sheriff", "FBI"}
+        assert new is not None and verify_connection(case.conn).ok
+        met = {case.entity(m["entity"]).key for m in result.met if m["type"] in ("Phone", "Email")}
+        assert met == {"+12095550101", "+12095550144", "+15105550123", "+15105550178", "+12095550112",
+                       "+15595550118", "+15105550131", "+15595550133", "kikibookings510@example.net"}
