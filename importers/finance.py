@@ -156,6 +156,7 @@ class KnownNames:
                 self.by_tokens.setdefault(tokens, (int(ident), etype, label))
         self.names = {" ".join(t): v for t, v in self.by_tokens.items()}
         self.longest = max((len(t) for t in self.by_tokens), default=0)
+        self._choices: dict[tuple[str, ...], list[str]] = {}
 
     @staticmethod
     def tokens(text: str) -> tuple[str, ...]:
@@ -173,14 +174,13 @@ class KnownNames:
 
     def suggest(self, name: str, types: tuple[str, ...]) -> tuple[int, str, str] | None:
         """A known entity whose name is close to `name` (token-sort ratio 90+), for a note, never a link."""
-        if not self.names:
+        choices = self._choices.get(types)
+        if choices is None:
+            choices = self._choices[types] = [n for n, found in self.names.items() if found[1] in types]
+        if not choices:
             return None
-        hit = process.extractOne(" ".join(self.tokens(name)), list(self.names), scorer=fuzz.token_sort_ratio,
-                                 score_cutoff=90)
-        if hit is None:
-            return None
-        found = self.names[hit[0]]
-        return found if found[1] in types else None
+        hit = process.extractOne(" ".join(self.tokens(name)), choices, scorer=fuzz.token_sort_ratio, score_cutoff=90)
+        return self.names[hit[0]] if hit else None
 
 
 # ---------------------------------------------------------------------------------------------- the holder

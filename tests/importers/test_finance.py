@@ -261,6 +261,23 @@ def test_bank_csv_signed_amounts_cp1252_and_titles(case: CaseFile, tmp_path: Pat
     assert case.raw_row(result.source_id, 16) == {"line": "Total 1,725.91"}       # the totals line is kept too
 
 
+def test_free_text_names_exact_match_or_suggestion(case: CaseFile, tmp_path: Path) -> None:
+    people = tmp_path / "associates.csv"
+    people.write_text("Person A,Person B,Relationship\nJamal Pruitt,Rico Salas,associate_of\n", encoding="utf-8")
+    import_file(case, people, ImportOptions(kind="links"))
+    path = tmp_path / "wires.csv"
+    path.write_text("Date,Description,Debit,Credit,Balance\n"
+                    "04/01/2024,WIRE TRANSFER OUT BNF: JAMAL PRUITT REF 2404010087 FRESNO CA,3500.00,,\n"
+                    "04/02/2024,WIRE TRANSFER OUT BNF: RICO SALLAS REF 2404020011 FRESNO CA,100.00,,\n",
+                    encoding="utf-8")
+    result = import_file(case, path, ImportOptions(kind="finance", extra={"holder_account": "7700112233"}))
+    links = money_links(case, result.source_id)
+    known = case.conn.execute("SELECT id FROM entities WHERE label = 'Jamal Pruitt'").fetchall()
+    assert links[0]["dst"] == known[0][0] and len(known) == 1          # exact: linked to the person already known
+    assert links[1]["dst_label"] == "Rico Sallas"                       # close: a new person and a suggestion
+    assert any("'RICO SALLAS' may be Person" in n and "'Rico Salas'" in n for n in result.notes)
+
+
 def test_running_balance_gap_is_noted(case: CaseFile, tmp_path: Path) -> None:
     path = tmp_path / "gap.csv"
     path.write_text("Date,Description,Debit,Credit,Balance\n06/01/2024,BEGINNING BALANCE,,,100.00\n"
