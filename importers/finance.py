@@ -122,6 +122,9 @@ def account_key(text: str, institution: str | None = None) -> tuple[str | None, 
     if prefix and _INSTITUTION_LINE.search(prefix) or prefix and not named and not re.search(
             r"^(?:checking|savings|debit|credit|visa|mastercard|card|acct|account)\b", prefix, re.IGNORECASE):
         named = prefix
+    if named:
+        named = re.sub(r"\s+(?:personal|business)?\s*(?:checking|savings|debit|credit)(?:\s+account)?$", "", named,
+                       flags=re.IGNORECASE) or named
     masked = bool(re.search(r"[*Xx•●#]", number)) or len(digits) <= 5
     if not masked:
         return canonical_key("Account", number), number, named
