@@ -27,7 +27,7 @@ from importers.tabular import MappedTable, RowProblems, identified_entity, open_
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.importing import person_name_key
-from linkgraph.identity import canonical_key
+from linkgraph.identity import canonical_key, normalize_phone
 from linkgraph.progress import Progress, no_progress
 
 KIND = "finance"
@@ -267,8 +267,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     credit = _money_column(mapped.column("credit"))
     balance = _money_column(mapped.column("balance"))
     columns = {name: mapped.column(name).tolist() for name in (
-        "amount", "debit", "credit", "id", "type", "status", "description", "counterparty", "payer", "payee", "instrument", "currency", "fee",
-        "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
+        "amount", "debit", "credit", "id", "type", "status", "description", "counterparty", "payer", "payee",
+        "instrument", "currency", "fee", "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
         "asset_amount")}
@@ -496,6 +496,12 @@ class _Writer:
             payer, payee = cell["payer"], cell["payee"]
             if not payer and not payee:
                 return "payer", "neither side of the payment is named"
+            for side, text in (("payer", payer), ("payee", payee)):
+                if not text and not self._side_known(cell, outgoing=side == "payer"):
+                    return side, f"no {side} in this row"
+                phone_text = cell.get(f"{side}_phone", "")
+                if phone_text and normalize_phone(phone_text, self.region) is None:
+                    return f"{side}_phone", f"'{phone_text}' is not a phone number"
             if self.is_holder(payer) or (not payer and signed < 0):
                 direction = "out"
             elif self.is_holder(payee) or (not payee and signed > 0):
@@ -513,8 +519,7 @@ class _Writer:
                 phone_text, address = cell.get(f"{side}_phone", ""), cell.get(f"{side}_address", "")
                 if phone_text:
                     phone = identified_entity(self.session, "Phone", phone_text, row, self.region)
-                    if phone is None:
-                        return f"{side}_phone", f"'{phone_text}' is not a phone number"
+                    assert phone is not None      # checked above, before anything was written
                     self.relation("uses", entity, phone, row)
                     attrs[f"{side}_phone"] = phone_text
                 if address:
@@ -556,6 +561,12 @@ class _Writer:
         self.session.link(link_type, src, dst, row=row, start=start, amount=round(abs(signed), 2), currency=currency,
                           location=location, attrs={k: v for k, v in attrs.items() if v not in (None, "")})
         return None
+
+    def _side_known(self, cell: dict[str, str], outgoing: bool) -> bool:
+        """Whether an unnamed side can still be told: a funding/destination account, or the statement holder."""
+        other = cell["funding_source"] if outgoing else cell["destination"]
+        return bool(other and not re.fullmatch(r"(?i)venmo balance|your cash|balance", other)) or bool(
+            self.holder.account or self.holder.name)
 
     def _side(self, text: str, row: int, index: int, cell: dict[str, str], category: Category | None,
               outgoing: bool) -> int | None:

@@ -100,6 +100,12 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 if phone is None:
                     problems(index, "phone", f"'{value['phone']}' is not a phone number")
                     continue
+            key = number = institution = None
+            if value["pay_account"]:
+                key, number, institution = account_key(value["pay_account"])
+                if key is None:
+                    problems(index, "pay_account", f"'{value['pay_account']}' is not an account number")
+                    continue
             attrs = {k: value[k] for k in ("birth_date", "id_number") if value[k]}
             if value["role"]:
                 attrs["occupation"] = value["role"]
@@ -118,11 +124,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 site = identified_entity(session, "Location", value["employer_address"], row, region,
                                          attrs={"address": value["employer_address"]})
                 relation("located_at", employer, site, row)
-            if value["pay_account"]:
-                key, number, institution = account_key(value["pay_account"])
-                if key is None:
-                    problems(index, "pay_account", f"'{value['pay_account']}' is not an account number")
-                    continue
+            if key is not None:
                 account = session.entity("Account", key, value["pay_account"], row=row, attrs={
                     k: v for k, v in (("number", number), ("institution", institution), ("kind", "pay account")) if v})
                 controls = bool(_CONTROLLER_ROLE.search(value["role"]))

@@ -352,6 +352,9 @@ def test_lenient_keeps_bad_rows_with_reasons(case: CaseFile, tmp_path: Path) -> 
     assert reasons[3][0] == "Date" and "cannot read the date" in reasons[3][1]
     assert reasons[4] == ("Sender Phone", "'N/A' is not a phone number")
     assert reasons[5] == ("Amount", "no amount in this row")
+    cited = {r for (r,) in case.conn.execute("SELECT DISTINCT row FROM entity_evidence WHERE source_id = ?",
+                                              (result.source_id,))}
+    assert cited == {2}                 # nothing made from the rows turned away
 
 
 def test_cli_import_with_holder_and_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -156,6 +156,9 @@ def test_lenient_keeps_bad_rows(case: CaseFile, tmp_path: Path) -> None:
     reasons = {r["row"]: (r["column"], r["reason"]) for r in case.rejected_rows(result.source_id)}
     assert reasons == {3: ("Worker Name", "no worker name in this row"), 4: ("Employer", "no employer in this row"),
                        5: ("Pay", "cannot read the pay 'lots'")}
+    cited = {r for (r,) in case.conn.execute("SELECT DISTINCT row FROM entity_evidence WHERE source_id = ?",
+                                              (result.source_id,))}
+    assert cited == {2}
 
 
 @pytest.mark.parametrize(("text", "pay"), [("$17.50/hr", (17.5, "hour")), ("$400.00", (400.0, None)),
