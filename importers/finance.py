@@ -324,7 +324,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 if running is not None and abs(running + signed - balance[index]) > 0.005:
                     mismatches.append(row)
                 running = balance[index]
-            message = writer.transaction(index, row, cell, float(signed), int(when[index]), two_sided)
+            message = writer.transaction(row, cell, float(signed), int(when[index]), two_sided)
             if message:
                 problems(index, message[0], message[1])
         session.check_cancel(total, total, f"Importing {path.name}")
@@ -484,7 +484,7 @@ class _Writer:
         return self.session.entity(etype, None, label, row=row, attrs=attrs), etype
 
     # ---- one row --------------------------------------------------------------------------------
-    def transaction(self, index: int, row: int, cell: dict[str, str], signed: float, start: int,
+    def transaction(self, row: int, cell: dict[str, str], signed: float, start: int,
                     two_sided: bool) -> tuple[str, str] | None:
         """Write one transaction; returns (field, reason) when the row cannot be read."""
         layout = self.layout
@@ -509,8 +509,8 @@ class _Writer:
             else:
                 direction = None
             category = self._category(cell, direction, (cell["type"], description, payee if direction != "in" else payer))
-            src = self._side(payer, row, index, cell, category, outgoing=True)
-            dst = self._side(payee, row, index, cell, category, outgoing=False)
+            src = self._side(payer, row, cell, outgoing=True)
+            dst = self._side(payee, row, cell, outgoing=False)
             if src is None:
                 return "payer", "no payer in this row"
             if dst is None:
@@ -568,8 +568,7 @@ class _Writer:
         return bool(other and not re.fullmatch(r"(?i)venmo balance|your cash|balance", other)) or bool(
             self.holder.account or self.holder.name)
 
-    def _side(self, text: str, row: int, index: int, cell: dict[str, str], category: Category | None,
-              outgoing: bool) -> int | None:
+    def _side(self, text: str, row: int, cell: dict[str, str], outgoing: bool) -> int | None:
         if text:
             return self.party(text, row)
         other = cell["funding_source"] if outgoing else cell["destination"]

@@ -22,7 +22,7 @@ from importers.finance import account_key, parse_money
 from importers.options import ImportOptions
 from linkgraph.case import CaseFile
 from linkgraph.cli import main
-from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.errors import Cancelled, InputError, LinkgraphError
 from sample_cases.build import answer_key, build_case, sample_dir
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -276,6 +276,39 @@ def test_free_text_names_exact_match_or_suggestion(case: CaseFile, tmp_path: Pat
     assert links[0]["dst"] == known[0][0] and len(known) == 1          # exact: linked to the person already known
     assert links[1]["dst_label"] == "Rico Sallas"                       # close: a new person and a suggestion
     assert any("'RICO SALLAS' may be Person" in n and "'Rico Salas'" in n for n in result.notes)
+
+
+VENMO = (",ID,Datetime,Type,Status,Note,From,To,Amount (total),Amount (tip),Amount (fee),Funding Source,Destination,"
+         "Beginning Balance,Ending Balance\n"
+         ",,,,,,,,,,,,,$10.00,\n"
+         ",001,2024-03-02T22:06:29,Payment,Complete,café ☕,Zoë Peña,Rosa Diaz,+ $20.00,,,,Venmo balance,,\n"
+         ",002,2024-03-03T09:00:00,Payment,Complete,rent,Rosa Diaz,Luis Mora,- $25.50,,,Venmo balance,,,\n"
+         ",,,,,,,,,,,,,,$4.50\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_venmo_statement_in_any_encoding(case: CaseFile, tmp_path: Path, encoding: str) -> None:
+    text = "Account Statement - (@Rosa-Diaz-7) - March 2024\nAccount Activity\n" + VENMO
+    if encoding == "cp1252":
+        text = text.replace(" ☕", "")
+    path = tmp_path / "venmo.csv"
+    path.write_bytes(text.encode(encoding))
+    result = import_file(case, path, ImportOptions())
+    assert (result.profile, result.rows_rejected) == ("venmo", 0)
+    links = money_links(case, result.source_id)
+    assert [(x["src_label"], x["src_key"], x["dst_label"], x["dst_key"], x["amount"]) for x in links] == [
+        ("Zoë Peña", None, "Venmo @Rosa-Diaz-7", "@rosa-diaz-7", 20.0),
+        ("Venmo @Rosa-Diaz-7", "@rosa-diaz-7", "Luis Mora", None, 25.5)]
+    assert links[0]["start"] == local("2024-03-02 22:06:29") and links[0]["attrs"]["description"] == text.split(
+        "Complete,")[1].split(",")[0]
+
+
+def test_cancel_rolls_back(case_path: Path, tmp_path: Path) -> None:
+    before = hashlib.sha256(case_path.read_bytes()).hexdigest()
+    with CaseFile.open(case_path) as case, pytest.raises(Cancelled):
+        import_file(case, sample_dir() / "bank_haskins_detailing.xlsx", ImportOptions(kind="finance"),
+                    lambda done, total, message: False)
+    assert hashlib.sha256(case_path.read_bytes()).hexdigest() == before
 
 
 def test_running_balance_gap_is_noted(case: CaseFile, tmp_path: Path) -> None:
