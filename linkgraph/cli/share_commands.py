@@ -148,7 +148,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print_json(result.as_dict())
         return 0
     print(f"merged {result.other_case} ({result.agency}): {len(result.sources_added)} sources, "
-          f"{result.entities_added} new entities, {result.entities_met} met existing ones, {result.links_added} links")
+          f"{result.entities_added} new entities, {result.entities_met} met existing ones, {result.links_added} links, "
+          f"{result.events_met} events already here (cited)")
     for skipped in result.sources_already_here:
         print(f"already here: {skipped['file']} (same SHA-256 as source {skipped['source']}); its rows were not copied")
     if result.conflicts:

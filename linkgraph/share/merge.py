@@ -30,6 +30,7 @@ SOURCE_FIELDS = (
 ENTITY_FIELDS = "id, type, key, label, attrs, role, minor, first_seen, last_seen, merged_into, source_id"
 LINK_FIELDS = "id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, source_id, row"
 NAME_THRESHOLD = 90.0
+SAME_EVENT_SECONDS = 60  # one call in two agencies' returns: starts at most this far apart (as phone imports)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class MergeResult:
     entities_added: int = 0
     entities_met: int = 0
     links_added: int = 0
+    events_met: int = 0
     citations_added: int = 0
     met: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -110,7 +112,7 @@ def merge_case(
                 "sha256": result_sha, "audit_head": head, "sources_added": result.sources_added,
                 "sources_already_here": [s["sha256"] for s in result.sources_already_here],
                 "entities_added": result.entities_added, "entities_met": result.entities_met,
-                "links_added": result.links_added, "conflicts": [asdict(c) for c in result.conflicts],
+                "links_added": result.links_added, "events_met": result.events_met, "conflicts": [asdict(c) for c in result.conflicts],
                 "person_suggestions": len(result.person_suggestions),
             })
     return result
@@ -262,12 +264,57 @@ class _Merger:
                  at, by),
             )
 
+    def _known_events(self) -> dict[tuple[str, int, int], list[tuple[int, float | None, float | None, int]]]:
+        """Our timed events between entities the merge met: (type, src, dst) -> [(start, duration, amount, id)]."""
+        met = set(self.entities.values()) - self.new_entities
+        types = [name for name, link in self.case.model.links.items() if link.event]
+        known: dict[tuple[str, int, int], list] = {}
+        if not met or not types:
+            return known
+        marks = ",".join("?" * len(types))
+        for link_id, ltype, src, dst, start, duration, amount in self.conn.execute(
+            f"SELECT id, type, src, dst, start, duration, amount FROM links WHERE start IS NOT NULL "
+            f"AND type IN ({marks})", types
+        ):
+            if src in met and dst in met:
+                known.setdefault((ltype, src, dst), []).append((start, duration, amount, link_id))
+        return known
+
+    def _same_event(self, known: dict, used: set[int], ltype: str, src: int, dst: int, start: int | None,
+                    duration: float | None, amount: float | None) -> int | None:
+        """Our link for the same event (type, parties, duration and amount equal; start within a minute)."""
+        if start is None:
+            return None
+        best: tuple[float, int] | None = None
+        for their_start, their_duration, their_amount, link_id in known.get((ltype, src, dst), ()):
+            gap = abs(their_start - start)
+            if link_id in used or gap > SAME_EVENT_SECONDS:
+                continue
+            if abs((duration if duration is not None else -1) - (their_duration if their_duration is not None
+                                                                   else -1)) >= 0.5:
+                continue
+            if abs((amount if amount is not None else 0) - (their_amount if their_amount is not None else 0)) > 0.005:
+                continue
+            if best is None or (gap, link_id) < best:
+                best = (gap, link_id)
+        return best[1] if best else None
+
     def _links(self) -> None:
         next_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM links").fetchone()[0] + 1
+        known = self._known_events()
+        used: set[int] = set()
+        same: list[tuple[int, int, int]] = []
         batch = []
         for row in self.other.conn.execute(f"SELECT {LINK_FIELDS} FROM links ORDER BY id"):
             link_id, ltype, src, dst, start, end, duration, amount, currency, location, weight, attrs, source, r = row
             if source not in self.sources:
+                continue
+            found = self._same_event(known, used, ltype, self.entities[src], self.entities[dst], start, duration,
+                                     amount)
+            if found is not None:  # the same event in our records: cite their row, do not store it twice
+                used.add(found)
+                self.links[link_id] = found
+                same.append((found, self.sources[source], r))
                 continue
             self.links[link_id] = next_id
             batch.append((next_id, ltype, self.entities[src], self.entities[dst], start, end, duration, amount,
@@ -278,8 +325,9 @@ class _Merger:
                 self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
                 batch = []
         self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
-        self.result.links_added = len(self.links)
-        citations = [
+        self.result.links_added = len(self.links) - len(same)
+        self.result.events_met = len(same)
+        citations = same + [
             (self.links[link], self.sources[source], r)
             for link, source, r in self.other.conn.execute("SELECT link_id, source_id, row FROM link_evidence")
             if link in self.links and source in self.sources
