@@ -134,10 +134,16 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
         return
     lines, delimiter = found
     session.set_header(mapped.table.columns, mapped.table.header_row)
-    session.raw_lines_bulk(zip(mapped.table.row_numbers.tolist(), lines, strict=True), delimiter)
+    rows = mapped.table.row_numbers
+
+    def pairs():
+        for first in range(0, len(lines), 100_000):    # converted a slice at a time to keep memory down
+            yield from zip(rows[first:first + 100_000].tolist(), lines.slice(first, 100_000).to_pylist(), strict=True)
+
+    session.raw_lines_bulk(pairs(), delimiter)
 
 
-def _raw_lines(mapped: MappedTable) -> tuple[list[str], str] | None:
+def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     """The data rows' original lines and the delimiter, or None when rows are not one line each."""
     table = mapped.table
     if table.encoding is None or len(table.columns) < 2:
@@ -145,20 +151,22 @@ def _raw_lines(mapped: MappedTable) -> tuple[list[str], str] | None:
     text = mapped.path.read_bytes().decode(table.encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = text.split("\n")
+    lines = pa.array(text.split("\n"), type=pa.string())
+    del text
     rows = np.asarray(table.row_numbers, dtype=np.int64)
     if not len(rows) or rows.max() > len(lines) or table.header_row > len(lines):
         return None
-    header = lines[table.header_row - 1].rstrip("\r")
+    header = lines[table.header_row - 1].as_py().rstrip("\r")
     delimiter = next((d for d in DELIMITERS if len(next(csv.reader([header], delimiter=d))) == len(table.columns)),
                      None)
     if delimiter is None:
         return None
-    chosen = pc.utf8_rtrim(pa.array(lines, type=pa.string()).take(pa.array(rows - 1)), characters="\r")
+    chosen = pc.utf8_rtrim(lines.take(pa.array(rows - 1)), characters="\r")
+    del lines
     quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
     if (quotes % 2).any():
         return None                      # a quoted value runs over several lines: keep cells instead
-    return chosen.to_pylist(), delimiter
+    return chosen, delimiter
 
 
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
@@ -496,6 +504,7 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
                 forwarded[head] = forwarded[follower]
         duration[np.isinf(duration)] = np.nan
 
+    session.check_cancel(len(calls.rows) // 3, len(calls.rows), "Matching calls already in the case")
     # the same call already in the case from the other party's return
     index = np.flatnonzero(lead_rows)
     events = pd.DataFrame({"index": index, "type": calls.kind[index], "src": src[index], "dst": dst[index],
@@ -510,6 +519,7 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         session.cite(link_id, int(calls.rows[position]))
     fresh = index[~np.isin(index, np.fromiter(matched, dtype=np.int64, count=len(matched)))]
 
+    session.check_cancel(len(calls.rows) // 2, len(calls.rows), "Writing calls and texts")
     # the link rows, attrs built column-wise
     attrs = _attrs(calls, fresh, site, first_site, forwarded, leg_count)
     start = calls.start[fresh].astype(np.int64)
@@ -535,21 +545,35 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         session.notes.append(f"{int(legs.sum())} rows were further legs of calls already read (cited, not repeated)")
 
 
-def _literal(values: pd.Series | np.ndarray, rows: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
-    """JSON string literals of the chosen rows' text (null where empty or not kept), escaped column-wise."""
-    if isinstance(values, pd.Series):
-        values = values.to_numpy(dtype=object)
-    chosen = pd.Series(np.asarray(values, dtype=object)[rows], dtype=object)
-    absent = chosen.isna().to_numpy() | (chosen == "").to_numpy()
-    if keep is not None:
-        absent |= ~keep
-    array = pa.array(chosen.where(~absent, None).tolist(), type=pa.string())
-    array = pc.replace_substring(array, "\\", "\\\\")
-    array = pc.replace_substring(array, '"', '\\"')
-    for char, escaped in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        array = pc.replace_substring(array, char, escaped)
-    array = pc.replace_substring_regex(array, r"[\x00-\x1f]", " ")
+def _escape(array: pa.Array) -> pa.Array:
+    """JSON string literals ('"..."') of Arrow strings; nulls stay null."""
+    if pc.any(pc.match_substring_regex(array, r'[\x00-\x1f"\\]')).as_py():
+        array = pc.replace_substring(array, "\\", "\\\\")
+        array = pc.replace_substring(array, '"', '\\"')
+        for char, escaped in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+            array = pc.replace_substring(array, char, escaped)
+        array = pc.replace_substring_regex(array, r"[\x00-\x1f]", " ")
     return pc.binary_join_element_wise('"', array, '"', "")
+
+
+def _literal(values: pd.Series | np.ndarray, rows: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
+    """JSON string literals of the chosen rows' text (null where empty or not kept), escaped column-wise
+    (a column with few distinct values is escaped once per value)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        array = pa.array(values)
+    else:
+        array = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.take(pa.array(rows)).cast(pa.string())
+    absent = pc.fill_null(pc.equal(array, ""), True)
+    if keep is not None:
+        absent = pc.or_(absent, pa.array(~keep))
+    array = pc.if_else(absent, pa.scalar(None, pa.string()), array)
+    coded = array.dictionary_encode()
+    if len(coded.dictionary) * 4 < len(array):
+        return _escape(coded.dictionary).take(coded.indices)
+    return _escape(array)
 
 
 def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,

@@ -19,7 +19,7 @@ from importers import import_file
 from importers.mapping import user_profile_dir
 from importers.options import ImportOptions
 from linkgraph.case import CaseFile
-from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.errors import Cancelled, InputError, LinkgraphError
 from sample_cases.build import answer_key, sample_dir
 
 PHONE_FILES = ["tmobile_return_haskins.xlsx", "att_return_carranza.csv", "sprint_return_mims.txt",
@@ -234,6 +234,33 @@ def test_encodings(case: CaseFile, tmp_path: Path, encoding: str) -> None:
     start, attrs = case.conn.execute("SELECT start, attrs FROM links").fetchone()
     assert start == epoch("2024-03-02 21:05:00", PACIFIC)
     assert json.loads(attrs)["contact"] == "José"
+
+
+def test_awkward_text_kept_as_valid_json(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "quotes.csv", 'From,To,Date,Time,Duration,Type,Contact\n'
+                  '2095550123,2095550144,03/02/2024,10:00,60,Call,"Big ""T"" \\ <b>x</b>"\n'
+                  '2095550144,2095550123,03/02/2024,10:05,60,Call,"line one\nline two"\n')
+    result = import_file(case, path, ImportOptions(kind="phone"))
+    assert result.rows_imported == 2
+    contacts = [json.loads(a)["contact"] for (a,) in case.conn.execute("SELECT attrs FROM links ORDER BY row")]
+    assert contacts == ['Big "T" \\ <b>x</b>', "line one\r\nline two"]
+    source = case.sources()[0]
+    assert case.raw_row(source.id, 3)["Contact"] == "line one\r\nline two"
+
+
+def test_cancel_leaves_case_unchanged(case_path: Path, tmp_path: Path) -> None:
+    path = _write(tmp_path / "calls.csv", ANALYST_CSV.format(rows="2095550123,2095550144,03/02/2024,10:00,60,Call\n"))
+    before = hashlib.sha256(case_path.read_bytes()).hexdigest()
+    seen: list[str] = []
+
+    def stop_when_writing(done: int, total: int | None, message: str) -> bool:
+        seen.append(message)
+        return not message.startswith("Writing")
+
+    with CaseFile.open(case_path) as case, pytest.raises(Cancelled):
+        import_file(case, path, ImportOptions(kind="phone"), stop_when_writing)
+    assert "Writing calls and texts" in seen
+    assert hashlib.sha256(case_path.read_bytes()).hexdigest() == before
 
 
 def test_xlsx_with_title_lines_and_date_cells(case: CaseFile, tmp_path: Path) -> None:
