@@ -102,20 +102,30 @@ def is_encrypted(path: Path) -> bool:
     return len(head) == 16 and head != b"SQLite format 3\x00"
 
 
-def _export(source: Any, target: Path, key: str | None, *, application_id: int, user_version: int) -> None:
-    """Copy every table of `source` into a new file `target`, encrypted with `key` (or plain when None)."""
+def _export(source: Any, target: Path, key: str | None, audit_entry: tuple[str, str, str, dict[str, Any]],
+            *, application_id: int, user_version: int) -> None:
+    """Audit, then copy every table of `source` into a new file `target`, encrypted with `key` (plain when None),
+    in one write transaction: the copy holds the audit entry and no other writer commits meanwhile."""
+    from linkgraph.case import audit
+
     source.execute("ATTACH DATABASE ? AS converted KEY ?", (str(target), key or ""))
     try:
-        source.execute("SELECT sqlcipher_export('converted')").fetchone()
-        source.execute(f"PRAGMA converted.application_id = {int(application_id)}")
-        source.execute(f"PRAGMA converted.user_version = {int(user_version)}")
+        source.execute("BEGIN IMMEDIATE")
+        try:
+            audit.append(source, *audit_entry)
+            source.execute("SELECT sqlcipher_export('converted')").fetchone()
+            source.execute(f"PRAGMA converted.application_id = {int(application_id)}")
+            source.execute(f"PRAGMA converted.user_version = {int(user_version)}")
+        except BaseException:
+            source.execute("ROLLBACK")
+            raise
+        source.execute("COMMIT")
     finally:
         source.execute("DETACH DATABASE converted")
 
 
 def _convert(path: Path, out: Path | None, old: str | None, new: str | None, action: str) -> Path:
     """Write `path` again with key `new` (plain when None), audited; in place when `out` is None."""
-    from linkgraph.case import audit
     from linkgraph.case.case_file import os_user
     from linkgraph.case.locking import CaseLock
     from linkgraph.times import now_iso
@@ -141,14 +151,8 @@ def _convert(path: Path, out: Path | None, old: str | None, new: str | None, act
 
             if application_id != APPLICATION_ID:
                 raise CaseFileError(f"{path}: not a linkgraph case file")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                audit.append(conn, now_iso(), os_user(), action, {"file": path.name, "to": target.name})
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            _export(conn, temp, new, application_id=application_id, user_version=user_version)
+            entry = (now_iso(), os_user(), action, {"file": path.name, "to": target.name})
+            _export(conn, temp, new, entry, application_id=application_id, user_version=user_version)
         except dbapi2.DatabaseError as exc:
             temp.unlink(missing_ok=True)
             raise CaseFileError(f"{path}: cannot {action} this case ({exc})") from exc
