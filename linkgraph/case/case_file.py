@@ -113,6 +113,7 @@ class CaseFile:
         self.model: Model = load_model()
         self.user = os_user()
         self.lock: Any = None  # a locking.CaseLock when opened with lock=True
+        self.held_by: Any = None  # a locking.Holder when another program held the case for writing at open
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
@@ -202,6 +203,9 @@ class CaseFile:
                 f"{schema.SCHEMA_VERSION}); update linkgraph to open it"
             )
         case = cls(path, conn, read_only=read_only)
+        from linkgraph.case.locking import holder
+
+        case.held_by = holder(path)  # another program holding the case for writing, for the caller to show
         if version < schema.SCHEMA_VERSION and not read_only:
             with case.transaction():
                 steps = schema.migrate(conn, version)

@@ -35,6 +35,7 @@ MANIFEST = "manifest.json"
 ROLES = {"case": "case/", "source": "sources/"}
 MAX_MANIFEST_BYTES = 16 << 20
 BLOCK = 1 << 20
+WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
 
 @dataclass
@@ -187,6 +188,8 @@ def unsafe_member(name: str, info: zipfile.ZipInfo | None = None) -> str | None:
         return "'..', '.' or an empty part in the path"
     if any(ord(ch) < 32 for ch in name):
         return "control character in the name"
+    if any(part.rstrip(" .") != part or WINDOWS_DEVICES.match(part) for part in parts):
+        return "a Windows device name or a trailing dot or space"
     if info is not None:
         mode = (info.external_attr >> 16) & 0o170000
         if mode and not stat.S_ISREG(mode):

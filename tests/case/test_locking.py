@@ -60,14 +60,15 @@ def test_the_holder_is_named_and_a_crash_frees_the_lock(case_path: Path) -> None
         assert found is not None and found.pid == proc.pid
         with pytest.raises(CaseInUseError, match=rf"case.lgcase is open for writing by .* \(process {proc.pid}, "):
             CaseFile.open(case_path, lock=True)
-        with CaseFile.open(case_path, read_only=True) as reader:  # reading stays possible
+        with CaseFile.open(case_path, read_only=True) as reader:  # reading stays possible, the holder is shown
             assert reader.name == "Test case"
+            assert reader.held_by is not None and reader.held_by.pid == proc.pid
     finally:
         proc.kill()
         proc.wait()
     assert holder(case_path) is None  # the OS released the crashed holder's lock
     with CaseFile.open(case_path, lock=True) as case:
-        assert case.lock.locked
+        assert case.lock.locked and case.held_by is None
         assert holder(case_path) is None  # our own lock is not "another program"
     assert not lock_path(case_path).exists()
 

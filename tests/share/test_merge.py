@@ -213,3 +213,19 @@ def test_carrier_returns_merge_keeps_both_agencies_calls(carrier_cases, tmp_path
         met = {case.entity(m["entity"]).key for m in result.met if m["type"] in ("Phone", "Email")}
         assert met == {"+12095550101", "+12095550144", "+15105550123", "+15105550178", "+12095550112",
                        "+15595550118", "+15105550131", "+15595550133", "kikibookings510@example.net"}
+
+
+def test_merge_from_an_encrypted_case(tmp_path: Path) -> None:
+    from linkgraph.case import encryption
+
+    ours = small_case(tmp_path / "city.lgcase", "City PD", [("Ann Diaz", "+15105550131", "(510) 555-0131", {}, None)])
+    theirs = small_case(tmp_path / "fbi.lgcase", "FBI", [("Bo Chen", "+15105550131", "(510) 555-0131", {}, None)])
+    encryption.encrypt_case(theirs, "fbi passphrase 2024")
+    with CaseFile.open(ours) as case:
+        with pytest.raises(LinkgraphError, match="encrypted; give its passphrase"):
+            merge_case(case, theirs)
+        with pytest.raises(LinkgraphError, match="wrong passphrase"):
+            merge_case(case, theirs, passphrase="not the passphrase")
+        result = merge_case(case, theirs, passphrase="fbi passphrase 2024")
+        assert result.entities_met == 1 and result.agency == "FBI"
+        assert verify_connection(case.conn).ok

@@ -142,7 +142,8 @@ def test_tampered_audit_entry_in_a_packaged_case_is_detected(agency_copy, tmp_pa
 
 
 @pytest.mark.parametrize("name", ["../escaped.txt", "/tmp/absolute.txt", "case/../../escaped.txt",
-                                  "sources\\..\\..\\escaped.txt", "C:/escaped.txt", "sources/a/../../../x.txt"])
+                                  "sources\\..\\..\\escaped.txt", "C:/escaped.txt", "sources/a/../../../x.txt",
+                                  "sources/CON", "sources/aux.txt", "sources/trailing. "])
 def test_crafted_paths_are_refused_before_anything_is_written(agency_copy, tmp_path: Path, name: str) -> None:
     package = tmp_path / "hsi.lgpkg"
     create_package(agency_copy("HSI"), package)
