@@ -33,6 +33,7 @@ from linkgraph.progress import Progress, no_progress
 KIND = "phone"
 FIELDS = ("caller", "callee", "start", "date", "time", "duration", "direction", "call_type", "imei", "imsi",
           "first_site", "last_site", "site_lat", "site_lon", "azimuth")
+WRITE_SLICE = 200_000           # links built and written this many at a time
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = frozenset({"-i", "n/a", "na", "null", "none", "--"})
 # Site attributes per end of a call: attribute -> field.
@@ -419,7 +420,9 @@ def _ids(keys: np.ndarray, table: dict[str, int]) -> np.ndarray:
     """Entity id per row from its key (-1 where there is none)."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
-    return pd.Series(keys, dtype=object).map(table).fillna(-1).to_numpy(dtype=np.int64)
+    codes, uniques = pd.factorize(keys)
+    ids = np.asarray([table.get(k, -1) for k in uniques] + [-1], dtype=np.int64)
+    return ids[codes]
 
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> list:
@@ -519,19 +522,21 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         session.cite(link_id, int(calls.rows[position]))
     fresh = index[~np.isin(index, np.fromiter(matched, dtype=np.int64, count=len(matched)))]
 
-    session.check_cancel(len(calls.rows) // 2, len(calls.rows), "Writing calls and texts")
-    # the link rows, attrs built column-wise
-    attrs = _attrs(calls, fresh, site, first_site, forwarded, leg_count)
-    start = calls.start[fresh].astype(np.int64)
-    dur = duration[fresh]
-    loc = first_site[fresh]
-    nothing = [None] * len(fresh)
+    # the link rows, attrs built column-wise, a slice at a time to keep memory down
     first_link = session.next_link_id
-    session.links_bulk(zip(
-        calls.kind[fresh].tolist(), src[fresh].tolist(), dst[fresh].tolist(), start.tolist(), nothing,
-        _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(fresh), attrs,
-        calls.rows[fresh].tolist(), strict=True))
-    session.mark_imported(calls.rows[fresh].tolist())
+    for begin in range(0, len(fresh), WRITE_SLICE):
+        session.check_cancel(len(calls.rows) // 2 + begin // 2, len(calls.rows), "Writing calls and texts")
+        part = fresh[begin:begin + WRITE_SLICE]
+        attrs = _attrs(calls, part, site, first_site, forwarded, leg_count)
+        start = np.rint(calls.start[part]).astype(np.int64)
+        dur = duration[part]
+        loc = first_site[part]
+        nothing = [None] * len(part)
+        session.links_bulk(zip(
+            calls.kind[part].tolist(), src[part].tolist(), dst[part].tolist(), start.tolist(), nothing,
+            _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(part), attrs,
+            calls.rows[part].tolist(), strict=True))
+        session.mark_imported(calls.rows[part].tolist())
 
     # legs after the first: cite the call they belong to
     link_of = dict(zip(fresh.tolist(), range(first_link, first_link + len(fresh)), strict=True))
