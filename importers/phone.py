@@ -35,7 +35,8 @@ FIELDS = ("caller", "callee", "start", "date", "time", "duration", "direction", 
           "first_site", "last_site", "site_lat", "site_lon", "azimuth")
 WRITE_SLICE = 200_000           # links built and written this many at a time
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
-BLANKS = frozenset({"-i", "n/a", "na", "null", "none", "--"})
+BLANKS = ("-i", "n/a", "na", "null", "none", "--")
+BLANK_SPELLINGS = sorted({v for b in BLANKS for v in (b, b.upper(), b.title())})   # '-I', 'N/A', 'Null'...
 # Site attributes per end of a call: attribute -> field.
 SITE_FIELDS = {
     "first": {"site": "first_site", "sector": "sector", "azimuth": "azimuth", "lat": "site_lat", "lon": "site_lon",
@@ -113,15 +114,16 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             check(index, name, reason)
     with open_session(case, mapped, options, progress) as session:
         session.options["timezone"] = tz
-        store_raw(session, mapped)
-        problems = RowProblems(session, mapped, options.strict)
-        for index, name, reason in calls.problems:
-            problems(index, name, reason)
-        good = np.ones(len(mapped), dtype=bool)
-        if problems.rejected:
-            good[np.fromiter(problems.rejected, dtype=np.int64)] = False
-        session.check_cancel(0, len(mapped), f"Importing {path.name}")
-        write_calls(session, calls, good, profile, options)
+        with session.bulk_writes(len(mapped)):
+            store_raw(session, mapped)
+            problems = RowProblems(session, mapped, options.strict)
+            for index, name, reason in calls.problems:
+                problems(index, name, reason)
+            good = np.ones(len(mapped), dtype=bool)
+            if problems.rejected:
+                good[np.fromiter(problems.rejected, dtype=np.int64)] = False
+            session.check_cancel(0, len(mapped), f"Importing {path.name}")
+            write_calls(session, calls, good, profile, options)
         session.check_cancel(len(mapped), len(mapped), f"Importing {path.name}")
     return session.result
 
@@ -189,8 +191,7 @@ def _text(mapped: MappedTable, name: str) -> pd.Series:
     values = mapped.column(name)
     if not mapped.has(name):
         return values
-    lowered = values.str.lower()
-    return values.where(~lowered.isin(BLANKS), "")
+    return values.where(~values.isin(BLANK_SPELLINGS), "")
 
 
 def _meaning(values: pd.Series, table: dict[str, str], fallback: dict[str, str] | None = None,
@@ -340,8 +341,9 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         for attr in NUMERIC_SITE_ATTRS:
             if attr in columns:
                 raw = columns[attr]
-                number = pd.to_numeric(raw, errors="coerce")
-                flag((raw != "").to_numpy() & number.isna().to_numpy(), fields[attr],
+                codes, uniques = pd.factorize(raw)
+                unreadable = np.r_[pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").isna(), False]
+                flag((raw != "").to_numpy() & unreadable[codes], fields[attr],
                      f"the {attr} '{{value}}' is not a number", raw)
         sites[end_name] = keys
         frames[end_name] = pd.DataFrame(columns, index=range(n)) if columns else pd.DataFrame(index=range(n))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
 
 FLUSH_EVERY = 200_000
+BULK_ROWS = 100_000          # bulk_writes drops the links indexes for imports at least this big
+BULK_CACHE_KIB = 65_536      # SQLite page cache during bulk writes (the default 2 MiB thrashes on big imports)
 GRADE_RELIABILITY = "ABCDE"
 GRADE_INFORMATION = "12345"
 GRADE_HANDLING = "12345"
@@ -264,6 +267,28 @@ class ImportSession:
                 batch = []
         self._write_links(batch)
         return count
+
+    @contextmanager
+    def bulk_writes(self, rows: int) -> Iterator[None]:
+        """Faster writing of a big file: a larger page cache and, for `BULK_ROWS` rows or more, the links
+        indexes dropped and built again at the end (all inside the import's transaction, so a failure
+        rolls the drop back too)."""
+        previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        indexes: list[tuple[str, str]] = []
+        try:
+            if rows >= BULK_ROWS:
+                indexes = self.conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' "
+                    "AND sql IS NOT NULL ORDER BY name").fetchall()
+                for name, _ in indexes:
+                    self.conn.execute(f'DROP INDEX "{name}"')
+            yield
+            self._flush_links()
+            for _, sql in indexes:
+                self.conn.execute(sql)
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
     @property
     def next_link_id(self) -> int:

@@ -248,6 +248,28 @@ def test_awkward_text_kept_as_valid_json(case: CaseFile, tmp_path: Path) -> None
     assert case.raw_row(source.id, 3)["Contact"] == "line one\r\nline two"
 
 
+def test_tower_layout_sites_and_bad_latitude(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "tower.csv",
+                  "CALLING_NBR,CALLED_NBR,DIALED_DIGITS,START_DATE,Duration,1ST CELL,LAST CELL,Sector,Azimuth,"
+                  "Latitude,Longitude,IMEI,IMSI,M_R\n"
+                  "2095550127,2095550144,12095550144,03/01/2024 15:27:44,17,875,876,2,120,37.97,-121.30,"
+                  "990004281135727,311480120934817,Outbound\n"
+                  "2095550144,2095550127,2095550127,03/01/2024 16:00:00,5,875,875,1,0,north,-121.30,"
+                  "990004281135727,311480120934817,Inbound\n"
+                  "2095550144,2095550127,2095550127,03/01/2024 17:00:00,5,875,875,1,0,37.97,-121.30,"
+                  "99000428113572,311480120934817,Inbound\n")
+    result = import_file(case, path, ImportOptions(kind="phone", strict=False))
+    assert (result.profile, result.rows_imported, result.rows_rejected) == ("tower-analysis", 2, 1)
+    assert [(r["row"], r["column"]) for r in case.rejected_rows()] == [(3, "Latitude")]
+    site = case.find_entity("CellSite", "Verizon:875")
+    assert (site.attrs["lat"], site.attrs["lon"], site.attrs["azimuth"]) == (37.97, -121.3, {"1": 0.0, "2": 120.0})
+    assert case.find_entity("CellSite", "Verizon:876") is not None
+    # a 14-digit IMEI gets its check digit: the same handset as the 15-digit one
+    phones = case.conn.execute("SELECT p.key FROM links l JOIN entities d ON d.id = l.src JOIN entities p "
+                               "ON p.id = l.dst WHERE l.type = 'uses' AND d.key = '990004281135727'").fetchall()
+    assert phones == [("+12095550127",)]
+
+
 def test_cancel_leaves_case_unchanged(case_path: Path, tmp_path: Path) -> None:
     path = _write(tmp_path / "calls.csv", ANALYST_CSV.format(rows="2095550123,2095550144,03/02/2024,10:00,60,Call\n"))
     before = hashlib.sha256(case_path.read_bytes()).hexdigest()
