@@ -12,6 +12,7 @@ See docs/importing-phone-records.md.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,10 @@ class Calls:
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
     """Import one phone-records file: calls and texts, phones, devices and cell sites, each cited to its row."""
     mapped = read_mapped(path, KIND, options)
+    frame = mapped.table.frame
+    loose = {name: "str" for name in frame.columns if frame[name].dtype == object}
+    if loose:                                    # workbooks come as Python objects: Arrow strings are faster
+        mapped.table.frame = frame.astype(loose)
     profile = mapped.detection.profile
     region = (options.region or case.region or "US").upper()
     tz = file_zone(options, profile, mapped, case.timezone)
@@ -132,18 +137,40 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
     """Keep every data row: a text file's rows as their original lines (one line per record, delimiter
     known), anything else as JSON cells (tabular.store_raw_rows)."""
     found = _raw_lines(mapped)
-    if found is None:
+    rows = mapped.table.row_numbers
+    session.set_header(mapped.table.columns, mapped.table.header_row)
+    if found is not None:
+        lines, delimiter = found
+        session.raw_lines_bulk(_slices(rows, lines), delimiter)
+        return
+    cells = _json_rows(mapped.table.frame)
+    if cells is None:
         store_raw_rows(session, mapped)
         return
-    lines, delimiter = found
-    session.set_header(mapped.table.columns, mapped.table.header_row)
-    rows = mapped.table.row_numbers
+    session.raw_rows_bulk(_slices(rows, cells))
 
-    def pairs():
-        for first in range(0, len(lines), 100_000):    # converted a slice at a time to keep memory down
-            yield from zip(rows[first:first + 100_000].tolist(), lines.slice(first, 100_000).to_pylist(), strict=True)
 
-    session.raw_lines_bulk(pairs(), delimiter)
+def _slices(rows: np.ndarray, texts: pa.Array) -> Iterator[tuple[int, str]]:
+    """(row, text) pairs, converted from Arrow a slice at a time to keep memory down."""
+    for first in range(0, len(texts), 100_000):
+        yield from zip(rows[first:first + 100_000].tolist(), texts.slice(first, 100_000).to_pylist(), strict=True)
+
+
+def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
+    """Each row's cells as a JSON list (what tabular.store_raw_rows writes), built column-wise; None when a
+    cell holds a control character other than tab or line break (left to json.dumps)."""
+    if not len(frame.columns):
+        return None
+    columns = []
+    for name in frame.columns:
+        array = pa.array(frame[name].fillna("").astype(str))
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        array = array.cast(pa.string())
+        if pc.any(pc.match_substring_regex(array, r"[\x00-\x08\x0b\x0c\x0e-\x1f]")).as_py():
+            return None
+        columns.append(_escape(array))
+    return pc.binary_join_element_wise("[", pc.binary_join_element_wise(*columns, ", "), "]", "")
 
 
 def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
