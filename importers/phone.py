@@ -32,8 +32,6 @@ from linkgraph.identity import normalize_imei, normalize_imsi, normalize_phones,
 from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
-FIELDS = ("caller", "callee", "start", "date", "time", "duration", "direction", "call_type", "imei", "imsi",
-          "first_site", "last_site", "site_lat", "site_lon", "azimuth")
 WRITE_SLICE = 200_000           # links built and written this many at a time
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")
@@ -574,7 +572,7 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         head = int(leader[follower])
         if head in link_of:
             session.cite(link_of[head], int(calls.rows[follower]))
-    _device_links(session, calls, good, src, dst, phone_ids)
+    _device_links(session, calls, good, src, dst)
     if legs.any():
         session.notes.append(f"{int(legs.sum())} rows were further legs of calls already read (cited, not repeated)")
 
@@ -647,8 +645,7 @@ def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_si
     return pc.binary_join_element_wise("{", body, "}", "").to_pylist()
 
 
-def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                  phone_ids: dict[str, int]) -> None:
+def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:
     """Device (IMEI handset, IMSI SIM) -> Phone `uses` links: first and last time seen together, rows counted.
     The phone is the target's own end of each row (by direction, else the end that is in more rows)."""
     if not (pd.notna(calls.imei).any() or pd.notna(calls.imsi).any()):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importers import import_file
-from importers.mapping import user_profile_dir
+from importers.mapping import profiles, user_profile_dir
 from importers.options import ImportOptions
 from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled, InputError, LinkgraphError
@@ -51,6 +51,14 @@ def _events_of(case: CaseFile, source_id: int) -> dict[str, int]:
         "SELECT type, COUNT(DISTINCT id) FROM links WHERE type IN ('call', 'sms') AND (source_id = ?1 OR id IN "
         "(SELECT link_id FROM link_evidence WHERE source_id = ?1)) GROUP BY type", (source_id,)).fetchall()
     return dict(rows)
+
+
+def test_every_profile_maps_every_field() -> None:
+    fields = {"caller", "callee", "start", "date", "time", "duration", "direction", "call_type", "imei", "imsi",
+              "first_site", "last_site", "site_lat", "site_lon", "azimuth"}
+    for profile in profiles("phone"):
+        assert fields <= set(profile.fields), profile.name
+    assert {p.name for p in profiles("phone")} == {"tmobile", "att", "sprint", "tower-analysis", "analyst"}
 
 
 def test_profiles_detected(sample) -> None:
