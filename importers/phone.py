@@ -12,7 +12,6 @@ See docs/importing-phone-records.md.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,21 +136,13 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
     found = _raw_lines(mapped)
     rows = mapped.table.row_numbers
     session.set_header(mapped.table.columns, mapped.table.header_row)
-    if found is not None:
-        lines, delimiter = found
-        session.raw_lines_bulk(_slices(rows, lines), delimiter)
-        return
-    cells = _json_rows(mapped.table.frame)
-    if cells is None:
+    texts, delimiter = found if found is not None else (_json_rows(mapped.table.frame), None)
+    if texts is None:
         store_raw_rows(session, mapped)
         return
-    session.raw_rows_bulk(_slices(rows, cells))
-
-
-def _slices(rows: np.ndarray, texts: pa.Array) -> Iterator[tuple[int, str]]:
-    """(row, text) pairs, converted from Arrow a slice at a time to keep memory down."""
-    for first in range(0, len(texts), 100_000):
-        yield from zip(rows[first:first + 100_000].tolist(), texts.slice(first, 100_000).to_pylist(), strict=True)
+    for first in range(0, len(texts), WRITE_SLICE):       # converted from Arrow a slice at a time
+        session.raw_texts_bulk(rows[first:first + WRITE_SLICE].tolist(),
+                               texts.slice(first, WRITE_SLICE).to_pylist(), delimiter)
 
 
 def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
@@ -559,10 +550,10 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         dur = duration[part]
         loc = first_site[part]
         nothing = [None] * len(part)
-        session.links_bulk(zip(
+        session.links_columns([
             calls.kind[part].tolist(), src[part].tolist(), dst[part].tolist(), start.tolist(), nothing,
             _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(part), attrs,
-            calls.rows[part].tolist(), strict=True))
+            calls.rows[part].tolist()])
         session.mark_imported(calls.rows[part].tolist())
 
     # legs after the first: cite the call they belong to

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,29 @@ class ImportSession:
                 self.conn.execute(sql)
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
+
+    def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
+        """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
+        duration, amount, currency, location, weight, attrs_json, row), written at once; returns their ids."""
+        count = len(columns[11])
+        ids = range(self._next_link, self._next_link + count)
+        self._flush_entities()
+        self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              zip(ids, *columns[:11], repeat(self.source_id, count), columns[11], strict=True))
+        self._next_link += count
+        self._links_written += count
+        return ids
+
+    def raw_texts_bulk(self, rows: Sequence[int], texts: Sequence[str], delimiter: str | None = None) -> None:
+        """Fastest path for raw rows: parallel row numbers and texts (JSON cells, or original lines when
+        `delimiter` is given, as raw_lines_bulk)."""
+        if delimiter is not None:
+            self.options["raw_format"] = "delimited"
+            self.options["delimiter"] = delimiter
+        self._flush_raw()
+        self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)",
+                              zip(repeat(self.source_id, len(rows)), rows, texts, strict=True))
+        self.rows_read += len(rows)
 
     @property
     def next_link_id(self) -> int:
