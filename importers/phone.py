@@ -472,24 +472,31 @@ def _known_events(session: ImportSession, lo: float, hi: float) -> pd.DataFrame:
 
 
 def _match_known(events: pd.DataFrame, known: pd.DataFrame, tolerance: float) -> dict[int, int]:
-    """New event index -> known link id: same type and parties, same duration, start within `tolerance`
-    seconds; each known link matched once, nearest first."""
-    if not len(known) or not len(events):
-        return {}
-    pairs = events.merge(known, left_on=["type", "src", "dst"], right_on=["type", "src", "dst"],
-                         suffixes=("", "_known"))
-    if not len(pairs):
-        return {}
-    gap = (pairs["start"] - pairs["start_known"]).abs()
-    same = (pairs["duration"].fillna(-1) - pairs["duration_known"].fillna(-1)).abs() < 0.5
-    pairs = pairs.assign(gap=gap)[(gap <= tolerance) & same].sort_values(["gap", "index", "id"])
+    """New event index -> known link id: same type, parties and duration, start within `tolerance` seconds;
+    each known link matched once, nearest first (as-of joins, so a busy pair costs n log n, not n x m)."""
     matched: dict[int, int] = {}
-    used: set[int] = set()
-    for index, link_id in pairs[["index", "id"]].itertuples(index=False, name=None):
-        if index in matched or link_id in used:
-            continue
-        matched[int(index)] = int(link_id)
-        used.add(int(link_id))
+    if not len(known) or not len(events):
+        return matched
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        rounded = frame["duration"].fillna(-1).round().astype(np.int64)
+        return frame.assign(seconds=rounded, start=frame["start"].astype("float64")).sort_values("start")
+
+    events, known = keyed(events), keyed(known.rename(columns={"id": "link"}))
+    by = ["type", "src", "dst", "seconds"]
+    for _ in range(5):        # a link wanted by two events goes to the nearer; the other tries the next link
+        pairs = pd.merge_asof(events, known[[*by, "start", "link"]].assign(known_start=known["start"]), on="start",
+                              by=by, tolerance=tolerance, direction="nearest").dropna(subset=["link"])
+        if not len(pairs):
+            break
+        pairs = pairs.assign(gap=(pairs["start"] - pairs["known_start"]).abs()).sort_values(["gap", "index"])
+        pairs = pairs.drop_duplicates("link")
+        matched.update(zip(pairs["index"].astype(np.int64).tolist(), pairs["link"].astype(np.int64).tolist(),
+                           strict=True))
+        events = events[~events["index"].isin(pairs["index"])]
+        known = known[~known["link"].isin(pairs["link"])]
+        if not len(events) or not len(known):
+            break
     return matched
 
 
