@@ -259,7 +259,8 @@ def _read_row(
 
 
 def _stay_patterns(stays: list[Stay]) -> None:
-    """rooms_same_night (rooms the same party held on this stay's nights) and night-by-night extensions."""
+    """rooms_same_night (rooms the same party held on this stay's nights) and night-by-night extensions
+    (a registration starting the day the same guest's previous one in that room ended)."""
     by_party: dict[tuple[str, str], list[Stay]] = {}
     for stay in stays:
         party = person_name_key(stay.booker or stay.guest)
@@ -278,7 +279,8 @@ def _stay_patterns(stays: list[Stay]) -> None:
         group.sort(key=lambda s: (s.arrival, s.row))
         chain: list[Stay] = []
         for stay in group:
-            if chain and stay.arrival == chain[-1].departure and stay.arrival != chain[-1].arrival:
+            gap = stay.arrival - chain[-1].departure if chain else None
+            if gap is not None and -DAY / 2 < gap < DAY and stay.arrival - chain[-1].arrival >= DAY / 2:
                 stay.attrs["extension"] = True
                 if chain[-1].attrs.get("folio"):
                     stay.attrs["extension_of"] = chain[-1].attrs["folio"]
