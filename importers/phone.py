@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from importers.dates import combine_date_time, parse_datetimes, parse_durations
 from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
@@ -167,15 +168,11 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     table = mapped.table
     if table.encoding is None or len(table.columns) < 2:
         return None
-    text = mapped.path.read_bytes().decode(table.encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = pa.array(text.split("\n"), type=pa.string())
-    del text
+    lines = _file_lines(mapped.path, table.encoding)
     rows = np.asarray(table.row_numbers, dtype=np.int64)
     if not len(rows) or rows.max() > len(lines) or table.header_row > len(lines):
         return None
-    header = lines[table.header_row - 1].as_py().rstrip("\r")
+    header = lines[table.header_row - 1].as_py().rstrip("\r").lstrip("\ufeff")
     delimiter = next((d for d in DELIMITERS if len(next(csv.reader([header], delimiter=d))) == len(table.columns)),
                      None)
     if delimiter is None:
@@ -186,6 +183,26 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     if (quotes % 2).any():
         return None                      # a quoted value runs over several lines: keep cells instead
     return chosen, delimiter
+
+
+def _file_lines(path: Path, encoding: str) -> pa.Array:
+    """Every line of a text file (index = line number - 1): Arrow's CSV reader with a delimiter and quote
+    that never split a line for UTF-8 files, Python's split otherwise."""
+    if encoding in ("utf-8", "utf-8-sig", "ascii"):
+        try:
+            table = pacsv.read_csv(
+                path, read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter="\x01", quote_char=False, escape_char=False,
+                                                 newlines_in_values=False, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}, strings_can_be_null=False,
+                                                     quoted_strings_can_be_null=False))
+            return table.column("line").combine_chunks()
+        except (pa.ArrowInvalid, OSError):
+            pass                             # a line holding the \x01 byte: split in Python
+    text = path.read_bytes().decode(encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return pa.array(text.split("\n"), type=pa.string())
 
 
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
