@@ -54,6 +54,16 @@ def _item(value: Any) -> QTableWidgetItem:
     return item
 
 
+def _chosen(combo: QComboBox) -> str | None:
+    """The value behind a dropdown's current entry; None for '(detect)' and defaults.
+
+    Entries never carry None as data: PySide6 6.12 drops a reference to None each time such
+    data is read back, which in time crashes the interpreter ('deallocating None')."""
+    if combo.count() == 0:
+        return None
+    return str(combo.currentData()) or None
+
+
 class ImportWizard(QDialog):
     """One file into the open case. `imported(result)` after a successful import."""
 
@@ -86,7 +96,7 @@ class ImportWizard(QDialog):
         self.browse.clicked.connect(self.choose_file)
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
-        self.kind.addItem(DETECT, None)
+        self.kind.addItem(DETECT, "")
         for kind in available_kinds():
             self.kind.addItem(kind, kind)
         self.kind.activated.connect(self._kind_changed)
@@ -97,7 +107,7 @@ class ImportWizard(QDialog):
         self.lenient.setToolTip("Off (strict): the first bad row stops the import and nothing is written.")
         self.lenient.toggled.connect(self._lenient_toggled)
         self.grade = QComboBox()
-        self.grade.addItem("default for this kind", None)
+        self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
             self.grade.addItem(grade, grade)
 
@@ -202,8 +212,8 @@ class ImportWizard(QDialog):
     def options(self) -> ImportOptions:
         """The options the user has set, as `importers.import_file` takes them."""
         return ImportOptions(
-            kind=self.kind.currentData(), profile=self.profile.currentData() if self.profile.count() else None,
-            mapping=dict(self.overrides), strict=not self.lenient.isChecked(), grade=self.grade.currentData(),
+            kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
+            strict=not self.lenient.isChecked(), grade=_chosen(self.grade),
         )
 
     def _kind_changed(self, _index: int) -> None:
@@ -280,13 +290,13 @@ class ImportWizard(QDialog):
     def _show_preview(self, found: ImportPreview) -> None:
         self._filling = True
         try:
-            if self.kind.currentData() is None:
+            if _chosen(self.kind) is None:
                 self.kind.setItemText(0, f"{DETECT}: {found.kind}")
             if self.profile.count() == 0:
-                self.profile.addItem(f"{DETECT}: {found.profile}" if found.detected else DETECT, None)
+                self.profile.addItem(f"{DETECT}: {found.profile}" if found.detected else DETECT, "")
                 for name in found.profiles:
                     self.profile.addItem(name, name)
-            elif self.profile.currentData() is None:
+            elif _chosen(self.profile) is None:
                 self.profile.setItemText(0, f"{DETECT}: {found.profile}")
             self._show_mapping(found)
             self._show_rows(found)

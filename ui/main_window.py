@@ -220,7 +220,10 @@ class MainWindow(QMainWindow):
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence(key.Undo))
         self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence(key.Redo), QKeySequence("Ctrl+Y")])
+        redo_keys = {QKeySequence(k).toString(): QKeySequence(k) for k in ("Ctrl+Shift+Z", "Ctrl+Y")}
+        for standard in QKeySequence.keyBindings(key.Redo):
+            redo_keys.setdefault(standard.toString(), standard)
+        self.act_redo.setShortcuts(list(redo_keys.values()))
         self.act_merge = self._action("&Merge selected…", self.merge_dialog, "Ctrl+M",
                                       "Treat two selected entities of one type as one (reversible)")
         self.act_unmerge = self._action("&Unmerge…", self.unmerge_dialog, "Ctrl+Shift+M")

@@ -55,13 +55,11 @@ class Settings:
 
     def restore_window(self, window: QMainWindow) -> bool:
         """Put the window back as it was; False when there is nothing saved."""
-        geometry = self.store.value("window/geometry")
-        state = self.store.value("window/state")
         restored = False
-        if geometry is not None:
-            restored = bool(window.restoreGeometry(geometry))
-        if state is not None:
-            window.restoreState(state)
+        if self.store.contains("window/geometry"):
+            restored = bool(window.restoreGeometry(self.store.value("window/geometry")))
+        if self.store.contains("window/state"):
+            window.restoreState(self.store.value("window/state"))
         return restored
 
 

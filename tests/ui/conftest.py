@@ -16,9 +16,12 @@ from ui.settings import Settings  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _private_app_data() -> None:
-    """App data (the built sample case, the error log) goes to Qt's test locations, never the tester's own."""
+def _private_app_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """App data (the built sample case, the error log) and default settings stay out of the tester's own."""
     QStandardPaths.setTestModeEnabled(True)
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
 
 
 @pytest.fixture(scope="session")
