@@ -159,3 +159,21 @@ def test_save_mapping_as_profile(qtbot, case_path, link_sheet):
     text = path.read_text(encoding="utf-8")
     assert "notes:\n  - Analyst" in text
     assert wizard.profile.findData("intel-sheet") >= 0
+
+
+def test_a_carrier_return_from_the_sample_case_is_detected_and_imported(qtbot, case_path):
+    from sample_cases.build import sample_dir
+
+    file = sample_dir() / "tmobile_return_haskins.xlsx"
+    wizard = _wizard(qtbot, case_path, file)
+    assert (wizard.preview.kind, wizard.preview.profile) == ("phone", "tmobile")
+    assert wizard.kind.currentText() == "(detect): phone"
+    assert _combo(wizard, "caller").currentText() == "Calling Number"
+    assert wizard.rows.rowCount() == 200 and wizard.preview.rejected == []
+    with qtbot.waitSignal(wizard.imported, timeout=60000) as imported:
+        wizard.start_import()
+    result = imported.args[0]
+    assert result.kind == "phone" and result.rows_rejected == 0 and result.rows_imported > 200
+    with CaseFile.open(case_path) as case:
+        assert case.find_entity("Phone", "+12095550144") is not None
+        assert case.sources()[0].profile == "tmobile"
