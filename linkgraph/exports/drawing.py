@@ -103,6 +103,42 @@ def layout(graph: nx.Graph, width: float, height: float) -> dict[int, tuple[floa
     return {n: (off_x + p[0] * scale, height - off_y - p[1] * scale) for n, p in placed.items()}
 
 
+def spread(pos: dict[int, tuple[float, float]], widths: dict[int, float], height: float, box_w: float,
+           box_h: float, rounds: int = 400) -> dict[int, tuple[float, float]]:
+    """Push apart nodes whose label boxes overlap (each box: the label's width by `height`), inside the area."""
+    nodes = sorted(pos)
+    xy = {n: list(pos[n]) for n in nodes}
+    margin_x, margin_y = 40.0, 20.0
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1:]:
+                dx = xy[b][0] - xy[a][0]
+                dy = xy[b][1] - xy[a][1]
+                need_x = (widths[a] + widths[b]) / 2
+                if abs(dx) >= need_x or abs(dy) >= height:
+                    continue
+                over_x, over_y = need_x - abs(dx), height - abs(dy)
+                moved = True
+                if over_y <= over_x:
+                    shift = over_y / 2 + 0.5
+                    sign = 1.0 if dy > 0 or (dy == 0 and a < b) else -1.0
+                    xy[a][1] -= sign * shift
+                    xy[b][1] += sign * shift
+                else:
+                    shift = over_x / 2 + 0.5
+                    sign = 1.0 if dx > 0 or (dx == 0 and a < b) else -1.0
+                    xy[a][0] -= sign * shift
+                    xy[b][0] += sign * shift
+        for n in nodes:
+            half = widths[n] / 2
+            xy[n][0] = min(max(xy[n][0], margin_x + half - 30), box_w - margin_x - half + 30)
+            xy[n][1] = min(max(xy[n][1], margin_y + 14), box_h - margin_y)
+        if not moved:
+            break
+    return {n: (xy[n][0], xy[n][1]) for n in nodes}
+
+
 def _shape(kind: str, x: float, y: float, r: float, fill: str, stroke: str, width: float) -> list:
     common = {"fillColor": colors.HexColor(fill), "strokeColor": colors.HexColor(stroke), "strokeWidth": width}
     if kind == "circle":
@@ -121,7 +157,7 @@ def _shape(kind: str, x: float, y: float, r: float, fill: str, stroke: str, widt
 
 
 def _edge_width(count: int) -> float:
-    return min(0.8 + 1.1 * math.log2(max(count, 1)), 7.0)
+    return min(0.7 + 0.7 * math.log2(max(count, 1)), 5.0)
 
 
 def draw_chart(graph: nx.Graph, model: Model, text: ChartText) -> Drawing:
@@ -135,15 +171,23 @@ def draw_chart(graph: nx.Graph, model: Model, text: ChartText) -> Drawing:
     ox, oy = MARGIN, FOOTER + 8
     drawing.add(Rect(ox, oy, area_w, area_h, fillColor=None, strokeColor=colors.HexColor("#bbbbbb"),
                      strokeWidth=0.6))
-    pos = {n: (ox + x, oy + y) for n, (x, y) in layout(graph, area_w, area_h).items()}
     radius = 11.0 if graph.number_of_nodes() <= 40 else 8.0
+    label_size = 8.5 if graph.number_of_nodes() <= 40 else 7.0
+    widths = {n: max(stringWidth(printable(graph.nodes[n].get("label") or str(n), 30), BOLD, label_size) + 8,
+                     2 * radius + 8) for n in graph.nodes}
+    placed = spread(layout(graph, area_w, area_h), widths, 2 * radius + label_size + 10, area_w, area_h)
+    pos = {n: (ox + x, oy + y) for n, (x, y) in placed.items()}
     for a, b, data in sorted(graph.edges(data=True), key=lambda e: (min(e[0], e[1]), max(e[0], e[1]))):
         (x1, y1), (x2, y2) = pos[a], pos[b]
         drawing.add(Line(x1, y1, x2, y2, strokeColor=colors.HexColor("#7f8c8d"),
                          strokeWidth=_edge_width(int(data.get("count", 1)))))
-    label_size = 8.5 if graph.number_of_nodes() <= 40 else 7.0
     few = graph.number_of_edges() <= 30
-    for (a, b) in sorted((min(a, b), max(a, b)) for a, b in graph.edges):
+    # a line's label is written only where it covers no entity and no other label (the table has every count)
+    taken = [(x - widths[n] / 2, y - radius - label_size - 4, x + widths[n] / 2, y + radius)
+             for n, (x, y) in pos.items()]
+    by_count = sorted(((min(a, b), max(a, b)) for a, b in graph.edges),
+                      key=lambda e: (-graph.edges[e].get("count", 1), e))
+    for (a, b) in by_count:
         words = text.edge_labels.get((a, b))
         if not words or not few and graph.edges[a, b].get("count", 1) < 2:
             continue
@@ -151,6 +195,10 @@ def draw_chart(graph: nx.Graph, model: Model, text: ChartText) -> Drawing:
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         words = printable(words, 28)
         w = stringWidth(words, FONT, label_size - 1.5) + 4
+        box = (mx - w / 2, my - 3.5, mx + w / 2, my + label_size - 3)
+        if any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3] for t in taken):
+            continue
+        taken.append(box)
         drawing.add(Rect(mx - w / 2, my - 3.5, w, label_size + 0.5, fillColor=colors.Color(1, 1, 1, 0.85),
                          strokeColor=None))
         drawing.add(String(mx, my - 1, words, fontName=FONT, fontSize=label_size - 1.5, textAnchor="middle",

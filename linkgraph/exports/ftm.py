@@ -17,6 +17,9 @@ from linkgraph.times import to_local
 
 ASSETS = {"BankAccount", "Vehicle", "Company"}            # FtM schemata an Ownership may point at
 LEGAL_ENTITIES = {"Person", "Company", "Organization"}     # FtM schemata that can pay, call or employ
+# the attribute of a keyed type that holds its identifier (the canonical key goes to its FtM property)
+KEY_ATTRIBUTE = {"Phone": "number", "Email": "address", "Device": "imei", "Account": "number",
+                 "OnlineAccount": "handle", "Vehicle": "plate", "IdDocument": "number"}
 
 
 def entity_id(entity: int) -> str:
@@ -50,12 +53,16 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
                     continue
                 values = value if isinstance(value, list) else [value]
                 props.setdefault(theirs, []).extend(str(redactor.deep(v)) for v in values)
-            if entity.key and etype and etype.key:
+            if entity.key and etype and entity.type in KEY_ATTRIBUTE:
                 shown = redactor.key(entity.id, entity.key) or ""
                 number_of[entity.id] = shown
-                first_prop = next(iter(etype.properties.values()), "keywords")
-                if shown not in props.get(first_prop, []):
-                    props.setdefault(first_prop, []).append(shown)
+                key_prop = etype.properties.get(KEY_ATTRIBUTE[entity.type], "keywords")
+                if shown not in props.get(key_prop, []):
+                    props.setdefault(key_prop, []).append(shown)
+            if "date" in props:                  # FtM dates are ISO 8601: use the time we parsed, not the text
+                props.pop("date")
+                if entity.first_seen is not None:
+                    props["date"] = [_date(entity.first_seen, tz)]
             if entity.type == "Person" and entity.role:
                 props.setdefault("keywords", []).append(entity.role)
             handle.write(json.dumps({"id": entity_id(entity.id), "schema": schema, "properties": props},

@@ -129,6 +129,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     model = case.model
     net = Network(directed=False, cdn_resources="local")
     details: dict[str, list[list[str]]] = {}
+    attributes = {e.id: e.attrs for e in case.entities()}
     for node in sorted(chart.graph.nodes):
         data = chart.graph.nodes[node]
         etype = model.entities.get(data.get("type") or "")
@@ -141,6 +142,9 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
         details[f"n{node}"] = [["Entity", str(node)], ["Type", data.get("type") or ""], ["Label", label],
                                ["Key", redactor.key(node, data.get("key")) or ""], ["Role", role],
                                ["Minor", "yes" if data.get("minor") else ""]]
+        attrs = redactor.attrs(node, attributes.get(node, {}))
+        details[f"n{node}"] += [[name, ", ".join(map(str, value)) if isinstance(value, list) else str(value)]
+                                for name, value in sorted(attrs.items()) if value not in (None, "", [])]
     for number, (a, b) in enumerate(sorted((min(a, b), max(a, b)) for a, b in chart.graph.edges)):
         edge = chart.graph.edges[a, b]
         net.add_edge(a, b, id=number, value=edge.get("count", 1), color="#7f8c8d")
