@@ -1,0 +1,214 @@
+"""Where each entity sits on a link chart: force-directed, circular by community, hierarchical, peacock.
+
+Every layout takes a networkx graph (as `linkgraph.graph.build_graph` returns it) and gives
+`{entity_id: (x, y)}` in chart units (about `SPACING` between neighbours), repeatable for a
+seed. igraph does the heavy lifting, so 10,000 entities lay out in well under a second.
+Pinned entities keep the position they are given; the rest are laid out around them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+
+LAYOUTS = ("force", "circular", "hierarchical", "peacock")
+LAYOUT_LABELS = {"force": "Force-directed", "circular": "Circular by community", "hierarchical": "Hierarchical",
+                 "peacock": "Peacock (phones)"}
+SPACING = 80.0                  # chart units between linked entities
+Positions = dict[int, tuple[float, float]]
+
+
+def layout(
+    graph: nx.Graph,
+    name: str = "force",
+    *,
+    seed: int = 7,
+    pinned: Mapping[int, tuple[float, float]] | None = None,
+    communities: Mapping[int, int] | None = None,
+) -> Positions:
+    """Positions of every node of `graph` by the layout called `name` (one of LAYOUTS).
+
+    `communities` (node -> group) feeds the circular layout; without it the nodes' `community`
+    attribute is used, and failing that igraph's multilevel groups. Pinned nodes stay put.
+    """
+    if name not in LAYOUTS:
+        raise ValueError(f"unknown layout '{name}' (layouts: {', '.join(LAYOUTS)})")
+    nodes = sorted(graph.nodes)
+    if not nodes:
+        return {}
+    if name == "force":
+        placed = force_directed(graph, seed=seed)
+    elif name == "circular":
+        placed = circular_by_community(graph, communities, seed=seed)
+    elif name == "hierarchical":
+        placed = hierarchical(graph)
+    else:
+        placed = peacock(graph, seed=seed)
+    if pinned:
+        placed = _respect_pins(placed, {n: p for n, p in pinned.items() if n in placed})
+    return placed
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """igraph draws from a generator seeded with `seed` inside the block (repeatable layouts)."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+
+
+def _igraph(graph: nx.Graph, nodes: list[int]) -> ig.Graph:
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = [(index[a], index[b]) for a, b in graph.edges() if a in index and b in index]
+    return ig.Graph(n=len(nodes), edges=edges)
+
+
+def _scaled(nodes: list[int], coords: np.ndarray, spacing: float = SPACING) -> Positions:
+    """Coordinates centred and scaled so the median distance between graph neighbours-to-be is `spacing`."""
+    if len(nodes) == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    coords = np.asarray(coords, dtype=float)
+    coords = coords - coords.mean(axis=0)
+    spread = float(np.abs(coords).max()) or 1.0
+    target = spacing * math.sqrt(len(nodes)) * 0.8
+    coords = coords * (target / spread)
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, coords.tolist(), strict=True)}
+
+
+def force_directed(graph: nx.Graph, *, seed: int = 7) -> Positions:
+    """Fruchterman-Reingold (igraph; grid-accelerated on big graphs); unlinked components sit side by side."""
+    nodes = sorted(graph.nodes)
+    g = _igraph(graph, nodes)
+    big = len(nodes) > 500
+    with _seeded(seed):
+        coords = g.layout_fruchterman_reingold(niter=150 if big else 500, grid=big)
+    return _scaled(nodes, np.array(coords.coords))
+
+
+def _groups(graph: nx.Graph, communities: Mapping[int, int] | None, seed: int) -> dict[int, int]:
+    nodes = sorted(graph.nodes)
+    if communities:
+        return {n: int(communities.get(n, -1)) for n in nodes}
+    given = {n: graph.nodes[n].get("community") for n in nodes}
+    if all(v is not None for v in given.values()):
+        return {n: int(v) for n, v in given.items()}
+    g = _igraph(graph, nodes)
+    with _seeded(seed):
+        parts = g.community_multilevel()
+    return dict(zip(nodes, parts.membership, strict=True))
+
+
+def circular_by_community(graph: nx.Graph, communities: Mapping[int, int] | None = None, *, seed: int = 7) -> Positions:
+    """Each community a ring of its members (most linked first), the rings spread around one big circle."""
+    groups: dict[int, list[int]] = {}
+    for node, group in _groups(graph, communities, seed).items():
+        groups.setdefault(group, []).append(node)
+    degree = dict(graph.degree())
+    ordered = sorted(groups.values(), key=lambda m: (-len(m), min(m)))
+    radii = [max(SPACING, SPACING * len(m) / (2 * math.pi)) for m in ordered]
+    # Big circle circumference: the rings' diameters plus a gap each.
+    circumference = sum(2 * r + SPACING for r in radii)
+    big = circumference / (2 * math.pi) if len(ordered) > 1 else 0.0
+    out: Positions = {}
+    angle = 0.0
+    for members, radius in zip(ordered, radii, strict=True):
+        share = (2 * radius + SPACING) / circumference * 2 * math.pi if len(ordered) > 1 else 0.0
+        centre_angle = angle + share / 2
+        cx, cy = big * math.cos(centre_angle), big * math.sin(centre_angle)
+        angle += share
+        members = sorted(members, key=lambda n: (-degree[n], n))
+        if len(members) == 1:
+            out[members[0]] = (cx, cy)
+            continue
+        for i, node in enumerate(members):
+            a = 2 * math.pi * i / len(members)
+            out[node] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
+    return out
+
+
+def hierarchical(graph: nx.Graph) -> Positions:
+    """Top-down tree from the most linked entity of each component (breadth-first levels); components side by side."""
+    nodes = sorted(graph.nodes)
+    g = _igraph(graph, nodes)
+    degree = g.degree()
+    out: Positions = {}
+    offset = 0.0
+    components = sorted(g.connected_components(), key=lambda c: (-len(c), min(c)))
+    singles = [c[0] for c in components if len(c) == 1]
+    for component in components:
+        if len(component) == 1:
+            continue
+        root = max(component, key=lambda i: (degree[i], -i))
+        coords = np.array(g.layout_reingold_tilford(mode="all", root=[root]).coords)[component]
+        coords[:, 0] -= coords[:, 0].min()
+        for i, (x, y) in zip(component, coords.tolist(), strict=True):
+            out[nodes[i]] = (offset + x * SPACING, y * SPACING * 1.5)
+        offset += (coords[:, 0].max() + 2) * SPACING
+    for j, i in enumerate(singles):
+        out[nodes[i]] = (offset + (j % 20) * SPACING, (j // 20) * SPACING)
+    return out
+
+
+def peacock(graph: nx.Graph, *, seed: int = 7) -> Positions:
+    """Hubs laid out by force, each hub's one-contact entities fanned round it like a peacock's tail.
+
+    Fits phone-heavy charts: a target phone with hundreds of numbers that call only it.
+    """
+    nodes = sorted(graph.nodes)
+    leaves = {n for n in nodes if graph.degree(n) == 1}
+    tails: dict[int, list[int]] = {}
+    for leaf in sorted(leaves):
+        hub = next(iter(graph.neighbors(leaf)))
+        if hub in leaves:          # a lone pair: the smaller id is the hub
+            if leaf < hub:
+                continue
+        tails.setdefault(hub, []).append(leaf)
+    tailed = {n for members in tails.values() for n in members}
+    core = graph.subgraph([n for n in nodes if n not in tailed])
+    placed = force_directed(core, seed=seed) if core.number_of_nodes() else {}
+    # Spread hubs apart so their tails have room: scale by the largest tail radius.
+    biggest = max((len(m) for m in tails.values()), default=0)
+    tail_room = max(SPACING, SPACING * math.sqrt(biggest) * 0.9)
+    factor = max(1.0, tail_room * 2 / SPACING)
+    out: Positions = {n: (x * factor, y * factor) for n, (x, y) in placed.items()}
+    for hub, members in tails.items():
+        hx, hy = out[hub]
+        ring, used, remaining = 0, 0, len(members)
+        for i, leaf in enumerate(sorted(members)):
+            capacity = 12 * (ring + 1)
+            if i - used >= capacity:
+                used += capacity
+                remaining -= capacity
+                ring += 1
+                capacity = 12 * (ring + 1)
+            slots = min(capacity, remaining)
+            a = 2 * math.pi * (i - used) / slots + ring * 0.25
+            r = SPACING * (1 + ring * 0.7)
+            out[leaf] = (hx + r * math.cos(a), hy + r * math.sin(a))
+    return out
+
+
+def _respect_pins(placed: Positions, pinned: Mapping[int, tuple[float, float]]) -> Positions:
+    """The pinned nodes at their pinned places; the rest shifted so the layout's centre of the pinned ones matches."""
+    if not pinned:
+        return placed
+    dx = sum(pinned[n][0] - placed[n][0] for n in pinned) / len(pinned)
+    dy = sum(pinned[n][1] - placed[n][1] for n in pinned) / len(pinned)
+    out = {n: (x + dx, y + dy) for n, (x, y) in placed.items()}
+    out.update({n: (float(p[0]), float(p[1])) for n, p in pinned.items()})
+    return out
+
+
+def around(centre: tuple[float, float], count: int, *, radius: float = SPACING, start: float = 0.0) -> list[tuple[float, float]]:
+    """`count` places on a ring round `centre` (for neighbours brought in by an expand)."""
+    cx, cy = centre
+    return [(cx + radius * math.cos(start + 2 * math.pi * i / max(count, 1)),
+             cy + radius * math.sin(start + 2 * math.pi * i / max(count, 1))) for i in range(count)]
