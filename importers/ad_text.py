@@ -364,13 +364,16 @@ _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
-def normalize_ad_text(text: str) -> str:
-    """Ad text for near-duplicate detection: lower case, phones/emails/URLs/digits masked, whitespace folded."""
+def normalize_ad_text(text: str, phones: list[ExtractedPhone] | None = None) -> str:
+    """Ad text for near-duplicate detection: lower case, phones/emails/URLs/digits masked, whitespace folded.
+
+    `phones`: the numbers already found in `text` (spans in order), so a caller that extracted them is not charged twice.
+    """
     if not text:
         return ""
     pieces: list[str] = []
     pos = 0
-    for phone in extract_phones(text):
+    for phone in extract_phones(text) if phones is None else phones:
         pieces.append(text[pos:phone.start])
         pieces.append(" <phone> ")
         pos = phone.end

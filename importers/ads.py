@@ -185,9 +185,10 @@ def _import_row(
         entry = found.setdefault(e164, {"found_in": [], "obscured": False, "spans": []})
         entry["found_in"].append("phone")
         entry.setdefault("written", raw)
+    spans: dict[str, list[ExtractedPhone]] = {}
     for where, text in (("title", title), ("body", body)):
-        hit: ExtractedPhone
-        for hit in extract_phones(text, region):
+        spans[where] = extract_phones(text, region)
+        for hit in spans[where]:
             entry = found.setdefault(hit.e164, {"found_in": [], "obscured": False, "spans": []})
             if where not in entry["found_in"]:
                 entry["found_in"].append(where)
@@ -212,7 +213,8 @@ def _import_row(
         person = session.entity("Person", None, name, row=row)
         session.link("posted", person, ad, row=row, start=when, attrs={"found_in": ["person"], "as": names or None})
     session.mark_imported([row])
-    words = masked_words(title, body, names=names, places=[city, state] if state else [city], rates=rates)
+    words = masked_words(title, body, names=names, places=[city, state] if state else [city], rates=rates,
+                         phones=spans)
     return AdText(ad, row, shingles(words))
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-from importers.ad_text import normalize_ad_text
+from importers.ad_text import ExtractedPhone, extract_phones, normalize_ad_text
 from linkgraph.progress import Progress, no_progress
 
 THRESHOLD = 0.6          # exact Jaccard of masked word 3-shingles
@@ -40,16 +40,33 @@ class AdText:
 
 
 def masked_words(title: str, body: str, *, names: Sequence[str] = (), places: Sequence[str] = (),
-                 rates: str = "") -> list[str]:
-    """The words of an ad that survive a re-post: phones, emails, URLs, digits, names, places and rates masked."""
-    text = f"{title or ''} . {body or ''}"
+                 rates: str = "", phones: dict[str, list[ExtractedPhone]] | None = None) -> list[str]:
+    """The words of an ad that survive a re-post: phones, emails, URLs, digits, names, places and rates masked.
+
+    `phones`: {"title": [...], "body": [...]} numbers already extracted from each (found again when not given).
+    """
+    title, body = title or "", body or ""
+    if phones is None:
+        phones = {"title": extract_phones(title), "body": extract_phones(body)}
+    text = f"{_mask_phones(title, phones.get('title', []))} . {_mask_phones(body, phones.get('body', []))}"
     if rates and rates.strip():
         text = text.replace(rates.strip(), " <rates> ")
-    folded = normalize_ad_text(text)
+    folded = normalize_ad_text(text, phones=[])
     for tag, words in (("<name>", names), ("<place>", places)):
         for word in sorted({w.strip().lower() for w in words if w and w.strip()}, key=len, reverse=True):
             folded = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", f" {tag} ", folded)
     return _WORDS.findall(folded)
+
+
+def _mask_phones(text: str, found: list[ExtractedPhone]) -> str:
+    """The text with each found number's span replaced by ' <phone> '."""
+    pieces, pos = [], 0
+    for phone in sorted(found, key=lambda p: p.start):
+        if phone.start >= pos:
+            pieces += [text[pos:phone.start], " <phone> "]
+            pos = phone.end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> frozenset[str]:
@@ -61,8 +78,10 @@ def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> frozenset[str]:
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """|a ∩ b| / |a ∪ b| (0 for two empty sets)."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+    if not a and not b:
+        return 0.0
+    shared = len(a & b) if len(a) <= len(b) else len(b & a)
+    return shared / (len(a) + len(b) - shared)
 
 
 def near_duplicate_pairs(
@@ -98,6 +117,9 @@ def near_duplicate_pairs(
             partner = everything[other]
             if partner.ad == ad.ad:
                 continue
+            small, large = sorted((len(ad.shingles), len(partner.shingles)))
+            if small < threshold * large:
+                continue          # Jaccard is at most small / large
             similarity = jaccard(ad.shingles, partner.shingles)
             if similarity < threshold:
                 continue
