@@ -28,10 +28,10 @@ KEY_PLAYER_COLUMNS = [("#", "rank"), ("entity", "label"), ("type", "type"), ("ro
 # finding list -> (tab title, columns: (header, how to read the value))
 FINDING_TABS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "communities": ("Groups", [("group", "id"), ("size", "size"), ("members", "members")]),
-    "replacements": ("Number swaps", [("old", "old"), ("new", "new"), ("similarity", "similarity"),
+    "replacements": ("Swaps", [("old", "old"), ("new", "new"), ("similarity", "similarity"),
                                       ("gap (days)", "gap_days"), ("shared contacts", "shared_contacts"),
                                       ("same handset", "shared_devices")]),
-    "colocations": ("Co-locations", [("kind", "kind"), ("finding", "summary"), ("records", "evidence")]),
+    "colocations": ("Together", [("kind", "kind"), ("finding", "summary"), ("records", "evidence")]),
     "circuits": ("Circuits", [("finding", "summary"), ("cities", "distinct_cities"), ("records", "evidence")]),
     "indicators": ("Indicators", [("rule", "title"), ("finding", "summary"), ("weight", "weight"),
                                   ("records", "evidence")]),
@@ -112,8 +112,8 @@ class FindingTable(QTableView):
         self.setSortingEnabled(True)
         self.proxy.sort(-1)
         self.resizeColumnsToContents()
-        for column in range(len(self.columns)):
-            self.setColumnWidth(column, min(self.columnWidth(column), 360))
+        for column in range(len(self.columns) - 1):
+            self.setColumnWidth(column, min(self.columnWidth(column), 200))
 
     def row_entities(self, proxy_row: int) -> list[int]:
         """The entity ids named by the row shown at `proxy_row` (after sorting)."""
@@ -139,6 +139,8 @@ class AnalysisPanel(QWidget):
         top.addWidget(self.run_button)
 
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setExpanding(False)
         self.tables: dict[str, FindingTable] = {}
         self.titles: dict[str, str] = {"entities": "Key players"}
         self._add("entities", "Key players", KEY_PLAYER_COLUMNS)

@@ -152,6 +152,7 @@ class ImportWizard(QDialog):
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b00020;")
         preview_box = QGroupBox(f"The first {PREVIEW_ROWS} rows as they would be read")
+        self.preview_box = preview_box
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.problem)
         preview_layout.addWidget(self.rows, 1)
@@ -350,7 +351,9 @@ class ImportWizard(QDialog):
             return
         bad = len({r["row"] for r in found.rejected})
         shown = found.rows_read
-        text = (f"Of the first {shown:,} rows, {shown - bad:,} read cleanly and would make {found.entities:,} "
+        self.preview_box.setTitle(f"The first {shown:,} rows as they would be read" if shown >= PREVIEW_ROWS
+                                  else f"All {shown:,} rows as they would be read")
+        text = (f"Of {'the first ' if shown >= PREVIEW_ROWS else ''}{shown:,} rows, {shown - bad:,} read cleanly and would make {found.entities:,} "
                 f"entities and {found.links:,} links.")
         if bad:
             text += (f" {bad:,} would be rejected (shaded; the reason is in the last column). "

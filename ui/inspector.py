@@ -28,8 +28,9 @@ from linkgraph.case import CaseFile
 from linkgraph.entity_links import entity_links, link_count
 from linkgraph.times import format_time
 
-LINK_COLUMNS = ["when", "type", "dir", "other end", "duration / amount", "file", "row"]
-PROVENANCE_COLUMNS = ["file", "row", "grade", "column", "value"]
+LINK_COLUMNS = ["when", "type", "", "other end", "size", "source row"]
+PROVENANCE_COLUMNS = ["column", "value"]
+PROVENANCE_HINT = "Click a link to see the source row behind it."
 
 
 def _item(value: Any, sort_value: Any = None) -> QTableWidgetItem:
@@ -98,7 +99,8 @@ class Inspector(QWidget):
 
         self.provenance = _read_only_table(PROVENANCE_COLUMNS)
         self.provenance.setObjectName("provenance")
-        self.provenance_title = QLabel("Click a link to see the source row behind it.")
+        self.provenance_title = QLabel(PROVENANCE_HINT)
+        self.provenance_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.provenance_title.setWordWrap(True)
 
         links_page = QWidget()
@@ -157,6 +159,7 @@ class Inspector(QWidget):
         self.attributes.setRowCount(0)
         self.links.setRowCount(0)
         self.provenance.setRowCount(0)
+        self.provenance_title.setText(PROVENANCE_HINT)
         self.links_note.setText("")
         if self.case is None or entity_id is None:
             self.entity_id = None
@@ -199,7 +202,7 @@ class Inspector(QWidget):
         total = link_count(self.case, entity_id)
         self.links.setRowCount(len(links))
         for index, link in enumerate(links):
-            when = format_time(link["start"], tz) if link["start"] is not None else ""
+            when = format_time(link["start"], tz, with_zone=False)[:16] if link["start"] is not None else ""
             if link["amount"] is not None:
                 size = f"{link['amount']:,.2f} {link['currency'] or ''}".strip()
             elif link["duration"] is not None:
@@ -207,12 +210,13 @@ class Inspector(QWidget):
             else:
                 size = ""
             cells = [when, link["type"], "→" if link["direction"] == "out" else "←",
-                     f"{link['other_label']} ({link['other_type']})", size, link["file"], link["row"]]
+                     f"{link['other_label']} ({link['other_type']})", size, f"{link['file']}:{link['row']}"]
             for column, value in enumerate(cells):
                 item = _item(value)
                 if column == 0:
                     item.setData(Qt.ItemDataRole.UserRole, link["id"])
                     item.setData(Qt.ItemDataRole.UserRole + 2, link["other"])
+                item.setToolTip(str(value))
                 self.links.setItem(index, column, item)
         self.links_note.setText(
             f"{total:,} links" + (f"; the first {len(links):,} are listed" if total > len(links) else "")
@@ -233,14 +237,18 @@ class Inspector(QWidget):
         cites = self.case.link_provenance(link_id)
         rows: list[list[Any]] = []
         for cite in cites:
+            if len(cites) > 1:
+                rows.append([f"— {cite['file']} row {cite['row']}", ""])
             raw = cite["raw"] or {"": "(raw row not kept)"}
-            for column, value in raw.items():
-                rows.append([cite["file"], cite["row"], cite["grade"], column, value])
+            rows.extend([column, value] for column, value in raw.items())
         self.provenance.setRowCount(len(rows))
         for index, cells in enumerate(rows):
             for column, value in enumerate(cells):
-                self.provenance.setItem(index, column, _item(value))
-        files = "; ".join(f"{c['file']} row {c['row']} (SHA-256 {c['sha256'][:12]}…)" for c in cites)
+                item = _item(value)
+                item.setToolTip(str(value))
+                self.provenance.setItem(index, column, item)
+        files = "; ".join(f"{c['file']} row {c['row']}, grade {c['grade']} (SHA-256 {c['sha256'][:12]}…)"
+                          for c in cites)
         self.provenance_title.setText(f"Link {link_id} comes from {files}")
 
     def _link_selected(self) -> None:

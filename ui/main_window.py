@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["timeline"], self.docks["map"])
         self.docks["inspector"].raise_()
         self.docks["timeline"].raise_()
-        self.resizeDocks([self.docks["analysis"], self.docks["inspector"]], [380, 420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["analysis"], self.docks["inspector"]], [430, 460], Qt.Orientation.Horizontal)
+        self._docks_shown: list[str] = []
         self.resizeDocks([self.docks["timeline"]], [240], Qt.Orientation.Vertical)
 
         self.case_label = QLabel("No case open")
@@ -357,7 +358,7 @@ class MainWindow(QMainWindow):
         self.chart_panel.set_case(case)
         run = case.analysis_run()
         self.show_analysis(run["summary"] if run else None)
-        self.stack.setCurrentWidget(self.chart_panel)
+        self._show_workspace()
         self.selection = []
         self._show_case_state()
         self.caseOpened.emit(path)
@@ -382,8 +383,24 @@ class MainWindow(QMainWindow):
         self.selection = []
 
     def show_start_page(self) -> None:
+        """The start page, alone: the docks step aside until a case is open (and come back as they were)."""
         self.start_page.set_recent(self.settings.recent_cases())
+        if self.stack.currentWidget() is not self.start_page or not self._docks_shown:
+            shown = [name for name, dock in self.docks.items() if not dock.isHidden()]
+            if shown:
+                self._docks_shown = shown
+        for dock in self.docks.values():
+            dock.hide()
         self.stack.setCurrentWidget(self.start_page)
+
+    def _show_workspace(self) -> None:
+        """The chart with the docks the user had open (all of them the first time)."""
+        if self.stack.currentWidget() is not self.chart_panel:
+            for name in self._docks_shown or list(self.docks):
+                self.docks[name].show()
+            self.docks["inspector"].raise_()
+            self.docks["timeline"].raise_()
+        self.stack.setCurrentWidget(self.chart_panel)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

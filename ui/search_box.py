@@ -24,6 +24,7 @@ class SearchBox(QLineEdit):
         self.setPlaceholderText("Search: number, name, ad text  (Ctrl+F)")
         self.setClearButtonEnabled(True)
         self.setMinimumWidth(320)
+        self.setMaximumWidth(520)
         self.model = QStringListModel(self)
         self.completer_ = QCompleter(self.model, self)
         self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)

@@ -42,9 +42,11 @@ def _person(window: MainWindow, label: str) -> int:
 def test_start_page_then_open_the_sample_case(window, sample_case_path, settings):
     assert window.stack.currentWidget() is window.start_page
     assert not window.act_import.isEnabled()
+    assert all(dock.isHidden() for dock in window.docks.values())
     assert window.open_case(sample_case_path)
     assert window.windowTitle() == f"{answer_key()['case']} — linkgraph"
     assert window.stack.currentWidget() is window.chart_panel
+    assert all(dock.isVisible() for dock in (window.docks["inspector"], window.docks["analysis"]))
     counts = window.case.counts()
     assert f"{counts['entity_total']:,} entities" in window.case_label.text()
     assert len(window.chart_panel.chart.shown_entities()) > 100
@@ -190,6 +192,8 @@ def test_window_state_and_recent_cases_are_kept_between_runs(qtbot, settings, sa
     second = MainWindow(settings)
     qtbot.addWidget(second)
     second.show()
+    assert all(dock.isHidden() for dock in second.docks.values())      # the start page stands alone
+    second.open_case(sample_case_path)
     assert second.docks["notes"].isHidden() and not second.docks["inspector"].isHidden()
     assert second.settings.recent_cases() == [sample_case_path.resolve()]
     assert second.start_page.recent.count() == 1

@@ -48,8 +48,8 @@ def test_shows_attributes_and_links_of_a_person(inspector, case):
     assert len(links) == link_count(case, haskins) > 0
     first = links[0]
     assert first[1] == "stayed_at" and first[2] == "→" and first[3] == "Delta Inn & Suites (Hotel)"
-    assert first[5:] == ["hotel_delta_inn_stockton.csv", "7"]
-    assert first[0].startswith("2024-03-08")
+    assert first[5] == "hotel_delta_inn_stockton.csv:7"
+    assert first[0] == "2024-03-08 00:00"
 
 
 def test_one_click_on_a_link_shows_the_source_row_and_raw_values(inspector, case):
@@ -59,11 +59,25 @@ def test_one_click_on_a_link_shows_the_source_row_and_raw_values(inspector, case
     link_id = inspector.selected_link()
     cited = case.link_provenance(link_id)[0]
     shown = _rows(inspector.provenance)
-    assert len(shown) == len(cited["raw"])
-    assert ["hotel_delta_inn_stockton.csv", "7", cited["grade"], "Guest Name", "Darnell Haskins"] in shown
-    assert ["hotel_delta_inn_stockton.csv", "7", cited["grade"], "Payment", "Cash"] in shown
-    assert inspector.provenance_title.text().startswith(f"Link {link_id} comes from hotel_delta_inn_stockton.csv row 7")
+    assert shown == [[column, value] for column, value in cited["raw"].items()]
+    assert ["Guest Name", "Darnell Haskins"] in shown and ["Payment", "Cash"] in shown
+    assert inspector.provenance_title.text().startswith(
+        f"Link {link_id} comes from hotel_delta_inn_stockton.csv row 7, grade {cited['grade']}")
     assert cited["sha256"][:12] in inspector.provenance_title.text()
+    inspector.show_entity(case.find_entity("Phone", "+12095550144").id)       # another entity: no stale source
+    assert inspector.provenance.rowCount() == 0
+    assert inspector.provenance_title.text() == "Click a link to see the source row behind it."
+
+
+def test_an_event_recorded_twice_shows_both_source_rows(inspector, case):
+    link_id, = case.conn.execute("SELECT link_id FROM link_evidence ORDER BY link_id LIMIT 1").fetchone()
+    cites = case.link_provenance(link_id)
+    assert len(cites) == 2
+    inspector.show_provenance(link_id)
+    shown = _rows(inspector.provenance)
+    assert shown[0] == [f"— {cites[0]['file']} row {cites[0]['row']}", ""]
+    assert [f"— {cites[1]['file']} row {cites[1]['row']}", ""] in shown
+    assert len(shown) == 2 + len(cites[0]["raw"]) + len(cites[1]["raw"])
 
 
 def test_a_phone_has_no_role_and_a_call_shows_its_duration(inspector, case):
