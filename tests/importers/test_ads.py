@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importers import import_file
+from importers.ad_text import extract_phones
 from importers.ads import is_obscured
 from importers.near_duplicates import THRESHOLD, jaccard, masked_words, shingles
 from importers.options import ImportOptions
@@ -329,3 +330,55 @@ def test_command_line_import_info_and_one_line_error(tmp_path: Path, capsys: pyt
     assert main(["import", str(case), str(broken), "--kind", "ads"]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "broken.jsonl" in err[0] and "row 2" in err[0]
+
+
+def test_spans_given_or_found_mask_the_same_words() -> None:
+    title, body = "Lexi 💋", "New girl! Text 5 1 0 - 5 5 5 - 0 1 3 1 or (510) 555-0131, $200 hh"
+    given = masked_words(title, body, names=["Lexi"], phones={"title": [], "body": extract_phones(body)})
+    assert given == masked_words(title, body, names=["Lexi"])
+    assert given.count("<phone>") == 2 and "<name>" in given
+
+
+def test_json_array_errors_name_the_element_or_line(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{"ad_id": "A", "body": "Call 209-555-0123"}, "stray text",
+                                 {"ad_id": "B", "body": "Call 209-555-0124"}]), encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n  {"ad_id": "A", "body": "x"},\n  {"ad_id": "B", "body": }\n]', encoding="utf-8")
+    with new_case(tmp_path / "c.lgcase") as case:
+        with pytest.raises(InputError, match=r"mixed\.json.*row 2.*a JSON str where an object was expected"):
+            import_file(case, mixed, ImportOptions(kind="ads"))
+        result = import_file(case, mixed, ImportOptions(kind="ads", strict=False))
+        assert (result.rows_imported, result.rows_rejected) == (2, 1)
+        with pytest.raises(InputError, match=r"broken\.json.*row 3.*not valid JSON"):
+            import_file(case, broken, ImportOptions(kind="ads", strict=False))
+        assert case.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 1
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 99) | st.text(alphabet=st.sampled_from(list("ab 0129-OlI💋②\"\\")),
+                                                                  max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["city", "x"]), inner, max_size=2),
+    max_leaves=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.dictionaries(st.sampled_from(["ad_id", "title", "body", "phones", "age", "posted", "city"]),
+                                        JSON_VALUES, max_size=7), min_size=1, max_size=4),
+       strict=st.booleans(), cut=st.integers(min_value=0, max_value=60))
+def test_malformed_json_lines_never_crash_or_half_write(tmp_path_factory, records, strict: bool, cut: int) -> None:
+    folder = tmp_path_factory.mktemp("fuzzjson")
+    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode("utf-8")
+    path = folder / "scrape.jsonl"
+    path.write_bytes(data[: max(1, len(data) - cut)])
+    with new_case(folder / "c.lgcase") as case:
+        try:
+            result = import_file(case, path, ImportOptions(kind="ads", strict=strict))
+        except (InputError, LinkgraphError) as exc:
+            assert str(exc)
+            assert case.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+            assert case.conn.execute("SELECT count(*) FROM links").fetchone()[0] == 0
+        else:
+            ads = case.conn.execute("SELECT count(*) FROM entities WHERE type = 'Ad'").fetchone()[0]
+            assert 1 <= ads <= result.rows_imported
+        assert verify_connection(case.conn).ok
