@@ -71,9 +71,9 @@ def layout(graph: nx.Graph, width: float, height: float) -> dict[int, tuple[floa
             a, b = sorted(nodes)
             pos = {a: (0.0, 0.0), b: (1.0, 0.0)}
         elif len(nodes) <= 120:
-            pos = nx.kamada_kawai_layout(sub)
+            pos = nx.kamada_kawai_layout(sub, weight=None)      # hops, not record counts, set distance
         else:
-            pos = nx.spring_layout(sub, seed=7, iterations=200)
+            pos = nx.spring_layout(sub, seed=7, iterations=200, weight=None)
         xs = [p[0] for p in pos.values()]
         ys = [p[1] for p in pos.values()]
         span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
@@ -96,11 +96,13 @@ def layout(graph: nx.Graph, width: float, height: float) -> dict[int, tuple[floa
     max_x = max(p[0] for p in placed.values()) or 1.0
     max_y = max(p[1] for p in placed.values()) or 1.0
     pad_x, pad_y = 80.0, 40.0
-    scale = min((width - 2 * pad_x) / max_x, (height - 2 * pad_y) / max_y)
-    off_x = (width - max_x * scale) / 2
-    off_y = (height - max_y * scale) / 2
+    # stretch to fill the page (a wide page wants a wide picture), but never more than 2:1 out of shape
+    scale_x, scale_y = (width - 2 * pad_x) / max_x, (height - 2 * pad_y) / max_y
+    scale_x, scale_y = min(scale_x, 2 * scale_y), min(scale_y, 2 * scale_x)
+    off_x = (width - max_x * scale_x) / 2
+    off_y = (height - max_y * scale_y) / 2
     # rows run top to bottom on the page, so the biggest group sits top left
-    return {n: (off_x + p[0] * scale, height - off_y - p[1] * scale) for n, p in placed.items()}
+    return {n: (off_x + p[0] * scale_x, height - off_y - p[1] * scale_y) for n, p in placed.items()}
 
 
 def spread(pos: dict[int, tuple[float, float]], widths: dict[int, float], height: float, box_w: float,

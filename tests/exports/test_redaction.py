@@ -1,0 +1,84 @@
+"""Victim protection: who gets a pseudonym, how stable it is, and that names and numbers vanish from text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from linkgraph.case import CaseFile
+from linkgraph.exports import ExportOptions, export
+from linkgraph.exports.redaction import Redactor
+
+from .conftest import phone_spellings
+
+
+def ids(case: CaseFile) -> dict[str, int]:
+    return {e.label: e.id for e in case.entities()}
+
+
+def test_victim_her_phone_and_her_ad_get_pseudonyms(small_case: CaseFile) -> None:
+    redactor = Redactor(small_case, True)
+    found = ids(small_case)
+    assert redactor.label(found["Rosa Delgado"], "Rosa Delgado") == "Jane Doe 1"
+    assert redactor.label(found["(209) 555-0188"], "(209) 555-0188") == "Victim phone 1"
+    assert redactor.label(found["VL-1"], "VL-1") == "Victim ad 1"
+    assert redactor.key(found["(209) 555-0188"], "+12095550188") == "Victim phone 1"
+    # the suspect and his phone are not protected
+    assert redactor.label(found["Marcus Bell"], "Marcus Bell") == "Marcus Bell"
+    assert redactor.label(found["(209) 555-0111"], "(209) 555-0111") == "(209) 555-0111"
+    assert not redactor.is_protected(found["Tower 7"])
+
+
+def test_pseudonyms_are_stable_and_follow_entity_ids(small_case: CaseFile) -> None:
+    first = {p.entity_id: p.pseudonym for p in Redactor(small_case, True).protected.values()}
+    second = {p.entity_id: p.pseudonym for p in Redactor(small_case, True).protected.values()}
+    assert first == second
+    assert sorted(first.values()) == ["Jane Doe 1", "Victim ad 1", "Victim phone 1"]
+
+
+def test_text_scrubs_every_spelling_of_her_name_and_number(small_case: CaseFile) -> None:
+    redactor = Redactor(small_case, True)
+    for spelling in phone_spellings("+12095550188") + ["+1 209 555 0188", "12095550188"]:
+        assert redactor.text(f"called {spelling} twice") == "called Victim phone 1 twice", spelling
+    assert redactor.text("Delgado, Rosa") == "Jane Doe 1"
+    assert redactor.text("ROSA DELGADO at the motel") == "Jane Doe 1 at the motel"
+    assert redactor.text("rosa.delgado@example.com") == "Jane Doe 1@example.com"
+    # other numbers and names stay; dates and amounts are not mistaken for her number
+    assert redactor.text("Marcus Bell (209) 555-0111 on 2024-04-05 paid $2,095.55") == \
+        "Marcus Bell (209) 555-0111 on 2024-04-05 paid $2,095.55"
+
+
+def test_a_protected_ads_raw_row_loses_its_text(small_case: CaseFile) -> None:
+    redactor = Redactor(small_case, True)
+    source_id = small_case.sources()[0].id
+    raw = redactor.raw(source_id, 11, small_case.raw_row(source_id, 11))
+    assert raw["a"] == "[redacted]" and raw["b"] == "[redacted]"
+    assert raw["when"] == "2024-04-04 10:00"
+
+
+def test_disabled_redactor_changes_nothing(small_case: CaseFile) -> None:
+    redactor = Redactor(small_case, False)
+    assert redactor.protected == {}
+    assert redactor.text("Rosa Delgado 2095550188") == "Rosa Delgado 2095550188"
+
+
+def test_key_file_is_written_only_when_asked(small_case: CaseFile, tmp_path: Path) -> None:
+    export(small_case, "csv", tmp_path / "plain", ExportOptions(redact_victims=True))
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["entities.csv", "links.csv"]
+    key_file = tmp_path / "apart" / "key.csv"
+    export(small_case, "csv", tmp_path / "keyed", ExportOptions(redact_victims=True, key_file=key_file))
+    with key_file.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    found = ids(small_case)
+    assert {(r["pseudonym"], int(r["entity_id"]), r["label"]) for r in rows} == {
+        ("Jane Doe 1", found["Rosa Delgado"], "Rosa Delgado"),
+        ("Victim phone 1", found["(209) 555-0188"], "(209) 555-0188"),
+        ("Victim ad 1", found["VL-1"], "VL-1"),
+    }
+    text = (tmp_path / "keyed" / "links.csv").read_text(encoding="utf-8-sig")
+    assert "Rosa" not in text and "555-0188" not in text and "Jane Doe 1" in text
+
+
+def test_csv_export_without_redaction_keeps_names(small_case: CaseFile, tmp_path: Path) -> None:
+    export(small_case, "csv", tmp_path, ExportOptions())
+    assert "Rosa Delgado" in (tmp_path / "entities.csv").read_text(encoding="utf-8-sig")
