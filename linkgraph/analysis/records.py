@@ -61,6 +61,9 @@ class Records:
     sources: dict[int, str] = field(default_factory=dict)
     extra_evidence: dict[int, list[tuple[int, int]]] | None = None
     case: CaseFile | None = None
+    # Calls and texts left out only because one end is a service number (voicemail, short code):
+    # not contacts, but they show a phone was in use (its first and last record).
+    service_calls: pd.DataFrame | None = None
 
     # ---- entities ---------------------------------------------------------------------------
     def label(self, entity_id: int) -> str:
@@ -286,8 +289,13 @@ def load_records(case: CaseFile, flt: GraphFilter | None = None) -> Records:
 def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, flt: GraphFilter) -> Records:
     """Records from frames already loaded (entities with attrs; links with attrs for ATTR_LINKS)."""
     dropped = set(flt.exclude_ids)
-    if flt.exclude_service:
-        dropped.update(int(i) for i in entities.index[entities["service"].to_numpy()])
+    service = [int(i) for i in entities.index[entities["service"].to_numpy()]] if flt.exclude_service else []
+    dropped.update(service)
+    service_calls = None
+    if service:
+        to_service = links["src"].isin(service) | links["dst"].isin(service)
+        excluded = links["src"].isin(list(flt.exclude_ids)) | links["dst"].isin(list(flt.exclude_ids))
+        service_calls = links[(to_service & ~excluded & links["type"].isin(PHONE_LINKS)).to_numpy()]
     if dropped:
         gone = list(dropped)
         links = links[~links["src"].isin(gone) & ~links["dst"].isin(gone)]
@@ -295,4 +303,4 @@ def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, fl
         links = links.assign(attrs=[{}] * len(links))
     sources = dict(case.conn.execute("SELECT id, name FROM sources"))
     return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities),
-                   timezone=case.timezone, sources=sources, case=case)
+                   timezone=case.timezone, sources=sources, case=case, service_calls=service_calls)

@@ -71,6 +71,7 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     last = dict(zip(phones.tolist(), starts[last_at].tolist(), strict=True))
     first_link = dict(zip(phones.tolist(), link_ids[first_at].tolist(), strict=True))
     last_link = dict(zip(phones.tolist(), link_ids[last_at].tolist(), strict=True))
+    _widen_with_service_calls(records, first, last, first_link, last_link)
     olds = {p for p in first if last[p] <= finish - params.quiet_days * DAY}
     news = {p for p in first if first[p] >= begin + params.quiet_days * DAY}
     if not olds or not news:
@@ -157,6 +158,24 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
         if not accepted:
             break
     return sorted(found, key=lambda f: (-f["similarity"], f["old_id"], f["new_id"]))
+
+
+def _widen_with_service_calls(records: Records, first: dict[int, float], last: dict[int, float],
+                              first_link: dict[int, int], last_link: dict[int, int]) -> None:
+    """A call to voicemail or a short code is no contact, but the phone was in use: it moves the phone's
+    first and last record (the old number's last call is often the one to its voicemail)."""
+    extra = records.service_calls
+    if extra is None or not len(extra):
+        return
+    extra = extra[extra["start"].notna()].sort_values(["start", "id"])
+    for link_id, src, dst, start in extra[["id", "src", "dst", "start"]].itertuples(index=False, name=None):
+        for phone in (int(src), int(dst)):
+            if phone not in first:
+                continue
+            if start < first[phone]:
+                first[phone], first_link[phone] = start, int(link_id)
+            if start >= last[phone]:
+                last[phone], last_link[phone] = start, int(link_id)
 
 
 def _shared_contacts(
