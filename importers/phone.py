@@ -28,7 +28,7 @@ from importers.options import ImportOptions
 from importers.readers import DELIMITERS, read_table
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
 from linkgraph.case import CaseFile, ImportResult, ImportSession
-from linkgraph.identity import normalize_imei, normalize_imsi, normalize_phones, service_numbers
+from linkgraph.identity import PhoneKey, normalize_imei, normalize_imsi, normalize_phones, service_numbers
 from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
@@ -36,6 +36,11 @@ WRITE_SLICE = 200_000           # links built and written this many at a time
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")
 BLANK_SPELLINGS = sorted({v for b in BLANKS for v in (b, b.upper(), b.title())})   # '-I', 'N/A', 'Null'...
+# A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
+# cell site) is kept but analysis leaves the shared "number" out as it does voicemail and short codes.
+WITHHELD_WORDS = frozenset({"private", "private number", "restricted", "blocked", "anonymous", "unavailable",
+                            "withheld", "no caller id", "caller id blocked", "unknown caller"})
+WITHHELD = PhoneKey("withheld", "service", "Withheld number")
 # Site attributes per end of a call: attribute -> field.
 SITE_FIELDS = {
     "first": {"site": "first_site", "sector": "sector", "azimuth": "azimuth", "lat": "site_lat", "lon": "site_lon",
@@ -258,6 +263,12 @@ def _split_dialed(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return number, dialed
 
 
+def _printable(value: object, limit: int = 60) -> str:
+    """A cell as a one-line message shows it: control characters escaped, long text cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _phone_keys(raw: pd.Series, lookup: dict[str, Any]) -> np.ndarray:
     codes, uniques = pd.factorize(raw)
     keys = np.asarray([(lookup[u].e164 if lookup.get(u) is not None else None) for u in uniques] + [None],
@@ -286,7 +297,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
 
     def flag(mask: np.ndarray, name: str, reason: str, shown: pd.Series | None = None) -> None:
         for index in np.flatnonzero(mask):
-            value = shown.iat[index] if shown is not None else ""
+            value = _printable(shown.iat[index]) if shown is not None else ""
             problems.append((int(index), name, reason.format(value=value)))
 
     # numbers
@@ -295,6 +306,9 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     dialed_raw = _text(mapped, "dialed")
     dialed_raw = dialed_raw.where(caller_dialed == "", caller_dialed)
     lookup = normalize_phones(pd.unique(pd.concat([caller_raw, callee_raw, dialed_raw], ignore_index=True)), region)
+    for raw in lookup:
+        if lookup[raw] is None and " ".join(str(raw).lower().split()) in WITHHELD_WORDS:
+            lookup[raw] = WITHHELD
     caller = _phone_keys(caller_raw, lookup)
     callee = _phone_keys(callee_raw, lookup)
     dialed = _phone_keys(dialed_raw, lookup)
@@ -409,7 +423,8 @@ def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> d
     for key, row in first.itertuples(index=False, name=None):
         phone = calls.phones[key]
         attrs: dict[str, Any] = {"kind": phone.kind}
-        label = codes.get(key) or numbers.get(key)
+        label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
+                                                      if phone is WITHHELD else None)
         if key in forwarded and phone.kind == "mobile_or_fixed":
             attrs["kind"] = "service"
             label = label or "calls forwarded here ('(D)' legs): voicemail platform"

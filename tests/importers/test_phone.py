@@ -234,6 +234,17 @@ def test_utc_column_two_column_dates_excel_floats(case: CaseFile, tmp_path: Path
     assert case.source(result.source_id).options["timezone"] == "UTC"
 
 
+def test_withheld_caller_kept_as_service_number(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "blocked.csv", ANALYST_CSV.format(rows=(
+        "Restricted,2095550144,03/02/2024,10:00:00,60,Call\n"
+        "PRIVATE,2095550144,03/02/2024,11:00:00,30,Call\n")))
+    result = import_file(case, path, ImportOptions(kind="phone"))
+    assert (result.rows_imported, result.rows_rejected) == (2, 0)
+    hidden = case.find_entity("Phone", "withheld")
+    assert hidden.label == "Withheld number" and hidden.attrs["kind"] == "service"
+    assert [link[1] for link in _links(case)] == ["withheld", "withheld"]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
 def test_encodings(case: CaseFile, tmp_path: Path, encoding: str) -> None:
     path = _write(tmp_path / "calls.txt", "From\tTo\tDate\tTime\tDuration\tType\tContact\n"
