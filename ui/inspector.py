@@ -205,7 +205,7 @@ class Inspector(QWidget):
             when = format_time(link["start"], tz, with_zone=False)[:16] if link["start"] is not None else ""
             if link["amount"] is not None:
                 size = f"{link['amount']:,.2f} {link['currency'] or ''}".strip()
-            elif link["duration"] is not None:
+            elif link["duration"]:
                 size = f"{int(link['duration'])} s"
             else:
                 size = ""

@@ -166,12 +166,12 @@ class MainWindow(QMainWindow):
         self._dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("map", "Map", self.map_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["notes"])
-        self.tabifyDockWidget(self.docks["timeline"], self.docks["map"])
+        self.splitDockWidget(self.docks["timeline"], self.docks["map"], Qt.Orientation.Horizontal)
         self.docks["inspector"].raise_()
-        self.docks["timeline"].raise_()
         self.resizeDocks([self.docks["analysis"], self.docks["inspector"]], [430, 460], Qt.Orientation.Horizontal)
         self._docks_shown: list[str] = []
         self.resizeDocks([self.docks["timeline"]], [240], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["timeline"], self.docks["map"]], [900, 600], Qt.Orientation.Horizontal)
 
         self.case_label = QLabel("No case open")
         self.selection_label = QLabel("")
@@ -399,7 +399,6 @@ class MainWindow(QMainWindow):
             for name in self._docks_shown or list(self.docks):
                 self.docks[name].show()
             self.docks["inspector"].raise_()
-            self.docks["timeline"].raise_()
         self.stack.setCurrentWidget(self.chart_panel)
 
     def _fill_recent(self) -> None:

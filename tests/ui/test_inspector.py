@@ -86,7 +86,9 @@ def test_a_phone_has_no_role_and_a_call_shows_its_duration(inspector, case):
     assert inspector.title.text() == phone.label
     assert not inspector.person_box.isVisibleTo(inspector)
     calls = [row for row in _rows(inspector.links) if row[1] == "call"]
-    assert calls and all(row[4].endswith(" s") for row in calls)
+    assert calls and all(row[4] == "" or row[4].endswith(" s") for row in calls)
+    assert sum(row[4].endswith(" s") for row in calls) > len(calls) / 2
+    assert all(row[4] == "" for row in _rows(inspector.links) if row[1] == "sms")
 
 
 def test_role_and_minor_changes_are_requested_not_written(qtbot, inspector, case):
