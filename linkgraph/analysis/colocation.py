@@ -49,6 +49,15 @@ def stays(records: Records) -> pd.DataFrame:
 def _stays(records: Records) -> pd.DataFrame:
     links = records.of_types(STAY_LINKS)
     links = links[links["start"].notna()]
+    # A booking is a stay only when the same record names no guest staying: a booker who took three
+    # rooms slept in one of them, not in all three.
+    booked = (links["type"] == "booked").to_numpy()
+    if booked.any():
+        guests = links[~booked]
+        seen = set(zip(guests["source_id"].tolist(), guests["row"].tolist(), strict=True))
+        named = np.fromiter(((s, r) in seen for s, r in zip(links["source_id"].tolist(), links["row"].tolist(),
+                                                             strict=True)), dtype=bool, count=len(links))
+        links = links[~(booked & named)]
     if not len(links):
         return pd.DataFrame(columns=["id", "guest", "hotel", "arrive", "leave", "room", "start", "end"])
     src_hotel = records.types(links["src"]) == "Hotel"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from linkgraph.analysis import AnalysisParams, analyze
+from linkgraph.analysis.communities import METHODS
+from linkgraph.analysis.disruption import TARGET_TYPES
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_json, print_table
 from linkgraph.progress import TerminalProgress
 
@@ -16,13 +18,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--seed", type=int, default=7, help="seed for communities and sampling (default 7)")
     cmd.add_argument("--top", type=int, default=25, help="key players to list (default 25)")
     cmd.add_argument("--no-save", action="store_true", help="do not keep this run in the case file")
+    cmd.add_argument("--method", choices=METHODS, default="leiden", help="communities: leiden (default) or louvain")
+    cmd.add_argument("--resolution", type=float, default=1.0, help="community resolution (higher: smaller groups)")
+    cmd.add_argument("--disrupt", type=int, default=5, metavar="N", help="key players to remove (default 5)")
+    cmd.add_argument("--path", type=int, nargs=2, metavar=("FROM", "TO"),
+                     help="shortest path and all paths between two entity ids")
+    cmd.add_argument("--max-hops", type=int, default=3, help="longest path listed with --path (default 3)")
+    cmd.add_argument("--connect", type=int, nargs="+", metavar="ID", help="connecting network of these entities")
+    cmd.add_argument("--common", type=int, nargs="+", metavar="ID", help="common contacts of these entities")
+    cmd.add_argument("--no-findings", action="store_true",
+                     help="measures and groups only (no swaps, co-locations, circuits, indicators)")
     add_filter(cmd)
     cmd.set_defaults(run=cmd_analyze)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     with open_case(args) as case:
-        params = AnalysisParams(filter=graph_filter(args, case), seed=args.seed, top=args.top)
+        params = AnalysisParams(
+            filter=graph_filter(args, case), seed=args.seed, top=args.top, method=args.method,
+            resolution=args.resolution, disrupt=args.disrupt, path=tuple(args.path) if args.path else None,
+            max_hops=args.max_hops, connect=args.connect, common=args.common, findings=not args.no_findings,
+        )
         bar = TerminalProgress()
         try:
             result = analyze(case, params, bar)
@@ -42,12 +58,23 @@ def print_summary(result: dict, top: int = 25) -> None:
     graph = result["graph"]
     print(f"Case {result['case']}: {graph['nodes']} entities, {graph['edges']} ties in the {graph['view']} view"
           + (f" (betweenness sampled on {graph['betweenness_sample']} nodes)" if graph.get("betweenness_sample") else ""))
-    print("\nKey players (score = mean of scaled degree, betweenness and PageRank)")
+    players = [e for e in result["entities"] if e["type"] in TARGET_TYPES][:top]
+    print("\nKey players: people and what they carry (score = mean of scaled degree, betweenness and PageRank;"
+          " hotels, places and ads are left out of this list, not out of the measures)")
     print_table([
         (i + 1, e["label"], e["type"], e.get("role") or "", e["degree"], f"{e['betweenness']:.3f}",
          f"{e['pagerank']:.4f}", e["community"], f"{e['score']:.3f}")
-        for i, e in enumerate(result["entities"][:top])
-    ], ["#", "entity", "type", "role", "degree", "betweenness", "pagerank", "community", "score"])
+        for i, e in enumerate(players)
+    ], ["#", "entity", "type", "role", "ties", "betweenness", "pagerank", "group", "score"])
+    disruption = result.get("disruption") or {}
+    if disruption.get("removed"):
+        before = disruption["before"]
+        print(f"\nDisruption: taking out these {len(disruption['removed'])} leaves the largest group of "
+              f"{before['largest'][0] if before['largest'] else 0} entities at "
+              f"{(disruption['after']['largest'] or [0])[0]}")
+        for step in disruption["removed"]:
+            print(f"  {step['step']}. {step['label']} ({step['type']}): {step['components']} separate groups, "
+                  f"largest {', '.join(str(n) for n in step['largest'][:3])}")
     print(f"\n{len(result['communities'])} communities")
     for community in result["communities"][:10]:
         members = ", ".join(community["members"][:6])
@@ -71,6 +98,18 @@ def describe(key: str, item: dict) -> str:
                 f"{len(item['shared_contacts'])} shared contacts"
                 + (f", same handset {', '.join(item['shared_devices'])}" if item.get("shared_devices") else ""))
     if key == "indicators":
-        labels = ", ".join(str(e.get("label", e)) if isinstance(e, dict) else str(e) for e in item["entities"][:4])
-        return f"{item['rule']}: {labels} ({len(item['evidence'])} records)"
+        return f"{item.get('title', item['rule'])}: {item.get('summary', '')}  [{_rows(item['evidence'])}]"
     return item.get("summary") or ", ".join(f"{k}={v}" for k, v in list(item.items())[:4])
+
+
+def _rows(evidence: list[dict]) -> str:
+    """Where a finding comes from: 'cashapp_haskins.csv rows 6, 32, 48 +7'."""
+    by_file: dict[str, list[int]] = {}
+    for cited in evidence:
+        by_file.setdefault(cited["source"], []).append(cited["row"])
+    parts = []
+    for name, rows in by_file.items():
+        rows = sorted(set(rows))
+        more = f" +{len(rows) - 5}" if len(rows) > 5 else ""
+        parts.append(f"{name} row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:5]))}{more}")
+    return "; ".join(parts)
