@@ -1,0 +1,82 @@
+"""`analyze` end to end on a small written case, and the `linkgraph analyze` command that prints it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkgraph.analysis import AnalysisParams, analyze
+from linkgraph.case import CaseFile
+from linkgraph.cli import main
+from linkgraph.errors import Cancelled
+from linkgraph.graph import GraphFilter
+
+
+@pytest.fixture
+def crew(case: CaseFile, write) -> dict[str, int]:
+    """Boss's phone calls two cells of three phones; each cell's phones call each other; Ann uses Boss's phone."""
+    with write("phone") as w:
+        ids = {"boss": w.phone("0101"), "ann": w.person("Ann", role="suspect")}
+        w.link("uses", ids["ann"], ids["boss"])
+        for cell, numbers in (("a", ("0111", "0112", "0113")), ("b", ("0121", "0122", "0123"))):
+            phones = [w.phone(n) for n in numbers]
+            for n, phone in enumerate(phones):
+                ids[f"{cell}{n}"] = phone
+                for day in range(1, 6):
+                    w.call(phone, phones[(n + 1) % 3], f"2024-03-{day:02d} 1{n}:00")
+            w.call(ids["boss"], phones[0], "2024-03-07 20:00")
+            w.call(ids["boss"], phones[1], "2024-03-08 21:00")
+    return ids
+
+
+def test_one_result_ranked_grouped_and_cited(case: CaseFile, crew: dict[str, int]) -> None:
+    result = analyze(case, AnalysisParams(path=(crew["a2"], crew["b2"]), connect=[crew["a0"], crew["b0"]],
+                                          common=[crew["a0"], crew["b0"]]))
+    assert result["case"] == "Test case" and result["graph"]["nodes"] == 8
+    entities = result["entities"]
+    assert entities[0]["id"] == crew["boss"] and entities[0]["label"] == "(209) 555-0101"
+    assert [e["score"] for e in entities] == sorted((e["score"] for e in entities), reverse=True)
+    community = {e["id"]: e["community"] for e in entities}
+    assert community[crew["a0"]] == community[crew["a1"]] == community[crew["a2"]]
+    assert community[crew["b0"]] != community[crew["a0"]]
+    assert result["disruption"]["removed"][0]["id"] == crew["boss"]
+    shortest = result["paths"]["shortest"]
+    assert [e["id"] for e in shortest["entities"]] == [crew["a2"], crew["a0"], crew["boss"], crew["b0"], crew["b2"]]
+    assert all(hop["evidence"] and hop["evidence"][0]["source"] == "source1.csv" for hop in shortest["hops"])
+    assert result["connecting_network"]["selected"] == sorted([crew["a0"], crew["b0"]])
+    assert [c["id"] for c in result["common_contacts"]["contacts"]] == [crew["boss"]]
+    assert {a["id"] for a in result["activity"]} >= {crew["boss"]}
+
+
+def test_persons_view_and_louvain(case: CaseFile, crew: dict[str, int]) -> None:
+    result = analyze(case, AnalysisParams(filter=GraphFilter(view="persons"), method="louvain"))
+    assert result["entities"][0]["label"] == "Ann" and result["graph"]["communities_method"] == "louvain"
+    assert crew["boss"] not in {e["id"] for e in result["entities"]}
+
+
+def test_cancelling_stops_the_analysis(case: CaseFile, crew: dict[str, int]) -> None:
+    seen = []
+
+    def progress(done: int, total: int, message: str) -> bool:
+        seen.append(message)
+        return message != "Communities"
+
+    with pytest.raises(Cancelled):
+        analyze(case, AnalysisParams(), progress)
+    assert seen[-1] == "Communities"
+
+
+def test_command_prints_json_and_keeps_the_run(case_path, crew, capsys: pytest.CaptureFixture) -> None:
+    assert main(["analyze", str(case_path), "--json", "--path", str(crew["a0"]), str(crew["b0"])]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"id", "type", "label", "role", "degree", "betweenness", "pagerank", "community", "score"} <= set(
+        result["entities"][0])
+    for key in ("communities", "replacements", "disruption", "colocations", "circuits", "indicators", "paths"):
+        assert key in result
+    with CaseFile.open(case_path) as case:
+        stored = case.analysis_run(result["run_id"])
+    assert stored["params"]["path"] == [crew["a0"], crew["b0"]] and stored["summary"]["entities"] == result["entities"]
+    assert main(["analyze", str(case_path), "--no-save", "--top", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "Key players" in text and "(209) 555-0101" in text and "Disruption" in text
