@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -315,3 +316,20 @@ def test_controller_phone_is_one_entity_joined_to_ads_stays_and_calls(whole_samp
             "OR m.dst = u.src WHERE u.type = 'uses' AND u.dst = ? AND s.kind = 'finance' "
             "AND m.type IN ('paid', 'transferred')", (phone_id,)).fetchone()[0]
         assert payers > 0
+
+
+def test_user_mapping_of_odd_columns(tmp_path: Path) -> None:
+    path = tmp_path / "night_audit.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Occupant", "Unit", "From", "To", "Tender", "Cell"])
+    sheet.append(["Mae Cruz", 9, date(2024, 6, 1), date(2024, 6, 2), "Green Dot", 2095550181])
+    book.save(path)
+    mapping = {"guest": "Occupant", "room": "Unit", "arrival": "From", "departure": "To", "payment": "Tender",
+               "phone": "Cell"}
+    with new_case(tmp_path / "c.lgcase") as case:
+        result = import_file(case, path, ImportOptions(kind="hotel", mapping=mapping, extra={"hotel": "Motel 9"}))
+        (stay,) = stay_links(case, result.source_id)[2]
+        assert (stay["person"], stay["hotel"], stay["attrs"]["room"]) == ("Mae Cruz", "Motel 9", "9")
+        assert stay["start"] == parse_iso("2024-06-01", ZONE) and stay["attrs"]["cash_or_prepaid"] is True
+        assert users_of(case, "Phone", "+12095550181") == {"Mae Cruz"}
