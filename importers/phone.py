@@ -442,7 +442,7 @@ def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carri
         frame = calls.site_frames[end_name]
         frame = frame.drop(columns=[c for c in PER_CALL_SITE_ATTRS if c not in ("sector", "azimuth")], errors="ignore")
         frame = frame.assign(key=keys, row=calls.rows)[good & pd.notna(pd.Series(keys)).to_numpy()]
-        parts.append(frame)
+        parts.append(frame.drop_duplicates(subset=[c for c in frame.columns if c != "row"]))   # first row of each
     table = pd.concat(parts, ignore_index=True).fillna("")
     ids: dict[str, int] = {}
     if not len(table):
