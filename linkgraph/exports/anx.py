@@ -84,10 +84,13 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     for name in used_links:
         ET.SubElement(link_types, "LinkType", Name=name, Colour="0")
     items = ET.SubElement(root, "ChartItemCollection")
+    entity_attrs = {e.id: e.attrs for e in case.entities()}
     for node in sorted(graph.nodes):
         data = graph.nodes[node]
         label = xml_text(redactor.label(node, data.get("label") or ""))
-        item = ET.SubElement(items, "ChartItem", Label=label, Description=f"{data.get('type')} {node}")
+        title = redactor.attrs(node, entity_attrs.get(node, {})).get("title", "")
+        item = ET.SubElement(items, "ChartItem", Label=label,
+                             Description=xml_text(f"{data.get('type')} {node}" + (f": {title}" if title else "")))
         entity = ET.SubElement(ET.SubElement(item, "End"), "Entity", EntityId=f"e{node}", Identity=label,
                                LabelIsIdentity="true")
         ET.SubElement(ET.SubElement(entity, "Icon"), "IconStyle", Type=data.get("type") or "Thing")

@@ -1,4 +1,4 @@
-"""CSV export: entities.csv and links.csv (with provenance and raw values), formula-safe, UTF-8 with BOM for Excel."""
+"""CSV export: entities.csv, links.csv (with provenance and raw values) and ads.csv, formula-safe, UTF-8 with BOM for Excel."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from typing import Any
 from linkgraph.case import CaseFile
 from linkgraph.exports.cells import safe_cell
 from linkgraph.exports.redaction import redactor_for
-from linkgraph.exports.tables import ENTITY_HEADER, LINK_HEADER, entity_rows, link_rows
+from linkgraph.exports.tables import AD_HEADER, ENTITY_HEADER, LINK_HEADER, ad_rows, entity_rows, link_rows
 from linkgraph.progress import Progress, no_progress
 
 
 def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_progress) -> list[Path]:
-    """Write OUT/entities.csv and OUT/links.csv (OUT is a folder, made if missing)."""
+    """Write OUT/entities.csv, OUT/links.csv and OUT/ads.csv (OUT is a folder, made if missing)."""
     out.mkdir(parents=True, exist_ok=True)
     redactor = redactor_for(case, options, default=False)
     written = []
     for name, header, rows in (("entities.csv", ENTITY_HEADER, entity_rows(case, redactor)),
-                               ("links.csv", LINK_HEADER, link_rows(case, redactor, progress))):
+                               ("links.csv", LINK_HEADER, link_rows(case, redactor, progress)),
+                               ("ads.csv", AD_HEADER, ad_rows(case, redactor))):
         path = out / name
         with path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)

@@ -82,7 +82,8 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
             if etype == "Ad":
                 shown = redactor.attrs(entity.id, attrs)
                 lines += [f"Site: {shown.get('site', '')}", f"City: {attrs.get('city', '')}",
-                          f"Posted: {shown.get('posted', '') or format_time(entity.first_seen, tz)}"]
+                          f"Posted: {shown.get('posted', '') or format_time(entity.first_seen, tz)}",
+                          f"Title: {shown.get('title', '')}"]
             else:
                 lines += [f"{k}: {redactor.text(str(v))}" for k, v in sorted(attrs.items())
                           if k in ("address", "city", "region", "site_id", "azimuth", "sector")]

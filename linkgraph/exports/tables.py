@@ -19,6 +19,7 @@ LINK_HEADER = ["id", "type", "source_id", "source_label", "target_id", "target_l
                "duration_s", "amount", "currency", "weight", "file", "file_sha256", "row", "grade", "raw_values"]
 KEY_PLAYER_HEADER = ["rank", "id", "label", "type", "role", "degree", "weighted_degree", "betweenness", "pagerank",
                      "eigenvector", "k_core", "community", "score"]
+AD_HEADER = ["id", "ad", "site", "city", "region", "posted", "stated_age", "title", "text", "url"]
 COMMUNITY_HEADER = ["community", "size", "members", "member_ids"]
 FINDING_HEADER = ["kind", "rule", "summary", "entities", "evidence"]
 FINDING_KINDS = ("indicators", "replacements", "circuits", "colocations")
@@ -32,6 +33,18 @@ def entity_rows(case: CaseFile, redactor: Redactor) -> list[list[Any]]:
         "yes" if e.minor else "", format_time(e.first_seen, tz), format_time(e.last_seen, tz),
         json.dumps(redactor.attrs(e.id, e.attrs), ensure_ascii=False, sort_keys=True),
     ] for e in case.entities()]
+
+
+def ad_rows(case: CaseFile, redactor: Redactor) -> list[list[Any]]:
+    """Every ad with its text in columns of its own (the words traffickers wrote, kept as text)."""
+    tz = case.timezone
+    rows = []
+    for e in case.entities("Ad"):
+        a = redactor.attrs(e.id, e.attrs)
+        rows.append([e.id, redactor.label(e.id, e.label), a.get("site", ""), a.get("city", ""), a.get("region", ""),
+                     format_time(e.first_seen, tz), a.get("age", ""), a.get("title", ""), a.get("body", ""),
+                     a.get("url", "")])
+    return rows
 
 
 def link_rows(case: CaseFile, redactor: Redactor, progress: Progress = no_progress) -> list[list[Any]]:

@@ -1,4 +1,4 @@
-"""Excel workbook: entities, links with provenance, key players, communities and findings.
+"""Excel workbook: entities, links with provenance, ads, key players, communities and findings.
 
 Frozen header row, filters and sensible column widths on every sheet; every text cell that
 could start a formula is neutralised (ad text is written by traffickers) and characters Excel
@@ -20,11 +20,13 @@ from linkgraph.case import CaseFile
 from linkgraph.exports.cells import safe_cell
 from linkgraph.exports.redaction import redactor_for
 from linkgraph.exports.tables import (
+    AD_HEADER,
     COMMUNITY_HEADER,
     ENTITY_HEADER,
     FINDING_HEADER,
     KEY_PLAYER_HEADER,
     LINK_HEADER,
+    ad_rows,
     analysis_result,
     community_rows,
     entity_rows,
@@ -58,6 +60,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     sheets = [
         ("Entities", ENTITY_HEADER, entity_rows(case, redactor)),
         ("Links", LINK_HEADER, link_rows(case, redactor, progress)),
+        ("Ads", AD_HEADER, ad_rows(case, redactor)),
         ("Key players", KEY_PLAYER_HEADER, key_player_rows(result, redactor)),
         ("Communities", COMMUNITY_HEADER, community_rows(result, redactor)),
         ("Findings", FINDING_HEADER, finding_rows(result, redactor)),
