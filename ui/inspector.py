@@ -28,7 +28,7 @@ from linkgraph.case import CaseFile
 from linkgraph.entity_links import entity_links, link_count
 from linkgraph.times import format_time
 
-LINK_COLUMNS = ["when", "type", "", "other end", "size", "source row"]
+LINK_COLUMNS = ["when", "link", "other end", "size", "source row"]
 PROVENANCE_COLUMNS = ["column", "value"]
 PROVENANCE_HINT = "Click a link to see the source row behind it."
 
@@ -209,8 +209,9 @@ class Inspector(QWidget):
                 size = f"{int(link['duration'])} s"
             else:
                 size = ""
-            cells = [when, link["type"], "→" if link["direction"] == "out" else "←",
-                     f"{link['other_label']} ({link['other_type']})", size, f"{link['file']}:{link['row']}"]
+            arrow = "→" if link["direction"] == "out" else "←"
+            cells = [when, f"{arrow} {link['type']}", f"{link['other_label']} ({link['other_type']})", size,
+                     f"{link['file']}:{link['row']}"]
             for column, value in enumerate(cells):
                 item = _item(value)
                 if column == 0:

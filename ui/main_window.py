@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -162,16 +163,19 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("notes", "Notes", self.notes, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("analysis", "Analysis", self.analysis_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("analysis", "Analysis", self.analysis_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        timeline_scroll = QScrollArea()          # one row per selected entity: it scrolls rather than squeeze the chart
+        timeline_scroll.setWidgetResizable(True)
+        timeline_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        timeline_scroll.setWidget(self.timeline)
+        self._dock("timeline", "Timeline", timeline_scroll, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("map", "Map", self.map_view, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["inspector"], self.docks["notes"])
+        self.splitDockWidget(self.docks["analysis"], self.docks["timeline"], Qt.Orientation.Horizontal)
         self.splitDockWidget(self.docks["timeline"], self.docks["map"], Qt.Orientation.Horizontal)
         self.docks["inspector"].raise_()
-        self.resizeDocks([self.docks["analysis"], self.docks["inspector"]], [430, 460], Qt.Orientation.Horizontal)
         self._docks_shown: list[str] = []
-        self.resizeDocks([self.docks["timeline"]], [240], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["timeline"], self.docks["map"]], [900, 600], Qt.Orientation.Horizontal)
+        self._sized = False
 
         self.case_label = QLabel("No case open")
         self.selection_label = QLabel("")
@@ -393,12 +397,23 @@ class MainWindow(QMainWindow):
             dock.hide()
         self.stack.setCurrentWidget(self.start_page)
 
+    def _default_dock_sizes(self) -> None:
+        """First run: chart and inspector above; analysis, timeline and map side by side below."""
+        self._sized = True
+        width = max(self.width(), 1200)
+        self.resizeDocks([self.docks["inspector"]], [min(460, width // 3)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["analysis"]], [max(300, self.height() // 3)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["analysis"], self.docks["timeline"], self.docks["map"]],
+                         [width * 36 // 100, width * 38 // 100, width * 26 // 100], Qt.Orientation.Horizontal)
+
     def _show_workspace(self) -> None:
         """The chart with the docks the user had open (all of them the first time)."""
         if self.stack.currentWidget() is not self.chart_panel:
             for name in self._docks_shown or list(self.docks):
                 self.docks[name].show()
             self.docks["inspector"].raise_()
+            if not self._sized and not self.settings.store.contains("window/state"):
+                self._default_dock_sizes()
         self.stack.setCurrentWidget(self.chart_panel)
 
     def _fill_recent(self) -> None:

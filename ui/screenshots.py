@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 SIZE = (1560, 960)
+SCREEN = (1600, 1000)
 
 
 def _wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> None:
