@@ -75,8 +75,13 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES or _looks_like_workbook(path):
         return _read_workbook(path, header_score, sheet, max_header_scan)
-    if suffix in JSON_SUFFIXES or _looks_like_json(path):
+    if suffix in JSON_SUFFIXES:
         return read_json_records(path, encoding=encoding)
+    if _looks_like_json(path):
+        try:
+            return read_json_records(path, encoding=encoding)
+        except InputError:
+            pass                 # a text table whose first cell starts with '[' or '{'
     return _read_text(path, header_score, encoding, delimiter, max_header_scan)
 
 

@@ -382,3 +382,17 @@ def test_malformed_json_lines_never_crash_or_half_write(tmp_path_factory, record
             ads = case.conn.execute("SELECT count(*) FROM entities WHERE type = 'Ad'").fetchone()[0]
             assert ads <= result.rows_imported and result.rows_imported + result.rows_rejected >= 1
         assert verify_connection(case.conn).ok
+
+
+def test_json_lines_saved_as_txt_is_read_as_json_and_a_bracketed_header_stays_a_table(tmp_path: Path) -> None:
+    scrape = tmp_path / "scrape_export.txt"
+    scrape.write_bytes(b'\xef\xbb\xbf{"ad_id": "Q1", "title": "Hi", "body": "Call 209-555-0111"}\n\n'
+                       b'{"ad_id": "Q2", "title": "Yo", "body": "Call 209-555-0112"}\n')
+    table = tmp_path / "table.txt"
+    table.write_text("[Ad ID],Title,Body\nQ3,Hi,Call 209-555-0113\n", encoding="utf-8")
+    with new_case(tmp_path / "c.lgcase") as case:
+        result = import_file(case, scrape, ImportOptions())
+        assert (result.kind, result.rows_imported) == ("ads", 2)
+        assert [r for (r,) in case.conn.execute("SELECT row FROM links ORDER BY row")] == [1, 3]
+        result = import_file(case, table, ImportOptions(kind="ads", mapping={"ad_id": "[Ad ID]"}))
+        assert result.rows_imported == 1 and case.find_entity("Ad", "Q3") is not None
