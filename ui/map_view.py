@@ -255,6 +255,11 @@ class MapView(QWidget):
         if self.data is None or not len(self.times):
             return
         events = self.data.events
+        first, last = float(self.times.min()), float(self.times.max())
+        step = round((epoch - first) / (last - first) * STEPS) if last > first else STEPS
+        self.slider.blockSignals(True)
+        self.slider.setValue(min(max(step, 0), STEPS))
+        self.slider.blockSignals(False)
         window = int(self.window_box.currentData())
         done = events[self.times <= epoch]
         recent = events[(self.times <= epoch) & (self.times > epoch - window)]

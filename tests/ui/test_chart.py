@@ -159,16 +159,8 @@ def test_badges_for_role_and_minor(chart: ChartView) -> None:
     assert letters(2) == set()
 
 
-@pytest.fixture(scope="module")
-def crossroads(tmp_path_factory: pytest.TempPathFactory):
-    from sample_cases.build import build_case
-
-    path, _ = build_case(tmp_path_factory.mktemp("chart") / "crossroads.lgcase")
-    return path
-
-
-def test_panel_on_the_sample_case_filters_through_the_core(crossroads, qtbot) -> None:
-    with CaseFile.open(crossroads) as case:
+def test_panel_on_the_sample_case_filters_through_the_core(built_sample, qtbot) -> None:
+    with CaseFile.open(built_sample, read_only=True) as case:
         panel = ChartPanel()
         qtbot.addWidget(panel)
         panel.resize(1200, 800)
