@@ -108,6 +108,7 @@ def take(outdir: Path) -> list[Path]:
     window.search.setFocus()
     window.search.setText("209 555 0144")
     window.search.search()
+    window.search.completer_.complete()           # a user's typing opens it; here focus may not follow
     _settle(app)
     shot = app.primaryScreen().grabWindow(0)      # the whole screen: the matches list is its own popup window
     shot.save(str(outdir / "09_search.png"))
