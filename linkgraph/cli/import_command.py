@@ -101,7 +101,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{path.name}: {result.kind} records, profile '{result.profile}' ({how}); "
                   f"{result.rows_imported:,} rows imported, {result.rows_rejected:,} rejected, "
                   f"{result.entities_created:,} new entities, {result.links_created:,} links"
-                  + (f", {result.duplicates_merged:,} events already known (cited, not repeated)"
+                  + (f", {result.duplicates_merged:,} already in the case (this row cited, not stored twice)"
                      if result.duplicates_merged else ""))
             for note in result.notes:
                 print(f"  note: {note}")
