@@ -33,6 +33,7 @@ from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled
 from linkgraph.graph import (
     GraphFilter,
+    collector_paused,
     edge_links,
     fold_links,
     graph_from_edges,
@@ -92,7 +93,11 @@ class _Steps:
 
 def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress) -> dict[str, Any]:
     """Rank entities, find groups, key players, swaps, co-locations, circuits and indicators."""
-    params = params or AnalysisParams()
+    with collector_paused():
+        return _analyze(case, params or AnalysisParams(), progress)
+
+
+def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
     step = _Steps(progress, 12)
     step("Reading records")
     flt = params.filter
