@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from linkgraph.case import CaseFile, ImportSession, merge_entities
-from linkgraph.graph import GraphFilter, build_graph, edge_links, graph_links, person_owners
+from linkgraph.graph import GraphFilter, build_graph, edge_links, graph_links, load_links, person_owners
 from linkgraph.times import parse_iso
 
 
@@ -149,3 +149,16 @@ def test_merged_entities_follow_the_survivor_and_edges_cite_their_links(case: Ca
 def test_unknown_view_is_refused(case: CaseFile) -> None:
     with pytest.raises(ValueError, match="unknown view"):
         build_graph(case, GraphFilter(view="nonsense"))
+
+
+def test_links_read_as_columns_with_missing_values_as_nan(case: CaseFile, write) -> None:
+    with write() as w:
+        a, b = w.phone("0101"), w.phone("0102")
+        account = w.entity("Account", "ACCT1", "Account 1")
+        call = w.link("call", a, b, start=at("2024-03-01 10:00"), duration=75)
+        paid = w.link("paid", account, a, amount=-2.9)
+    links = load_links(case).set_index("id")
+    assert links.at[call, "duration"] == 75 and links.at[call, "start"] == at("2024-03-01 10:00")
+    assert links.at[call, "amount"] != links.at[call, "amount"]          # NaN: no amount on a call
+    assert links.at[paid, "amount"] == -2.9 and links.at[paid, "start"] != links.at[paid, "start"]
+    assert list(links["type"]) == ["call", "paid"] and links.at[paid, "row"] > links.at[call, "row"]
