@@ -26,7 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--ego", type=int, metavar="ID", help="chart one entity and its neighbours")
     cmd.add_argument("--path", type=int, nargs=2, metavar=("FROM_ID", "TO_ID"), help="chart the path between two")
     cmd.add_argument("--entities", type=int, nargs="*", metavar="ID", help="chart exactly these entities")
-    cmd.add_argument("--run", type=int, help="analysis run to cite (default: the latest)")
+    cmd.add_argument("--run", type=int, dest="run_id", help="analysis run to cite (default: the latest)")
+    cmd.add_argument("--max-nodes", type=int, metavar="N",
+                     help="chart at most N entities, the busiest (exhibits default to 45; others chart all)")
     add_filter(cmd)
     cmd.set_defaults(run=cmd_export)
 
@@ -36,7 +38,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         options = ExportOptions(
             filter=graph_filter(args, case), redact_victims=args.redact, key_file=args.key_file, title=args.title,
             exhibit_number=args.exhibit_number, community=args.community, ego=args.ego,
-            path=tuple(args.path) if args.path else None, entity_ids=args.entities, run_id=args.run,
+            path=tuple(args.path) if args.path else None, entity_ids=args.entities, run_id=args.run_id,
+            extra={"max_nodes": args.max_nodes} if args.max_nodes else {},
         )
         bar = TerminalProgress()
         try:

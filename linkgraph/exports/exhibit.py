@@ -186,7 +186,7 @@ def method_note(case: CaseFile, options: Any, chart: Chart, redactor: Redactor, 
         .get(flt.view, flt.view) + ").",
     ]
     if chart.left_out:
-        lines.append(f"- The selection held {chart.total_nodes} entities; the chart keeps the {MAX_NODES if not options.extra.get('max_nodes') else options.extra['max_nodes']} "  # noqa: E501
+        lines.append(f"- The selection held {chart.total_nodes} entities; the chart keeps the {chart.limit} "
                      f"with the most records and leaves out {len(chart.left_out)} (ids: "
                      f"{', '.join(map(str, chart.left_out[:40]))}{' ...' if len(chart.left_out) > 40 else ''}).")
     lines += ["", "Filters"]

@@ -29,6 +29,7 @@ class Chart:
     run: dict[str, Any] | None
     total_nodes: int
     left_out: list[int] = field(default_factory=list)
+    limit: int | None = None
 
     def link_ids(self) -> list[int]:
         """Every link behind a line of the chart, in id order."""
@@ -105,7 +106,7 @@ def select_chart(case: CaseFile, options: Any, *, max_nodes: int | None = None) 
     records = edge_links(chosen, pairs)
     ids = {i for v in records.values() for i in v}
     return Chart(graph=graph, links=chosen[chosen["id"].isin(ids)], edge_records=records, focus=focus, run=run,
-                 total_nodes=total, left_out=left_out)
+                 total_nodes=total, left_out=left_out, limit=max_nodes)
 
 
 def _membership(graph: nx.Graph, run: dict[str, Any] | None) -> dict[int, int]:
