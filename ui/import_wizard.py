@@ -282,6 +282,8 @@ class ImportWizard(QDialog):
     def _preview_failed(self, message: str) -> None:
         self.preview = None
         self.status.setText("")
+        if _chosen(self.kind) is None and "what kind of records" in message:
+            message = message.split(";")[0] + ": choose the kind of records above."
         self.problem.setText(message)
         self.rows.setRowCount(0)
         self.mapping.setRowCount(0)

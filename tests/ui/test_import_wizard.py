@@ -177,3 +177,18 @@ def test_a_carrier_return_from_the_sample_case_is_detected_and_imported(qtbot, c
     with CaseFile.open(case_path) as case:
         assert case.find_entity("Phone", "+12095550144") is not None
         assert case.sources()[0].profile == "tmobile"
+
+
+def test_a_file_of_no_known_kind_asks_for_the_kind_then_previews(qtbot, case_path, tmp_path):
+    odd = tmp_path / "inventory.csv"
+    odd.write_text("Item,Shelf,Count\nbolts,A3,40\n", encoding="utf-8")
+    wizard = ImportWizard(case_path, file=odd)
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: wizard.preview_job is not None and wizard.preview_job.outcome == "failed", timeout=15000)
+    qtbot.waitUntil(lambda: wizard.problem.text() != "", timeout=5000)
+    assert wizard.problem.text() == "inventory.csv: cannot tell what kind of records this is: choose the kind of records above."
+    assert not wizard.import_button.isEnabled()
+    with qtbot.waitSignal(wizard.previewReady, timeout=15000):
+        wizard.kind.setCurrentIndex(wizard.kind.findData("links"))
+        wizard.kind.activated.emit(wizard.kind.currentIndex())
+    assert wizard.preview.kind == "links" and "no column found for source" in wizard.problem.text()
