@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,9 +58,31 @@ def export(
             raise LinkgraphError(f"the '{fmt}' export is not available in this build") from exc
         raise
     options = options or ExportOptions()
-    written = module.export(case, Path(out), options, progress)
+    written = _staged(module, case, Path(out), options, progress)
     case.audit("export", {
         "format": fmt, "files": [p.name for p in written], "redact_victims": options.redact_victims,
         "filter": options.filter.as_dict(),
     })
     return written
+
+
+def _staged(module: Any, case: CaseFile, out: Path, options: ExportOptions, progress: Progress) -> list[Path]:
+    """Run one format's export into a hidden staging folder beside `out` and move the files into place
+    only when it finished: a failed or cancelled export leaves no half-written file behind."""
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".linkgraph-export-", dir=out.parent))
+    try:
+        target = staging / out.name
+        if out.is_dir():
+            target.mkdir()
+        written = module.export(case, target, options, progress)
+        moved = []
+        for path in written:
+            destination = out.parent / path.relative_to(staging)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, destination)
+            moved.append(destination)
+        return moved
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

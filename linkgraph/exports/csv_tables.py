@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from linkgraph.case import CaseFile
+from linkgraph.errors import Cancelled
 from linkgraph.exports.cells import safe_cell
 from linkgraph.exports.redaction import redactor_for
 from linkgraph.exports.tables import AD_HEADER, ENTITY_HEADER, LINK_HEADER, ad_rows, entity_rows, link_rows
@@ -18,9 +19,13 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     out.mkdir(parents=True, exist_ok=True)
     redactor = redactor_for(case, options, default=False)
     written = []
-    for name, header, rows in (("entities.csv", ENTITY_HEADER, entity_rows(case, redactor)),
-                               ("links.csv", LINK_HEADER, link_rows(case, redactor, progress)),
-                               ("ads.csv", AD_HEADER, ad_rows(case, redactor))):
+    tables = (("entities.csv", ENTITY_HEADER, lambda: entity_rows(case, redactor)),
+              ("links.csv", LINK_HEADER, lambda: link_rows(case, redactor, progress)),
+              ("ads.csv", AD_HEADER, lambda: ad_rows(case, redactor)))
+    for number, (name, header, make_rows) in enumerate(tables):
+        if progress(number, len(tables), f"Writing {name}") is False:
+            raise Cancelled("export cancelled")
+        rows = make_rows()
         path = out / name
         with path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from linkgraph.case import CaseFile
+from linkgraph.errors import Cancelled
 from linkgraph.exports import ExportOptions, export
 from linkgraph.exports.redaction import Redactor
 
@@ -64,7 +67,7 @@ def test_disabled_redactor_changes_nothing(small_case: CaseFile) -> None:
 
 def test_key_file_is_written_only_when_asked(small_case: CaseFile, tmp_path: Path) -> None:
     export(small_case, "csv", tmp_path / "plain", ExportOptions(redact_victims=True))
-    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["entities.csv", "links.csv"]
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["ads.csv", "entities.csv", "links.csv"]
     key_file = tmp_path / "apart" / "key.csv"
     export(small_case, "csv", tmp_path / "keyed", ExportOptions(redact_victims=True, key_file=key_file))
     with key_file.open(encoding="utf-8-sig") as handle:
@@ -82,3 +85,27 @@ def test_key_file_is_written_only_when_asked(small_case: CaseFile, tmp_path: Pat
 def test_csv_export_without_redaction_keeps_names(small_case: CaseFile, tmp_path: Path) -> None:
     export(small_case, "csv", tmp_path, ExportOptions())
     assert "Rosa Delgado" in (tmp_path / "entities.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("fmt", ["exhibit", "csv", "xlsx"])
+def test_cancelled_export_leaves_no_file(small_case: CaseFile, tmp_path: Path, fmt: str) -> None:
+    calls = []
+
+    def cancel_second_step(done: int, total: int | None, message: str = "") -> bool:
+        calls.append(message)
+        return len(calls) < 2
+
+    out = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        export(small_case, fmt, out / "target", ExportOptions(), cancel_second_step)
+    assert list(out.iterdir()) == []
+
+
+def test_exhibit_of_the_small_case_draws_the_victim_by_pseudonym(small_case: CaseFile, tmp_path: Path) -> None:
+    written = export(small_case, "exhibit", tmp_path / "x", ExportOptions(exhibit_number="3"))
+    assert sorted(p.name for p in written) == ["chart.png", "chart.svg", "exhibit.pdf", "manifest.json",
+                                               "method.txt", "source_table.csv"]
+    svg = (tmp_path / "x" / "chart.svg").read_text(encoding="utf-8")
+    assert "Jane Doe 1" in svg and "Victim phone 1" in svg and "Marcus Bell" in svg
+    assert "Rosa" not in svg and "0188" not in svg
+    assert "4 calls" in svg                                  # the line between the two phones says what it counts
