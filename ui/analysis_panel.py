@@ -36,6 +36,7 @@ FINDING_TABS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "indicators": ("Indicators", [("rule", "title"), ("finding", "summary"), ("weight", "weight"),
                                   ("records", "evidence")]),
 }
+NAME_MATCH_COLUMNS = [("name", "left"), ("may be", "right"), ("score", "score"), ("why", "reason")]
 
 
 def evidence_entities(key: str, item: dict[str, Any]) -> list[int]:
@@ -45,6 +46,8 @@ def evidence_entities(key: str, item: dict[str, Any]) -> list[int]:
         ids.append(item["id"])
     elif key == "communities":
         ids.extend(item.get("member_ids", []))
+    elif key == "name_matches":
+        ids.extend([item["left_id"], item["right_id"]])
     elif key == "replacements":
         ids.extend([item["old_id"], item["new_id"], *item.get("shared_device_ids", []),
                     *item.get("shared_contact_ids", [])])
@@ -126,6 +129,8 @@ class AnalysisPanel(QWidget):
 
     entitiesChosen = Signal(list)
     runRequested = Signal()
+    namesRequested = Signal()            # look for persons whose names may be one person
+    mergeRequested = Signal(int, int)    # merge the chosen pair (the window asks which to keep)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +152,8 @@ class AnalysisPanel(QWidget):
         for key, (title, columns) in FINDING_TABS.items():
             self.titles[key] = title
             self._add(key, title, columns)
+        self.titles["name_matches"] = "Same person?"
+        self._add_name_matches()
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -159,10 +166,47 @@ class AnalysisPanel(QWidget):
         self.tables[key] = table
         self.tabs.addTab(table, title)
 
+    def _add_name_matches(self) -> None:
+        """Persons never merge by themselves: this tab lists names that may be one person, to confirm by hand."""
+        table = FindingTable("name_matches", NAME_MATCH_COLUMNS)
+        table.clicked.connect(lambda index: self._clicked(table, index.row()))
+        table.activated.connect(lambda index: self._clicked(table, index.row()))
+        self.tables["name_matches"] = table
+        self.find_names = QPushButton("Look for names that may be one person")
+        self.find_names.clicked.connect(self.namesRequested)
+        self.merge_pair = QPushButton("Merge the chosen pair…")
+        self.merge_pair.clicked.connect(self._merge_chosen)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.find_names)
+        buttons.addStretch(1)
+        buttons.addWidget(self.merge_pair)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(table, 1)
+        self.tabs.addTab(page, "Same person?")
+
+    def set_name_matches(self, matches: list[dict[str, Any]] | None) -> None:
+        """Show suggested same-person pairs (`identity.suggest_name_matches`, best first)."""
+        table = self.tables["name_matches"]
+        table.set_items(matches or [])
+        self.tabs.setTabText(self.tabs.indexOf(table.parentWidget()),
+                             f"Same person? ({len(matches)})" if matches is not None else "Same person?")
+
+    def _merge_chosen(self) -> None:
+        table = self.tables["name_matches"]
+        rows = table.selectionModel().selectedRows()
+        if rows:
+            left, right = table.row_entities(rows[0].row())[:2]
+            self.mergeRequested.emit(left, right)
+
     def set_result(self, result: dict[str, Any] | None) -> None:
         """Show an analysis result (the dict `analyze` returns), or clear the panel."""
         self.result = result
         for key, table in self.tables.items():
+            if key == "name_matches":
+                continue
             items = (result or {}).get(key) or []
             table.set_items(items)
             self.tabs.setTabText(self.tabs.indexOf(table), f"{self.titles[key]} ({len(items)})" if result else

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.passphrase: str | None = None
         self.selection: list[int] = []
         self.analysis: dict[str, Any] | None = None
+        self.name_matches: list[dict[str, Any]] | None = None
         self.jobs: list[workers.Job] = []
         self.wizard: ImportWizard | None = None
         self.undo_stack = QUndoStack(self)
@@ -297,6 +298,8 @@ class MainWindow(QMainWindow):
         self.chart_panel.entityActivated.connect(self._entity_activated)
         self.analysis_panel.entitiesChosen.connect(self.select)
         self.analysis_panel.runRequested.connect(self.run_analysis)
+        self.analysis_panel.namesRequested.connect(self.find_name_matches)
+        self.analysis_panel.mergeRequested.connect(self.merge_pair_dialog)
         self.inspector.editRequested.connect(self.edit_entity)
         self.inspector.entityActivated.connect(lambda entity_id: self.select([entity_id]))
         self.search.entityChosen.connect(lambda entity_id: self.select([entity_id]))
@@ -379,6 +382,8 @@ class MainWindow(QMainWindow):
         for view in (self.inspector, self.notes, self.search):
             view.set_case(None)
         self.analysis_panel.set_result(None)
+        self.analysis_panel.set_name_matches(None)
+        self.name_matches = None
         self.undo_stack.clear()
         self.case.close()
         self.case = None
@@ -518,6 +523,7 @@ class MainWindow(QMainWindow):
             self.chart_panel.set_analysis(self.analysis)
         self.map_view.set_case(self.case)
         self.timeline.set_case(self.case)
+        self._show_name_matches()
         self._show_case_state()
         reps = self.case.representatives()
         self.select(list(dict.fromkeys(reps.get(i, i) for i in keep)))
@@ -629,7 +635,14 @@ class MainWindow(QMainWindow):
         if len(self.selection) != 2:
             show_error(self, "Select exactly two entities of the same type to merge (Ctrl+click on the chart).")
             return
-        first, second = (self.case.entity(i) for i in self.selection)
+        self.merge_pair_dialog(*self.selection)
+
+    def merge_pair_dialog(self, first_id: int, second_id: int) -> None:
+        """Ask which of two entities stands for both, and why; then merge through the undo stack."""
+        if self.case is None:
+            return
+        self.select([first_id, second_id])
+        first, second = self.case.entity(first_id), self.case.entity(second_id)
         choices = [f"Keep {first.label} (#{first.id})", f"Keep {second.label} (#{second.id})"]
         choice, ok = QInputDialog.getItem(self, "Merge entities", f"Merge {first.label} and {second.label}:",
                                           choices, 0, False)
@@ -664,6 +677,31 @@ class MainWindow(QMainWindow):
             self.docks["notes"].show()
             self.docks["notes"].raise_()
 
+    def find_name_matches(self) -> workers.Job | None:
+        """Suggest persons whose names may be one person (never merged without the analyst)."""
+        if self.case is None:
+            return None
+        job = workers.Job("Comparing names", workers.name_match_work(self.case.path, self.passphrase))
+        job.done.connect(self._name_matches_done)
+        self._run(job)
+        return job
+
+    def _name_matches_done(self, job: workers.Job) -> None:
+        if job.outcome == "succeeded":
+            self.name_matches = job.result
+            self._show_name_matches()
+        elif job.outcome == "failed":
+            show_error(self, job.error or "the names could not be compared")
+
+    def _show_name_matches(self) -> None:
+        """The suggested pairs that are still two entities (a confirmed merge drops out; an unmerge returns)."""
+        if self.case is None or self.name_matches is None:
+            return
+        reps = self.case.representatives()
+        self.analysis_panel.set_name_matches([
+            m for m in self.name_matches
+            if reps.get(m["left_id"], m["left_id"]) != reps.get(m["right_id"], m["right_id"])])
+
     # ---- analysis ----------------------------------------------------------------------
     def run_analysis(self) -> workers.Job | None:
         """Run the analysis on a worker (status-bar progress, cancellable) and show its findings."""
@@ -677,6 +715,7 @@ class MainWindow(QMainWindow):
     def _analysis_done(self, job: workers.Job) -> None:
         if job.outcome == "succeeded":
             self.show_analysis(job.result)
+            self.find_name_matches()
             self.docks["analysis"].show()
             self.docks["analysis"].raise_()
             self.statusBar().showMessage("Analysis done and kept in the case", 5000)

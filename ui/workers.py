@@ -198,6 +198,18 @@ def analysis_work(case_path: Path, params: Any = None, *, save: bool = True,
     return work
 
 
+def name_match_work(case_path: Path, passphrase: str | None = None) -> Callable[[Progress], Any]:
+    """Persons whose names may be one person (`identity.suggest_name_matches`), as dicts, best first."""
+    def work(progress: Progress) -> Any:
+        from linkgraph.identity import suggest_name_matches
+
+        with CaseFile.open(case_path, passphrase=passphrase, read_only=True) as case:
+            people = [(e.id, e.label) for e in case.entities("Person")]
+        progress(0, 1, "Comparing names")
+        return [dict(m.__dict__) for m in suggest_name_matches(people)]
+    return work
+
+
 def export_work(case_path: Path, fmt: str, out: Path, options: Any = None,
                 passphrase: str | None = None) -> Callable[[Progress], Any]:
     """Write an export with `linkgraph.exports.export` (audited in the case)."""

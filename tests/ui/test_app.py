@@ -250,3 +250,28 @@ def test_export_runs_on_a_worker_and_is_audited(qtbot, opened, tmp_path):
     assert written and all((out / name).is_file() for name in written)
     assert entries(opened.case.conn)[-1]["action"] == "export"
     qtbot.waitUntil(lambda: "Exported:" in opened.statusBar().currentMessage(), timeout=5000)
+
+
+def test_names_that_may_be_one_person_are_suggested_and_merged_by_hand(qtbot, opened, monkeypatch):
+    from ui.main_window import QInputDialog
+
+    job = opened.find_name_matches()
+    qtbot.waitUntil(lambda: job.outcome is not None and opened.name_matches is not None, timeout=30000)
+    table = opened.analysis_panel.tables["name_matches"]
+    haskins = sorted(e.id for e in opened.case.entities("Person") if e.label == "Darnell Haskins")
+    pairs = [table.row_entities(row) for row in range(table.model().rowCount())]
+    assert [haskins[0], haskins[1]] in pairs
+    assert all(len(pair) == 2 for pair in pairs)
+    row = pairs.index([haskins[0], haskins[1]])
+    table.selectRow(row)
+    answers = iter([(f"Keep Darnell Haskins (#{haskins[0]})", True)])
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *args, **kwargs: next(answers))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("same DOB on both bookings", True))
+    opened.analysis_panel.merge_pair.click()
+    live = merges(opened.case)
+    assert [(m["survivor"], m["merged"], m["reason"]) for m in live] == [
+        (haskins[0], haskins[1], "same DOB on both bookings")]
+    remaining = [table.row_entities(r) for r in range(table.model().rowCount())]
+    assert [haskins[0], haskins[1]] not in remaining and len(remaining) == len(pairs) - 1
+    opened.act_undo.trigger()
+    assert len([table.row_entities(r) for r in range(table.model().rowCount())]) == len(pairs)
