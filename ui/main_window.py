@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
                                       "Treat two selected entities of one type as one (reversible)")
         self.act_unmerge = self._action("&Unmerge…", self.unmerge_dialog, "Ctrl+Shift+M")
         self.act_note = self._action("Add &note…", self.note_dialog, "Ctrl+Shift+N")
+        self.act_rename = self._action("Re&name…", self.rename_dialog, "F2", "Change the label the chart shows")
         self.act_search = self._action("&Find…", self.focus_search, key.Find)
         self.act_analyze = self._action("&Run analysis", self.run_analysis, "F5",
                                         "Key players, groups, number swaps, co-locations, circuits, indicators")
@@ -263,7 +264,7 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")
         edit.addActions([self.act_undo, self.act_redo])
         edit.addSeparator()
-        edit.addActions([self.act_merge, self.act_unmerge, self.act_note])
+        edit.addActions([self.act_rename, self.act_merge, self.act_unmerge, self.act_note])
         edit.addSeparator()
         edit.addAction(self.act_search)
 
@@ -438,7 +439,7 @@ class MainWindow(QMainWindow):
 
     def _show_case_state(self) -> None:
         has_case = self.case is not None
-        for action in (self.act_close, self.act_import, self.act_merge, self.act_unmerge, self.act_note,
+        for action in (self.act_close, self.act_import, self.act_merge, self.act_unmerge, self.act_note, self.act_rename,
                        self.act_analyze, self.act_search, self.act_fit, *self.export_actions.values()):
             action.setEnabled(has_case)
         self.search.setEnabled(has_case)
@@ -667,6 +668,17 @@ class MainWindow(QMainWindow):
         if ok:
             self.unmerge(made[labels.index(choice)]["id"])
 
+    def rename_dialog(self) -> None:
+        """Relabel the selected entity (undoable; the old label stays in the audit log)."""
+        if self.case is None or not self.selection:
+            show_error(self, "Select the entity to rename first.")
+            return
+        entity = self.case.entity(self.selection[0])
+        text, ok = QInputDialog.getText(self, "Rename", f"New label for {entity.type} {entity.label}:",
+                                        QLineEdit.EchoMode.Normal, entity.label)
+        if ok and text.strip() and text.strip() != entity.label:
+            self.edit_entity(entity.id, {"label": text.strip()})
+
     def note_dialog(self) -> None:
         if self.case is None:
             return
@@ -811,7 +823,7 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                 for a in (self.act_new, self.act_open, self.act_close, self.act_import, self.act_undo, self.act_redo,
-                          self.act_merge, self.act_unmerge, self.act_note, self.act_search, self.act_analyze,
+                          self.act_rename, self.act_merge, self.act_unmerge, self.act_note, self.act_search, self.act_analyze,
                           self.act_fit, self.act_quit)]
         text = "\n".join(f"{keys:<16} {name}" for name, keys in rows if keys)
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)

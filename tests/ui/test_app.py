@@ -275,3 +275,18 @@ def test_names_that_may_be_one_person_are_suggested_and_merged_by_hand(qtbot, op
     assert [haskins[0], haskins[1]] not in remaining and len(remaining) == len(pairs) - 1
     opened.act_undo.trigger()
     assert len([table.row_entities(r) for r in range(table.model().rowCount())]) == len(pairs)
+
+
+def test_rename_is_undoable_and_shown_everywhere(opened, monkeypatch):
+    from ui.main_window import QInputDialog
+
+    phone = opened.case.find_entity("Phone", "+12095550144")
+    opened.select([phone.id])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Boss D burner #2", True))
+    opened.act_rename.trigger()
+    assert opened.case.entity(phone.id).label == "Boss D burner #2"
+    assert opened.inspector.title.text() == "Boss D burner #2"
+    assert opened.chart_panel.chart.graph.nodes[phone.id]["label"] == "Boss D burner #2"
+    opened.act_undo.trigger()
+    assert opened.case.entity(phone.id).label == phone.label
+    assert opened.chart_panel.chart.graph.nodes[phone.id]["label"] == phone.label
