@@ -378,14 +378,28 @@ def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
     out = []
     for key in keys:
         rows = hits.iloc[positions[key]]
-        if within is not None:
-            rows = _best_window(rows, float(within) * DAY, require, distinct, sums)
-            if rows is None:
-                continue
-        chosen = base.iloc[rows["row"].to_numpy()]
-        out.append(_links_finding(rule, records, chosen, rows, self_of[key], other_of[key] if composite else None,
-                                  int(sizes[key]), distinct, sums))
+        for window in (_windows(rows, float(within) * DAY, require, distinct, sums) if within is not None
+                       else [rows]):
+            chosen = base.iloc[window["row"].to_numpy()]
+            out.append(_links_finding(rule, records, chosen, window, self_of[key],
+                                      other_of[key] if composite else None, int(sizes[key]), distinct, sums))
     return out
+
+
+def _windows(
+    rows: pd.DataFrame, width: float, require: dict[str, Any], distinct: dict[str, int], sums: dict[str, float]
+) -> list[pd.DataFrame]:
+    """Every separate window meeting the thresholds, busiest first: the best window, then the best among the
+    records left, and so on (a booker who took several rooms in March and again in April is two findings)."""
+    found = []
+    left = rows
+    while len(left):
+        window = _best_window(left, width, require, distinct, sums)
+        if window is None:
+            break
+        found.append(window)
+        left = left[~left["row"].isin(window["row"])]
+    return found
 
 
 def _hashable(value: Any) -> Any:
@@ -538,7 +552,7 @@ def _sequential_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
         if len(run) < least:
             continue
         phones = [p for _, p in run]
-        cited = sorted({lk for p in phones for lk in sorted(phone_links[p])[:5]})
+        cited = sorted({lk for p in phones for lk in phone_links[p]})
         facts = {"others": ", ".join(records.label(p) for p in phones), "count": len(phones),
                  "self": records.label(phones[0])}
         out.append({"entities": [records.ref(p) for p in phones], "records": len(cited),
