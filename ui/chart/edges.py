@@ -22,8 +22,9 @@ from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_width
 ARROW_LOD = 0.6          # arrowheads from this zoom up
 LABEL_LOD = 1.3          # link labels from this zoom up
 MAX_LABELS = 400         # at most this many link labels at once
-SMOOTH_MOST = 4000       # antialiased lines only when at most this many links are in view
-THIN_FROM = 15000        # one-pixel lines when more links than this are in view
+SMOOTH_MOST = 1500       # antialiased lines only when at most this many links are in view
+THIN_FROM = 5000         # one-pixel lines when more links than this are in view
+SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
 
 
 class EdgeLayer(QGraphicsItem):
@@ -33,6 +34,7 @@ class EdgeLayer(QGraphicsItem):
         super().__init__()
         self.setZValue(-10)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.directed = False
         self.ends = np.zeros((0, 2), dtype=np.int64)        # (a, b) node indices per link
@@ -154,7 +156,7 @@ class EdgeLayer(QGraphicsItem):
         if not self.lines:
             return
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        shown = self._exposed(option.exposedRect)
+        shown = self._exposed(option.exposedRect, lod)
         in_view = len(self.lines) if shown is None else int(shown.sum())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5 and in_view <= SMOOTH_MOST)
         thin = lod < 0.25 or in_view > THIN_FROM
@@ -188,20 +190,28 @@ class EdgeLayer(QGraphicsItem):
         if self.highlight:
             painter.setPen(self._pen(max(5.0, 2 * 14 * lod + 4), QColor(SELECTED_COLOUR)))
             painter.drawPoints([QPointF(*self.xy[i]) for i in self.highlight])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for colour, radius, points in self._dot_groups:
-            pen = self._pen(max(2.5, 2 * radius * lod), colour)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            width = max(3.0, round(2 * radius * lod))
+            pen = self._pen(width, colour)
+            # Small dots as squares (filled spans, fast); bigger ones round.
+            pen.setCapStyle(Qt.PenCapStyle.SquareCap if width < 5 else Qt.PenCapStyle.RoundCap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, width >= 5)
             painter.setPen(pen)
             painter.drawPoints(points)
 
-    def _exposed(self, rect: QRectF) -> np.ndarray | None:
-        """Mask of links whose box meets the exposed rectangle, or None when (nearly) all do."""
-        if rect.isNull() or rect.contains(self._bounds):
+    def _exposed(self, rect: QRectF, lod: float) -> np.ndarray | None:
+        """Mask of the links worth drawing: their box meets the exposed rectangle and they are at least
+        SHORTEST pixels long on screen (shorter ones hide under their entities' dots); None when all are."""
+        if not len(self.lines):
             return None
         a, b = self.xy[self.ends[:, 0]], self.xy[self.ends[:, 1]]
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        return ((high[:, 0] >= rect.left()) & (low[:, 0] <= rect.right())
-                & (high[:, 1] >= rect.top()) & (low[:, 1] <= rect.bottom()))
+        mask = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) * lod >= SHORTEST
+        if not rect.isNull() and not rect.contains(self._bounds):
+            low, high = np.minimum(a, b), np.maximum(a, b)
+            mask &= ((high[:, 0] >= rect.left()) & (low[:, 0] <= rect.right())
+                     & (high[:, 1] >= rect.top()) & (low[:, 1] <= rect.bottom()))
+        return None if mask.all() else mask
 
     def _arrows(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
         """A small filled head at the target end of each link in view (directed charts only)."""

@@ -58,7 +58,7 @@ from ui.palette import (
 NODE_RADIUS = 12.0
 LABEL_ZOOM = 0.45        # labels shown from this zoom up ...
 LABEL_MOST = 600         # ... when at most this many entities are in view
-POINT_ZOOM = 0.2         # below this zoom entities are drawn as dots by the link layer
+POINT_ZOOM = 0.35        # below this zoom entities are drawn as dots by the link layer
 MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
 CATEGORICAL = ("type", "community", "role", "component")
@@ -127,7 +127,10 @@ class ChartView(QGraphicsView):
         self.colour_attr: str | None = None
         self.size_attr: str | None = None
         self.radius: dict[int, float] = {}
-        self._labels_on = True
+        self.colours: dict[int, QColor] = {}
+        self._labels_on = False
+        self._font = QFont()
+        self._font.setPixelSize(10)
         self._points = False
         self._band = QRectF()
         self.rubberBandChanged.connect(self._banded)
@@ -135,6 +138,7 @@ class ChartView(QGraphicsView):
         self._dragging = False
         self._quiet = False
         self._last_selection: list[int] = []
+        self._outlined: set[int] = set()
         self._notify = QTimer(self)
         self._notify.setSingleShot(True)
         self._notify.setInterval(0)
@@ -170,6 +174,8 @@ class ChartView(QGraphicsView):
             self.fit()
 
     def _shown_graph(self) -> nx.Graph:
+        if not self.hidden:
+            return self.graph
         return self.graph.subgraph([n for n in self.graph.nodes if n not in self.hidden])
 
     def _populate(self, positions: dict[int, tuple[float, float]]) -> None:
@@ -187,6 +193,7 @@ class ChartView(QGraphicsView):
         self._restyle()
         self._refresh_links()
         self._quiet = False
+        self._update_labels()
         self._notify.start()
 
     def _add_node(self, node: int, attrs: dict[str, Any], x: float, y: float) -> QGraphicsPathItem:
@@ -196,14 +203,6 @@ class ChartView(QGraphicsView):
         item.setPos(x, y)
         item.setOpacity(0.0 if self._points else 1.0)
         item.setToolTip(self._tooltip(node, attrs))
-        label = QGraphicsSimpleTextItem(str(attrs.get("label") or node), item)
-        font = QFont()
-        font.setPixelSize(10)
-        label.setFont(font)
-        label.setBrush(QColor("#222222"))
-        label.setVisible(self._labels_on)
-        label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.labels[node] = label
         role = attrs.get("role")
         if role in ROLE_LETTERS and attrs.get("type") == "Person":
             _badge(item, ROLE_LETTERS[role], ROLE_COLOURS[role], QPointF(NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
@@ -214,6 +213,20 @@ class ChartView(QGraphicsView):
         self.scene().addItem(item)
         self.items_by_id[int(node)] = item
         return item
+
+    def _label(self, node: int) -> QGraphicsSimpleTextItem:
+        """The entity's name under its icon, made the first time it is in view close enough to read."""
+        label = self.labels.get(node)
+        if label is None:
+            item = self.items_by_id[node]
+            label = QGraphicsSimpleTextItem(str(self.graph.nodes[node].get("label") or node), item)
+            label.setFont(self._font)
+            label.setBrush(QColor("#222222"))
+            label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            box = label.boundingRect()
+            label.setPos(-box.width() / 2, self.radius.get(node, NODE_RADIUS) + 1)
+            self.labels[node] = label
+        return label
 
     @staticmethod
     def _tooltip(node: int, attrs: dict[str, Any]) -> str:
@@ -238,8 +251,7 @@ class ChartView(QGraphicsView):
             label = f"{count} x {data.get('types') or 'link'}" if count > 1 else str(data.get("types") or "link")
             links.append((a, b, float(data.get("weight", 1.0) or 1.0), label))
         self.edges.set_links(self.positions(), links, directed=shown.is_directed())
-        self.edges.set_dots({n: (item.brush().color(), self.radius.get(n, NODE_RADIUS))
-                             for n, item in self.items_by_id.items()})
+        self.edges.set_dots({n: (self.colours[n], self.radius.get(n, NODE_RADIUS)) for n in self.items_by_id})
 
     # ---- style ---------------------------------------------------------------------------------
     def color_by(self, attr: str | None) -> None:
@@ -272,6 +284,7 @@ class ChartView(QGraphicsView):
         numeric = self.colour_attr not in (None, *CATEGORICAL)
         colours = self._shares(self.colour_attr) if numeric and self.colour_attr else {}
         selected = {n for n, item in self.items_by_id.items() if item.isSelected()}
+        self._outlined = selected
         paths: dict[tuple[str, float], QPainterPath] = {}
         for node, item in self.items_by_id.items():
             data = attrs[node]
@@ -290,21 +303,24 @@ class ChartView(QGraphicsView):
             else:
                 colour = category_colour(data.get(self.colour_attr))
             item.setBrush(QBrush(colour))
+            self.colours[node] = colour
             self._outline(item, node in selected)
             label = self.labels.get(node)
             if label is not None:
                 box = label.boundingRect()
                 label.setPos(-box.width() / 2, radius + 1)
-        self.edges.set_dots({n: (item.brush().color(), self.radius[n]) for n, item in self.items_by_id.items()})
+        self.edges.set_dots({n: (self.colours[n], self.radius[n]) for n in self.items_by_id})
 
     def _outline(self, item: QGraphicsPathItem, selected: bool) -> None:
-        pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(item.brush().color().darker(150), 1.0)
+        node = item.data(ENTITY)
+        colour = self.colours.get(node) or item.brush().color()
+        pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(colour.darker(150), 1.0)
         pen.setCosmetic(True)
         item.setPen(pen)
 
     def shown_colour(self, entity_id: int) -> QColor:
         """The fill colour an entity is drawn in (what the analyst sees)."""
-        return self.items_by_id[entity_id].brush().color()
+        return QColor(self.colours[entity_id])
 
     # ---- layout ---------------------------------------------------------------------------------
     def set_layout(self, name: str) -> None:
@@ -358,8 +374,11 @@ class ChartView(QGraphicsView):
             return
         chosen = self.selected_entities()
         picked = set(chosen)
-        for node, item in self.items_by_id.items():
-            self._outline(item, node in picked)
+        for node in picked ^ self._outlined:        # only the entities whose selection changed
+            item = self.items_by_id.get(node)
+            if item is not None:
+                self._outline(item, node in picked)
+        self._outlined = picked
         self.edges.set_highlight(picked)
         if chosen != self._last_selection:
             self._last_selection = chosen
@@ -391,6 +410,7 @@ class ChartView(QGraphicsView):
         self._restyle()
         self._refresh_links()
         self._quiet = False
+        self._update_labels()
         return added
 
     def hide(self, ids: Iterable[int]) -> None:
@@ -438,7 +458,7 @@ class ChartView(QGraphicsView):
         """Zoom to show every entity."""
         if not self.items_by_id:
             return
-        box = self.scene().itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        box = self.edges.boundingRect()          # every entity's position, with a margin
         self.scene().setSceneRect(box.adjusted(-box.width(), -box.height(), box.width(), box.height()))
         self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
         self._zoomed()
@@ -467,10 +487,17 @@ class ChartView(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing, zoom >= 0.3)
 
     def _update_labels(self) -> None:
+        """Labels on when zoomed in enough and few enough entities are in view; made for those in view."""
         want = self.zoom() >= LABEL_ZOOM
+        in_view: list[int] = []
         if want:
             seen = self.mapToScene(self.viewport().rect()).boundingRect()
-            want = len(self.edges.nodes_in(seen)) <= LABEL_MOST
+            in_view = self.edges.nodes_in(seen)
+            want = len(in_view) <= LABEL_MOST
+        if want:
+            for node in in_view:
+                if node in self.items_by_id:
+                    self._label(node).setVisible(True)
         if want != self._labels_on:
             self._labels_on = want
             for label in self.labels.values():
