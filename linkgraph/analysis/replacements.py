@@ -54,7 +54,9 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     types = records.entities["type"]
     calls = records.of_types(PHONE_LINKS)
     calls = calls[calls["start"].notna()]
-    phone_mask = (calls["src"].map(types) == "Phone").to_numpy() & (calls["dst"].map(types) == "Phone").to_numpy()
+    phone_ids = types.index[(types == "Phone").to_numpy()].to_numpy(np.int64)
+    phone_mask = np.isin(calls["src"].to_numpy(np.int64), phone_ids) & np.isin(calls["dst"].to_numpy(np.int64),
+                                                                                 phone_ids)
     calls = calls[phone_mask & (calls["src"] != calls["dst"]).to_numpy()]
     if not len(calls):
         return []
@@ -65,7 +67,8 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     begin, finish = float(starts.min()), float(starts.max())
     order = np.lexsort((link_ids, starts, ends))
     ends, others, starts, link_ids = ends[order], others[order], starts[order], link_ids[order]
-    phones, first_at = np.unique(ends, return_index=True)
+    first_at = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])     # ends are sorted: each phone's first row
+    phones = ends[first_at]
     last_at = np.r_[first_at[1:], len(ends)] - 1
     first = dict(zip(phones.tolist(), starts[first_at].tolist(), strict=True))
     last = dict(zip(phones.tolist(), starts[last_at].tolist(), strict=True))
@@ -77,14 +80,21 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     if not olds or not news:
         return []
     span = int(max(ends.max(), others.max())) + 1
-    distinct = np.unique(ends * span + others)
-    called, counts = np.unique(distinct % span, return_counts=True)
-    degree = dict(zip(called.tolist(), counts.tolist(), strict=True))
+    distinct = _sorted_unique(ends * span + others)
+    degree_of = np.bincount(distinct % span, minlength=span)       # how many phones call each contact
     mine = distinct // span
-    wanted = np.isin(mine, list(olds | news))
-    contacts: dict[int, set[int]] = {}
-    for phone, other in zip(mine[wanted].tolist(), (distinct[wanted] % span).tolist(), strict=True):
-        contacts.setdefault(phone, set()).add(other)
+    wanted = np.isin(mine, np.fromiter(olds | news, dtype=np.int64))
+    pair_phone, pair_contact = mine[wanted], distinct[wanted] % span
+
+    def contacts(phone: int) -> set[int]:
+        """The numbers a phone called or was called by (pair_phone is sorted)."""
+        lo, hi = np.searchsorted(pair_phone, [phone, phone + 1])
+        return set(pair_contact[lo:hi].tolist())
+    lookup = np.arange(span, dtype=np.int64)                       # phone -> the first number of its chain
+    first_at_arr = np.full(span, np.nan)
+    last_at_arr = np.full(span, np.nan)
+    first_at_arr[list(first)] = list(first.values())
+    last_at_arr[list(last)] = list(last.values())
     handsets, handset_links = _handsets(records)
 
     root: dict[int, int] = {}
@@ -99,14 +109,13 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     def mapped(members: Iterable[int]) -> set[int]:
         out: set[int] = set()
         for m in members:
-            out.update(rooted(c) for c in contacts.get(m, ()))
+            out.update(rooted(c) for c in contacts(m))
         return out
 
     for round_number in range(1, params.rounds + 1):
-        shared_count = _shared_contacts(
-            [(c, p) for p in sorted(olds - replaced) for c in mapped(chain.get(rooted(p), [p]))],
-            [(c, p) for p in sorted(news - taken) for c in mapped([p])],
-            degree, first, last, root, params)
+        old_pairs, new_pairs = _side_pairs(pair_phone, pair_contact, lookup, sorted(olds - replaced),
+                                           sorted(news - taken))
+        shared_count = _shared_contacts(old_pairs, new_pairs, degree_of, first_at_arr, last_at_arr, lookup, params)
         for phones_of in handsets.values():
             for o in phones_of:
                 for n in phones_of:
@@ -142,7 +151,8 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
             chain[top] = chain.get(top, [top]) + moved
             for m in moved:
                 root[m] = top
-            shown = sorted(_members_called(common, contacts.get(n, set()), rooted))
+                lookup[m] = top
+            shown = sorted(_members_called(common, contacts(n), rooted))
             evidence = [last_link[o], first_link[n]] + [lk for d in devices for lk in handset_links.get((d, o), [])
                                                         + handset_links.get((d, n), [])]
             found.append({
@@ -178,31 +188,48 @@ def _widen_with_service_calls(records: Records, first: dict[int, float], last: d
                 last[phone], last_link[phone] = start, int(link_id)
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values in order (a sort and a compare: faster than np.unique's hashing at this size)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def _side_pairs(
+    pair_phone: np.ndarray, pair_contact: np.ndarray, lookup: np.ndarray, olds: list[int], news: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(contact, old) and (contact, new) rows as this round sees them: contacts stand for their chain's first
+    number, and an old phone speaks for every number of its chain (what A and B called, for C)."""
+    chain_of = lookup[pair_phone]
+    contact = lookup[pair_contact]
+    by_chain = pd.DataFrame({"chain": chain_of, "contact": contact}).drop_duplicates()
+    old = pd.DataFrame({"old": np.asarray(olds, dtype=np.int64)})
+    old["chain"] = lookup[old["old"].to_numpy()]
+    old_pairs = old.merge(by_chain, on="chain")[["contact", "old"]]
+    fresh = np.isin(pair_phone, np.asarray(news, dtype=np.int64))
+    new_pairs = pd.DataFrame({"contact": contact[fresh], "new": pair_phone[fresh]}).drop_duplicates()
+    return old_pairs, new_pairs
+
+
 def _shared_contacts(
-    old_side: list[tuple[int, int]], new_side: list[tuple[int, int]], degree: dict[int, int],
-    first: dict[int, float], last: dict[int, float], root: dict[int, int], params: ReplacementParams,
+    olds: pd.DataFrame, news: pd.DataFrame, degree_of: np.ndarray, first_at: np.ndarray, last_at: np.ndarray,
+    lookup: np.ndarray, params: ReplacementParams,
 ) -> dict[tuple[int, int], int]:
-    """(old, new) -> contacts in common, for pairs whose dates fit (vectorised: a merge on the contact)."""
-    if not old_side or not new_side:
+    """(old, new) -> contacts in common, for pairs whose dates fit (vectorised: a merge on the contact;
+    phone-indexed arrays for each phone's calling degree, first and last record, and chain)."""
+    if not len(olds) or not len(news):
         return {}
-    olds = pd.DataFrame(old_side, columns=["contact", "old"])
-    news = pd.DataFrame(new_side, columns=["contact", "new"])
-    hubs = [c for c, d in degree.items() if d > params.hub_limit]
-    olds = olds[~olds["contact"].isin(hubs)]
+    olds = olds[degree_of[olds["contact"].to_numpy()] <= params.hub_limit]
     pairs = olds.merge(news, on="contact")
     if not len(pairs):
         return {}
-    first_of = pd.Series(first)
-    last_of = pd.Series(last)
-    roots = pd.Series(root, dtype=np.int64) if root else pd.Series(dtype=np.int64)
-    gap = pairs["new"].map(first_of).to_numpy() - pairs["old"].map(last_of).to_numpy()
+    old, new, contact = (pairs[c].to_numpy(np.int64) for c in ("old", "new", "contact"))
+    gap = first_at[new] - last_at[old]
     fits = (gap >= -params.max_overlap_days * DAY) & (gap <= params.max_gap_days * DAY)
-    rooted_old = pairs["old"].map(roots).fillna(pairs["old"]).to_numpy()
-    rooted_new = pairs["new"].map(roots).fillna(pairs["new"]).to_numpy()
-    contact = pairs["contact"].to_numpy()
+    rooted_old, rooted_new = lookup[old], lookup[new]
     keep = fits & (rooted_old != rooted_new) & (contact != rooted_old) & (contact != rooted_new)
-    counted = pairs[keep].groupby(["old", "new"]).size()
-    return {(int(o), int(n)): int(c) for (o, n), c in counted.items()}
+    span = len(lookup)
+    keys, counts = np.unique(old[keep] * span + new[keep], return_counts=True)
+    return {(int(k // span), int(k % span)): int(c) for k, c in zip(keys.tolist(), counts.tolist(), strict=True)}
 
 
 def _fits(old: int, new: int, first: dict[int, float], last: dict[int, float], params: ReplacementParams) -> bool:
