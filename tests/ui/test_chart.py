@@ -80,9 +80,9 @@ def test_wheel_and_keys_zoom_with_level_of_detail(chart: ChartView, qtbot) -> No
     assert chart.labels_shown() and chart.labels[1].isVisible()
     chart.zoom_by(POINT_ZOOM / chart.zoom() * 0.9)
     assert not chart.labels_shown() and not chart.labels[1].isVisible()
-    assert chart.points_shown() and chart.items_by_id[1].opacity() == 0.0
+    assert chart.points_shown() and chart.items_by_id[1].effectiveOpacity() == 0.0
     chart.zoom_by(1 / 0.8)
-    assert not chart.points_shown() and chart.items_by_id[1].opacity() == 1.0
+    assert not chart.points_shown() and chart.items_by_id[1].effectiveOpacity() == 1.0
 
 
 def test_dragging_an_entity_moves_its_ties(chart: ChartView, qtbot) -> None:

@@ -118,7 +118,11 @@ class ChartView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.edges = EdgeLayer()
         self.scene().addItem(self.edges)
+        # Every entity icon is a child of one empty item, so far-zoom dots fade them all in one call.
+        self.node_layer = QGraphicsPathItem()
+        self.scene().addItem(self.node_layer)
         self.graph: nx.Graph = nx.Graph()
+        self._owned = True
         self.items_by_id: dict[int, QGraphicsPathItem] = {}
         self.labels: dict[int, QGraphicsSimpleTextItem] = {}
         self.hidden: set[int] = set()
@@ -158,7 +162,8 @@ class ChartView(QGraphicsView):
         if not keep_view:
             self.hidden.clear()
             self.pinned.clear()
-        self.graph = graph.copy()
+        self.graph = graph                      # copied before `expand` changes it (see _own_graph)
+        self._owned = False
         shown = self._shown_graph()
         if positions is None:
             fresh = [n for n in shown if n not in old]
@@ -182,16 +187,21 @@ class ChartView(QGraphicsView):
         """Rebuild the node items and the link layer for the shown graph."""
         self._quiet = True
         scene = self.scene()
-        for item in self.items_by_id.values():
-            scene.removeItem(item)
+        scene.removeItem(self.node_layer)       # the old icons go with their parent, in one call
+        self.node_layer = QGraphicsPathItem()
+        self.node_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.node_layer.setOpacity(0.0 if self._points else 1.0)
+        scene.addItem(self.node_layer)
         self.items_by_id.clear()
         self.labels.clear()
         shown = self._shown_graph()
+        placed = {}
         for node in sorted(shown.nodes):
             x, y = positions.get(node, (0.0, 0.0))
             self._add_node(node, shown.nodes[node], x, y)
+            placed[node] = (x, y)
         self._restyle()
-        self._refresh_links()
+        self._refresh_links(placed)
         self._quiet = False
         self._update_labels()
         self._notify.start()
@@ -201,7 +211,6 @@ class ChartView(QGraphicsView):
         item.setData(ENTITY, int(node))
         item.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         item.setPos(x, y)
-        item.setOpacity(0.0 if self._points else 1.0)
         item.setToolTip(self._tooltip(node, attrs))
         role = attrs.get("role")
         if role in ROLE_LETTERS and attrs.get("type") == "Person":
@@ -210,7 +219,7 @@ class ChartView(QGraphicsView):
             _badge(item, "M", MINOR_COLOUR, QPointF(-NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
         if node in self.pinned:
             _badge(item, "P", "#34495e", QPointF(NODE_RADIUS * 0.85, NODE_RADIUS * 0.85)).setData(ENTITY, "pin")
-        self.scene().addItem(item)
+        item.setParentItem(self.node_layer)
         self.items_by_id[int(node)] = item
         return item
 
@@ -243,14 +252,16 @@ class ChartView(QGraphicsView):
             parts.append(f"key-player score {float(attrs['score']):.3f}")
         return "\n".join(parts)
 
-    def _refresh_links(self) -> None:
+    def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
         shown = self._shown_graph()
         links = []
         for a, b, data in shown.edges(data=True):
             count = int(data.get("count", 1) or 1)
             label = f"{count} x {data.get('types') or 'link'}" if count > 1 else str(data.get("types") or "link")
             links.append((a, b, float(data.get("weight", 1.0) or 1.0), label))
-        self.edges.set_links(self.positions(), links, directed=shown.is_directed())
+        if positions is None or len(positions) != len(self.items_by_id):
+            positions = self.positions()
+        self.edges.set_links(positions, links, directed=shown.is_directed())
         self.edges.set_dots({n: (self.colours[n], self.radius.get(n, NODE_RADIUS)) for n in self.items_by_id})
 
     # ---- style ---------------------------------------------------------------------------------
@@ -395,6 +406,9 @@ class ChartView(QGraphicsView):
             return []
         found = self._neighbours(entity_id)
         added = sorted(n for n in found.nodes if n not in self.items_by_id)
+        if not self._owned:
+            self.graph = self.graph.copy()      # never change the caller's graph
+            self._owned = True
         for node in added:
             self.hidden.discard(node)
             if node not in self.graph:
@@ -480,8 +494,7 @@ class ChartView(QGraphicsView):
         points = zoom < POINT_ZOOM
         if points != self._points:
             self._points = points
-            for item in self.items_by_id.values():
-                item.setOpacity(0.0 if points else 1.0)
+            self.node_layer.setOpacity(0.0 if points else 1.0)
             self.edges.set_points_mode(points)
         self._update_labels()
         self.setRenderHint(QPainter.RenderHint.Antialiasing, zoom >= 0.3)
