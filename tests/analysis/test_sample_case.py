@@ -31,8 +31,8 @@ EXACT_RULES = ("ad_phone_many_names_cities", "escort_ad_payments", "many_senders
 SAME_ROWS_RULES = EXACT_RULES + ("ad_obscured_phone", "ad_youth_language", "ad_consecutive_numbers",
                                  "hotel_one_booker_several_rooms", "hotel_cash_or_prepaid", "structuring")
 # Rules that fire on planted rows only, citing some of them (near-duplicates cite the repost's row;
-# the funnel account cites the deposits, not the withdrawals).
-INSIDE_RULES = ("ad_near_duplicate", "funnel_account")
+# the funnel account cites the deposits, not the withdrawals; a minor's room cites her stay, not the booker's).
+INSIDE_RULES = ("ad_near_duplicate", "funnel_account", "hotel_minor_in_room_booked_by_other")
 
 pytestmark = pytest.mark.skipif(not NEEDED <= set(available_kinds()), reason="an importer of the sample case is missing")
 
@@ -52,6 +52,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
         for ids in same.values():
             for other in ids[1:]:
                 merge_entities(case, ids[0], other, "same name (confirmed suggestion)")
+        minors = {v["name"] for v in answer_key()["victims"] if v["minor"]}
+        for person in case.entities("Person"):
+            if person.label in minors and person.merged_into is None:
+                case.edit_entity(person.id, minor=True)         # the analyst marks the minors she knows of
         return {view: analyze(case, AnalysisParams(filter=GraphFilter(view=view))) for view in ("persons", "entities")}
 
 
