@@ -481,6 +481,9 @@ def _links_finding(
     for name in sums:
         facts["sum_" + name] = f"{rows['s:' + name].sum():,.2f}"
     links = sorted(int(i) for i in chosen["id"])
+    if rule.spec.get("cite_ads"):
+        named = [e["id"] for e in entities if e["type"] == "Ad"]
+        links = sorted(set(links) | {lk for ad in named for lk in records.ad_links(ad)})
     return {"entities": entities, "records": len(links), "summary": _say(rule, facts),
             "links": links[:EVIDENCE_LIMIT]}
 
