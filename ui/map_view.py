@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -57,9 +57,12 @@ class _MapCanvas(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+    zoomed = Signal()
+
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt name)
         factor = 1.25 ** (event.angleDelta().y() / 120.0)
         self.scale(factor, factor)
+        self.zoomed.emit()
         event.accept()
 
 
@@ -77,6 +80,7 @@ class MapView(QWidget):
         self.pulse_items: dict[int | str, QGraphicsEllipseItem] = {}
         self.trail = QGraphicsPathItem()
         self.coords: dict[int | str, QPointF] = {}
+        self.site_labels: list[QGraphicsSimpleTextItem] = []
         self.times = np.zeros(0)
         self.current: int | None = None
         self.canvas = _MapCanvas(self)
@@ -113,6 +117,7 @@ class MapView(QWidget):
         self.play_button.toggled.connect(self._play)
         self.slider.valueChanged.connect(self._slid)
         self.window_box.currentIndexChanged.connect(lambda _: self._slid(self.slider.value()))
+        self.canvas.zoomed.connect(self._label_sites)
 
     # ---- data ---------------------------------------------------------------------------------
     def set_case(self, case: CaseFile) -> None:
@@ -128,6 +133,7 @@ class MapView(QWidget):
         scene = self.canvas.scene()
         scene.clear()
         self.place_items, self.wedge_items, self.pulse_items, self.coords = {}, [], {}, {}
+        self.site_labels = []
         self.trail = QGraphicsPathItem()
         if self.records is None:
             return
@@ -233,7 +239,10 @@ class MapView(QWidget):
         font = QFont()
         font.setPixelSize(10)
         label.setFont(font)
-        label.setPos(size + 2, -6)
+        # A hotel and its city's ads can share the city centre: hotel names above, ad cities below.
+        label.setPos(size + 2, {"site": -6, "hotel": -16, "ad_city": 2}[place.kind])
+        if place.kind == "site":
+            self.site_labels.append(label)
 
     def fit(self) -> None:
         """Zoom to show every place."""
@@ -247,6 +256,17 @@ class MapView(QWidget):
         self.canvas.scene().setSceneRect(box.adjusted(-box.width() * 3, -box.height() * 3, box.width() * 3,
                                                       box.height() * 3))
         self.canvas.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
+        self._label_sites()
+
+    def _label_sites(self) -> None:
+        """Cell-site names only when sites are far enough apart on screen to read (hotels and cities always)."""
+        points = [self.coords[p.id] for p in self.data.places if p.kind == "site"][:300] if self.data else []
+        scale = self.canvas.transform().m11()
+        closest = min((abs(a.x() - b.x()) + abs(a.y() - b.y()) for i, a in enumerate(points) for b in points[i + 1:]),
+                      default=float("inf"))
+        readable = closest * scale > 60 or len(points) <= 1
+        for label in self.site_labels:
+            label.setVisible(readable)
 
     # ---- time -----------------------------------------------------------------------------------
     def set_time(self, epoch: int) -> None:
