@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from importers.dates import combine_date_time, parse_datetimes, parse_durations
 from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
 from importers.options import ImportOptions
-from importers.readers import DELIMITERS, read_table
+from importers.readers import DELIMITERS, read_head
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.identity import PhoneKey, normalize_imei, normalize_imsi, normalize_phones, service_numbers
@@ -63,7 +63,7 @@ DIRECTIONS = {"outgoing": "outgoing", "out": "outgoing", "outbound": "outgoing",
 def kind_score(path: Path, options: ImportOptions) -> float:
     """How much the file looks like phone records: the best profile's header score, lowered when the
     caller column does not hold phone numbers (so a From/To sheet of names stays a link sheet)."""
-    table = read_table(path, header_score=header_scorer(KIND), sheet=options.sheet)
+    table = read_head(path, header_score=header_scorer(KIND), sheet=options.sheet)   # header + first rows
     ranked = sorted(((score(p, table.columns), p) for p in profiles(KIND)), key=lambda t: -t[0])
     if not ranked:
         return 0.0

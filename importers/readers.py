@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -28,6 +29,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson", ".jsonlines"}
 DELIMITERS = (",", "\t", "|", ";")
 HeaderScore = Callable[[list[str]], float]
+HEAD_BYTES = 1 << 20          # read_head: how much of a text file tells its kind
+HEAD_ROWS = 200
 
 _FOOTER = re.compile(
     r"^\s*(\*+|-{3,}|=+|total|totals|grand total|end of (report|records|file)|page \d|disclaimer|confidential|"
@@ -83,6 +86,33 @@ def read_table(
         except InputError:
             pass                 # a text table whose first cell starts with '[' or '{'
     return _read_text(path, header_score, encoding, delimiter, max_header_scan)
+
+
+def read_head(
+    path: str | Path, header_score: HeaderScore | None = None, *, sheet: str | None = None, rows: int = HEAD_ROWS,
+) -> Table:
+    """The header and the first rows only, for telling what kind of file this is: a text file's first
+    `HEAD_BYTES` cut at a line end (a million-row export is sized up in milliseconds), a workbook's
+    first `rows` rows. Falls back to read_table when the head alone cannot be read (a quoted value
+    running past the cut) and for JSON."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size <= HEAD_BYTES or path.suffix.lower() in JSON_SUFFIXES:
+        return read_table(path, header_score, sheet=sheet)
+    if path.suffix.lower() in EXCEL_SUFFIXES or _looks_like_workbook(path):
+        return _read_workbook(path, header_score, sheet, 30, rows)
+    if _looks_like_json(path):
+        return read_table(path, header_score, sheet=sheet)
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    cut = head.rfind(b"\n") + 1
+    if cut < len(head) and head[cut:cut + 1] == b"\x00" and head[:2] == b"\xff\xfe":
+        cut += 1                                      # UTF-16-LE: the line break's second byte
+    try:
+        table = _read_text(path, header_score, None, None, 30, data=head[:cut] if cut else head)
+    except InputError:
+        return read_table(path, header_score, sheet=sheet)
+    table.frame, table.row_numbers = table.frame.head(rows), table.row_numbers[:rows]
+    return table
 
 
 def list_sheets(path: str | Path) -> list[str]:
@@ -200,9 +230,10 @@ def _column_names(cells: Sequence[str]) -> list[str]:
 
 
 def _read_text(
-    path: Path, header_score: HeaderScore | None, encoding: str | None, delimiter: str | None, scan: int
+    path: Path, header_score: HeaderScore | None, encoding: str | None, delimiter: str | None, scan: int,
+    data: bytes | None = None,
 ) -> Table:
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     text, used = _decode(path, data, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -363,7 +394,43 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_workbook(path: Path, header_score: HeaderScore | None, sheet: str | None, scan: int) -> Table:
+def _column_texts(values: Sequence[object]) -> list[object]:
+    """One workbook column's cells as text (as _cell_text), each distinct non-text value converted once:
+    a column of numbers repeats few values, and text cells pass through untouched."""
+    if all(type(value) is str for value in values):
+        return list(values)
+    known: dict[tuple[type, object], str] = {}      # keyed by type too: 1, 1.0 and True are equal keys
+
+    def text(value: object) -> str:
+        key = (type(value), value)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = _cell_text(value)
+        return found
+
+    return [value if type(value) is str else text(value) for value in values]
+
+
+def _sheet_rows(book, path: Path, name: str, nrows: int | None = None) -> list[list[object]]:
+    """A sheet's cells as Python values (all rows, or the first `nrows`)."""
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False, **({} if nrows is None else
+                                                                                  {"nrows": nrows}))
+    except Exception as exc:  # calamine raises its own error types for damaged sheets
+        raise InputError(f"cannot read sheet '{name}' ({exc})", file=path) from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _sheet_head(path: str, mtime_ns: int, size: int, name: str, nrows: int) -> list[list[object]]:
+    """A sheet's first rows, kept for the next kind that asks (detection reads one workbook once per kind);
+    keyed by the file's time and size so an edited file is read again."""
+    return _sheet_rows(_open_workbook(Path(path)), Path(path), name, nrows)
+
+
+def _read_workbook(
+    path: Path, header_score: HeaderScore | None, sheet: str | None, scan: int, limit: int | None = None
+) -> Table:
+    """The best-scoring sheet (or `sheet`) under its header; `limit` keeps only that many rows below it."""
     book = _open_workbook(path)
     names = list(book.sheet_names)
     if not names:
@@ -372,11 +439,11 @@ def _read_workbook(path: Path, header_score: HeaderScore | None, sheet: str | No
         raise InputError(f"no sheet named '{sheet}' (sheets: {', '.join(names)})", file=path)
     best: tuple[float, str, list[list[object]], int, int] | None = None
     for name in [sheet] if sheet else names:
-        try:
-            loaded = book.get_sheet_by_name(name)
-            rows = loaded.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise InputError(f"cannot read sheet '{name}' ({exc})", file=path) from exc
+        if limit is None:
+            rows = _sheet_rows(book, path, name)
+        else:
+            stat = path.stat()
+            rows = _sheet_head(str(path), stat.st_mtime_ns, stat.st_size, name, scan + limit + 1)
         head = [[_cell_text(v).strip() for v in row] for row in rows[:scan]]
         index = _pick_header(head, header_score)
         if index < 0:
@@ -394,15 +461,13 @@ def _read_workbook(path: Path, header_score: HeaderScore | None, sheet: str | No
     width = len(columns)
     skipped = [(i + 1, " ".join(_cell_text(v) for v in rows[i]).strip()) for i in range(index)
                if any(_cell_text(v).strip() for v in rows[i])]
-    body = rows[index + 1:]
-    records = []
-    for row in body:
-        cells = [v if isinstance(v, str) else _cell_text(v) for v in row[:width]]
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
-        records.append(cells)
-    numbers = np.arange(index + 2, index + 2 + len(records), dtype=np.int64)
-    frame = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(
+    body = rows[index + 1:] if limit is None else rows[index + 1:index + 1 + limit]
+    numbers = np.arange(index + 2, index + 2 + len(body), dtype=np.int64)
+    if any(len(row) < width for row in body):
+        body = [list(row) + [""] * (width - len(row)) for row in body]
+    cells = list(zip(*body, strict=False))[:width]     # column by column (every row has `width` cells or more)
+    frame = pd.DataFrame({name: pd.Series(_column_texts(cells[position]), dtype="str")   # as text files give
+                          for position, name in enumerate(columns)}) if body else pd.DataFrame(
         {c: pd.Series([], dtype=object) for c in columns})
     return _finish(path, columns, frame, numbers, index + 1, skipped, [], sheet=name)
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from importers.mapping import Detection, header_scorer, resolve, save_profile, score
 from importers.options import ImportOptions
-from importers.readers import Table, read_table
+from importers.readers import Table, read_head, read_table
 from linkgraph.case import CaseFile, ImportSession
 from linkgraph.errors import InputError
 from linkgraph.identity import canonical_key, normalize_phone
@@ -67,10 +67,10 @@ def read_mapped(path: Path, kind: str, options: ImportOptions) -> MappedTable:
 
 
 def kind_score(path: Path, options: ImportOptions, kind: str) -> float:
-    """How well a file's header fits this kind's best profile (for --kind detection)."""
+    """How well a file's header fits this kind's best profile (for --kind detection, from the file's head)."""
     from importers.mapping import profiles
 
-    table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet)
+    table = read_head(path, header_score=header_scorer(kind), sheet=options.sheet)   # header + first rows
     return max((score(p, table.columns) for p in profiles(kind)), default=0.0)
 
 

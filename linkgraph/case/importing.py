@@ -147,6 +147,7 @@ class ImportSession:
         self.source_id = int(cursor.lastrowid)
         self._next_entity = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM entities").fetchone()[0]) + 1
         self._next_link = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM links").fetchone()[0]) + 1
+        self._first_link = self._next_link       # this import's links are ids _first_link .. _next_link - 1
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
@@ -275,7 +276,9 @@ class ImportSession:
         indexes dropped and built again at the end (all inside the import's transaction, so a failure
         rolls the drop back too)."""
         previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        previous_temp = self.conn.execute("PRAGMA temp_store").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        self.conn.execute("PRAGMA temp_store = MEMORY")     # index rebuilds sort in memory, not in temp files
         indexes: list[tuple[str, str]] = []
         try:
             if rows >= BULK_ROWS:
@@ -290,6 +293,7 @@ class ImportSession:
                 self.conn.execute(sql)
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
+            self.conn.execute(f"PRAGMA temp_store = {int(previous_temp)}")
 
     def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
         """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
@@ -486,13 +490,13 @@ class ImportSession:
             FROM (
                 SELECT e, MIN(lo) AS lo, MAX(hi) AS hi FROM (
                     SELECT src AS e, MIN(start) AS lo, MAX(COALESCE(end, start)) AS hi
-                      FROM links WHERE source_id = ?1 AND start IS NOT NULL GROUP BY src
+                      FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 AND start IS NOT NULL GROUP BY src
                     UNION ALL
                     SELECT dst, MIN(start), MAX(COALESCE(end, start))
-                      FROM links WHERE source_id = ?1 AND start IS NOT NULL GROUP BY dst
+                      FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 AND start IS NOT NULL GROUP BY dst
                 ) GROUP BY e
             ) AS seen
             WHERE entities.id = seen.e
             """,
-            (self.source_id,),
+            (self.source_id, self._first_link, self._next_link - 1),   # read by id range, not the source index
         )

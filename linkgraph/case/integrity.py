@@ -10,13 +10,49 @@ from typing import Any
 
 from linkgraph.case import audit
 
+DIGEST_PREFIX = "v2:"      # data digests recorded before this prefix are legacy (repr of each row)
+# What one import wrote, table by table: each row as one JSON array built by SQLite (json_array keeps every
+# value's type: null, 12, 1.5, "text"), so nothing depends on Python's dict order or repr. Links are read by
+# id range (one import's links are consecutive) rather than through the source index.
+_DIGEST_QUERIES = (
+    "SELECT CAST(json_array(id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, "
+    "row) AS BLOB) FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id",
+    "SELECT CAST(json_array(row, raw) AS BLOB) FROM source_rows WHERE source_id = ?1 ORDER BY row",
+    "SELECT CAST(json_array(link_id, row) AS BLOB) FROM link_evidence WHERE source_id = ?1 ORDER BY link_id, row",
+    "SELECT CAST(json_array(row, column, reason, raw) AS BLOB) FROM rejected_rows WHERE source_id = ?1 "
+    "ORDER BY row, rowid",
+    "SELECT CAST(json_array(entity_id, row) AS BLOB) FROM entity_evidence WHERE source_id = ?1 ORDER BY entity_id",
+    "SELECT CAST(json_array(id, type, key) AS BLOB) FROM entities WHERE source_id = ?1 ORDER BY id",
+)
+_DIGEST_BATCH = 65_536
 
-def source_digest(conn: sqlite3.Connection, source_id: int) -> str:
+
+def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = False) -> str:
     """SHA-256 over everything one import wrote (links, raw rows, citations, rejections, entities it made).
 
     Recorded in the import's audit entry; `verify` recomputes it, so a row edited or
-    removed afterwards is caught even though the audit chain itself is intact.
+    removed afterwards is caught even though the audit chain itself is intact. SQLite
+    encodes each row and Python hashes a batch at a time; `legacy` recomputes the digest
+    of case files written before "v2:" digests (repr of each row).
     """
+    if legacy:
+        return _legacy_digest(conn, source_id)
+    lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM links WHERE source_id = ?", (source_id,)).fetchone()
+    digest = hashlib.sha256()
+    try:
+        for sql in _DIGEST_QUERIES:
+            digest.update(sql.encode() + b"\n")
+            cursor = conn.execute(sql, (source_id, lo or 0, hi or -1) if "?2" in sql else (source_id,))
+            while batch := cursor.fetchmany(_DIGEST_BATCH):
+                digest.update(b"\n".join([row[0] for row in batch]))
+                digest.update(b"\n")
+    except sqlite3.OperationalError as exc:     # a value JSON cannot hold (a blob put in by hand)
+        return f"{DIGEST_PREFIX}unreadable ({exc})"
+    return DIGEST_PREFIX + digest.hexdigest()
+
+
+def _legacy_digest(conn: sqlite3.Connection, source_id: int) -> str:
+    """The first digest (repr of each row), kept so case files imported before v2 still verify."""
     digest = hashlib.sha256()
     queries = (
         "SELECT id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, row "
@@ -87,7 +123,9 @@ def _check_sources(conn: sqlite3.Connection, report: VerifyReport) -> None:
         if entry.get("sha256") != sha:
             report.problems.append(f"source {source_id} '{name}': file SHA-256 differs from the one audited")
             bad += 1
-        if "data_digest" in entry and entry["data_digest"] != source_digest(conn, source_id):
+        recorded_digest = entry.get("data_digest")
+        if recorded_digest is not None and recorded_digest != source_digest(
+                conn, source_id, legacy=not str(recorded_digest).startswith(DIGEST_PREFIX)):
             report.problems.append(
                 f"source {source_id} '{name}': its rows (links, raw values or evidence) were changed after import"
             )
