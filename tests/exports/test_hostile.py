@@ -26,8 +26,8 @@ IMAGE = '<img src="http://evil.example/p.png" onerror="alert(2)">'
 
 @pytest.fixture(scope="module")
 def hostile(sample_master: Path, tmp_path_factory: pytest.TempPathFactory, key: dict) -> dict:
-    """Every format of the sample case, victims shown (the hostile ad is not a victim's), plus an exhibit
-    charting exactly the hostile ad and its phone."""
+    """Every format of the sample case, victims shown (the hostile ad is not a victim's); the exhibit and
+    the HTML chart exactly the hostile ad and its neighbours."""
     assert key["malicious_ad"]["payloads"] == [FORMULA, SCRIPT, IMAGE]
     out = tmp_path_factory.mktemp("hostile")
     path = out / "case.lgcase"
@@ -40,7 +40,7 @@ def hostile(sample_master: Path, tmp_path_factory: pytest.TempPathFactory, key: 
             "SELECT src, dst FROM links WHERE src = ? OR dst = ?", (ad.id, ad.id))]
         for fmt in FORMATS:
             options = ExportOptions(redact_victims=False)
-            if fmt == "exhibit":
+            if fmt in ("exhibit", "html"):               # a small chart around the ad: quick to open in a browser
                 options.entity_ids = [ad.id, *neighbours]
             files[fmt] = export(case, fmt, out / fmt, options)
     return {"files": files, "ad": ad, "out": out}
