@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from linkgraph.analysis import analyze
 from linkgraph.case import CaseFile
@@ -210,3 +211,34 @@ def test_panel_on_the_sample_case_filters_through_the_core(built_sample, qtbot) 
         assert new_phone not in panel.chart.shown_entities()
         neighbour = min(panel.full.neighbors(new_phone))
         assert new_phone in panel.chart.expand(neighbour)        # expanding a contact brings the phone back
+
+
+def test_arrowheads_and_link_labels_drop_out_when_zoomed_out(qtbot) -> None:
+    from ui.chart.edges import ARROW_LOD, LABEL_LOD
+
+    graph = nx.DiGraph()
+    for node, kind in ((1, "Phone"), (2, "Phone"), (3, "Person")):
+        graph.add_node(node, type=kind, label=f"entity {node}")
+    graph.add_edge(1, 2, weight=3, count=3, types="call")
+    graph.add_edge(3, 1, weight=1, count=1, types="uses")
+    view = ChartView()
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_graph(graph, {1: (0.0, 0.0), 2: (300.0, 0.0), 3: (0.0, 300.0)})
+
+    def painted_at(zoom: float) -> dict[str, int]:
+        view.zoom_by(zoom / view.zoom())
+        view.centerOn(100, 100)
+        QApplication.processEvents()            # the scene index learns the link layer's new bounds
+        view.edges.drop_cache()
+        view.viewport().repaint()
+        return dict(view.edges.drawn)
+
+    near = painted_at(LABEL_LOD * 1.1)
+    assert near["links"] == 2 and near["arrows"] == 2 and near["labels"] == 2
+    middle = painted_at((ARROW_LOD + LABEL_LOD) / 2)
+    assert middle["arrows"] == 2 and middle["labels"] == 0
+    far = painted_at(ARROW_LOD * 0.5)
+    assert far["arrows"] == 0 and far["labels"] == 0 and far["links"] == 2

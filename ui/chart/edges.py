@@ -49,6 +49,7 @@ class EdgeLayer(QGraphicsItem):
         self.points_mode = False                             # draw entities as dots (far zoom)
         self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
         self._dot_groups: list[tuple[QColor, float, list[QPointF]]] | None = None
+        self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0}   # what the last paint drew
         self._bounds = QRectF()
         self._pens: dict[tuple[float, int], QPen] = {}
         self._colour = QColor(EDGE_COLOUR).lighter(125)     # opaque: blending 30,000 lines costs 5x more
@@ -72,7 +73,8 @@ class EdgeLayer(QGraphicsItem):
         for i, (a, b) in enumerate(self.ends.tolist()):
             self.touching.setdefault(a, []).append(i)
             self.touching.setdefault(b, []).append(i)
-        self.lines = [QLineF(*self.xy[a], *self.xy[b]) for a, b in self.ends.tolist()]
+        points = self.xy.tolist()
+        self.lines = [QLineF(points[a][0], points[a][1], points[b][0], points[b][1]) for a, b in self.ends.tolist()]
         self._dot_groups = None
         self._recompute_bounds()
         self.update()
@@ -128,6 +130,11 @@ class EdgeLayer(QGraphicsItem):
         best = int(np.argmin(distance))
         return list(self.index)[best] if distance[best] <= reach else None
 
+    def drop_cache(self) -> None:
+        """Throw away the cached rendering so the next paint draws every link again."""
+        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
     def link_count(self) -> int:
         return len(self.lines)
 
@@ -161,6 +168,7 @@ class EdgeLayer(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5 and in_view <= SMOOTH_MOST)
         thin = lod < 0.25 or in_view > THIN_FROM
         lines = self.lines
+        self.drawn = {"links": in_view, "arrows": 0, "labels": 0, "dots": len(self.dots) if self.points_mode else 0}
         for width, members in self.buckets:
             chosen = members if shown is None else members[shown[members]]
             if not len(chosen):
@@ -231,6 +239,7 @@ class EdgeLayer(QGraphicsItem):
             back = QPointF(tip.x() - ux * size, tip.y() - uy * size)
             painter.drawPolygon(QPolygonF([tip, QPointF(back.x() - uy * size / 2, back.y() + ux * size / 2),
                                            QPointF(back.x() + uy * size / 2, back.y() - ux * size / 2)]))
+            self.drawn["arrows"] += 1
 
     def _labels(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
         """Each link in view labelled at its middle with its count and types ("3 x call")."""
@@ -254,3 +263,4 @@ class EdgeLayer(QGraphicsItem):
             painter.rotate(angle)
             painter.drawText(QPointF(-len(self.labels[i]) * 2.2 / lod, -2 / lod), self.labels[i])
             painter.restore()
+            self.drawn["labels"] += 1
