@@ -181,3 +181,48 @@ def test_merge_is_reversible_and_deletes_nothing(case: CaseFile, tmp_path: Path)
         unmerge(case, merge_id)
     actions = [row[0] for row in case.conn.execute("SELECT action FROM audit ORDER BY seq")]
     assert actions[-2:] == ["merge_entities", "unmerge"]
+
+
+def test_data_digest_catches_edits_of_raw_rows_entities_and_attrs(case_path: Path, tmp_path: Path) -> None:
+    """The v2 digest (rows encoded by SQLite) is what imports record, and any edited row breaks it."""
+    from linkgraph.case.integrity import DIGEST_PREFIX, source_digest
+
+    with CaseFile.open(case_path) as case:
+        import_rows(case, write(tmp_path / "calls.csv", "x"), 6)
+        recorded = case.conn.execute("SELECT details FROM audit WHERE action = 'import'").fetchone()[0]
+        assert f'"data_digest": "{DIGEST_PREFIX}' in recorded
+        assert verify_connection(case.conn).ok
+        before = source_digest(case.conn, 1)
+    for edit in ("UPDATE source_rows SET raw = '[\"1\", \"3\"]' WHERE row = 4",
+                 "UPDATE entities SET key = '+12095550999' WHERE type = 'Phone' AND id = (SELECT MIN(id) FROM entities)",
+                 "UPDATE links SET attrs = '{\"note\": 1}' WHERE row = 2",
+                 "UPDATE links SET duration = 1.5 WHERE row = 5"):
+        copy = tmp_path / "copy.lgcase"
+        copy.write_bytes(case_path.read_bytes())
+        conn = sqlite3.connect(copy)
+        conn.execute(edit)
+        conn.commit()
+        assert source_digest(conn, 1) != before, edit
+        conn.close()
+        with CaseFile.open(copy) as edited:
+            assert any("changed after import" in p for p in verify_connection(edited.conn).problems), edit
+
+
+def test_legacy_data_digest_still_verifies(case_path: Path, tmp_path: Path) -> None:
+    """A case imported before v2 digests recorded the repr digest: verify checks it the old way."""
+    from linkgraph.case.integrity import source_digest
+
+    with CaseFile.open(case_path) as case:
+        import_rows(case, write(tmp_path / "calls.csv", "x"), 4)
+        legacy = source_digest(case.conn, 1, legacy=True)
+        assert not legacy.startswith("v2:") and legacy != source_digest(case.conn, 1)
+        with case.transaction():
+            case.audit("import", {"source": 1, "file": "calls.csv", "sha256": sha(tmp_path / "calls.csv"),
+                                  "data_digest": legacy})
+        assert verify_connection(case.conn).ok
+    conn = sqlite3.connect(case_path)
+    conn.execute("UPDATE links SET dst = src WHERE row = 3")
+    conn.commit()
+    conn.close()
+    with CaseFile.open(case_path) as case:
+        assert any("changed after import" in p for p in verify_connection(case.conn).problems)

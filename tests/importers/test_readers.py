@@ -7,6 +7,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from importers import readers
 from importers.mapping import header_scorer
 from importers.readers import detect_encoding, list_sheets, read_table
 from linkgraph.errors import InputError
@@ -133,3 +134,46 @@ def test_venmo_blank_first_header_cell(tmp_path):
     table = read_table(path, lambda cells: 3.0 if "ID" in cells and "Datetime" in cells else 0.0)
     assert table.columns == ["(blank 1)", "ID", "Datetime", "Note", "Amount (total)"]
     assert table.frame["Amount (total)"].tolist() == ["- $40.00"]
+
+
+def test_read_head_reads_only_the_start_of_a_big_export(tmp_path):
+    """Kind detection reads the header and a sample: a 2 MB export gives its first 200 rows, numbered as in the file."""
+    path = tmp_path / "big.csv"
+    lines = ["Carrier export", "", "Source,Target,Relationship"]
+    lines += [f"Person {i},Person {i + 1},associate {i}" for i in range(60_000)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > readers.HEAD_BYTES
+    head = readers.read_head(path, links_score)
+    assert head.columns == ["Source", "Target", "Relationship"]
+    assert head.header_row == 3
+    assert len(head) == readers.HEAD_ROWS
+    assert head.row_numbers[:2].tolist() == [4, 5] and head.row_numbers[-1] == 3 + readers.HEAD_ROWS
+    assert head.frame["Target"].iat[-1] == f"Person {readers.HEAD_ROWS}"
+
+
+def test_read_head_of_a_quoted_break_past_the_cut_reads_the_whole_file(tmp_path, monkeypatch):
+    """A quoted value running over the cut: the head cannot be parsed alone, so the file is read whole."""
+    monkeypatch.setattr(readers, "HEAD_BYTES", 64)
+    path = tmp_path / "notes.csv"
+    path.write_text('Source,Target,Relationship\nA,B,"a note that runs\nover two lines and past the cut"\nC,D,x\n',
+                    encoding="utf-8")
+    head = readers.read_head(path, links_score)
+    assert head.frame["Source"].tolist() == ["A", "C"]
+    assert head.row_numbers.tolist() == [2, 4]
+
+
+def test_workbook_cells_keep_their_type_when_values_are_equal(tmp_path):
+    """1, 1.0 and TRUE are equal in Python but read as '1', '1.5', 'TRUE' and dates as ISO text, column by column."""
+    path = tmp_path / "mixed.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Source", "Target", "Count"])
+    sheet.append(["Ann", "Bo", True])
+    sheet.append(["Ann", "Cy", 1])
+    sheet.append(["Bo", "Cy", 1.5])
+    sheet.append(["Cy", "Di", dt.datetime(2024, 3, 1, 14, 5)])
+    sheet.append(["Di", "Ed"])
+    book.save(path)
+    table = read_table(path, links_score)
+    assert table.frame["Count"].tolist() == ["TRUE", "1", "1.5", "2024-03-01 14:05:00", ""]
+    assert table.frame["Target"].tolist() == ["Bo", "Cy", "Cy", "Di", "Ed"]
