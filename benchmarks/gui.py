@@ -82,7 +82,7 @@ def generate(path: Path, entities: int, links: int, seed: int = 8) -> Path:
 
 def machine() -> str:
     return (f"{platform.platform()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
-            f"PySide6 {pyside_version} · {os.environ.get('QT_QPA_PLATFORM')}")
+            f"PySide6 {pyside_version} · {os.environ.get('QT_QPA_PLATFORM')} · load average {os.getloadavg()[0]:.1f}")
 
 
 def step_frame(app: QApplication, view, action) -> float:

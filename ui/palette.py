@@ -170,5 +170,5 @@ def icon_pixmap(entity_type: str, size: int = 16) -> QPixmap:
 
 
 def edge_width(weight: float) -> float:
-    """Line width (pixels) for an edge's summed weight: 1 for one link, growing with the logarithm."""
-    return 1.0 + min(5.0, math.log2(max(weight, 1.0)))
+    """Line width (pixels) for an edge's summed weight: 1 for one link, growing with the logarithm (at most 5)."""
+    return 1.0 + min(4.0, 0.7 * math.log2(max(weight, 1.0)))

@@ -213,7 +213,7 @@ class ChartView(QGraphicsView):
         item.setPos(x, y)
         item.setToolTip(self._tooltip(node, attrs))
         role = attrs.get("role")
-        if role in ROLE_LETTERS and attrs.get("type") == "Person":
+        if role in ROLE_LETTERS and role != "unknown" and attrs.get("type") == "Person":
             _badge(item, ROLE_LETTERS[role], ROLE_COLOURS[role], QPointF(NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
         if attrs.get("minor"):
             _badge(item, "M", MINOR_COLOUR, QPointF(-NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
