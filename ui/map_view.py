@@ -121,9 +121,9 @@ class MapView(QWidget):
 
     # ---- data ---------------------------------------------------------------------------------
     def set_case(self, case: CaseFile) -> None:
-        """Read the case's records (once) and clear the map."""
+        """Show a case; its records are read when entities are first shown (then kept until the next set_case)."""
         self.case = case
-        self.records = load(case)
+        self.records = None
         self.show_entities(self.entities)
 
     def show_entities(self, ids: Iterable[int]) -> None:
@@ -135,7 +135,10 @@ class MapView(QWidget):
         self.place_items, self.wedge_items, self.pulse_items, self.coords = {}, [], {}, {}
         self.site_labels = []
         self.trail = QGraphicsPathItem()
+        if self.records is None and self.case is not None and self.entities:
+            self.records = load(self.case)
         if self.records is None:
+            self._empty()
             return
         self.data = map_data(self.records, self.entities)
         if not self.data.places:
@@ -168,6 +171,12 @@ class MapView(QWidget):
         self.slider.blockSignals(False)
         self._slid(STEPS)
         self.fit()
+
+    def _empty(self) -> None:
+        self.data = None
+        self.times = np.zeros(0)
+        self.time_label.setText("")
+        self.summary.setText("Select entities to see where they were.")
 
     def _grid(self, lat0: float) -> None:
         """Latitude and longitude lines every tenth, half or whole degree, labelled, round the places."""

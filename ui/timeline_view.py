@@ -180,15 +180,24 @@ class TimelineView(QWidget):
         box.addWidget(split, 1)
 
     def set_case(self, case: CaseFile) -> None:
-        """Read the case's records (once) and redraw the current selection."""
+        """Show a case; its records are read when entities are first shown (then kept until the next set_case)."""
         self.case = case
-        self.records = load(case)
+        self.records = None
         self.show_entities(self.entities)
+
+    def _empty(self) -> None:
+        self.lanes.set_activity(Activity(self.entities, np.zeros(0, dtype=np.int64),
+                                         np.zeros((len(self.entities), 0), dtype=np.int64)), {}, {})
+        self.heat.set_values(np.zeros((7, 24), dtype=np.int64))
+        self.summary.setText("Select entities to see their activity.")
 
     def show_entities(self, ids: Iterable[int]) -> None:
         """Show the daily activity and hour x weekday heat map of these entities."""
         self.entities = sorted({int(i) for i in ids})
+        if self.records is None and self.case is not None and self.entities:
+            self.records = load(self.case)
         if self.records is None:
+            self._empty()
             return
         records = self.records
         activity = daily_activity(records, self.entities)
