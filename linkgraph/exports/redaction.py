@@ -3,7 +3,7 @@
 Who is protected: persons whose role is victim or who are flagged minor; the phones, emails,
 accounts... they use or own (`uses`/`owns` links); and the ads linked to any of those. Numbers
 are derived from sorted entity ids, so the same case gives the same pseudonyms in every format
-and every run. Every text an export writes passes through `Redactor.text`, which also catches
+and every run; person records written with the same name share one pseudonym. Every text an export writes passes through `Redactor.text`, which also catches
 the protected names and numbers inside other records (raw rows, other labels, descriptions).
 """
 
@@ -84,18 +84,21 @@ class Redactor:
                 ads.add(src)
         ads |= {i for i in info if reps.get(i, i) in ads}
         counters: dict[str, int] = {}
-        standing: dict[int, str] = {}
+        standing: dict[object, str] = {}
         for entity_id in sorted(people | identifiers | ads):
             head = reps.get(entity_id, entity_id)
-            if head not in standing:
-                etype = info[head][1]
+            etype = info[head][1]
+            # records of persons written with the same name share one pseudonym (the name text in other
+            # records is replaced by it too); keyed identifiers and ads go by the entity that stands
+            handle: object = ("name", " ".join(info[head][3].lower().split())) if etype == "Person" else head
+            if handle not in standing:
                 counters[etype] = counters.get(etype, 0) + 1
                 if etype == "Person":
-                    standing[head] = f"{PERSON_PSEUDONYM} {counters[etype]}"
+                    standing[handle] = f"{PERSON_PSEUDONYM} {counters[etype]}"
                 else:
-                    standing[head] = f"Victim {IDENTIFIER_WORDS.get(etype, etype.lower())} {counters[etype]}"
-            _, etype, key, label, _, _ = info[entity_id]
-            self.protected[entity_id] = Protected(entity_id, etype, standing[head], label, key)
+                    standing[handle] = f"Victim {IDENTIFIER_WORDS.get(etype, etype.lower())} {counters[etype]}"
+            _, own_type, key, label, _, _ = info[entity_id]
+            self.protected[entity_id] = Protected(entity_id, own_type, standing[handle], label, key)
         self._build_patterns()
         for source_id, row, entity_id in case.conn.execute("SELECT source_id, row, entity_id FROM entity_evidence"):
             if entity_id in ads:

@@ -109,3 +109,20 @@ def test_exhibit_of_the_small_case_draws_the_victim_by_pseudonym(small_case: Cas
     assert "Jane Doe 1" in svg and "Victim phone 1" in svg and "Marcus Bell" in svg
     assert "Rosa" not in svg and "0188" not in svg
     assert "4 calls" in svg                                  # the line between the two phones says what it counts
+
+
+def test_records_of_one_name_share_a_pseudonym(sample_case: CaseFile, key: dict) -> None:
+    redactor = Redactor(sample_case, True)
+    jasmine = [e.id for e in sample_case.entities("Person") if e.label == "Jasmine Reyes"]
+    assert len(jasmine) >= 2                          # named in two files, never merged automatically
+    names = {redactor.label(i, "Jasmine Reyes") for i in jasmine}
+    assert len(names) == 1 and next(iter(names)).startswith("Jane Doe ")
+    victims = {e.label for e in sample_case.entities("Person") if redactor.is_protected(e.id)}
+    assert victims == {v["name"] for v in key["victims"]}
+    pseudonyms = {redactor.label(e.id, e.label) for e in sample_case.entities("Person") if redactor.is_protected(e.id)}
+    assert pseudonyms == {f"Jane Doe {n}" for n in range(1, len(key["victims"]) + 1)}
+    # each victim's phones from the answer key are protected
+    for victim in key["victims"]:
+        for phone in victim["phones"]:
+            found = sample_case.find_entity("Phone", phone)
+            assert found is not None and redactor.is_protected(found.id), (victim["name"], phone)
