@@ -242,3 +242,22 @@ def test_arrowheads_and_link_labels_drop_out_when_zoomed_out(qtbot) -> None:
     assert middle["arrows"] == 2 and middle["labels"] == 0
     far = painted_at(ARROW_LOD * 0.5)
     assert far["arrows"] == 0 and far["labels"] == 0 and far["links"] == 2
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_shift_drag_selects_a_rectangle(chart: ChartView, qtbot, far: bool) -> None:
+    chart.set_graph(small_graph(), {1: (0, 0), 2: (200, 0), 3: (400, 0), 4: (0, 300), 5: (300, 300), 6: (400, 400)})
+    if far:
+        chart.zoom_by(POINT_ZOOM / chart.zoom() * 0.9)      # entities drawn as dots: picked by position
+        assert chart.points_shown()
+    corners = [on_screen(chart, n) for n in (5, 6)]
+    left = min(p.x() for p in corners) - 15
+    top = min(p.y() for p in corners) - 15
+    right = max(p.x() for p in corners) + 15
+    bottom = max(p.y() for p in corners) + 15
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mousePress(chart.viewport(), Qt.MouseButton.LeftButton, shift, QPoint(left, top))
+    for step in range(1, 6):
+        qtbot.mouseMove(chart.viewport(), QPoint(left + (right - left) * step // 5, top + (bottom - top) * step // 5))
+    qtbot.mouseRelease(chart.viewport(), Qt.MouseButton.LeftButton, shift, QPoint(right, bottom))
+    assert chart.selected_entities() == [5, 6]
