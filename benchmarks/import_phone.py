@@ -107,7 +107,14 @@ def measure(path: Path, folder: Path, label: str) -> None:
     seconds, peak_kib, rows, links, profile = queue.get()
     process.join()
     print(f"{label:<28} {rows:>9,} rows  {seconds:7.2f} s  {rows / seconds:>10,.0f} rows/s  "
-          f"peak {peak_kib / 1024 / 1024:5.2f} GiB  ({links:,} links, profile {profile})")
+          f"peak {peak_kib / 1024 / 1024:5.2f} GiB  ({links:,} links, profile {profile}){load_average()}")
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load (other jobs on shared cores slow every figure down)."""
+    if not hasattr(os, "getloadavg"):
+        return ""
+    return "  load " + "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main() -> int:
@@ -117,7 +124,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the files and cases here (default: a temporary folder)")
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"pandas {pd.__version__}")
+          f"pandas {pd.__version__}{load_average()}")
     with tempfile.TemporaryDirectory() as temp:
         folder = args.keep or Path(temp)
         folder.mkdir(parents=True, exist_ok=True)
