@@ -62,10 +62,10 @@ def print_summary(result: dict, top: int = 25) -> None:
     print("\nKey players: people and what they carry (score = mean of scaled degree, betweenness and PageRank;"
           " hotels, places and ads are left out of this list, not out of the measures)")
     print_table([
-        (i + 1, e["label"], e["type"], e.get("role") or "", e["degree"], f"{e['betweenness']:.3f}",
+        (i + 1, e["label"], e["id"], e["type"], e.get("role") or "", e["degree"], f"{e['betweenness']:.3f}",
          f"{e['pagerank']:.4f}", e["community"], f"{e['score']:.3f}")
         for i, e in enumerate(players)
-    ], ["#", "entity", "type", "role", "ties", "betweenness", "pagerank", "group", "score"])
+    ], ["#", "entity", "id", "type", "role", "ties", "betweenness", "pagerank", "group", "score"])
     disruption = result.get("disruption") or {}
     if disruption.get("removed"):
         before = disruption["before"]
