@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,14 +26,19 @@ METHODS = ("leiden", "louvain")
 CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
 
 
+_RANDOM = threading.Lock()      # igraph's generator is process-wide: one seeded block at a time
+
+
 @contextmanager
 def seeded(seed: int) -> Iterator[None]:
-    """igraph draws from a generator seeded with `seed` inside the block; Python's `random` is put back after."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
+    """igraph draws from a generator seeded with `seed` inside the block; Python's `random` is put back after.
+    Blocks in other threads wait, so a GUI worker and a command never share the generator's draws."""
+    with _RANDOM:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def leiden(

@@ -90,3 +90,14 @@ def test_summary_counts_internal_and_external_links_and_time_span() -> None:
     pair = summary[3]
     assert pair["size"] == 2 and pair["internal_links"] == 2 and pair["external_links"] == 0
     assert pair["first"] is None and pair["last"] is None
+
+
+def test_same_groups_when_analyses_run_in_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    graph = nx.les_miserables_graph()
+    graph = nx.relabel_nodes(graph, {name: i for i, name in enumerate(sorted(graph))})
+    alone = communities.leiden(graph, seed=3)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda _: communities.leiden(graph, seed=3), range(8)))
+    assert all(found == alone for found in together)
