@@ -9,13 +9,13 @@ Pinned entities keep the position they are given; the rest are laid out around t
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import igraph as ig
 import networkx as nx
 import numpy as np
+
+from linkgraph.analysis.communities import seeded  # igraph's generator is shared: one seeded block at a time
 
 LAYOUTS = ("force", "circular", "hierarchical", "peacock")
 LAYOUT_LABELS = {"force": "Force-directed", "circular": "Circular by community", "hierarchical": "Hierarchical",
@@ -56,16 +56,6 @@ def layout(
     return placed
 
 
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """igraph draws from a generator seeded with `seed` inside the block (repeatable layouts)."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
-
-
 def _igraph(graph: nx.Graph, nodes: list[int]) -> ig.Graph:
     index = {n: i for i, n in enumerate(nodes)}
     edges = [(index[a], index[b]) for a, b in graph.edges() if a in index and b in index]
@@ -91,7 +81,7 @@ def force_directed(graph: nx.Graph, *, seed: int = 7) -> Positions:
     if len(nodes) > BIG:
         return _two_level(graph, nodes, seed)
     g = _igraph(graph, nodes)
-    with _seeded(seed):
+    with seeded(seed):
         coords = g.layout_fruchterman_reingold(niter=500, grid=len(nodes) > 500)
     return _scaled(nodes, np.array(coords.coords))
 
@@ -99,7 +89,7 @@ def force_directed(graph: nx.Graph, *, seed: int = 7) -> Positions:
 def _two_level(graph: nx.Graph, nodes: list[int], seed: int) -> Positions:
     """Groups (multilevel communities) laid out by force on the graph of groups, members inside each group."""
     g = _igraph(graph, nodes)
-    with _seeded(seed):
+    with seeded(seed):
         membership = g.community_multilevel().membership
     groups: dict[int, list[int]] = {}
     for i, group in enumerate(membership):
@@ -114,7 +104,7 @@ def _two_level(graph: nx.Graph, nodes: list[int], seed: int) -> Positions:
             between[key] = between.get(key, 0) + 1
     quotient = ig.Graph(n=len(order), edges=list(between))
     radius = np.array([SPACING * 0.55 * math.sqrt(len(groups[k])) + SPACING for k in order])
-    with _seeded(seed):
+    with seeded(seed):
         centres = np.array(quotient.layout_fruchterman_reingold(
             weights=[math.log1p(w) for w in between.values()] or None, niter=500,
             grid=len(order) > 500).coords, dtype=float)
@@ -127,7 +117,7 @@ def _two_level(graph: nx.Graph, nodes: list[int], seed: int) -> Positions:
             xy[members[0]] = centres[j]
             continue
         sub = g.subgraph(members)
-        with _seeded(seed):
+        with seeded(seed):
             local = np.array(sub.layout_fruchterman_reingold(niter=200, grid=len(members) > 500).coords, dtype=float)
         local -= local.mean(axis=0)
         reach = float(np.hypot(local[:, 0], local[:, 1]).max()) or 1.0
@@ -162,7 +152,7 @@ def _groups(graph: nx.Graph, communities: Mapping[int, int] | None, seed: int) -
     if all(v is not None for v in given.values()):
         return {n: int(v) for n, v in given.items()}
     g = _igraph(graph, nodes)
-    with _seeded(seed):
+    with seeded(seed):
         parts = g.community_multilevel()
     return dict(zip(nodes, parts.membership, strict=True))
 
