@@ -202,9 +202,8 @@ class EdgeLayer(QGraphicsItem):
         for colour, radius, points in self._dot_groups:
             width = max(3.0, round(2 * radius * lod))
             pen = self._pen(width, colour)
-            # Small dots as squares (filled spans, fast); bigger ones round.
+            # Small dots as squares (filled spans, fast); bigger ones round, never antialiased (10,000 of them).
             pen.setCapStyle(Qt.PenCapStyle.SquareCap if width < 5 else Qt.PenCapStyle.RoundCap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, width >= 5)
             painter.setPen(pen)
             painter.drawPoints(points)
 
