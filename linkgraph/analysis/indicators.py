@@ -24,7 +24,7 @@ import yaml
 from linkgraph.analysis.records import DAY, PHONE_LINKS, Records
 from linkgraph.errors import LinkgraphError
 
-KINDS = ("links", "finding", "sequential_numbers", "ad_bursts")
+KINDS = ("links", "finding", "sequential_numbers", "ad_bursts", "regular_payers")
 ENDS = ("src", "dst")
 ENTITY_FIELDS = ("type", "label", "role", "minor", "key", "kind", "service")
 LINK_FIELDS = ("id", "type", "amount", "duration", "start", "end", "weight")
@@ -99,7 +99,7 @@ def run_rules(
     context = _Context(records, findings or {}, ranks or {})
     for rule in (bundled_rules() if rules is None else rules):
         run = {"links": _links_rule, "finding": _finding_rule, "sequential_numbers": _sequential_rule,
-               "ad_bursts": _burst_rule}[rule.kind]
+               "ad_bursts": _burst_rule, "regular_payers": _regular_payers_rule}[rule.kind]
         for item in run(rule, context):
             found.append({"rule": rule.id, "title": rule.title, "area": rule.area, "weight": rule.weight, **item})
     found.sort(key=lambda f: (-f["weight"], f["rule"], -f["records"], [e["id"] for e in f["entities"]]))
@@ -607,4 +607,45 @@ def _burst_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
         facts = {"self": records.label(phone), "count": len(links) - len(found["ads"])}
         out.append({"entities": [records.ref(phone)] + [records.ref(a) for a in found["ads"][:8]],
                     "records": len(links), "summary": _say(rule, facts), "links": links[:EVIDENCE_LIMIT]})
+    return out
+
+
+def _regular_payers_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    """Several people paying one party again and again (earnings handed over), and where that party passes the
+    money on: the one recipient of most of its outgoing money, when paid `onward_payments` times or more."""
+    records = context.records
+    spec = rule.spec
+    links = records.of_types(tuple(spec.get("links") or ()))
+    if not len(links):
+        return []
+    skip = {_norm(c) for c in spec.get("skip_categories") or []}
+    category = links["attrs"].map(lambda a: _norm(a.get("category")) if isinstance(a, dict) else None)
+    links = links[~category.isin(skip).to_numpy()] if skip else links
+    least, payers_needed = int(spec.get("min_payments", 2)), int(spec.get("min_payers", 3))
+    onward_needed = int(spec.get("onward_payments", 3))
+    pairs = links.groupby(["dst", "src"]).size()
+    out = []
+    for hub in sorted(int(h) for h in pairs.index.get_level_values(0).unique()):
+        regular = sorted(int(src) for src, n in pairs.loc[hub].items() if n >= least and src != hub)
+        if len(regular) < payers_needed:
+            continue
+        paid_in = links[(links["dst"] == hub).to_numpy() & links["src"].isin(regular).to_numpy()]
+        going = links[(links["src"] == hub).to_numpy()]
+        onward: list[int] = []
+        receiver = None
+        if len(going):
+            totals = going.groupby("dst")["amount"].sum().sort_values(ascending=False, kind="stable")
+            top = int(totals.index[0])
+            theirs = going[(going["dst"] == top).to_numpy()]
+            if len(theirs) >= onward_needed and totals.iloc[0] >= 0.5 * totals.sum():
+                receiver, onward = top, theirs["id"].astype(int).tolist()
+        ids = sorted(paid_in["id"].astype(int).tolist() + onward)
+        facts = {"self": records.label(hub), "count": len(paid_in), "payers": len(regular),
+                 "others": ", ".join(records.label(r) for r in regular[:5]),
+                 "onward": f"; passed on to {records.label(receiver)} {len(onward)} times" if receiver else "",
+                 "sum": f"{np.nansum(paid_in['amount'].to_numpy(dtype=float)):,.2f}"}
+        entities = [records.ref(hub)] + ([records.ref(receiver)] if receiver else []) + [records.ref(r)
+                                                                                          for r in regular[:8]]
+        out.append({"entities": entities, "records": len(ids), "summary": _say(rule, facts),
+                    "links": ids[:EVIDENCE_LIMIT]})
     return out
