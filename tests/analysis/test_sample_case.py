@@ -30,10 +30,10 @@ EXACT_RULES = ("ad_phone_many_names_cities", "escort_ad_payments", "many_senders
 # one per phone rather than one per file, one stay window rather than one booking).
 SAME_ROWS_RULES = EXACT_RULES + ("ad_obscured_phone", "ad_youth_language", "ad_consecutive_numbers",
                                  "hotel_one_booker_several_rooms", "hotel_cash_or_prepaid", "structuring",
-                                 "ad_near_duplicate", "earnings_routed_to_controller")
-# Rules that fire on planted rows only, citing some of them (the funnel account cites the deposits, not
-# the withdrawals; a minor's room cites her stay, not the booker's).
-INSIDE_RULES = ("funnel_account", "hotel_minor_in_room_booked_by_other")
+                                 "ad_near_duplicate", "earnings_routed_to_controller", "funnel_account")
+# Rules that fire on planted rows only, citing some of them (a minor's room cites her stay, not the
+# booker's own room).
+INSIDE_RULES = ("hotel_minor_in_room_booked_by_other",)
 
 pytestmark = pytest.mark.skipif(not NEEDED <= set(available_kinds()), reason="an importer of the sample case is missing")
 
