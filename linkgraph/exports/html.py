@@ -147,7 +147,8 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
                                 for name, value in sorted(attrs.items()) if value not in (None, "", [])]
     for number, (a, b) in enumerate(sorted((min(a, b), max(a, b)) for a, b in chart.graph.edges)):
         edge = chart.graph.edges[a, b]
-        net.add_edge(a, b, id=number, value=edge.get("count", 1), color="#7f8c8d")
+        # appended as pyvis stores them: Network.add_edge scans every edge for duplicates (quadratic)
+        net.edges.append({"from": a, "to": b, "id": number, "value": edge.get("count", 1), "color": "#7f8c8d"})
         records = chart.edge_records.get((a, b), [])
         details[f"e{number}"] = [
             ["Between", f"{redactor.label(a, chart.graph.nodes[a].get('label') or '')} and "

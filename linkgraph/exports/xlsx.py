@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -54,9 +55,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     path.parent.mkdir(parents=True, exist_ok=True)
     redactor = redactor_for(case, options, default=False)
     result, cited = analysis_result(case, options.run_id, progress)
-    book = Workbook()
-    about = book.active
-    about.title = "About"
+    book = Workbook(write_only=True)          # streamed: a few times faster on big link tables
     sheets = [
         ("Entities", ENTITY_HEADER, entity_rows(case, redactor)),
         ("Links", LINK_HEADER, link_rows(case, redactor, progress)),
@@ -65,31 +64,36 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
         ("Communities", COMMUNITY_HEADER, community_rows(result, redactor)),
         ("Findings", FINDING_HEADER, finding_rows(result, redactor)),
     ]
-    _sheet(about, ["item", "value"], [
+    _sheet(book, "About", ["item", "value"], [
         ["case", redactor.text(case.name)], ["case file SHA-256", case.sha256()], ["exported", now_iso()],
         ["linkgraph", __version__], ["analysis", redactor.text(cited)],
         ["victims and minors", "shown by pseudonym" if redactor.enabled else "shown as recorded"],
         *[[name, f"{len(rows)} rows"] for name, _, rows in sheets],
     ])
     for name, header, rows in sheets:
-        _sheet(book.create_sheet(name), header, rows)
+        _sheet(book, name, header, rows)
     book.save(path)
     return [path]
 
 
-def _sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+def _sheet(book: Workbook, name: str, header: list[str], rows: list[list[Any]]) -> None:
     """Header in bold on grey, frozen; a filter over the table; widths from the longest values (capped)."""
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDDDDD")
+    sheet = book.create_sheet(name)
+    values = [[cell_value(v) for v in row] for row in rows]
     widths = [len(h) for h in header]
-    for row in rows:
-        values = [cell_value(v) for v in row]
-        sheet.append(values)
-        for i, value in enumerate(values):
+    for row in values:
+        for i, value in enumerate(row):
             widths[i] = max(widths[i], min(len(str(value)), MAX_WIDTH))
     for i, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, width + 2)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
+    head = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDDDDD")
+        head.append(cell)
+    sheet.append(head)
+    for row in values:
+        sheet.append(row)
