@@ -24,7 +24,7 @@ IDENTIFIER_WORDS = {"Phone": "phone", "Email": "email", "Account": "account", "O
                     "Device": "device", "Vehicle": "vehicle", "Ad": "ad"}
 REDACTED_TEXT = "[redacted]"
 # Runs of digits with the separators people write numbers with: (209) 555-0171, 209.555.0171, +1 209 555 0171.
-_NUMBER_RUN = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{5,}\d(?!\d)")
+_NUMBER_RUN = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{5,}\d(?![\d])")
 _DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?)?\s*$|"
                         r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?\s*$")
 
@@ -51,6 +51,7 @@ class Redactor:
         self.protected: dict[int, Protected] = {}
         self._patterns: list[tuple[re.Pattern[str], str]] = []
         self._numbers: dict[str, str] = {}
+        self._local: dict[str, str] = {}
         self._rows: set[tuple[int, int]] = set()
         if enabled:
             self._find(case)
@@ -117,7 +118,8 @@ class Redactor:
                 if len(parts) >= 2:
                     texts[re.escape(parts[-1]) + r",\s*" + r"[\s._\-]*".join(re.escape(p) for p in parts[:-1])] = \
                         item.pseudonym
-                    texts[re.escape(parts[0])] = item.pseudonym        # contacts saved by first name
+                    if len(parts[0]) >= 3:
+                        texts[re.escape(parts[0])] = item.pseudonym    # contacts saved by first name
             elif item.type != "Ad":
                 for text in {item.label, item.key or ""}:
                     if len(text.strip()) >= 4:
@@ -126,6 +128,7 @@ class Redactor:
                 digits = re.sub(r"\D", "", item.key)
                 if len(digits) >= 10:
                     self._numbers[digits[-10:]] = item.pseudonym
+                    self._local[digits[-7:]] = item.pseudonym      # the number dialled without area code
         ordered = sorted(texts.items(), key=lambda kv: -len(kv[0]))
         self._patterns = [(re.compile(r"(?<![^\W_])" + pattern + r"(?![^\W_])", re.IGNORECASE), name)
                           for pattern, name in ordered]
@@ -161,6 +164,8 @@ class Redactor:
         digits = re.sub(r"\D", "", match.group(0))
         if 10 <= len(digits) <= 13 and digits[-10:] in self._numbers:
             return self._numbers[digits[-10:]]
+        if len(digits) == 7 and digits in self._local:
+            return self._local[digits]
         return match.group(0)
 
     def attrs(self, entity_id: int, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def test_text_scrubs_every_spelling_of_her_name_and_number(small_case: CaseFile)
     redactor = Redactor(small_case, True)
     for spelling in phone_spellings("+12095550188") + ["+1 209 555 0188", "12095550188"]:
         assert redactor.text(f"called {spelling} twice") == "called Victim phone 1 twice", spelling
+    assert redactor.text("dialled 555-0188 from the motel") == "dialled Victim phone 1 from the motel"
     assert redactor.text("Delgado, Rosa") == "Jane Doe 1"
     assert redactor.text("ROSA DELGADO at the motel") == "Jane Doe 1 at the motel"
     assert redactor.text("rosa.delgado@example.com") == "Jane Doe 1@example.com"
