@@ -130,7 +130,8 @@ class Redactor:
                     self._numbers[digits[-10:]] = item.pseudonym
                     self._local[digits[-7:]] = item.pseudonym      # the number dialled without area code
         ordered = sorted(texts.items(), key=lambda kv: -len(kv[0]))
-        self._patterns = [(re.compile(r"(?<![^\W_])" + pattern + r"(?![^\W_])", re.IGNORECASE), name)
+        # a name ends where letters end: "kayla.dunn17@..." loses the whole name, "Rosalind" keeps "Rosa"
+        self._patterns = [(re.compile(r"(?<![^\W\d_])" + pattern + r"(?![^\W\d_])", re.IGNORECASE), name)
                           for pattern, name in ordered]
 
     # ---- applying it -------------------------------------------------------------------
@@ -155,7 +156,8 @@ class Redactor:
         if not self.enabled or not isinstance(value, str) or not value:
             return value
         for pattern, name in self._patterns:
-            value = pattern.sub(name, value)
+            value = pattern.sub(lambda m, name=name: name + (" " if m.string[m.end():m.end() + 1].isdigit() else ""),
+                                value)
         if self._numbers:
             value = _NUMBER_RUN.sub(self._number, value)
         return value

@@ -47,6 +47,8 @@ def test_text_scrubs_every_spelling_of_her_name_and_number(small_case: CaseFile)
     assert redactor.text("Delgado, Rosa") == "Jane Doe 1"
     assert redactor.text("ROSA DELGADO at the motel") == "Jane Doe 1 at the motel"
     assert redactor.text("rosa.delgado@example.com") == "Jane Doe 1@example.com"
+    assert redactor.text("venmo @Rosa-Delgado-17, rosadelgado99") == "venmo @Jane Doe 1-17, Jane Doe 1 99"
+    assert redactor.text("Rosalind Smith") == "Rosalind Smith"
     # other numbers and names stay; dates and amounts are not mistaken for her number
     assert redactor.text("Marcus Bell (209) 555-0111 on 2024-04-05 paid $2,095.55") == \
         "Marcus Bell (209) 555-0111 on 2024-04-05 paid $2,095.55"
