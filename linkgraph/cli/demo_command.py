@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 
 from linkgraph.analysis import AnalysisParams, analyze
-from linkgraph.case import CaseFile
+from linkgraph.case import CaseFile, merges
 from linkgraph.cli.analyze_command import print_summary
 from linkgraph.errors import LinkgraphError
+from linkgraph.graph import GraphFilter
 from linkgraph.identity import suggest_name_matches
 from linkgraph.progress import TerminalProgress
 
@@ -27,17 +28,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     bar = TerminalProgress()
     try:
-        path, results = build_case(args.out / "gang_enterprise.lgcase", bar)
+        path, results = build_case(args.out / "gang_enterprise.lgcase", bar, review=True)
     finally:
         bar.done()
     print(f"Built {path} from {len(results)} source files:")
     for result in results:
         print(f"  {result.name:<36} {result.kind:<8} profile {result.profile:<22} "
               f"{result.rows_imported:>6,} rows, {result.links_created:>6,} links"
-              + (f", {result.duplicates_merged} duplicate events cited once" if result.duplicates_merged else ""))
+              + (f", {result.duplicates_merged} already in the case (cited, not stored twice)"
+                 if result.duplicates_merged else ""))
     with CaseFile.open(path) as case:
-        result = analyze(case, AnalysisParams())
-        result["run_id"] = case.record_analysis(AnalysisParams().as_dict(), result)
+        merged = sum(1 for m in merges(case))
+        roles = case.conn.execute(
+            "SELECT COUNT(*) FILTER (WHERE role = 'victim'), COUNT(*) FILTER (WHERE minor = 1), "
+            "COUNT(*) FILTER (WHERE role = 'suspect') FROM entities WHERE type = 'Person' AND merged_into IS NULL"
+        ).fetchone()
+        print(f"The analyst's review so far: {merged} same-name matches confirmed (reversible merges), "
+              f"{roles[0]} victims ({roles[1]} minors) and {roles[2]} suspects marked.")
+        # People first: phones, accounts and devices stand in for the person who uses them.
+        params = AnalysisParams(filter=GraphFilter(view="persons"))
+        result = analyze(case, params)
+        result["run_id"] = case.record_analysis(params.as_dict(), result)
         print()
         print_summary(result, top=15)
         people = [(e.id, e.label) for e in case.entities("Person")]

@@ -69,3 +69,18 @@ def test_a_rule_that_cannot_be_read_is_refused() -> None:
         _parse("rules:\n  - {id: x, title: X, kind: links}\n")
     with pytest.raises(RuleError, match="appears twice"):
         _parse("rules:\n  - {id: x, title: X, area: a, kind: links}\n  - {id: x, title: X, area: a, kind: links}\n")
+
+
+def test_controller_phone_is_never_a_victims_own_phone(case, write) -> None:
+    with write("phone") as w:
+        boss_phone = w.phone("0101")
+        girls = [w.person(n, role="victim") for n in ("Amy", "Bea", "Cy")]
+        their_phones = [w.phone(n) for n in ("0171", "0173", "0175")]
+        for girl, phone in zip(girls, their_phones, strict=True):
+            w.link("uses", girl, phone)
+            w.call(boss_phone, phone, "2024-03-02 21:00")
+        w.call(their_phones[0], their_phones[1], "2024-03-03 10:00")    # victims call each other too
+        w.call(their_phones[0], their_phones[2], "2024-03-03 11:00")
+    ranks = {"betweenness": {boss_phone: 1, their_phones[0]: 2}}     # both brokers, the victim's phone too
+    found = run_rules(load_records(case), rules("controller_phone"), ranks=ranks)
+    assert [f["entities"][0]["id"] for f in found] == [boss_phone]

@@ -1,9 +1,9 @@
 """The analysis against the sample case's answer key: leaders, sets, phone swaps, circuits, indicators
 with their evidence rows, and no planted innocent flagged.
 
-The case is built once for the module from the bundled files. Persons are never merged across
-sources automatically, so the fixture does what the analyst does with the name-match suggestions:
-it merges persons whose names are written the same (normalised) way.
+The case is built once for the module from the bundled files, with the analyst's review
+(sample_cases.build.review_case): persons are never merged across sources automatically, so the
+analyst confirms the same-name suggestions and marks the victims, minors and suspects she knows of.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import pytest
 
 from importers import available_kinds
 from linkgraph.analysis import AnalysisParams, analyze
-from linkgraph.case import CaseFile, merge_entities
+from linkgraph.case import CaseFile
 from linkgraph.graph import GraphFilter
-from linkgraph.identity import normalize_name
 from sample_cases.build import answer_key, build_case
 
 NEEDED = {"phone", "ads", "hotel", "finance", "roster", "links"}
@@ -45,18 +44,8 @@ def key() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    path, _ = build_case(tmp_path_factory.mktemp("sample") / "crossroads.lgcase")
+    path, _ = build_case(tmp_path_factory.mktemp("sample") / "crossroads.lgcase", review=True)
     with CaseFile.open(path) as case:
-        same: dict[str, list[int]] = {}
-        for person in case.entities("Person"):
-            same.setdefault(normalize_name(person.label), []).append(person.id)
-        for ids in same.values():
-            for other in ids[1:]:
-                merge_entities(case, ids[0], other, "same name (confirmed suggestion)")
-        minors = {v["name"] for v in answer_key()["victims"] if v["minor"]}
-        for person in case.entities("Person"):
-            if person.label in minors and person.merged_into is None:
-                case.edit_entity(person.id, minor=True)         # the analyst marks the minors she knows of
         return {view: analyze(case, AnalysisParams(filter=GraphFilter(view=view))) for view in ("persons", "entities")}
 
 
