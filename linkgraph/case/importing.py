@@ -27,6 +27,7 @@ from linkgraph.times import now_iso
 FLUSH_EVERY = 200_000
 BULK_ROWS = 100_000          # bulk_writes drops the links indexes for imports at least this big
 BULK_CACHE_KIB = 65_536      # SQLite page cache during bulk writes (the default 2 MiB thrashes on big imports)
+SYNCHRONOUS_NORMAL = 1     # PRAGMA synchronous during an import (the journal still makes it atomic)
 GRADE_RELIABILITY = "ABCDE"
 GRADE_INFORMATION = "12345"
 GRADE_HANDLING = "12345"
@@ -128,13 +129,20 @@ class ImportSession:
         self._citations: list[tuple[int, int, int]] = []
         self._links_written = 0
         self._rows_imported: set[int] = set()
+        self._entity_refs: set[Any] = set()      # entity ids this import's links name (checked in _finish)
+        self._saved_pragmas: dict[str, int] = {}
         self._open = False
 
     # ---- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> ImportSession:
         self._check_duplicate()
-        self._cm = self.case.transaction()
-        self.conn = self._cm.__enter__()
+        self._relax_pragmas()
+        try:
+            self._cm = self.case.transaction()
+            self.conn = self._cm.__enter__()
+        except BaseException:
+            self._restore_pragmas()
+            raise
         self._open = True
         self.conn.execute("PRAGMA defer_foreign_keys = ON")  # links may name entities written at the end
         now = now_iso()
@@ -148,22 +156,65 @@ class ImportSession:
         self._next_entity = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM entities").fetchone()[0]) + 1
         self._next_link = (self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM links").fetchone()[0]) + 1
         self._first_link = self._next_link       # this import's links are ids _first_link .. _next_link - 1
+        self._first_entity = self._next_entity   # and its new entities ids _first_entity .. _next_entity - 1
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
         try:
-            if exc_type is None:
-                self._finish()
-        except BaseException as failure:
+            try:
+                if exc_type is None:
+                    self._finish()
+            except BaseException as failure:
+                self._open = False
+                self._cm.__exit__(type(failure), failure, failure.__traceback__)
+                raise
             self._open = False
-            self._cm.__exit__(type(failure), failure, failure.__traceback__)
-            raise
-        self._open = False
-        if exc_type is None:
-            self._cm.__exit__(None, None, None)
-        else:
-            self._cm.__exit__(exc_type, exc, tb)
+            if exc_type is None:
+                self._cm.__exit__(None, None, None)
+            else:
+                self._cm.__exit__(exc_type, exc, tb)
+        finally:
+            self._restore_pragmas()
         return False
+
+    def _relax_pragmas(self) -> None:
+        """Before BEGIN (SQLite ignores these inside a transaction): foreign keys off for the session, whose
+        writes name only ids it made or read from the case (`_check_references` proves it before COMMIT),
+        and `synchronous` NORMAL (the rollback journal stays, so a failed import still leaves the case as it
+        was). Restored after COMMIT or ROLLBACK by `_restore_pragmas`."""
+        conn = self.case.conn
+        if conn.in_transaction:
+            return
+        saved = {name: int(conn.execute(f"PRAGMA {name}").fetchone()[0]) for name in ("foreign_keys", "synchronous")}
+        conn.execute("PRAGMA foreign_keys = OFF")
+        if saved["synchronous"] > SYNCHRONOUS_NORMAL:
+            conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS_NORMAL}")
+        self._saved_pragmas = saved
+
+    def _restore_pragmas(self) -> None:
+        saved, self._saved_pragmas = self._saved_pragmas, {}
+        for name, value in saved.items():
+            self.case.conn.execute(f"PRAGMA {name} = {value}")
+
+    def _check_references(self) -> None:
+        """What the foreign keys would check, from the ids this import wrote: every entity its links and
+        evidence name, and every link it cites, is in the case (made by this import or there before)."""
+        conn = self.conn
+        entities = self._entity_refs | set(self._evidence)
+        entities.discard(None)
+        outside = [e for e in entities if not (isinstance(e, int) and self._first_entity <= e < self._next_entity)]
+        links = {link for link, _, _ in self._citations if not (isinstance(link, int)
+                                                                  and self._first_link <= link < self._next_link)}
+        for table, ids in (("entities", outside), ("links", links)):
+            if not ids:
+                continue
+            missing = conn.execute(
+                f"SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM {table}) LIMIT 5",
+                (json.dumps(sorted(ids, key=str), default=str),)).fetchall()
+            if missing:
+                raise LinkgraphError(
+                    f"{self.path.name}: the import names {table} that are not in the case "
+                    f"({', '.join(str(m[0]) for m in missing)}); nothing was written")
 
     def _check_duplicate(self) -> None:
         found = self.case.conn.execute(
@@ -299,8 +350,11 @@ class ImportSession:
         """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
         duration, amount, currency, location, weight, attrs_json, row), written at once; returns their ids."""
         count = len(columns[11])
+        self._flush_links()                      # links named earlier have lower ids: written first
         ids = range(self._next_link, self._next_link + count)
         self._flush_entities()
+        for column in (columns[1], columns[2], columns[8]):
+            self._entity_refs.update(column)
         self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               zip(ids, *columns[:11], repeat(self.source_id, count), columns[11], strict=True))
         self._next_link += count
@@ -424,6 +478,8 @@ class ImportSession:
     def _write_links(self, batch: list[tuple]) -> None:
         if batch:
             self._flush_entities()
+            for item in batch:
+                self._entity_refs.update((item[2], item[3], item[9]))
             self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
             self._links_written += len(batch)
 
@@ -456,6 +512,7 @@ class ImportSession:
         self._flush_raw()
         conn.executemany("INSERT OR IGNORE INTO link_evidence VALUES (?,?,?)", self._citations)
         conn.executemany("INSERT INTO rejected_rows VALUES (?,?,?,?,?)", self._rejected)
+        self._check_references()
         self._update_seen()
         rejected = len({r[1] for r in self._rejected})
         imported = len(self._rows_imported | set(self._evidence.values()))

@@ -25,6 +25,15 @@ _DIGEST_QUERIES = (
     "SELECT CAST(json_array(id, type, key) AS BLOB) FROM entities WHERE source_id = ?1 ORDER BY id",
 )
 _DIGEST_BATCH = 65_536
+# The same bytes for the two big tables, a batch of rows joined by SQLite into one value (no Python object per
+# row): links by id range, raw rows by row number after the last batch's.
+_DIGEST_BATCHES = {
+    0: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(id) FROM (SELECT json_array(id, type, src, dst, "
+       "start, end, duration, amount, currency, location, weight, attrs, row) AS line, id FROM links "
+       "WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id)",
+    1: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(row) FROM (SELECT json_array(row, raw) AS line, row "
+       "FROM source_rows WHERE source_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3)",
+}
 
 
 def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = False) -> str:
@@ -40,8 +49,11 @@ def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = Fa
     lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM links WHERE source_id = ?", (source_id,)).fetchone()
     digest = hashlib.sha256()
     try:
-        for sql in _DIGEST_QUERIES:
+        for number, sql in enumerate(_DIGEST_QUERIES):
             digest.update(sql.encode() + b"\n")
+            if number in _DIGEST_BATCHES:
+                _digest_batches(conn, digest, number, source_id, lo, hi)
+                continue
             cursor = conn.execute(sql, (source_id, lo or 0, hi or -1) if "?2" in sql else (source_id,))
             while batch := cursor.fetchmany(_DIGEST_BATCH):
                 digest.update(b"\n".join([row[0] for row in batch]))
@@ -49,6 +61,28 @@ def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = Fa
     except sqlite3.OperationalError as exc:     # a value JSON cannot hold (a blob put in by hand)
         return f"{DIGEST_PREFIX}unreadable ({exc})"
     return DIGEST_PREFIX + digest.hexdigest()
+
+
+def _digest_batches(conn: sqlite3.Connection, digest: Any, number: int, source_id: int, lo: int | None,
+                    hi: int | None) -> None:
+    """Hash the rows of _DIGEST_QUERIES[number] as that query's loop would (each row then a line break),
+    `_DIGEST_BATCH` rows per SQLite call."""
+    sql = _DIGEST_BATCHES[number]
+    if number == 0:
+        if lo is None:
+            return
+        for first in range(lo, hi + 1, _DIGEST_BATCH):
+            joined = conn.execute(sql, (source_id, first, min(first + _DIGEST_BATCH - 1, hi))).fetchone()[0]
+            if joined is not None:
+                digest.update(joined + b"\n")
+        return
+    after = -(1 << 62)
+    while True:
+        joined, last = conn.execute(sql, (source_id, after, _DIGEST_BATCH)).fetchone()
+        if joined is None:
+            return
+        digest.update(joined + b"\n")
+        after = last
 
 
 def _legacy_digest(conn: sqlite3.Connection, source_id: int) -> str:
