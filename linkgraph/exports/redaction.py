@@ -1,7 +1,9 @@
 """Victim protection: stable pseudonyms ("Jane Doe 1") for victims, minors, their identifiers and ads.
 
 Who is protected: persons whose role is victim or who are flagged minor; the phones, emails,
-accounts... they use or own (`uses`/`owns` links); and the ads linked to any of those. Numbers
+accounts... they use or own (`uses`/`owns` links); the ads linked to any of those, and the ads
+that share a photo (image hash), near-duplicate text or a working name with a protected ad; those
+working names ("Kandi") become "Victim alias N" wherever they are written. Numbers
 are derived from sorted entity ids, so the same case gives the same pseudonyms in every format
 and every run; person records written with the same name share one pseudonym. Every text an export writes passes through `Redactor.text`, which also catches
 the protected names and numbers inside other records (raw rows, other labels, descriptions).
@@ -10,6 +12,7 @@ the protected names and numbers inside other records (raw rows, other labels, de
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +55,7 @@ class Redactor:
         self._patterns: list[tuple[re.Pattern[str], str]] = []
         self._numbers: dict[str, str] = {}
         self._local: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         self._rows: set[tuple[int, int]] = set()
         if enabled:
             self._find(case)
@@ -83,6 +87,12 @@ class Redactor:
                 ads.add(dst)
             elif dst in near and info.get(src, (0, ""))[1] == "Ad":
                 ads.add(src)
+        ads = self._same_girl(case, ads, reps)
+        ad_names = self._ad_names(case, reps)
+        aliases = sorted({n for ad in ads for n in ad_names.get(ad, ())}, key=str.lower)
+        # an ad under a protected alias shows the same girl too
+        ads = self._same_girl(case, ads | {ad for ad, names in ad_names.items() if set(names) & set(aliases)}, reps)
+        self._aliases = {name: f"Victim alias {i + 1}" for i, name in enumerate(aliases)}
         ads |= {i for i in info if reps.get(i, i) in ads}
         counters: dict[str, int] = {}
         standing: dict[object, str] = {}
@@ -108,8 +118,47 @@ class Redactor:
             if reps.get(src, src) in ads or reps.get(dst, dst) in ads:
                 self._rows.add((source_id, row))
 
+    @staticmethod
+    def _same_girl(case: CaseFile, ads: set[int], reps: dict[int, int]) -> set[int]:
+        """Ads that show the same person as a protected ad: near-duplicate text or a shared image hash
+        (a bottom posts a victim's ad from her own phone; the photos and wording give her away)."""
+        if not ads:
+            return ads
+        twins: dict[int, set[int]] = {}
+        for src, dst in case.conn.execute("SELECT src, dst FROM links WHERE type = 'near_duplicate'"):
+            src, dst = reps.get(src, src), reps.get(dst, dst)
+            twins.setdefault(src, set()).add(dst)
+            twins.setdefault(dst, set()).add(src)
+        by_image: dict[str, set[int]] = {}
+        images: dict[int, list[str]] = {}
+        for entity_id, attrs in case.conn.execute("SELECT id, attrs FROM entities WHERE type = 'Ad'"):
+            hashes = (json.loads(attrs or "{}") or {}).get("image_hashes") or []
+            head = reps.get(entity_id, entity_id)
+            images[head] = [str(h) for h in (hashes if isinstance(hashes, list) else [hashes]) if h]
+            for digest in images[head]:
+                by_image.setdefault(digest, set()).add(head)
+        found, queue = set(ads), list(ads)
+        while queue:
+            ad = queue.pop()
+            for other in twins.get(ad, set()) | {o for h in images.get(ad, []) for o in by_image.get(h, set())}:
+                if other not in found:
+                    found.add(other)
+                    queue.append(other)
+        return found
+
+    @staticmethod
+    def _ad_names(case: CaseFile, reps: dict[int, int]) -> dict[int, list[str]]:
+        """The working names each ad uses ("Lexi", "Kandi"), three letters or more."""
+        out: dict[int, list[str]] = {}
+        for entity_id, attrs in case.conn.execute("SELECT id, attrs FROM entities WHERE type = 'Ad'"):
+            data = json.loads(attrs or "{}") or {}
+            names = data.get("names") or ([data["name"]] if data.get("name") else [])
+            names = [str(n).strip() for n in (names if isinstance(names, list) else [names])]
+            out.setdefault(reps.get(entity_id, entity_id), []).extend(n for n in names if len(n) >= 3)
+        return out
+
     def _build_patterns(self) -> None:
-        texts: dict[str, str] = {}
+        texts: dict[str, str] = {re.escape(name): alias for name, alias in self._aliases.items()}
         for item in self.protected.values():
             if item.type == "Person":
                 parts = [p for p in re.split(r"\s+", item.label.strip()) if p]

@@ -129,3 +129,13 @@ def test_records_of_one_name_share_a_pseudonym(sample_case: CaseFile, key: dict)
         for phone in victim["phones"]:
             found = sample_case.find_entity("Phone", phone)
             assert found is not None and redactor.is_protected(found.id), (victim["name"], phone)
+
+
+def test_working_names_of_protected_ads_become_aliases(sample_case: CaseFile) -> None:
+    redactor = Redactor(sample_case, True)
+    # Kayla Dunn (17) advertises as "Kandi" from her work phone; her own contact list saves her by it
+    kandi = [e for e in sample_case.entities("Ad") if e.attrs.get("name") == "Kandi"]
+    assert kandi and all(redactor.is_protected(e.id) for e in kandi)
+    scrubbed = redactor.text("Type: Call; Contact Name: Kandi")
+    assert scrubbed.startswith("Type: Call; Contact Name: Victim alias ") and "Kandi" not in scrubbed
+    assert redactor.text("Kandinsky print") == "Kandinsky print"
