@@ -18,8 +18,10 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from linkgraph.case.case_file import CaseFile
-from linkgraph.case.integrity import source_digest
+from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
 from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
@@ -131,6 +133,8 @@ class ImportSession:
         self._rows_imported: set[int] = set()
         self._entity_refs: set[Any] = set()      # entity ids this import's links name (checked in _finish)
         self._saved_pragmas: dict[str, int] = {}
+        self._digest = SourceDigest()            # the audit's data digest, fed the rows as they are written
+        self._streamed: dict[str, int | None] = {"links": None, "source_rows": None}   # table -> last id/row
         self._open = False
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -309,6 +313,7 @@ class ImportSession:
     def links_bulk(self, rows: Iterable[tuple]) -> int:
         """Fast path: tuples (type, src, dst, start, end, duration, amount, currency, location, weight,
         attrs_json, row) written as they are; returns how many."""
+        self._flush_links()                      # links named earlier have lower ids: written first
         count = 0
         batch = []
         for item in rows:
@@ -355,6 +360,7 @@ class ImportSession:
         self._flush_entities()
         for column in (columns[1], columns[2], columns[8]):
             self._entity_refs.update(column)
+        self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)
         self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               zip(ids, *columns[:11], repeat(self.source_id, count), columns[11], strict=True))
         self._next_link += count
@@ -368,6 +374,7 @@ class ImportSession:
             self.options["raw_format"] = "delimited"
             self.options["delimiter"] = delimiter
         self._flush_raw()
+        self._digest_rows("source_rows", [rows, texts], rows)
         self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)",
                               zip(repeat(self.source_id, len(rows)), rows, texts, strict=True))
         self.rows_read += len(rows)
@@ -404,10 +411,9 @@ class ImportSession:
             batch.append((self.source_id, row, text))
             count += 1
             if len(batch) >= FLUSH_EVERY:
-                self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+                self._write_raw(batch)
                 batch = []
-        if batch:
-            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+        self._write_raw(batch)
         self.rows_read += count
 
     def raw_lines_bulk(self, rows: Iterable[tuple[int, str]], delimiter: str) -> None:
@@ -480,6 +486,8 @@ class ImportSession:
             self._flush_entities()
             for item in batch:
                 self._entity_refs.update((item[2], item[3], item[9]))
+            columns = list(zip(*batch, strict=True))
+            self._digest_rows("links", [*columns[:12], columns[13]], columns[0])
             self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
             self._links_written += len(batch)
 
@@ -488,9 +496,31 @@ class ImportSession:
         self._links = []
 
     def _flush_raw(self) -> None:
-        if self._raw:
-            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", self._raw)
-            self._raw = []
+        self._write_raw(self._raw)
+        self._raw = []
+
+    def _write_raw(self, batch: list[tuple[int, int, str]]) -> None:
+        if batch:
+            columns = list(zip(*batch, strict=True))
+            self._digest_rows("source_rows", columns[1:], columns[1])
+            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+
+    def _digest_rows(self, table: str, columns: Sequence[Sequence[Any]], keys: Sequence[Any]) -> None:
+        """Hash rows for the data digest as they are written (links in id order, raw rows in row order);
+        a table whose rows come out of order, or hold a value of another type, is read back at the end."""
+        if table not in self._streamed or not len(keys):
+            return
+        order = np.asarray(keys)
+        last = self._streamed[table]
+        if order.dtype.kind != "i" or (last is not None and order[0] <= last) or bool((np.diff(order) <= 0).any()):
+            del self._streamed[table]
+            return
+        try:
+            self._digest.add(table, columns)
+        except DigestEncodingError:
+            del self._streamed[table]
+            return
+        self._streamed[table] = int(order[-1])
 
     def _finish(self) -> None:
         conn = self.conn
@@ -530,11 +560,16 @@ class ImportSession:
             rows_rejected=rejected, entities_created=len(self._new_entities), links_created=self._links_written,
             duplicates_merged=len(self._citations), notes=list(self.notes),
         )
+        try:
+            self._digest.read(conn, self.source_id, [t for t in SourceDigest.TABLES if t not in self._streamed])
+            data_digest = self._digest.hexdigest()
+        except DigestEncodingError:      # a value SQLite keeps as another type than its column's (a fractional start)
+            data_digest = source_digest(conn, self.source_id, version=V2_PREFIX)
         self.case.audit("import", {
             "source": self.source_id, "file": self.path.name, "sha256": self.sha256, "kind": self.kind,
             "profile": self.profile, "rows_imported": imported, "rows_rejected": rejected,
             "links": self._links_written, "entities_created": len(self._new_entities),
-            "data_digest": source_digest(conn, self.source_id),
+            "data_digest": data_digest,
         })
 
     def _update_seen(self) -> None:

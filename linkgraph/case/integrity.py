@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from linkgraph.case import audit
 
-DIGEST_PREFIX = "v2:"      # data digests recorded before this prefix are legacy (repr of each row)
+DIGEST_PREFIX = "v3:"      # what imports record now (SourceDigest); "v2:" and unprefixed (legacy) still verify
+V2_PREFIX = "v2:"
 # What one import wrote, table by table: each row as one JSON array built by SQLite (json_array keeps every
 # value's type: null, 12, 1.5, "text"), so nothing depends on Python's dict order or repr. Links are read by
 # id range (one import's links are consecutive) rather than through the source index.
@@ -36,16 +42,124 @@ _DIGEST_BATCHES = {
 }
 
 
-def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = False) -> str:
+# v3: the same rows, each table's columns hashed column by column from typed Arrow arrays (no text encoding
+# per row), so an import hashes the very columns it writes and `verify` rebuilds them from the case file.
+# Column types as declared in the schema: i integer, f real, t text.
+_V3_TABLES = (
+    ("links", "itiiiifftifti", "SELECT id, type, src, dst, start, end, duration, amount, currency, location, "
+     "weight, attrs, row FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id"),
+    ("source_rows", "it", "SELECT row, raw FROM source_rows WHERE source_id = ?1 ORDER BY row"),
+    ("link_evidence", "ii", "SELECT link_id, row FROM link_evidence WHERE source_id = ?1 ORDER BY link_id, row"),
+    ("rejected_rows", "ittt", "SELECT row, column, reason, raw FROM rejected_rows WHERE source_id = ?1 "
+     "ORDER BY row, rowid"),
+    ("entity_evidence", "ii", "SELECT entity_id, row FROM entity_evidence WHERE source_id = ?1 ORDER BY entity_id"),
+    ("entities", "itt", "SELECT id, type, key FROM entities WHERE source_id = ?1 ORDER BY id"),
+)
+_ARROW_TYPES = {"i": pa.int64(), "f": pa.float64(), "t": pa.string()}
+
+
+class DigestEncodingError(ValueError):
+    """A value that does not fit its column's declared type (so the row-by-row v2 digest is used instead)."""
+
+
+def _typed(kind: str, column: Sequence[Any]) -> pa.Array:
+    """A column as an Arrow array of its declared type; NaN is NULL (as SQLite stores it), whole numbers may
+    fill a real column, anything else of another type (1.5 in an integer column) is refused, never rounded."""
+    try:
+        array = pa.array(column, from_pandas=True)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if array.null_count == len(array):
+            return pa.nulls(len(array), _ARROW_TYPES[kind])
+        given = array.type
+        if ((kind == "i" and pa.types.is_integer(given))
+                or (kind == "f" and (pa.types.is_integer(given) or pa.types.is_floating(given)))
+                or (kind == "t" and (pa.types.is_string(given) or pa.types.is_large_string(given)))):
+            return array.cast(_ARROW_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError) as exc:
+        raise DigestEncodingError(str(exc)) from exc
+    raise DigestEncodingError(f"{given} values in a column of type {_ARROW_TYPES[kind]}")
+
+
+class _ColumnHashes:
+    """One table's columns, each as two running hashes: its shape (text byte lengths, -1 for null; for numbers
+    0 or -1) and its data (text bytes; numbers as int64/float64 with null as 0). Feeding rows in batches of
+    any size gives the same hashes as feeding them at once."""
+
+    def __init__(self, kinds: str) -> None:
+        self.kinds = kinds
+        self.hashes = [(hashlib.sha256(), hashlib.sha256()) for _ in kinds]
+
+    def add(self, columns: Sequence[Sequence[Any]]) -> None:
+        arrays = [_typed(kind, column) for kind, column in zip(self.kinds, columns, strict=True)]
+        for kind, array, (shape, data) in zip(self.kinds, arrays, self.hashes, strict=True):
+            if kind == "t":
+                lengths = pc.fill_null(pc.binary_length(array), -1).to_numpy(zero_copy_only=False)
+                shape.update(lengths.astype("<i8").tobytes())
+                buffers = array.buffers()
+                if buffers[2] is not None and len(array):
+                    offsets = np.frombuffer(buffers[1], dtype="<i4")[array.offset:array.offset + len(array) + 1]
+                    data.update(memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])])
+                continue
+            valid = array.is_valid().to_numpy(zero_copy_only=False)
+            shape.update(np.where(valid, 0, -1).astype("<i8").tobytes())
+            values = pc.fill_null(array, 0).to_numpy(zero_copy_only=False)
+            if kind == "f":
+                values = values + 0.0          # -0.0 as 0.0: SQLite may keep an integral real as an integer
+            data.update(values.astype("<i8" if kind == "i" else "<f8").tobytes())
+
+
+class SourceDigest:
+    """The v3 data digest of one source, built from column batches: an import feeds the links and raw rows
+    it writes (in id and row order) and reads the rest back; `verify` reads everything back."""
+
+    TABLES = tuple(name for name, _, _ in _V3_TABLES)
+
+    def __init__(self) -> None:
+        self.tables = {name: _ColumnHashes(kinds) for name, kinds, _ in _V3_TABLES}
+
+    def add(self, table: str, columns: Sequence[Sequence[Any]]) -> None:
+        """One batch of rows of `table` as columns in _V3_TABLES order (raises DigestEncodingError)."""
+        self.tables[table].add(columns)
+
+    def read(self, conn: sqlite3.Connection, source_id: int, tables: Sequence[str]) -> None:
+        """Feed these tables' rows of the source from the case file, `_DIGEST_BATCH` rows at a time."""
+        lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM links WHERE source_id = ?", (source_id,)).fetchone()
+        for name, kinds, sql in _V3_TABLES:
+            if name not in tables:
+                continue
+            self.tables[name] = _ColumnHashes(kinds)      # anything fed before is dropped
+            cursor = conn.execute(sql, (source_id, lo or 0, hi or -1) if "?2" in sql else (source_id,))
+            while batch := cursor.fetchmany(_DIGEST_BATCH):
+                self.add(name, list(zip(*batch, strict=True)))
+
+    def hexdigest(self) -> str:
+        total = hashlib.sha256()
+        for name, kinds, _ in _V3_TABLES:
+            total.update(f"{name}:{kinds}\n".encode())
+            for shape, data in self.tables[name].hashes:
+                total.update(shape.digest() + data.digest())
+        return DIGEST_PREFIX + total.hexdigest()
+
+
+def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = False,
+                  version: str = DIGEST_PREFIX) -> str:
     """SHA-256 over everything one import wrote (links, raw rows, citations, rejections, entities it made).
 
     Recorded in the import's audit entry; `verify` recomputes it, so a row edited or
-    removed afterwards is caught even though the audit chain itself is intact. SQLite
-    encodes each row and Python hashes a batch at a time; `legacy` recomputes the digest
-    of case files written before "v2:" digests (repr of each row).
+    removed afterwards is caught even though the audit chain itself is intact. `version`
+    "v3:" (SourceDigest, column-wise) or "v2:" (SQLite encodes each row as JSON); `legacy`
+    recomputes the digest of case files written before "v2:" digests (repr of each row).
     """
     if legacy:
         return _legacy_digest(conn, source_id)
+    if version == DIGEST_PREFIX:
+        digest = SourceDigest()
+        try:
+            digest.read(conn, source_id, SourceDigest.TABLES)
+        except DigestEncodingError as exc:     # a value of another type put in by hand
+            return f"{DIGEST_PREFIX}unreadable ({exc})"
+        return digest.hexdigest()
     lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM links WHERE source_id = ?", (source_id,)).fetchone()
     digest = hashlib.sha256()
     try:
@@ -59,8 +173,8 @@ def source_digest(conn: sqlite3.Connection, source_id: int, *, legacy: bool = Fa
                 digest.update(b"\n".join([row[0] for row in batch]))
                 digest.update(b"\n")
     except sqlite3.OperationalError as exc:     # a value JSON cannot hold (a blob put in by hand)
-        return f"{DIGEST_PREFIX}unreadable ({exc})"
-    return DIGEST_PREFIX + digest.hexdigest()
+        return f"{V2_PREFIX}unreadable ({exc})"
+    return V2_PREFIX + digest.hexdigest()
 
 
 def _digest_batches(conn: sqlite3.Connection, digest: Any, number: int, source_id: int, lo: int | None,
@@ -158,8 +272,9 @@ def _check_sources(conn: sqlite3.Connection, report: VerifyReport) -> None:
             report.problems.append(f"source {source_id} '{name}': file SHA-256 differs from the one audited")
             bad += 1
         recorded_digest = entry.get("data_digest")
+        version = str(recorded_digest)[:3]
         if recorded_digest is not None and recorded_digest != source_digest(
-                conn, source_id, legacy=not str(recorded_digest).startswith(DIGEST_PREFIX)):
+                conn, source_id, legacy=version not in (DIGEST_PREFIX, V2_PREFIX), version=version):
             report.problems.append(
                 f"source {source_id} '{name}': its rows (links, raw values or evidence) were changed after import"
             )

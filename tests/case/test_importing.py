@@ -4,6 +4,7 @@ reference check in their place, and the batched v2 data digest equal to the row-
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -96,23 +97,74 @@ def row_by_row_digest(conn: sqlite3.Connection, source_id: int) -> str:
         digest.update(sql.encode() + b"\n")
         for (line,) in conn.execute(sql, (source_id, lo or 0, hi or -1) if "?2" in sql else (source_id,)):
             digest.update(line + b"\n")
-    return integrity.DIGEST_PREFIX + digest.hexdigest()
+    return integrity.V2_PREFIX + digest.hexdigest()
 
 
-def test_batched_digest_equals_row_by_row_across_batches_and_gaps(case: CaseFile, tmp_path: Path,
-                                                                  monkeypatch) -> None:
+def recorded_digest(case: CaseFile, source_id: int) -> str:
+    for (details,) in case.conn.execute("SELECT details FROM audit WHERE action = 'import'"):
+        entry = json.loads(details)
+        if entry["source"] == source_id:
+            return entry["data_digest"]
+    raise AssertionError(f"no import entry for source {source_id}")
+
+
+def test_v2_digest_batched_equals_row_by_row_across_batches_and_gaps(case: CaseFile, tmp_path: Path,
+                                                                     monkeypatch) -> None:
     monkeypatch.setattr(integrity, "_DIGEST_BATCH", 3)       # batches of 3: boundaries inside both tables
     rows = [2, 3, 5, 9, 10, 11, 12, 20, 21, 40]              # sparse row numbers
     import_calls(case, source_file(tmp_path, "a.csv", 1), [2])
     import_calls(case, source_file(tmp_path, "b.csv", 10), rows)
-    recorded = case.conn.execute("SELECT details FROM audit WHERE action = 'import' ORDER BY seq DESC").fetchone()[0]
-    digest = integrity.source_digest(case.conn, 2)
-    assert digest == row_by_row_digest(case.conn, 2) and f'"data_digest": "{digest}"' in recorded
-    assert verify_connection(case.conn).ok
+    v2 = integrity.source_digest(case.conn, 2, version="v2:")
+    assert v2.startswith("v2:") and v2 == row_by_row_digest(case.conn, 2)
     with case.transaction():                                  # a hole in the ids and the rows
         case.conn.execute("DELETE FROM links WHERE source_id = 2 AND row = 9")
         case.conn.execute("DELETE FROM source_rows WHERE source_id = 2 AND row = 11")
-    edited = integrity.source_digest(case.conn, 2)
-    assert edited == row_by_row_digest(case.conn, 2) and edited != digest
-    assert integrity.source_digest(case.conn, 1) == row_by_row_digest(case.conn, 1)
-    assert any("changed after import" in p for p in verify_connection(case.conn).problems)
+    edited = integrity.source_digest(case.conn, 2, version="v2:")
+    assert edited == row_by_row_digest(case.conn, 2) and edited != v2
+    assert integrity.source_digest(case.conn, 1, version="v2:") == row_by_row_digest(case.conn, 1)
+
+
+def test_v3_digest_hashed_while_writing_equals_the_one_read_back(case: CaseFile, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """Links written by links_columns in two calls and by link(), raw rows in two calls: the digest the import
+    recorded is the one verify rebuilds from the case file (in batches of any size), and an edit changes it."""
+    with ImportSession(case, source_file(tmp_path, "a.csv", 6), kind="links") as session:
+        phones = [session.entity("Phone", f"+120955500{r:02d}", f"P {r}", row=r) for r in range(2, 8)]
+        session.link("call", phones[0], phones[1], row=2, start=1_700_000_002, duration=-0.0,
+                     attrs={"note": "caf\u00e9 \"quoted\""})
+        for rows in ([3, 4], [5, 6, 7]):
+            session.links_columns([
+                ["sms"] * len(rows), [phones[r - 2] for r in rows], [phones[0]] * len(rows),
+                [1_700_000_000 + r for r in rows], [None] * len(rows), [float("nan")] * len(rows),
+                [12.5] * len(rows), ["USD"] * len(rows), [None] * len(rows), [1] * len(rows),
+                [None] * len(rows), rows])
+        session.raw_texts_bulk([2, 3, 4], ["a,b", "c,d", "e,\u00e9"], ",")
+        session.raw_texts_bulk([5, 6, 7], ["g,h", "", "k,l"], ",")
+        session.reject(8, "to", "not a phone number", ["x", "y"])
+    recorded = recorded_digest(case, 1)
+    assert recorded.startswith("v3:") and recorded == integrity.source_digest(case.conn, 1)
+    monkeypatch.setattr(integrity, "_DIGEST_BATCH", 2)
+    assert integrity.source_digest(case.conn, 1) == recorded and verify_connection(case.conn).ok
+    for edit in ("UPDATE links SET amount = 12.25 WHERE row = 4", "UPDATE links SET duration = 0 WHERE row = 3",
+                 "UPDATE links SET currency = NULL WHERE row = 5", "UPDATE source_rows SET raw = 'g;h' WHERE row = 5",
+                 "UPDATE rejected_rows SET reason = 'fine'", "UPDATE links SET start = '1700000003' WHERE row = 4"):
+        with case.transaction():
+            case.conn.execute("SAVEPOINT edit")
+            case.conn.execute(edit)
+            changed = integrity.source_digest(case.conn, 1)
+            case.conn.execute("ROLLBACK TO edit")
+        assert changed != recorded, edit
+
+
+def test_out_of_order_or_oddly_typed_rows_still_get_a_digest_that_verifies(case: CaseFile, tmp_path: Path) -> None:
+    with ImportSession(case, source_file(tmp_path, "a.csv", 3), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        b = session.entity("Phone", "+12095550002", "B", row=3)
+        session.link("call", a, b, row=3, start=1_700_000_000)
+        session.raw_texts_bulk([3, 4], ["c,d", "e,f"], ",")
+        session.raw_texts_bulk([2], ["a,b"], ",")          # raw rows out of order: read back at the end
+    assert recorded_digest(case, 1).startswith("v3:") and verify_connection(case.conn).ok
+    with ImportSession(case, source_file(tmp_path, "b.csv", 1), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        session.link("call", a, a, row=2, start=1.5)         # a fractional start: SQLite keeps a real
+    assert recorded_digest(case, 2).startswith("v2:") and verify_connection(case.conn).ok
