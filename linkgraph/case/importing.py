@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from linkgraph.case.case_file import CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
@@ -44,6 +45,11 @@ def file_sha256(path: Path) -> tuple[str, int]:
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def _number(value: float) -> int | float:
+    """A whole number as an int (how SQLite keeps it in an INTEGER column), else the float."""
+    return int(value) if value.is_integer() else value
 
 
 def parse_grade(grade: str | None, handling: str | None = None) -> tuple[str, str, str]:
@@ -135,6 +141,7 @@ class ImportSession:
         self._saved_pragmas: dict[str, int] = {}
         self._digest = SourceDigest()            # the audit's data digest, fed the rows as they are written
         self._streamed: dict[str, int | None] = {"links": None, "source_rows": None}   # table -> last id/row
+        self._seen: dict[int, list[float]] | None = {}   # entity -> [first, last] time of its links (None: by SQL)
         self._open = False
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -361,6 +368,7 @@ class ImportSession:
         for column in (columns[1], columns[2], columns[8]):
             self._entity_refs.update(column)
         self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)
+        self._note_seen(columns[1], columns[2], columns[3], columns[4])
         self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               zip(ids, *columns[:11], repeat(self.source_id, count), columns[11], strict=True))
         self._next_link += count
@@ -488,6 +496,7 @@ class ImportSession:
                 self._entity_refs.update((item[2], item[3], item[9]))
             columns = list(zip(*batch, strict=True))
             self._digest_rows("links", [*columns[:12], columns[13]], columns[0])
+            self._note_seen(columns[2], columns[3], columns[4], columns[5])
             self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
             self._links_written += len(batch)
 
@@ -572,8 +581,41 @@ class ImportSession:
             "data_digest": data_digest,
         })
 
+    def _note_seen(self, src: Sequence[Any], dst: Sequence[Any], start: Sequence[Any], end: Sequence[Any]) -> None:
+        """Each end's first start and last end (or start) in a batch of links being written, so _update_seen
+        need not read the links back; values that are not plain numbers leave it to SQL."""
+        if self._seen is None or not len(src):
+            return
+        try:
+            begin = np.asarray(start, dtype=np.float64)
+            finish = np.asarray(end, dtype=np.float64)
+            ends = np.concatenate([np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)])
+        except (TypeError, ValueError, OverflowError):
+            self._seen = None
+            return
+        finish = np.where(np.isnan(finish), begin, finish)
+        timed = np.tile(~np.isnan(begin), 2)
+        if (np.abs(begin[~np.isnan(begin)]) >= 2 ** 53).any() or (np.abs(finish[~np.isnan(finish)]) >= 2 ** 53).any():
+            self._seen = None            # too big to hold exactly as a float
+            return
+        frame = pd.DataFrame({"e": ends[timed], "lo": np.tile(begin, 2)[timed], "hi": np.tile(finish, 2)[timed]})
+        grouped = frame.groupby("e", sort=False).agg(lo=("lo", "min"), hi=("hi", "max"))
+        for entity, lo, hi in zip(grouped.index.tolist(), grouped["lo"].tolist(), grouped["hi"].tolist(),
+                                  strict=True):
+            known = self._seen.get(entity)
+            if known is None:
+                self._seen[entity] = [lo, hi]
+            else:
+                known[0], known[1] = min(known[0], lo), max(known[1], hi)
+
     def _update_seen(self) -> None:
         """first_seen/last_seen of every entity this file touched, from its timed links."""
+        if self._seen is not None:
+            self.conn.executemany(
+                "UPDATE entities SET first_seen = MIN(COALESCE(first_seen, ?1), ?1), "
+                "last_seen = MAX(COALESCE(last_seen, ?2), ?2) WHERE id = ?3",
+                [(_number(lo), _number(hi), entity) for entity, (lo, hi) in self._seen.items()])
+            return
         self.conn.execute(
             """
             UPDATE entities SET

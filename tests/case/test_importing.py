@@ -168,3 +168,23 @@ def test_out_of_order_or_oddly_typed_rows_still_get_a_digest_that_verifies(case:
         a = session.entity("Phone", "+12095550001", "A", row=2)
         session.link("call", a, a, row=2, start=1.5)         # a fractional start: SQLite keeps a real
     assert recorded_digest(case, 2).startswith("v2:") and verify_connection(case.conn).ok
+
+
+def test_first_and_last_seen_come_from_the_links_written(case: CaseFile, tmp_path: Path) -> None:
+    """Kept from the written batches (links_columns and link()), merged with what an earlier import set."""
+    with ImportSession(case, source_file(tmp_path, "a.csv", 3), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        b = session.entity("Phone", "+12095550002", "B", row=2)
+        c = session.entity("Phone", "+12095550003", "C", row=4)
+        session.links_columns([["call"] * 3, [a, a, b], [b, c, c], [1000, None, 3000], [None, 9000, 3500],
+                               [None] * 3, [None] * 3, [None] * 3, [None] * 3, [1.0] * 3, [None] * 3, [2, 3, 4]])
+        session.link("call", c, a, row=5, start=500)
+    seen = dict((e, (lo, hi)) for e, lo, hi in case.conn.execute("SELECT id, first_seen, last_seen FROM entities"))
+    assert seen == {a: (500, 1000), b: (1000, 3500), c: (500, 3500)}   # the untimed a->c link counts for nothing
+    with ImportSession(case, source_file(tmp_path, "b.csv", 1), kind="links") as session:
+        b = session.entity("Phone", "+12095550002", "B", row=2)
+        d = session.entity("Phone", "+12095550004", "D", row=2)
+        session.link("call", b, d, row=2, start=200, end=260)
+    seen = dict((e, (lo, hi)) for e, lo, hi in case.conn.execute("SELECT id, first_seen, last_seen FROM entities"))
+    assert seen == {a: (500, 1000), b: (200, 3500), c: (500, 3500), d: (200, 260)}
+    assert all(isinstance(v, int) for pair in seen.values() for v in pair)
