@@ -63,6 +63,7 @@ FORMAT_TITLES = {"exhibit": "Court exhibit (PDF, tables, method note)…", "xlsx
 ZONES = ["America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
          "America/Anchorage", "Pacific/Honolulu", "UTC", "Europe/London"]
 SAMPLE_NAME = "operation-crossroads.lgcase"
+NAMES_TITLE = "Comparing names"
 
 
 class NewCaseDialog(QDialog):
@@ -693,7 +694,7 @@ class MainWindow(QMainWindow):
         """Suggest persons whose names may be one person (never merged without the analyst)."""
         if self.case is None:
             return None
-        job = workers.Job("Comparing names", workers.name_match_work(self.case.path, self.passphrase))
+        job = workers.Job(NAMES_TITLE, workers.name_match_work(self.case.path, self.passphrase))
         job.done.connect(self._name_matches_done)
         self._run(job)
         return job
@@ -838,7 +839,10 @@ class MainWindow(QMainWindow):
                           "Nothing leaves this computer unless you export it.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        running = [job for job in self.jobs if job.outcome is None]
+        for job in self.jobs:
+            if job.outcome is None and job.title == NAMES_TITLE:     # only reads: stop it without asking
+                job.cancel()
+        running = [job for job in self.jobs if job.outcome is None and job.title != NAMES_TITLE]
         if running:
             answer = QMessageBox.question(
                 self, "Work still running",
@@ -848,9 +852,9 @@ class MainWindow(QMainWindow):
                 return
             for job in running:
                 job.cancel()
-            for job in running:
-                if job.thread is not None:
-                    job.thread.wait(10_000)
+        for job in list(self.jobs):
+            if job.thread is not None:
+                job.thread.wait(30_000)
         self.settings.save_window(self)
         self._release_case()
         super().closeEvent(event)

@@ -1,15 +1,22 @@
 """Long work off the GUI thread: imports, analysis, exports, previews and the sample case.
 
-A `Job` runs one function `work(progress)` on its own QThread and reports through Qt signals.
+A `Job` runs one function `work(progress)` from its own QThread and reports through Qt signals.
 The progress callable returns False once the user has pressed Cancel, so the library raises
-`Cancelled` and rolls back. Each job that touches the case opens its own CaseFile connection
-in the worker thread (SQLite connections stay in the thread that made them).
+`Cancelled` and rolls back. Heavy work (`InProcess`: imports, analysis, exports, the sample case,
+name matching) runs in a separate Python process that the thread watches: pandas, igraph and
+SQLite hold the GIL for long stretches, and in a thread of the GUI's own process they stalled the
+event loop for 250-350 ms at a time; in a child process the GUI never waits for them. Each job
+opens its own CaseFile connection where it runs (SQLite connections never cross threads).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
+import queue
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +48,7 @@ class Job(QObject):
         super().__init__()
         self.title = title
         self.work = work
+        self.in_process = isinstance(work, InProcess)
         self.cancel_requested = False
         self.outcome: str | None = None        # "succeeded", "failed" or "cancelled" once ended
         self.result: Any = None
@@ -63,9 +71,7 @@ class Job(QObject):
     def run(self) -> None:
         """Run the work (on the worker thread) and report how it ended."""
         try:
-            if self.cancel_requested:
-                raise Cancelled(f"{self.title} cancelled")
-            self.result = self.work(self.progress)
+            self.result = self._run_in_process() if self.in_process else self.work(self.progress)
         except Cancelled:
             self.outcome = "cancelled"
             self.cancelled.emit()
@@ -84,9 +90,77 @@ class Job(QObject):
             self.done.emit(self)
             self.ended.emit()
 
+    def _run_in_process(self) -> Any:
+        """Run the work in a child process; relay its progress, pass Cancel on, return its result."""
+        context = multiprocessing.get_context("spawn")
+        messages = context.Queue()
+        stop = context.Event()
+        child = context.Process(target=_child_main, args=(self.work, messages, stop), daemon=True,
+                                name=f"linkgraph: {self.title}")
+        child.start()
+        try:
+            while True:
+                if self.cancel_requested:
+                    stop.set()
+                try:
+                    message = messages.get(timeout=0.05)
+                except queue.Empty:
+                    if child.is_alive():
+                        continue
+                    try:
+                        message = messages.get(timeout=1.0)
+                    except queue.Empty:
+                        raise LinkgraphError(
+                            f"{self.title} stopped unexpectedly (worker exit code {child.exitcode}); "
+                            "nothing half-done was kept") from None
+                kind = message[0]
+                if kind == "progress":
+                    self.progress(*message[1:])
+                elif kind == "ok":
+                    return message[1]
+                elif kind == "cancelled":
+                    raise Cancelled(message[1])
+                elif kind == "failed":
+                    raise LinkgraphError(message[1])
+                else:
+                    log.error("%s failed in its worker process\n%s", self.title, message[2])
+                    raise RuntimeError(message[1])
+        finally:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.kill()
+                child.join()
+
     @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.isRunning()
+
+
+class InProcess(functools.partial):
+    """Work for a child process: a module-level function with its arguments bound (so it pickles)."""
+
+
+def _child_main(work: Callable[[Progress], Any], messages: Any, stop: Any) -> None:
+    """The child process: run the work, sending progress (every 50 ms at most) and then how it ended."""
+    last = [0.0]
+
+    def progress(done: int, total: int | None, message: str = "") -> bool:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL or (total and done >= total):
+            last[0] = now
+            messages.put(("progress", int(done), int(total or 0), str(message)))
+        return not stop.is_set()
+
+    try:
+        result = work(progress)
+    except Cancelled as exc:
+        messages.put(("cancelled", str(exc)))
+    except LinkgraphError as exc:
+        messages.put(("failed", str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which logs it and shows a sentence
+        messages.put(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+    else:
+        messages.put(("ok", result))
 
 
 class _Keeper(QObject):
@@ -163,78 +237,90 @@ class JobProgressDialog(QProgressDialog):
         self.deleteLater()
 
 
-# ---- the work itself: each opens its own connection ------------------------------------------
-def import_work(case_path: Path, file: Path, options: Any, passphrase: str | None = None) -> Callable[[Progress], Any]:
-    """Import one file into the case at `case_path` (the same `importers.import_file` the CLI calls)."""
-    def work(progress: Progress) -> Any:
-        from importers import import_file
+# ---- the work itself: each opens its own connection where it runs ------------------------------
+def _import(case_path: Path, file: Path, options: Any, passphrase: str | None, progress: Progress) -> Any:
+    from importers import import_file
 
-        with CaseFile.open(case_path, passphrase=passphrase) as case:
-            return import_file(case, file, options, progress)
-    return work
+    with CaseFile.open(case_path, passphrase=passphrase) as case:
+        return import_file(case, file, options, progress)
+
+
+def import_work(case_path: Path, file: Path, options: Any, passphrase: str | None = None) -> InProcess:
+    """Import one file into the case at `case_path` (the same `importers.import_file` the CLI calls)."""
+    return InProcess(_import, Path(case_path), Path(file), options, passphrase)
+
+
+def _preview(file: Path, options: Any, timezone: str, region: str, progress: Progress) -> Any:
+    from importers.preview import preview_import
+
+    return preview_import(file, options, timezone=timezone, region=region, progress=progress)
 
 
 def preview_work(file: Path, options: Any, timezone: str, region: str) -> Callable[[Progress], Any]:
-    """Preview an import (kind, profile, mapping, first rows, rows that would be rejected)."""
-    def work(progress: Progress) -> Any:
-        from importers.preview import preview_import
+    """Preview an import (kind, profile, mapping, first rows, rows that would be rejected): quick, on a thread."""
+    return functools.partial(_preview, Path(file), options, timezone, region)
 
-        return preview_import(file, options, timezone=timezone, region=region, progress=progress)
-    return work
+
+def _analyse(case_path: Path, params: Any, save: bool, passphrase: str | None, progress: Progress) -> Any:
+    from linkgraph.analysis import AnalysisParams, analyze
+
+    chosen = params or AnalysisParams()
+    with CaseFile.open(case_path, passphrase=passphrase) as case:
+        result = analyze(case, chosen, progress)
+        if save:
+            result["run_id"] = case.record_analysis(chosen.as_dict(), result)
+    return result
 
 
 def analysis_work(case_path: Path, params: Any = None, *, save: bool = True,
-                  passphrase: str | None = None) -> Callable[[Progress], Any]:
+                  passphrase: str | None = None) -> InProcess:
     """Run `linkgraph.analysis.analyze` and keep the run in the case (as `linkgraph analyze` does)."""
-    def work(progress: Progress) -> Any:
-        from linkgraph.analysis import AnalysisParams, analyze
-
-        chosen = params or AnalysisParams()
-        with CaseFile.open(case_path, passphrase=passphrase) as case:
-            result = analyze(case, chosen, progress)
-            if save:
-                result["run_id"] = case.record_analysis(chosen.as_dict(), result)
-        return result
-    return work
+    return InProcess(_analyse, Path(case_path), params, save, passphrase)
 
 
-def name_match_work(case_path: Path, passphrase: str | None = None) -> Callable[[Progress], Any]:
+def _names(case_path: Path, passphrase: str | None, progress: Progress) -> Any:
+    from linkgraph.identity import suggest_name_matches
+
+    with CaseFile.open(case_path, passphrase=passphrase, read_only=True) as case:
+        people = [(e.id, e.label) for e in case.entities("Person")]
+    progress(0, 1, "Comparing names")
+    return [dict(m.__dict__) for m in suggest_name_matches(people)]
+
+
+def name_match_work(case_path: Path, passphrase: str | None = None) -> InProcess:
     """Persons whose names may be one person (`identity.suggest_name_matches`), as dicts, best first."""
-    def work(progress: Progress) -> Any:
-        from linkgraph.identity import suggest_name_matches
+    return InProcess(_names, Path(case_path), passphrase)
 
-        with CaseFile.open(case_path, passphrase=passphrase, read_only=True) as case:
-            people = [(e.id, e.label) for e in case.entities("Person")]
-        progress(0, 1, "Comparing names")
-        return [dict(m.__dict__) for m in suggest_name_matches(people)]
-    return work
+
+def _export(case_path: Path, fmt: str, out: Path, options: Any, passphrase: str | None, progress: Progress) -> Any:
+    from linkgraph.exports import export
+
+    with CaseFile.open(case_path, passphrase=passphrase) as case:
+        return export(case, fmt, out, options, progress)
 
 
 def export_work(case_path: Path, fmt: str, out: Path, options: Any = None,
-                passphrase: str | None = None) -> Callable[[Progress], Any]:
+                passphrase: str | None = None) -> InProcess:
     """Write an export with `linkgraph.exports.export` (audited in the case)."""
-    def work(progress: Progress) -> Any:
-        from linkgraph.exports import export
-
-        with CaseFile.open(case_path, passphrase=passphrase) as case:
-            return export(case, fmt, out, options, progress)
-    return work
+    return InProcess(_export, Path(case_path), fmt, Path(out), options, passphrase)
 
 
-def sample_work(target: Path) -> Callable[[Progress], Any]:
-    """Build the bundled sample case (Operation Crossroads) at `target`."""
-    def work(progress: Progress) -> Any:
-        from sample_cases.build import build_case
+def _sample(target: Path, progress: Progress) -> Path:
+    from sample_cases.build import build_case
 
-        partial = target.with_name(target.name + ".building")
+    partial = target.with_name(target.name + ".building")
+    partial.unlink(missing_ok=True)
+    try:
+        build_case(partial, progress)
+        if progress(1, 1, "Done") is False:
+            raise Cancelled("building the sample case cancelled")
+    except BaseException:
         partial.unlink(missing_ok=True)
-        try:
-            build_case(partial, progress)
-            if progress(1, 1, "Done") is False:
-                raise Cancelled("building the sample case cancelled")
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(target)
-        return target
-    return work
+        raise
+    partial.replace(target)
+    return target
+
+
+def sample_work(target: Path) -> InProcess:
+    """Build the bundled sample case (Operation Crossroads) at `target`."""
+    return InProcess(_sample, Path(target))

@@ -26,6 +26,7 @@ def window(qtbot, settings):
     qtbot.addWidget(shown)
     shown.show()
     yield shown
+    qtbot.waitUntil(lambda: not shown.jobs, timeout=60000)     # background work ends before the window closes
     shown.close()
 
 

@@ -97,11 +97,12 @@ def test_cancel_during_the_import_leaves_the_case_unchanged(qtbot, case_path, li
     wizard = _wizard(qtbot, case_path, link_sheet)
     wizard.lenient.setChecked(True)
 
-    def cancel_at_first_progress(job):
-        # the first progress report comes from inside the import's transaction
-        job.progressed.connect(job.cancel, Qt.ConnectionType.DirectConnection)
+    def cancel_at_once(job):
+        # Cancel before the worker process has started: its first progress report (from inside the
+        # import's transaction) answers False, so the importer raises Cancelled and rolls back.
+        job.cancel()
 
-    wizard.importStarting.connect(cancel_at_first_progress)
+    wizard.importStarting.connect(cancel_at_once)
     job = wizard.start_import()
     qtbot.waitUntil(lambda: wizard.outcome is not None, timeout=20000)
     assert job.outcome == "cancelled" and wizard.outcome == "cancelled"
