@@ -59,7 +59,7 @@ def take(outdir: Path) -> list[Path]:
     work = Path(tempfile.mkdtemp(prefix="linkgraph-shots-"))
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     case_path = outdir / "crossroads.lgcase"
-    build_case(case_path)
+    build_case(case_path, review=True)
     settings.add_recent(case_path)
 
     window = MainWindow(settings)

@@ -311,7 +311,7 @@ def _sample(target: Path, progress: Progress) -> Path:
     partial = target.with_name(target.name + ".building")
     partial.unlink(missing_ok=True)
     try:
-        build_case(partial, progress)
+        build_case(partial, progress, review=True)   # with the analyst's confirmed matches and roles
         if progress(1, 1, "Done") is False:
             raise Cancelled("building the sample case cancelled")
     except BaseException:
