@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from importers.dates import combine_date_time, parse_datetimes, parse_durations
 from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
@@ -177,12 +176,12 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     rows = np.asarray(table.row_numbers, dtype=np.int64)
     if not len(rows) or rows.max() > len(lines) or table.header_row > len(lines):
         return None
-    header = lines[table.header_row - 1].as_py().rstrip("\r").lstrip("\ufeff")
+    header = lines[table.header_row - 1].as_py().rstrip("\r\n").lstrip("\ufeff")
     delimiter = next((d for d in DELIMITERS if len(next(csv.reader([header], delimiter=d))) == len(table.columns)),
                      None)
     if delimiter is None:
         return None
-    chosen = pc.utf8_rtrim(lines.take(pa.array(rows - 1)), characters="\r")
+    chosen = pc.utf8_rtrim(lines.take(pa.array(rows - 1)), characters="\r\n")
     del lines
     quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
     if (quotes % 2).any():
@@ -191,19 +190,21 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
 
 
 def _file_lines(path: Path, encoding: str) -> pa.Array:
-    """Every line of a text file (index = line number - 1): Arrow's CSV reader with a delimiter and quote
-    that never split a line for UTF-8 files, Python's split otherwise."""
+    """Every line of a text file (index = line number - 1, line breaks kept: callers trim them). A UTF-8
+    file's bytes become the Arrow array as they are, cut at each newline byte (no parsing, no copy);
+    other encodings are decoded and split in Python."""
     if encoding in ("utf-8", "utf-8-sig", "ascii"):
-        try:
-            table = pacsv.read_csv(
-                path, read_options=pacsv.ReadOptions(column_names=["line"], use_threads=False, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter="\x01", quote_char=False, escape_char=False,
-                                                 newlines_in_values=False, ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}, strings_can_be_null=False,
-                                                     quoted_strings_can_be_null=False))
-            return table.column("line").combine_chunks()
-        except (pa.ArrowInvalid, OSError):
-            pass                             # a line holding the \x01 byte: split in Python
+        data = path.read_bytes()
+        breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+        if len(data) < 2 ** 31 - 1:                      # Arrow string offsets are 32-bit
+            ends = breaks if len(breaks) and breaks[-1] == len(data) else np.r_[breaks, len(data)]
+            offsets = np.r_[0, ends].astype(np.int32)
+            lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
+            try:
+                lines.validate(full=True)                # bytes that are not UTF-8: decoded below instead
+                return lines
+            except pa.ArrowInvalid:
+                pass
     text = path.read_bytes().decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -434,3 +434,18 @@ def test_malformed_rows_never_crash_or_half_write(rows: list[list[str]], short: 
                 assert rejected == result.rows_rejected and (strict is False or rejected == 0)
         if failed:
             assert hashlib.sha256(case_path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("newline, bom, last", [("\r\n", "", "\r\n"), ("\n", "\ufeff", "")])
+def test_raw_rows_are_the_original_lines_without_line_breaks(case: CaseFile, tmp_path: Path, newline: str,
+                                                             bom: str, last: str) -> None:
+    """The file's bytes cut at newlines: no '\\r' or '\\n' kept, a BOM and a missing final newline are fine."""
+    lines = ["From,To,Date,Time,Duration,Type", "2095550123,2095550144,2024-03-02,06:04:36,75,Voice",
+             "2095550144,2095550123,2024-03-02,07:00:00,0,SMS \u00e9"]
+    path = tmp_path / "calls.csv"
+    path.write_bytes((bom + newline.join(lines) + last).encode("utf-8"))
+    result = import_file(case, path, ImportOptions(kind="phone"))
+    stored = case.conn.execute("SELECT row, raw FROM source_rows WHERE source_id = ? ORDER BY row",
+                               (result.source_id,)).fetchall()
+    assert stored == [(2, lines[1]), (3, lines[2])]
+    assert case.raw_row(result.source_id, 3)["Type"] == "SMS \u00e9"
