@@ -102,7 +102,7 @@ def test_provenance_to_the_row(sample) -> None:
 def test_labour_rules_see_the_import(sample) -> None:
     case, _ = sample
     found = run_rules(load_records(case))
-    shared = {e["label"] for f in found if f["rule"] == "workers_share_address_or_phone" for e in f["entities"][:1]}
+    shared = {e["label"] for f in found if f["rule"] == "workers_share_address_and_phone" for e in f["entities"][:1]}
     groups = answer_key()["shared_address_workers"]["groups"]
     assert shared == {g["address"] for g in groups} | {"(209) 555-" + g["phone"][-4:] for g in groups}
     wages = [f for f in found if f["rule"] == "wages_into_one_account"]
