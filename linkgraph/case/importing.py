@@ -47,6 +47,33 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+TEXT_LINK_FIELDS = frozenset({0, 7, 10})     # type, currency, attrs among links_columns' first eleven fields
+
+
+def _constant(column: Sequence[Any], text: bool) -> str | None:
+    """The SQL literal of a column that holds one value throughout (binding it per row is half the cost of
+    writing links), else None. Numbers only in number columns (1, 1.0 and True are one value there) and
+    strings only in text columns, so the row SQLite stores is the one binding would store."""
+    if not isinstance(column, list) or not column:
+        return None
+    first = column[0]
+    if column[-1] is not first and column[-1] != first:
+        return None
+    if first is None:
+        return "NULL" if column.count(None) == len(column) else None
+    if text:
+        if type(first) is not str or "\x00" in first or column.count(first) != len(column):
+            return None
+        return "'" + first.replace("'", "''") + "'"
+    if type(first) not in (int, float, bool) or column.count(first) != len(column):
+        return None
+    if type(first) is float:
+        if first != first:
+            return "NULL"                          # NaN: SQLite stores NULL
+        return repr(first) if abs(first) != float("inf") else ("9e999" if first > 0 else "-9e999")
+    return str(int(first)) if -(2 ** 63) <= first < 2 ** 63 else None
+
+
 def _number(value: float) -> int | float:
     """A whole number as an int (how SQLite keeps it in an INTEGER column), else the float."""
     return int(value) if value.is_integer() else value
@@ -369,8 +396,11 @@ class ImportSession:
             self._entity_refs.update(column)
         self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)
         self._note_seen(columns[1], columns[2], columns[3], columns[4])
-        self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                              zip(ids, *columns[:11], repeat(self.source_id, count), columns[11], strict=True))
+        fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(columns[:11])]
+        bound = [column for column, field in zip(columns[:11], fields, strict=True) if field is None]
+        values = ",".join(field or "?" for field in fields)     # a column of one value is written into the SQL
+        self.conn.executemany(f"INSERT INTO links VALUES (?,{values},{int(self.source_id)},?)",
+                              zip(ids, *bound, columns[11], strict=True))
         self._next_link += count
         self._links_written += count
         return ids

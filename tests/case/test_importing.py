@@ -188,3 +188,27 @@ def test_first_and_last_seen_come_from_the_links_written(case: CaseFile, tmp_pat
     seen = dict((e, (lo, hi)) for e, lo, hi in case.conn.execute("SELECT id, first_seen, last_seen FROM entities"))
     assert seen == {a: (500, 1000), b: (200, 3500), c: (500, 3500), d: (200, 260)}
     assert all(isinstance(v, int) for pair in seen.values() for v in pair)
+
+
+def test_columns_of_one_value_are_stored_as_binding_would_store_them(case: CaseFile, tmp_path: Path) -> None:
+    """links_columns writes a column holding one value as an SQL literal: same values and types as bound ones."""
+    with ImportSession(case, source_file(tmp_path, "a.csv", 2), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        b = session.entity("Phone", "+12095550002", "B", row=2)
+        for constant in (True, False):
+            pick = (lambda value, other: [value, value]) if constant else (lambda value, other: [value, other])
+            session.links_columns([
+                pick("it's", "it's "), [a, a], pick(b, a), pick(1_700_000_000.0, 1_700_000_001), pick(None, 5),
+                pick(float("nan"), 2.5), pick(True, 2), pick("US'D", "EUR"), [None, None], pick(1, 1.5),
+                pick('{"n": "\u00e9"}', None), [2, 3] if constant else [4, 5]])
+    stored = case.conn.execute(
+        "SELECT type, src, dst, start, typeof(start), end, duration, amount, typeof(amount), currency, location, "
+        "weight, typeof(weight), attrs, source_id, row FROM links ORDER BY id").fetchall()
+    first = ("it's", a, b, 1_700_000_000, "integer", None, None, 1.0, "real", "US'D", None, 1.0, "real",
+             '{"n": "\u00e9"}', 1)
+    assert stored[:2] == [(*first, 2), (*first, 3)]
+    assert stored[2] == ("it's", a, b, 1_700_000_000, "integer", None, None, 1.0, "real", "US'D", None, 1.0, "real",
+                         '{"n": "\u00e9"}', 1, 4)
+    assert stored[3] == ("it's ", a, a, 1_700_000_001, "integer", 5, 2.5, 2.0, "real", "EUR", None, 1.5, "real",
+                         None, 1, 5)
+    assert verify_connection(case.conn).ok
