@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -413,8 +412,8 @@ class ImportSession:
             self.options["delimiter"] = delimiter
         self._flush_raw()
         self._digest_rows("source_rows", [rows, texts], rows)
-        self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)",
-                              zip(repeat(self.source_id, len(rows)), rows, texts, strict=True))
+        self.conn.executemany(f"INSERT INTO source_rows VALUES ({int(self.source_id)},?,?)",
+                              zip(rows, texts, strict=True))
         self.rows_read += len(rows)
 
     @property

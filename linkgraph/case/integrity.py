@@ -65,6 +65,8 @@ class DigestEncodingError(ValueError):
 def _typed(kind: str, column: Sequence[Any]) -> pa.Array:
     """A column as an Arrow array of its declared type; NaN is NULL (as SQLite stores it), whole numbers may
     fill a real column, anything else of another type (1.5 in an integer column) is refused, never rounded."""
+    if isinstance(column, range):                 # ids: numbered in NumPy, not one Python int at a time
+        column = np.arange(column.start, column.stop, column.step, dtype=np.int64)
     try:
         array = pa.array(column, from_pandas=True)
         if isinstance(array, pa.ChunkedArray):
