@@ -316,10 +316,10 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     for name, raw, keys in (("caller", caller_raw, caller), ("callee", callee_raw, callee)):
         empty = (raw == "").to_numpy()
         flag(empty, name, f"no {name} number in this row")
-        flag(~empty & pd.isna(pd.Series(keys)).to_numpy(), name, "'{value}' is not a phone number", raw)
+        flag(~empty & pd.isna(keys), name, "'{value}' is not a phone number", raw)
     # '(D)': the call was to the dialed number and ended at the terminating one (e.g. voicemail)
     forwarded_to = np.full(n, None, dtype=object)
-    marked = (caller_dialed != "").to_numpy() & pd.notna(pd.Series(dialed)).to_numpy()
+    marked = (caller_dialed != "").to_numpy() & pd.notna(dialed)
     forwarded_to[marked] = callee[marked]
     callee = np.where(marked, dialed, callee)
     phones = {v.e164: v for v in lookup.values() if v is not None}
@@ -370,7 +370,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         codes, uniques = pd.factorize(raw)
         keys = np.asarray([normalise(u) if u else None for u in uniques] + [None], dtype=object)
         target[:] = keys[codes]
-        flag((raw != "").to_numpy() & pd.isna(pd.Series(target)).to_numpy(), name,
+        flag((raw != "").to_numpy() & pd.isna(target), name,
              f"'{{value}}' is not a valid {name.upper()}", raw)
 
     # cell sites
@@ -442,7 +442,7 @@ def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carri
         keys = calls.sites[end_name]
         frame = calls.site_frames[end_name]
         frame = frame.drop(columns=[c for c in PER_CALL_SITE_ATTRS if c not in ("sector", "azimuth")], errors="ignore")
-        frame = frame.assign(key=keys, row=calls.rows)[good & pd.notna(pd.Series(keys)).to_numpy()]
+        frame = frame.assign(key=keys, row=calls.rows)[good & pd.notna(keys)]
         parts.append(frame.drop_duplicates(subset=[c for c in frame.columns if c != "row"]))   # first row of each
     table = pd.concat(parts, ignore_index=True).fillna("")
     ids: dict[str, int] = {}
@@ -478,7 +478,9 @@ def _ids(keys: np.ndarray, table: dict[str, int]) -> np.ndarray:
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> list:
     """Python values for SQLite, None where absent."""
-    return pd.Series(values).astype(object).where(present, None).tolist()
+    out = np.asarray(values).astype(object)
+    out[~np.asarray(present, dtype=bool)] = None
+    return out.tolist()
 
 
 def _group_legs(calls: Calls, good: np.ndarray, caller: np.ndarray, callee: np.ndarray) -> np.ndarray:
@@ -664,7 +666,7 @@ def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_si
     for name, values in calls.extras.items():
         keep = None
         if name == "dialed":
-            keep = pd.Series(values.to_numpy(dtype=object)[rows]).ne(pd.Series(calls.callee[rows])).to_numpy()
+            keep = np.asarray(values.to_numpy(dtype=object)[rows] != calls.callee[rows], dtype=bool)
         add(name, _literal(values, rows, keep))
     ahead = forwarded[rows]
     if pd.notna(ahead).any():
@@ -687,7 +689,7 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
     own = np.where(calls.direction == "outgoing", src,
                    np.where(calls.direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
     for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
-        present = good & pd.notna(pd.Series(values)).to_numpy()
+        present = good & pd.notna(values)
         if not present.any():
             continue
         frame = pd.DataFrame({"device": values[present], "phone": own[present], "row": calls.rows[present],
