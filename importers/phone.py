@@ -181,7 +181,9 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
                      None)
     if delimiter is None:
         return None
-    chosen = pc.utf8_rtrim(lines.take(pa.array(rows - 1)), characters="\r\n")
+    contiguous = rows[-1] - rows[0] == len(rows) - 1 and bool((np.diff(rows) == 1).all())
+    chosen = lines.slice(int(rows[0]) - 1, len(rows)) if contiguous else lines.take(pa.array(rows - 1))
+    chosen = pc.utf8_rtrim(chosen, characters="\r\n")
     del lines
     quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
     if (quotes % 2).any():
