@@ -146,8 +146,7 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
         store_raw_rows(session, mapped)
         return
     for first in range(0, len(texts), WRITE_SLICE):       # converted from Arrow a slice at a time
-        session.raw_texts_bulk(rows[first:first + WRITE_SLICE].tolist(),
-                               texts.slice(first, WRITE_SLICE).to_pylist(), delimiter)
+        session.raw_texts_bulk(rows[first:first + WRITE_SLICE].tolist(), texts.slice(first, WRITE_SLICE), delimiter)
 
 
 def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
@@ -644,7 +643,7 @@ def _literal(values: pd.Series | np.ndarray, rows: np.ndarray, keep: np.ndarray 
 
 
 def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
-           forwarded: np.ndarray, leg_count: np.ndarray) -> list[str]:
+           forwarded: np.ndarray, leg_count: np.ndarray) -> pa.Array | list[str]:
     """Each link's attrs JSON (raw call type, direction, original time text, site ids, sector and azimuth,
     extras), built column by column with Arrow: no Python per row."""
     if not len(rows):
@@ -677,7 +676,7 @@ def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_si
     if (legs > 1).any():
         add("legs", pa.array(legs, mask=legs <= 1).cast(pa.string()))
     body = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
-    return pc.binary_join_element_wise("{", body, "}", "").to_pylist()
+    return pc.binary_join_element_wise("{", body, "}", "")
 
 
 def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:

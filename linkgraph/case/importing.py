@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkgraph.case.case_file import CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
@@ -71,6 +72,11 @@ def _constant(column: Sequence[Any], text: bool) -> str | None:
             return "NULL"                          # NaN: SQLite stores NULL
         return repr(first) if abs(first) != float("inf") else ("9e999" if first > 0 else "-9e999")
     return str(int(first)) if -(2 ** 63) <= first < 2 ** 63 else None
+
+
+def _python(column: Sequence[Any] | pa.Array | pa.ChunkedArray) -> Sequence[Any]:
+    """Python values for sqlite3 (Arrow columns are accepted so the digest can hash them without converting)."""
+    return column.to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray) else column
 
 
 def _number(value: float) -> int | float:
@@ -386,14 +392,16 @@ class ImportSession:
 
     def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
         """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
-        duration, amount, currency, location, weight, attrs_json, row), written at once; returns their ids."""
+        duration, amount, currency, location, weight, attrs_json, row; lists or Arrow arrays), written at
+        once; returns their ids."""
         count = len(columns[11])
         self._flush_links()                      # links named earlier have lower ids: written first
         ids = range(self._next_link, self._next_link + count)
         self._flush_entities()
+        self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)   # Arrow columns hashed as they are
+        columns = [_python(column) for column in columns]
         for column in (columns[1], columns[2], columns[8]):
             self._entity_refs.update(column)
-        self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)
         self._note_seen(columns[1], columns[2], columns[3], columns[4])
         fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(columns[:11])]
         bound = [column for column, field in zip(columns[:11], fields, strict=True) if field is None]
@@ -404,16 +412,16 @@ class ImportSession:
         self._links_written += count
         return ids
 
-    def raw_texts_bulk(self, rows: Sequence[int], texts: Sequence[str], delimiter: str | None = None) -> None:
-        """Fastest path for raw rows: parallel row numbers and texts (JSON cells, or original lines when
-        `delimiter` is given, as raw_lines_bulk)."""
+    def raw_texts_bulk(self, rows: Sequence[int], texts: Sequence[str] | pa.Array, delimiter: str | None = None) -> None:
+        """Fastest path for raw rows: parallel row numbers and texts (a list or an Arrow array; JSON cells, or
+        original lines when `delimiter` is given, as raw_lines_bulk)."""
         if delimiter is not None:
             self.options["raw_format"] = "delimited"
             self.options["delimiter"] = delimiter
         self._flush_raw()
         self._digest_rows("source_rows", [rows, texts], rows)
         self.conn.executemany(f"INSERT INTO source_rows VALUES ({int(self.source_id)},?,?)",
-                              zip(rows, texts, strict=True))
+                              zip(_python(rows), _python(texts), strict=True))
         self.rows_read += len(rows)
 
     @property

@@ -68,9 +68,11 @@ def _typed(kind: str, column: Sequence[Any]) -> pa.Array:
     if isinstance(column, range):                 # ids: numbered in NumPy, not one Python int at a time
         column = np.arange(column.start, column.stop, column.step, dtype=np.int64)
     try:
-        array = pa.array(column, from_pandas=True)
+        array = column if isinstance(column, pa.Array | pa.ChunkedArray) else pa.array(column, from_pandas=True)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
+        if pa.types.is_floating(array.type) and pc.any(pc.is_nan(array)).as_py():
+            array = pc.if_else(pc.is_nan(array), pa.scalar(None, array.type), array)   # an Arrow NaN, as SQLite
         if array.null_count == len(array):
             return pa.nulls(len(array), _ARROW_TYPES[kind])
         given = array.type

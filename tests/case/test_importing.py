@@ -212,3 +212,20 @@ def test_columns_of_one_value_are_stored_as_binding_would_store_them(case: CaseF
     assert stored[3] == ("it's ", a, a, 1_700_000_001, "integer", 5, 2.5, 2.0, "real", "EUR", None, 1.5, "real",
                          None, 1, 5)
     assert verify_connection(case.conn).ok
+
+
+def test_arrow_columns_are_written_and_hashed_like_lists(case: CaseFile, tmp_path: Path) -> None:
+    """Attrs, durations (an Arrow NaN is NULL, as SQLite stores it) and raw texts given as Arrow arrays."""
+    import pyarrow as pa
+
+    with ImportSession(case, source_file(tmp_path, "a.csv", 2), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        b = session.entity("Phone", "+12095550002", "B", row=3)
+        session.links_columns([pa.array(["call", "sms"]), [a, b], [b, a], [100, 200], [None, None],
+                               pa.array([float("nan"), 7.5]), [None, None], [None, None], [None, None], [1.0, 1.0],
+                               pa.array(['{"x": 1}', None]), [2, 3]])
+        session.raw_texts_bulk([2, 3], pa.array(["a,b", "c,\u00e9"]), ",")
+    stored = case.conn.execute("SELECT type, duration, attrs FROM links ORDER BY id").fetchall()
+    assert stored == [("call", None, '{"x": 1}'), ("sms", 7.5, None)]
+    assert case.conn.execute("SELECT raw FROM source_rows ORDER BY row").fetchall() == [("a,b",), ("c,\u00e9",)]
+    assert recorded_digest(case, 1) == integrity.source_digest(case.conn, 1) and verify_connection(case.conn).ok
