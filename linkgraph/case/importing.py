@@ -30,7 +30,6 @@ from linkgraph.times import now_iso
 FLUSH_EVERY = 200_000
 BULK_ROWS = 100_000          # bulk_writes drops the links indexes for imports at least this big
 BULK_CACHE_KIB = 65_536      # SQLite page cache during bulk writes (the default 2 MiB thrashes on big imports)
-SYNCHRONOUS_NORMAL = 1     # PRAGMA synchronous during an import (the journal still makes it atomic)
 GRADE_RELIABILITY = "ABCDE"
 GRADE_INFORMATION = "12345"
 GRADE_HANDLING = "12345"
@@ -222,17 +221,14 @@ class ImportSession:
 
     def _relax_pragmas(self) -> None:
         """Before BEGIN (SQLite ignores these inside a transaction): foreign keys off for the session, whose
-        writes name only ids it made or read from the case (`_check_references` proves it before COMMIT),
-        and `synchronous` NORMAL (the rollback journal stays, so a failed import still leaves the case as it
-        was). Restored after COMMIT or ROLLBACK by `_restore_pragmas`."""
+        writes name only ids it made or read from the case (`_check_references` proves it before COMMIT).
+        Restored after COMMIT or ROLLBACK by `_restore_pragmas`. `synchronous` stays as it is: a case file
+        is evidence, and one import's few extra fsyncs cost milliseconds."""
         conn = self.case.conn
         if conn.in_transaction:
             return
-        saved = {name: int(conn.execute(f"PRAGMA {name}").fetchone()[0]) for name in ("foreign_keys", "synchronous")}
+        self._saved_pragmas = {"foreign_keys": int(conn.execute("PRAGMA foreign_keys").fetchone()[0])}
         conn.execute("PRAGMA foreign_keys = OFF")
-        if saved["synchronous"] > SYNCHRONOUS_NORMAL:
-            conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS_NORMAL}")
-        self._saved_pragmas = saved
 
     def _restore_pragmas(self) -> None:
         saved, self._saved_pragmas = self._saved_pragmas, {}

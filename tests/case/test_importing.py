@@ -1,4 +1,4 @@
-"""ImportSession's write settings: foreign keys off and synchronous NORMAL for the session only, its own
+"""ImportSession's write settings: foreign keys off for the session only (synchronous kept FULL), its own
 reference check in their place, and the batched v2 data digest equal to the row-by-row one."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_session_switches_foreign_keys_off_and_restores_them(case: CaseFile, tmp
         callee = session.entity("Phone", "+12095560003", "B 3", row=2)
         session.link("call", caller, callee, row=2)
         session.cite(first[1], 3)
-    assert seen == [(0, 1)]          # inside: no foreign keys, synchronous NORMAL
+    assert seen == [(0, 2)]          # inside: no foreign keys; synchronous stays FULL (a case is evidence)
     assert pragmas(case) == (1, 2)   # after: as the case file set them
     assert case.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert verify_connection(case.conn).ok
