@@ -276,10 +276,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     when_list = when_text.tolist()
 
     with open_session(case, mapped, options, progress) as session:
-        store_raw_rows(session, mapped)
-        for row, text in mapped.table.skipped:
-            if text.strip():
-                session.raw_row(int(row), {"line": text})
+        store_raw_rows(session, mapped, keep_lines=True)
         problems = RowProblems(session, mapped, options.strict)
         writer = _Writer(session, known, holder, region, profile.options, mapped)
         total = len(mapped)

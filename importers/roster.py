@@ -63,10 +63,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     roster_date, date_row = _roster_date(mapped, profile.options.get("date_in_title"), tz, formats)
 
     with open_session(case, mapped, options, progress) as session:
-        store_raw_rows(session, mapped)
-        for row, text in mapped.table.skipped:
-            if text.strip():
-                session.raw_row(int(row), {"line": text})
+        store_raw_rows(session, mapped, keep_lines=True)
         problems = RowProblems(session, mapped, options.strict)
         made: set[tuple[str, int, int]] = set()
 

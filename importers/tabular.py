@@ -93,9 +93,15 @@ def open_session(
     return session
 
 
-def store_raw_rows(session: ImportSession, mapped: MappedTable) -> None:
-    """Keep every data row's cells (header order) so each record traces back to its row."""
+def store_raw_rows(session: ImportSession, mapped: MappedTable, *, keep_lines: bool = False) -> None:
+    """Keep every data row's cells (header order) so each record traces back to its row; with
+    `keep_lines`, the title, total and disclaimer lines around the table too, as {"line": text}
+    (a statement's holder or an inspection date is cited to the title line that names it)."""
     session.set_header(mapped.table.columns, mapped.table.header_row)
+    if keep_lines:
+        for row, text in mapped.table.skipped:
+            if text.strip():
+                session.raw_row(int(row), {"line": text})
     if mapped.table.records is not None:   # JSON sources: the original object of each row
         session.raw_rows_bulk((int(row), json.dumps(record, ensure_ascii=False, default=str))
                               for row, record in zip(mapped.table.row_numbers, mapped.table.records, strict=True))
