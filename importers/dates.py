@@ -34,6 +34,7 @@ _ABBREVIATIONS = {
 }
 _ABBR_RE = re.compile(r"\s+(" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
 _ABBR_PRESENT = re.compile(r"\s+(?:" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?$")
 _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
 
 
@@ -77,6 +78,43 @@ def parse_datetimes(
     out = epochs[codes]
     out[codes < 0] = np.nan
     return out
+
+
+def clock_seconds(values: Sequence[str]) -> np.ndarray:
+    """Seconds after midnight of clock times ('21:05', '21:05:09', '9:05 PM'); NaN where a value is not one.
+    The common 'HH:MM:SS' is read by Arrow in one pass, the rest one value at a time."""
+    out = np.full(len(values), np.nan)
+    if not len(values):
+        return out
+    parsed = pc.strptime(pa.array(list(values), type=pa.string()), format="%H:%M:%S", unit="s", error_is_null=True)
+    seconds = parsed.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    read = ~np.asarray(parsed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    lengths = np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
+    read &= lengths == 8                          # exactly HH:MM:SS (Arrow also takes '9:5:7')
+    out[read] = np.asarray(seconds[read], dtype=np.float64) % 86400
+    for index in np.flatnonzero(~read):
+        out[index] = _clock_seconds(values[index])
+    return out
+
+
+def _clock_seconds(text: str) -> float:
+    match = _CLOCK_RE.match(text)
+    if not match:
+        return np.nan
+    hours, minutes, seconds, half = match.groups()
+    hour, minute, second = int(hours), int(minutes), int(seconds or 0)
+    if half:
+        if not 1 <= hour <= 12:
+            return np.nan
+        hour = hour % 12 + (12 if half[0] in "Pp" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return np.nan
+    return float(hour * 3600 + minute * 60 + second)
+
+
+def to_epoch(naive: np.ndarray, tz: str) -> np.ndarray:
+    """UTC epoch seconds from naive wall-clock seconds read in zone `tz` (NaN stays NaN)."""
+    return _to_epoch(np.asarray(naive, dtype=np.float64), np.full(len(naive), np.nan), tz)
 
 
 def _likely_formats(text: pd.Series, candidates: Sequence[str]) -> list[str]:

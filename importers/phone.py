@@ -12,6 +12,7 @@ See docs/importing-phone-records.md.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importers.dates import combine_date_time, parse_datetimes, parse_durations
+from importers.coded import Coded
+from importers.dates import clock_seconds, parse_datetimes, parse_durations, to_epoch
 from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
 from importers.options import ImportOptions
 from importers.readers import DELIMITERS, read_head
@@ -33,8 +35,7 @@ from linkgraph.progress import Progress, no_progress
 KIND = "phone"
 WRITE_SLICE = 200_000           # links built and written this many at a time
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
-BLANKS = ("-i", "n/a", "na", "null", "none", "--")
-BLANK_SPELLINGS = sorted({v for b in BLANKS for v in (b, b.upper(), b.title())})   # '-I', 'N/A', 'Null'...
+BLANKS = ("-i", "n/a", "na", "null", "none", "--")   # carrier blanks, any case
 # A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
 # cell site) is kept but analysis leaves the shared "number" out as it does voicemail and short codes.
 WITHHELD_WORDS = frozenset({"private", "private number", "restricted", "blocked", "anonymous", "unavailable",
@@ -81,24 +82,26 @@ def kind_score(path: Path, options: ImportOptions) -> float:
 
 @dataclass
 class Calls:
-    """One file's rows read into columns: parsed values per row and the problems found."""
+    """One file's rows read into columns: parsed values per row and the problems found. Text columns are
+    coded (distinct values + a code per row); phone numbers are indexes into `phones`."""
 
     rows: np.ndarray                       # row number in the file, per table row
-    caller: np.ndarray                     # E.164 / code key (object, None = not a phone)
+    phones: list[PhoneKey]                 # each distinct number once
+    caller: np.ndarray                     # int64 index into phones, -1 = not a phone
     callee: np.ndarray
-    forwarded_to: np.ndarray               # '(D)' rows: the number the call ended at (voicemail platform)
+    forwarded_to: np.ndarray               # '(D)' rows: the number the call ended at (voicemail platform), or -1
+    dialed: np.ndarray                     # the dialed digits' number, or -1
     start: np.ndarray                      # float epoch seconds, NaN = unreadable
     duration: np.ndarray                   # float seconds, NaN = not given
-    kind: np.ndarray                       # 'call' / 'sms'
-    call_type: pd.Series                   # raw text
-    direction: np.ndarray                  # outgoing / incoming / routed / '' (object)
-    time_text: pd.Series
-    phones: dict[str, Any]                 # key -> PhoneKey
-    imei: np.ndarray                       # normalised IMEI or None
-    imsi: np.ndarray
-    sites: dict[str, np.ndarray]           # 'first'/'last' -> site key or None
-    site_frames: dict[str, pd.DataFrame]   # 'first'/'last' -> site attribute columns (text)
-    extras: dict[str, pd.Series] = field(default_factory=dict)   # contact, dialed...
+    kind: Coded                            # 'call' / 'sms'
+    call_type: Coded                       # raw text
+    direction: Coded                       # outgoing / incoming / routed / ''
+    when: list[Coded]                      # the date and time as written: one column, or date and time
+    imei: Coded                            # normalised IMEI, '' = none
+    imsi: Coded
+    sites: dict[str, Coded]                # 'first'/'last' -> site key, '' = none
+    site_attrs: dict[str, dict[str, Coded]]   # 'first'/'last' -> attribute -> text
+    extras: dict[str, Coded] = field(default_factory=dict)   # contact, feature...
     problems: list[tuple[int, str, str]] = field(default_factory=list)   # (index, field, reason)
 
 
@@ -169,13 +172,13 @@ def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
 def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     """The data rows' original lines and the delimiter, or None when rows are not one line each."""
     table = mapped.table
-    if table.encoding is None or len(table.columns) < 2:
+    if table.text is None or len(table.columns) < 2:
         return None
-    lines = _file_lines(mapped.path, table.encoding)
+    lines = _lines(table.text)
     rows = np.asarray(table.row_numbers, dtype=np.int64)
     if not len(rows) or rows.max() > len(lines) or table.header_row > len(lines):
         return None
-    header = lines[table.header_row - 1].as_py().rstrip("\r\n").lstrip("\ufeff")
+    header = lines[table.header_row - 1].as_py().rstrip("\r\n")
     delimiter = next((d for d in DELIMITERS if len(next(csv.reader([header], delimiter=d))) == len(table.columns)),
                      None)
     if delimiter is None:
@@ -184,32 +187,25 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
     chosen = lines.slice(int(rows[0]) - 1, len(rows)) if contiguous else lines.take(pa.array(rows - 1))
     chosen = pc.utf8_rtrim(chosen, characters="\r\n")
     del lines
-    quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
-    if (quotes % 2).any():
-        return None                      # a quoted value runs over several lines: keep cells instead
+    if b'"' in table.text:
+        quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
+        if (quotes % 2).any():
+            return None                  # a quoted value runs over several lines: keep cells instead
     return chosen, delimiter
 
 
-def _file_lines(path: Path, encoding: str) -> pa.Array:
-    """Every line of a text file (index = line number - 1, line breaks kept: callers trim them). A UTF-8
-    file's bytes become the Arrow array as they are, cut at each newline byte (no parsing, no copy);
-    other encodings are decoded and split in Python."""
-    if encoding in ("utf-8", "utf-8-sig", "ascii"):
-        data = path.read_bytes()
-        breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
-        if len(data) < 2 ** 31 - 1:                      # Arrow string offsets are 32-bit
-            ends = breaks if len(breaks) and breaks[-1] == len(data) else np.r_[breaks, len(data)]
-            offsets = np.r_[0, ends].astype(np.int32)
-            lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
-            try:
-                lines.validate(full=True)                # bytes that are not UTF-8: decoded below instead
-                return lines
-            except pa.ArrowInvalid:
-                pass
-    text = path.read_bytes().decode(encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return pa.array(text.split("\n"), type=pa.string())
+def _lines(data: bytes) -> pa.Array:
+    """Every line of a text file's UTF-8 bytes (index = line number - 1, line breaks kept: callers trim
+    them): the bytes become the Arrow array as they are, cut at each newline byte (no parsing, no copy)."""
+    if len(data) >= 2 ** 31 - 1:                         # Arrow string offsets are 32-bit
+        return pa.array(data.decode("utf-8").split("\n"), type=pa.string())
+    raw = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 20                                       # a block at a time: the comparison stays in cache
+    breaks = np.concatenate([np.flatnonzero(raw[at:at + step] == 10).astype(np.int32) + (at + 1)
+                             for at in range(0, len(raw), step)] or [np.zeros(0, dtype=np.int32)])
+    ends = breaks if len(breaks) and breaks[-1] == len(data) else np.r_[breaks, np.int32(len(data))]
+    offsets = np.r_[np.int32(0), ends].astype(np.int32, copy=False)
+    return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
@@ -226,43 +222,43 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
     return case_zone
 
 
-def _text(mapped: MappedTable, name: str) -> pd.Series:
-    """A field's cells as stripped text, with carrier blanks ('-I', 'N/A') made empty."""
-    values = mapped.column(name)
-    if not mapped.has(name):
-        return values
-    return values.where(~values.isin(BLANK_SPELLINGS), "")
+def _coded(mapped: MappedTable, name: str) -> Coded:
+    """A field's cells coded (stripped, carrier blanks such as '-I' and 'N/A' made empty)."""
+    column = mapped.mapping.get(name)
+    if column is None:
+        return Coded.constant(len(mapped))
+    return Coded.of(mapped.table.frame[column], BLANKS)
 
 
-def _meaning(values: pd.Series, table: dict[str, str], fallback: dict[str, str] | None = None,
-             words: tuple[tuple[str, str], ...] = ()) -> np.ndarray:
+def _meaning(values: Coded, table: dict[str, str], fallback: dict[str, str] | None = None,
+             words: tuple[tuple[str, str], ...] = ()) -> Coded:
     """Each raw value's meaning from a profile value map (compared by column_key), then `fallback`, then words."""
     table_keys = {column_key(k): v for k, v in table.items()}
-    codes, uniques = pd.factorize(values)
-    meanings = []
-    for raw in uniques:
+
+    def meaning(raw: str) -> str:
         key = column_key(raw)
-        meaning = table_keys.get(key) or (fallback or {}).get(key)
-        if meaning is None:
-            meaning = next((m for w, m in words if w in key), "")
-        meanings.append(meaning)
-    out = np.asarray(meanings + [""], dtype=object)
-    return out[codes]
+        found = table_keys.get(key) or (fallback or {}).get(key)
+        if found is None:
+            found = next((m for w, m in words if w in key), "")
+        return found
+
+    return values.with_values(values.per_value(meaning))
 
 
-def _split_dialed(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _split_dialed(raw: Coded) -> tuple[Coded, Coded]:
     """AT&T cells like '12095550112\\n15105550178(D)': (the number, the dialed number marked '(D)')."""
-    number = raw.copy()
-    dialed = pd.Series("", index=raw.index, dtype=object)
-    flagged = raw.str.contains("\n", regex=False) | raw.str.contains("(d)", case=False, regex=False)
-    for index in np.flatnonzero(flagged.to_numpy()):
-        lines = [line.strip() for line in str(raw.iat[index]).splitlines() if line.strip()]
+    numbers, marks = [], []
+    for value in raw.values:
+        if "\n" not in value and "(d)" not in value.lower():
+            numbers.append(value)
+            marks.append("")
+            continue
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
         marked = [line for line in lines if "(d)" in line.lower()]
         plain = [line for line in lines if "(d)" not in line.lower()]
-        if marked:
-            dialed.iat[index] = marked[0]
-        number.iat[index] = plain[0] if plain else (marked[0] if marked else "")
-    return number, dialed
+        marks.append(marked[0] if marked else "")
+        numbers.append(plain[0] if plain else (marked[0] if marked else ""))
+    return raw.with_values(numbers), raw.with_values(marks)
 
 
 def _printable(value: object, limit: int = 60) -> str:
@@ -271,24 +267,52 @@ def _printable(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _phone_keys(raw: pd.Series, lookup: dict[str, Any]) -> np.ndarray:
-    codes, uniques = pd.factorize(raw)
-    keys = np.asarray([(lookup[u].e164 if lookup.get(u) is not None else None) for u in uniques] + [None],
-                      dtype=object)
-    return keys[codes]
+def _site_ids(raw: Coded, carrier: str, sector_digit: bool) -> tuple[Coded, Coded]:
+    """Site keys ('Sprint:858', '' for none) per row and the sector read from a leading digit where the
+    layout has one."""
+    keys, sectors = [], []
+    for value in raw.values:
+        text = value[:-2] if value.endswith(".0") else value
+        sector = ""
+        if sector_digit and len(text) >= 2 and text.isdigit() and text.isascii():
+            sector, text = text[0], (text[1:].lstrip("0") or "0")
+        keys.append(f"{carrier}:{text}" if text else "")
+        sectors.append(sector)
+    return raw.with_values(keys), raw.with_values(sectors)
 
 
-def _site_ids(raw: pd.Series, carrier: str, sector_digit: bool) -> tuple[np.ndarray, pd.Series]:
-    """Site keys ('Sprint:858') per row and the sector read from a leading digit where the layout has one."""
-    text = raw.str.replace(r"\.0$", "", regex=True)
-    sector = pd.Series("", index=raw.index, dtype=object)
-    if sector_digit:
-        coded = text.str.fullmatch(r"\d{2,}")
-        sector = sector.where(~coded, text.str[0])
-        text = text.where(~coded, text.str[1:].str.lstrip("0").replace("", "0"))
-    keys = (carrier + ":" + text).to_numpy(dtype=object)
-    keys[(text == "").to_numpy()] = None
-    return keys, sector
+def _clean_day(value: str) -> str:
+    """A date cell without the midnight Excel adds to dates ('2024-03-01 00:00:00')."""
+    return re.sub(r"[ T]00:00:00$", "", value) if value.endswith("00:00:00") else value
+
+
+def _clean_clock(value: str) -> str:
+    """A time cell without the 1899-12-30 date Excel puts on times."""
+    return re.sub(r"^1899-12-3[01][ T]", "", value) if value.startswith("1899-12-3") else value
+
+
+def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
+    """Start times (UTC epoch seconds, NaN unreadable) of one date-time column, or of a date and a time
+    column: each date and each clock time parsed once, added, then read in zone `tz`; values that are
+    not a plain date and a plain clock time are read as 'date time' text, each distinct pair once."""
+    if len(when) == 1:
+        return when[0].map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
+    day, clock = when
+    midnight = parse_datetimes(day.values, tz="UTC", formats=formats)
+    seconds = clock_seconds(clock.values)
+    plain_days = np.isnan(midnight) | (midnight % 86400 == 0)
+    plain_clocks = ~np.isnan(seconds) | (clock.values == "")
+    if plain_days[(day.values != "")].all() and plain_clocks.all():
+        naive = midnight[day.codes] + np.nan_to_num(seconds, nan=0.0)[clock.codes]
+        return to_epoch(naive, tz)
+    pairs, index = np.unique(day.codes * len(clock.values) + clock.codes, return_inverse=True)
+    texts = [f"{day.values[p // len(clock.values)]} {clock.values[p % len(clock.values)]}".strip() for p in pairs]
+    return parse_datetimes(texts, tz=tz, formats=formats)[index.ravel()]
+
+
+def _when_text(when: list[Coded], row: int) -> str:
+    """The date and time of one row as the file gives them (for messages)."""
+    return " ".join(part.at(row) for part in when if part.at(row))
 
 
 def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None) -> Calls:
@@ -297,92 +321,95 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     quirks = profile.options
     n = len(mapped)
 
-    def flag(mask: np.ndarray, name: str, reason: str, shown: pd.Series | None = None) -> None:
+    def flag(mask: np.ndarray, name: str, reason: str, shown: Coded | None = None) -> None:
         for index in np.flatnonzero(mask):
-            value = _printable(shown.iat[index]) if shown is not None else ""
+            value = _printable(shown.at(index)) if shown is not None else ""
             problems.append((int(index), name, reason.format(value=value)))
 
-    # numbers
-    caller_raw, caller_dialed = _split_dialed(_text(mapped, "caller"))
-    callee_raw, _ = _split_dialed(_text(mapped, "callee"))
-    dialed_raw = _text(mapped, "dialed")
-    dialed_raw = dialed_raw.where(caller_dialed == "", caller_dialed)
-    lookup = normalize_phones(pd.unique(pd.concat([caller_raw, callee_raw, dialed_raw], ignore_index=True)), region)
+    # numbers: every distinct value normalised once, rows coded by index into `phones`
+    caller_raw, caller_dialed = _split_dialed(_coded(mapped, "caller"))
+    callee_raw, _ = _split_dialed(_coded(mapped, "callee"))
+    dialed_raw = _coded(mapped, "dialed")
+    distinct = dict.fromkeys([*caller_raw.values, *callee_raw.values, *dialed_raw.values, *caller_dialed.values])
+    lookup = normalize_phones(distinct, region)
     for raw in lookup:
         if lookup[raw] is None and " ".join(str(raw).lower().split()) in WITHHELD_WORDS:
             lookup[raw] = WITHHELD
-    caller = _phone_keys(caller_raw, lookup)
-    callee = _phone_keys(callee_raw, lookup)
-    dialed = _phone_keys(dialed_raw, lookup)
+    phones = list({v.e164: v for v in lookup.values() if v is not None}.values())
+    position = {phone.e164: i for i, phone in enumerate(phones)}
+
+    def phone_index(raw: Coded) -> np.ndarray:
+        return raw.map(lambda v: position[lookup[v].e164] if lookup.get(v) is not None else -1, np.int64)
+
+    caller = phone_index(caller_raw)
+    callee = phone_index(callee_raw)
+    marked_text = caller_dialed.present()
+    dialed = np.where(marked_text, phone_index(caller_dialed), phone_index(dialed_raw))
     for name, raw, keys in (("caller", caller_raw, caller), ("callee", callee_raw, callee)):
-        empty = (raw == "").to_numpy()
+        empty = ~raw.present()
         flag(empty, name, f"no {name} number in this row")
-        flag(~empty & pd.isna(keys), name, "'{value}' is not a phone number", raw)
+        flag(~empty & (keys < 0), name, "'{value}' is not a phone number", raw)
     # '(D)': the call was to the dialed number and ended at the terminating one (e.g. voicemail)
-    forwarded_to = np.full(n, None, dtype=object)
-    marked = (caller_dialed != "").to_numpy() & pd.notna(dialed)
-    forwarded_to[marked] = callee[marked]
+    marked = marked_text & (dialed >= 0)
+    forwarded_to = np.where(marked, callee, -1)
     callee = np.where(marked, dialed, callee)
-    phones = {v.e164: v for v in lookup.values() if v is not None}
 
     # times
     if mapped.has("start"):
-        when_text = _text(mapped, "start")
+        when = [_coded(mapped, "start")]
     elif mapped.has("time"):
-        when_text = combine_date_time(_text(mapped, "date"), _text(mapped, "time"))
+        day, clock = _coded(mapped, "date"), _coded(mapped, "time")
+        when = [day.with_values(day.per_value(_clean_day)), clock.with_values(clock.per_value(_clean_clock))]
     else:
-        when_text = _text(mapped, "date")
+        when = [_coded(mapped, "date")]
     formats = [date_format] if date_format else list(profile.date_formats)
-    start = parse_datetimes(when_text, tz=tz, formats=formats)
-    empty = (when_text == "").to_numpy()
+    start = _parse_when(when, tz, formats)
+    empty = ~np.logical_or.reduce([part.present() for part in when])
     when_field = "start" if mapped.has("start") else "date"
-    flag(empty, when_field, "no date or time in this row")
-    flag(~empty & np.isnan(start), when_field, "cannot read the date/time '{value}' (give --date-format)", when_text)
+    for index in np.flatnonzero(empty):
+        problems.append((int(index), when_field, "no date or time in this row"))
+    for index in np.flatnonzero(~empty & np.isnan(start)):
+        problems.append((int(index), when_field, f"cannot read the date/time '{_printable(_when_text(when, index))}' "
+                                                 "(give --date-format)"))
     minus = quirks.get("start_minus")
     if minus and mapped.has(minus):
-        offset = parse_durations(_text(mapped, minus))
+        offset = _coded(mapped, minus).map_array(parse_durations)
         start = start - np.nan_to_num(offset, nan=0.0)
 
     # durations
     duration = np.full(n, np.nan)
     if mapped.has("duration"):
-        raw = _text(mapped, "duration")
-        duration = parse_durations(raw)
-        flag((raw != "").to_numpy() & np.isnan(duration), "duration",
+        raw = _coded(mapped, "duration")
+        duration = raw.map_array(parse_durations)
+        flag(raw.present() & np.isnan(duration), "duration",
              "cannot read the duration '{value}' (seconds, MM:SS or HH:MM:SS)", raw)
     elif mapped.has("end"):
-        end = parse_datetimes(_text(mapped, "end"), tz=tz, formats=formats)
+        end = _coded(mapped, "end").map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
         duration = np.where(end >= start, end - start, np.nan)
 
     # call types and directions
-    call_type = _text(mapped, "call_type")
-    kind = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
-    kind = np.where(np.isin(kind, ["sms"]), "sms", "call").astype(object)
-    direction_raw = _text(mapped, "direction") if mapped.has("direction") else call_type
+    call_type = _coded(mapped, "call_type")
+    meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
+    kind = meaning.with_values(["sms" if m == "sms" else "call" for m in meaning.values])
+    direction_raw = _coded(mapped, "direction") if mapped.has("direction") else call_type
     direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
 
     # devices
-    imei = np.full(n, None, dtype=object)
-    imsi = np.full(n, None, dtype=object)
-    for name, target, normalise in (("imei", imei, normalize_imei), ("imsi", imsi, normalize_imsi)):
-        if not mapped.has(name):
-            continue
-        raw = _text(mapped, name)
-        codes, uniques = pd.factorize(raw)
-        keys = np.asarray([normalise(u) if u else None for u in uniques] + [None], dtype=object)
-        target[:] = keys[codes]
-        flag((raw != "").to_numpy() & pd.isna(target), name,
-             f"'{{value}}' is not a valid {name.upper()}", raw)
+    devices: dict[str, Coded] = {}
+    for name, normalise in (("imei", normalize_imei), ("imsi", normalize_imsi)):
+        raw = _coded(mapped, name)
+        devices[name] = raw.with_values(raw.per_value(lambda v, f=normalise: (f(v) or "") if v else ""))
+        flag(raw.present() & ~devices[name].present(), name, f"'{{value}}' is not a valid {name.upper()}", raw)
 
     # cell sites
     carrier = str(quirks.get("carrier") or "site")
-    sites: dict[str, np.ndarray] = {}
-    frames: dict[str, pd.DataFrame] = {}
+    sites: dict[str, Coded] = {}
+    site_attrs: dict[str, dict[str, Coded]] = {}
     for end_name, fields in SITE_FIELDS.items():
-        columns = {attr: _text(mapped, f) for attr, f in fields.items() if mapped.has(f)}
+        columns = {attr: _coded(mapped, f) for attr, f in fields.items() if mapped.has(f)}
         if "site" not in columns:
-            sites[end_name] = np.full(n, None, dtype=object)
-            frames[end_name] = pd.DataFrame(index=range(n))
+            sites[end_name] = Coded.constant(n)
+            site_attrs[end_name] = {}
             continue
         keys, sector = _site_ids(columns.pop("site"), carrier, bool(quirks.get("site_sector_digit")))
         if bool(quirks.get("site_sector_digit")) and "sector" not in columns:
@@ -390,91 +417,106 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         for attr in NUMERIC_SITE_ATTRS:
             if attr in columns:
                 raw = columns[attr]
-                codes, uniques = pd.factorize(raw)
-                unreadable = np.r_[pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").isna(), False]
-                flag((raw != "").to_numpy() & unreadable[codes], fields[attr],
-                     f"the {attr} '{{value}}' is not a number", raw)
+                unreadable = raw.per_value(lambda v: v != "" and _number(v) is None, dtype=bool)
+                flag(unreadable[raw.codes], fields[attr], f"the {attr} '{{value}}' is not a number", raw)
         sites[end_name] = keys
-        frames[end_name] = pd.DataFrame(columns, index=range(n)) if columns else pd.DataFrame(index=range(n))
+        site_attrs[end_name] = columns
 
-    extras = {name: _text(mapped, name) for name in ("contact", "feature") if mapped.has(name)}
+    extras = {name: _coded(mapped, name) for name in ("contact", "feature") if mapped.has(name)}
     prefix = quirks.get("voicemail_prefix")
     if prefix:
-        rolled = callee_raw.str.fullmatch(rf"{prefix}\d{{10}}")
-        extras["rolled_to_voicemail"] = rolled.map({True: "yes", False: ""}).astype(object)
-    extras["dialed"] = pd.Series(dialed, dtype=object)
+        pattern = re.compile(rf"{prefix}\d{{10}}")
+        extras["rolled_to_voicemail"] = callee_raw.with_values(
+            callee_raw.per_value(lambda v: "yes" if pattern.fullmatch(v) else ""))
     return Calls(
-        rows=np.asarray(mapped.table.row_numbers, dtype=np.int64), caller=caller, callee=callee,
-        forwarded_to=forwarded_to, start=start, duration=duration, kind=kind, call_type=call_type,
-        direction=direction, time_text=when_text, phones=phones, imei=imei, imsi=imsi, sites=sites,
-        site_frames=frames, extras=extras, problems=problems,
+        rows=np.asarray(mapped.table.row_numbers, dtype=np.int64), phones=phones, caller=caller, callee=callee,
+        forwarded_to=forwarded_to, dialed=dialed, start=start, duration=duration, kind=kind, call_type=call_type,
+        direction=direction, when=when, imei=devices["imei"], imsi=devices["imsi"], sites=sites,
+        site_attrs=site_attrs, extras=extras, problems=problems,
     )
+
+
+def _number(text: str) -> float | None:
+    """A coordinate or azimuth cell as a number, None when it is not one."""
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return value if value == value else None
 
 
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> dict[str, int]:
-    """One Phone entity per distinct number (service numbers and short codes marked), cited to its first row."""
+def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> np.ndarray:
+    """One Phone entity per distinct number (service numbers and short codes marked), cited to its first row;
+    returns the entity id of each entry of calls.phones (-1 for numbers only in rows turned away)."""
     codes, numbers = service_numbers()
-    ids: dict[str, int] = {}
-    ends = pd.DataFrame({"key": np.r_[calls.caller[good], calls.callee[good], calls.forwarded_to[good]],
-                         "row": np.r_[calls.rows[good], calls.rows[good], calls.rows[good]]}).dropna()
-    first = ends.sort_values("row", kind="stable").drop_duplicates("key")
-    forwarded = set(calls.forwarded_to[good][pd.notna(calls.forwarded_to[good])])
-    for key, row in first.itertuples(index=False, name=None):
-        phone = calls.phones[key]
+    ids = np.full(len(calls.phones), -1, dtype=np.int64)
+    never = np.iinfo(np.int64).max
+    first = np.full(len(calls.phones), never, dtype=np.int64)       # row * 3 + end: caller, callee, forwarded
+    for end, phones in enumerate((calls.caller, calls.callee, calls.forwarded_to)):
+        chosen = good & (phones >= 0)
+        np.minimum.at(first, phones[chosen], calls.rows[chosen] * 3 + end)
+    forwarded = set(np.unique(calls.forwarded_to[good & (calls.forwarded_to >= 0)]).tolist())
+    for index in np.argsort(first, kind="stable").tolist():
+        if first[index] == never:
+            break
+        phone = calls.phones[index]
+        key = phone.e164
         attrs: dict[str, Any] = {"kind": phone.kind}
         label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
                                                       if phone is WITHHELD else None)
-        if key in forwarded and phone.kind == "mobile_or_fixed":
+        if index in forwarded and phone.kind == "mobile_or_fixed":
             attrs["kind"] = "service"
             label = label or "calls forwarded here ('(D)' legs): voicemail platform"
         if label:
             attrs["service"] = label
-        ids[key] = session.entity("Phone", key, phone.display, row=int(row), attrs=attrs)
+        ids[index] = session.entity("Phone", key, phone.display, row=int(first[index] // 3), attrs=attrs)
     return ids
 
 
-def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, int]:
-    """One CellSite entity per distinct site key, with the position and address the file gives."""
+def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, np.ndarray]:
+    """One CellSite entity per distinct site key, with the position and address the file gives; returns each
+    end's entity id per row (-1 where the row names no site)."""
     parts = []
     for end_name in ("first", "last"):
         keys = calls.sites[end_name]
-        frame = calls.site_frames[end_name]
-        frame = frame.drop(columns=[c for c in PER_CALL_SITE_ATTRS if c not in ("sector", "azimuth")], errors="ignore")
-        frame = frame.assign(key=keys, row=calls.rows)[good & pd.notna(keys)]
-        parts.append(frame.drop_duplicates(subset=[c for c in frame.columns if c != "row"]))   # first row of each
-    table = pd.concat(parts, ignore_index=True).fillna("")
+        attrs = {a: c for a, c in calls.site_attrs[end_name].items()
+                 if a not in PER_CALL_SITE_ATTRS or a in ("sector", "azimuth")}
+        chosen = np.flatnonzero(good & keys.present())
+        if not len(chosen):
+            continue
+        combos = pd.DataFrame({"key": keys.codes[chosen], **{a: c.codes[chosen] for a, c in attrs.items()}})
+        distinct = combos.drop_duplicates()                        # the first row of each combination
+        parts.append(pd.DataFrame({
+            "key": keys.values[distinct["key"].to_numpy()],
+            **{a: attrs[a].values[distinct[a].to_numpy()] for a in attrs},
+            "row": calls.rows[chosen[distinct.index.to_numpy()]]}))
     ids: dict[str, int] = {}
-    if not len(table):
-        return ids
-    table = table.sort_values("row", kind="stable")
-    attr_names = [c for c in table.columns if c not in ("key", "row", "sector", "azimuth")]
-    for key, group in table.groupby("key", sort=False):
-        attrs: dict[str, Any] = {"carrier": carrier, "site_id": str(key).split(":", 1)[1]}
-        if "azimuth" in group.columns:
-            faces = group[group["azimuth"] != ""]
-            sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
-            pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
-            attrs["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
-        for name in attr_names:
-            given = group[name][group[name] != ""]
-            if len(given):
-                value = given.iat[0]
-                attrs[name] = float(value) if name in NUMERIC_SITE_ATTRS else value
-        label = f"{carrier} site {attrs['site_id']}" + (f" ({attrs['city']})" if attrs.get("city") else "")
-        ids[str(key)] = session.entity("CellSite", str(key), label, row=int(group["row"].iat[0]), attrs=attrs)
-    return ids
+    if parts:
+        table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")
+        attr_names = [c for c in table.columns if c not in ("key", "row", "sector", "azimuth")]
+        for key, group in table.groupby("key", sort=False):
+            attrs_of: dict[str, Any] = {"carrier": carrier, "site_id": str(key).split(":", 1)[1]}
+            if "azimuth" in group.columns:
+                faces = group[group["azimuth"] != ""]
+                sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
+                pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
+                attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
+            for name in attr_names:
+                given = group[name][group[name] != ""]
+                if len(given):
+                    value = given.iat[0]
+                    attrs_of[name] = float(value) if name in NUMERIC_SITE_ATTRS else value
+            label = f"{carrier} site {attrs_of['site_id']}" + (f" ({attrs_of['city']})" if attrs_of.get("city") else "")
+            ids[str(key)] = session.entity("CellSite", str(key), label, row=int(group["row"].iat[0]), attrs=attrs_of)
+    return {end_name: calls.sites[end_name].map(lambda v: ids.get(v, -1), np.int64) for end_name in ("first", "last")}
 
 
-def _ids(keys: np.ndarray, table: dict[str, int]) -> np.ndarray:
-    """Entity id per row from its key (-1 where there is none)."""
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64)
-    codes, uniques = pd.factorize(keys)
-    ids = np.asarray([table.get(k, -1) for k in uniques] + [-1], dtype=np.int64)
-    return ids[codes]
+def _entity_ids(phones: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Entity id per row from its phone index (-1 where the row has no phone)."""
+    return np.where(phones >= 0, ids[np.maximum(phones, 0)], -1) if len(ids) else np.full(len(phones), -1)
 
 
 def _nullable(values: np.ndarray, present: np.ndarray) -> list:
@@ -486,7 +528,7 @@ def _nullable(values: np.ndarray, present: np.ndarray) -> list:
 
 def _group_legs(calls: Calls, good: np.ndarray, caller: np.ndarray, callee: np.ndarray) -> np.ndarray:
     """For one-row-per-leg layouts: each row's first leg (index); rows of one call share time, parties and kind."""
-    frame = pd.DataFrame({"start": calls.start, "caller": caller, "callee": callee, "kind": calls.kind})
+    frame = pd.DataFrame({"start": calls.start, "caller": caller, "callee": callee, "kind": calls.kind.codes})
     first = np.arange(len(frame))
     usable = good & ~np.isnan(calls.start)
     keyed = frame[usable]
@@ -541,10 +583,9 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     """Entities, links, citations and device `uses` links for the good rows, in bulk."""
     carrier = str(profile.options.get("carrier") or "site")
     phone_ids = _phone_entities(session, calls, good)
-    site_ids = _site_entities(session, calls, good, carrier)
-    src = _ids(calls.caller, phone_ids)
-    dst = _ids(calls.callee, phone_ids)
-    site = {end_name: _ids(calls.sites[end_name], site_ids) for end_name in ("first", "last")}
+    site = _site_entities(session, calls, good, carrier)
+    src = _entity_ids(calls.caller, phone_ids)
+    dst = _entity_ids(calls.callee, phone_ids)
 
     # one event per call: legs of one call fold into their first row
     leader = np.arange(len(src))
@@ -564,14 +605,14 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         for head, follower in zip(heads, followers, strict=True):
             if first_site[head] < 0 and site["first"][follower] >= 0:
                 first_site[head] = site["first"][follower]
-            if forwarded[head] is None and forwarded[follower] is not None:
+            if forwarded[head] < 0 <= forwarded[follower]:
                 forwarded[head] = forwarded[follower]
         duration[np.isinf(duration)] = np.nan
 
     session.check_cancel(len(calls.rows) // 3, len(calls.rows), "Matching calls already in the case")
     # the same call already in the case from the other party's return
     index = np.flatnonzero(lead_rows)
-    events = pd.DataFrame({"index": index, "type": calls.kind[index], "src": src[index], "dst": dst[index],
+    events = pd.DataFrame({"index": index, "type": calls.kind.text(index), "src": src[index], "dst": dst[index],
                            "start": calls.start[index], "duration": duration[index]})
     tolerance = float(options.extra.get("duplicate_seconds", profile.options.get("duplicate_seconds",
                                                                                  DUPLICATE_SECONDS)))
@@ -593,19 +634,21 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         dur = duration[part]
         loc = first_site[part]
         nothing = [None] * len(part)
+        rows = calls.rows[part].tolist()
         session.links_columns([
-            calls.kind[part].tolist(), src[part].tolist(), dst[part].tolist(), start.tolist(), nothing,
-            _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(part), attrs,
-            calls.rows[part].tolist()])
-        session.mark_imported(calls.rows[part].tolist())
+            calls.kind.text(part).tolist(), src[part].tolist(), dst[part].tolist(), start.tolist(), nothing,
+            _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(part), attrs, rows])
+        session.mark_imported(rows)
 
     # legs after the first: cite the call they belong to
-    link_of = dict(zip(fresh.tolist(), range(first_link, first_link + len(fresh)), strict=True))
-    link_of.update(matched)
-    for follower in np.flatnonzero(legs):
-        head = int(leader[follower])
-        if head in link_of:
-            session.cite(link_of[head], int(calls.rows[follower]))
+    followers = np.flatnonzero(legs)
+    if len(followers):
+        link_of = dict(zip(fresh.tolist(), range(first_link, first_link + len(fresh)), strict=True))
+        link_of.update(matched)
+        for follower in followers.tolist():
+            head = int(leader[follower])
+            if head in link_of:
+                session.cite(link_of[head], int(calls.rows[follower]))
     _device_links(session, calls, good, src, dst)
     if legs.any():
         session.notes.append(f"{int(legs.sum())} rows were further legs of calls already read (cited, not repeated)")
@@ -622,59 +665,53 @@ def _escape(array: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise('"', array, '"', "")
 
 
-def _literal(values: pd.Series | np.ndarray, rows: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
-    """JSON string literals of the chosen rows' text (null where empty or not kept), escaped column-wise
-    (a column with few distinct values is escaped once per value)."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
-        array = pa.array(values)
-    else:
-        array = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    array = array.take(pa.array(rows)).cast(pa.string())
-    absent = pc.fill_null(pc.equal(array, ""), True)
-    if keep is not None:
-        absent = pc.or_(absent, pa.array(~keep))
-    array = pc.if_else(absent, pa.scalar(None, pa.string()), array)
-    coded = array.dictionary_encode()
-    if len(coded.dictionary) * 4 < len(array):
-        return _escape(coded.dictionary).take(coded.indices)
-    return _escape(array)
+def _member(name: str, values: Any) -> pa.Array:
+    """'"name": "value"' JSON members of text values (escaped), null where the value is blank or null."""
+    array = values if isinstance(values, pa.Array) else pa.array(
+        [v if v not in ("", None) else None for v in values], type=pa.string())
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return pc.binary_join_element_wise(f'"{name}": ', _escape(array), "")
+
+
+def _coded_member(name: str, values: Coded, rows: np.ndarray) -> pa.Array:
+    """JSON members of a coded column for the chosen rows: escaped once per distinct value."""
+    return _member(name, values.values).take(pa.array(values.codes[rows]))
+
+
+def _phone_member(name: str, calls: Calls, phones: np.ndarray) -> pa.Array:
+    """JSON members naming phone numbers (E.164) by index into calls.phones; null where the index is -1."""
+    members = _member(name, [p.e164 for p in calls.phones] or [""])
+    return members.take(pa.array(np.maximum(phones, 0), mask=phones < 0))
 
 
 def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
            forwarded: np.ndarray, leg_count: np.ndarray) -> pa.Array | list[str]:
     """Each link's attrs JSON (raw call type, direction, original time text, site ids, sector and azimuth,
-    extras), built column by column with Arrow: no Python per row."""
+    extras), built column by column with Arrow from each column's distinct values: no Python per row."""
     if not len(rows):
         return []
-    pieces: list[pa.Array] = []
-
-    def add(name: str, literal: pa.Array) -> None:
-        pieces.append(pc.binary_join_element_wise(f'"{name}": ', literal, ""))
-
-    for name, values in (("call_type", calls.call_type), ("direction", calls.direction),
-                         ("time_text", calls.time_text)):
-        add(name, _literal(values, rows))
+    pieces = [_coded_member("call_type", calls.call_type, rows), _coded_member("direction", calls.direction, rows)]
+    parts = [part.arrow(rows) for part in calls.when]
+    when = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ", null_handling="skip")
+    pieces.append(_member("time_text", when))
     for name, ids in (("first_site", first_site), ("last_site", site["last"])):
         chosen = ids[rows]
-        add(name, pa.array(chosen, mask=chosen < 0).cast(pa.string()))
+        pieces.append(pc.binary_join_element_wise(f'"{name}": ', pa.array(chosen, mask=chosen < 0).cast(pa.string()),
+                                                  ""))
     for end_name in ("first", "last"):
-        frame = calls.site_frames[end_name]
         for attr in LINK_SITE_ATTRS:
-            if attr in frame.columns:
-                add(f"{end_name}_{attr}", _literal(frame[attr], rows))
+            if attr in calls.site_attrs[end_name]:
+                pieces.append(_coded_member(f"{end_name}_{attr}", calls.site_attrs[end_name][attr], rows))
     for name, values in calls.extras.items():
-        keep = None
-        if name == "dialed":
-            keep = np.asarray(values.to_numpy(dtype=object)[rows] != calls.callee[rows], dtype=bool)
-        add(name, _literal(values, rows, keep))
+        pieces.append(_coded_member(name, values, rows))
+    dialed = calls.dialed[rows]
+    pieces.append(_phone_member("dialed", calls, np.where(dialed != calls.callee[rows], dialed, -1)))
     ahead = forwarded[rows]
-    if pd.notna(ahead).any():
-        add("forwarded_to", _literal(ahead, np.arange(len(rows))))
+    if (ahead >= 0).any():
+        pieces.append(_phone_member("forwarded_to", calls, ahead))
     legs = leg_count[rows]
     if (legs > 1).any():
-        add("legs", pa.array(legs, mask=legs <= 1).cast(pa.string()))
+        pieces.append(pc.binary_join_element_wise('"legs": ', pa.array(legs, mask=legs <= 1).cast(pa.string()), ""))
     body = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
     return pc.binary_join_element_wise("{", body, "}", "")
 
@@ -682,21 +719,24 @@ def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_si
 def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:
     """Device (IMEI handset, IMSI SIM) -> Phone `uses` links: first and last time seen together, rows counted.
     The phone is the target's own end of each row (by direction, else the end that is in more rows)."""
-    if not (pd.notna(calls.imei).any() or pd.notna(calls.imsi).any()):
+    if not (calls.imei.present().any() or calls.imsi.present().any()):
         return
     counts = pd.Series(np.r_[src[good], dst[good]]).value_counts()
     src_n = pd.Series(src).map(counts).fillna(0).to_numpy()
     dst_n = pd.Series(dst).map(counts).fillna(0).to_numpy()
-    own = np.where(calls.direction == "outgoing", src,
-                   np.where(calls.direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
+    direction = calls.direction.text()
+    own = np.where(direction == "outgoing", src,
+                   np.where(direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
     for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
-        present = good & pd.notna(values)
+        present = good & values.present()
         if not present.any():
             continue
-        frame = pd.DataFrame({"device": values[present], "phone": own[present], "row": calls.rows[present],
+        frame = pd.DataFrame({"device": values.codes[present], "phone": own[present], "row": calls.rows[present],
                               "start": calls.start[present]})
-        grouped = frame.groupby(["device", "phone"], sort=True).agg(
+        grouped = frame.groupby(["device", "phone"], sort=False).agg(
             row=("row", "min"), first=("start", "min"), last=("start", "max"), rows=("row", "size")).reset_index()
+        grouped["device"] = values.values[grouped["device"].to_numpy()]
+        grouped = grouped.sort_values(["device", "phone"], kind="stable")
         for device, phone, row, first, last, rows in grouped.itertuples(index=False, name=None):
             kind = "handset" if label == "imei" else "SIM"
             device_id = session.entity("Device", str(device), f"{label.upper()} {device}", row=int(row),

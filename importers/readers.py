@@ -29,6 +29,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson", ".jsonlines"}
 DELIMITERS = (",", "\t", "|", ";")
 HeaderScore = Callable[[list[str]], float]
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)     # the text columns every reader gives ("str")
 HEAD_BYTES = 1 << 20          # read_head: how much of a text file tells its kind
 HEAD_ROWS = 200
 
@@ -54,6 +55,7 @@ class Table:
     skipped: list[tuple[int, str]] = field(default_factory=list)     # title/footer/blank rows left out
     malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (row, reason, cells)
     records: list[dict] | None = None    # JSON sources: each data row's original object (kept as its raw row)
+    text: bytes | None = None            # text files: the whole file as UTF-8 (raw lines are cut from it)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -136,11 +138,28 @@ def detect_encoding(data: bytes) -> str:
             return "utf-16-le"
         if even > len(sample) // 4 and odd == 0:
             return "utf-16-be"
+    return "utf-8" if _valid_utf8(data) else "cp1252"
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether bytes are UTF-8, checked by Arrow (a 150 MB export in milliseconds, no str made)."""
+    import pyarrow as pa
+
+    if data.isascii():
+        return True
+    if len(data) >= 2 ** 31 - 1:
+        try:
+            data.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return False
+    whole = pa.StringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], dtype=np.int32)),
+                                        pa.py_buffer(data))
     try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+        whole.validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        return False
 
 
 # ---------------------------------------------------------------- text files
@@ -158,6 +177,16 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
                          file=path, row=line) from exc
     except LookupError as exc:
         raise InputError(f"unknown encoding '{chosen}'", file=path) from exc
+
+
+def _utf8_bytes(path: Path, data: bytes, encoding: str | None) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without a BOM, and the encoding it was in. A UTF-8 file is used as it is
+    (validated, never decoded into one big str); other encodings are decoded and encoded once."""
+    chosen = encoding or detect_encoding(data)
+    if chosen.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig", "ascii") and _valid_utf8(data):
+        return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data), chosen
+    text, used = _decode(path, data, encoding)
+    return text.lstrip("\ufeff").encode("utf-8"), used
 
 
 def _sniff_delimiter(lines: Sequence[str], suffix: str) -> str:
@@ -234,11 +263,10 @@ def _read_text(
     data: bytes | None = None,
 ) -> Table:
     data = path.read_bytes() if data is None else data
-    text, used = _decode(path, data, encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    head_lines = text.split("\n", scan + 1)[:scan]
-    head_lines = [line.rstrip("\r") for line in head_lines]
+    body, used = _utf8_bytes(path, data, encoding)
+    del data
+    starts = _line_starts(body, scan + 1)
+    head_lines = [body[a:b].decode("utf-8").rstrip("\r\n") for a, b in zip(starts, starts[1:], strict=False)]
     delimiter = delimiter or _sniff_delimiter(head_lines, path.suffix.lower())
     candidates = [_split(line, delimiter) for line in head_lines]
     header_index = _pick_header(candidates, header_score)
@@ -247,50 +275,102 @@ def _read_text(
     columns = _column_names(candidates[header_index])
     skipped = [(i + 1, head_lines[i]) for i in range(header_index) if head_lines[i].strip()]
     header_row = header_index + 1
-    frame, rows, malformed, more_skipped = _parse_body(path, text, delimiter, columns, header_row)
+    frame, rows, malformed, more_skipped = _parse_body(path, body, delimiter, columns, header_row)
     skipped.extend(more_skipped)
-    return _finish(path, columns, frame, rows, header_row, skipped, malformed, encoding=used)
+    table = _finish(path, columns, frame, rows, header_row, skipped, malformed, encoding=used)
+    table.text = body
+    return table
+
+
+def _line_starts(data: bytes, count: int) -> list[int]:
+    """Byte offsets where the first `count` lines start, and where the line after them starts."""
+    starts = [0]
+    while len(starts) <= count and starts[-1] < len(data):
+        found = data.find(b"\n", starts[-1])
+        starts.append(len(data) if found < 0 else found + 1)
+    return starts
+
+
+def _tail_start(data: bytes, first: int, delimiter: str, width: int, limit: int = 200) -> int | None:
+    """Where the notes, totals and blank lines after the last full record begin (len(data) if none), read
+    backwards line by line so the body above parses in parallel with no odd rows in it; None when a line
+    there has an open quote (a value running over lines: the csv module reads those)."""
+    end = len(data)
+    for _ in range(limit):
+        if end <= first:
+            return first
+        cut = data.rfind(b"\n", first, end - 1) + 1 if end - 1 > first else first
+        cut = max(cut, first)
+        line = data[cut:end].decode("utf-8", errors="replace").rstrip("\r\n")
+        if line.count('"') % 2:
+            return None
+        if len(_split(line, delimiter)) == width:
+            return end
+        end = cut
+    return len(data)
 
 
 def _parse_body(
-    path: Path, text: str, delimiter: str, columns: list[str], header_row: int
+    path: Path, text: bytes, delimiter: str, columns: list[str], header_row: int
 ) -> tuple[pd.DataFrame, np.ndarray, list, list]:
-    """Cells below the header: pyarrow when every record is one line, the csv module otherwise."""
+    """Cells below the header: pyarrow when every record is one line (the notes below the data cut off
+    first, so the body parses on every core), the csv module otherwise."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     width = len(columns)
-    invalid: list[tuple[int, int, str]] = []
+    starts = _line_starts(text, header_row)
+    first = starts[header_row] if len(starts) > header_row else len(text)
+    tail = _tail_start(text, first, delimiter, width)
+    if tail is None:
+        return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, None)
+    breaks = text.count(b"\n", first, tail)
+    lines = text.count(b"\n", 0, first) + breaks + text.count(b"\n", tail) + (0 if text.endswith(b"\n") or not text
+                                                                              else 1)
+    body_lines = breaks + (0 if tail == first or text[tail - 1:tail] == b"\n" else 1)
+    if text.count(b'"', first, tail) % 2:
+        return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, None)
+    names = [f"c{i}" for i in range(width)]
+    invalid: list[tuple[int | None, int, str]] = []
 
     def on_invalid(row) -> str:
         invalid.append((row.number, row.actual_columns, row.text))
         return "skip"
 
-    body = text.encode("utf-8")
-    names = [f"c{i}" for i in range(width)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, use_threads=False,
-                                           block_size=1 << 24),
+    def parse(threads: bool) -> pa.Table:
+        invalid.clear()
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(text)[first:tail]),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
                                              ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        )                                  # large_string: what pandas' text columns hold, so no copy follows
+
+    try:
+        table = parse(True)
+        if any(number is None for number, _, _ in invalid):
+            table = parse(False)           # odd rows inside the body: a serial pass numbers them
     except pa.ArrowInvalid as exc:
-        return _parse_body_slow(path, text, delimiter, columns, header_row, str(exc))
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if any(number is None for number, _, _ in invalid) or text.count('"') % 2 or table.num_rows + len(invalid) != lines - header_row:
-        return _parse_body_slow(path, text, delimiter, columns, header_row, None)
+        return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, str(exc))
+    if any(number is None for number, _, _ in invalid) or table.num_rows + len(invalid) != body_lines:
+        return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, None)
+    invalid = [(header_row + n, count, line) for n, count, line in invalid]
+    for offset, line in enumerate(text[tail:].decode("utf-8", errors="replace").split("\n")):
+        number = header_row + body_lines + offset + 1
+        if number > lines:
+            break
+        line = line.rstrip("\r")
+        invalid.append((number, len(_split(line, delimiter)) if line else 1, line))
     bad = np.array(sorted(n for n, _, _ in invalid), dtype=np.int64)
-    all_rows = np.arange(header_row + 1, lines + 1, dtype=np.int64)
+    all_rows = np.arange(header_row + 1, header_row + body_lines + 1, dtype=np.int64)
     rows = np.setdiff1d(all_rows, bad, assume_unique=True) if len(bad) else all_rows
     frame = table.to_pandas()
     frame.columns = columns
     malformed, skipped = _sort_invalid(
         [(n, count, line) for n, count, line in invalid], width, delimiter, last_row=lines,
-        ends_with_newline=text.endswith("\n"),
+        ends_with_newline=text.endswith(b"\n"),
     )
     return frame, rows, malformed, skipped
 
@@ -394,21 +474,28 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _column_texts(values: Sequence[object]) -> list[object]:
-    """One workbook column's cells as text (as _cell_text), each distinct non-text value converted once:
-    a column of numbers repeats few values, and text cells pass through untouched."""
-    if all(type(value) is str for value in values):
-        return list(values)
-    known: dict[tuple[type, object], str] = {}      # keyed by type too: 1, 1.0 and True are equal keys
+def _column_texts(values: Sequence[object]) -> pd.Series:
+    """One workbook column's cells as a text column (as _cell_text gives them), each distinct non-text
+    value converted once: a column of numbers repeats few values, and a column of text goes to Arrow as
+    it is."""
+    import pyarrow as pa
 
-    def text(value: object) -> str:
-        key = (type(value), value)
-        found = known.get(key)
-        if found is None:
-            found = known[key] = _cell_text(value)
-        return found
+    try:
+        array = pa.array(values, type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        known: dict[tuple[type, object], str] = {}      # keyed by type too: 1, 1.0 and True are equal keys
 
-    return [value if type(value) is str else text(value) for value in values]
+        def text(value: object) -> str:
+            key = (type(value), value)
+            found = known.get(key)
+            if found is None:
+                found = known[key] = _cell_text(value)
+            return found
+
+        array = pa.array([value if type(value) is str else text(value) for value in values], type=pa.large_string())
+    if array.null_count:
+        array = array.fill_null("")
+    return pd.Series(TEXT.__from_arrow__(array), copy=False)
 
 
 def _sheet_rows(book, path: Path, name: str, nrows: int | None = None) -> list[list[object]]:
@@ -466,13 +553,25 @@ def _read_workbook(
     if any(len(row) < width for row in body):
         body = [list(row) + [""] * (width - len(row)) for row in body]
     cells = list(zip(*body, strict=False))[:width]     # column by column (every row has `width` cells or more)
-    frame = pd.DataFrame({name: pd.Series(_column_texts(cells[position]), dtype="str")   # as text files give
+    frame = pd.DataFrame({name: _column_texts(cells[position])   # text columns, as text files give
                           for position, name in enumerate(columns)}) if body else pd.DataFrame(
         {c: pd.Series([], dtype=object) for c in columns})
     return _finish(path, columns, frame, numbers, index + 1, skipped, [], sheet=name)
 
 
 # ---------------------------------------------------------------- shared clean-up
+
+
+def _filled(column: pd.Series) -> np.ndarray:
+    """Which cells hold something other than blanks (Arrow-backed text is checked in Arrow, no strip copy)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        array = pa.array(column)
+        blank = pc.or_(pc.equal(pc.utf8_length(array), 0), pc.utf8_is_space(array))
+        return ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    return (column.astype(str).str.strip() != "").to_numpy()
 
 
 def _finish(
@@ -488,11 +587,12 @@ def _finish(
     sheet: str | None = None,
 ) -> Table:
     """Drop blank rows, repeated headers and the notes/totals block below the data."""
-    frame = frame.fillna("")
+    if frame.isna().to_numpy().any():
+        frame = frame.fillna("")
     if len(frame):
         filled = np.zeros(len(frame), dtype=np.int64)
         for name in frame.columns:
-            filled += (frame[name].astype(str).str.strip() != "").to_numpy()
+            filled += _filled(frame[name])
         keep = filled > 0
         if len(columns) >= 2:
             first_two = [frame.iloc[:, i].astype(str).str.strip() for i in (0, 1)]
