@@ -32,10 +32,10 @@ class Coded:
         for value in uniques:
             text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
             cleaned.append("" if text.lower() in blank else text)
-        cleaned.append("")                                   # the code of a missing cell
         codes = np.asarray(codes, dtype=np.int64)
         missing = codes < 0
         if missing.any():
+            cleaned.append("")                               # the value of a missing cell
             codes = np.where(missing, len(cleaned) - 1, codes)
         return cls(codes, np.asarray(cleaned, dtype=object)).unique()
 

@@ -34,7 +34,15 @@ class InputError(LinkgraphError):
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
-        return f"{', '.join(where)}: {self.reason}" if where else self.reason
+        reason = _one_line(self.reason)
+        return f"{', '.join(where)}: {reason}" if where else reason
+
+
+def _one_line(text: str) -> str:
+    """A message as one line: line breaks and other control characters in quoted cells shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class CaseFileError(LinkgraphError):

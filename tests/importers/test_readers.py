@@ -177,3 +177,58 @@ def test_workbook_cells_keep_their_type_when_values_are_equal(tmp_path):
     table = read_table(path, links_score)
     assert table.frame["Count"].tolist() == ["TRUE", "1", "1.5", "2024-03-01 14:05:00", ""]
     assert table.frame["Target"].tolist() == ["Bo", "Cy", "Cy", "Di", "Ed"]
+
+
+def test_big_export_parsed_in_parallel_keeps_row_numbers_of_odd_rows(tmp_path):
+    """Over Arrow's block size the body parses on several threads; a broken row in the middle and the
+    notes after the data still get their own line numbers."""
+    lines = ["Carrier return", "", "From,To,Date"]
+    lines += [f"2095550{i % 1000:03d},2095551{i % 997:03d},03/01/2024" for i in range(150_000)]
+    lines[70_003] = "2095550001,broken"                     # line 70,004: two cells
+    lines += ["", "Total Records: 150000", "End of report"]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 4 << 20
+    table = read_table(path, links_score)
+    assert table.header_row == 3
+    assert len(table) == 149_999
+    assert table.row_numbers[0] == 4 and table.row_numbers[-1] == 150_003
+    assert 70_004 not in set(table.row_numbers.tolist())
+    assert [(row, reason) for row, reason, _ in table.malformed] == [(70_004, "2 cells where the header has 3")]
+    assert [row for row, _ in table.skipped] == [1, 150_004, 150_005, 150_006]
+    assert table.frame["To"].iloc[-1] == f"2095551{149_999 % 997:03d}"
+    assert table.text is not None and table.text.startswith(b"Carrier return\n")
+
+
+def test_utf8_export_is_kept_as_its_bytes_and_cp1252_is_converted(tmp_path):
+    for encoding, expected in (("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252")):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_text("From,To\nJosé Peña,Zoë Müller\n", encoding=encoding)
+        table = read_table(path)
+        assert table.encoding == expected
+        assert table.text == "From,To\nJosé Peña,Zoë Müller\n".encode()     # UTF-8, no BOM
+        assert table.frame["To"].tolist() == ["Zoë Müller"]
+
+
+def test_quoted_line_break_in_the_last_row_reads_exactly(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('From,To,Note\n2095550101,2095550102,"one\ntwo"\n', encoding="utf-8")
+    table = read_table(path)
+    assert table.frame["Note"].tolist() == ["one\ntwo"]
+    assert table.row_numbers.tolist() == [2]
+
+
+def test_workbook_text_and_number_columns_become_text(tmp_path):
+    path = tmp_path / "w.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["From", "To", "Duration"])
+    sheet.append(["2095550101", 2095550102, 75])
+    sheet.append(["2095550105", None, None])
+    sheet.append(["2095550103", 2095550104.0, 1.5])
+    book.save(path)
+    table = read_table(path)
+    assert table.frame["From"].tolist() == ["2095550101", "2095550105", "2095550103"]
+    assert table.frame["To"].tolist() == ["2095550102", "", "2095550104"]
+    assert table.frame["Duration"].tolist() == ["75", "", "1.5"]
+    assert str(table.frame["To"].dtype) == "str"
