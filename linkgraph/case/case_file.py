@@ -8,19 +8,22 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from linkgraph.case import audit, schema
+from linkgraph.case.raw_rows import block_at, stores_blocks
 from linkgraph.errors import CaseFileError, LinkgraphError
 from linkgraph.model import Model, load_model
 from linkgraph.times import now_iso, zone
 
 SUFFIX = ".lgcase"
 BUSY_TIMEOUT_MS = 30_000
+RAW_BLOCKS_CACHED = 16     # raw-row blocks raw_row keeps decoded (reading rows in order parses each block once)
 
 
 def os_user() -> str:
@@ -114,6 +117,9 @@ class CaseFile:
         self.user = os_user()
         self.lock: Any = None  # a locking.CaseLock when opened with lock=True
         self.held_by: Any = None  # a locking.Holder when another program held the case for writing at open
+        self._raw_blocks: OrderedDict[tuple[int, int], list[str]] = OrderedDict()   # (source, first row) -> texts
+        self._raw_blocks_state: tuple[int, int] | None = None   # the case's state when they were read
+        self._keeps_blocks: bool | None = None
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
@@ -368,17 +374,58 @@ class CaseFile:
 
     def raw_row(self, source_id: int, row: int) -> dict[str, str]:
         """The original cells of one source row, keyed by the file's own header."""
-        found = self.conn.execute(
-            "SELECT raw FROM source_rows WHERE source_id = ? AND row = ?", (source_id, row)
-        ).fetchone()
-        if found is None:
-            return {}
-        source = self.source(source_id)
+        text = self.raw_text(source_id, row)
+        return {} if text is None else self._cells(self.source(source_id), text)
+
+    def raw_rows(self, cites: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, str]]:
+        """The original cells of many (source, row) cites at once, each block read once; a cite with no row is left out."""
+        wanted: dict[int, set[int]] = {}
+        for source_id, row in cites:
+            wanted.setdefault(int(source_id), set()).add(int(row))
+        found: dict[tuple[int, int], dict[str, str]] = {}
+        for source_id, rows in wanted.items():
+            source = self.source(source_id)
+            for row in sorted(rows):          # in order: each block is parsed once and then served from the cache
+                text = self.raw_text(source_id, row)
+                if text is not None:
+                    found[(source_id, row)] = self._cells(source, text)
+        return found
+
+    def raw_text(self, source_id: int, row: int) -> str | None:
+        """One source row's raw text as kept (a delimited line or JSON cells), or None when it was not kept."""
+        if self._keeps_blocks is None:
+            self._keeps_blocks = stores_blocks(self.conn)
+        if not self._keeps_blocks:
+            found = self.conn.execute(
+                "SELECT raw FROM source_rows WHERE source_id = ? AND row = ?", (source_id, row)).fetchone()
+            return None if found is None else found[0]
+        if self.conn.in_transaction:        # uncommitted rows may yet roll back: read them, keep nothing
+            block = block_at(self.conn, source_id, row)
+            return None if block is None else block[1][row - block[0]]
+        state = (self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0])
+        if state != self._raw_blocks_state:   # written since, by this connection or another: read afresh
+            self._raw_blocks.clear()
+            self._raw_blocks_state = state
+        for (cached_source, first), texts in self._raw_blocks.items():
+            if cached_source == source_id and first <= row < first + len(texts):
+                self._raw_blocks.move_to_end((cached_source, first))
+                return texts[row - first]
+        block = block_at(self.conn, source_id, row)
+        if block is None:
+            return None
+        self._raw_blocks[(source_id, block[0])] = block[1]
+        if len(self._raw_blocks) > RAW_BLOCKS_CACHED:
+            self._raw_blocks.popitem(last=False)
+        return block[1][row - block[0]]
+
+    @staticmethod
+    def _cells(source: Source, text: str) -> dict[str, str]:
+        """A raw text as cells keyed by the source's header (a delimited line is split as the file was)."""
         header = source.header
         if source.options.get("raw_format") == "delimited":
-            cells = next(csv.reader([found[0]], delimiter=source.options.get("delimiter", ",")), [])
+            cells = next(csv.reader([text], delimiter=source.options.get("delimiter", ",")), [])
         else:
-            cells = json.loads(found[0])
+            cells = json.loads(text)
         if isinstance(cells, dict):
             return {str(k): str(v) for k, v in cells.items()}
         names = header + [f"column_{i + 1}" for i in range(len(header), len(cells))]

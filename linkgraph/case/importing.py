@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ import pyarrow as pa
 
 from linkgraph.case.case_file import CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
+from linkgraph.case.raw_rows import overlapping_row, texts_array, write_blocks
 from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
@@ -30,6 +32,7 @@ from linkgraph.times import now_iso
 FLUSH_EVERY = 200_000
 BULK_ROWS = 100_000          # bulk_writes drops the links indexes for imports at least this big
 BULK_CACHE_KIB = 65_536      # SQLite page cache during bulk writes (the default 2 MiB thrashes on big imports)
+INDEX_THREADS = min(4, os.cpu_count() or 1)   # SQLite sorter threads while bulk_writes builds the links indexes
 GRADE_RELIABILITY = "ABCDE"
 GRADE_INFORMATION = "12345"
 GRADE_HANDLING = "12345"
@@ -164,6 +167,7 @@ class ImportSession:
         self._attr_updates: dict[int, dict[str, Any]] = {}
         self._links: list[tuple] = []
         self._raw: list[tuple[int, int, str]] = []
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []   # first row and row count of each raw-row block written
         self._rejected: list[tuple] = []
         self._citations: list[tuple[int, int, int]] = []
         self._links_written = 0
@@ -368,6 +372,7 @@ class ImportSession:
         rolls the drop back too)."""
         previous = self.conn.execute("PRAGMA cache_size").fetchone()[0]
         previous_temp = self.conn.execute("PRAGMA temp_store").fetchone()[0]
+        previous_threads = self.conn.execute("PRAGMA threads").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         self.conn.execute("PRAGMA temp_store = MEMORY")     # index rebuilds sort in memory, not in temp files
         indexes: list[tuple[str, str]] = []
@@ -380,11 +385,14 @@ class ImportSession:
                     self.conn.execute(f'DROP INDEX "{name}"')
             yield
             self._flush_links()
+            if indexes:
+                self.conn.execute(f"PRAGMA threads = {INDEX_THREADS}")   # the sorter of each rebuild uses them
             for _, sql in indexes:
                 self.conn.execute(sql)
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(previous)}")
             self.conn.execute(f"PRAGMA temp_store = {int(previous_temp)}")
+            self.conn.execute(f"PRAGMA threads = {int(previous_threads)}")
 
     def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
         """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
@@ -408,16 +416,16 @@ class ImportSession:
         self._links_written += count
         return ids
 
-    def raw_texts_bulk(self, rows: Sequence[int], texts: Sequence[str] | pa.Array, delimiter: str | None = None) -> None:
-        """Fastest path for raw rows: parallel row numbers and texts (a list or an Arrow array; JSON cells, or
-        original lines when `delimiter` is given, as raw_lines_bulk)."""
+    def raw_texts_bulk(self, rows: Sequence[int] | np.ndarray, texts: Sequence[str] | pa.Array,
+                       delimiter: str | None = None) -> None:
+        """Fastest path for raw rows: parallel row numbers (a list or NumPy array) and texts (a list or an Arrow
+        array; JSON cells, or original lines when `delimiter` is given, as raw_lines_bulk), kept as blocks built
+        column-wise (no Python object per row)."""
         if delimiter is not None:
             self.options["raw_format"] = "delimited"
             self.options["delimiter"] = delimiter
         self._flush_raw()
-        self._digest_rows("source_rows", [rows, texts], rows)
-        self.conn.executemany(f"INSERT INTO source_rows VALUES ({int(self.source_id)},?,?)",
-                              zip(_python(rows), _python(texts), strict=True))
+        self._keep_raw(rows, texts)
         self.rows_read += len(rows)
 
     @property
@@ -544,8 +552,24 @@ class ImportSession:
     def _write_raw(self, batch: list[tuple[int, int, str]]) -> None:
         if batch:
             columns = list(zip(*batch, strict=True))
-            self._digest_rows("source_rows", columns[1:], columns[1])
-            self.conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", batch)
+            self._keep_raw(columns[1], columns[2])
+
+    def _keep_raw(self, rows: Sequence[int] | np.ndarray, texts: Sequence[str] | pa.Array) -> None:
+        """Hash raw rows for the data digest and write them as blocks."""
+        if not len(rows) and not len(texts):
+            return
+        numbers = np.asarray(rows)
+        array = texts_array(texts)
+        self._digest_rows("source_rows", [numbers, array], numbers)
+        self._blocks.append(write_blocks(self.conn, self.source_id, numbers, array))
+
+    def _check_raw_blocks(self) -> None:
+        """No row kept twice (one block per SQLite row cannot refuse it, as one row per SQLite row's key did)."""
+        if len(self._blocks) > 1:
+            clash = overlapping_row(np.concatenate([firsts for firsts, _ in self._blocks]),
+                                    np.concatenate([counts for _, counts in self._blocks]))
+            if clash is not None:
+                raise LinkgraphError(f"{self.path.name}: row {clash} was kept twice; nothing was written")
 
     def _digest_rows(self, table: str, columns: Sequence[Sequence[Any]], keys: Sequence[Any]) -> None:
         """Hash rows for the data digest as they are written (links in id order, raw rows in row order);
@@ -582,6 +606,7 @@ class ImportSession:
         )
         self._flush_links()
         self._flush_raw()
+        self._check_raw_blocks()
         conn.executemany("INSERT OR IGNORE INTO link_evidence VALUES (?,?,?)", self._citations)
         conn.executemany("INSERT INTO rejected_rows VALUES (?,?,?,?,?)", self._rejected)
         self._check_references()

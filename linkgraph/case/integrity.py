@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkgraph.case import audit
+from linkgraph.case.raw_rows import BlockError, read_rows, stores_blocks
 
 DIGEST_PREFIX = "v3:"      # what imports record now (SourceDigest); "v2:" and unprefixed (legacy) still verify
 V2_PREFIX = "v2:"
@@ -32,7 +33,8 @@ _DIGEST_QUERIES = (
 )
 _DIGEST_BATCH = 65_536
 # The same bytes for the two big tables, a batch of rows joined by SQLite into one value (no Python object per
-# row): links by id range, raw rows by row number after the last batch's.
+# row): links by id range, raw rows by row number after the last batch's (a format-1 case opened read-only) or
+# a block at a time (every row's line then a line break either way).
 _DIGEST_BATCHES = {
     0: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(id) FROM (SELECT json_array(id, type, src, dst, "
        "start, end, duration, amount, currency, location, weight, attrs, row) AS line, id FROM links "
@@ -40,11 +42,15 @@ _DIGEST_BATCHES = {
     1: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(row) FROM (SELECT json_array(row, raw) AS line, row "
        "FROM source_rows WHERE source_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3)",
 }
+_DIGEST_BLOCKS = (
+    "SELECT (SELECT CAST(group_concat(json_array(b.first_row + j.key, j.value), char(10)) AS BLOB) "
+    "FROM json_each(b.raw) AS j) FROM source_blocks AS b WHERE b.source_id = ?1 ORDER BY b.first_row")
 
 
 # v3: the same rows, each table's columns hashed column by column from typed Arrow arrays (no text encoding
 # per row), so an import hashes the very columns it writes and `verify` rebuilds them from the case file.
-# Column types as declared in the schema: i integer, f real, t text.
+# Column types as declared in the schema: i integer, f real, t text. Raw rows are read from their blocks
+# (raw_rows.read_rows); their query here is what a format-1 case's table would answer.
 _V3_TABLES = (
     ("links", "itiiiifftifti", "SELECT id, type, src, dst, start, end, duration, amount, currency, location, "
      "weight, attrs, row FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id"),
@@ -133,6 +139,13 @@ class SourceDigest:
             if name not in tables:
                 continue
             self.tables[name] = _ColumnHashes(kinds)      # anything fed before is dropped
+            if name == "source_rows":
+                try:
+                    for rows, texts in read_rows(conn, source_id, _DIGEST_BATCH):
+                        self.add(name, [rows, texts])
+                except BlockError as exc:
+                    raise DigestEncodingError(str(exc)) from exc
+                continue
             cursor = conn.execute(sql, (source_id, lo or 0, hi or -1) if "?2" in sql else (source_id,))
             while batch := cursor.fetchmany(_DIGEST_BATCH):
                 self.add(name, list(zip(*batch, strict=True)))
@@ -194,6 +207,11 @@ def _digest_batches(conn: sqlite3.Connection, digest: Any, number: int, source_i
             if joined is not None:
                 digest.update(joined + b"\n")
         return
+    if stores_blocks(conn):
+        for (joined,) in conn.execute(_DIGEST_BLOCKS, (source_id,)):
+            if joined is not None:
+                digest.update(joined + b"\n")
+        return
     after = -(1 << 62)
     while True:
         joined, last = conn.execute(sql, (source_id, after, _DIGEST_BATCH)).fetchone()
@@ -217,6 +235,15 @@ def _legacy_digest(conn: sqlite3.Connection, source_id: int) -> str:
     )
     for sql in queries:
         digest.update(sql.encode())
+        if "source_rows" in sql:
+            try:
+                for numbers, texts in read_rows(conn, source_id):
+                    for row in zip(numbers, texts, strict=True):
+                        digest.update(repr(row).encode("utf-8"))
+                        digest.update(b"\n")
+            except BlockError as exc:
+                return f"unreadable ({exc})"
+            continue
         for row in conn.execute(sql, (source_id,)):
             digest.update(repr(row).encode("utf-8"))
             digest.update(b"\n")

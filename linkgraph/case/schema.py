@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+from linkgraph.case.raw_rows import BLOCK_ROWS, write_blocks
+
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x4C47_4341  # "LGCA": marks a SQLite file as a linkgraph case
 
 # Times are INTEGER seconds since the epoch, UTC; the case's time zone (meta 'timezone')
@@ -38,11 +40,11 @@ CREATE TABLE sources (
     notes         TEXT
 );
 CREATE INDEX sources_sha256 ON sources(sha256);
-CREATE TABLE source_rows (
+CREATE TABLE source_blocks (
     source_id INTEGER NOT NULL REFERENCES sources(id),
-    row       INTEGER NOT NULL,           -- row number as a person sees it in the file
-    raw       TEXT NOT NULL,              -- JSON list of the row's cells, in header order
-    PRIMARY KEY (source_id, row)
+    first_row INTEGER NOT NULL,           -- row number (as a person sees it in the file) of the block's first row
+    raw       TEXT NOT NULL,              -- JSON array of consecutive rows' raw texts: row first_row + i is element i
+    PRIMARY KEY (source_id, first_row)
 ) WITHOUT ROWID;
 CREATE TABLE rejected_rows (
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -133,15 +135,56 @@ CREATE TABLE audit (
 );
 """
 
+# Raw rows one by one, as version 1 stored them: for the sqlite3 shell and SQL readers (linkgraph reads the
+# blocks: a row lookup through the view parses every block of its source). Inserting a row through the view
+# keeps it as a block of one; a row some block holds already is refused, as the version-1 primary key did.
+SOURCE_ROWS_VIEW = """
+CREATE VIEW source_rows (source_id, row, raw) AS
+    SELECT b.source_id, b.first_row + j.key, j.value FROM source_blocks AS b, json_each(b.raw) AS j;
+CREATE TRIGGER source_rows_insert INSTEAD OF INSERT ON source_rows BEGIN
+    SELECT RAISE(ABORT, 'NOT NULL constraint failed: source_rows.raw') WHERE NEW.raw IS NULL;
+    SELECT RAISE(ABORT, 'UNIQUE constraint failed: source_rows.source_id, source_rows.row')
+     WHERE (SELECT first_row + json_array_length(raw) FROM source_blocks
+             WHERE source_id = NEW.source_id AND first_row <= NEW.row ORDER BY first_row DESC LIMIT 1) > NEW.row;
+    INSERT INTO source_blocks VALUES (NEW.source_id, NEW.row, json_array(NEW.raw || ''));   -- text, as version 1's column kept it
+END;
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """A script's SQL statements, one each (a trigger's body stays whole)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending.strip()[:60]}")
+    return statements
+
+
+def _raw_row_blocks(conn: sqlite3.Connection) -> None:
+    """Version 2: each source's raw rows move from one SQLite row each (source_rows) into blocks."""
+    conn.execute(next(s for s in _statements(SCHEMA) if s.startswith("CREATE TABLE source_blocks")))
+    for (source_id,) in conn.execute("SELECT DISTINCT source_id FROM source_rows ORDER BY 1").fetchall():
+        cursor = conn.execute("SELECT row, raw FROM source_rows WHERE source_id = ? ORDER BY row", (source_id,))
+        while batch := cursor.fetchmany(BLOCK_ROWS * 16):
+            rows, texts = zip(*batch, strict=True)
+            write_blocks(conn, source_id, rows, texts)      # a batch's end may end a block early: harmless
+    conn.execute("DROP TABLE source_rows")
+    for statement in _statements(SOURCE_ROWS_VIEW):
+        conn.execute(statement)
+
+
 # version -> function taking a connection at (version - 1) to version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _raw_row_blocks}
 
 
 def create(conn: sqlite3.Connection) -> None:
     """Write the current schema into an empty database."""
-    for statement in SCHEMA.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
+    for statement in _statements(SCHEMA + SOURCE_ROWS_VIEW):
+        conn.execute(statement)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -144,6 +144,8 @@ def source_rows(case: CaseFile, chart: Chart, redactor: Redactor, progress: Prog
     rows: list[list] = []
     frame = chart.links.sort_values("id")
     total = len(frame)
+    cells = case.raw_rows([*zip(frame["source_id"].tolist(), frame["row"].tolist(), strict=True),
+                           *(cite for cites in evidence.values() for cite in cites)])
     for done, (link_id, ltype, src, dst, start, duration, amount, source_id, row) in enumerate(frame[
         ["id", "type", "src", "dst", "start", "duration", "amount", "source_id", "row"]
     ].itertuples(index=False, name=None)):
@@ -152,7 +154,7 @@ def source_rows(case: CaseFile, chart: Chart, redactor: Redactor, progress: Prog
         cites = sorted({(int(source_id), int(row)), *evidence.get(int(link_id), [])})
         for cite_source, cite_row in cites:
             source = sources[cite_source]
-            raw = redactor.raw(cite_source, cite_row, case.raw_row(cite_source, cite_row))
+            raw = redactor.raw(cite_source, cite_row, cells.get((cite_source, cite_row), {}))
             rows.append([
                 line_of.get(int(link_id), ""), int(link_id), str(ltype),
                 redactor.label(int(src), labels.get(int(src), "")), redactor.label(int(dst), labels.get(int(dst), "")),

@@ -18,6 +18,7 @@ from typing import Any
 from linkgraph.case import CaseFile, verify_connection
 from linkgraph.case.importing import file_sha256, person_name_key
 from linkgraph.case.integrity import source_digest
+from linkgraph.case.raw_rows import copy_rows
 from linkgraph.errors import Cancelled, LinkgraphError
 from linkgraph.identity import suggest_name_matches
 from linkgraph.progress import Progress, no_progress
@@ -337,11 +338,7 @@ class _Merger:
 
     def _rows(self) -> None:
         for other_id, ours in self.sources.items():
-            self.conn.executemany(
-                "INSERT INTO source_rows VALUES (?,?,?)",
-                ((ours, r, raw) for r, raw in self.other.conn.execute(
-                    "SELECT row, raw FROM source_rows WHERE source_id = ?", (other_id,))),
-            )
+            copy_rows(self.other.conn, other_id, self.conn, ours)
             self.conn.executemany(
                 "INSERT INTO rejected_rows VALUES (?,?,?,?,?)",
                 ((ours, r, c, why, raw) for r, c, why, raw in self.other.conn.execute(

@@ -193,7 +193,8 @@ def test_data_digest_catches_edits_of_raw_rows_entities_and_attrs(case_path: Pat
         assert f'"data_digest": "{DIGEST_PREFIX}' in recorded
         assert verify_connection(case.conn).ok
         before = source_digest(case.conn, 1)
-    for edit in ("UPDATE source_rows SET raw = '[\"1\", \"3\"]' WHERE row = 4",
+    for edit in ("UPDATE source_blocks SET raw = json_set(raw, '$[' || (4 - first_row) || ']', '[\"1\", \"3\"]') "
+                 "WHERE first_row <= 4 AND first_row + json_array_length(raw) > 4",
                  "UPDATE entities SET key = '+12095550999' WHERE type = 'Phone' AND id = (SELECT MIN(id) FROM entities)",
                  "UPDATE links SET attrs = '{\"note\": 1}' WHERE row = 2",
                  "UPDATE links SET duration = 1.5 WHERE row = 5"):

@@ -161,7 +161,8 @@ def test_merge_refuses_a_tampered_case(agency_copy) -> None:
     import sqlite3
 
     conn = sqlite3.connect(theirs)
-    conn.execute("UPDATE source_rows SET raw = '[\"edited\"]' WHERE row = 2")
+    conn.execute("UPDATE source_blocks SET raw = json_set(raw, '$[' || (2 - first_row) || ']', '[\"edited\"]') "
+                 "WHERE first_row <= 2 AND first_row + json_array_length(raw) > 2")   # row 2 of every source
     conn.commit()
     conn.close()
     before = sha(ours)
