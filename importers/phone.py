@@ -116,17 +116,13 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     region = (options.region or case.region or "US").upper()
     tz = file_zone(options, profile, mapped, case.timezone)
     progress(0, len(mapped), f"Reading {path.name}")
-    calls = read_calls(mapped, profile, tz, region, options.date_format)
-    calls.problems.sort(key=lambda p: p[0])
-    if options.strict:
-        check = RowProblems(None, mapped, True)   # type: ignore[arg-type]  # strict: raises before any write
-        for index, name, reason in calls.problems[:1]:
-            check(index, name, reason)
     with open_session(case, mapped, options, progress) as session:
         session.options["timezone"] = tz
         with session.bulk_writes(len(mapped)):
-            store_raw(session, mapped)
-            problems = RowProblems(session, mapped, options.strict)
+            store_raw(session, mapped)            # written by the session's writer thread while the columns are read
+            calls = read_calls(mapped, profile, tz, region, options.date_format)
+            calls.problems.sort(key=lambda p: p[0])
+            problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
             for index, name, reason in calls.problems:
                 problems(index, name, reason)
             good = np.ones(len(mapped), dtype=bool)
@@ -148,8 +144,7 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
     if texts is None:
         store_raw_rows(session, mapped)
         return
-    for first in range(0, len(texts), WRITE_SLICE):       # converted from Arrow a slice at a time
-        session.raw_texts_bulk(rows[first:first + WRITE_SLICE].tolist(), texts.slice(first, WRITE_SLICE), delimiter)
+    session.raw_texts_bulk(np.asarray(rows, dtype=np.int64), texts, delimiter)
 
 
 def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
@@ -222,12 +217,12 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
     return case_zone
 
 
-def _coded(mapped: MappedTable, name: str) -> Coded:
-    """A field's cells coded (stripped, carrier blanks such as '-I' and 'N/A' made empty)."""
-    column = mapped.mapping.get(name)
-    if column is None:
-        return Coded.constant(len(mapped))
-    return Coded.of(mapped.table.frame[column], BLANKS)
+def _coded_fields(mapped: MappedTable) -> dict[str, Coded]:
+    """Every mapped field's cells coded (stripped, carrier blanks such as '-I' and 'N/A' made empty), all
+    columns at once on every core."""
+    frame = mapped.table.frame
+    return Coded.of_columns({field: frame[column] for field, column in mapped.mapping.items()
+                             if column in frame.columns}, BLANKS)
 
 
 def _meaning(values: Coded, table: dict[str, str], fallback: dict[str, str] | None = None,
@@ -321,15 +316,20 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     quirks = profile.options
     n = len(mapped)
 
+    coded_fields = _coded_fields(mapped)
+
+    def _coded(name: str) -> Coded:
+        return coded_fields.get(name) or Coded.constant(n)
+
     def flag(mask: np.ndarray, name: str, reason: str, shown: Coded | None = None) -> None:
         for index in np.flatnonzero(mask):
             value = _printable(shown.at(index)) if shown is not None else ""
             problems.append((int(index), name, reason.format(value=value)))
 
     # numbers: every distinct value normalised once, rows coded by index into `phones`
-    caller_raw, caller_dialed = _split_dialed(_coded(mapped, "caller"))
-    callee_raw, _ = _split_dialed(_coded(mapped, "callee"))
-    dialed_raw = _coded(mapped, "dialed")
+    caller_raw, caller_dialed = _split_dialed(_coded("caller"))
+    callee_raw, _ = _split_dialed(_coded("callee"))
+    dialed_raw = _coded("dialed")
     distinct = dict.fromkeys([*caller_raw.values, *callee_raw.values, *dialed_raw.values, *caller_dialed.values])
     lookup = normalize_phones(distinct, region)
     for raw in lookup:
@@ -356,12 +356,12 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
 
     # times
     if mapped.has("start"):
-        when = [_coded(mapped, "start")]
+        when = [_coded("start")]
     elif mapped.has("time"):
-        day, clock = _coded(mapped, "date"), _coded(mapped, "time")
+        day, clock = _coded("date"), _coded("time")
         when = [day.with_values(day.per_value(_clean_day)), clock.with_values(clock.per_value(_clean_clock))]
     else:
-        when = [_coded(mapped, "date")]
+        when = [_coded("date")]
     formats = [date_format] if date_format else list(profile.date_formats)
     start = _parse_when(when, tz, formats)
     empty = ~np.logical_or.reduce([part.present() for part in when])
@@ -373,31 +373,31 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
                                                  "(give --date-format)"))
     minus = quirks.get("start_minus")
     if minus and mapped.has(minus):
-        offset = _coded(mapped, minus).map_array(parse_durations)
+        offset = _coded(minus).map_array(parse_durations)
         start = start - np.nan_to_num(offset, nan=0.0)
 
     # durations
     duration = np.full(n, np.nan)
     if mapped.has("duration"):
-        raw = _coded(mapped, "duration")
+        raw = _coded("duration")
         duration = raw.map_array(parse_durations)
         flag(raw.present() & np.isnan(duration), "duration",
              "cannot read the duration '{value}' (seconds, MM:SS or HH:MM:SS)", raw)
     elif mapped.has("end"):
-        end = _coded(mapped, "end").map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
+        end = _coded("end").map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
         duration = np.where(end >= start, end - start, np.nan)
 
     # call types and directions
-    call_type = _coded(mapped, "call_type")
+    call_type = _coded("call_type")
     meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
     kind = meaning.with_values(["sms" if m == "sms" else "call" for m in meaning.values])
-    direction_raw = _coded(mapped, "direction") if mapped.has("direction") else call_type
+    direction_raw = _coded("direction") if mapped.has("direction") else call_type
     direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
 
     # devices
     devices: dict[str, Coded] = {}
     for name, normalise in (("imei", normalize_imei), ("imsi", normalize_imsi)):
-        raw = _coded(mapped, name)
+        raw = _coded(name)
         devices[name] = raw.with_values(raw.per_value(lambda v, f=normalise: (f(v) or "") if v else ""))
         flag(raw.present() & ~devices[name].present(), name, f"'{{value}}' is not a valid {name.upper()}", raw)
 
@@ -406,7 +406,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     sites: dict[str, Coded] = {}
     site_attrs: dict[str, dict[str, Coded]] = {}
     for end_name, fields in SITE_FIELDS.items():
-        columns = {attr: _coded(mapped, f) for attr, f in fields.items() if mapped.has(f)}
+        columns = {attr: _coded(f) for attr, f in fields.items() if mapped.has(f)}
         if "site" not in columns:
             sites[end_name] = Coded.constant(n)
             site_attrs[end_name] = {}
@@ -422,7 +422,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         sites[end_name] = keys
         site_attrs[end_name] = columns
 
-    extras = {name: _coded(mapped, name) for name in ("contact", "feature") if mapped.has(name)}
+    extras = {name: _coded(name) for name in ("contact", "feature") if mapped.has(name)}
     prefix = quirks.get("voicemail_prefix")
     if prefix:
         pattern = re.compile(rf"{prefix}\d{{10}}")
@@ -631,14 +631,12 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
         part = fresh[begin:begin + WRITE_SLICE]
         attrs = _attrs(calls, part, site, first_site, forwarded, leg_count)
         start = np.rint(calls.start[part]).astype(np.int64)
-        dur = duration[part]
         loc = first_site[part]
         nothing = [None] * len(part)
-        rows = calls.rows[part].tolist()
         session.links_columns([
-            calls.kind.text(part).tolist(), src[part].tolist(), dst[part].tolist(), start.tolist(), nothing,
-            _nullable(dur, dur == dur), nothing, nothing, _nullable(loc, loc >= 0), [1.0] * len(part), attrs, rows])
-        session.mark_imported(rows)
+            calls.kind.text(part), src[part], dst[part], start, nothing, duration[part], nothing, nothing,
+            pa.array(loc, mask=loc < 0), [1.0] * len(part), attrs, calls.rows[part]])
+        session.mark_imported(calls.rows[part].tolist())
 
     # legs after the first: cite the call they belong to
     followers = np.flatnonzero(legs)

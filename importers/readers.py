@@ -563,15 +563,33 @@ def _read_workbook(
 
 
 def _filled(column: pd.Series) -> np.ndarray:
-    """Which cells hold something other than blanks (Arrow-backed text is checked in Arrow, no strip copy)."""
+    """Which cells hold something other than blanks. Arrow-backed text is read from its buffers: a cell can
+    only be all blanks if it starts with a blank byte (or a non-ASCII one), so only those few are checked."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        array = pa.array(column)
-        blank = pc.or_(pc.equal(pc.utf8_length(array), 0), pc.utf8_is_space(array))
-        return ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-    return (column.astype(str).str.strip() != "").to_numpy()
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return (column.astype(str).str.strip() != "").to_numpy()
+    array = pa.array(column)
+    parts = []
+    for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+        if chunk.null_count or not pa.types.is_large_string(chunk.type) or not len(chunk):
+            blank = pc.or_(pc.equal(pc.utf8_length(chunk), 0), pc.utf8_is_space(chunk))
+            parts.append(~np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool))
+            continue
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(chunk) + 1, offset=chunk.offset * 8)
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        first = data[np.minimum(offsets[:-1], max(len(data) - 1, 0))] if len(data) else np.zeros(len(chunk), np.uint8)
+        doubtful = np.flatnonzero(filled & (np.isin(first, (9, 10, 11, 12, 13, 32)) | (first >= 0x80)))
+        if len(doubtful) > len(chunk) // 20:
+            filled &= ~np.asarray(pc.utf8_is_space(chunk).to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            for index in doubtful.tolist():
+                filled[index] = bool(chunk[index].as_py().strip())
+        parts.append(filled)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _finish(

@@ -23,6 +23,7 @@ from linkgraph.times import now_iso, zone
 
 SUFFIX = ".lgcase"
 BUSY_TIMEOUT_MS = 30_000
+PAGE_SIZE = 16_384         # new case files: bigger pages than SQLite's 4 KiB write and scan a million calls faster
 RAW_BLOCKS_CACHED = 16     # raw-row blocks raw_row keeps decoded (reading rows in order parses each block once)
 
 
@@ -141,6 +142,8 @@ class CaseFile:
         if not path.parent.exists():
             raise CaseFileError(f"{path}: folder {path.parent} does not exist")
         conn = _connect(path, passphrase)
+        if passphrase is None:
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")    # before the first table: fixed from then on
         case = cls(path, conn)
         try:
             with case.transaction():

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,9 +78,31 @@ def _constant(column: Sequence[Any], text: bool) -> str | None:
     return str(int(first)) if -(2 ** 63) <= first < 2 ** 63 else None
 
 
-def _python(column: Sequence[Any] | pa.Array | pa.ChunkedArray) -> Sequence[Any]:
-    """Python values for sqlite3 (Arrow columns are accepted so the digest can hash them without converting)."""
-    return column.to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray) else column
+def _python(column: Sequence[Any] | np.ndarray | pa.Array | pa.ChunkedArray) -> Sequence[Any]:
+    """Python values for sqlite3 (NumPy and Arrow columns are accepted so the digest hashes them as they are)."""
+    if isinstance(column, pa.Array | pa.ChunkedArray):
+        return column.to_pylist()
+    if isinstance(column, np.ndarray):
+        if column.dtype.kind == "f" and np.isnan(column).any():
+            return _nullable(column)
+        return column.tolist()
+    return column
+
+
+def _nullable(column: np.ndarray) -> list:
+    """A float column's values with NaN as None (SQLite NULL)."""
+    out = column.astype(object)
+    out[np.isnan(column)] = None
+    return out.tolist()
+
+
+def _distinct(column: Sequence[Any] | np.ndarray) -> Iterable[Any]:
+    """The distinct values of a column (NumPy's unique for arrays: a million ids name a few thousand)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iu":
+        return np.unique(column).tolist()
+    if isinstance(column, pa.Array | pa.ChunkedArray):
+        return column.unique().drop_null().to_pylist()
+    return column
 
 
 def _number(value: float) -> int | float:
@@ -177,6 +201,10 @@ class ImportSession:
         self._digest = SourceDigest()            # the audit's data digest, fed the rows as they are written
         self._streamed: dict[str, int | None] = {"links": None, "source_rows": None}   # table -> last id/row
         self._seen: dict[int, list[float]] | None = {}   # entity -> [first, last] time of its links (None: by SQL)
+        self._writer: ThreadPoolExecutor | None = None   # the thread that runs bulk writes behind the importer
+        self._running: Future | None = None              # the bulk write it is running
+        self._hasher: ThreadPoolExecutor | None = None   # the thread that hashes written rows for the data digest
+        self._hashing: Future | None = None              # the last hashing handed to it (they run in order)
         self._open = False
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -185,7 +213,7 @@ class ImportSession:
         self._relax_pragmas()
         try:
             self._cm = self.case.transaction()
-            self.conn = self._cm.__enter__()
+            self._conn = self._cm.__enter__()
         except BaseException:
             self._restore_pragmas()
             raise
@@ -208,6 +236,11 @@ class ImportSession:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
         try:
             try:
+                try:
+                    self._settle(hashing=True)   # a bulk write still running ends before COMMIT or ROLLBACK
+                except BaseException:
+                    if exc_type is None:
+                        raise
                 if exc_type is None:
                     self._finish()
             except BaseException as failure:
@@ -220,8 +253,44 @@ class ImportSession:
             else:
                 self._cm.__exit__(exc_type, exc, tb)
         finally:
+            for worker in (self._writer, self._hasher):
+                if worker is not None:
+                    worker.shutdown(wait=True)
+            self._writer = self._hasher = None
             self._restore_pragmas()
         return False
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The case's connection inside this import's transaction, once any bulk write handed to the writer
+        thread has finished (so nothing else ever uses the connection while it runs)."""
+        self._settle()
+        return self._conn
+
+    def _behind(self, write: Callable[[], object], digest: Callable[[], object] | None = None) -> None:
+        """Run a bulk write on the writer thread, and the hashing of its rows on the hasher thread, while the
+        importer prepares the next one: each thread one job at a time, in order. SQLite and hashlib release
+        the GIL, so the cores share the work."""
+        self._settle()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-import-writer")
+            self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-import-digest")
+        if digest is not None:
+            if self._hashing is not None and self._hashing.done():
+                self._hashing.result()                # an error in hashing surfaces at the next write
+            self._hashing = self._hasher.submit(digest)
+        self._running = self._writer.submit(write)
+
+    def _settle(self, hashing: bool = False) -> None:
+        """Wait for the bulk write in progress (and with `hashing`, every hashing handed out); an error in
+        either is raised here."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.result()
+        if hashing:
+            pending, self._hashing = self._hashing, None
+            if pending is not None:
+                pending.result()
 
     def _relax_pragmas(self) -> None:
         """Before BEGIN (SQLite ignores these inside a transaction): foreign keys off for the session, whose
@@ -380,7 +449,7 @@ class ImportSession:
             if rows >= BULK_ROWS:
                 indexes = self.conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' "
-                    "AND sql IS NOT NULL ORDER BY name").fetchall()
+                    "AND sql IS NOT NULL AND name != 'links_source' ORDER BY name").fetchall()
                 for name, _ in indexes:
                     self.conn.execute(f'DROP INDEX "{name}"')
             yield
@@ -396,22 +465,29 @@ class ImportSession:
 
     def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
         """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
-        duration, amount, currency, location, weight, attrs_json, row; lists or Arrow arrays), written at
-        once; returns their ids."""
+        duration, amount, currency, location, weight, attrs_json, row; lists, NumPy or Arrow arrays), written
+        by the writer thread while the caller prepares its next columns; returns their ids."""
         count = len(columns[11])
         self._flush_links()                      # links named earlier have lower ids: written first
         ids = range(self._next_link, self._next_link + count)
         self._flush_entities()
-        self._digest_rows("links", [ids, *columns[:11], columns[11]], ids)   # Arrow columns hashed as they are
-        columns = [_python(column) for column in columns]
-        for column in (columns[1], columns[2], columns[8]):
-            self._entity_refs.update(column)
-        self._note_seen(columns[1], columns[2], columns[3], columns[4])
-        fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(columns[:11])]
-        bound = [column for column, field in zip(columns[:11], fields, strict=True) if field is None]
+        given = list(columns)
+        python = [_python(column) for column in given]
+        for column in (given[1], given[2], given[8]):
+            self._entity_refs.update(_distinct(column))
+        self._note_seen(given[1], given[2], given[3], given[4])
+        fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(python[:11])]
+        bound = [column for column, field in zip(python[:11], fields, strict=True) if field is None]
         values = ",".join(field or "?" for field in fields)     # a column of one value is written into the SQL
-        self.conn.executemany(f"INSERT INTO links VALUES (?,{values},{int(self.source_id)},?)",
-                              zip(ids, *bound, columns[11], strict=True))
+        sql = f"INSERT INTO links VALUES (?,{values},{int(self.source_id)},?)"
+
+        def write() -> None:
+            self._conn.executemany(sql, zip(ids, *bound, python[11], strict=True))
+
+        def digest() -> None:
+            self._digest_now("links", [ids, *given[:11], given[11]], ids)   # NumPy/Arrow columns hashed as they are
+
+        self._behind(write, digest)
         self._next_link += count
         self._links_written += count
         return ids
@@ -425,7 +501,10 @@ class ImportSession:
             self.options["raw_format"] = "delimited"
             self.options["delimiter"] = delimiter
         self._flush_raw()
-        self._keep_raw(rows, texts)
+        numbers, array = np.asarray(rows), texts_array(texts)
+        if len(numbers) or len(array):       # written and hashed while the importer reads on
+            self._behind(lambda: self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array)),
+                         lambda: self._digest_now("source_rows", [numbers, array], numbers))
         self.rows_read += len(rows)
 
     @property
@@ -551,6 +630,7 @@ class ImportSession:
 
     def _write_raw(self, batch: list[tuple[int, int, str]]) -> None:
         if batch:
+            self._settle()
             columns = list(zip(*batch, strict=True))
             self._keep_raw(columns[1], columns[2])
 
@@ -561,7 +641,7 @@ class ImportSession:
         numbers = np.asarray(rows)
         array = texts_array(texts)
         self._digest_rows("source_rows", [numbers, array], numbers)
-        self._blocks.append(write_blocks(self.conn, self.source_id, numbers, array))
+        self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array))
 
     def _check_raw_blocks(self) -> None:
         """No row kept twice (one block per SQLite row cannot refuse it, as one row per SQLite row's key did)."""
@@ -572,6 +652,11 @@ class ImportSession:
                 raise LinkgraphError(f"{self.path.name}: row {clash} was kept twice; nothing was written")
 
     def _digest_rows(self, table: str, columns: Sequence[Sequence[Any]], keys: Sequence[Any]) -> None:
+        """Hash rows for the data digest as they are written, after the hasher thread's (in write order)."""
+        self._settle(hashing=True)
+        self._digest_now(table, columns, keys)
+
+    def _digest_now(self, table: str, columns: Sequence[Sequence[Any]], keys: Sequence[Any]) -> None:
         """Hash rows for the data digest as they are written (links in id order, raw rows in row order);
         a table whose rows come out of order, or hold a value of another type, is read back at the end."""
         if table not in self._streamed or not len(keys):
@@ -589,6 +674,7 @@ class ImportSession:
         self._streamed[table] = int(order[-1])
 
     def _finish(self) -> None:
+        self._settle(hashing=True)
         conn = self.conn
         self._flush_entities()
         for entity_id, attrs in self._attr_updates.items():

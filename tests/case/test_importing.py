@@ -232,3 +232,69 @@ def test_arrow_columns_are_written_and_hashed_like_lists(case: CaseFile, tmp_pat
     assert stored == [("call", None, '{"x": 1}'), ("sms", 7.5, None)]
     assert case.conn.execute("SELECT raw FROM source_rows ORDER BY row").fetchall() == [("a,b",), ("c,\u00e9",)]
     assert recorded_digest(case, 1) == integrity.source_digest(case.conn, 1) and verify_connection(case.conn).ok
+
+
+def test_numpy_columns_written_behind_the_importer_like_lists(case: CaseFile, tmp_path: Path) -> None:
+    """NumPy columns (NaN durations, an Arrow location with nulls) go to the writer thread: the rows, the
+    entities' first/last seen and the recorded digest are what lists would give."""
+    import numpy as np
+    import pyarrow as pa
+
+    with ImportSession(case, source_file(tmp_path, "a.csv", 3), kind="links") as session:
+        a = session.entity("Phone", "+12095550001", "A", row=2)
+        b = session.entity("Phone", "+12095550002", "B", row=3)
+        site = session.entity("CellSite", "T-Mobile:1", "site 1", row=2)
+        for rows in (np.array([2, 3]), np.array([4])):
+            count = len(rows)
+            session.links_columns([
+                np.array(["call", "sms", "call"][:count], dtype=object) if count > 1 else np.array(["sms"], dtype=object),
+                np.array([a, b][:count]), np.array([b, a][:count]), np.array([100, 200][:count]) + rows,
+                [None] * count, np.array([60.0, np.nan][:count]), [None] * count, [None] * count,
+                pa.array(np.array([site, -1][:count]), mask=np.array([False, True][:count])), [1.0] * count,
+                pa.array(['{"n": 1}', '{"n": 2}'][:count]), rows])
+        session.raw_texts_bulk(np.array([2, 3, 4]), pa.array(["a,b", "c,d", "e,f"]), ",")
+    stored = case.conn.execute("SELECT id, type, src, dst, start, duration, location, row FROM links ORDER BY id").fetchall()
+    assert stored == [(1, "call", a, b, 102, 60.0, site, 2), (2, "sms", b, a, 203, None, None, 3),
+                      (3, "sms", a, b, 104, 60.0, site, 4)]
+    seen = dict(case.conn.execute("SELECT id, first_seen FROM entities WHERE type = 'Phone'").fetchall())
+    assert seen == {a: 102, b: 102}
+    assert recorded_digest(case, 1) == integrity.source_digest(case.conn, 1) and verify_connection(case.conn).ok
+
+
+def test_a_failed_write_behind_the_importer_leaves_the_case_unchanged(case: CaseFile, tmp_path: Path) -> None:
+    """A write that fails on the writer thread (a NULL type) is raised by the session, and nothing lands."""
+    before = hashlib.sha256(case.path.read_bytes()).hexdigest()
+    with pytest.raises(sqlite3.IntegrityError):
+        with ImportSession(case, source_file(tmp_path, "a.csv", 2), kind="links") as session:
+            a = session.entity("Phone", "+12095550001", "A", row=2)
+            session.raw_texts_bulk([2, 3], ["a,b", "c,d"], ",")
+            session.links_columns([[None, "call"], [a, a], [a, a], [1, 2], [None, None], [None, None],
+                                   [None, None], [None, None], [None, None], [1.0, 1.0], [None, None], [2, 3]])
+            session.entity("Phone", "+12095550002", "B", row=3)     # the next use of the case meets the error
+    assert case.conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 0
+    assert not case.conn.in_transaction
+    assert hashlib.sha256(case.path.read_bytes()).hexdigest() == before
+
+
+def test_cancel_while_links_are_being_written_rolls_everything_back(case: CaseFile, tmp_path: Path) -> None:
+    from linkgraph.errors import Cancelled
+
+    calls = []
+
+    def progress(done, total, message):
+        calls.append(message)
+        return len(calls) < 2                       # the second report says stop
+
+    with pytest.raises(Cancelled):
+        with ImportSession(case, source_file(tmp_path, "a.csv", 2), kind="links", progress=progress) as session:
+            a = session.entity("Phone", "+12095550001", "A", row=2)
+            session.raw_texts_bulk([2, 3], ["a,b", "c,d"], ",")
+            session.links_columns([["call"], [a], [a], [1], [None], [None], [None], [None], [None], [1.0], [None], [2]])
+            session.check_cancel(1, 2, "writing")
+            session.check_cancel(2, 2, "writing")
+    assert case.conn.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 0
+    assert case.conn.execute("SELECT COUNT(*) FROM source_rows").fetchone()[0] == 0
+
+
+def test_new_case_files_use_16_kib_pages(case: CaseFile) -> None:
+    assert case.conn.execute("PRAGMA page_size").fetchone()[0] == 16_384
