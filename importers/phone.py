@@ -34,6 +34,7 @@ from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
 WRITE_SLICE = 200_000           # links built and written this many at a time
+FIRST_SLICE = 25_000            # ... after a first, small slice
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")   # carrier blanks, any case
 # A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
@@ -138,6 +139,7 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
     """Keep every data row: a text file's rows as their original lines (one line per record, delimiter
     known), anything else as JSON cells (tabular.store_raw_rows)."""
     found = _raw_lines(mapped)
+    mapped.table.text = None             # the file's bytes: only the lines being written still need them
     rows = mapped.table.row_numbers
     session.set_header(mapped.table.columns, mapped.table.header_row)
     texts, delimiter = found if found is not None else (_json_rows(mapped.table.frame), None)
@@ -626,10 +628,13 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
 
     # the link rows, attrs built column-wise, a slice at a time to keep memory down
     first_link = session.next_link_id
-    for begin in range(0, len(fresh), WRITE_SLICE):
+    # a small first slice gets the writer thread going while the next, full slices are built
+    members = _Members(calls)
+    starts = [0, *range(FIRST_SLICE, len(fresh), WRITE_SLICE)] if len(fresh) > FIRST_SLICE else [0]
+    for begin, end in zip(starts, [*starts[1:], len(fresh)], strict=True):
         session.check_cancel(len(calls.rows) // 2 + begin // 2, len(calls.rows), "Writing calls and texts")
-        part = fresh[begin:begin + WRITE_SLICE]
-        attrs = _attrs(calls, part, site, first_site, forwarded, leg_count)
+        part = fresh[begin:end]
+        attrs = _attrs(members, part, site, first_site, forwarded, leg_count)
         start = np.rint(calls.start[part]).astype(np.int64)
         loc = first_site[part]
         nothing = [None] * len(part)
@@ -671,25 +676,46 @@ def _member(name: str, values: Any) -> pa.Array:
     return pc.binary_join_element_wise(f'"{name}": ', _escape(array), "")
 
 
-def _coded_member(name: str, values: Coded, rows: np.ndarray) -> pa.Array:
-    """JSON members of a coded column for the chosen rows: escaped once per distinct value."""
-    return _member(name, values.values).take(pa.array(values.codes[rows]))
+class _Members:
+    """One file's attrs members ('"name": "value"'), each escaped once per distinct value: a slice of
+    rows only takes from them."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+        self.cache: dict[str, pa.Array] = {}
+
+    def coded(self, name: str, values: Coded, rows: np.ndarray) -> pa.Array:
+        """Members of a coded column for the chosen rows."""
+        members = self.cache.get(name)
+        if members is None:
+            members = self.cache[name] = _member(name, values.values)
+        return members.take(pa.array(values.codes[rows]))
+
+    def phones(self, name: str, phones: np.ndarray) -> pa.Array:
+        """Members naming phone numbers (E.164) by index into calls.phones; null where the index is -1."""
+        members = self.cache.get(name)
+        if members is None:
+            members = self.cache[name] = _member(name, [p.e164 for p in self.calls.phones] or [""])
+        return members.take(pa.array(np.maximum(phones, 0), mask=phones < 0))
+
+    def text(self, index: int, rows: np.ndarray) -> pa.Array:
+        """The chosen rows' text of one part of the date/time (null where blank)."""
+        part = self.calls.when[index]
+        values = self.cache.get(f"when {index}")
+        if values is None:
+            values = self.cache[f"when {index}"] = pa.array([v or None for v in part.values], type=pa.string())
+        return values.take(pa.array(part.codes[rows]))
 
 
-def _phone_member(name: str, calls: Calls, phones: np.ndarray) -> pa.Array:
-    """JSON members naming phone numbers (E.164) by index into calls.phones; null where the index is -1."""
-    members = _member(name, [p.e164 for p in calls.phones] or [""])
-    return members.take(pa.array(np.maximum(phones, 0), mask=phones < 0))
-
-
-def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
+def _attrs(members: _Members, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
            forwarded: np.ndarray, leg_count: np.ndarray) -> pa.Array | list[str]:
     """Each link's attrs JSON (raw call type, direction, original time text, site ids, sector and azimuth,
     extras), built column by column with Arrow from each column's distinct values: no Python per row."""
     if not len(rows):
         return []
-    pieces = [_coded_member("call_type", calls.call_type, rows), _coded_member("direction", calls.direction, rows)]
-    parts = [part.arrow(rows) for part in calls.when]
+    calls = members.calls
+    pieces = [members.coded("call_type", calls.call_type, rows), members.coded("direction", calls.direction, rows)]
+    parts = [members.text(index, rows) for index in range(len(calls.when))]
     when = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ", null_handling="skip")
     pieces.append(_member("time_text", when))
     for name, ids in (("first_site", first_site), ("last_site", site["last"])):
@@ -699,14 +725,14 @@ def _attrs(calls: Calls, rows: np.ndarray, site: dict[str, np.ndarray], first_si
     for end_name in ("first", "last"):
         for attr in LINK_SITE_ATTRS:
             if attr in calls.site_attrs[end_name]:
-                pieces.append(_coded_member(f"{end_name}_{attr}", calls.site_attrs[end_name][attr], rows))
+                pieces.append(members.coded(f"{end_name}_{attr}", calls.site_attrs[end_name][attr], rows))
     for name, values in calls.extras.items():
-        pieces.append(_coded_member(name, values, rows))
+        pieces.append(members.coded(name, values, rows))
     dialed = calls.dialed[rows]
-    pieces.append(_phone_member("dialed", calls, np.where(dialed != calls.callee[rows], dialed, -1)))
+    pieces.append(members.phones("dialed", np.where(dialed != calls.callee[rows], dialed, -1)))
     ahead = forwarded[rows]
     if (ahead >= 0).any():
-        pieces.append(_phone_member("forwarded_to", calls, ahead))
+        pieces.append(members.phones("forwarded_to", ahead))
     legs = leg_count[rows]
     if (legs > 1).any():
         pieces.append(pc.binary_join_element_wise('"legs": ', pa.array(legs, mask=legs <= 1).cast(pa.string()), ""))
