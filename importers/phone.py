@@ -489,12 +489,18 @@ def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carri
         chosen = np.flatnonzero(good & keys.present())
         if not len(chosen):
             continue
-        combos = pd.DataFrame({"key": keys.codes[chosen], **{a: c.codes[chosen] for a, c in attrs.items()}})
-        distinct = combos.drop_duplicates()                        # the first row of each combination
-        parts.append(pd.DataFrame({
-            "key": keys.values[distinct["key"].to_numpy()],
-            **{a: attrs[a].values[distinct[a].to_numpy()] for a in attrs},
-            "row": calls.rows[chosen[distinct.index.to_numpy()]]}))
+        columns = {"key": keys, **attrs}
+        if np.prod([float(len(c.values)) for c in columns.values()]) < 2 ** 62:
+            combined = np.zeros(len(chosen), dtype=np.int64)      # one number per combination of codes
+            for coded in columns.values():
+                combined = combined * len(coded.values) + coded.codes[chosen]
+            _, first = np.unique(combined, return_index=True)     # the first row of each combination
+            first.sort()
+        else:
+            codes = pd.DataFrame({name: coded.codes[chosen] for name, coded in columns.items()})
+            first = codes.drop_duplicates().index.to_numpy()
+        parts.append(pd.DataFrame({name: coded.values[coded.codes[chosen[first]]] for name, coded in columns.items()}
+                                  | {"row": calls.rows[chosen[first]]}))
     ids: dict[str, int] = {}
     if parts:
         table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")
@@ -614,14 +620,16 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     session.check_cancel(len(calls.rows) // 3, len(calls.rows), "Matching calls already in the case")
     # the same call already in the case from the other party's return
     index = np.flatnonzero(lead_rows)
-    events = pd.DataFrame({"index": index, "type": calls.kind.text(index), "src": src[index], "dst": dst[index],
-                           "start": calls.start[index], "duration": duration[index]})
     tolerance = float(options.extra.get("duplicate_seconds", profile.options.get("duplicate_seconds",
                                                                                  DUPLICATE_SECONDS)))
     matched: dict[int, int] = {}
-    if len(events):
-        known = _known_events(session, events["start"].min() - tolerance, events["start"].max() + tolerance)
-        matched = _match_known(events, known, tolerance)
+    timed = calls.start[index][~np.isnan(calls.start[index])]
+    if len(timed):
+        known = _known_events(session, timed.min() - tolerance, timed.max() + tolerance)
+        if len(known):
+            events = pd.DataFrame({"index": index, "type": calls.kind.text(index), "src": src[index],
+                                   "dst": dst[index], "start": calls.start[index], "duration": duration[index]})
+            matched = _match_known(events, known, tolerance)
     for position, link_id in matched.items():
         session.cite(link_id, int(calls.rows[position]))
     fresh = index[~np.isin(index, np.fromiter(matched, dtype=np.int64, count=len(matched)))]
