@@ -34,7 +34,7 @@ from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
 WRITE_SLICE = 200_000           # links built and written this many at a time
-FIRST_SLICE = 25_000            # ... after a first, small slice
+FIRST_SLICE = 25_000            # ... after two small slices (this many, then three times as many)
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")   # carrier blanks, any case
 # A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
@@ -146,7 +146,7 @@ def store_raw(session: ImportSession, mapped: MappedTable) -> None:
     if texts is None:
         store_raw_rows(session, mapped)
         return
-    session.raw_texts_bulk(np.asarray(rows, dtype=np.int64), texts, delimiter)
+    session.raw_texts_bulk(np.asarray(rows, dtype=np.int64), texts, delimiter, line_breaks=found is not None)
 
 
 def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
@@ -167,7 +167,8 @@ def _json_rows(frame: pd.DataFrame) -> pa.Array | None:
 
 
 def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
-    """The data rows' original lines and the delimiter, or None when rows are not one line each."""
+    """The data rows' original lines, line breaks still on, and the delimiter; None when rows are not one
+    line each."""
     table = mapped.table
     if table.text is None or len(table.columns) < 2:
         return None
@@ -182,8 +183,7 @@ def _raw_lines(mapped: MappedTable) -> tuple[pa.Array, str] | None:
         return None
     contiguous = rows[-1] - rows[0] == len(rows) - 1 and bool((np.diff(rows) == 1).all())
     chosen = lines.slice(int(rows[0]) - 1, len(rows)) if contiguous else lines.take(pa.array(rows - 1))
-    chosen = pc.utf8_rtrim(chosen, characters="\r\n")
-    del lines
+    del lines                            # line breaks kept: the session's writer thread cuts them off
     if b'"' in table.text:
         quotes = pc.count_substring(chosen, '"').to_numpy(zero_copy_only=False)
         if (quotes % 2).any():
@@ -636,9 +636,10 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
 
     # the link rows, attrs built column-wise, a slice at a time to keep memory down
     first_link = session.next_link_id
-    # a small first slice gets the writer thread going while the next, full slices are built
+    # small first slices get the writer thread going while the next, full slices are built
     members = _Members(calls)
-    starts = [0, *range(FIRST_SLICE, len(fresh), WRITE_SLICE)] if len(fresh) > FIRST_SLICE else [0]
+    starts = [start for start in (0, FIRST_SLICE, 4 * FIRST_SLICE) if start < len(fresh)] or [0]
+    starts += list(range(4 * FIRST_SLICE + WRITE_SLICE, len(fresh), WRITE_SLICE))
     for begin, end in zip(starts, [*starts[1:], len(fresh)], strict=True):
         session.check_cancel(len(calls.rows) // 2 + begin // 2, len(calls.rows), "Writing calls and texts")
         part = fresh[begin:end]

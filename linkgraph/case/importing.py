@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkgraph.case.case_file import CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
@@ -502,19 +503,31 @@ class ImportSession:
         return ids
 
     def raw_texts_bulk(self, rows: Sequence[int] | np.ndarray, texts: Sequence[str] | pa.Array,
-                       delimiter: str | None = None) -> None:
+                       delimiter: str | None = None, *, line_breaks: bool = False) -> None:
         """Fastest path for raw rows: parallel row numbers (a list or NumPy array) and texts (a list or an Arrow
         array; JSON cells, or original lines when `delimiter` is given, as raw_lines_bulk), kept as blocks built
-        column-wise (no Python object per row)."""
+        column-wise (no Python object per row). `line_breaks`: the lines still end in their line break, which
+        the writer thread cuts off (so the importer does not wait for that copy of the file)."""
         if delimiter is not None:
             self.options["raw_format"] = "delimited"
             self.options["delimiter"] = delimiter
         self._flush_raw()
-        numbers, array = np.asarray(rows), texts_array(texts)
-        if len(numbers) or len(array):       # written and hashed while the importer reads on
-            self._behind(lambda: self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array)),
-                         lambda: self._digest_now("source_rows", [numbers, array], numbers))
-        self.rows_read += len(rows)
+        numbers = np.asarray(rows)
+        if not len(numbers) and not len(texts):
+            return
+        ready: Future = Future()             # the texts as kept, made on the writer thread, hashed on the hasher
+
+        def write() -> None:
+            try:
+                array = texts_array(pc.utf8_rtrim(texts, characters="\r\n") if line_breaks else texts)
+            except BaseException as failure:
+                ready.set_exception(failure)
+                raise
+            ready.set_result(array)
+            self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array))
+
+        self._behind(write, lambda: self._digest_now("source_rows", [numbers, ready.result()], numbers))
+        self.rows_read += len(numbers)
 
     @property
     def next_link_id(self) -> int:
