@@ -637,20 +637,20 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     # the link rows, attrs built column-wise, a slice at a time to keep memory down
     first_link = session.next_link_id
     # small first slices get the writer thread going while the next, full slices are built
-    members = _Members(calls)
+    members = _Members(calls, site, first_site)
     starts = [start for start in (0, FIRST_SLICE, 4 * FIRST_SLICE) if start < len(fresh)] or [0]
     starts += list(range(4 * FIRST_SLICE + WRITE_SLICE, len(fresh), WRITE_SLICE))
     for begin, end in zip(starts, [*starts[1:], len(fresh)], strict=True):
         session.check_cancel(len(calls.rows) // 2 + begin // 2, len(calls.rows), "Writing calls and texts")
         part = fresh[begin:end]
-        attrs = _attrs(members, part, site, first_site, forwarded, leg_count)
+        attrs = _attrs(members, part, forwarded, leg_count)
         start = np.rint(calls.start[part]).astype(np.int64)
         loc = first_site[part]
         nothing = [None] * len(part)
         session.links_columns([
             calls.kind.text(part), src[part], dst[part], start, nothing, duration[part], nothing, nothing,
             pa.array(loc, mask=loc < 0), [1.0] * len(part), attrs, calls.rows[part]])
-        session.mark_imported(calls.rows[part].tolist())
+        session.mark_imported(calls.rows[part])
 
     # legs after the first: cite the call they belong to
     followers = np.flatnonzero(legs)
@@ -685,13 +685,39 @@ def _member(name: str, values: Any) -> pa.Array:
     return pc.binary_join_element_wise(f'"{name}": ', _escape(array), "")
 
 
-class _Members:
-    """One file's attrs members ('"name": "value"'), each escaped once per distinct value: a slice of
-    rows only takes from them."""
+COMBINED_EXTRAS = ("rolled_to_voicemail",)    # extras with few values, written with the call type and sites
 
-    def __init__(self, calls: Calls) -> None:
+
+class _Members:
+    """One file's attrs members ('"name": "value"'), each escaped once per distinct value: a slice of rows
+    only takes from them. The members with few values (call type, direction, cell sites, sectors and
+    azimuths) are joined once per distinct combination of them, not once per row."""
+
+    def __init__(self, calls: Calls, site: dict[str, np.ndarray], first_site: np.ndarray) -> None:
         self.calls = calls
         self.cache: dict[str, pa.Array] = {}
+        columns: list[tuple[np.ndarray, list[str | None]]] = [
+            (calls.call_type.codes, _member("call_type", calls.call_type.values).to_pylist()),
+            (calls.direction.codes, _member("direction", calls.direction.values).to_pylist())]
+        for name, ids in (("first_site", first_site), ("last_site", site["last"])):
+            codes, distinct = pd.factorize(ids)
+            columns.append((codes, [f'"{name}": {i}' if i >= 0 else None for i in distinct.tolist()]))
+        for end_name in ("first", "last"):
+            for attr in LINK_SITE_ATTRS:
+                if attr in calls.site_attrs[end_name]:
+                    coded = calls.site_attrs[end_name][attr]
+                    columns.append((coded.codes, _member(f"{end_name}_{attr}", coded.values).to_pylist()))
+        for name in COMBINED_EXTRAS:
+            if name in calls.extras:
+                columns.append((calls.extras[name].codes, _member(name, calls.extras[name].values).to_pylist()))
+        self.combination = _combination([codes for codes, _ in columns], [len(members) for _, members in columns])
+        first = np.full(int(self.combination.max()) + 1 if len(self.combination) else 0, len(self.combination))
+        np.minimum.at(first, self.combination, np.arange(len(self.combination)))   # each combination's first row
+        texts = []
+        for row in first.tolist():
+            found = [members[codes[row]] for codes, members in columns if members[codes[row]] is not None]
+            texts.append(", ".join(found) or None)
+        self.combined = pa.array(texts, type=pa.string())
 
     def coded(self, name: str, values: Coded, rows: np.ndarray) -> pa.Array:
         """Members of a coded column for the chosen rows."""
@@ -716,27 +742,30 @@ class _Members:
         return values.take(pa.array(part.codes[rows]))
 
 
-def _attrs(members: _Members, rows: np.ndarray, site: dict[str, np.ndarray], first_site: np.ndarray,
-           forwarded: np.ndarray, leg_count: np.ndarray) -> pa.Array | list[str]:
-    """Each link's attrs JSON (raw call type, direction, original time text, site ids, sector and azimuth,
+def _combination(columns: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """One code per row for the combination of its codes in these columns (codes 0 .. sizes - 1)."""
+    if np.prod([float(size) for size in sizes]) < 2 ** 62:
+        packed = np.zeros(len(columns[0]), dtype=np.int64)
+        for codes, size in zip(columns, sizes, strict=True):
+            packed = packed * size + codes
+        return pd.factorize(packed)[0]
+    frame = pd.DataFrame(dict(enumerate(columns)))
+    return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+
+
+def _attrs(members: _Members, rows: np.ndarray, forwarded: np.ndarray, leg_count: np.ndarray) -> pa.Array | list[str]:
+    """Each link's attrs JSON (raw call type, direction, site ids, sector and azimuth, original time text,
     extras), built column by column with Arrow from each column's distinct values: no Python per row."""
     if not len(rows):
         return []
     calls = members.calls
-    pieces = [members.coded("call_type", calls.call_type, rows), members.coded("direction", calls.direction, rows)]
+    pieces = [members.combined.take(pa.array(members.combination[rows]))]
     parts = [members.text(index, rows) for index in range(len(calls.when))]
     when = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ", null_handling="skip")
     pieces.append(_member("time_text", when))
-    for name, ids in (("first_site", first_site), ("last_site", site["last"])):
-        chosen = ids[rows]
-        pieces.append(pc.binary_join_element_wise(f'"{name}": ', pa.array(chosen, mask=chosen < 0).cast(pa.string()),
-                                                  ""))
-    for end_name in ("first", "last"):
-        for attr in LINK_SITE_ATTRS:
-            if attr in calls.site_attrs[end_name]:
-                pieces.append(members.coded(f"{end_name}_{attr}", calls.site_attrs[end_name][attr], rows))
     for name, values in calls.extras.items():
-        pieces.append(members.coded(name, values, rows))
+        if name not in COMBINED_EXTRAS:
+            pieces.append(members.coded(name, values, rows))
     dialed = calls.dialed[rows]
     pieces.append(members.phones("dialed", np.where(dialed != calls.callee[rows], dialed, -1)))
     ahead = forwarded[rows]

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -96,6 +95,14 @@ def _nullable(column: np.ndarray) -> list:
     out = column.astype(object)
     out[np.isnan(column)] = None
     return out.tolist()
+
+
+def _distinct_count(numbers: np.ndarray) -> int:
+    """How many different numbers (sorted and compared: NumPy's unique is slow on a million consecutive rows)."""
+    if not len(numbers):
+        return 0
+    ordered = np.sort(numbers)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
 
 
 def _distinct(column: Sequence[Any] | np.ndarray) -> Iterable[Any]:
@@ -198,6 +205,7 @@ class ImportSession:
         self._citations: list[tuple[int, int, int]] = []
         self._links_written = 0
         self._rows_imported: set[int] = set()
+        self._rows_imported_bulk: list[np.ndarray] = []   # mark_imported's rows, kept as arrays
         self._entity_refs: set[Any] = set()      # entity ids this import's links name (checked in _finish)
         self._saved_pragmas: dict[str, int] = {}
         self._digest = SourceDigest()            # the audit's data digest, fed the rows as they are written
@@ -449,10 +457,9 @@ class ImportSession:
         indexes: list[tuple[str, str]] = []
         try:
             if rows >= BULK_ROWS:
-                # links_source stays: this import's rows all append to its end
                 indexes = self.conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' "
-                    "AND sql IS NOT NULL AND name != 'links_source' ORDER BY name").fetchall()
+                    "AND sql IS NOT NULL ORDER BY name").fetchall()
                 for name, _ in indexes:
                     self.conn.execute(f'DROP INDEX "{name}"')
             yield
@@ -545,7 +552,10 @@ class ImportSession:
 
     def mark_imported(self, rows: Iterable[int]) -> None:
         """Rows that produced entities only (no link) still count as imported."""
-        self._rows_imported.update(rows)
+        if isinstance(rows, np.ndarray):
+            self._rows_imported_bulk.append(rows.astype(np.int64, copy=False))
+        else:
+            self._rows_imported.update(rows)
 
     def raw_row(self, row: int, cells: Sequence[Any] | dict[str, Any]) -> None:
         """Keep a row's original cells (a list in header order, or a dict for JSON records)."""
@@ -720,7 +730,8 @@ class ImportSession:
         self._check_references()
         self._update_seen()
         rejected = len({r[1] for r in self._rejected})
-        imported = len(self._rows_imported | set(self._evidence.values()))
+        imported = _distinct_count(np.concatenate([
+            np.fromiter(self._rows_imported | set(self._evidence.values()), dtype=np.int64), *self._rows_imported_bulk]))
         conn.execute(
             "UPDATE sources SET rows_read = ?, rows_imported = ?, rows_rejected = ?, header = ?, header_row = ?, "
             "options = ?, profile = ? WHERE id = ?",
@@ -764,10 +775,23 @@ class ImportSession:
         if (np.abs(begin[~np.isnan(begin)]) >= 2 ** 53).any() or (np.abs(finish[~np.isnan(finish)]) >= 2 ** 53).any():
             self._seen = None            # too big to hold exactly as a float
             return
-        frame = pd.DataFrame({"e": ends[timed], "lo": np.tile(begin, 2)[timed], "hi": np.tile(finish, 2)[timed]})
-        grouped = frame.groupby("e", sort=False).agg(lo=("lo", "min"), hi=("hi", "max"))
-        for entity, lo, hi in zip(grouped.index.tolist(), grouped["lo"].tolist(), grouped["hi"].tolist(),
-                                  strict=True):
+        ends, firsts, lasts = ends[timed], np.tile(begin, 2)[timed], np.tile(finish, 2)[timed]
+        if not len(ends):
+            return
+        base = int(ends.min())
+        if int(ends.max()) - base < 4 * len(ends):          # ids close together (they are, within an import)
+            slots, entities = ends - base, None
+            size = int(ends.max()) - base + 1
+        else:
+            entities, slots = np.unique(ends, return_inverse=True)
+            size = len(entities)
+        earliest = np.full(size, np.inf)
+        latest = np.full(size, -np.inf)
+        np.minimum.at(earliest, slots, firsts)               # per entity, in NumPy (no pandas groupby per batch)
+        np.maximum.at(latest, slots, lasts)
+        used = np.flatnonzero(earliest <= latest)
+        named = (used + base) if entities is None else entities[used]
+        for entity, lo, hi in zip(named.tolist(), earliest[used].tolist(), latest[used].tolist(), strict=True):
             known = self._seen.get(entity)
             if known is None:
                 self._seen[entity] = [lo, hi]
