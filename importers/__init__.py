@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from importers.options import ImportOptions
+from importers.working_memory import reused_memory
 from linkgraph.case import CaseFile, ImportResult
 from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.progress import Progress, no_progress
@@ -84,4 +85,5 @@ def import_file(
     options.kind = kind
     if options.grade is None:
         options.grade = DEFAULT_GRADES.get(kind, "B2")
-    return kind_module(kind).import_file(case, path, options, progress)
+    with reused_memory():                  # batches reuse the memory the last ones freed
+        return kind_module(kind).import_file(case, path, options, progress)

@@ -783,26 +783,35 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
     The phone is the target's own end of each row (by direction, else the end that is in more rows)."""
     if not (calls.imei.present().any() or calls.imsi.present().any()):
         return
-    counts = pd.Series(np.r_[src[good], dst[good]]).value_counts()
-    src_n = pd.Series(src).map(counts).fillna(0).to_numpy()
-    dst_n = pd.Series(dst).map(counts).fillna(0).to_numpy()
-    direction = calls.direction.text()
+    ends = np.r_[src[good], dst[good]]
+    counts = np.bincount(ends[ends >= 0], minlength=int(max(src.max(), dst.max(), 0)) + 1)
+    src_n = np.where(src >= 0, counts[np.maximum(src, 0)], 0)               # rows naming each end's phone
+    dst_n = np.where(dst >= 0, counts[np.maximum(dst, 0)], 0)
+    direction = calls.direction.values[calls.direction.codes]
     own = np.where(direction == "outgoing", src,
                    np.where(direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
     for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
-        present = good & values.present()
-        if not present.any():
+        present = np.flatnonzero(good & values.present() & (own >= 0))
+        if not len(present):
             continue
-        frame = pd.DataFrame({"device": values.codes[present], "phone": own[present], "row": calls.rows[present],
-                              "start": calls.start[present]})
-        grouped = frame.groupby(["device", "phone"], sort=False).agg(
-            row=("row", "min"), first=("start", "min"), last=("start", "max"), rows=("row", "size")).reset_index()
-        grouped["device"] = values.values[grouped["device"].to_numpy()]
-        grouped = grouped.sort_values(["device", "phone"], kind="stable")
-        for device, phone, row, first, last, rows in grouped.itertuples(index=False, name=None):
-            kind = "handset" if label == "imei" else "SIM"
-            device_id = session.entity("Device", str(device), f"{label.upper()} {device}", row=int(row),
-                                       attrs={label: str(device), "kind": kind})
-            session.link("uses", device_id, int(phone), row=int(row),
-                         start=None if np.isnan(first) else int(first), end=None if np.isnan(last) else int(last),
-                         weight=float(rows), attrs={"identifier": label, "rows": int(rows)})
+        group, pair = pd.factorize(values.codes[present] * len(counts) + own[present])   # (device, phone) pairs
+        start = calls.start[present]
+        first = np.full(len(pair), np.inf)
+        last = np.full(len(pair), -np.inf)
+        timed = ~np.isnan(start)
+        np.minimum.at(first, group[timed], start[timed])
+        np.maximum.at(last, group[timed], start[timed])
+        rows = np.bincount(group, minlength=len(pair))
+        row_of = np.full(len(pair), np.iinfo(np.int64).max)
+        np.minimum.at(row_of, group, calls.rows[present])           # each pair's first row
+        devices = values.values[pair // len(counts)]
+        phones = pair % len(counts)
+        kind = "handset" if label == "imei" else "SIM"
+        for index in sorted(range(len(pair)), key=lambda i: (devices[i], phones[i])):
+            device, phone, row = str(devices[index]), int(phones[index]), int(row_of[index])
+            timed_pair = first[index] <= last[index]
+            device_id = session.entity("Device", device, f"{label.upper()} {device}", row=row,
+                                       attrs={label: device, "kind": kind})
+            session.link("uses", device_id, phone, row=row,
+                         start=int(first[index]) if timed_pair else None, end=int(last[index]) if timed_pair else None,
+                         weight=float(rows[index]), attrs={"identifier": label, "rows": int(rows[index])})

@@ -298,3 +298,37 @@ def test_cancel_while_links_are_being_written_rolls_everything_back(case: CaseFi
 
 def test_new_case_files_use_16_kib_pages(case: CaseFile) -> None:
     assert case.conn.execute("PRAGMA page_size").fetchone()[0] == 16_384
+
+
+def test_links_written_in_chunks_and_hashed_after_them_verify(case: CaseFile, tmp_path: Path, monkeypatch) -> None:
+    """links_columns turns its columns into Python values a chunk at a time on the writer thread, and its
+    hashing waits until the links are written; rows across chunk edges, a link() between two bulk writes and
+    raw rows still come out in order, and the recorded digest is the one verify rebuilds."""
+    import numpy as np
+    import pyarrow as pa
+
+    from linkgraph.case import importing
+
+    monkeypatch.setattr(importing, "PYTHON_CHUNK", 3)
+    with ImportSession(case, source_file(tmp_path, "a.csv", 12), kind="links") as session:
+        phones = [session.entity("Phone", f"+120955500{r:02d}", f"P {r}", row=r) for r in range(2, 14)]
+        rows = np.arange(2, 9)
+        first = session.links_columns([
+            np.array(["call", "sms"] * 3 + ["call"], dtype=object), np.array(phones[:7]), np.array(phones[5:12]),
+            1_700_000_000 + rows, [None] * 7, np.where(rows % 2 == 0, rows * 10.0, np.nan), [None] * 7, [None] * 7,
+            pa.array(np.array(phones[:7]), mask=rows % 3 == 0), [1.0] * 7, pa.array([f'{{"n": {r}}}' for r in rows]),
+            rows])
+        session.link("call", phones[0], phones[1], row=9, start=1_700_000_009)
+        second = session.links_columns([
+            ["sms"] * 4, phones[8:12], phones[:4], [1_700_000_010 + r for r in range(4)], [None] * 4, [0.0] * 4,
+            [None] * 4, [None] * 4, [None] * 4, [1.0] * 4, [None] * 4, [10, 11, 12, 13]])
+        session.raw_texts_bulk(np.arange(2, 14), pa.array([f"r{r},x" for r in range(2, 14)]), ",")
+    assert list(first) == [1, 2, 3, 4, 5, 6, 7] and list(second) == [9, 10, 11, 12]
+    stored = case.conn.execute("SELECT id, type, src, dst, start, duration, location, attrs, row FROM links "
+                               "ORDER BY id").fetchall()
+    assert [row[0] for row in stored] == list(range(1, 13))
+    assert stored[3] == (4, "sms", phones[3], phones[8], 1_700_000_005, None, phones[3], '{"n": 5}', 5)
+    assert stored[4] == (5, "call", phones[4], phones[9], 1_700_000_006, 60.0, None, '{"n": 6}', 6)
+    assert stored[7][1:5] == ("call", phones[0], phones[1], 1_700_000_009)
+    assert stored[11] == (12, "sms", phones[11], phones[3], 1_700_000_013, 0.0, None, None, 13)
+    assert recorded_digest(case, 1) == integrity.source_digest(case.conn, 1) and verify_connection(case.conn).ok
