@@ -605,7 +605,7 @@ def _finish(
     sheet: str | None = None,
 ) -> Table:
     """Drop blank rows, repeated headers and the notes/totals block below the data."""
-    if frame.isna().to_numpy().any():
+    if any(frame[name].hasnans for name in frame.columns):    # column by column: no 2-D copy of the table
         frame = frame.fillna("")
     if len(frame):
         filled = np.zeros(len(frame), dtype=np.int64)

@@ -26,7 +26,14 @@ import pyarrow.compute as pc
 
 from linkgraph.case.case_file import CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
-from linkgraph.case.raw_rows import overlapping_row, texts_array, write_blocks
+from linkgraph.case.raw_rows import (
+    FileLines,
+    file_lines,
+    overlapping_row,
+    texts_array,
+    write_blocks,
+    write_file_lines,
+)
 from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
@@ -52,6 +59,7 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+DIGEST_LINES = 65_536        # raw lines cut from a file are hashed this many at a time
 PYTHON_CHUNK = 4096          # links_columns' rows turned into Python values this many at a time, as written
 TEXT_LINK_FIELDS = frozenset({0, 7, 10})     # type, currency, attrs among links_columns' first eleven fields
 
@@ -553,14 +561,27 @@ class ImportSession:
 
         def write() -> None:
             try:
-                array = texts_array(pc.utf8_rtrim(texts, characters="\r\n") if line_breaks else texts)
+                ordered = len(numbers) < 2 or bool((np.diff(numbers) > 0).all())
+                lines = file_lines(texts) if line_breaks and ordered and isinstance(texts, pa.Array) else None
+                array = None if lines is not None else texts_array(
+                    pc.utf8_rtrim(texts, characters="\r\n") if line_breaks else texts)
             except BaseException as failure:
                 ready.set_exception(failure)
                 raise
-            ready.set_result(array)
-            self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array))
+            ready.set_result(lines or array)
+            self._blocks.append(write_blocks(self._conn, self.source_id, numbers, array) if lines is None
+                                else write_file_lines(self._conn, self.source_id, numbers, lines))
 
-        self._behind(write, lambda: self._digest_now("source_rows", [numbers, ready.result()], numbers))
+        def digest() -> None:
+            kept = ready.result()
+            if not isinstance(kept, FileLines):
+                self._digest_now("source_rows", [numbers, kept], numbers)
+                return
+            for begin in range(0, len(numbers), DIGEST_LINES):        # the texts made a part at a time
+                end = min(begin + DIGEST_LINES, len(numbers))
+                self._digest_now("source_rows", [numbers[begin:end], kept.texts(begin, end)], numbers[begin:end])
+
+        self._behind(write, digest)
         self.rows_read += len(numbers)
 
     @property

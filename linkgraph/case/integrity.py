@@ -97,6 +97,17 @@ def _typed(kind: str, column: Sequence[Any]) -> pa.Array:
     raise DigestEncodingError(f"{given} values in a column of type {_ARROW_TYPES[kind]}")
 
 
+def _zeros(count: int) -> memoryview:
+    """`count` int64 zeros as bytes (the shape of a column without nulls), from one buffer kept for reuse."""
+    global _ZERO_BUFFER
+    if len(_ZERO_BUFFER) < count * 8:
+        _ZERO_BUFFER = bytes(count * 8)
+    return memoryview(_ZERO_BUFFER)[:count * 8]
+
+
+_ZERO_BUFFER = b""
+
+
 class _ColumnHashes:
     """One table's columns, each as two running hashes: its shape (text byte lengths, -1 for null; for numbers
     0 or -1) and its data (text bytes; numbers as int64/float64 with null as 0). Feeding rows in batches of
@@ -117,12 +128,16 @@ class _ColumnHashes:
                     offsets = np.frombuffer(buffers[1], dtype="<i4")[array.offset:array.offset + len(array) + 1]
                     data.update(memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])])
                 continue
-            valid = array.is_valid().to_numpy(zero_copy_only=False)
-            shape.update(np.where(valid, 0, -1).astype("<i8").tobytes())
-            values = pc.fill_null(array, 0).to_numpy(zero_copy_only=False)
+            if array.null_count:
+                valid = array.is_valid().to_numpy(zero_copy_only=False)
+                shape.update(np.where(valid, 0, -1).astype("<i8"))
+                array = pc.fill_null(array, 0)
+            else:
+                shape.update(_zeros(len(array)))
+            values = array.to_numpy(zero_copy_only=False)
             if kind == "f":
                 values = values + 0.0          # -0.0 as 0.0: SQLite may keep an integral real as an integer
-            data.update(values.astype("<i8" if kind == "i" else "<f8").tobytes())
+            data.update(np.ascontiguousarray(values, dtype="<i8" if kind == "i" else "<f8"))
 
 
 class SourceDigest:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,7 @@ _ESCAPES = {0x22: '\\"', 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x0
 # A block's strings arrive as '"a","b","c"' bytes (a blob, so Python makes no str of them); SQLite reads them as
 # UTF-8 text and adds the brackets.
 _INSERT_BLOCK = "INSERT INTO source_blocks VALUES (?, ?, '[' || CAST(? AS TEXT) || ']')"
+_INSERT_LINES = """INSERT INTO source_blocks VALUES (?, ?, '["' || CAST(? AS TEXT) || '"]')"""   # 'a","b'
 
 
 class BlockError(ValueError):
@@ -123,6 +125,101 @@ def write_blocks(conn: sqlite3.Connection, source_id: int, rows: Sequence[int] |
     conn.executemany(_INSERT_BLOCK, (
         (int(source_id), first, view[int(offsets[start]) + 1:int(offsets[end])])   # without the first comma
         for first, start, end in zip(numbers[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)))
+    return numbers[starts], ends - starts
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """A text file's lines as they sit in its bytes, each ending in the same line break (the last may have
+    none): blocks are cut straight from the bytes, with no copy of the lines made first."""
+
+    data: pa.Buffer            # the bytes the lines are in
+    starts: np.ndarray         # int64: where each line starts in `data`
+    ends: np.ndarray           # int64: where each line's text ends (its line break excluded)
+    line_break: bytes          # b"\n" or b"\r\n"
+    tabs: bool                 # some text holds a tab (JSON writes it as \t)
+
+    def span(self, begin: int, end: int) -> bytes:
+        """Lines begin .. end - 1 as in the file, without the last one's line break."""
+        return self.data[int(self.starts[begin]):int(self.ends[end - 1])].to_pybytes()
+
+    def texts(self, begin: int, end: int) -> pa.Array:
+        """Lines begin .. end - 1 without their line breaks, as an Arrow string array."""
+        body = self.span(begin, end).replace(self.line_break, b"")
+        lengths = self.ends[begin:end] - self.starts[begin:end]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        return pa.StringArray.from_buffers(end - begin, pa.py_buffer(offsets), pa.py_buffer(body))
+
+
+def file_lines(lines: pa.Array) -> FileLines | None:
+    """The lines of a string array that each end in one line break (the last may not), when they can be
+    cut from the bytes as they are: one kind of line break throughout, and nothing else JSON must escape
+    but tabs (no quote, backslash, other control character or lone carriage return). None otherwise."""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    if not pa.types.is_string(lines.type) or lines.null_count or not len(lines):
+        return None
+    offsets, data, buffer = _text_bytes(lines)
+    if buffer is None or not len(data):
+        return None
+    stops = offsets[1:].astype(np.int64) - int(offsets[0])          # line ends, relative to `data`
+    starts = offsets[:-1].astype(np.int64) - int(offsets[0])
+    if np.any(stops <= starts):
+        return None                                                  # a line with no line break at all
+    broken = data[stops - 1] == 0x0A
+    if not broken[:-1].all():
+        return None
+    newlines = _count(data, 0x0A)
+    if newlines != int(broken.sum()):
+        return None                                                  # a line break inside a line
+    controls = _count_controls(data)
+    returns = _count(data, 0x0D) if controls > newlines else 0
+    tabs = _count(data, 0x09) if controls > newlines + returns else 0
+    if controls != newlines + returns + tabs or _count(data, 0x22) or _count(data, 0x5C):
+        return None                                                  # something JSON must escape
+    cut = np.where(broken, 1, 0)
+    line_break = b"\n"
+    if returns:
+        ending = broken & (stops >= starts + 2)
+        crlf = np.zeros(len(stops), dtype=bool)
+        crlf[ending] = data[stops[ending] - 2] == 0x0D
+        if returns != newlines or not (crlf == broken).all():
+            return None                                              # mixed line breaks or a lone CR
+        cut = np.where(broken, 2, 0)
+        line_break = b"\r\n"
+    base = int(offsets[0])
+    return FileLines(buffer, starts + base, stops - cut + base, line_break, bool(tabs))
+
+
+def _count(data: np.ndarray, byte: int) -> int:
+    """How many times a byte occurs (a block at a time, so the comparison stays in cache)."""
+    return sum(int(np.count_nonzero(data[at:at + _SCAN_BYTES] == byte)) for at in range(0, len(data), _SCAN_BYTES))
+
+
+def _count_controls(data: np.ndarray) -> int:
+    """How many control characters (below 0x20) there are."""
+    return sum(int(np.count_nonzero(data[at:at + _SCAN_BYTES] < 0x20)) for at in range(0, len(data), _SCAN_BYTES))
+
+
+def write_file_lines(conn: sqlite3.Connection, source_id: int, rows: np.ndarray, lines: FileLines
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep a file's lines (row numbers ascending, one per line) as blocks cut from the file's bytes: each
+    block's line breaks become the '","' between JSON strings. Returns each block's first row and row count."""
+    numbers = np.asarray(rows, dtype=np.int64)
+    if len(numbers) != len(lines.starts):
+        raise LinkgraphError(f"{len(numbers)} row numbers for {len(lines.starts)} raw texts")
+    if len(numbers) > 1 and not bool((np.diff(numbers) > 0).all()):
+        raise LinkgraphError(f"source {source_id}: raw rows cut from a file must come in row order")
+    starts = block_starts(numbers)
+    ends = np.append(starts[1:], len(numbers))
+
+    def body(begin: int, end: int) -> bytes:
+        text = lines.span(begin, end).replace(lines.line_break, b'","')
+        return text.replace(b"\t", b"\\t") if lines.tabs else text
+
+    conn.executemany(_INSERT_LINES, (
+        (int(source_id), first, body(begin, end))
+        for first, begin, end in zip(numbers[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)))
     return numbers[starts], ends - starts
 
 

@@ -231,3 +231,48 @@ def test_a_block_edited_out_of_shape_fails_verification(case: CaseFile, tmp_path
             case.conn.execute("ROLLBACK TO edit")
         assert any("changed after import" in p for p in problems), edit
     assert verify_connection(case.conn).ok
+
+
+def file_line_array(data: bytes) -> pa.Array:
+    """A file's lines with their line breaks on, cut at each newline (as the phone importer hands them over)."""
+    ends = [i + 1 for i, byte in enumerate(data) if byte == 0x0A]
+    if not ends or ends[-1] != len(data):
+        ends.append(len(data))
+    offsets = np.array([0, *ends], dtype=np.int32)
+    return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+
+
+@pytest.mark.parametrize("data", [
+    "a,b\n\ncaf\u00e9,\u5317\u4eac \U0001f600\nlast,one\n".encode(),
+    b"a,b\r\nc,d\r\n\r\ne,f",                                   # CRLF, a blank line, no break at the end
+    b"x\ty\tz\nw\t\t\n",                                        # tab-separated: tabs become \t in JSON
+])
+def test_lines_cut_straight_from_the_file_bytes_read_back_exactly(case: CaseFile, tmp_path: Path, monkeypatch,
+                                                                 data: bytes) -> None:
+    monkeypatch.setattr(raw_rows, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(importing, "DIGEST_LINES", 3)
+    lines = file_line_array(data)
+    assert raw_rows.file_lines(lines) is not None               # the fast path is the one taken
+    expected = [line.rstrip("\r\n") for line in data.decode().split("\n")][:len(lines)]
+    rows = list(range(5, 5 + len(lines)))
+    with ImportSession(case, source_file(tmp_path, "lines.csv"), kind="links") as session:
+        session.raw_texts_bulk(np.array(rows), lines, ",", line_breaks=True)
+    assert case.conn.execute("SELECT row, raw FROM source_rows ORDER BY row").fetchall() == [
+        *zip(rows, expected, strict=True)]
+    assert all(count <= 2 for _, count in blocks(case))
+    recorded = json.loads(case.conn.execute("SELECT details FROM audit WHERE action = 'import'").fetchone()[0])
+    assert recorded["data_digest"] == integrity.source_digest(case.conn, 1) and verify_connection(case.conn).ok
+
+
+@pytest.mark.parametrize("data", [b'a,"b"\n', b"a\\b\n", b"a,b\r\nc,d\n", b"a\rb\n", b"a\x01b\n"])
+def test_lines_that_need_escaping_or_mix_line_breaks_take_the_careful_path(case: CaseFile, tmp_path: Path,
+                                                                          data: bytes) -> None:
+    """Quotes, backslashes, mixed or lone carriage returns and control characters: not cut from the bytes,
+    yet stored exactly all the same."""
+    lines = file_line_array(data)
+    assert raw_rows.file_lines(lines) is None
+    expected = [line.rstrip("\r\n") for line in data.decode().split("\n")][:len(lines)]
+    with ImportSession(case, source_file(tmp_path, "odd.csv"), kind="links") as session:
+        session.raw_texts_bulk(np.arange(2, 2 + len(lines)), lines, ",", line_breaks=True)
+    assert [raw for (raw,) in case.conn.execute("SELECT raw FROM source_rows ORDER BY row")] == expected
+    assert verify_connection(case.conn).ok
