@@ -26,8 +26,26 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, assembled from every command module present."""
+# Which module registers each command: `linkgraph import ...` loads the import command's module only,
+# not the libraries of analysis and exports (a second saved on every command).
+COMMANDS = {
+    "new": "linkgraph.cli.case_commands", "info": "linkgraph.cli.case_commands",
+    "verify": "linkgraph.cli.case_commands", "import": "linkgraph.cli.import_command",
+    "analyze": "linkgraph.cli.analyze_command", "export": "linkgraph.cli.export_command",
+    "entities": "linkgraph.cli.entity_commands", "edit": "linkgraph.cli.entity_commands",
+    "merge-entities": "linkgraph.cli.entity_commands", "unmerge": "linkgraph.cli.entity_commands",
+    "suggest": "linkgraph.cli.entity_commands", "trace": "linkgraph.cli.entity_commands",
+    "package": "linkgraph.cli.share_commands", "unpack": "linkgraph.cli.share_commands",
+    "merge": "linkgraph.cli.share_commands", "deconflict": "linkgraph.cli.share_commands",
+    "blind-export": "linkgraph.cli.share_commands", "blind-match": "linkgraph.cli.share_commands",
+    "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
+    "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, assembled from every command module present; for a known `command`, from its
+    module only (the other commands are then unknown to it)."""
     parser = argparse.ArgumentParser(
         prog="linkgraph",
         description="Offline link analysis for trafficking investigations: case files, imports, analysis, exhibits.",
@@ -35,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linkgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for name in COMMAND_MODULES:
+    for name in (COMMANDS[command],) if command in COMMANDS else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -48,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit 0 on success, 1 with one clear line on error, 130 when cancelled."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given[0] if given else None)
+    args = parser.parse_args(given)
     try:
         return int(args.run(args) or 0)
     except Cancelled as exc:

@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkgraph.case import CaseFile
 from linkgraph.errors import LinkgraphError
-from linkgraph.graph import VIEWS, GraphFilter
 from linkgraph.times import parse_iso
+
+if TYPE_CHECKING:
+    from linkgraph.graph import GraphFilter
 
 
 def add_case(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +29,8 @@ def open_case(args: argparse.Namespace, *, read_only: bool = False) -> CaseFile:
 
 def add_filter(parser: argparse.ArgumentParser) -> None:
     """The graph filter options shared by analyze, export and the GUI's command line."""
+    from linkgraph.graph import VIEWS  # networkx loads only for the commands that build a graph
+
     group = parser.add_argument_group("filter")
     group.add_argument("--from", dest="start", metavar="DATE", help="leave out links before DATE (YYYY-MM-DD[ HH:MM])")
     group.add_argument("--to", dest="end", metavar="DATE", help="leave out links after DATE")
@@ -42,6 +46,8 @@ def add_filter(parser: argparse.ArgumentParser) -> None:
 
 def graph_filter(args: argparse.Namespace, case: CaseFile) -> GraphFilter:
     """A GraphFilter from the filter options, dates read in the case's time zone."""
+    from linkgraph.graph import GraphFilter
+
     model = case.model
 
     def split(text: str | None, resolve) -> set[str] | None:

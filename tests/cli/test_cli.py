@@ -74,3 +74,26 @@ def test_export_csv(tmp_path: Path) -> None:
 def test_console_script_runs() -> None:
     done = subprocess.run([sys.executable, "-m", "linkgraph", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("linkgraph ")
+
+
+def test_each_command_is_registered_by_the_module_the_cli_loads_for_it() -> None:
+    """COMMANDS names every command the full parser has, and loading only its module gives that command."""
+    import argparse
+
+    from linkgraph.cli import COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(action.choices)
+
+    assert commands(build_parser()) == set(COMMANDS)
+    for command in COMMANDS:
+        assert command in commands(build_parser(command)), command
+
+
+def test_the_import_command_starts_without_the_analysis_libraries() -> None:
+    """`linkgraph import` does not load networkx or the exports (they cost most of a second at start)."""
+    probe = ("import sys; from linkgraph.cli import build_parser; build_parser('import'); "
+             "print(sorted(m for m in ('networkx', 'igraph', 'scipy', 'linkgraph.exports') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
