@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importers import import_file
 from importers.mapping import profiles, user_profile_dir
 from importers.options import ImportOptions
-from linkgraph.case import CaseFile
+from linkgraph.case import CaseFile, verify_connection
 from linkgraph.errors import Cancelled, InputError, LinkgraphError
 from sample_cases.build import answer_key, sample_dir
 
@@ -449,3 +450,33 @@ def test_raw_rows_are_the_original_lines_without_line_breaks(case: CaseFile, tmp
                                (result.source_id,)).fetchall()
     assert stored == [(2, lines[1]), (3, lines[2])]
     assert case.raw_row(result.source_id, 3)["Type"] == "SMS \u00e9"
+
+
+def test_legacy_xls_workbook_with_number_and_date_cells(case: CaseFile, tmp_path: Path) -> None:
+    """An Excel 97-2003 .xls return (what older carrier portals still send): numbers stored as floats, a
+    date cell and a time cell, title lines above the header and a note below."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("CDR")
+    day = xlwt.easyxf(num_format_str="MM/DD/YYYY")
+    clock = xlwt.easyxf(num_format_str="HH:MM:SS")
+    rows = [["Subscriber activity, MSISDN 2095550123"], [],
+            ["From", "To", "Date", "Time", "Duration", "Type"],
+            [2095550123.0, 12095550144.0, datetime(2024, 5, 1), 23.5 / 24, 120, "Call"],
+            ["(209) 555-0144", 2095550123.0, datetime(2024, 5, 2), 8.25 / 24, 0, "SMS"],
+            [], ["Prepared by Det. Smith"]]
+    for number, row in enumerate(rows):
+        for column, value in enumerate(row):
+            style = day if isinstance(value, datetime) else clock if column == 3 else xlwt.Style.default_style
+            sheet.write(number, column, value, style)
+    path = tmp_path / "return.xls"
+    book.save(str(path))
+    result = import_file(case, path, ImportOptions(kind="phone"))
+    assert result.rows_imported == 2 and result.rows_rejected == 0
+    assert _links(case) == [
+        ("call", "+12095550123", "+12095550144", epoch("2024-05-01 23:30:00", PACIFIC), 120.0, 4),
+        ("sms", "+12095550144", "+12095550123", epoch("2024-05-02 08:15:00", PACIFIC), 0.0, 5)]
+    assert verify_connection(case.conn).ok
+    cut = tmp_path / "return-cut.xls"
+    cut.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    with pytest.raises(InputError, match=r"return-cut\.xls.*not a readable Excel workbook"):
+        import_file(case, cut, ImportOptions(kind="phone"))
