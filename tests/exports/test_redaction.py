@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkgraph.case import CaseFile, ImportSession
-from linkgraph.case import audit
+from linkgraph.case import CaseFile, ImportSession, audit
 from linkgraph.errors import Cancelled
 from linkgraph.exports import ExportOptions, export
 from linkgraph.exports.redaction import Redactor
