@@ -302,6 +302,36 @@ class Redactor:
         return path
 
 
+def victims_marked(case: CaseFile) -> int:
+    """How many persons the case marks victim or minor."""
+    return int(case.conn.execute("SELECT COUNT(*) FROM entities WHERE type = 'Person' AND merged_into IS NULL "
+                                 "AND (role = 'victim' OR minor = 1)").fetchone()[0])
+
+
+def protected_counts(redactor: Redactor) -> str:
+    """'9 victims and minors, 1 relative, 20 phones, 6 ID documents, 14 ads' (distinct pseudonyms)."""
+    words = {"Jane Doe": ("victim or minor", "victims and minors"), "Relative": ("relative", "relatives")}
+    seen: dict[str, set[str]] = {}
+    for item in redactor.protected.values():
+        kind = item.pseudonym.rstrip("0123456789 ")
+        seen.setdefault(kind, set()).add(item.pseudonym)
+    parts = []
+    for kind, names in sorted(seen.items(), key=lambda kv: (kv[0] not in words, kv[0])):
+        one, many = words.get(kind, (kind.removeprefix("Victim "), kind.removeprefix("Victim ")
+                                     + ("es" if kind.endswith("address") else "s")))
+        parts.append(f"{len(names)} {one if len(names) == 1 else many}")
+    return ", ".join(parts)
+
+
+def protection_line(redactor: Redactor, marked: int) -> str:
+    """What the footer says about victims: what was protected, or that nothing was (and why)."""
+    if not redactor.enabled:
+        return "Victim protection off: names and numbers as recorded"
+    if not marked:
+        return "No person marked victim or minor at export: no one pseudonymised"
+    return f"Shown by pseudonym: {protected_counts(redactor)}"
+
+
 def _values(value: Any) -> list[str]:
     """An attribute's text values (one or a list), stripped, blanks dropped."""
     items = value if isinstance(value, list) else [value]

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from linkgraph import __version__
 from linkgraph.case import CaseFile
 from linkgraph.exports.cells import safe_cell
-from linkgraph.exports.redaction import redactor_for
+from linkgraph.exports.redaction import protection_line, redactor_for, victims_marked
 from linkgraph.exports.tables import (
     AD_HEADER,
     COMMUNITY_HEADER,
@@ -67,7 +67,8 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     _sheet(book, "About", ["item", "value"], [
         ["case", redactor.text(case.name)], ["case file SHA-256", case.sha256()], ["exported", now_iso()],
         ["linkgraph", __version__], ["analysis", redactor.text(cited)],
-        ["victims and minors", "shown by pseudonym" if redactor.enabled else "shown as recorded"],
+        ["victims and minors", protection_line(redactor, victims_marked(case)) if redactor.enabled
+         else "shown as recorded"],
         *[[name, f"{len(rows)} rows"] for name, _, rows in sheets],
     ])
     for name, header, rows in sheets:
