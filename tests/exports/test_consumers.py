@@ -104,7 +104,7 @@ def test_graphml_is_valid_and_gephi_finds_the_label(exported: dict) -> None:
     # Gephi's importer takes the node key whose attr.name (or id) is "label" as the node label
     label_keys = [k for k in keys.values() if k.get("for") == "node" and k.get("attr.name") == "label"]
     assert len(label_keys) == 1 and label_keys[0].get("id") == "label"
-    assert all(k.get("id") == k.get("attr.name") for k in keys.values())
+    assert all(k.get("id") == k.get("attr.name") for k in keys.values() if k.get("for") == "node")
 
 
 def test_graphml_reads_back_in_networkx_and_igraph_with_labels(exported: dict) -> None:
@@ -131,7 +131,7 @@ def test_gexf_is_valid_with_spells_and_reads_back(exported: dict) -> None:
     assert schema.validate(document), str(schema.error_log)[:2000]
     ns = {"g": "http://www.gexf.net/1.2draft"}
     graph_element = document.find("g:graph", ns)
-    assert graph_element.get("mode") == "dynamic" and graph_element.get("timeformat") == "datetime"
+    assert graph_element.get("mode") == "dynamic" and graph_element.get("timeformat") == "date"
     spells = document.findall(".//g:edge/g:spells/g:spell", ns)
     assert spells and all(s.get("start") and s.get("end") for s in spells)
     graph = nx.read_gexf(path)
