@@ -16,9 +16,10 @@ from linkgraph.progress import Progress, no_progress
 
 
 def _text(value: Any) -> Any:
-    """A cell as CSV text: times as ISO 8601 with their UTC offset, formula-like text neutralised."""
+    """A cell as CSV text: times in the case zone with its abbreviation ('2024-04-02 02:15:00 PDT', read back
+    by `linkgraph import` in any case), formula-like text neutralised."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return f"{value.strftime('%Y-%m-%d %H:%M:%S')} {value.tzname()}"
     return safe_cell(value)
 
 

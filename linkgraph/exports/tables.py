@@ -30,8 +30,8 @@ FINDING_KINDS = ("indicators", "replacements", "circuits", "colocations")
 
 
 def moment(epoch: Any, tz: str) -> datetime | str:
-    """A stored time as an aware datetime in the case zone ('' for none): CSV writes it as ISO 8601
-    with its offset, Excel as a date cell."""
+    """A stored time as an aware datetime in the case zone ('' for none): CSV writes it with the zone's
+    abbreviation, Excel as a date cell."""
     if epoch is None or epoch != epoch:
         return ""
     return to_local(epoch, tz) or ""

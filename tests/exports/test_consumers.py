@@ -8,6 +8,7 @@ Schemas are read from `../shared/schemas` beside the repository; tests that need
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import json
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
@@ -228,3 +229,55 @@ def test_csv_links_have_gephi_edge_columns(exported: dict) -> None:
     assert {r["Type"] for r in rows} <= {"Directed", "Undirected"}
     assert all(float(r["Weight"]) > 0 for r in rows)
     assert len(rows) == exported["links"]
+
+
+def graph_facts(case: CaseFile) -> tuple[Counter, Counter]:
+    """What a round trip must keep: entities by (type, key or label) and links by (type, end, end), counted."""
+    reps = case.representatives()
+    ends = {e.id: (e.type, e.key or e.label) for e in case.entities(include_merged=True)}
+    entities = Counter(ends[e.id] for e in case.entities())
+    links = Counter((t, ends[reps.get(s, s)], ends[reps.get(d, d)])
+                    for t, s, d in case.conn.execute("SELECT type, src, dst FROM links"))
+    return entities, links
+
+
+@pytest.fixture
+def trip_case(tmp_path: Path) -> Path:
+    """A small case of typed entities and dated links: phones calling, a person using a phone, an e-mail."""
+    from linkgraph.case import ImportSession
+    from linkgraph.times import parse_iso
+
+    path = tmp_path / "trip.lgcase"
+    source = tmp_path / "rows.csv"
+    source.write_text("rows\n", encoding="utf-8")
+    with CaseFile.create(path, name="Trip", timezone="America/Los_Angeles") as case:
+        with ImportSession(case, source, kind="links") as session:
+            session.set_header(["a", "b"], 1)
+            session.raw_row(2, ["x", "y"])
+            him = session.entity("Person", None, "Marcus Bell", row=2, role="suspect")
+            phone = session.entity("Phone", "+12095550111", "(209) 555-0111", row=2)
+            other = session.entity("Phone", "+12095550188", "(209) 555-0188", row=2)
+            mail = session.entity("Email", "bossd209@example.com", "bossd209@example.com", row=2)
+            session.link("uses", him, phone, row=2)
+            session.link("uses", him, mail, row=2)
+            for hour in (9, 13, 21):
+                session.link("call", phone, other, row=2, start=parse_iso(f"2024-04-02 {hour:02d}:15", "UTC"),
+                             duration=60)
+            session.link("sms", other, phone, row=2, start=parse_iso("2024-04-03 10:00", "UTC"))
+    return path
+
+
+def test_csv_export_imports_back_with_the_same_entities_types_and_links(trip_case: Path, tmp_path: Path) -> None:
+    from linkgraph.cli import main
+
+    assert main(["export", str(trip_case), "-f", "csv", "-o", str(tmp_path / "csv")]) == 0
+    fresh = tmp_path / "fresh.lgcase"
+    assert main(["new", str(fresh), "--name", "Fresh", "--tz", "America/Los_Angeles"]) == 0
+    assert main(["import", str(fresh), str(tmp_path / "csv" / "links.csv"), "--kind", "links"]) == 0
+    with CaseFile.open(trip_case) as before, CaseFile.open(fresh) as after:
+        old_entities, old_links = graph_facts(before)
+        new_entities, new_links = graph_facts(after)
+        assert new_entities == old_entities
+        assert new_links == old_links
+        times = sorted(t for (t,) in after.conn.execute("SELECT start FROM links WHERE start IS NOT NULL"))
+        assert times == sorted(t for (t,) in before.conn.execute("SELECT start FROM links WHERE start IS NOT NULL"))
