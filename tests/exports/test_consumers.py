@@ -281,3 +281,18 @@ def test_csv_export_imports_back_with_the_same_entities_types_and_links(trip_cas
         assert new_links == old_links
         times = sorted(t for (t,) in after.conn.execute("SELECT start FROM links WHERE start IS NOT NULL"))
         assert times == sorted(t for (t,) in before.conn.execute("SELECT start FROM links WHERE start IS NOT NULL"))
+
+
+def test_graphml_export_imports_back_with_the_same_entities_types_and_links(trip_case: Path, tmp_path: Path) -> None:
+    """A GraphML chart holds one edge per pair of entities: it comes back as one link per pair and type."""
+    from linkgraph.cli import main
+
+    assert main(["export", str(trip_case), "-f", "graphml", "-o", str(tmp_path / "chart.graphml")]) == 0
+    fresh = tmp_path / "fresh.lgcase"
+    assert main(["new", str(fresh), "--tz", "America/Los_Angeles"]) == 0
+    assert main(["import", str(fresh), str(tmp_path / "chart.graphml"), "--kind", "links"]) == 0
+    with CaseFile.open(trip_case) as before, CaseFile.open(fresh) as after:
+        old_entities, old_links = graph_facts(before)
+        new_entities, new_links = graph_facts(after)
+        assert new_entities == old_entities
+        assert {(t, *sorted((a, b))) for t, a, b in new_links} == {(t, *sorted((a, b))) for t, a, b in old_links}
