@@ -8,9 +8,9 @@ Schemas are read from `../shared/schemas` beside the repository; tests that need
 from __future__ import annotations
 
 import csv
-from collections import Counter
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
