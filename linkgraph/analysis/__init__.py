@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from linkgraph.analysis import (
     activity,
@@ -100,9 +102,9 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
     step = _Steps(progress, 12)
     step("Reading records")
-    flt = params.filter
     entities = load_entities(case, attrs=True)
-    links = load_links(case, replace(flt, link_types=None), attrs=ATTR_LINKS)
+    links = load_links(case, replace(params.filter, link_types=None), attrs=ATTR_LINKS)
+    flt, left_out = service_choice(entities, links, params.filter)
     step("Building graph")
     chosen = graph_links(case, flt, entities=entities, links=links)
     edges = fold_links(chosen)
@@ -120,6 +122,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     records = records_from(case, entities, links, flt)
     result: dict[str, Any] = {
         "case": case.name,
+        "left_out": left_out,
         "graph": {
             "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
             "betweenness_sample": measures.betweenness_sample, "closeness_sample": measures.closeness_sample,
@@ -163,6 +166,52 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
                                      "contacts": contacts.common_contacts(graph, params.common)}
     step("Done")
     return result
+
+
+MOST = 0.5        # service exclusion that would take away more than this share of the linked entities or records
+
+
+def service_choice(entities: pd.DataFrame, links: pd.DataFrame,
+                   flt: GraphFilter) -> tuple[GraphFilter, dict[str, Any]]:
+    """Whether the service numbers (voicemail, short codes) are left out, and what that leaves out.
+
+    They are left out by default (a call to voicemail is no contact between people). When they
+    would take away most of the case (a case whose phones are short IDs, not numbers), they are
+    kept and the reason is said. Returns the filter to use and the `left_out` report.
+    """
+    report: dict[str, Any] = {"service_entities": 0, "service_links": 0, "service_kept": False, "reason": None}
+    service = entities.index[(entities["service"] & entities["merged_into"].isna()).to_numpy()]
+    if not flt.exclude_service or not len(service) or not len(links):
+        report["service_kept"] = not flt.exclude_service
+        report["reason"] = None if flt.exclude_service else "asked for (--include-service)"
+        return flt, report
+    touching = (links["src"].isin(service) | links["dst"].isin(service)).to_numpy()
+    if not touching.any():
+        return flt, report
+    linked = np.union1d(links["src"].to_numpy(), links["dst"].to_numpy())
+    rest = links[~touching]
+    remaining = np.union1d(rest["src"].to_numpy(), rest["dst"].to_numpy())
+    report["service_entities"] = int(np.isin(service, linked).sum())
+    report["service_links"] = int(touching.sum())
+    lost_entities = 1 - len(remaining) / len(linked)
+    lost_links = touching.mean()
+    if lost_entities > MOST or lost_links > MOST:
+        report["service_kept"] = True
+        report["reason"] = (f"leaving them out would remove {lost_entities:.0%} of the linked entities and "
+                            f"{lost_links:.0%} of the records: these look like short IDs, not carrier services")
+        return replace(flt, exclude_service=False), report
+    return flt, report
+
+
+def left_out_line(left_out: dict[str, Any]) -> str | None:
+    """One sentence on what the default left out (or kept, and why), for the first line of a summary."""
+    count, records = left_out.get("service_entities", 0), left_out.get("service_links", 0)
+    if not count:
+        return None
+    if left_out.get("service_kept"):
+        return (f"Kept {count:,} service or short-code numbers ({records:,} records): {left_out['reason']}.")
+    return (f"Left out {count:,} service numbers (voicemail, short codes) and their {records:,} records; "
+            f"--include-service keeps them.")
 
 
 def _entities(graph: nx.Graph, m: centrality.Centrality, membership: dict[int, int],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,7 +139,7 @@ def summarize(
     for cid in sorted(members):
         ids = members[cid]
         out.append({
-            "id": cid, "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
+            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
             "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
                              "score": scores.get(m, 0.0)} for m in ids[:top]],
             "internal_links": int(internal_links[cid]), "external_links": int(external_links[cid]),
@@ -147,6 +148,32 @@ def summarize(
             "last": None if math.isinf(last[cid]) else int(last[cid]),
         })
     return out
+
+
+# What names a group, best first: people, then what people carry, then places and firms; never an ad.
+NAMING_TYPES = ("Person", "Phone", "OnlineAccount", "Email", "Account", "Vehicle", "Device", "Business",
+                "Organization", "Hotel", "Location")
+_ID_LIKE = re.compile(r"^(?:ad[:\s#-]*)?[0-9a-f:_#-]{6,}$|^(?:ad|id|row|entity)\s*[:#]?\s*\d+$", re.I)
+
+
+def group_name(cid: int, ids: list[int], nodes: Any, count: int = 3) -> str:
+    """A community as an analyst reads it: its top people or phones by label ("Haskins, Mims +12"),
+    never an ad id or a database id; members come in score order."""
+    chosen: list[str] = []
+    for kind in NAMING_TYPES:
+        for m in ids:
+            if len(chosen) == count:
+                break
+            attrs = nodes[m]
+            label = str(attrs.get("label") or "").strip()
+            if attrs.get("type") == kind and label and not _ID_LIKE.match(label) and label not in chosen:
+                chosen.append(label)
+        if len(chosen) == count:
+            break
+    if not chosen:
+        return f"group {cid + 1} ({len(ids)} entities)"
+    more = len(ids) - len(chosen)
+    return ", ".join(chosen) + (f" +{more}" if more > 0 else "")
 
 
 def _numbered(membership: dict[int, int]) -> dict[int, int]:

@@ -1,5 +1,5 @@
-"""Indicators: the rules of indicators.yaml (financial, ad, phone, hotel and labour indicators from
-../shared/reference/indicators.md) run over a case's records. Rules are data; this module is the
+"""Indicators: the rules of indicators.yaml (published financial, ad, phone, hotel and labour
+indicators) run over a case's records. Rules are data; this module is the
 small generic reader that runs them. Every finding names its entities and the records (links,
 hence source file and row) that triggered it: a lead for a person to check, never a verdict.
 
@@ -579,7 +579,9 @@ def _burst_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
     keep = np.isin(ends, phones)
     order = np.lexsort((ids[keep], starts[keep], ends[keep]))
     ends, starts, ids = ends[keep][order], starts[keep][order], ids[keep][order]
-    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if len(ends) else np.array([], dtype=np.int64)
+    if not len(ends):                       # no ad phone has a timed call or text: nothing to compare
+        return []
+    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     tails = np.r_[heads[1:], len(ends)]
     by_phone = {int(ends[h]): (starts[h:t], ids[h:t]) for h, t in zip(heads, tails, strict=True)}
     bursts: dict[int, dict[str, Any]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from linkgraph.analysis import AnalysisParams, analyze
+from linkgraph.analysis import AnalysisParams, analyze, left_out_line
 from linkgraph.analysis.communities import METHODS
 from linkgraph.analysis.disruption import TARGET_TYPES
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_json, print_table
@@ -56,6 +56,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def print_summary(result: dict, top: int = 25) -> None:
     """The human reading of an analysis: key players, then groups, then findings."""
     graph = result["graph"]
+    said = left_out_line(result.get("left_out") or {})
+    if said:
+        print(said)
     print(f"Case {result['case']}: {graph['nodes']} entities, {graph['edges']} ties in the {graph['view']} view"
           + (f" (betweenness sampled on {graph['betweenness_sample']} nodes)" if graph.get("betweenness_sample") else ""))
     players = [e for e in result["entities"] if e["type"] in TARGET_TYPES][:top]
@@ -77,9 +80,7 @@ def print_summary(result: dict, top: int = 25) -> None:
                   f"largest {', '.join(str(n) for n in step['largest'][:3])}")
     print(f"\n{len(result['communities'])} communities")
     for community in result["communities"][:10]:
-        members = ", ".join(community["members"][:6])
-        more = f" (+{community['size'] - 6})" if community["size"] > 6 else ""
-        print(f"  {community['id']}: {community['size']} members: {members}{more}")
+        print(f"  {community['id']}: {community.get('name') or ''} ({community['size']} members)")
     for key, title in (("replacements", "Possible number replacements (burner swaps)"),
                        ("indicators", "Indicators (leads to review)"), ("circuits", "Circuits"),
                        ("colocations", "Co-locations")):
