@@ -261,8 +261,13 @@ def graph_from_links(links: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     return graph_from_edges(edges[edges["weight"] >= flt.min_weight], entities, flt)
 
 
-def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilter | None = None) -> nx.Graph:
-    """The networkx graph of folded edges (see `fold_links`), nodes labelled from `entities`."""
+def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilter | None = None, *,
+                     ties: bool = True) -> nx.Graph:
+    """The networkx graph of folded edges (see `fold_links`), nodes labelled from `entities`.
+
+    `ties=False` gives the nodes (with their attributes) only: for callers that compute on the
+    ties' arrays (analysis.centrality.GraphArrays) and read the graph for labels and types.
+    """
     flt = flt or GraphFilter()
     graph = nx.Graph(view=flt.view, filter=json.dumps(flt.as_dict()))
     if not len(edges):
@@ -279,6 +284,8 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     )
     adjacency = graph._adj
     adjacency.update((node, {}) for node in graph._node)
+    if not ties:
+        return graph
     with collector_paused():
         for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
                                         edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):

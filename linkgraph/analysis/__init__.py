@@ -56,7 +56,8 @@ class AnalysisParams:
     seed: int = 7
     resolution: float = 1.0
     top: int = 25
-    method: str = "leiden"                        # communities: leiden (default) or louvain
+    method: str = "auto"                          # communities: auto (multiplex when 2+ layers, else leiden),
+                                                  # leiden, louvain or multiplex
     disrupt: int = 5                              # key players to remove in the disruption list
     path: tuple[int, int] | None = None           # shortest and all paths between two entities
     max_hops: int = 3                             # ... all paths up to this many ties
@@ -109,13 +110,15 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     chosen = graph_links(case, flt, entities=entities, links=links)
     edges = fold_links(chosen)
     edges = edges[edges["weight"] >= flt.min_weight]
-    graph = graph_from_edges(edges, entities, flt)
+    # The measures work on arrays and an igraph twin; the networkx graph carries the nodes' labels and types,
+    # and its ties only when paths or contacts are asked for (a million ties cost seconds to make).
+    asked = bool(params.path or params.connect or params.common)
+    graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
     step("Centrality")
     measures = centrality.measure(graph, seed=params.seed, data=data)
     step("Communities")
-    membership = communities.communities(graph, method=params.method, seed=params.seed,
-                                          resolution=params.resolution, data=data)
+    method, layers, membership, per_layer = _groups(chosen, data, graph, params)
     component = communities.components(graph, data=data)
     step("Key players")
     disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
@@ -124,13 +127,14 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
         "case": case.name,
         "left_out": left_out,
         "graph": {
-            "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "nodes": len(data.nodes), "edges": len(data.a),
             "betweenness_sample": measures.betweenness_sample, "closeness_sample": measures.closeness_sample,
-            "view": flt.view, "communities_method": params.method,
+            "view": flt.view, "communities_method": method, "layers": [layer.name for layer in layers],
             "modularity": round(communities.modularity(graph, membership, data=data), 6),
+            "layer_modularity": per_layer,
         },
         "params": params.as_dict(),
-        "entities": _entities(graph, measures, membership, component),
+        "entities": _entities(graph, data, measures, membership, component),
         "communities": communities.summarize(graph, membership, measures.score, data=data),
         "components": _components(component),
         "disruption": disrupt,
@@ -214,20 +218,54 @@ def left_out_line(left_out: dict[str, Any]) -> str | None:
             f"--include-service keeps them.")
 
 
-def _entities(graph: nx.Graph, m: centrality.Centrality, membership: dict[int, int],
+def _groups(chosen: pd.DataFrame, data: centrality.GraphArrays, graph: nx.Graph,
+            params: AnalysisParams) -> tuple[str, list[communities.Layer], dict[int, int], dict[str, float]]:
+    """Communities by the method asked for; "auto" (the default) is multiplex Leiden across the layers
+    (calls, meetings, money, devices, ads, other ties) when the case has two or more, else Leiden.
+    Returns the method used, the layers, the membership and each layer's modularity."""
+    method = params.method
+    kinds = {communities.layer_of(str(t)) for t in pd.unique(chosen["type"])} if len(chosen) else set()
+    layers = communities.layers_of(chosen, data) if len(kinds) > 1 else []
+    if method == "auto":
+        method = "multiplex" if len(layers) > 1 else "leiden"
+    if method == "multiplex" and len(layers) > 1:
+        membership, per_layer = communities.multiplex(data, layers, seed=params.seed, resolution=params.resolution)
+        return method, layers, membership, per_layer
+    if method == "multiplex":
+        method = "leiden"
+    membership = communities.communities(graph, method=method, seed=params.seed, resolution=params.resolution,
+                                         data=data)
+    return method, layers, membership, communities.layer_modularity(data, layers, membership)
+
+
+def _entities(graph: nx.Graph, data: centrality.GraphArrays, m: centrality.Centrality, membership: dict[int, int],
               component: dict[int, int]) -> list[dict[str, Any]]:
-    nodes = graph.nodes
-    ranked = sorted(graph.nodes, key=lambda n: (-m.score[n], n))
+    """Every entity of the graph with its measures, by score (ties by id); columns made as arrays, one dict each."""
+    nodes = data.nodes
+    if not nodes:
+        return []
+    ids = np.asarray(nodes, dtype=np.int64)
+
+    def column(values: dict[int, float], places: int | None = 6) -> np.ndarray:
+        array = np.fromiter((values[n] for n in nodes), dtype=float, count=len(nodes))
+        return np.round(array, places) if places is not None else array
+
+    score = column(m.score, None)
+    order = np.lexsort((ids, -score))
+    attrs = graph.nodes
+    ranked = [nodes[i] for i in order.tolist()]
+    picked = {name: column(values)[order].tolist() for name, values in (
+        ("weighted_degree", m.weighted_degree), ("betweenness", m.betweenness), ("closeness", m.closeness),
+        ("eigenvector", m.eigenvector), ("pagerank", m.pagerank))}
     return [
         {
-            "id": n, "type": nodes[n]["type"], "label": nodes[n]["label"], "role": nodes[n].get("role"),
-            "minor": nodes[n].get("minor", False), "degree": m.degree[n],
-            "weighted_degree": round(m.weighted_degree[n], 6), "betweenness": round(m.betweenness[n], 6),
-            "closeness": round(m.closeness[n], 6), "eigenvector": round(m.eigenvector[n], 6),
-            "pagerank": round(m.pagerank[n], 6), "k_core": m.core[n], "community": membership.get(n),
-            "component": component.get(n), "score": m.score[n],
+            "id": n, "type": attrs[n]["type"], "label": attrs[n]["label"], "role": attrs[n].get("role"),
+            "minor": attrs[n].get("minor", False), "degree": m.degree[n], "weighted_degree": wd,
+            "betweenness": bt, "closeness": cl, "eigenvector": ev, "pagerank": pr, "k_core": m.core[n],
+            "community": membership.get(n), "component": component.get(n), "score": m.score[n],
         }
-        for n in ranked
+        for n, wd, bt, cl, ev, pr in zip(ranked, picked["weighted_degree"], picked["betweenness"],
+                                         picked["closeness"], picked["eigenvector"], picked["pagerank"], strict=True)
     ]
 
 
