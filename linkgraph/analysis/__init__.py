@@ -281,7 +281,10 @@ def _ranks(m: centrality.Centrality) -> dict[str, dict[int, int]]:
     out = {}
     for name in ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness"):
         values = getattr(m, name)
-        out[name] = {n: i + 1 for i, n in enumerate(sorted(values, key=lambda n: (-values[n], n)))}
+        ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+        numbers = np.fromiter(values.values(), dtype=float, count=len(values))
+        order = np.lexsort((ids, -numbers))
+        out[name] = dict(zip(ids[order].tolist(), range(1, len(order) + 1), strict=True))
     return out
 
 

@@ -46,24 +46,29 @@ def pairs_after_removal(g: ig.Graph) -> np.ndarray:
     total = _pairs(sizes.tolist())
     size_of = sizes[membership]
     after = total - np.maximum(size_of - 1, 0)           # a non-cut vertex: its component shrinks by one
-    blocks, cuts = g.biconnected_components(return_articulation_points=True)
+    # The raw call (edge ids per block): igraph's wrapper turns every block into a sorted vertex list first.
+    blocks, cuts = ig.GraphBase.biconnected_components(g, True)
     if not cuts:
         return after
     cut_at = {v: i for i, v in enumerate(cuts)}
     nb = len(blocks)
+    n = g.vcount()
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    sizes_of_blocks = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=nb)
+    block_of_edge = np.repeat(np.arange(nb, dtype=np.int64), sizes_of_blocks)
+    edge_ids = np.fromiter((e for b in blocks for e in b), dtype=np.int64, count=int(sizes_of_blocks.sum()))
+    pairs = np.unique(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
+    pair_block, pair_vertex = pairs // n, pairs % n
+    cut_index = np.full(n, -1, dtype=np.int64)
+    cut_index[np.asarray(cuts, dtype=np.int64)] = np.arange(len(cuts))
+    is_cut = cut_index[pair_vertex] >= 0
     weight = np.zeros(nb + len(cuts), dtype=np.int64)
     weight[nb:] = 1
+    weight[:nb] = np.bincount(pair_block[~is_cut], minlength=nb)
     neighbours: list[list[int]] = [[] for _ in range(nb + len(cuts))]
-    for j, block in enumerate(blocks):
-        plain = 0
-        for v in block:
-            i = cut_at.get(v)
-            if i is None:
-                plain += 1
-            else:
-                neighbours[j].append(nb + i)
-                neighbours[nb + i].append(j)
-        weight[j] = plain
+    for j, i in zip(pair_block[is_cut].tolist(), cut_index[pair_vertex[is_cut]].tolist(), strict=True):
+        neighbours[j].append(nb + i)
+        neighbours[nb + i].append(j)
     parent = np.full(nb + len(cuts), -1, dtype=np.int64)
     subtree = weight.copy()
     seen = np.zeros(nb + len(cuts), dtype=bool)
