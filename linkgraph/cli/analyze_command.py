@@ -130,7 +130,9 @@ def describe(key: str, item: dict) -> str:
         return (f"{item['old']} -> {item['new']}  similarity {item['similarity']:.2f}, old last seen "
                 f"{item['last_seen_old']}, new first seen {item['first_seen_new']}, "
                 f"{len(item['shared_contacts'])} shared contacts"
-                + (f", same handset {', '.join(item['shared_devices'])}" if item.get("shared_devices") else ""))
+                + (f", same handset {', '.join(item['shared_devices'])}" if item.get("shared_devices") else "")
+                + (f"; old went quiet after {item['old_busy_until']} ({item['old_records_after']} stray records "
+                   f"after)" if item.get("old_records_after") else ""))
     if key == "indicators":
         return f"{item.get('title', item['rule'])}: {item.get('summary', '')}  [{_rows(item['evidence'])}]"
     return item.get("summary") or ", ".join(f"{k}={v}" for k, v in list(item.items())[:4])
