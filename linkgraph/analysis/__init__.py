@@ -146,6 +146,9 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     step("Co-locations")
     if params.findings:
         findings["colocations"] = colocation.find_colocations(records, params.colocation)
+        crowded = records.memo("crowded_hotel_nights", lambda _: [])
+        result["left_out"]["crowded_hotel_nights"] = crowded[:100]
+        result["left_out"]["crowded_hotel_nights_count"] = len(crowded)
     step("Circuits")
     if params.findings:
         findings["circuits"] = circuits.find_circuits(records, params.circuit)
@@ -210,12 +213,16 @@ def service_choice(entities: pd.DataFrame, links: pd.DataFrame,
 def left_out_line(left_out: dict[str, Any]) -> str | None:
     """One sentence on what the default left out (or kept, and why), for the first line of a summary."""
     count, records = left_out.get("service_entities", 0), left_out.get("service_links", 0)
+    crowded = left_out.get("crowded_hotel_nights_count", 0)
+    hotels = (f" Hotel nights with more than the crowd limit of guests ({crowded:,}) count for no co-location."
+              if crowded else "")
     if not count:
-        return None
+        return hotels.strip() or None
     if left_out.get("service_kept"):
-        return (f"Kept {count:,} service or short-code numbers ({records:,} records): {left_out['reason']}.")
+        return (f"Kept {count:,} service or short-code numbers ({records:,} records): {left_out['reason']}."
+                + hotels)
     return (f"Left out {count:,} service numbers (voicemail, short codes) and their {records:,} records; "
-            f"--include-service keeps them.")
+            f"--include-service keeps them." + hotels)
 
 
 def _groups(chosen: pd.DataFrame, data: centrality.GraphArrays, graph: nx.Graph,
