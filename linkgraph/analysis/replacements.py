@@ -41,8 +41,10 @@ class ReplacementParams:
     max_overlap_days: float = 2.0      # ... or at most this long before it
     quiet_days: float = 7.0            # old silent this long before the records end; new starts this long after they begin
     quiet_share: float = 0.2           # ... or: from a change point on, a phone makes at most this share of the records
-    quiet_expected: float = 4.0        #     its own rate before then would give, and that rate gives this many or more
-    max_strays: int = 3                #     (and no more than this many stray records after the change point)
+    max_strays: int = 3                #     its own rate before then would give, and no more than this many,
+    quiet_chance: float = 0.01         #     so few that its rate (low estimate) gives them this chance or less over
+                                       #     all the case's phones (Poisson, Bonferroni: quiet by chance is rare)
+    min_records: int = 8               #     with at least this many records before the change point to go by
     min_shared: int = 3                # shared contacts needed without a shared handset
     min_similarity: float = 0.5
     hub_limit: int = 200               # contacts of more phones than this (a pizza place, a carrier) propose no pairs
@@ -223,17 +225,26 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     record (link id) at the change point. Called on reversed, negated times it finds when a phone woke."""
     if not len(ends):
         return {}, {}
+    from scipy.stats import poisson
+
     sizes = np.diff(np.r_[heads, len(ends)])
     head_of = np.repeat(heads, sizes)
     rank = np.arange(len(ends)) - head_of + 1                       # records up to and including this one
     total = np.repeat(sizes, sizes)
     span = np.maximum(starts - starts[head_of], DAY)
-    rate = rank / span
-    expected = rate * np.maximum(finish - starts, 0.0)
+    remaining = np.maximum(finish - starts, 0.0)
+    expected = rank / span * remaining
     after = total - rank
-    fits = (expected >= params.quiet_expected) & (after <= np.minimum(params.quiet_share * expected,
-                                                                      params.max_strays)) \
-        & (rank >= max(2.0, params.quiet_expected))                  # a rate needs a few records to go by
+    fits = (rank >= max(2, params.min_records)) & (after <= np.minimum(params.quiet_share * expected,
+                                                                        params.max_strays))
+    if not fits.any():
+        return {}, {}
+    # The phone's rate is known from `rank` records only: judge with a low estimate of it (two standard
+    # errors down), and ask that so few records after the change point be a rare chance across all phones.
+    rows = np.flatnonzero(fits)
+    low = np.maximum(rank[rows] - 2.0 * np.sqrt(rank[rows]), 0.0) / span[rows] * remaining[rows]
+    phones = max(1, len(heads))
+    fits[rows] = poisson.cdf(after[rows], low) <= params.quiet_chance / phones
     if not fits.any():
         return {}, {}
     # Of the rows that fit, the change point: the cut with the highest two-rate Poisson likelihood
