@@ -225,34 +225,33 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     record (link id) at the change point. Called on reversed, negated times it finds when a phone woke."""
     if not len(ends):
         return {}, {}
-    from scipy.stats import poisson
+    from scipy.special import pdtr
 
     sizes = np.diff(np.r_[heads, len(ends)])
-    head_of = np.repeat(heads, sizes)
-    rank = np.arange(len(ends)) - head_of + 1                       # records up to and including this one
-    total = np.repeat(sizes, sizes)
-    span = np.maximum(starts - starts[head_of], DAY)
-    remaining = np.maximum(finish - starts, 0.0)
+    tails = np.r_[heads[1:], len(ends)]
+    # Only a phone's last max_strays + 1 records can be its change point (at most max_strays come after).
+    near_end = np.repeat(tails, sizes) - np.arange(len(ends)) - 1 <= params.max_strays
+    cand = np.flatnonzero(near_end)
+    head_of = np.repeat(heads, sizes)[cand]
+    rank = cand - head_of + 1                                        # records up to and including this one
+    after = np.repeat(sizes, sizes)[cand] - rank
+    span = np.maximum(starts[cand] - starts[head_of], DAY)
+    remaining = np.maximum(finish - starts[cand], 0.0)
     expected = rank / span * remaining
-    after = total - rank
-    fits = (rank >= max(2, params.min_records)) & (after <= np.minimum(params.quiet_share * expected,
-                                                                        params.max_strays))
-    if not fits.any():
-        return {}, {}
+    fits = (rank >= max(2, params.min_records)) & (after <= params.quiet_share * expected)
     # The phone's rate is known from `rank` records only: judge with a low estimate of it (two standard
     # errors down), and ask that so few records after the change point be a rare chance across all phones.
-    rows = np.flatnonzero(fits)
-    low = np.maximum(rank[rows] - 2.0 * np.sqrt(rank[rows]), 0.0) / span[rows] * remaining[rows]
-    phones = max(1, len(heads))
-    fits[rows] = poisson.cdf(after[rows], low) <= params.quiet_chance / phones
+    low = np.maximum(rank - 2.0 * np.sqrt(rank), 0.0) / span * remaining
+    fits[fits] = pdtr(after[fits], low[fits]) <= params.quiet_chance / max(1, len(heads))
     if not fits.any():
         return {}, {}
     # Of the rows that fit, the change point: the cut with the highest two-rate Poisson likelihood
     # (rank records in the busy stretch, `after` in the quiet one), the last record of the busy stretch.
-    rows = np.flatnonzero(fits)
-    busy = np.maximum(starts[rows] - starts[head_of[rows]], 3600.0)
+    chosen = np.flatnonzero(fits)
+    rows = cand[chosen]
+    busy = np.maximum(starts[rows] - starts[head_of[chosen]], 3600.0)
     calm = np.maximum(finish - starts[rows], 3600.0)
-    n1, n2 = rank[rows].astype(float), after[rows].astype(float)
+    n1, n2 = rank[chosen].astype(float), after[chosen].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         likelihood = n1 * np.log(n1 / busy) + np.where(n2 > 0, n2 * np.log(n2 / calm), 0.0)
     order = np.lexsort((-likelihood, ends[rows]))
