@@ -27,6 +27,7 @@ from linkgraph.analysis import (
     contacts,
     disruption,
     indicators,
+    names,
     paths,
     replacements,
 )
@@ -104,8 +105,12 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     step = _Steps(progress, 12)
     step("Reading records")
     entities = load_entities(case, attrs=True)
-    links = load_links(case, replace(params.filter, link_types=None), attrs=ATTR_LINKS)
-    flt, left_out = service_choice(entities, links, params.filter)
+    apart, kept_apart = names.keep_apart(case, entities)
+    base = replace(params.filter, keep_apart=set(params.filter.keep_apart) | apart)
+    entities = names.unmerged(entities, base.keep_apart)
+    links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS)
+    flt, left_out = service_choice(entities, links, base)
+    left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")
     chosen = graph_links(case, flt, entities=entities, links=links)
     edges = fold_links(chosen)
@@ -133,7 +138,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
             "modularity": round(communities.modularity(graph, membership, data=data), 6),
             "layer_modularity": per_layer,
         },
-        "params": params.as_dict(),
+        "params": {**params.as_dict(), "filter": flt.as_dict()},     # the filter as applied (see left_out)
         "entities": _entities(graph, data, measures, membership, component),
         "communities": communities.summarize(graph, membership, measures.score, data=data),
         "components": _components(component),
@@ -213,9 +218,18 @@ def service_choice(entities: pd.DataFrame, links: pd.DataFrame,
 def left_out_line(left_out: dict[str, Any]) -> str | None:
     """One sentence on what the default left out (or kept, and why), for the first line of a summary."""
     count, records = left_out.get("service_entities", 0), left_out.get("service_links", 0)
+    apart = left_out.get("common_name_merges_kept_apart") or []
+    if apart:
+        shown = ", ".join(f"{a['label']} ({len(a['ids'])} records)" for a in apart[:5])
+        more = f" and {len(apart) - 5} more" if len(apart) > 5 else ""
+        common = (f" Same-name merges of common names analysed apart (no shared phone, account or place): "
+                  f"{shown}{more}.")
+    else:
+        common = ""
     crowded = left_out.get("crowded_hotel_nights_count", 0)
     hotels = (f" Hotel nights with more than the crowd limit of guests ({crowded:,}) count for no co-location."
               if crowded else "")
+    hotels += common
     if not count:
         return hotels.strip() or None
     if left_out.get("service_kept"):

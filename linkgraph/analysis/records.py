@@ -307,5 +307,5 @@ def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, fl
     if "attrs" not in links:
         links = links.assign(attrs=[{}] * len(links))
     sources = dict(case.conn.execute("SELECT id, name FROM sources"))
-    return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities),
+    return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities, flt),
                    timezone=case.timezone, sources=sources, case=case, service_calls=service_calls)
