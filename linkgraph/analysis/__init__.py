@@ -31,6 +31,7 @@ from linkgraph.analysis import (
     paths,
     replacements,
 )
+from linkgraph.analysis.beside import Beside
 from linkgraph.analysis.records import ATTR_LINKS, Records, records_from
 from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled
@@ -66,6 +67,7 @@ class AnalysisParams:
     common: list[int] | None = None               # common contacts of these entities
     activity: list[int] | None = None             # activity of these (None: the top key players)
     findings: bool = True                         # replacements, co-locations, circuits, indicators
+    beside: bool = False                          # findings in a forked child beside the measures (command line)
     rules: str | None = None                      # an indicators file instead of the bundled one
     replacement: replacements.ReplacementParams = field(default_factory=replacements.ReplacementParams)
     colocation: colocation.ColocationParams = field(default_factory=colocation.ColocationParams)
@@ -102,7 +104,7 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
 
 
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
-    step = _Steps(progress, 12)
+    step = _Steps(progress, 10)
     step("Reading records")
     entities = load_entities(case, attrs=True)
     apart, kept_apart = names.keep_apart(case, entities)
@@ -120,14 +122,22 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     asked = bool(params.path or params.connect or params.common)
     graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
-    step("Centrality")
-    measures = centrality.measure(graph, seed=params.seed, data=data)
-    step("Communities")
-    method, layers, membership, per_layer = _groups(chosen, data, graph, params)
-    component = communities.components(graph, data=data)
-    step("Key players")
-    disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
     records = records_from(case, entities, links, flt)
+    # Swaps, co-locations and circuits need the records, not the measures: on a big case they are found in
+    # a forked child while this process computes the measures (two cores; see beside.py).
+    found = Beside(lambda: _findings(records, params), params.beside and len(links) >= BESIDE_FROM)
+    try:
+        step("Centrality")
+        measures = centrality.measure(graph, seed=params.seed, data=data)
+        step("Communities")
+        method, layers, membership, per_layer = _groups(chosen, data, graph, params)
+        component = communities.components(graph, data=data)
+        step("Key players")
+        disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
+        step("Number replacements, co-locations, circuits")
+        findings, crowded = found.result()
+    finally:
+        found.close()
     result: dict[str, Any] = {
         "case": case.name,
         "left_out": left_out,
@@ -144,19 +154,9 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
         "components": _components(component),
         "disruption": disrupt,
     }
-    findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
-    step("Number replacements")
     if params.findings:
-        findings["replacements"] = replacements.find_replacements(records, params.replacement)
-    step("Co-locations")
-    if params.findings:
-        findings["colocations"] = colocation.find_colocations(records, params.colocation)
-        crowded = records.memo("crowded_hotel_nights", lambda _: [])
         result["left_out"]["crowded_hotel_nights"] = crowded[:100]
         result["left_out"]["crowded_hotel_nights_count"] = len(crowded)
-    step("Circuits")
-    if params.findings:
-        findings["circuits"] = circuits.find_circuits(records, params.circuit)
     step("Indicators")
     found_indicators: list[dict[str, Any]] = []
     if params.findings:
@@ -178,6 +178,20 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
                                      "contacts": contacts.common_contacts(graph, params.common)}
     step("Done")
     return result
+
+
+BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
+
+
+def _findings(records: Records, params: AnalysisParams) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+    """Number replacements, co-locations and circuits, and the crowded hotel nights left out."""
+    findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
+    if not params.findings:
+        return findings, []
+    findings["replacements"] = replacements.find_replacements(records, params.replacement)
+    findings["colocations"] = colocation.find_colocations(records, params.colocation)
+    findings["circuits"] = circuits.find_circuits(records, params.circuit)
+    return findings, records.memo("crowded_hotel_nights", lambda _: [])
 
 
 MOST = 0.5        # service exclusion that would take away more than this share of the linked entities or records

@@ -45,6 +45,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             filter=graph_filter(args, case), seed=args.seed, top=args.top, method=args.method,
             resolution=args.resolution, disrupt=args.disrupt, path=tuple(args.path) if args.path else None,
             max_hops=args.max_hops, connect=args.connect, common=args.common, findings=not args.no_findings,
+            beside=True,                  # a command holds no other threads: big cases use a second core
         )
         bar = TerminalProgress()
         try:

@@ -80,3 +80,35 @@ def test_command_prints_json_and_keeps_the_run(case_path, crew, capsys: pytest.C
     assert main(["analyze", str(case_path), "--no-save", "--top", "3"]) == 0
     text = capsys.readouterr().out
     assert "Key players" in text and "(209) 555-0101" in text and "Disruption" in text
+
+
+def test_findings_beside_the_measures_give_the_same_result(case: CaseFile, crew: dict[str, int], monkeypatch) -> None:
+    import linkgraph.analysis as analysis
+    from linkgraph.analysis.beside import Beside, can_fork
+
+    alone = analyze(case, AnalysisParams())
+    monkeypatch.setattr(analysis, "BESIDE_FROM", 0)
+    started = []
+    original = Beside.__init__
+
+    def watch(self, work, allowed):
+        original(self, work, allowed)
+        started.append(self.forked)
+    monkeypatch.setattr(Beside, "__init__", watch)
+    beside = analyze(case, AnalysisParams(beside=True))
+    assert started == [can_fork()]
+    assert beside == alone
+
+
+def test_a_failing_child_leaves_the_work_to_the_caller() -> None:
+    import os
+
+    from linkgraph.analysis.beside import Beside
+
+    caller = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != caller:
+            raise RuntimeError("the child fails")
+        return 42
+    assert Beside(work, True).result() == 42
