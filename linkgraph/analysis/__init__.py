@@ -148,7 +148,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
             "modularity": round(communities.modularity(graph, membership, data=data), 6),
             "layer_modularity": per_layer,
         },
-        "params": {**params.as_dict(), "filter": flt.as_dict()},     # the filter as applied (see left_out)
+        # the filter as applied (see left_out) and the community method used ("auto" chooses one)
+        "params": {**params.as_dict(), "filter": flt.as_dict(), "method": method},
         "entities": _entities(graph, data, measures, membership, component),
         "communities": communities.summarize(graph, membership, measures.score, data=data),
         "components": _components(component),
