@@ -155,6 +155,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
         "components": _components(component),
         "disruption": disrupt,
     }
+    left_out["sampled"] = {"betweenness": measures.betweenness_sample, "closeness": measures.closeness_sample,
+                           "of": len(data.nodes)}
     if params.findings:
         result["left_out"]["crowded_hotel_nights"] = crowded[:100]
         result["left_out"]["crowded_hotel_nights_count"] = len(crowded)
@@ -244,6 +246,10 @@ def left_out_line(left_out: dict[str, Any]) -> str | None:
     crowded = left_out.get("crowded_hotel_nights_count", 0)
     hotels = (f" Hotel nights with more than the crowd limit of guests ({crowded:,}) count for no co-location."
               if crowded else "")
+    sampled = left_out.get("sampled") or {}
+    if sampled.get("betweenness") or sampled.get("closeness"):
+        hotels += (f" Betweenness estimated from {sampled.get('betweenness') or 'all'} and closeness from "
+                   f"{sampled.get('closeness') or 'all'} sampled sources of {sampled.get('of', 0):,} entities.")
     hotels += common
     if not count:
         return hotels.strip() or None
