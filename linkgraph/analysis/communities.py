@@ -236,8 +236,11 @@ def summarize(
     np.minimum.at(first, ga[timed], data.first[timed])
     np.maximum.at(last, ga[timed], data.last[timed])
     members: dict[int, list[int]] = {}
-    for node in sorted(graph.nodes, key=lambda n: (-scores.get(n, 0.0), n)):
-        members.setdefault(membership[node], []).append(node)
+    ids = np.asarray(data.nodes, dtype=np.int64)
+    score = np.fromiter((scores.get(n, 0.0) for n in data.nodes), dtype=float, count=len(data.nodes))
+    order = np.lexsort((ids, -score))                             # by score, ties by id
+    for node, cid in zip(ids[order].tolist(), group[order].tolist(), strict=True):
+        members.setdefault(cid, []).append(node)
     nodes = graph.nodes
     out = []
     for cid in sorted(members):
