@@ -112,3 +112,21 @@ def test_a_failing_child_leaves_the_work_to_the_caller() -> None:
             raise RuntimeError("the child fails")
         return 42
     assert Beside(work, True).result() == 42
+
+
+@pytest.mark.parametrize("indent", [None, 2, 4])
+@pytest.mark.parametrize("fast", [True, False])
+def test_json_out_compact_or_indented_with_or_without_orjson(indent, fast, monkeypatch) -> None:
+    import io
+    import sys
+
+    from linkgraph.cli.analyze_command import write_json
+
+    if not fast:
+        monkeypatch.setitem(sys.modules, "orjson", None)          # as if it were not installed
+    data = {"entities": [{"id": 1, "label": "Zoë", "score": 0.5, "first": None}], "n": {3: "x"}}
+    out = io.StringIO()
+    write_json(data, out, indent=indent)
+    text = out.getvalue()
+    assert json.loads(text) == {"entities": data["entities"], "n": {"3": "x"}}
+    assert text.endswith("\n") and (text.count("\n") == 1) == (indent is None)
