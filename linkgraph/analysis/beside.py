@@ -28,6 +28,11 @@ class Beside:
         self.reader: Any = None
         if not (allowed and can_fork()):
             return
+        for stream in (sys.stdout, sys.stderr):       # nothing buffered may be written twice (by the child too)
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
         try:
             context = multiprocessing.get_context("fork")
             reader, writer = context.Pipe(duplex=False)
