@@ -144,7 +144,9 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
         "graph": {
             "nodes": len(data.nodes), "edges": len(data.a),
             "betweenness_sample": measures.betweenness_sample, "closeness_sample": measures.closeness_sample,
-            "view": flt.view, "communities_method": method, "layers": [layer.name for layer in layers],
+            "view": flt.view, "communities_method": method,
+            "layers": [layer.name for layer in layers] or sorted({communities.layer_of(str(x))
+                                                                 for x in pd.unique(chosen["type"])}),
             "modularity": round(communities.modularity(graph, membership, data=data), 6),
             "layer_modularity": per_layer,
         },
