@@ -197,7 +197,19 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._connect()
         self.settings.restore_window(self)
+        self._fit_to_screen()
         self._show_case_state()
+
+    def _fit_to_screen(self) -> None:
+        """Never larger than the screen's free area (a 1366x768 laptop shows the whole window, status bar too)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width, height = min(self.width(), free.width()), min(self.height(), free.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     # ---- building ----------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
@@ -405,8 +417,16 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.start_page)
 
     def _default_dock_sizes(self) -> None:
-        """First run: chart and inspector above; analysis, timeline and map side by side below."""
+        """First run: chart and inspector above; analysis, timeline and map side by side below (on a laptop
+        screen, one tabbed panel below, so the chart keeps most of the height)."""
         self._sized = True
+        if self.width() < 1600 or self.height() < 900:
+            self.tabifyDockWidget(self.docks["analysis"], self.docks["timeline"])
+            self.tabifyDockWidget(self.docks["analysis"], self.docks["map"])
+            self.docks["analysis"].raise_()
+            self.resizeDocks([self.docks["inspector"]], [max(280, self.width() // 4)], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["analysis"]], [max(200, self.height() * 30 // 100)], Qt.Orientation.Vertical)
+            return
         width = max(self.width(), 1200)
         self.resizeDocks([self.docks["inspector"]], [min(460, width // 3)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["analysis"]], [max(300, self.height() // 3)], Qt.Orientation.Vertical)

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -42,12 +44,14 @@ from PySide6.QtWidgets import (
 
 from linkgraph.layout import LAYOUTS, around, layout
 from ui.chart.edges import EdgeLayer
+from ui.chart.legend import Legend, LegendEntry
 from ui.palette import (
     MINOR_COLOUR,
     ROLE_COLOURS,
     ROLE_LETTERS,
     SELECTED_COLOUR,
     category_colour,
+    icon_pixmap,
     ramp_colour,
     shape_detail,
     shape_path,
@@ -56,12 +60,18 @@ from ui.palette import (
 )
 
 NODE_RADIUS = 12.0
-LABEL_ZOOM = 0.45        # labels shown from this zoom up ...
-LABEL_MOST = 600         # ... when at most this many entities are in view
+LABEL_ZOOM = 0.45        # from this zoom up every entity in view may have a label (space permitting) ...
+LABEL_MOST = 600         # ... when at most this many entities are in view; otherwise the key players first
+LABEL_BUDGET = 160       # labels placed at most per view (the most important first; overlapping ones left out)
+LABEL_PX = 12            # label text height in screen pixels, whatever the zoom
+LABEL_CHARS = 28         # longer labels are cut with an ellipsis (the inspector shows them whole)
 POINT_ZOOM = 0.35        # below this zoom entities are drawn as dots by the link layer
 MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
 CATEGORICAL = ("type", "community", "role", "component")
+MEASURE_NAMES = {"score": "key-player score", "degree": "ties", "weighted_degree": "links (weighted ties)",
+                 "betweenness": "betweenness (bridging)", "pagerank": "PageRank", "eigenvector": "eigenvector",
+                 "closeness": "closeness", "community": "group", "role": "role", "component": "component"}
 NeighbourSource = Callable[[int], nx.Graph]
 
 
@@ -75,6 +85,38 @@ def _icon(shape: str, radius: float) -> QPainterPath:
     stroker = QPainterPathStroker()
     stroker.setWidth(0.14)
     return outline.subtracted(scale.map(stroker.createStroke(detail)))
+
+
+class LabelItem(QGraphicsItem):
+    """An entity's name under its icon, the same size on screen at every zoom, on a light halo so it
+    reads over links (drawn by the view's label level of detail: key players first, no overlaps)."""
+
+    def __init__(self, text: str, font: QFont, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.text = text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+        self.font = font
+        metrics = QFontMetricsF(font)
+        self.width = metrics.horizontalAdvance(self.text)
+        self.height = metrics.height()
+        self.ascent = metrics.ascent()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(5)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        return QRectF(-self.width / 2 - 3, 1, self.width + 6, self.height + 2)
+
+    def paint(self, painter: QPainter, option: Any, widget: QWidget | None = None) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(LABEL_HALO)
+        painter.drawRoundedRect(self.boundingRect(), 3, 3)
+        painter.setFont(self.font)
+        painter.setPen(LABEL_INK)
+        painter.drawText(QPointF(-self.width / 2, 2 + self.ascent), self.text)
+
+
+LABEL_HALO = QColor(255, 255, 255, 215)
+LABEL_INK = QColor("#1d1d1d")
 
 
 def _badge(parent: QGraphicsItem, letter: str, colour: str, corner: QPointF) -> QGraphicsEllipseItem:
@@ -124,7 +166,13 @@ class ChartView(QGraphicsView):
         self.graph: nx.Graph = nx.Graph()
         self._owned = True
         self.items_by_id: dict[int, QGraphicsPathItem] = {}
-        self.labels: dict[int, QGraphicsSimpleTextItem] = {}
+        self.labels: dict[int, LabelItem] = {}
+        self.label_layer = QGraphicsPathItem()             # labels: above every icon, visible at any zoom
+        self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.label_layer.setZValue(20)
+        self.scene().addItem(self.label_layer)
+        self._auto_fit = False        # True from fit() until the user zooms or pans: resizing refits
+        self._priority: np.ndarray | None = None     # label priority per node index of the link layer
         self.hidden: set[int] = set()
         self.pinned: set[int] = set()
         self.layout_name = "force"
@@ -134,7 +182,7 @@ class ChartView(QGraphicsView):
         self.colours: dict[int, QColor] = {}
         self._labels_on = False
         self._font = QFont()
-        self._font.setPixelSize(10)
+        self._font.setPixelSize(LABEL_PX)
         self._points = False
         self._band = QRectF()
         self.rubberBandChanged.connect(self._banded)
@@ -143,6 +191,13 @@ class ChartView(QGraphicsView):
         self._quiet = False
         self._last_selection: list[int] = []
         self._outlined: set[int] = set()
+        self._label_timer = QTimer(self)          # labels follow a pan once it pauses (not on every frame)
+        self._label_timer.setSingleShot(True)
+        self._label_timer.setInterval(60)
+        self._label_timer.timeout.connect(self._update_labels)
+        self.legend = Legend(self)
+        self.legend.move(8, 8)
+        self._sized_by = None         # the measure sizes really follow (score falls back to ties before analysis)
         self._notify = QTimer(self)
         self._notify.setSingleShot(True)
         self._notify.setInterval(0)
@@ -174,7 +229,7 @@ class ChartView(QGraphicsView):
                 positions = dict(old)
         self._populate(positions)
         if selected:
-            self.select_entities(selected & set(self.items_by_id))
+            self.select_entities(selected & set(self.items_by_id), centre=False)
         if not keep_view:
             self.fit()
 
@@ -193,6 +248,11 @@ class ChartView(QGraphicsView):
         self.node_layer.setOpacity(0.0 if self._points else 1.0)
         scene.addItem(self.node_layer)
         self.items_by_id.clear()
+        scene.removeItem(self.label_layer)
+        self.label_layer = QGraphicsPathItem()
+        self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.label_layer.setZValue(20)
+        scene.addItem(self.label_layer)
         self.labels.clear()
         shown = self._shown_graph()
         placed = {}
@@ -223,19 +283,20 @@ class ChartView(QGraphicsView):
         self.items_by_id[int(node)] = item
         return item
 
-    def _label(self, node: int) -> QGraphicsSimpleTextItem:
-        """The entity's name under its icon, made the first time it is in view close enough to read."""
+    def _label(self, node: int) -> LabelItem:
+        """The entity's name under its icon, made the first time it is chosen to be shown."""
         label = self.labels.get(node)
         if label is None:
-            item = self.items_by_id[node]
-            label = QGraphicsSimpleTextItem(str(self.graph.nodes[node].get("label") or node), item)
-            label.setFont(self._font)
-            label.setBrush(QColor("#222222"))
-            label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            box = label.boundingRect()
-            label.setPos(-box.width() / 2, self.radius.get(node, NODE_RADIUS) + 1)
+            label = LabelItem(str(self.graph.nodes[node].get("label") or node), self._font, self.label_layer)
             self.labels[node] = label
+            self._place_label(node)
         return label
+
+    def _place_label(self, node: int) -> None:
+        label, item = self.labels.get(node), self.items_by_id.get(node)
+        if label is not None and item is not None:
+            pos = item.pos()
+            label.setPos(pos.x(), pos.y() + self.radius.get(node, NODE_RADIUS))
 
     @staticmethod
     def _tooltip(node: int, attrs: dict[str, Any]) -> str:
@@ -276,7 +337,11 @@ class ChartView(QGraphicsView):
         self._restyle()
 
     def _shares(self, attr: str) -> dict[int, float]:
-        """Each shown entity's value of `attr` as a share of the largest (0 when missing)."""
+        """Each shown entity's value of `attr` as a share of the largest (0 when missing); the key-player
+        score falls back to ties while no analysis has given scores."""
+        if attr == "score" and not any(d.get("score") is not None for _, d in self._shown_graph().nodes(data=True)):
+            attr = "degree"
+        self._sized_by = attr
         values = {}
         for node, item_attrs in self._shown_graph().nodes(data=True):
             value = item_attrs.get(attr)
@@ -309,6 +374,9 @@ class ChartView(QGraphicsView):
             item.setPath(paths[key])
             if self.colour_attr is None or self.colour_attr == "type":
                 colour = type_colour(data.get("type"))
+            elif self.colour_attr == "role":
+                colour = (QColor(ROLE_COLOURS.get(data.get("role") or "unknown", ROLE_COLOURS["unknown"]))
+                          if data.get("type") == "Person" else type_colour(data.get("type")))
             elif numeric:
                 colour = ramp_colour(colours.get(node, 0.0))
             else:
@@ -316,11 +384,66 @@ class ChartView(QGraphicsView):
             item.setBrush(QBrush(colour))
             self.colours[node] = colour
             self._outline(item, node in selected)
-            label = self.labels.get(node)
-            if label is not None:
-                box = label.boundingRect()
-                label.setPos(-box.width() / 2, radius + 1)
+            self._place_label(node)
+        self._priority = None
+        self._update_legend(sizes)
         self.edges.set_dots({n: (self.colours[n], self.radius[n]) for n in self.items_by_id})
+
+    def _update_legend(self, sizes: dict[int, float]) -> None:
+        """The legend for what is on the chart now: types, the colour key, what size means, the badges."""
+        attrs = self.graph.nodes
+        shown = [n for n in self.items_by_id if n in attrs]
+        counts: dict[str, int] = {}
+        for node in shown:
+            kind = attrs[node].get("type") or "?"
+            counts[kind] = counts.get(kind, 0) + 1
+        if not shown:
+            self.legend.set_entries([])
+            return
+        entries = [LegendEntry("On the chart: icon = type", heading=True)]
+        entries += [LegendEntry(f"{kind} ({count:,})", icon=icon_pixmap(kind, 15))
+                    for kind, count in sorted(counts.items(), key=lambda kv: -kv[1])]
+        attr = self.colour_attr
+        if attr == "role":
+            roles: dict[str, int] = {}
+            for node in shown:
+                if attrs[node].get("type") == "Person":
+                    role = attrs[node].get("role") or "unknown"
+                    roles[role] = roles.get(role, 0) + 1
+            entries.append(LegendEntry("Colour: role of a person", heading=True))
+            entries += [LegendEntry(f"{role} ({roles[role]:,})", colour=QColor(ROLE_COLOURS[role]))
+                        for role in ROLE_COLOURS if role in roles]
+            if len(counts) > 1 or "Person" not in counts:
+                entries.append(LegendEntry("other entities: colour of their type", colour=QColor("#bdbdbd")))
+        elif attr in ("community", "component"):
+            groups: dict[Any, int] = {}
+            for node in shown:
+                groups[attrs[node].get(attr)] = groups.get(attrs[node].get(attr), 0) + 1
+            named = sorted((g for g in groups if g is not None), key=lambda g: -groups[g])
+            entries.append(LegendEntry(f"Colour: {MEASURE_NAMES[attr]} (analysis)", heading=True))
+            entries += [LegendEntry(f"{MEASURE_NAMES[attr]} {g} ({groups[g]:,})", colour=category_colour(g))
+                        for g in named[:8]]
+            if len(named) > 8:
+                entries.append(LegendEntry(f"… {len(named) - 8} more groups", colour=QColor("#dddddd")))
+            if None in groups:
+                entries.append(LegendEntry("not analysed yet", colour=category_colour(None)))
+        elif attr is not None and attr != "type":
+            entries.append(LegendEntry(f"Colour: {MEASURE_NAMES.get(attr, attr)}", heading=True))
+            entries += [LegendEntry("lowest", colour=ramp_colour(0.0)), LegendEntry("highest", colour=ramp_colour(1.0))]
+        if self.size_attr and sizes and self._sized_by:
+            name = MEASURE_NAMES.get(self._sized_by, self._sized_by)
+            note = " (run the analysis for key-player scores)" if self.size_attr == "score" and self._sized_by != "score" else ""
+            entries.append(LegendEntry(f"Size: {name}{note}", heading=True))
+            entries += [LegendEntry("highest on the chart", colour=QColor("#9e9e9e"), radius=8.5),
+                        LegendEntry("lowest", colour=QColor("#9e9e9e"), radius=3.5)]
+        badges = {attrs[n].get("role") for n in shown if attrs[n].get("type") == "Person"} - {None, "unknown"}
+        if badges or any(attrs[n].get("minor") for n in shown):
+            entries.append(LegendEntry("Badges", heading=True))
+            entries += [LegendEntry(f"{ROLE_LETTERS[r]}  {r}", colour=QColor(ROLE_COLOURS[r]), radius=5.5)
+                        for r in ROLE_COLOURS if r in badges]
+            if any(attrs[n].get("minor") for n in shown):
+                entries.append(LegendEntry("M  minor", colour=QColor(MINOR_COLOUR), radius=5.5))
+        self.legend.set_entries(entries)
 
     def _outline(self, item: QGraphicsPathItem, selected: bool) -> None:
         node = item.data(ENTITY)
@@ -352,15 +475,18 @@ class ChartView(QGraphicsView):
             item = self.items_by_id.get(node)
             if item is not None:
                 item.setPos(x, y)
+                self._place_label(node)
         self.edges.move_nodes(placed)
+        self._update_labels()
 
     def positions(self) -> dict[int, tuple[float, float]]:
         """Where each shown entity is now (chart coordinates)."""
         return {n: (item.pos().x(), item.pos().y()) for n, item in self.items_by_id.items()}
 
     # ---- selection ------------------------------------------------------------------------------
-    def select_entities(self, ids: Iterable[int]) -> None:
-        """Select exactly these entities (those not shown are ignored) and bring them into view."""
+    def select_entities(self, ids: Iterable[int], *, centre: bool = True) -> None:
+        """Select exactly these entities (those not shown are ignored); with `centre`, bring them to the middle
+        of the view, close enough to read (a search result, a finding, a table row chosen elsewhere)."""
         wanted = {int(i) for i in ids}
         self._quiet = True
         self.scene().clearSelection()
@@ -368,12 +494,9 @@ class ChartView(QGraphicsView):
         for item in chosen:
             item.setSelected(True)
         self._quiet = False
-        if chosen:
-            box = QRectF()
-            for item in chosen:
-                box = box.united(item.sceneBoundingRect())
-            self.ensureVisible(box, 40, 40)
         self._emit_selection()
+        if chosen and centre:
+            self.centre_on([int(item.data(ENTITY)) for item in chosen])
 
     def selected_entities(self) -> list[int]:
         """The selected entities' ids, sorted."""
@@ -391,6 +514,7 @@ class ChartView(QGraphicsView):
                 self._outline(item, node in picked)
         self._outlined = picked
         self.edges.set_highlight(picked)
+        self._update_labels()
         if chosen != self._last_selection:
             self._last_selection = chosen
             self.selectionChanged.emit(chosen)
@@ -435,7 +559,9 @@ class ChartView(QGraphicsView):
         self._quiet = True
         for node in gone:
             self.scene().removeItem(self.items_by_id.pop(node))
-            self.labels.pop(node, None)
+            label = self.labels.pop(node, None)
+            if label is not None:
+                self.scene().removeItem(label)
         self.hidden |= gone
         self.pinned -= gone
         self._refresh_links()
@@ -469,13 +595,35 @@ class ChartView(QGraphicsView):
 
     # ---- view ---------------------------------------------------------------------------------------
     def fit(self) -> None:
-        """Zoom to show every entity."""
+        """Zoom to show every entity (and keep it fitted while the window is resized, until the user zooms)."""
         if not self.items_by_id:
             return
         box = self.edges.boundingRect()          # every entity's position, with a margin
+        box = box.adjusted(-NODE_RADIUS * 2, -NODE_RADIUS * 2, NODE_RADIUS * 2, NODE_RADIUS * 4)   # icons, labels
         self.scene().setSceneRect(box.adjusted(-box.width(), -box.height(), box.width(), box.height()))
-        self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
+        view = self.viewport().rect()
+        beside = self.legend.width() + 16 if self.legend.isVisible() else 0     # the legend covers the left edge
+        room_w, room_h = max(view.width() - beside - 8, 40), max(view.height() - 8, 40)
+        zoom = min(room_w / max(box.width(), 1.0), room_h / max(box.height(), 1.0), 1.6)  # few: not poster size
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        centre = box.center()
+        self.centerOn(QPointF(centre.x() - beside / 2 / zoom, centre.y()))
+        self._auto_fit = True
         self._zoomed()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.legend.fit_parent()
+        if self._auto_fit:
+            self.fit()
+        else:
+            self._update_labels()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._auto_fit:
+            self.fit()
 
     def zoom(self) -> float:
         """The current zoom (1 = one chart unit per pixel)."""
@@ -486,6 +634,24 @@ class ChartView(QGraphicsView):
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / self.zoom()
         self.scale(factor, factor)
+        self._auto_fit = False
+        self._zoomed()
+
+    def centre_on(self, ids: Iterable[int]) -> None:
+        """Bring entities to the middle of the view, zoomed in close enough to read them."""
+        chosen = [self.items_by_id[i] for i in ids if i in self.items_by_id]
+        if not chosen:
+            return
+        box = QRectF()
+        for item in chosen:
+            box = box.united(item.sceneBoundingRect())
+        view = self.viewport().rect()
+        if box.width() * self.zoom() > view.width() * 0.8 or box.height() * self.zoom() > view.height() * 0.8:
+            self.fitInView(box.adjusted(-60, -60, 60, 60), Qt.AspectRatioMode.KeepAspectRatio)
+        elif self.zoom() < 0.8:
+            self.zoom_by(0.8 / self.zoom())
+        self.centerOn(box.center())
+        self._auto_fit = False
         self._zoomed()
 
     def _zoomed(self) -> None:
@@ -499,31 +665,83 @@ class ChartView(QGraphicsView):
         self._update_labels()
         self.setRenderHint(QPainter.RenderHint.Antialiasing, zoom >= 0.3)
 
-    def _update_labels(self) -> None:
-        """Labels on when zoomed in enough and few enough entities are in view; made for those in view."""
-        want = self.zoom() >= LABEL_ZOOM
-        in_view: list[int] = []
-        if want:
-            seen = self.mapToScene(self.viewport().rect()).boundingRect()
-            in_view = self.edges.nodes_in(seen)
-            want = len(in_view) <= LABEL_MOST
-        if want:
-            for node in in_view:
-                if node in self.items_by_id:
-                    self._label(node).setVisible(True)
-        if want != self._labels_on:
-            self._labels_on = want
-            for label in self.labels.values():
-                label.setVisible(want)
+    def _label_priority(self) -> np.ndarray:
+        """Per node index of the link layer: selected first, then key-player score, then ties."""
+        if self._priority is None or len(self._priority) != len(self.edges.index):
+            attrs = self.graph.nodes
+            degree = dict(self.graph.degree())
+            top_degree = max(degree.values(), default=1) or 1
+            values = np.zeros(len(self.edges.index))
+            for node, i in self.edges.index.items():
+                data = attrs[node] if node in attrs else {}
+                score = data.get("score")
+                try:
+                    score = float(score) if score is not None else None
+                except (TypeError, ValueError):
+                    score = None
+                base = score + 1.0 if score is not None else degree.get(node, 0) / top_degree
+                if data.get("type") == "Person":
+                    base += 0.05
+                values[i] = base
+            self._priority = values
+        return self._priority
 
+    def _update_labels(self) -> None:
+        """Level of detail for labels: the most important entities in view first (selected, then by key-player
+        score or ties), each label kept only where it overlaps no label already placed (declutter), at most
+        LABEL_BUDGET. A small chart gets every label that fits; a big one its key players; zooming in adds more."""
+        if not self.items_by_id or not len(self.edges.xy):
+            self._labels_on = False
+            return
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        xy = self.edges.xy
+        inside = np.flatnonzero((xy[:, 0] >= seen.left()) & (xy[:, 0] <= seen.right())
+                                & (xy[:, 1] >= seen.top()) & (xy[:, 1] <= seen.bottom()))
+        zoom = self.zoom()
+        if zoom >= LABEL_ZOOM and len(inside) <= LABEL_MOST:
+            budget = LABEL_BUDGET * 2
+        elif zoom >= POINT_ZOOM:
+            budget = LABEL_BUDGET
+        else:
+            budget = max(12, LABEL_BUDGET // 4)         # far out: the key players only
+        priority = self._label_priority()
+        selected = np.array([self.edges.index[n] for n in self._outlined if n in self.edges.index], dtype=np.int64)
+        order = inside[np.argsort(-priority[inside], kind="stable")][: budget * 4]
+        if len(selected):
+            order = np.concatenate([selected, order[~np.isin(order, selected)]])
+        ids = list(self.edges.index)
+        transform = self.viewportTransform()
+        height = QFontMetricsF(self._font).height() + 2
+        cell = 48.0
+        taken: dict[tuple[int, int], list[QRectF]] = {}
+        chosen: list[int] = []
+        for i in order.tolist():
+            node = ids[i]
+            if node not in self.items_by_id:
+                continue
+            label = self._label(node)
+            spot = transform.map(QPointF(xy[i][0], xy[i][1] + self.radius.get(node, NODE_RADIUS)))
+            box = QRectF(spot.x() - label.width / 2 - 3, spot.y() + 1, label.width + 6, height)
+            cells = [(cx, cy) for cx in range(int(box.left() // cell), int(box.right() // cell) + 1)
+                     for cy in range(int(box.top() // cell), int(box.bottom() // cell) + 1)]
+            if any(box.intersects(other) for c in cells for other in taken.get(c, ())):
+                continue
+            for c in cells:
+                taken.setdefault(c, []).append(box)
+            chosen.append(node)
+            if len(chosen) >= budget:
+                break
+        keep = set(chosen)
+        for node, label in self.labels.items():
+            label.setVisible(node in keep)
+        self._labels_on = bool(keep)
     def points_shown(self) -> bool:
         """Whether entities are drawn as dots (zoomed far out)."""
         return self._points
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt name)
         super().scrollContentsBy(dx, dy)
-        if self.zoom() >= LABEL_ZOOM:
-            self._update_labels()
+        self._label_timer.start()
 
     def labels_shown(self) -> bool:
         return self._labels_on
@@ -531,6 +749,7 @@ class ChartView(QGraphicsView):
     # ---- events -------------------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt name)
         steps = event.angleDelta().y() / 120.0
+        self._auto_fit = False
         if steps:
             self.zoom_by(1.25 ** steps)
         event.accept()
@@ -553,11 +772,13 @@ class ChartView(QGraphicsView):
                     chosen ^= {hit}
                 else:
                     chosen = {hit}
-                self.select_entities(chosen)
+                self.select_entities(chosen, centre=False)
                 event.accept()
                 return
         item = self._entity_at(event.position().toPoint())
         self._dragging = item is not None and event.button() == Qt.MouseButton.LeftButton
+        if item is None:
+            self._auto_fit = False            # panning: the user has taken the view over
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -566,12 +787,14 @@ class ChartView(QGraphicsView):
             moved = {int(i.data(ENTITY)): (i.pos().x(), i.pos().y()) for i in self.scene().selectedItems()
                      if isinstance(i.data(ENTITY), int)}
             self.edges.move_nodes(moved)
+            for node in moved:
+                self._place_label(node)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         banding = self.dragMode() == QGraphicsView.DragMode.RubberBandDrag
         super().mouseReleaseEvent(event)
         if banding and self._points and not self._band.isNull():
-            self.select_entities(set(self.selected_entities()) | set(self.edges.nodes_in(self._band)))
+            self.select_entities(set(self.selected_entities()) | set(self.edges.nodes_in(self._band)), centre=False)
         self._dragging = False
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
 
@@ -603,7 +826,7 @@ class ChartView(QGraphicsView):
             return
         entity = int(item.data(ENTITY))
         if not item.isSelected():
-            self.select_entities([entity])
+            self.select_entities([entity], centre=False)
         self.contextRequested.emit(entity, event.globalPos())
         chosen = self.selected_entities()
         menu = QMenu(self)
@@ -632,9 +855,9 @@ class ChartView(QGraphicsView):
             for node in chosen:
                 self.expand(node)
         elif event.matches(QKeySequence.StandardKey.SelectAll):
-            self.select_entities(self.items_by_id)
+            self.select_entities(self.items_by_id, centre=False)
         elif key == Qt.Key.Key_Escape:
-            self.select_entities([])
+            self.select_entities([], centre=False)
         else:
             super().keyPressEvent(event)
             return
