@@ -292,17 +292,25 @@ def name_match_work(case_path: Path, passphrase: str | None = None) -> InProcess
     return InProcess(_names, Path(case_path), passphrase)
 
 
-def _export(case_path: Path, fmt: str, out: Path, options: Any, passphrase: str | None, progress: Progress) -> Any:
+def _export(case_path: Path, fmt: str, out: Path, options: Any, passphrase: str | None, read_only_reason: str | None,
+            progress: Progress) -> Any:
     from linkgraph.exports import export
 
-    with CaseFile.open(case_path, passphrase=passphrase) as case:
-        return export(case, fmt, out, options, progress)
+    with CaseFile.open(case_path, passphrase=passphrase, read_only=read_only_reason is not None) as case:
+        case.read_only_reason = case.read_only_reason or read_only_reason
+        written = export(case, fmt, out, options, progress)
+        if case.unrecorded:              # a read-only case: the export's audit entry goes beside its files
+            from linkgraph.case.case_file import record_path
+
+            written.append(case.write_unrecorded(record_path(Path(out)), written))
+        return written
 
 
 def export_work(case_path: Path, fmt: str, out: Path, options: Any = None,
-                passphrase: str | None = None) -> InProcess:
-    """Write an export with `linkgraph.exports.export` (audited in the case)."""
-    return InProcess(_export, Path(case_path), fmt, Path(out), options, passphrase)
+                passphrase: str | None = None, read_only_reason: str | None = None) -> InProcess:
+    """Write an export with `linkgraph.exports.export` (audited in the case; from a read-only case, recorded in
+    `linkgraph-record.json` beside the files)."""
+    return InProcess(_export, Path(case_path), fmt, Path(out), options, passphrase, read_only_reason)
 
 
 def _sample(target: Path, progress: Progress) -> Path:
