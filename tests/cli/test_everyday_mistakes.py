@@ -212,3 +212,36 @@ def test_suggestions_are_confirmed_in_bulk_after_a_preview(small_case: Path, cap
     assert run("unmerge", *undo) == 0
     with CaseFile.open(small_case, read_only=True) as case:
         assert not case.representatives()
+
+
+def test_pdf_and_word_files_are_named_as_not_supported(small_case: Path, tmp_path: Path, capsys) -> None:
+    import zipfile
+
+    pdf = tmp_path / "AT&T subpoena return.pdf"
+    pdf.write_bytes(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8)
+    assert run("import", small_case, pdf) == 1
+    err = capsys.readouterr().err
+    assert "AT&T subpoena return.pdf: this is a PDF document, which linkgraph does not import" in err
+    assert "CSV, TSV, Excel or JSON" in err and "cannot tell what kind" not in err
+    word = tmp_path / "bank letter.docx"
+    with zipfile.ZipFile(word, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    assert run("import", small_case, word, "--kind", "finance") == 1
+    assert "bank letter.docx: this is a Word document, which linkgraph does not import" in capsys.readouterr().err
+
+
+def test_unpack_keeps_non_ascii_file_names(tmp_path: Path, capsys) -> None:
+    sheet = tmp_path / "llamadas_Ramírez_Nguyễn.csv"
+    sheet.write_text("From,To,Relationship\nJosé Núñez,Trần Thị Mai,associate_of\n", encoding="utf-8")
+    case = tmp_path / "caso_Peña.lgcase"
+    assert run("new", case, "--tz", "America/Chicago") == 0
+    assert run("import", case, sheet, "--kind", "links") == 0
+    package = tmp_path / "caso.lgpkg"
+    assert run("package", case, "-o", package, "--sources") == 0
+    out = tmp_path / "unpacked"
+    assert run("unpack", package, "-o", out) == 0
+    capsys.readouterr()
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    assert "caso_Peña.lgcase" in names
+    assert any(name.endswith("llamadas_Ramírez_Nguyễn.csv") for name in names), names
