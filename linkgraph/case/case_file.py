@@ -99,7 +99,8 @@ class NotACaseFile(CaseFileError):
 
     def __init__(self, path: Path, what: str) -> None:
         self.path, self.what = path, what
-        super().__init__(f"{path.name} is not a case file ({what})")
+        kind = "a linkgraph case file" if "SQLite" in what else "a case file"
+        super().__init__(f"{path.name} is not {kind} ({what})")
 
 
 def unwritable_reason(path: Path) -> str | None:
