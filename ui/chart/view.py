@@ -715,18 +715,32 @@ class ChartView(QGraphicsView):
         cell = 48.0
         taken: dict[tuple[int, int], list[QRectF]] = {}
         chosen: list[int] = []
+        frame = QRectF(self.viewport().rect()).adjusted(2, 2, -2, -2)
+        if self.legend.isVisible():
+            legend = QRectF(self.legend.geometry())
+
+        def cells_of(box: QRectF) -> list[tuple[int, int]]:
+            return [(cx, cy) for cx in range(int(box.left() // cell), int(box.right() // cell) + 1)
+                    for cy in range(int(box.top() // cell), int(box.bottom() // cell) + 1)]
+
         for i in order.tolist():
             node = ids[i]
             if node not in self.items_by_id:
                 continue
+            radius = self.radius.get(node, NODE_RADIUS)
+            centre = transform.map(QPointF(xy[i][0], xy[i][1]))
+            reach = radius * zoom
+            icon = QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach)
             label = self._label(node)
-            spot = transform.map(QPointF(xy[i][0], xy[i][1] + self.radius.get(node, NODE_RADIUS)))
-            box = QRectF(spot.x() - label.width / 2 - 3, spot.y() + 1, label.width + 6, height)
-            cells = [(cx, cy) for cx in range(int(box.left() // cell), int(box.right() // cell) + 1)
-                     for cy in range(int(box.top() // cell), int(box.bottom() // cell) + 1)]
-            if any(box.intersects(other) for c in cells for other in taken.get(c, ())):
+            box = QRectF(centre.x() - label.width / 2 - 3, centre.y() + reach + 1, label.width + 6, height)
+            fits = (frame.contains(box) and not (self.legend.isVisible() and legend.intersects(box))
+                    and not any(box.intersects(other) for c in cells_of(box) for other in taken.get(c, ())))
+            # A more important entity's icon is never covered by a lesser one's label: reserve it either way.
+            for c in cells_of(icon):
+                taken.setdefault(c, []).append(icon)
+            if not fits:
                 continue
-            for c in cells:
+            for c in cells_of(box):
                 taken.setdefault(c, []).append(box)
             chosen.append(node)
             if len(chosen) >= budget:
