@@ -132,7 +132,7 @@ class ChartPanel(QWidget):
         box.addLayout(bottom)
         box.addWidget(self.chart, 1)
 
-        self.view_box.currentIndexChanged.connect(lambda _: self.apply_filter())
+        self.view_box.currentIndexChanged.connect(self._view_changed)
         self.layout_box.currentIndexChanged.connect(lambda _: self.chart.set_layout(self.layout_box.currentData()))
         self.colour_box.currentIndexChanged.connect(lambda _: self.chart.color_by(self.colour_box.currentData()))
         self.size_box.currentIndexChanged.connect(lambda _: self.chart.size_by(self.size_box.currentData()))
@@ -196,6 +196,11 @@ class ChartPanel(QWidget):
             self.full = self._graph(GraphFilter(view=flt.view))
         self.chart.set_graph(graph, keep_view=keep_view and bool(self.chart.items_by_id))
         self.count_label.setText(f"{graph.number_of_nodes():,} entities · {graph.number_of_edges():,} ties")
+
+    def _view_changed(self) -> None:
+        """Another view is another chart: entities it shares keep their places, and it opens fitted."""
+        self.apply_filter()
+        self.chart.fit()
 
     def _graph(self, flt: GraphFilter) -> nx.Graph:
         assert self.case is not None and self.entities is not None

@@ -67,6 +67,8 @@ LABEL_PX = 12            # label text height in screen pixels, whatever the zoom
 LABEL_CHARS = 28         # longer labels are cut with an ellipsis (the inspector shows them whole)
 POINT_ZOOM = 0.35        # below this zoom entities are drawn as dots by the link layer
 MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
+PREVIEW_FROM = 2000      # charts with more entities zoom on a snapshot while the wheel turns ...
+PREVIEW_SETTLE_MS = 140  # ... and draw in full this long after the last step
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
 CATEGORICAL = ("type", "community", "role", "component")
 MEASURE_NAMES = {"score": "key-player score", "degree": "ties", "weighted_degree": "links (weighted ties)",
@@ -191,6 +193,12 @@ class ChartView(QGraphicsView):
         self._quiet = False
         self._last_selection: list[int] = []
         self._outlined: set[int] = set()
+        self._preview: Any = None                  # a snapshot of the view while a wheel zoom goes on (big charts)
+        self._preview_transform = QTransform()
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(PREVIEW_SETTLE_MS)
+        self._settle.timeout.connect(self._settled)
         self._label_timer = QTimer(self)          # labels follow a pan once it pauses (not on every frame)
         self._label_timer.setSingleShot(True)
         self._label_timer.setInterval(60)
@@ -598,6 +606,8 @@ class ChartView(QGraphicsView):
         """Zoom to show every entity (and keep it fitted while the window is resized, until the user zooms)."""
         if not self.items_by_id:
             return
+        self._settle.stop()
+        self._preview = None
         box = self.edges.boundingRect()          # every entity's position, with a margin
         box = box.adjusted(-NODE_RADIUS * 2, -NODE_RADIUS * 2, NODE_RADIUS * 2, NODE_RADIUS * 4)   # icons, labels
         self.scene().setSceneRect(box.adjusted(-box.width(), -box.height(), box.width(), box.height()))
@@ -629,19 +639,53 @@ class ChartView(QGraphicsView):
         """The current zoom (1 = one chart unit per pixel)."""
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
-        """Zoom in (factor > 1) or out, within limits."""
+    def zoom_by(self, factor: float, *, interactive: bool = False) -> None:
+        """Zoom in (factor > 1) or out, within limits. `interactive` (the wheel, +/-): on a big chart the steps
+        scale a snapshot of the view, and the chart is drawn in full once the steps pause (level of detail)."""
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / self.zoom()
+        if interactive and len(self.items_by_id) > PREVIEW_FROM and self.isVisible():
+            if self._preview is None:
+                self._preview = self.viewport().grab()
+                self._preview_transform = self.viewportTransform()
+            self.scale(factor, factor)
+            self._auto_fit = False
+            self._settle.start()
+            return
         self.scale(factor, factor)
         self._auto_fit = False
         self._zoomed()
+
+    def _settled(self) -> None:
+        """The wheel has stopped: drop the snapshot, apply the level of detail, draw in full."""
+        if self._preview is None:
+            return
+        self._preview = None
+        self._zoomed()
+        self.viewport().update()
+
+    def settle(self) -> None:
+        """Finish a wheel zoom now (tests and benchmarks; the app waits PREVIEW_SETTLE_MS)."""
+        self._settle.stop()
+        self._settled()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if self._preview is None:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self.viewport())
+        painter.fillRect(self.viewport().rect(), self.scene().backgroundBrush())
+        inverse, _ = self._preview_transform.inverted()
+        painter.setTransform(inverse * self.viewportTransform())
+        painter.drawPixmap(0, 0, self._preview)
+        painter.end()
 
     def centre_on(self, ids: Iterable[int]) -> None:
         """Bring entities to the middle of the view, zoomed in close enough to read them."""
         chosen = [self.items_by_id[i] for i in ids if i in self.items_by_id]
         if not chosen:
             return
+        self.settle()
         box = QRectF()
         for item in chosen:
             box = box.united(item.sceneBoundingRect())
@@ -765,7 +809,7 @@ class ChartView(QGraphicsView):
         steps = event.angleDelta().y() / 120.0
         self._auto_fit = False
         if steps:
-            self.zoom_by(1.25 ** steps)
+            self.zoom_by(1.25 ** steps, interactive=True)
         event.accept()
 
     def _banded(self, rect: QRect, start: QPointF, end: QPointF) -> None:
@@ -773,6 +817,7 @@ class ChartView(QGraphicsView):
             self._band = QRectF(start, end).normalized()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.settle()
         if event.button() == Qt.MouseButton.LeftButton and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             self._band = QRectF()
@@ -856,9 +901,9 @@ class ChartView(QGraphicsView):
         chosen = self.selected_entities()
         key = event.key()
         if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_by(1.25)
+            self.zoom_by(1.25, interactive=True)
         elif key == Qt.Key.Key_Minus:
-            self.zoom_by(0.8)
+            self.zoom_by(0.8, interactive=True)
         elif key == Qt.Key.Key_F:
             self.fit()
         elif key in (Qt.Key.Key_H, Qt.Key.Key_Delete) and chosen:
