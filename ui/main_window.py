@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.job_cancel)
         self._show_job(None)
 
+        self.chart_panel.chart.run_job = self._run     # big charts' layouts: off the GUI thread, with Cancel
         self._make_actions()
         self._make_menus()
         self._connect()

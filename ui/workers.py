@@ -30,6 +30,8 @@ from linkgraph.progress import Progress
 
 log = logging.getLogger("linkgraph.ui")
 PROGRESS_INTERVAL = 0.05   # seconds between progress signals, so a fast loop cannot flood the GUI thread
+CANCEL_GRACE = 1.0         # seconds a child process has to stop after Cancel before it is ended (a layout in C
+                           # never asks whether to go on; nothing it does is written anywhere)
 
 
 class Job(QObject):
@@ -98,10 +100,15 @@ class Job(QObject):
         child = context.Process(target=_child_main, args=(self.work, messages, stop), daemon=True,
                                 name=f"linkgraph: {self.title}")
         child.start()
+        asked: float | None = None
         try:
             while True:
                 if self.cancel_requested:
                     stop.set()
+                    asked = asked or time.monotonic()
+                    if self.work.killable and time.monotonic() - asked > CANCEL_GRACE:
+                        child.kill()
+                        raise Cancelled(f"{self.title} cancelled")
                 try:
                     message = messages.get(timeout=0.05)
                 except queue.Empty:
@@ -137,7 +144,34 @@ class Job(QObject):
 
 
 class InProcess(functools.partial):
-    """Work for a child process: a module-level function with its arguments bound (so it pickles)."""
+    """Work for a child process: a module-level function with its arguments bound (so it pickles).
+    `killable` work (it writes nothing: a layout) is ended outright when it does not stop soon after Cancel."""
+
+    killable = False
+
+
+class Killable(InProcess):
+    killable = True
+
+
+def _layout(nodes: list[int], edges: list[tuple[int, int]], communities: dict[int, int] | None, name: str,
+            pinned: dict[int, tuple[float, float]] | None, progress: Progress) -> Any:
+    import networkx as nx
+
+    from linkgraph.layout import layout
+
+    progress(0, 0, f"Laying out {len(nodes):,} entities")
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    return layout(graph, name, pinned=pinned, communities=communities)
+
+
+def layout_work(nodes: list[int], edges: list[tuple[int, int]], name: str, *,
+                communities: dict[int, int] | None = None,
+                pinned: dict[int, tuple[float, float]] | None = None) -> InProcess:
+    """A chart layout (`linkgraph.layout.layout`) in a child process: the chart stays live, Cancel ends it."""
+    return Killable(_layout, list(nodes), list(edges), communities, name, pinned)
 
 
 def _child_main(work: Callable[[Progress], Any], messages: Any, stop: Any) -> None:

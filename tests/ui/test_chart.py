@@ -265,3 +265,32 @@ def test_shift_drag_selects_a_rectangle(chart: ChartView, qtbot, far: bool) -> N
         qtbot.mouseMove(chart.viewport(), QPoint(left + (right - left) * step // 5, top + (bottom - top) * step // 5))
     qtbot.mouseRelease(chart.viewport(), Qt.MouseButton.LeftButton, shift, QPoint(right, bottom))
     assert chart.selected_entities() == [5, 6]
+
+
+def test_a_big_charts_layout_runs_in_the_background_and_can_be_cancelled(qtbot) -> None:
+    from ui import workers
+    from ui.chart.view import LAYOUT_AWAY_FROM
+
+    graph = nx.connected_watts_strogatz_graph(LAYOUT_AWAY_FROM + 200, 4, 0.1, seed=3)
+    for node in graph.nodes:
+        graph.nodes[node].update(type="Phone", label=f"phone {node}")
+    view = ChartView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    view.set_graph(graph)
+    view.run_job = workers.start
+    before = view.positions()
+    view.set_layout("circular")
+    job = view.layout_job
+    assert job is not None and view.positions() == before          # returned at once: the GUI thread is free
+    qtbot.waitUntil(lambda: job.outcome is not None, timeout=120000)
+    assert job.outcome == "succeeded"
+    moved = view.positions()
+    assert moved != before and set(moved) == set(before)
+    view.set_layout("force")
+    running = view.layout_job
+    running.cancel()
+    qtbot.waitUntil(lambda: running.outcome is not None, timeout=60000)
+    assert running.outcome == "cancelled" and view.positions() == moved
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=30000)

@@ -67,6 +67,7 @@ LABEL_PX = 12            # label text height in screen pixels, whatever the zoom
 LABEL_CHARS = 28         # longer labels are cut with an ellipsis (the inspector shows them whole)
 POINT_ZOOM = 0.35        # below this zoom entities are drawn as dots by the link layer
 MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
+LAYOUT_AWAY_FROM = 3000  # charts with more entities are laid out in a background process (progress, Cancel)
 PREVIEW_FROM = 2000      # charts with more entities zoom on a snapshot while the wheel turns ...
 PREVIEW_SETTLE_MS = 140  # ... and draw in full this long after the last step
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
@@ -178,6 +179,8 @@ class ChartView(QGraphicsView):
         self.hidden: set[int] = set()
         self.pinned: set[int] = set()
         self.layout_name = "force"
+        self.run_job: Callable[[Any], None] | None = None   # starts a background job (the main window's, with
+        self.layout_job: Any = None                          # status-bar progress and Cancel); None: lay out here
         self.colour_attr: str | None = None
         self.size_attr: str | None = None
         self.radius: dict[int, float] = {}
@@ -474,9 +477,37 @@ class ChartView(QGraphicsView):
         shown = self._shown_graph()
         if not shown.number_of_nodes():
             return
-        placed = layout(shown, name, pinned={n: current[n] for n in self.pinned if n in current} or None)
+        pinned = {n: current[n] for n in self.pinned if n in current} or None
+        if self.run_job is not None and shown.number_of_nodes() > LAYOUT_AWAY_FROM:
+            self._layout_away(shown, name, pinned)
+            return
+        placed = layout(shown, name, pinned=pinned)
         self._move(placed)
         self.fit()
+
+    def _layout_away(self, shown: nx.Graph, name: str, pinned: dict[int, tuple[float, float]] | None) -> None:
+        """A big chart's layout in a background process: the chart stays usable, the status bar shows it
+        running with Cancel; the entities move when it is done (and stay put when cancelled)."""
+        from ui import workers
+
+        if self.layout_job is not None and self.layout_job.outcome is None:
+            self.layout_job.cancel()
+        communities = {n: int(c) for n, c in shown.nodes(data="community") if c is not None} or None
+        job = workers.Job(f"Laying out the chart ({name})",
+                          workers.layout_work(list(shown.nodes), list(shown.edges), name, communities=communities,
+                                              pinned=pinned))
+        job.done.connect(self._layout_done)
+        self.layout_job = job
+        assert self.run_job is not None
+        self.run_job(job)
+
+    def _layout_done(self, job: Any) -> None:
+        if job is not self.layout_job:
+            return
+        self.layout_job = None
+        if job.outcome == "succeeded" and job.result:
+            self._move({n: p for n, p in job.result.items() if n in self.items_by_id})
+            self.fit()
 
     def _move(self, placed: dict[int, tuple[float, float]]) -> None:
         for node, (x, y) in placed.items():
