@@ -11,13 +11,14 @@ labels appear for the links in view.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_width
+from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_widths
 
 ARROW_LOD = 0.6          # arrowheads from this zoom up
 LABEL_LOD = 1.3          # link labels from this zoom up
@@ -25,6 +26,15 @@ MAX_LABELS = 400         # at most this many link labels at once
 SMOOTH_MOST = 1500       # antialiased lines only when at most this many links are in view
 THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
+
+
+def link_text(label: Any) -> str:
+    """A link's label: given text, or "3 x call" from an edge's data (count and types)."""
+    if isinstance(label, str):
+        return label
+    count = int(label.get("count", 1) or 1)
+    types = label.get("types") or "link"
+    return f"{count} x {types}" if count > 1 else str(types)
 
 
 class EdgeLayer(QGraphicsItem):
@@ -44,7 +54,7 @@ class EdgeLayer(QGraphicsItem):
         self.lines: list[QLineF] = []
         self.xy = np.zeros((0, 2))                           # node positions by node index
         self.index: dict[int, int] = {}                      # entity id -> node index
-        self.touching: dict[int, list[int]] = {}             # node index -> link indices
+        self._touching: dict[int, list[int]] | None = {}     # node index -> link indices (see touching)
         self.highlight: set[int] = set()                     # node indices selected
         self.points_mode = False                             # draw entities as dots (far zoom)
         self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
@@ -55,29 +65,40 @@ class EdgeLayer(QGraphicsItem):
         self._colour = QColor(EDGE_COLOUR).lighter(125)     # opaque: blending 30,000 lines costs 5x more
 
     # ---- data ---------------------------------------------------------------------------
-    def set_links(self, positions: dict[int, tuple[float, float]], links: list[tuple[int, int, float, str]],
+    def set_links(self, positions: dict[int, tuple[float, float]], links: list[tuple[int, int, float, Any]],
                   *, directed: bool = False) -> None:
-        """Links (a, b, weight, label) between entities placed at `positions`."""
+        """Links (a, b, weight, label) between entities placed at `positions`; a label may be the edge's data
+        dict (count and types), turned into text only for the few links labelled on screen."""
         self.prepareGeometryChange()
         self.directed = directed
         ids = list(positions)
         self.index = {n: i for i, n in enumerate(ids)}
         self.xy = np.array([positions[n] for n in ids], dtype=float).reshape(len(ids), 2)
-        kept = [(a, b, w, t) for a, b, w, t in links if a in self.index and b in self.index]
+        index = self.index
+        kept = [link for link in links if link[0] in index and link[1] in index]
         self.pairs = [(a, b) for a, b, _, _ in kept]
         self.labels = [t for _, _, _, t in kept]
-        self.ends = np.array([(self.index[a], self.index[b]) for a, b in self.pairs], dtype=np.int64).reshape(-1, 2)
-        widths = np.array([round(edge_width(w)) for _, _, w, _ in kept], dtype=float)
+        self.ends = np.array([(index[a], index[b]) for a, b in self.pairs], dtype=np.int64).reshape(-1, 2)
+        weights = np.array([w for _, _, w, _ in kept], dtype=float)
+        widths = np.round(edge_widths(weights))
         self.buckets = [(float(w), np.flatnonzero(widths == w)) for w in np.unique(widths)]
-        self.touching = {}
-        for i, (a, b) in enumerate(self.ends.tolist()):
-            self.touching.setdefault(a, []).append(i)
-            self.touching.setdefault(b, []).append(i)
+        self._touching = None
         points = self.xy.tolist()
         self.lines = [QLineF(points[a][0], points[a][1], points[b][0], points[b][1]) for a, b in self.ends.tolist()]
         self._dot_groups = None
         self._recompute_bounds()
         self.update()
+
+    @property
+    def touching(self) -> dict[int, list[int]]:
+        """Node index -> the links that touch it (made the first time a selection or a drag needs it)."""
+        if self._touching is None:
+            touching: dict[int, list[int]] = {}
+            for i, (a, b) in enumerate(self.ends.tolist()):
+                touching.setdefault(a, []).append(i)
+                touching.setdefault(b, []).append(i)
+            self._touching = touching
+        return self._touching
 
     def move_nodes(self, moved: dict[int, tuple[float, float]]) -> None:
         """Entities moved (dragged, laid out again): their links follow."""
@@ -260,6 +281,7 @@ class EdgeLayer(QGraphicsItem):
             painter.save()
             painter.translate(middle)
             painter.rotate(angle)
-            painter.drawText(QPointF(-len(self.labels[i]) * 2.2 / lod, -2 / lod), self.labels[i])
+            text = link_text(self.labels[i])
+            painter.drawText(QPointF(-len(text) * 2.2 / lod, -2 / lod), text)
             painter.restore()
             self.drawn["labels"] += 1

@@ -326,11 +326,7 @@ class ChartView(QGraphicsView):
 
     def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
         shown = self._shown_graph()
-        links = []
-        for a, b, data in shown.edges(data=True):
-            count = int(data.get("count", 1) or 1)
-            label = f"{count} x {data.get('types') or 'link'}" if count > 1 else str(data.get("types") or "link")
-            links.append((a, b, float(data.get("weight", 1.0) or 1.0), label))
+        links = [(a, b, float(data.get("weight", 1.0) or 1.0), data) for a, b, data in shown.edges(data=True)]
         if positions is None or len(positions) != len(self.items_by_id):
             positions = self.positions()
         self.edges.set_links(positions, links, directed=shown.is_directed())
