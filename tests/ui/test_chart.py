@@ -294,3 +294,12 @@ def test_a_big_charts_layout_runs_in_the_background_and_can_be_cancelled(qtbot) 
     qtbot.waitUntil(lambda: running.outcome is not None, timeout=60000)
     assert running.outcome == "cancelled" and view.positions() == moved
     qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=30000)
+
+
+def test_hovering_an_entity_shows_its_tooltip(chart: ChartView, qtbot) -> None:
+    chart.fit()
+    chart.zoom_by(1.0 / chart.zoom())
+    chart.centerOn(chart.items_by_id[1])
+    text = chart.tooltip_at(on_screen(chart, 1))
+    assert "Darnell Haskins" in text and "key-player score 1.000" in text and "role: suspect" in text
+    assert chart.tooltip_at(QPoint(1, 1)) is None

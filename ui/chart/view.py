@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QMenu,
+    QToolTip,
     QWidget,
 )
 
@@ -282,7 +283,6 @@ class ChartView(QGraphicsView):
         item.setData(ENTITY, int(node))
         item.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         item.setPos(x, y)
-        item.setToolTip(self._tooltip(node, attrs))
         role = attrs.get("role")
         if role in ROLE_LETTERS and role != "unknown" and attrs.get("type") == "Person":
             _badge(item, ROLE_LETTERS[role], ROLE_COLOURS[role], QPointF(NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
@@ -901,6 +901,26 @@ class ChartView(QGraphicsView):
         while item is not None and not isinstance(item.data(ENTITY), int):
             item = item.parentItem()
         return item
+
+    def viewportEvent(self, event: Any) -> bool:  # noqa: N802 (Qt name)
+        """Tooltips made when asked for (not one string per entity when a 100,000-entity chart opens)."""
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, point: QPoint) -> str | None:
+        """The tooltip of the entity under a viewport point (its dot when zoomed far out), or None."""
+        item = self._entity_at(point)
+        node = int(item.data(ENTITY)) if item is not None else None
+        if node is None:                 # far out (dots), or between an icon's parts: the nearest within reach
+            spot = self.mapToScene(point)
+            node = self.edges.nearest(spot.x(), spot.y(), max(8 / self.zoom(), NODE_RADIUS))
+        return self._tooltip(node, self.graph.nodes[node]) if node is not None and node in self.graph else None
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
         item = self._entity_at(event.pos())
