@@ -303,3 +303,17 @@ def test_hovering_an_entity_shows_its_tooltip(chart: ChartView, qtbot) -> None:
     text = chart.tooltip_at(on_screen(chart, 1))
     assert "Darnell Haskins" in text and "key-player score 1.000" in text and "role: suspect" in text
     assert chart.tooltip_at(QPoint(1, 1)) is None
+
+
+def test_a_small_chart_opens_fitted_with_every_name_and_a_legend(chart: ChartView) -> None:
+    chart.fit()
+    assert all(label.isVisible() for label in chart.labels.values()) and set(chart.labels) == set(range(1, 7))
+    seen = chart.mapToScene(chart.viewport().rect()).boundingRect()
+    assert all(seen.contains(item.sceneBoundingRect()) for item in chart.items_by_id.values())
+    chart.color_by("role")
+    chart.size_by("score")
+    texts = chart.legend.texts()
+    assert "Person (2)" in texts and "Phone (3)" in texts and "Hotel (1)" in texts
+    assert "suspect (1)" in texts and "victim (1)" in texts and "Size: key-player score" in texts
+    assert "M  minor" in texts
+    assert chart.radius[1] > chart.radius[6]                      # the key player is drawn bigger

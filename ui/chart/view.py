@@ -106,9 +106,16 @@ class LabelItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(5)
+        self.above = False            # placed above the icon (below was taken by another label)
+
+    def set_above(self, above: bool) -> None:
+        if above != self.above:
+            self.prepareGeometryChange()
+            self.above = above
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
-        return QRectF(-self.width / 2 - 3, 1, self.width + 6, self.height + 2)
+        top = -(self.height + 3) if self.above else 1
+        return QRectF(-self.width / 2 - 3, top, self.width + 6, self.height + 2)
 
     def paint(self, painter: QPainter, option: Any, widget: QWidget | None = None) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
@@ -116,7 +123,7 @@ class LabelItem(QGraphicsItem):
         painter.drawRoundedRect(self.boundingRect(), 3, 3)
         painter.setFont(self.font)
         painter.setPen(LABEL_INK)
-        painter.drawText(QPointF(-self.width / 2, 2 + self.ascent), self.text)
+        painter.drawText(QPointF(-self.width / 2, self.boundingRect().top() + 1 + self.ascent), self.text)
 
 
 LABEL_HALO = QColor(255, 255, 255, 215)
@@ -307,7 +314,8 @@ class ChartView(QGraphicsView):
         label, item = self.labels.get(node), self.items_by_id.get(node)
         if label is not None and item is not None:
             pos = item.pos()
-            label.setPos(pos.x(), pos.y() + self.radius.get(node, NODE_RADIUS))
+            reach = self.radius.get(node, NODE_RADIUS)
+            label.setPos(pos.x(), pos.y() - reach if label.above else pos.y() + reach)
 
     @staticmethod
     def _tooltip(node: int, attrs: dict[str, Any]) -> str:
@@ -803,14 +811,23 @@ class ChartView(QGraphicsView):
             reach = radius * zoom
             icon = QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach)
             label = self._label(node)
-            box = QRectF(centre.x() - label.width / 2 - 3, centre.y() + reach + 1, label.width + 6, height)
-            fits = (frame.contains(box) and not (self.legend.isVisible() and legend.intersects(box))
-                    and not any(box.intersects(other) for c in cells_of(box) for other in taken.get(c, ())))
+            below = QRectF(centre.x() - label.width / 2 - 3, centre.y() + reach + 1, label.width + 6, height)
+            above = below.translated(0, -(2 * reach + height + 4))
+            box = None
+            for candidate in (below, above):          # under the icon, or over it when under is taken
+                if (frame.contains(candidate) and not (self.legend.isVisible() and legend.intersects(candidate))
+                        and not any(candidate.intersects(other) for c in cells_of(candidate)
+                                    for other in taken.get(c, ()))):
+                    box = candidate
+                    break
             # A more important entity's icon is never covered by a lesser one's label: reserve it either way.
             for c in cells_of(icon):
                 taken.setdefault(c, []).append(icon)
-            if not fits:
+            if box is None:
                 continue
+            if label.above != (box is above):
+                label.set_above(box is above)
+                self._place_label(node)
             for c in cells_of(box):
                 taken.setdefault(c, []).append(box)
             chosen.append(node)
