@@ -201,26 +201,40 @@ class EdgeLayer(QGraphicsItem):
             painter.setPen(self._pen(2.5, QColor(SELECTED_COLOUR).darker(115)))
             painter.drawLines([lines[i] for i in marked])
         if self.points_mode:
-            self._paint_dots(painter, lod)
+            self._paint_dots(painter, lod, option.exposedRect)
         if lod >= ARROW_LOD and self.directed:
             self._arrows(painter, shown, lod)
         if lod >= LABEL_LOD:
             self._labels(painter, shown, lod)
 
-    def _paint_dots(self, painter: QPainter, lod: float) -> None:
-        """Entities as round dots in their colour, grouped so each colour and size is one call."""
+    def _paint_dots(self, painter: QPainter, lod: float, exposed: QRectF | None = None) -> None:
+        """Entities as round dots in their colour, grouped so each colour and size is one call; only those in
+        the exposed rectangle when it is a part of the chart (zoomed in, most dots are off screen)."""
         if self._dot_groups is None:
-            groups: dict[tuple[int, float], list[QPointF]] = {}
+            groups: dict[tuple[int, float], list[int]] = {}
             colours: dict[int, QColor] = {}
             for i, (colour, radius) in self.dots.items():
                 colours[colour.rgba()] = colour
-                groups.setdefault((colour.rgba(), radius), []).append(QPointF(*self.xy[i]))
-            self._dot_groups = [(colours[c], r, pts) for (c, r), pts in groups.items()]
+                groups.setdefault((colours[colour.rgba()].rgba(), round(radius)), []).append(i)
+            self._dot_groups = [(colours[c], float(r), [QPointF(*self.xy[i]) for i in members],
+                                 np.array(members, dtype=np.int64)) for (c, r), members in groups.items()]
+        inside = None
+        if exposed is not None and not exposed.isNull() and not exposed.contains(self._bounds) and len(self.xy):
+            margin = 40.0 / max(lod, 1e-6)
+            box = exposed.adjusted(-margin, -margin, margin, margin)
+            inside = ((self.xy[:, 0] >= box.left()) & (self.xy[:, 0] <= box.right())
+                      & (self.xy[:, 1] >= box.top()) & (self.xy[:, 1] <= box.bottom()))
         if self.highlight:
             painter.setPen(self._pen(max(5.0, 2 * 14 * lod + 4), QColor(SELECTED_COLOUR)))
             painter.drawPoints([QPointF(*self.xy[i]) for i in self.highlight])
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for colour, radius, points in self._dot_groups:
+        for colour, radius, points, members in self._dot_groups:
+            if inside is not None:
+                keep = inside[members]
+                if not keep.any():
+                    continue
+                if not keep.all():
+                    points = [points[j] for j in np.flatnonzero(keep).tolist()]
             width = max(3.0, round(2 * radius * lod))
             pen = self._pen(width, colour)
             # Small dots as squares (filled spans, fast); bigger ones round, never antialiased (10,000 of them).

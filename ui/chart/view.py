@@ -118,9 +118,7 @@ class LabelItem(QGraphicsItem):
         return QRectF(-self.width / 2 - 3, top, self.width + 6, self.height + 2)
 
     def paint(self, painter: QPainter, option: Any, widget: QWidget | None = None) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(LABEL_HALO)
-        painter.drawRoundedRect(self.boundingRect(), 3, 3)
+        painter.fillRect(self.boundingRect(), LABEL_HALO)       # a plain rectangle: hundreds cost nothing
         painter.setFont(self.font)
         painter.setPen(LABEL_INK)
         painter.drawText(QPointF(-self.width / 2, self.boundingRect().top() + 1 + self.ascent), self.text)
