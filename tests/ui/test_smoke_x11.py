@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("xvfb-run") is None,
+needs_xvfb = pytest.mark.skipif(shutil.which("xvfb-run") is None,
                                 reason="xvfb-run is not installed (Debian: apt-get install xvfb xauth)")
 
 
+@needs_xvfb
 @pytest.mark.parametrize("screen", ["1366x768", "1920x1080"])
 def test_the_app_starts_on_an_x_display_and_shows_the_chart(built_sample: Path, tmp_path: Path, screen: str) -> None:
     report = tmp_path / "smoke.json"
@@ -44,3 +45,31 @@ def test_the_app_starts_on_an_x_display_and_shows_the_chart(built_sample: Path, 
     assert shown["labels_shown"] > 0
     assert shown["errors"] == []
     assert Path(shown["screenshot"]).stat().st_size > 10_000
+
+
+def test_missing_x11_libraries_are_named_by_their_debian_package(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Qt itself only aborts ("could not load the Qt platform plugin xcb"); `linkgraph gui` says what to install."""
+    pytest.importorskip("PySide6")
+    import ctypes
+
+    from linkgraph.cli import main
+    from ui import app as ui_app
+
+    real = ctypes.CDLL
+
+    def without_icccm(name, *args, **kwargs):
+        if name in ("libxcb-icccm.so.4", "libxcb-keysyms.so.1"):
+            raise OSError(f"{name}: cannot open shared object file")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(ctypes, "CDLL", without_icccm)
+    monkeypatch.setattr(sys, "platform", "linux")
+    env = {"DISPLAY": ":0"}
+    assert ui_app.missing_system_packages(env) == ["libxcb-icccm4", "libxcb-keysyms1"]
+    assert ui_app.missing_system_packages({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}) == []
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert main(["gui"]) == 1
+    err = capsys.readouterr().err
+    assert "Qt's xcb plugin needs system libraries that are missing" in err
+    assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in err
