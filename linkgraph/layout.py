@@ -22,6 +22,7 @@ LAYOUT_LABELS = {"force": "Force-directed", "circular": "Circular by community",
                  "peacock": "Peacock (phones)"}
 SPACING = 80.0                  # chart units between linked entities
 BIG = 1500                      # from this many entities the force layout works in two levels
+HUGE = 20_000                   # from this many, each group's own layout takes fewer passes
 Positions = dict[int, tuple[float, float]]
 
 
@@ -149,9 +150,15 @@ def _two_level(graph: nx.Graph, nodes: list[int], seed: int) -> Positions:
         if len(members) == 1:
             xy[members[0]] = centres[j]
             continue
+        if len(members) <= 3:            # a pair or a trio: side by side in its disc
+            ring = np.array([[math.cos(2 * math.pi * i / len(members)), math.sin(2 * math.pi * i / len(members))]
+                             for i in range(len(members))])
+            xy[members] = centres[j] + ring * SPACING * 0.5
+            continue
         sub = g.subgraph(members)
-        with seeded(seed):
-            local = np.array(sub.layout_fruchterman_reingold(niter=200, grid=len(members) > 500).coords, dtype=float)
+        with seeded(seed):              # a task-force chart: fewer passes per group (its disc bounds it anyway)
+            local = np.array(sub.layout_fruchterman_reingold(niter=200 if len(nodes) <= HUGE else 60,
+                                                             grid=len(members) > 500).coords, dtype=float)
         local -= local.mean(axis=0)
         reach = float(np.hypot(local[:, 0], local[:, 1]).max()) or 1.0
         xy[members] = centres[j] + local * ((radius[j] - SPACING * 0.5) / reach)

@@ -77,6 +77,8 @@ MEASURE_NAMES = {"score": "key-player score", "degree": "ties", "weighted_degree
                  "betweenness": "betweenness (bridging)", "pagerank": "PageRank", "eigenvector": "eigenvector",
                  "closeness": "closeness", "community": "group", "role": "role", "component": "component"}
 NeighbourSource = Callable[[int], nx.Graph]
+NODE_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+_PENS: dict[int, QPen] = {}
 
 
 def _icon(shape: str, radius: float) -> QPainterPath:
@@ -286,7 +288,7 @@ class ChartView(QGraphicsView):
     def _add_node(self, node: int, attrs: dict[str, Any], x: float, y: float) -> QGraphicsPathItem:
         item = QGraphicsPathItem()
         item.setData(ENTITY, int(node))
-        item.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
+        item.setFlags(NODE_FLAGS)
         item.setPos(x, y)
         role = attrs.get("role")
         if role in ROLE_LETTERS and role != "unknown" and attrs.get("type") == "Person":
@@ -461,8 +463,12 @@ class ChartView(QGraphicsView):
     def _outline(self, item: QGraphicsPathItem, selected: bool) -> None:
         node = item.data(ENTITY)
         colour = self.colours.get(node) or item.brush().color()
-        pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(colour.darker(150), 1.0)
-        pen.setCosmetic(True)
+        key = -1 if selected else colour.rgba()
+        pen = _PENS.get(key)
+        if pen is None:                 # one pen per colour, shared (a 100,000-entity chart makes a handful)
+            pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(colour.darker(150), 1.0)
+            pen.setCosmetic(True)
+            _PENS[key] = pen
         item.setPen(pen)
 
     def shown_colour(self, entity_id: int) -> QColor:
