@@ -52,6 +52,29 @@ def available_kinds() -> list[str]:
     return found
 
 
+def unsupported_format(path: Path) -> str | None:
+    """What a document or image passed as records is ("a PDF document", "a Word document"...), or None for a
+    file an importer may read. Judged by its first bytes, not its name."""
+    import zipfile
+
+    from linkgraph.case.case_file import what_file_is
+
+    what = what_file_is(path)
+    if what in ("a PDF document", "a Word document", "an RTF document", "a PNG image", "a JPEG image", "a GIF image"):
+        return what
+    if what == "an old Excel or Word file" and path.suffix.lower() in (".doc", ".dot"):
+        return "an old Word document"
+    if what and what.startswith("a ZIP archive"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        if "word/document.xml" in names:
+            return "a Word document"
+    return None
+
+
 def detect_kind(path: Path, options: ImportOptions) -> str:
     """Guess a file's kind from its header against every kind's profiles (ties go to the KINDS order)."""
     best: tuple[float, str] | None = None
@@ -81,6 +104,12 @@ def import_file(
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=path)
+    unreadable = unsupported_format(path)
+    if unreadable:
+        raise InputError(f"this is {unreadable}, which linkgraph does not import: it reads records as CSV, TSV, "
+                         "Excel or JSON files. Ask the provider for the records in one of those (carriers and banks "
+                         "supply CSV or Excel on request), or copy the tables out of the document into a CSV first",
+                         file=path)
     kind = options.kind or detect_kind(path, options)
     options.kind = kind
     if options.grade is None:

@@ -120,6 +120,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     """
     flt = flt or GraphFilter()
     where, args = _window(flt)
+    where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
     names = list(case.model.links)
     code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(names)) + " ELSE -1 END"
     numeric = [c for c in LINK_COLUMNS if c != "type"]
@@ -180,7 +181,8 @@ def person_owners(case: CaseFile, entities: pd.DataFrame | None = None,
     entities = load_entities(case) if entities is None else entities
     reps = _followed(case, flt)
     pairs = case.conn.execute(
-        f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}) ORDER BY id", USE_LINKS
+        f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}){case.removed_links_sql()} "
+        "ORDER BY id", USE_LINKS
     ).fetchall()
     types = entities["type"]
     owners: dict[int, set[int]] = {}

@@ -97,3 +97,25 @@ def test_empty_graph_and_ring_positions() -> None:
     assert layout(nx.Graph(), "force") == {}
     ring = around((10.0, 20.0), 4, radius=5.0)
     assert [tuple(round(v, 6) for v in p) for p in ring] == [(15.0, 20.0), (10.0, 25.0), (5.0, 20.0), (10.0, 15.0)]
+
+
+def test_force_layout_keeps_groups_apart_and_key_players_unstacked() -> None:
+    """Three stars (a boss and eight contacts each) joined boss to boss and by a few shared contacts: the
+    bosses keep room between them and each group gathers round its own boss."""
+    import math
+
+    from linkgraph.layout import ROOM, SPACING
+
+    graph = nx.Graph()
+    bosses = [1, 2, 3]
+    for boss in bosses:
+        for k in range(8):
+            graph.add_edge(boss, boss * 100 + k)
+    graph.add_edges_from([(1, 2), (2, 3), (1, 3), (100, 2), (200, 3), (300, 1)])
+    placed = layout(graph, "force")
+    gap = min(math.dist(placed[a], placed[b]) for a in placed for b in placed if a < b)
+    assert gap >= SPACING * ROOM * 0.9                          # nothing stacked
+    for boss in bosses:
+        own = [math.dist(placed[boss], placed[boss * 100 + k]) for k in range(1, 8)]
+        others = [math.dist(placed[boss], placed[other]) for other in bosses if other != boss]
+        assert sum(own) / len(own) < min(others)                # its group round it, the other bosses further

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from linkgraph.analysis.disruption import TARGET_TYPES
+
 IDS = Qt.ItemDataRole.UserRole + 1
 
 KEY_PLAYER_COLUMNS = [("#", "rank"), ("entity", "label"), ("type", "type"), ("role", "role"), ("degree", "degree"),
@@ -208,6 +210,8 @@ class AnalysisPanel(QWidget):
             if key == "name_matches":
                 continue
             items = (result or {}).get(key) or []
+            if key == "entities":             # ranked as `linkgraph analyze` lists them: hotels, places, ads
+                items = [e for e in items if e.get("type") in TARGET_TYPES]     # are in the measures, not the list
             table.set_items(items)
             self.tabs.setTabText(self.tabs.indexOf(table), f"{self.titles[key]} ({len(items)})" if result else
                                  self.titles[key])

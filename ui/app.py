@@ -7,18 +7,22 @@ traceback of an unexpected error goes to a log file, never to the screen.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from linkgraph.errors import LinkgraphError
 
 APP_NAME = "linkgraph"
+SMOKE_SETTLE_MS = 1500     # --smoke: the window is mapped and painted well within this
 log = logging.getLogger("linkgraph.ui")
 
 
@@ -102,9 +106,82 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+# Qt's xcb platform plugin (a real X11 display) loads these libraries; a fresh Debian desktop may lack
+# some. soname -> the Debian/Ubuntu package that brings it.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0", "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0", "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0", "libxcb-xfixes.so.0": "libxcb-xfixes0", "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-sync.so.1": "libxcb-sync1", "libxcb-shm.so.0": "libxcb-shm0", "libX11-xcb.so.1": "libx11-xcb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0", "libxkbcommon.so.0": "libxkbcommon0",
+    "libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libfontconfig.so.1": "libfontconfig1",
+}
+
+
+def missing_system_packages(env: dict[str, str] | None = None) -> list[str]:
+    """The Debian packages Qt's X11 plugin needs that this machine lacks (empty off Linux, or when another
+    platform plugin is chosen): Qt itself would only abort with "could not load the Qt platform plugin"."""
+    import ctypes
+
+    env = dict(os.environ if env is None else env)
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb") or (not platform and not env.get("DISPLAY")):
+        return []
+    missing = []
+    for soname, package in XCB_LIBRARIES.items():
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def _smoke_report(window: Any, report: Path) -> None:
+    """What a user would see, as data: the platform, the window on screen, the chart's entities and how
+    much of the chart is drawn (pixels that differ from the background), with a screenshot beside it.
+    `linkgraph gui --smoke REPORT.json CASE` writes it and quits (CI proves the real app starts)."""
+    import json
+
+    import numpy as np
+
+    app = QApplication.instance()
+    chart = window.chart_panel.chart
+    screen = window.screen() or app.primaryScreen()
+    shot = screen.grabWindow(window.winId())           # read back from the display server, not from Qt's buffer
+    shot_path = report.with_suffix(".png")
+    shot.save(str(shot_path))
+    image = chart.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint32, count=image.width() * image.height())
+    background = chart.scene().backgroundBrush().color().rgb()
+    handle = window.windowHandle()
+    data = {
+        "platform": app.platformName(),
+        "window_visible": window.isVisible(),
+        "window_exposed": bool(handle is not None and handle.isExposed()),
+        "window_size": [window.width(), window.height()],
+        "screen_size": [screen.size().width(), screen.size().height()],
+        "case": str(window.case.path) if window.case is not None else None,
+        "entities_on_chart": len(chart.items_by_id),
+        "ties_on_chart": chart.graph.number_of_edges(),
+        "labels_shown": sum(1 for label in chart.labels.values() if label.isVisible()),
+        "chart_pixels": int(image.width() * image.height()),
+        "chart_pixels_drawn": int(np.count_nonzero((pixels & 0xFFFFFF) != (background & 0xFFFFFF))),
+        "screenshot": str(shot_path),
+        "errors": shown_errors(),
+    }
+    report.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Start the app; `argv` may hold one case file to open. Returns the exit code."""
+    """Start the app; `argv` may hold one case file to open, and `--smoke REPORT.json` (open the case, write
+    what was shown to REPORT.json and a screenshot beside it, quit). Returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    smoke: Path | None = None
+    if "--smoke" in args:
+        at = args.index("--smoke")
+        smoke = Path(args[at + 1])
+        del args[at:at + 2]
     app = application()
     install_error_handling()
     from ui.main_window import MainWindow
@@ -114,6 +191,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = [a for a in args if not a.startswith("-")]
     if cases:
         window.open_case(Path(cases[0]))
+    if smoke is not None:
+        def finish() -> None:
+            try:
+                _smoke_report(window, smoke)
+            finally:
+                window.close()
+                app.exit(0)
+
+        QTimer.singleShot(SMOKE_SETTLE_MS, finish)
     return int(app.exec())
 
 

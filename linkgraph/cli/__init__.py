@@ -30,7 +30,8 @@ COMMAND_MODULES = (
 # not the libraries of analysis and exports (a second saved on every command).
 COMMANDS = {
     "new": "linkgraph.cli.case_commands", "info": "linkgraph.cli.case_commands",
-    "verify": "linkgraph.cli.case_commands", "import": "linkgraph.cli.import_command",
+    "verify": "linkgraph.cli.case_commands", "remove-source": "linkgraph.cli.case_commands",
+    "import": "linkgraph.cli.import_command",
     "analyze": "linkgraph.cli.analyze_command", "export": "linkgraph.cli.export_command",
     "entities": "linkgraph.cli.entity_commands", "edit": "linkgraph.cli.entity_commands",
     "merge-entities": "linkgraph.cli.entity_commands", "unmerge": "linkgraph.cli.entity_commands",
@@ -83,6 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except PermissionError as exc:
+        print(f"linkgraph: error: cannot write {exc.filename or 'a file'}: permission denied (choose a folder you "
+              "may write to)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"linkgraph: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def run() -> None:

@@ -52,7 +52,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             result = analyze(case, params, bar)
         finally:
             bar.done()
-        if not args.no_save:
+        if not args.no_save and case.read_only:       # read-only media: the run is recorded in what is printed
+            from linkgraph.cli.common import unsaved_run_note
+
+            result["run_record"] = unsaved_run_note(case, params.as_dict(), result)
+        elif not args.no_save:
             result["run_id"] = case.record_analysis(params.as_dict(), result)
     if args.json:
         write_json(result, sys.stdout, indent=args.indent)
@@ -61,6 +65,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(said, file=sys.stderr)
         return 0
     print_summary(result, args.top)
+    if result.get("run_record"):
+        record = result["run_record"]
+        print(f"\nRun record ({record['note']}): at {record['at']} by {record['by']}, case file SHA-256 "
+              f"{record['case_file_sha256']}, result digest {record['digest']}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""`new`, `info` and `verify`: making a case, seeing what is in it, proving it is intact."""
+"""`new`, `info`, `verify` and `remove-source`: making a case, seeing what is in it, proving it is intact,
+taking a source back out (reversibly, its rows kept for the audit)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from linkgraph.case import CaseFile, verify_connection
+from linkgraph.case.case_file import machine_timezone
 from linkgraph.cli.common import add_case, open_case, print_json, print_table
 from linkgraph.errors import LinkgraphError
 
@@ -15,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     new = commands.add_parser("new", help="create an empty case file")
     new.add_argument("case", type=Path, metavar="CASE")
     new.add_argument("--name", help="case name (default: the file name)")
-    new.add_argument("--tz", default="UTC", help="the case's time zone, IANA name (default UTC)")
+    new.add_argument("--tz", help="the case's time zone, IANA name (default: this computer's zone, printed)")
     new.add_argument("--region", default="US", help="default phone region, ISO country code (default US)")
     new.add_argument("--agency", help="the agency that holds this case")
     new.add_argument("--passphrase", help="encrypt the case file with this passphrase")
@@ -33,16 +35,50 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=cmd_verify)
 
+    remove = commands.add_parser(
+        "remove-source", help="take an imported source out of the graph and analysis (reversible, audited)",
+        description="Take a source (a file imported twice, the wrong file) out of the case: its rows stay in the "
+                    "case for the audit, the graph, the analysis and the exports leave its links out. "
+                    "--restore puts it back. Without SOURCE_ID, lists the sources.")
+    add_case(remove)
+    remove.add_argument("source", type=int, nargs="?", metavar="SOURCE_ID", help="the source's id (see `info`)")
+    remove.add_argument("--reason", default="", help="why (kept in the audit log)")
+    remove.add_argument("--restore", action="store_true", help="put a removed source back")
+    remove.set_defaults(run=cmd_remove_source)
+
 
 def _name(path: Path) -> Path:
     return path if path.suffix else path.with_suffix(".lgcase")
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    case = CaseFile.create(_name(args.case), name=args.name, timezone=args.tz, region=args.region,
+    timezone = args.tz or machine_timezone()
+    case = CaseFile.create(_name(args.case), name=args.name, timezone=timezone, region=args.region,
                            agency=args.agency, passphrase=args.passphrase)
-    print(f"created {case.path} (time zone {case.timezone}, phone region {case.region})")
+    how = "" if args.tz else ": this computer's zone; give --tz to choose the zone the records' local times are in"
+    print(f"created {case.path} (time zone {case.timezone}{how}; phone region {case.region})")
     case.close()
+    return 0
+
+
+def cmd_remove_source(args: argparse.Namespace) -> int:
+    if args.source is None:
+        with open_case(args, read_only=True) as case:
+            removed = case.removed_sources()
+            print_table([(s.id, s.name, s.kind, s.rows_imported, s.imported_at,
+                          f"removed {removed[s.id]['at']} by {removed[s.id]['by']}" if s.id in removed else "in use")
+                         for s in case.sources()], ["id", "file", "kind", "rows", "imported", "state"])
+        return 0
+    with open_case(args, writes=True) as case:
+        if args.restore:
+            source = case.restore_source(args.source, args.reason)
+            print(f"source {source.id} ({source.name}) restored: its links are in the graph and analysis again")
+            return 0
+        source = case.remove_source(args.source, args.reason)
+        links = case.conn.execute("SELECT COUNT(*) FROM links WHERE source_id = ?", (source.id,)).fetchone()[0]
+    print(f"source {source.id} ({source.name}) removed: its {links:,} links are left out of the graph, the analysis "
+          f"and exports; its rows stay in the case for the audit (undo with: linkgraph remove-source {args.case} "
+          f"{source.id} --restore)")
     return 0
 
 
@@ -54,6 +90,7 @@ def case_info(case: CaseFile, rejected_limit: int = 20) -> dict:
         "agency": case.meta("agency"), "created_at": case.meta("created_at"), "created_by": case.meta("created_by"),
         "sources": [
             {"id": s.id, "file": s.name, "kind": s.kind, "profile": s.profile, "grade": s.grade,
+             "removed": s.options.get("removed"),
              "sha256": s.sha256, "rows_read": s.rows_read, "rows_imported": s.rows_imported,
              "rows_rejected": s.rows_rejected, "imported_at": s.imported_at, "imported_by": s.imported_by,
              "agency": s.agency}
@@ -83,9 +120,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     if data["sources"]:
         print_table([
             (s["id"], s["file"], s["kind"], s["profile"], s["grade"], s["rows_read"], s["rows_imported"],
-             s["rows_rejected"], s["sha256"][:12])
+             s["rows_rejected"], s["sha256"][:12], "removed" if s["removed"] else "")
             for s in data["sources"]
-        ], ["id", "file", "kind", "profile", "grade", "read", "imported", "rejected", "sha256"])
+        ], ["id", "file", "kind", "profile", "grade", "read", "imported", "rejected", "sha256", ""])
     print(f"\n{data['entity_total']} entities: " + (", ".join(f"{k} {v}" for k, v in data["entities"].items()) or "-"))
     print(f"{data['link_total']} links: " + (", ".join(f"{k} {v}" for k, v in data["links"].items()) or "-"))
     if data["rejected_total"]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linkgraph.case import CaseFile
-from linkgraph.errors import LinkgraphError
+from linkgraph.case.case_file import NotACaseFile
+from linkgraph.errors import CaseFileError, LinkgraphError
 from linkgraph.times import parse_iso
 
 if TYPE_CHECKING:
@@ -23,8 +24,63 @@ def add_case(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--passphrase", help="passphrase of an encrypted case file")
 
 
-def open_case(args: argparse.Namespace, *, read_only: bool = False) -> CaseFile:
-    return CaseFile.open(args.case, passphrase=getattr(args, "passphrase", None), read_only=read_only)
+def open_case(args: argparse.Namespace, *, read_only: bool = False, writes: bool = False) -> CaseFile:
+    """Open the command's case. A file that is not a case is named for what it is, with the command the user
+    probably meant; a case on read-only media opens read-only, said on stderr (a command that `writes`
+    stops there, before doing anything)."""
+    try:
+        case = CaseFile.open(args.case, passphrase=getattr(args, "passphrase", None), read_only=read_only)
+    except NotACaseFile as exc:
+        raise CaseFileError(f"{exc}{did_you_mean(args, exc)}") from exc
+    if case.read_only_reason and not read_only:
+        if writes:
+            name = case.path.name
+            case.close()
+            raise CaseFileError(f"{name} is read-only ({case.read_only_reason}): nothing was changed. Copy it to a "
+                                "folder you may write to and run the command on the copy")
+        print(f"linkgraph: note: {case.path.name} is read-only ({case.read_only_reason}); opened read-only: "
+              "nothing is written to it", file=sys.stderr)
+    return case
+
+
+def record_beside(case: CaseFile, out: Path, written: Sequence[Path]) -> Path:
+    """Where an export from a read-only case records itself: `linkgraph-record.json` in the export's folder,
+    or `<file>.linkgraph-record.json` beside a single file."""
+    from linkgraph.case.case_file import record_path
+
+    return case.write_unrecorded(record_path(out), written)
+
+
+def unsaved_run_note(case: CaseFile, params: dict, result: dict) -> dict:
+    """An analysis of a read-only case cannot be kept in it: the run's record (time, user, parameters, the
+    SHA-256 of the result as `record_analysis` would keep it) goes into the output instead, and stderr says so."""
+    import hashlib
+
+    from linkgraph.times import now_iso
+
+    text = json.dumps(result, ensure_ascii=False, sort_keys=True, default=str)
+    record = {"at": now_iso(), "by": case.user, "params": params, "case_file_sha256": case.sha256(),
+              "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+              "note": f"not kept in {case.path.name}, which is read-only: {case.read_only_reason}"}
+    print(f"linkgraph: note: {case.path.name} is read-only, so this run is not kept in it; its record (time, "
+          f"parameters, digest {record['digest'][:16]}...) is in this output under 'run_record' (--json): "
+          "save the output to keep it", file=sys.stderr)
+    return record
+
+
+def did_you_mean(args: argparse.Namespace, exc: NotACaseFile) -> str:
+    """The command a user who passed a data file as the case probably meant (swapped arguments...)."""
+    name = exc.path.name
+    if "package" in exc.what:
+        return f"; did you mean `linkgraph unpack {name} CASE`?"
+    if not any(word in exc.what for word in ("text", "CSV", "Excel", "JSON", "XML", "separated")):
+        return "; a case file is made with `linkgraph new CASE.lgcase` and ends in .lgcase"
+    files = [Path(f) for f in getattr(args, "files", None) or []]
+    cases = [f for f in files if f.suffix.lower() == ".lgcase"]
+    if getattr(args, "command", None) == "import" and cases:
+        others = [str(f) for f in files if f not in cases]
+        return f"; did you mean `linkgraph import {cases[0]} {' '.join([str(exc.path), *others])}`?"
+    return f"; did you mean `linkgraph import CASE {exc.path}`?"
 
 
 def add_filter(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 
 from linkgraph.case import merge_entities, merges, unmerge
 from linkgraph.cli.common import add_case, open_case, print_json, print_table
+from linkgraph.errors import LinkgraphError
 from linkgraph.identity import suggest_name_matches
 from linkgraph.search import search_entities
 from linkgraph.times import format_time
@@ -42,13 +43,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     undo = commands.add_parser("unmerge", help="undo an entity merge")
     add_case(undo)
-    undo.add_argument("merge", type=int, nargs="?", metavar="MERGE_ID", help="omit to list merges")
+    undo.add_argument("merge", type=int, nargs="*", metavar="MERGE_ID",
+                      help="one or more merges to undo; omit to list merges")
     undo.set_defaults(run=cmd_unmerge)
 
     suggest = commands.add_parser("suggest", help="persons whose names look alike (to confirm by hand)")
     add_case(suggest)
-    suggest.add_argument("--threshold", type=float, default=88.0)
+    suggest.add_argument("--threshold", type=float, default=88.0, help="lowest score listed (default 88)")
     suggest.add_argument("--json", action="store_true")
+    suggest.add_argument("--confirm-all", action="store_true",
+                         help="merge every suggested pair scoring at least --min-score: shows what would be merged; "
+                              "add --yes to do it (each merge audited and undoable)")
+    suggest.add_argument("--min-score", type=float, help="with --confirm-all: only pairs scoring at least this")
+    suggest.add_argument("--yes", action="store_true", help="with --confirm-all: merge them (not just a preview)")
     suggest.set_defaults(run=cmd_suggest)
 
     trace = commands.add_parser("trace", help="the source rows behind an entity or a link")
@@ -76,7 +83,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    with open_case(args) as case:
+    with open_case(args, writes=True) as case:
         entity = case.edit_entity(args.entity, role=args.role, minor=args.minor, label=args.label)
         if getattr(args, "alias", None):
             entity = case.set_aliases(args.entity, args.alias)
@@ -89,7 +96,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    with open_case(args) as case:
+    with open_case(args, writes=True) as case:
         merge_id = merge_entities(case, args.keep, args.other, args.reason)
         print(f"merge {merge_id}: {case.entity(args.other).label} is now shown as {case.entity(args.keep).label} "
               f"(undo with: linkgraph unmerge {args.case} {merge_id})")
@@ -97,17 +104,21 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_unmerge(args: argparse.Namespace) -> int:
-    with open_case(args) as case:
-        if args.merge is None:
+    if not args.merge:
+        with open_case(args, read_only=True) as case:
             print_table([(m["id"], m["survivor"], m["merged"], m["reason"], m["at"], m["by"]) for m in merges(case)],
                         ["merge", "keep", "merged", "reason", "at", "by"])
-            return 0
-        unmerge(case, args.merge)
-        print(f"merge {args.merge} undone")
+        return 0
+    with open_case(args, writes=True) as case:
+        for merge_id in args.merge:
+            unmerge(case, merge_id)
+            print(f"merge {merge_id} undone")
     return 0
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    if args.confirm_all:
+        return confirm_all(args)
     with open_case(args, read_only=True) as case:
         people = [(e.id, e.label) for e in case.entities("Person")]
         matches = suggest_name_matches(people, threshold=args.threshold)
@@ -116,13 +127,60 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         return 0
     print_table([(m.left_id, m.left, m.right_id, m.right, f"{m.score:.0f}", m.reason) for m in matches],
                 ["id", "name", "id", "name", "score", "why"])
-    print("\nconfirm a match with: linkgraph merge-entities CASE KEEP_ID OTHER_ID")
+    print("\nconfirm a match with: linkgraph merge-entities CASE KEEP_ID OTHER_ID, or all those scoring at least S "
+          "with: linkgraph suggest CASE --confirm-all --min-score S (a preview; add --yes to merge)")
+    return 0
+
+
+def confirm_all(args: argparse.Namespace) -> int:
+    """Merge every suggested pair at or above --min-score: a preview first; with --yes, each pair merged (the
+    first-listed name kept), audited with its score, and all undoable in one `unmerge` command."""
+    floor = args.min_score if args.min_score is not None else args.threshold
+    with open_case(args, read_only=not args.yes, writes=args.yes) as case:
+        people = [(e.id, e.label) for e in case.entities("Person")]
+        matches = [m for m in suggest_name_matches(people, threshold=min(floor, args.threshold)) if m.score >= floor]
+        if not matches:
+            print(f"no suggested pairs score {floor:g} or more")
+            return 0
+        if not args.yes:
+            print_table([(m.left_id, m.left, "<-", m.right_id, m.right, f"{m.score:.0f}", m.reason) for m in matches],
+                        ["keep", "name", "", "merge", "name", "score", "why"])
+            print(f"\n{len(matches)} pairs score {floor:g} or more; nothing merged yet. Merge them all with: "
+                  f"linkgraph suggest {args.case} --confirm-all --min-score {floor:g} --yes")
+            return 0
+        made, skipped = [], []
+        for m in matches:
+            reps = case.representatives()
+            keep, gone = reps.get(m.left_id, m.left_id), reps.get(m.right_id, m.right_id)
+            if keep == gone:
+                skipped.append((m, "one entity already (an earlier pair joined them)"))
+                continue
+            try:
+                made.append((m, merge_entities(case, keep, gone,
+                                               f"name match {m.score:.0f} ({m.reason}); suggest --confirm-all "
+                                               f"--min-score {floor:g}")))
+            except LinkgraphError as exc:
+                skipped.append((m, str(exc)))
+    for m, merge_id in made:
+        print(f"merge {merge_id}: {m.right} (#{m.right_id}) is now shown as {m.left} (#{m.left_id}), score {m.score:.0f}")
+    for m, why in skipped:
+        print(f"skipped {m.left} / {m.right}: {why}")
+    if made:
+        print(f"\n{len(made)} merges made (each in the audit log). Undo them all with: linkgraph unmerge {args.case} "
+              + " ".join(str(merge_id) for _, merge_id in made))
     return 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     with open_case(args, read_only=True) as case:
-        cites = case.link_provenance(args.link) if args.link else case.entity_provenance(args.entity)
+        if args.link is not None:
+            if case.conn.execute("SELECT 1 FROM links WHERE id = ?", (args.link,)).fetchone() is None:
+                raise LinkgraphError(f"no link {args.link} in this case (link ids are in exports and the GUI's "
+                                     "inspector)")
+            cites = case.link_provenance(args.link)
+        else:
+            case.entity(args.entity)         # "no entity N in this case" for an id that does not exist
+            cites = case.entity_provenance(args.entity)
     if args.json:
         print_json(cites)
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case
@@ -49,6 +50,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             written = export(case, args.fmt, args.out, options, bar)
         finally:
             bar.done()
+        if case.unrecorded:           # read-only media: the export's audit entry is written beside it
+            from linkgraph.cli.common import record_beside
+
+            record = record_beside(case, args.out, written)
+            written.append(record)
     for path in written:
         print(f"wrote {path}")
+    if case.unrecorded:
+        print(f"linkgraph: note: {case.path.name} is read-only, so this export is not in its audit log; it is "
+              f"recorded in {record} (with the case's and each file's SHA-256)", file=sys.stderr)
     return 0

@@ -11,6 +11,8 @@ from linkgraph.errors import LinkgraphError
 def register(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser("gui", help="open the desktop app")
     cmd.add_argument("case", type=Path, nargs="?", metavar="CASE")
+    cmd.add_argument("--smoke", type=Path, metavar="REPORT.json",
+                     help="open CASE, write what was shown (platform, window, chart entities) and a screenshot, quit")
     cmd.set_defaults(run=cmd_gui)
 
 
@@ -19,4 +21,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
         from ui.app import main as gui_main
     except ImportError as exc:
         raise LinkgraphError(f"the desktop app cannot start: {exc} (install linkgraph with its GUI: PySide6)") from exc
-    return int(gui_main([str(args.case)] if args.case else []) or 0)
+    from ui.app import missing_system_packages
+
+    missing = missing_system_packages()
+    if missing:
+        raise LinkgraphError(
+            "the desktop app cannot start on this X11 display: Qt's xcb plugin needs system libraries that are "
+            f"missing. Install them (Debian/Ubuntu): sudo apt-get install {' '.join(missing)}")
+    argv = [str(args.case)] if args.case else []
+    if args.smoke:
+        argv += ["--smoke", str(args.smoke)]
+    return int(gui_main(argv) or 0)

@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from importers.options import ImportOptions
 
     mapping = parse_map(args.map)
-    with open_case(args) as case:
+    with open_case(args, writes=True) as case:
         if args.tz and args.tz != case.timezone:
             case.set_meta("timezone", args.tz)
             print(f"case time zone set to {args.tz}")

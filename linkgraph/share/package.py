@@ -15,6 +15,7 @@ import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ class PackageResult:
 
 def safe_file_name(name: str) -> str:
     """A member file name that is valid on every OS (no separators, drive letters or control characters)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .") or "file"
+    # Letters and digits of any script stay (a Spanish or Vietnamese file name is kept as it was), NFC so the
+    # same name is the same bytes on macOS and Windows; separators, reserved and control characters go.
+    cleaned = re.sub(r"[^\w. -]", "_", unicodedata.normalize("NFC", name)).strip(" .") or "file"
     return cleaned[:120]
 
 

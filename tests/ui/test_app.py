@@ -168,7 +168,8 @@ def test_a_file_that_is_not_a_case_gives_a_dialog_that_says_so(window, tmp_path)
     before = len(ui_app.shown_errors())
     assert not window.open_case(bogus)
     message = ui_app.shown_errors()[before]
-    assert "notes.lgcase: not a linkgraph case file" in message and "Traceback" not in message
+    assert message.startswith("notes.lgcase is not a case file (a text file).") and "Traceback" not in message
+    assert "encrypted" not in message
     assert window.case is None
 
 

@@ -80,7 +80,7 @@ def test_wheel_and_keys_zoom_with_level_of_detail(chart: ChartView, qtbot) -> No
     chart.zoom_by(LABEL_ZOOM / chart.zoom() * 1.01)
     assert chart.labels_shown() and chart.labels[1].isVisible()
     chart.zoom_by(POINT_ZOOM / chart.zoom() * 0.9)
-    assert not chart.labels_shown() and not chart.labels[1].isVisible()
+    assert chart.labels[1].isVisible()               # far out, the key player keeps its name
     assert chart.points_shown() and chart.items_by_id[1].effectiveOpacity() == 0.0
     chart.zoom_by(1 / 0.8)
     assert not chart.points_shown() and chart.items_by_id[1].effectiveOpacity() == 1.0
@@ -166,6 +166,10 @@ def test_panel_on_the_sample_case_filters_through_the_core(built_sample, qtbot) 
         qtbot.addWidget(panel)
         panel.resize(1200, 800)
         panel.set_case(case)
+        persons = build_graph(case, GraphFilter(view="persons"))     # what opens: the persons view
+        assert panel.current_filter().view == "persons"
+        assert panel.chart.shown_entities() == set(persons.nodes)
+        panel.view_box.setCurrentIndex(panel.view_box.findData("entities"))
         whole = build_graph(case)
         assert panel.chart.shown_entities() == set(whole.nodes)
         assert panel.chart.edges.link_count() == whole.number_of_edges()
@@ -261,3 +265,55 @@ def test_shift_drag_selects_a_rectangle(chart: ChartView, qtbot, far: bool) -> N
         qtbot.mouseMove(chart.viewport(), QPoint(left + (right - left) * step // 5, top + (bottom - top) * step // 5))
     qtbot.mouseRelease(chart.viewport(), Qt.MouseButton.LeftButton, shift, QPoint(right, bottom))
     assert chart.selected_entities() == [5, 6]
+
+
+def test_a_big_charts_layout_runs_in_the_background_and_can_be_cancelled(qtbot) -> None:
+    from ui import workers
+    from ui.chart.view import LAYOUT_AWAY_FROM
+
+    graph = nx.connected_watts_strogatz_graph(LAYOUT_AWAY_FROM + 200, 4, 0.1, seed=3)
+    for node in graph.nodes:
+        graph.nodes[node].update(type="Phone", label=f"phone {node}")
+    view = ChartView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    view.set_graph(graph)
+    view.run_job = workers.start
+    before = view.positions()
+    view.set_layout("circular")
+    job = view.layout_job
+    assert job is not None and view.positions() == before          # returned at once: the GUI thread is free
+    qtbot.waitUntil(lambda: job.outcome is not None, timeout=120000)
+    assert job.outcome == "succeeded"
+    moved = view.positions()
+    assert moved != before and set(moved) == set(before)
+    view.set_layout("force")
+    running = view.layout_job
+    running.cancel()
+    qtbot.waitUntil(lambda: running.outcome is not None, timeout=60000)
+    assert running.outcome == "cancelled" and view.positions() == moved
+    qtbot.waitUntil(lambda: not workers.running_jobs(), timeout=30000)
+
+
+def test_hovering_an_entity_shows_its_tooltip(chart: ChartView, qtbot) -> None:
+    chart.fit()
+    chart.zoom_by(1.0 / chart.zoom())
+    chart.centerOn(chart.items_by_id[1])
+    text = chart.tooltip_at(on_screen(chart, 1))
+    assert "Darnell Haskins" in text and "key-player score 1.000" in text and "role: suspect" in text
+    assert chart.tooltip_at(QPoint(1, 1)) is None
+
+
+def test_a_small_chart_opens_fitted_with_every_name_and_a_legend(chart: ChartView) -> None:
+    chart.fit()
+    assert all(label.isVisible() for label in chart.labels.values()) and set(chart.labels) == set(range(1, 7))
+    seen = chart.mapToScene(chart.viewport().rect()).boundingRect()
+    assert all(seen.contains(item.sceneBoundingRect()) for item in chart.items_by_id.values())
+    chart.color_by("role")
+    chart.size_by("score")
+    texts = chart.legend.texts()
+    assert "Person (2)" in texts and "Phone (3)" in texts and "Hotel (1)" in texts
+    assert "suspect (1)" in texts and "victim (1)" in texts and "Size: key-player score" in texts
+    assert "M  minor" in texts
+    assert chart.radius[1] > chart.radius[6]                      # the key player is drawn bigger

@@ -193,3 +193,15 @@ def test_a_file_of_no_known_kind_asks_for_the_kind_then_previews(qtbot, case_pat
         wizard.kind.setCurrentIndex(wizard.kind.findData("links"))
         wizard.kind.activated.emit(wizard.kind.currentIndex())
     assert wizard.preview.kind == "links" and "no column found for source" in wizard.problem.text()
+
+
+def test_a_pdf_dropped_on_the_wizard_is_named_as_not_importable(qtbot, case_path, tmp_path):
+    pdf = tmp_path / "T-Mobile subpoena response.pdf"
+    pdf.write_bytes(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 4)
+    with CaseFile.open(case_path) as case:
+        tz, region = case.timezone, case.region
+    wizard = ImportWizard(case_path, timezone=tz, region=region, file=pdf)
+    qtbot.addWidget(wizard)
+    assert wizard.problem.text().startswith("T-Mobile subpoena response.pdf is a PDF document, which linkgraph "
+                                            "does not import")
+    assert not wizard.import_button.isEnabled()

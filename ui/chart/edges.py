@@ -11,13 +11,14 @@ labels appear for the links in view.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_width
+from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_widths
 
 ARROW_LOD = 0.6          # arrowheads from this zoom up
 LABEL_LOD = 1.3          # link labels from this zoom up
@@ -25,6 +26,15 @@ MAX_LABELS = 400         # at most this many link labels at once
 SMOOTH_MOST = 1500       # antialiased lines only when at most this many links are in view
 THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
+
+
+def link_text(label: Any) -> str:
+    """A link's label: given text, or "3 x call" from an edge's data (count and types)."""
+    if isinstance(label, str):
+        return label
+    count = int(label.get("count", 1) or 1)
+    types = label.get("types") or "link"
+    return f"{count} x {types}" if count > 1 else str(types)
 
 
 class EdgeLayer(QGraphicsItem):
@@ -44,7 +54,7 @@ class EdgeLayer(QGraphicsItem):
         self.lines: list[QLineF] = []
         self.xy = np.zeros((0, 2))                           # node positions by node index
         self.index: dict[int, int] = {}                      # entity id -> node index
-        self.touching: dict[int, list[int]] = {}             # node index -> link indices
+        self._touching: dict[int, list[int]] | None = {}     # node index -> link indices (see touching)
         self.highlight: set[int] = set()                     # node indices selected
         self.points_mode = False                             # draw entities as dots (far zoom)
         self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
@@ -55,29 +65,40 @@ class EdgeLayer(QGraphicsItem):
         self._colour = QColor(EDGE_COLOUR).lighter(125)     # opaque: blending 30,000 lines costs 5x more
 
     # ---- data ---------------------------------------------------------------------------
-    def set_links(self, positions: dict[int, tuple[float, float]], links: list[tuple[int, int, float, str]],
+    def set_links(self, positions: dict[int, tuple[float, float]], links: list[tuple[int, int, float, Any]],
                   *, directed: bool = False) -> None:
-        """Links (a, b, weight, label) between entities placed at `positions`."""
+        """Links (a, b, weight, label) between entities placed at `positions`; a label may be the edge's data
+        dict (count and types), turned into text only for the few links labelled on screen."""
         self.prepareGeometryChange()
         self.directed = directed
         ids = list(positions)
         self.index = {n: i for i, n in enumerate(ids)}
         self.xy = np.array([positions[n] for n in ids], dtype=float).reshape(len(ids), 2)
-        kept = [(a, b, w, t) for a, b, w, t in links if a in self.index and b in self.index]
+        index = self.index
+        kept = [link for link in links if link[0] in index and link[1] in index]
         self.pairs = [(a, b) for a, b, _, _ in kept]
         self.labels = [t for _, _, _, t in kept]
-        self.ends = np.array([(self.index[a], self.index[b]) for a, b in self.pairs], dtype=np.int64).reshape(-1, 2)
-        widths = np.array([round(edge_width(w)) for _, _, w, _ in kept], dtype=float)
+        self.ends = np.array([(index[a], index[b]) for a, b in self.pairs], dtype=np.int64).reshape(-1, 2)
+        weights = np.array([w for _, _, w, _ in kept], dtype=float)
+        widths = np.round(edge_widths(weights))
         self.buckets = [(float(w), np.flatnonzero(widths == w)) for w in np.unique(widths)]
-        self.touching = {}
-        for i, (a, b) in enumerate(self.ends.tolist()):
-            self.touching.setdefault(a, []).append(i)
-            self.touching.setdefault(b, []).append(i)
+        self._touching = None
         points = self.xy.tolist()
         self.lines = [QLineF(points[a][0], points[a][1], points[b][0], points[b][1]) for a, b in self.ends.tolist()]
         self._dot_groups = None
         self._recompute_bounds()
         self.update()
+
+    @property
+    def touching(self) -> dict[int, list[int]]:
+        """Node index -> the links that touch it (made the first time a selection or a drag needs it)."""
+        if self._touching is None:
+            touching: dict[int, list[int]] = {}
+            for i, (a, b) in enumerate(self.ends.tolist()):
+                touching.setdefault(a, []).append(i)
+                touching.setdefault(b, []).append(i)
+            self._touching = touching
+        return self._touching
 
     def move_nodes(self, moved: dict[int, tuple[float, float]]) -> None:
         """Entities moved (dragged, laid out again): their links follow."""
@@ -180,26 +201,40 @@ class EdgeLayer(QGraphicsItem):
             painter.setPen(self._pen(2.5, QColor(SELECTED_COLOUR).darker(115)))
             painter.drawLines([lines[i] for i in marked])
         if self.points_mode:
-            self._paint_dots(painter, lod)
+            self._paint_dots(painter, lod, option.exposedRect)
         if lod >= ARROW_LOD and self.directed:
             self._arrows(painter, shown, lod)
         if lod >= LABEL_LOD:
             self._labels(painter, shown, lod)
 
-    def _paint_dots(self, painter: QPainter, lod: float) -> None:
-        """Entities as round dots in their colour, grouped so each colour and size is one call."""
+    def _paint_dots(self, painter: QPainter, lod: float, exposed: QRectF | None = None) -> None:
+        """Entities as round dots in their colour, grouped so each colour and size is one call; only those in
+        the exposed rectangle when it is a part of the chart (zoomed in, most dots are off screen)."""
         if self._dot_groups is None:
-            groups: dict[tuple[int, float], list[QPointF]] = {}
+            groups: dict[tuple[int, float], list[int]] = {}
             colours: dict[int, QColor] = {}
             for i, (colour, radius) in self.dots.items():
                 colours[colour.rgba()] = colour
-                groups.setdefault((colour.rgba(), radius), []).append(QPointF(*self.xy[i]))
-            self._dot_groups = [(colours[c], r, pts) for (c, r), pts in groups.items()]
+                groups.setdefault((colours[colour.rgba()].rgba(), round(radius)), []).append(i)
+            self._dot_groups = [(colours[c], float(r), [QPointF(*self.xy[i]) for i in members],
+                                 np.array(members, dtype=np.int64)) for (c, r), members in groups.items()]
+        inside = None
+        if exposed is not None and not exposed.isNull() and not exposed.contains(self._bounds) and len(self.xy):
+            margin = 40.0 / max(lod, 1e-6)
+            box = exposed.adjusted(-margin, -margin, margin, margin)
+            inside = ((self.xy[:, 0] >= box.left()) & (self.xy[:, 0] <= box.right())
+                      & (self.xy[:, 1] >= box.top()) & (self.xy[:, 1] <= box.bottom()))
         if self.highlight:
             painter.setPen(self._pen(max(5.0, 2 * 14 * lod + 4), QColor(SELECTED_COLOUR)))
             painter.drawPoints([QPointF(*self.xy[i]) for i in self.highlight])
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for colour, radius, points in self._dot_groups:
+        for colour, radius, points, members in self._dot_groups:
+            if inside is not None:
+                keep = inside[members]
+                if not keep.any():
+                    continue
+                if not keep.all():
+                    points = [points[j] for j in np.flatnonzero(keep).tolist()]
             width = max(3.0, round(2 * radius * lod))
             pen = self._pen(width, colour)
             # Small dots as squares (filled spans, fast); bigger ones round, never antialiased (10,000 of them).
@@ -260,6 +295,7 @@ class EdgeLayer(QGraphicsItem):
             painter.save()
             painter.translate(middle)
             painter.rotate(angle)
-            painter.drawText(QPointF(-len(self.labels[i]) * 2.2 / lod, -2 / lod), self.labels[i])
+            text = link_text(self.labels[i])
+            painter.drawText(QPointF(-len(text) * 2.2 / lod, -2 / lod), text)
             painter.restore()
             self.drawn["labels"] += 1

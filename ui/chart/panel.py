@@ -35,10 +35,11 @@ from ui.chart.view import ChartView
 from ui.palette import icon_pixmap
 
 DAY = 86_400
-VIEW_LABELS = {"entities": "Entities", "persons": "Persons (phones folded in)", "ad_phones": "Phones in the same ads"}
-COLOUR_CHOICES = {"Type": None, "Community": "community", "Role": "role", "Key-player score": "score",
+VIEW_LABELS = {"persons": "Persons (phones folded in)", "entities": "Entities (every record)",
+               "ad_phones": "Phones in the same ads"}
+COLOUR_CHOICES = {"Role": "role", "Group (community)": "community", "Type": None, "Key-player score": "score",
                   "Betweenness": "betweenness", "Component": "component"}
-SIZE_CHOICES = {"Same size": None, "Key-player score": "score", "Degree": "degree", "Weighted degree":
+SIZE_CHOICES = {"Key-player score": "score", "Same size": None, "Degree": "degree", "Weighted degree":
                 "weighted_degree", "Betweenness": "betweenness", "PageRank": "pagerank", "Eigenvector": "eigenvector",
                 "Closeness": "closeness"}
 MEASURES = ("community", "score", "degree", "weighted_degree", "betweenness", "pagerank", "eigenvector",
@@ -55,6 +56,8 @@ class ChartPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.chart = ChartView(self)
+        self.chart.color_by("role")             # the readable default: persons by role, sized by key-player score
+        self.chart.size_by("score")
         self.case: CaseFile | None = None
         self.entities: pd.DataFrame | None = None
         self.links: pd.DataFrame | None = None
@@ -103,6 +106,9 @@ class ChartPanel(QWidget):
         self.unhide_button.setText("Show hidden")
         self.count_label = QLabel("")
 
+        for box in (self.view_box, self.layout_box, self.colour_box, self.size_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(9)          # a 1366-pixel laptop screen fits the whole row
         top = QHBoxLayout()
         for text, widget in (("View", self.view_box), ("Layout", self.layout_box), ("Colour", self.colour_box),
                              ("Size", self.size_box)):
@@ -126,7 +132,7 @@ class ChartPanel(QWidget):
         box.addLayout(bottom)
         box.addWidget(self.chart, 1)
 
-        self.view_box.currentIndexChanged.connect(lambda _: self.apply_filter())
+        self.view_box.currentIndexChanged.connect(self._view_changed)
         self.layout_box.currentIndexChanged.connect(lambda _: self.chart.set_layout(self.layout_box.currentData()))
         self.colour_box.currentIndexChanged.connect(lambda _: self.chart.color_by(self.colour_box.currentData()))
         self.size_box.currentIndexChanged.connect(lambda _: self.chart.size_by(self.size_box.currentData()))
@@ -183,13 +189,18 @@ class ChartPanel(QWidget):
             return
         flt = self.current_filter()
         graph = self._graph(flt)
-        if flt.view == "entities" and flt.start is None and flt.end is None and not flt.entity_types \
+        if flt.start is None and flt.end is None and not flt.entity_types \
                 and flt.min_weight <= 0:
             self.full = graph
         else:
             self.full = self._graph(GraphFilter(view=flt.view))
         self.chart.set_graph(graph, keep_view=keep_view and bool(self.chart.items_by_id))
         self.count_label.setText(f"{graph.number_of_nodes():,} entities · {graph.number_of_edges():,} ties")
+
+    def _view_changed(self) -> None:
+        """Another view is another chart: entities it shares keep their places, and it opens fitted."""
+        self.apply_filter()
+        self.chart.fit()
 
     def _graph(self, flt: GraphFilter) -> nx.Graph:
         assert self.case is not None and self.entities is not None

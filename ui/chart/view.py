@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import networkx as nx
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -37,17 +39,20 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QMenu,
+    QToolTip,
     QWidget,
 )
 
 from linkgraph.layout import LAYOUTS, around, layout
 from ui.chart.edges import EdgeLayer
+from ui.chart.legend import Legend, LegendEntry
 from ui.palette import (
     MINOR_COLOUR,
     ROLE_COLOURS,
     ROLE_LETTERS,
     SELECTED_COLOUR,
     category_colour,
+    icon_pixmap,
     ramp_colour,
     shape_detail,
     shape_path,
@@ -56,13 +61,24 @@ from ui.palette import (
 )
 
 NODE_RADIUS = 12.0
-LABEL_ZOOM = 0.45        # labels shown from this zoom up ...
-LABEL_MOST = 600         # ... when at most this many entities are in view
+LABEL_ZOOM = 0.45        # from this zoom up every entity in view may have a label (space permitting) ...
+LABEL_MOST = 600         # ... when at most this many entities are in view; otherwise the key players first
+LABEL_BUDGET = 160       # labels placed at most per view (the most important first; overlapping ones left out)
+LABEL_PX = 12            # label text height in screen pixels, whatever the zoom
+LABEL_CHARS = 28         # longer labels are cut with an ellipsis (the inspector shows them whole)
 POINT_ZOOM = 0.35        # below this zoom entities are drawn as dots by the link layer
 MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
+LAYOUT_AWAY_FROM = 3000  # charts with more entities are laid out in a background process (progress, Cancel)
+PREVIEW_FROM = 2000      # charts with more entities zoom on a snapshot while the wheel turns ...
+PREVIEW_SETTLE_MS = 140  # ... and draw in full this long after the last step
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
 CATEGORICAL = ("type", "community", "role", "component")
+MEASURE_NAMES = {"score": "key-player score", "degree": "ties", "weighted_degree": "links (weighted ties)",
+                 "betweenness": "betweenness (bridging)", "pagerank": "PageRank", "eigenvector": "eigenvector",
+                 "closeness": "closeness", "community": "group", "role": "role", "component": "component"}
 NeighbourSource = Callable[[int], nx.Graph]
+NODE_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+_PENS: dict[int, QPen] = {}
 
 
 def _icon(shape: str, radius: float) -> QPainterPath:
@@ -75,6 +91,43 @@ def _icon(shape: str, radius: float) -> QPainterPath:
     stroker = QPainterPathStroker()
     stroker.setWidth(0.14)
     return outline.subtracted(scale.map(stroker.createStroke(detail)))
+
+
+class LabelItem(QGraphicsItem):
+    """An entity's name under its icon, the same size on screen at every zoom, on a light halo so it
+    reads over links (drawn by the view's label level of detail: key players first, no overlaps)."""
+
+    def __init__(self, text: str, font: QFont, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.text = text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+        self.font = font
+        metrics = QFontMetricsF(font)
+        self.width = metrics.horizontalAdvance(self.text)
+        self.height = metrics.height()
+        self.ascent = metrics.ascent()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(5)
+        self.above = False            # placed above the icon (below was taken by another label)
+
+    def set_above(self, above: bool) -> None:
+        if above != self.above:
+            self.prepareGeometryChange()
+            self.above = above
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        top = -(self.height + 3) if self.above else 1
+        return QRectF(-self.width / 2 - 3, top, self.width + 6, self.height + 2)
+
+    def paint(self, painter: QPainter, option: Any, widget: QWidget | None = None) -> None:
+        painter.fillRect(self.boundingRect(), LABEL_HALO)       # a plain rectangle: hundreds cost nothing
+        painter.setFont(self.font)
+        painter.setPen(LABEL_INK)
+        painter.drawText(QPointF(-self.width / 2, self.boundingRect().top() + 1 + self.ascent), self.text)
+
+
+LABEL_HALO = QColor(255, 255, 255, 215)
+LABEL_INK = QColor("#1d1d1d")
 
 
 def _badge(parent: QGraphicsItem, letter: str, colour: str, corner: QPointF) -> QGraphicsEllipseItem:
@@ -124,17 +177,25 @@ class ChartView(QGraphicsView):
         self.graph: nx.Graph = nx.Graph()
         self._owned = True
         self.items_by_id: dict[int, QGraphicsPathItem] = {}
-        self.labels: dict[int, QGraphicsSimpleTextItem] = {}
+        self.labels: dict[int, LabelItem] = {}
+        self.label_layer = QGraphicsPathItem()             # labels: above every icon, visible at any zoom
+        self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.label_layer.setZValue(20)
+        self.scene().addItem(self.label_layer)
+        self._auto_fit = False        # True from fit() until the user zooms or pans: resizing refits
+        self._priority: np.ndarray | None = None     # label priority per node index of the link layer
         self.hidden: set[int] = set()
         self.pinned: set[int] = set()
         self.layout_name = "force"
+        self.run_job: Callable[[Any], None] | None = None   # starts a background job (the main window's, with
+        self.layout_job: Any = None                          # status-bar progress and Cancel); None: lay out here
         self.colour_attr: str | None = None
         self.size_attr: str | None = None
         self.radius: dict[int, float] = {}
         self.colours: dict[int, QColor] = {}
         self._labels_on = False
         self._font = QFont()
-        self._font.setPixelSize(10)
+        self._font.setPixelSize(LABEL_PX)
         self._points = False
         self._band = QRectF()
         self.rubberBandChanged.connect(self._banded)
@@ -143,6 +204,19 @@ class ChartView(QGraphicsView):
         self._quiet = False
         self._last_selection: list[int] = []
         self._outlined: set[int] = set()
+        self._preview: Any = None                  # a snapshot of the view while a wheel zoom goes on (big charts)
+        self._preview_transform = QTransform()
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(PREVIEW_SETTLE_MS)
+        self._settle.timeout.connect(self._settled)
+        self._label_timer = QTimer(self)          # labels follow a pan once it pauses (not on every frame)
+        self._label_timer.setSingleShot(True)
+        self._label_timer.setInterval(60)
+        self._label_timer.timeout.connect(self._update_labels)
+        self.legend = Legend(self)
+        self.legend.move(8, 8)
+        self._sized_by = None         # the measure sizes really follow (score falls back to ties before analysis)
         self._notify = QTimer(self)
         self._notify.setSingleShot(True)
         self._notify.setInterval(0)
@@ -174,7 +248,7 @@ class ChartView(QGraphicsView):
                 positions = dict(old)
         self._populate(positions)
         if selected:
-            self.select_entities(selected & set(self.items_by_id))
+            self.select_entities(selected & set(self.items_by_id), centre=False)
         if not keep_view:
             self.fit()
 
@@ -193,6 +267,11 @@ class ChartView(QGraphicsView):
         self.node_layer.setOpacity(0.0 if self._points else 1.0)
         scene.addItem(self.node_layer)
         self.items_by_id.clear()
+        scene.removeItem(self.label_layer)
+        self.label_layer = QGraphicsPathItem()
+        self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.label_layer.setZValue(20)
+        scene.addItem(self.label_layer)
         self.labels.clear()
         shown = self._shown_graph()
         placed = {}
@@ -209,9 +288,8 @@ class ChartView(QGraphicsView):
     def _add_node(self, node: int, attrs: dict[str, Any], x: float, y: float) -> QGraphicsPathItem:
         item = QGraphicsPathItem()
         item.setData(ENTITY, int(node))
-        item.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
+        item.setFlags(NODE_FLAGS)
         item.setPos(x, y)
-        item.setToolTip(self._tooltip(node, attrs))
         role = attrs.get("role")
         if role in ROLE_LETTERS and role != "unknown" and attrs.get("type") == "Person":
             _badge(item, ROLE_LETTERS[role], ROLE_COLOURS[role], QPointF(NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
@@ -223,19 +301,21 @@ class ChartView(QGraphicsView):
         self.items_by_id[int(node)] = item
         return item
 
-    def _label(self, node: int) -> QGraphicsSimpleTextItem:
-        """The entity's name under its icon, made the first time it is in view close enough to read."""
+    def _label(self, node: int) -> LabelItem:
+        """The entity's name under its icon, made the first time it is chosen to be shown."""
         label = self.labels.get(node)
         if label is None:
-            item = self.items_by_id[node]
-            label = QGraphicsSimpleTextItem(str(self.graph.nodes[node].get("label") or node), item)
-            label.setFont(self._font)
-            label.setBrush(QColor("#222222"))
-            label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            box = label.boundingRect()
-            label.setPos(-box.width() / 2, self.radius.get(node, NODE_RADIUS) + 1)
+            label = LabelItem(str(self.graph.nodes[node].get("label") or node), self._font, self.label_layer)
             self.labels[node] = label
+            self._place_label(node)
         return label
+
+    def _place_label(self, node: int) -> None:
+        label, item = self.labels.get(node), self.items_by_id.get(node)
+        if label is not None and item is not None:
+            pos = item.pos()
+            reach = self.radius.get(node, NODE_RADIUS)
+            label.setPos(pos.x(), pos.y() - reach if label.above else pos.y() + reach)
 
     @staticmethod
     def _tooltip(node: int, attrs: dict[str, Any]) -> str:
@@ -254,11 +334,7 @@ class ChartView(QGraphicsView):
 
     def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
         shown = self._shown_graph()
-        links = []
-        for a, b, data in shown.edges(data=True):
-            count = int(data.get("count", 1) or 1)
-            label = f"{count} x {data.get('types') or 'link'}" if count > 1 else str(data.get("types") or "link")
-            links.append((a, b, float(data.get("weight", 1.0) or 1.0), label))
+        links = [(a, b, float(data.get("weight", 1.0) or 1.0), data) for a, b, data in shown.edges(data=True)]
         if positions is None or len(positions) != len(self.items_by_id):
             positions = self.positions()
         self.edges.set_links(positions, links, directed=shown.is_directed())
@@ -276,7 +352,11 @@ class ChartView(QGraphicsView):
         self._restyle()
 
     def _shares(self, attr: str) -> dict[int, float]:
-        """Each shown entity's value of `attr` as a share of the largest (0 when missing)."""
+        """Each shown entity's value of `attr` as a share of the largest (0 when missing); the key-player
+        score falls back to ties while no analysis has given scores."""
+        if attr == "score" and not any(d.get("score") is not None for _, d in self._shown_graph().nodes(data=True)):
+            attr = "degree"
+        self._sized_by = attr
         values = {}
         for node, item_attrs in self._shown_graph().nodes(data=True):
             value = item_attrs.get(attr)
@@ -309,6 +389,9 @@ class ChartView(QGraphicsView):
             item.setPath(paths[key])
             if self.colour_attr is None or self.colour_attr == "type":
                 colour = type_colour(data.get("type"))
+            elif self.colour_attr == "role":
+                colour = (QColor(ROLE_COLOURS.get(data.get("role") or "unknown", ROLE_COLOURS["unknown"]))
+                          if data.get("type") == "Person" else type_colour(data.get("type")))
             elif numeric:
                 colour = ramp_colour(colours.get(node, 0.0))
             else:
@@ -316,17 +399,76 @@ class ChartView(QGraphicsView):
             item.setBrush(QBrush(colour))
             self.colours[node] = colour
             self._outline(item, node in selected)
-            label = self.labels.get(node)
-            if label is not None:
-                box = label.boundingRect()
-                label.setPos(-box.width() / 2, radius + 1)
+            self._place_label(node)
+        self._priority = None
+        self._update_legend(sizes)
         self.edges.set_dots({n: (self.colours[n], self.radius[n]) for n in self.items_by_id})
+
+    def _update_legend(self, sizes: dict[int, float]) -> None:
+        """The legend for what is on the chart now: types, the colour key, what size means, the badges."""
+        attrs = self.graph.nodes
+        shown = [n for n in self.items_by_id if n in attrs]
+        counts: dict[str, int] = {}
+        for node in shown:
+            kind = attrs[node].get("type") or "?"
+            counts[kind] = counts.get(kind, 0) + 1
+        if not shown:
+            self.legend.set_entries([])
+            return
+        entries = [LegendEntry("On the chart: icon = type", heading=True)]
+        entries += [LegendEntry(f"{kind} ({count:,})", icon=icon_pixmap(kind, 15))
+                    for kind, count in sorted(counts.items(), key=lambda kv: -kv[1])]
+        attr = self.colour_attr
+        if attr == "role":
+            roles: dict[str, int] = {}
+            for node in shown:
+                if attrs[node].get("type") == "Person":
+                    role = attrs[node].get("role") or "unknown"
+                    roles[role] = roles.get(role, 0) + 1
+            entries.append(LegendEntry("Colour: role of a person", heading=True))
+            entries += [LegendEntry(f"{role} ({roles[role]:,})", colour=QColor(ROLE_COLOURS[role]))
+                        for role in ROLE_COLOURS if role in roles]
+            if len(counts) > 1 or "Person" not in counts:
+                entries.append(LegendEntry("other entities: colour of their type", colour=QColor("#bdbdbd")))
+        elif attr in ("community", "component"):
+            groups: dict[Any, int] = {}
+            for node in shown:
+                groups[attrs[node].get(attr)] = groups.get(attrs[node].get(attr), 0) + 1
+            named = sorted((g for g in groups if g is not None), key=lambda g: -groups[g])
+            entries.append(LegendEntry(f"Colour: {MEASURE_NAMES[attr]} (analysis)", heading=True))
+            entries += [LegendEntry(f"{MEASURE_NAMES[attr]} {g} ({groups[g]:,})", colour=category_colour(g))
+                        for g in named[:8]]
+            if len(named) > 8:
+                entries.append(LegendEntry(f"… {len(named) - 8} more groups", colour=QColor("#dddddd")))
+            if None in groups:
+                entries.append(LegendEntry("not analysed yet", colour=category_colour(None)))
+        elif attr is not None and attr != "type":
+            entries.append(LegendEntry(f"Colour: {MEASURE_NAMES.get(attr, attr)}", heading=True))
+            entries += [LegendEntry("lowest", colour=ramp_colour(0.0)), LegendEntry("highest", colour=ramp_colour(1.0))]
+        if self.size_attr and sizes and self._sized_by:
+            name = MEASURE_NAMES.get(self._sized_by, self._sized_by)
+            note = " (run the analysis for key-player scores)" if self.size_attr == "score" and self._sized_by != "score" else ""
+            entries.append(LegendEntry(f"Size: {name}{note}", heading=True))
+            entries += [LegendEntry("highest on the chart", colour=QColor("#9e9e9e"), radius=8.5),
+                        LegendEntry("lowest", colour=QColor("#9e9e9e"), radius=3.5)]
+        badges = {attrs[n].get("role") for n in shown if attrs[n].get("type") == "Person"} - {None, "unknown"}
+        if badges or any(attrs[n].get("minor") for n in shown):
+            entries.append(LegendEntry("Badges", heading=True))
+            entries += [LegendEntry(f"{ROLE_LETTERS[r]}  {r}", colour=QColor(ROLE_COLOURS[r]), radius=5.5)
+                        for r in ROLE_COLOURS if r in badges]
+            if any(attrs[n].get("minor") for n in shown):
+                entries.append(LegendEntry("M  minor", colour=QColor(MINOR_COLOUR), radius=5.5))
+        self.legend.set_entries(entries)
 
     def _outline(self, item: QGraphicsPathItem, selected: bool) -> None:
         node = item.data(ENTITY)
         colour = self.colours.get(node) or item.brush().color()
-        pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(colour.darker(150), 1.0)
-        pen.setCosmetic(True)
+        key = -1 if selected else colour.rgba()
+        pen = _PENS.get(key)
+        if pen is None:                 # one pen per colour, shared (a 100,000-entity chart makes a handful)
+            pen = QPen(QColor(SELECTED_COLOUR).darker(110), 3.0) if selected else QPen(colour.darker(150), 1.0)
+            pen.setCosmetic(True)
+            _PENS[key] = pen
         item.setPen(pen)
 
     def shown_colour(self, entity_id: int) -> QColor:
@@ -343,24 +485,55 @@ class ChartView(QGraphicsView):
         shown = self._shown_graph()
         if not shown.number_of_nodes():
             return
-        placed = layout(shown, name, pinned={n: current[n] for n in self.pinned if n in current} or None)
+        pinned = {n: current[n] for n in self.pinned if n in current} or None
+        if self.run_job is not None and shown.number_of_nodes() > LAYOUT_AWAY_FROM:
+            self._layout_away(shown, name, pinned)
+            return
+        placed = layout(shown, name, pinned=pinned)
         self._move(placed)
         self.fit()
+
+    def _layout_away(self, shown: nx.Graph, name: str, pinned: dict[int, tuple[float, float]] | None) -> None:
+        """A big chart's layout in a background process: the chart stays usable, the status bar shows it
+        running with Cancel; the entities move when it is done (and stay put when cancelled)."""
+        from ui import workers
+
+        if self.layout_job is not None and self.layout_job.outcome is None:
+            self.layout_job.cancel()
+        communities = {n: int(c) for n, c in shown.nodes(data="community") if c is not None} or None
+        job = workers.Job(f"Laying out the chart ({name})",
+                          workers.layout_work(list(shown.nodes), list(shown.edges), name, communities=communities,
+                                              pinned=pinned))
+        job.done.connect(self._layout_done)
+        self.layout_job = job
+        assert self.run_job is not None
+        self.run_job(job)
+
+    def _layout_done(self, job: Any) -> None:
+        if job is not self.layout_job:
+            return
+        self.layout_job = None
+        if job.outcome == "succeeded" and job.result:
+            self._move({n: p for n, p in job.result.items() if n in self.items_by_id})
+            self.fit()
 
     def _move(self, placed: dict[int, tuple[float, float]]) -> None:
         for node, (x, y) in placed.items():
             item = self.items_by_id.get(node)
             if item is not None:
                 item.setPos(x, y)
+                self._place_label(node)
         self.edges.move_nodes(placed)
+        self._update_labels()
 
     def positions(self) -> dict[int, tuple[float, float]]:
         """Where each shown entity is now (chart coordinates)."""
         return {n: (item.pos().x(), item.pos().y()) for n, item in self.items_by_id.items()}
 
     # ---- selection ------------------------------------------------------------------------------
-    def select_entities(self, ids: Iterable[int]) -> None:
-        """Select exactly these entities (those not shown are ignored) and bring them into view."""
+    def select_entities(self, ids: Iterable[int], *, centre: bool = True) -> None:
+        """Select exactly these entities (those not shown are ignored); with `centre`, bring them to the middle
+        of the view, close enough to read (a search result, a finding, a table row chosen elsewhere)."""
         wanted = {int(i) for i in ids}
         self._quiet = True
         self.scene().clearSelection()
@@ -368,12 +541,9 @@ class ChartView(QGraphicsView):
         for item in chosen:
             item.setSelected(True)
         self._quiet = False
-        if chosen:
-            box = QRectF()
-            for item in chosen:
-                box = box.united(item.sceneBoundingRect())
-            self.ensureVisible(box, 40, 40)
         self._emit_selection()
+        if chosen and centre:
+            self.centre_on([int(item.data(ENTITY)) for item in chosen])
 
     def selected_entities(self) -> list[int]:
         """The selected entities' ids, sorted."""
@@ -391,6 +561,7 @@ class ChartView(QGraphicsView):
                 self._outline(item, node in picked)
         self._outlined = picked
         self.edges.set_highlight(picked)
+        self._update_labels()
         if chosen != self._last_selection:
             self._last_selection = chosen
             self.selectionChanged.emit(chosen)
@@ -435,7 +606,9 @@ class ChartView(QGraphicsView):
         self._quiet = True
         for node in gone:
             self.scene().removeItem(self.items_by_id.pop(node))
-            self.labels.pop(node, None)
+            label = self.labels.pop(node, None)
+            if label is not None:
+                self.scene().removeItem(label)
         self.hidden |= gone
         self.pinned -= gone
         self._refresh_links()
@@ -469,23 +642,99 @@ class ChartView(QGraphicsView):
 
     # ---- view ---------------------------------------------------------------------------------------
     def fit(self) -> None:
-        """Zoom to show every entity."""
+        """Zoom to show every entity (and keep it fitted while the window is resized, until the user zooms)."""
         if not self.items_by_id:
             return
+        self._settle.stop()
+        self._preview = None
         box = self.edges.boundingRect()          # every entity's position, with a margin
+        box = box.adjusted(-NODE_RADIUS * 2, -NODE_RADIUS * 2, NODE_RADIUS * 2, NODE_RADIUS * 4)   # icons, labels
         self.scene().setSceneRect(box.adjusted(-box.width(), -box.height(), box.width(), box.height()))
-        self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
+        view = self.viewport().rect()
+        beside = self.legend.width() + 16 if self.legend.isVisible() else 0     # the legend covers the left edge
+        room_w, room_h = max(view.width() - beside - 8, 40), max(view.height() - 8, 40)
+        zoom = min(room_w / max(box.width(), 1.0), room_h / max(box.height(), 1.0), 1.6)  # few: not poster size
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        centre = box.center()
+        self.centerOn(QPointF(centre.x() - beside / 2 / zoom, centre.y()))
+        self._auto_fit = True
         self._zoomed()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.legend.fit_parent()
+        if self._auto_fit:
+            self.fit()
+        else:
+            self._update_labels()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._auto_fit:
+            self.fit()
 
     def zoom(self) -> float:
         """The current zoom (1 = one chart unit per pixel)."""
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
-        """Zoom in (factor > 1) or out, within limits."""
+    def zoom_by(self, factor: float, *, interactive: bool = False) -> None:
+        """Zoom in (factor > 1) or out, within limits. `interactive` (the wheel, +/-): on a big chart the steps
+        scale a snapshot of the view, and the chart is drawn in full once the steps pause (level of detail)."""
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / self.zoom()
+        if interactive and len(self.items_by_id) > PREVIEW_FROM and self.isVisible():
+            if self._preview is None:
+                self._preview = self.viewport().grab()
+                self._preview_transform = self.viewportTransform()
+            self.scale(factor, factor)
+            self._auto_fit = False
+            self._settle.start()
+            return
         self.scale(factor, factor)
+        self._auto_fit = False
+        self._zoomed()
+
+    def _settled(self) -> None:
+        """The wheel has stopped: drop the snapshot, apply the level of detail, draw in full."""
+        if self._preview is None:
+            return
+        self._preview = None
+        self._zoomed()
+        self.viewport().update()
+
+    def settle(self) -> None:
+        """Finish a wheel zoom now (tests and benchmarks; the app waits PREVIEW_SETTLE_MS)."""
+        self._settle.stop()
+        self._settled()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if self._preview is None:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self.viewport())
+        painter.fillRect(self.viewport().rect(), self.scene().backgroundBrush())
+        inverse, _ = self._preview_transform.inverted()
+        painter.setTransform(inverse * self.viewportTransform())
+        painter.drawPixmap(0, 0, self._preview)
+        painter.end()
+
+    def centre_on(self, ids: Iterable[int]) -> None:
+        """Bring entities to the middle of the view, zoomed in close enough to read them."""
+        chosen = [self.items_by_id[i] for i in ids if i in self.items_by_id]
+        if not chosen:
+            return
+        self.settle()
+        box = QRectF()
+        for item in chosen:
+            box = box.united(item.sceneBoundingRect())
+        view = self.viewport().rect()
+        if box.width() * self.zoom() > view.width() * 0.8 or box.height() * self.zoom() > view.height() * 0.8:
+            self.fitInView(box.adjusted(-60, -60, 60, 60), Qt.AspectRatioMode.KeepAspectRatio)
+        elif self.zoom() < 0.8:
+            self.zoom_by(0.8 / self.zoom())
+        self.centerOn(box.center())
+        self._auto_fit = False
         self._zoomed()
 
     def _zoomed(self) -> None:
@@ -499,31 +748,106 @@ class ChartView(QGraphicsView):
         self._update_labels()
         self.setRenderHint(QPainter.RenderHint.Antialiasing, zoom >= 0.3)
 
-    def _update_labels(self) -> None:
-        """Labels on when zoomed in enough and few enough entities are in view; made for those in view."""
-        want = self.zoom() >= LABEL_ZOOM
-        in_view: list[int] = []
-        if want:
-            seen = self.mapToScene(self.viewport().rect()).boundingRect()
-            in_view = self.edges.nodes_in(seen)
-            want = len(in_view) <= LABEL_MOST
-        if want:
-            for node in in_view:
-                if node in self.items_by_id:
-                    self._label(node).setVisible(True)
-        if want != self._labels_on:
-            self._labels_on = want
-            for label in self.labels.values():
-                label.setVisible(want)
+    def _label_priority(self) -> np.ndarray:
+        """Per node index of the link layer: selected first, then key-player score, then ties."""
+        if self._priority is None or len(self._priority) != len(self.edges.index):
+            attrs = self.graph.nodes
+            degree = dict(self.graph.degree())
+            top_degree = max(degree.values(), default=1) or 1
+            values = np.zeros(len(self.edges.index))
+            for node, i in self.edges.index.items():
+                data = attrs[node] if node in attrs else {}
+                score = data.get("score")
+                try:
+                    score = float(score) if score is not None else None
+                except (TypeError, ValueError):
+                    score = None
+                base = score + 1.0 if score is not None else degree.get(node, 0) / top_degree
+                if data.get("type") == "Person":
+                    base += 0.05
+                values[i] = base
+            self._priority = values
+        return self._priority
 
+    def _update_labels(self) -> None:
+        """Level of detail for labels: the most important entities in view first (selected, then by key-player
+        score or ties), each label kept only where it overlaps no label already placed (declutter), at most
+        LABEL_BUDGET. A small chart gets every label that fits; a big one its key players; zooming in adds more."""
+        if not self.items_by_id or not len(self.edges.xy):
+            self._labels_on = False
+            return
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        xy = self.edges.xy
+        inside = np.flatnonzero((xy[:, 0] >= seen.left()) & (xy[:, 0] <= seen.right())
+                                & (xy[:, 1] >= seen.top()) & (xy[:, 1] <= seen.bottom()))
+        zoom = self.zoom()
+        if zoom >= LABEL_ZOOM and len(inside) <= LABEL_MOST:
+            budget = LABEL_BUDGET * 2
+        elif zoom >= POINT_ZOOM:
+            budget = LABEL_BUDGET
+        else:
+            budget = max(12, LABEL_BUDGET // 4)         # far out: the key players only
+        priority = self._label_priority()
+        selected = np.array([self.edges.index[n] for n in self._outlined if n in self.edges.index], dtype=np.int64)
+        order = inside[np.argsort(-priority[inside], kind="stable")][: budget * 4]
+        if len(selected):
+            order = np.concatenate([selected, order[~np.isin(order, selected)]])
+        ids = list(self.edges.index)
+        transform = self.viewportTransform()
+        height = QFontMetricsF(self._font).height() + 2
+        cell = 48.0
+        taken: dict[tuple[int, int], list[QRectF]] = {}
+        chosen: list[int] = []
+        frame = QRectF(self.viewport().rect()).adjusted(2, 2, -2, -2)
+        if self.legend.isVisible():
+            legend = QRectF(self.legend.geometry())
+
+        def cells_of(box: QRectF) -> list[tuple[int, int]]:
+            return [(cx, cy) for cx in range(int(box.left() // cell), int(box.right() // cell) + 1)
+                    for cy in range(int(box.top() // cell), int(box.bottom() // cell) + 1)]
+
+        for i in order.tolist():
+            node = ids[i]
+            if node not in self.items_by_id:
+                continue
+            radius = self.radius.get(node, NODE_RADIUS)
+            centre = transform.map(QPointF(xy[i][0], xy[i][1]))
+            reach = radius * zoom
+            icon = QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach)
+            label = self._label(node)
+            below = QRectF(centre.x() - label.width / 2 - 3, centre.y() + reach + 1, label.width + 6, height)
+            above = below.translated(0, -(2 * reach + height + 4))
+            box = None
+            for candidate in (below, above):          # under the icon, or over it when under is taken
+                if (frame.contains(candidate) and not (self.legend.isVisible() and legend.intersects(candidate))
+                        and not any(candidate.intersects(other) for c in cells_of(candidate)
+                                    for other in taken.get(c, ()))):
+                    box = candidate
+                    break
+            # A more important entity's icon is never covered by a lesser one's label: reserve it either way.
+            for c in cells_of(icon):
+                taken.setdefault(c, []).append(icon)
+            if box is None:
+                continue
+            if label.above != (box is above):
+                label.set_above(box is above)
+                self._place_label(node)
+            for c in cells_of(box):
+                taken.setdefault(c, []).append(box)
+            chosen.append(node)
+            if len(chosen) >= budget:
+                break
+        keep = set(chosen)
+        for node, label in self.labels.items():
+            label.setVisible(node in keep)
+        self._labels_on = bool(keep)
     def points_shown(self) -> bool:
         """Whether entities are drawn as dots (zoomed far out)."""
         return self._points
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt name)
         super().scrollContentsBy(dx, dy)
-        if self.zoom() >= LABEL_ZOOM:
-            self._update_labels()
+        self._label_timer.start()
 
     def labels_shown(self) -> bool:
         return self._labels_on
@@ -531,8 +855,9 @@ class ChartView(QGraphicsView):
     # ---- events -------------------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt name)
         steps = event.angleDelta().y() / 120.0
+        self._auto_fit = False
         if steps:
-            self.zoom_by(1.25 ** steps)
+            self.zoom_by(1.25 ** steps, interactive=True)
         event.accept()
 
     def _banded(self, rect: QRect, start: QPointF, end: QPointF) -> None:
@@ -540,6 +865,7 @@ class ChartView(QGraphicsView):
             self._band = QRectF(start, end).normalized()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.settle()
         if event.button() == Qt.MouseButton.LeftButton and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             self._band = QRectF()
@@ -553,11 +879,13 @@ class ChartView(QGraphicsView):
                     chosen ^= {hit}
                 else:
                     chosen = {hit}
-                self.select_entities(chosen)
+                self.select_entities(chosen, centre=False)
                 event.accept()
                 return
         item = self._entity_at(event.position().toPoint())
         self._dragging = item is not None and event.button() == Qt.MouseButton.LeftButton
+        if item is None:
+            self._auto_fit = False            # panning: the user has taken the view over
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -566,12 +894,14 @@ class ChartView(QGraphicsView):
             moved = {int(i.data(ENTITY)): (i.pos().x(), i.pos().y()) for i in self.scene().selectedItems()
                      if isinstance(i.data(ENTITY), int)}
             self.edges.move_nodes(moved)
+            for node in moved:
+                self._place_label(node)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         banding = self.dragMode() == QGraphicsView.DragMode.RubberBandDrag
         super().mouseReleaseEvent(event)
         if banding and self._points and not self._band.isNull():
-            self.select_entities(set(self.selected_entities()) | set(self.edges.nodes_in(self._band)))
+            self.select_entities(set(self.selected_entities()) | set(self.edges.nodes_in(self._band)), centre=False)
         self._dragging = False
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
 
@@ -593,6 +923,26 @@ class ChartView(QGraphicsView):
             item = item.parentItem()
         return item
 
+    def viewportEvent(self, event: Any) -> bool:  # noqa: N802 (Qt name)
+        """Tooltips made when asked for (not one string per entity when a 100,000-entity chart opens)."""
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, point: QPoint) -> str | None:
+        """The tooltip of the entity under a viewport point (its dot when zoomed far out), or None."""
+        item = self._entity_at(point)
+        node = int(item.data(ENTITY)) if item is not None else None
+        if node is None:                 # far out (dots), or between an icon's parts: the nearest within reach
+            spot = self.mapToScene(point)
+            node = self.edges.nearest(spot.x(), spot.y(), max(8 / self.zoom(), NODE_RADIUS))
+        return self._tooltip(node, self.graph.nodes[node]) if node is not None and node in self.graph else None
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
         item = self._entity_at(event.pos())
         if item is None:
@@ -603,7 +953,7 @@ class ChartView(QGraphicsView):
             return
         entity = int(item.data(ENTITY))
         if not item.isSelected():
-            self.select_entities([entity])
+            self.select_entities([entity], centre=False)
         self.contextRequested.emit(entity, event.globalPos())
         chosen = self.selected_entities()
         menu = QMenu(self)
@@ -619,9 +969,9 @@ class ChartView(QGraphicsView):
         chosen = self.selected_entities()
         key = event.key()
         if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_by(1.25)
+            self.zoom_by(1.25, interactive=True)
         elif key == Qt.Key.Key_Minus:
-            self.zoom_by(0.8)
+            self.zoom_by(0.8, interactive=True)
         elif key == Qt.Key.Key_F:
             self.fit()
         elif key in (Qt.Key.Key_H, Qt.Key.Key_Delete) and chosen:
@@ -632,9 +982,9 @@ class ChartView(QGraphicsView):
             for node in chosen:
                 self.expand(node)
         elif event.matches(QKeySequence.StandardKey.SelectAll):
-            self.select_entities(self.items_by_id)
+            self.select_entities(self.items_by_id, centre=False)
         elif key == Qt.Key.Key_Escape:
-            self.select_entities([])
+            self.select_entities([], centre=False)
         else:
             super().keyPressEvent(event)
             return
