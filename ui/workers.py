@@ -124,6 +124,8 @@ class Job(QObject):
                 if kind == "progress":
                     self.progress(*message[1:])
                 elif kind == "ok":
+                    if self.cancel_requested and self.work.killable:   # nothing to keep: Cancel wins the race
+                        raise Cancelled(f"{self.title} cancelled")
                     return message[1]
                 elif kind == "cancelled":
                     raise Cancelled(message[1])
