@@ -81,6 +81,13 @@ def import_file(
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=path)
+    from importers.readers import unsupported_format
+
+    problem = unsupported_format(path)
+    if problem is not None and not (problem.startswith("OFX") and options.kind in (None, "finance")):
+        raise InputError(problem, file=path)
+    if problem is not None:
+        options.kind = "finance"              # an OFX/QFX download: the finance importer reads it
     kind = options.kind or detect_kind(path, options)
     options.kind = kind
     if options.grade is None:
