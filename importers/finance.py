@@ -410,7 +410,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         problems = RowProblems(session, mapped, options.strict)
         session.assume("profile", f"{profile.name} ({'detected' if mapped.detection.detected else 'chosen'})")
         session.assume("amounts", convention.describe())
-        if not mapped.has("timezone"):
+        if not mapped.has("timezone") and profile.name != "ofx":
             session.assume("time zone", tz)
         assume_all(session, assumed)
         writer = _Writer(session, known, holder, region, profile.options, mapped)
@@ -489,7 +489,7 @@ def _dates_in_row_zones(text: pd.Series, zones: pd.Series, options: ImportOption
 
     order = day_order(text, options.extra.get("dayfirst"), formats)
     if order is not None:
-        assumed[f"day/month order ({'date'})"] = order.describe()
+        assumed["day/month order (date)"] = order.describe()
     dayfirst = order.dayfirst if order is not None else None
     out = np.full(len(text), np.nan)
     names = zones.str.strip()
@@ -572,8 +572,13 @@ class _Writer:
         holder = self.holder_side(row) if not self.own_names or self.holder.account else None
         scope = self.holder_name_key or self.holder.account or self.session.sha256[:12]
         key = "OWN:" + re.sub(r"\W", "", name.upper()) + "@" + re.sub(r"\W", "", str(scope).upper())
-        attrs = {"holder": self.holder.name, "kind": "holder's own account"}
-        account = self.session.entity("Account", key, name, row=row, attrs={k: v for k, v in attrs.items() if v})
+        attrs = {"holder": self.holder.name, "kind": "holder's own account", "institution": self.holder.institution}
+        label = name
+        if re.fullmatch(r"[-*Xx#•\s]*\d{2,}", name):          # a card or account tail ('-41006', 'XXXX1234')
+            digits = re.sub(r"\D", "", name)
+            label = f"{self.holder.institution or 'Account'} ending {digits}"
+            attrs["number"] = name
+        account = self.session.entity("Account", key, label, row=row, attrs={k: v for k, v in attrs.items() if v})
         owner = self._holder_person if self._holder_person is not None else (holder if holder != account else None)
         if owner is None and self.holder.name:
             self.holder_side(row)
@@ -615,7 +620,11 @@ class _Writer:
                                    attrs={"kind": "unknown payee", "cheque_number": number}), "Account"
 
     def is_holder(self, name: str) -> bool:
-        return bool(name) and self.holder_name_key is not None and person_name_key(name) == self.holder_name_key
+        if not name:
+            return False
+        if self.holder.account and name.strip().lower() == self.holder.account.strip().lower():
+            return True
+        return self.holder_name_key is not None and person_name_key(name) == self.holder_name_key
 
     # ---- entities -----------------------------------------------------------------------------
     def named(self, name: str, etype: str, row: int, *, match_known: bool = False) -> int:
@@ -834,7 +843,8 @@ class _Writer:
         link_type = "paid" if other_type in ("Business", "Hotel") else "transferred"
         currency = (cell["currency"] or layout.get("currency") or "").upper() or None
         reference = str(cell["id"] or cell["reference"] or "")
-        found = self.already.find(link_type, src, dst, start, round(abs(signed), 2), currency, reference)
+        found = self.already.find(link_type, src, dst, start, round(abs(signed), 2), currency, reference,
+                                  description)
         if found is not None:
             self.session.cite(found, row)
             self.cited += 1
@@ -926,7 +936,7 @@ class _AlreadyInCase:
             reference = next((str(data[k]) for k in self._REFERENCE_ATTRS if data.get(k)), "")
             index.setdefault((int(start), round(float(amount) * 100)), []).append(
                 (ident, ltype, src, dst, (currency or "").upper(), reference, (stype, person_name_key(slabel)),
-                 (dtype, person_name_key(dlabel))))
+                 (dtype, person_name_key(dlabel)), str(data.get("description") or "")))
         return index
 
     def _label(self, entity: int) -> tuple[str, str] | None:
@@ -941,23 +951,31 @@ class _AlreadyInCase:
         return self._labels[entity]
 
     def find(self, link_type: str, src: int, dst: int, start: int, amount: float, currency: str | None,
-             reference: str) -> int | None:
+             reference: str, description: str = "") -> int | None:
         if self._index is None:
             self._index = self._load()
         candidates = self._index.get((int(start), round(amount * 100)))
         if not candidates:
             return None
-        for ident, ltype, osrc, odst, ocurrency, oreference, olabel_src, olabel_dst in candidates:
+        for ident, ltype, osrc, odst, ocurrency, oreference, olabel_src, olabel_dst, odescription in candidates:
             if ident in self._used or ltype != link_type or (currency or "") != ocurrency:
                 continue
             if reference and oreference and reference != oreference:
                 continue
-            if (osrc == src or self._same(src, olabel_src)) and (odst == dst or self._same(dst, olabel_dst)):
+            # statements with no holder named: the same only when the row's own words agree too
+            told = bool((reference and oreference) or (description and description == odescription))
+            if (osrc == src or self._same(src, olabel_src, told)) and (odst == dst or self._same(dst, olabel_dst, told)):
                 self._used.add(ident)
                 return ident
         return None
 
-    def _same(self, entity: int, other: tuple[str, str]) -> bool:
-        """The same kind of entity with the same name (a person named again in another file)."""
+    def _same(self, entity: int, other: tuple[str, str], told: bool) -> bool:
+        """The same kind of entity with the same name (a person named again in another file); two accounts of
+        unknown holders only when the rows' references or descriptions agree (`told`)."""
         mine = self._label(entity)
-        return mine is not None and mine == other
+        if mine is None:
+            return False
+        if mine[0] == other[0] == "Account" and told and all(
+                label.startswith("account of unknown holder") for label in (mine[1], other[1])):
+            return True
+        return mine == other
