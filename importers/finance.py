@@ -452,7 +452,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 problems(index, "date", "no date in this row")
                 continue
             if np.isnan(when[index]):
-                problems(index, "date", f"cannot read the date '{when_list[index]}' (give --date-format)")
+                problems(index, "date", f"cannot read the date '{when_list[index]}': not a real date in the "
+                                        "column's day/month order (never rolled over), or not a date (give --date-format)")
                 continue
             if _NOT_DONE.match(cell["status"]):
                 not_done += 1
@@ -693,6 +694,10 @@ class _Writer:
         if name and self.is_own_account_name(name) and (self.own_names or category is None or
                                                          category.counterparty in ("Account", "Person", "Own")):
             return self.own_account(name, row), "Account"
+        named_in_text = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(description or ""))),
+                             None)
+        if named_in_text and self.is_own_account_name(named_in_text):
+            return self.own_account(named_in_text, row), "Account"     # 'Transfer to My Savings'
         kind = category.counterparty if category and category.counterparty else ("Person" if name else "Business")
         text = name or description
         if kind == "Own":
@@ -879,7 +884,13 @@ class _Writer:
         given = cell["category"] or self.layout.get("category")
         if given:
             found = classify((given,), direction)
-            return Category(_snake(given), found.counterparty if found else "Person", found.merchant if found else None)
+            if found:
+                return Category(_snake(given), found.counterparty, found.merchant)
+            # the file's own category ('Travel', 'Restaurants') says nothing of who the other side is: the
+            # row's words decide, and the file's category is kept beside ours
+            self.row_attrs["source_category"] = given
+            by_text = classify(tuple(t for t in texts if t), direction)
+            return by_text or Category(_snake(given), "", None)
         return classify(tuple(t for t in texts if t), direction)
 
     # ---- suggestions ------------------------------------------------------------------------------
