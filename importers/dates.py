@@ -41,6 +41,7 @@ _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
 
 # Dates written with numbers only, day and month in either order: 03/04/2024, 3-4-24, 03.04.2024 14:05.
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")
+_EPOCH = re.compile(r"\d{9,10}(?:\.\d+)?|\d{12,13}")
 _FORMAT_ORDER = re.compile(r"%([md])[/.\-]%([md])")
 
 
@@ -139,6 +140,19 @@ def parse_datetimes(
         text = text.str.replace(_ABBR_RE, "", regex=True)
     naive = np.full(len(text), np.nan)
     remaining = (text != "").to_numpy().copy()
+    epoch = text.str.fullmatch(_EPOCH).to_numpy(dtype=bool) & remaining
+    if epoch.any():
+        # Unix time in seconds (1709280000) or milliseconds (1709280000000): UTC by definition
+        numbers = text[epoch].astype(float).to_numpy()
+        seconds = np.where(numbers >= 1e11, numbers / 1000.0, numbers)
+        good = (seconds >= EARLIEST) & (seconds < LATEST)
+        index = np.flatnonzero(epoch)[good]
+        naive[index] = np.floor(seconds[good])
+        offsets = offsets.copy()
+        offsets.iloc[index] = 0.0
+        remaining[index] = False
+        if report is not None:
+            report["epoch"] = int(good.sum())
     for fmt in _likely_formats(text[remaining], candidates):
         if not remaining.any():
             break
