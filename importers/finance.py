@@ -544,7 +544,9 @@ class _Writer:
             owner = self.named(h.name, "Business" if h.kind == "business" or _COMPANY.search(h.name) else "Person",
                                h.name_row or row, match_known=h.given or h.name_row is not None)
             self._holder_person = owner
-        if h.account:
+        if h.account and _EMAIL.match(h.account.strip()):
+            account = self.email_account(h.account.strip(), h.account_row or row, h.name)
+        elif h.account:
             key, number, institution = account_key(h.account, h.institution)
             if key is None:
                 key = "NAME:" + re.sub(r"\W", "", h.account.upper())

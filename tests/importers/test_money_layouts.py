@@ -142,6 +142,8 @@ def test_venmo_payment_charge_and_transfer_to_own_bank(case: CaseFile) -> None:
     assert rows[6] == ("Lia Fox", holder, 40.0)               # Jane charged Lia: Lia pays
     assert rows[7] == (holder, "Lia Fox", 25.0)               # Lia charged Jane: Jane pays
     assert rows[8] == (holder, "Golden Bank Personal Checking *0217", 50.0)    # Standard Transfer, no From/To
+    merchant = next(p for p in payments(case) if p["row"] == 9)
+    assert (merchant["type"], merchant["payee"], merchant["payee_type"]) == ("paid", "Blue Bottle Coffee", "Business")
     owns = case.conn.execute(
         "SELECT a.label, b.label FROM links l JOIN entities a ON a.id = l.src JOIN entities b ON b.id = l.dst "
         "WHERE l.type = 'owns' ORDER BY b.label").fetchall()
