@@ -46,7 +46,8 @@ KIND = "finance"
 _BALANCE_ROW = re.compile(
     r"^\s*(?:beginning|opening|starting|ending|closing|previous|new|daily|ledger)\s+balance|"
     r"balance\s+(?:forward|brought forward|carried forward)|^\s*(?:sub)?totals?\b", re.IGNORECASE)
-_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected)\s*$", re.IGNORECASE)
+_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected|denied|voided|removed|"
+                       r"expired)\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _COMPANY = re.compile(
     r"\b(?:llc|l\.l\.c|inc|corp|corporation|co|company|ltd|llp|lp|pllc|enterprises?|services|group|holdings|"
@@ -63,6 +64,9 @@ _NAME_IN_TEXT = (
 )
 _ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
 _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
+# Activity rows that move no money between parties (PayPal holds, authorisations, currency conversions).
+_NOT_A_TRANSFER = re.compile(r"currency conversion|authori[sz]ation|\bhold\b|release|reserve", re.IGNORECASE)
+_UTC_OFFSET = re.compile(r"^(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # A cheque row names its number, never its payee: 'CHECK # 1234', 'CHECK 1234', 'Check Paid #1234', 'CHK 1234'.
 _CHEQUE = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*(?:#|no\.?|number)?\s*(\d{1,10})\s*$", re.IGNORECASE)
@@ -417,6 +421,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         total = len(mapped)
         balance_rows: list[int] = []
         not_done = 0
+        no_transfer = 0
         running: float | None = None
         mismatches: list[int] = []
         for index in range(total):
@@ -458,6 +463,9 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             if _NOT_DONE.match(cell["status"]):
                 not_done += 1
                 continue
+            if two_sided and _NOT_A_TRANSFER.search(cell["type"]):
+                no_transfer += 1
+                continue
             if not np.isnan(balance[index]):
                 if running is not None and abs(running + signed - balance[index]) > 0.005:
                     mismatches.append(row)
@@ -471,6 +479,9 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                                  f"(rows {', '.join(map(str, balance_rows[:10]))})")
         if not_done:
             session.notes.append(f"{not_done} failed/cancelled transactions kept as raw rows only")
+        if no_transfer:
+            session.notes.append(f"{no_transfer} holds, authorisations and currency conversions (no money between "
+                                 "parties) kept as raw rows only")
         if mismatches:
             session.notes.append(f"the running balance does not add up at {len(mismatches)} rows "
                                  f"(first: row {mismatches[0]}); rows may be missing from the statement")
@@ -499,6 +510,12 @@ def _dates_in_row_zones(text: pd.Series, zones: pd.Series, options: ImportOption
         values = text.iloc[rows]
         if name.upper() in _ABBREVIATIONS:
             out[rows] = parse_datetimes(values + " " + name.upper(), tz="UTC", formats=formats, dayfirst=dayfirst)
+            continue
+        offset = _UTC_OFFSET.match(name)
+        if offset:                   # 'GMT+01:00', 'UTC-5'
+            hours = int(offset.group(2)) + int(offset.group(3) or 0) / 60
+            sign = -1 if offset.group(1) == "-" else 1
+            out[rows] = parse_datetimes(values, tz="UTC", formats=formats, dayfirst=dayfirst) - sign * hours * 3600
             continue
         zone_name = name or default_tz
         try:
@@ -572,7 +589,6 @@ class _Writer:
     def own_account(self, name: str, row: int) -> int:
         """One of the holder's own accounts named in the file ('My Checking', Mint's Account Name):
         an Account the holder owns, never a person."""
-        holder = self.holder_side(row) if not self.own_names or self.holder.account else None
         scope = self.holder_name_key or self.holder.account or self.session.sha256[:12]
         key = "OWN:" + re.sub(r"\W", "", name.upper()) + "@" + re.sub(r"\W", "", str(scope).upper())
         attrs = {"holder": self.holder.name, "kind": "holder's own account", "institution": self.holder.institution}
@@ -582,10 +598,9 @@ class _Writer:
             label = f"{self.holder.institution or 'Account'} ending {digits}"
             attrs["number"] = name
         account = self.session.entity("Account", key, label, row=row, attrs={k: v for k, v in attrs.items() if v})
-        owner = self._holder_person if self._holder_person is not None else (holder if holder != account else None)
-        if owner is None and self.holder.name:
+        if self._holder_person is None and self.holder.name:
             self.holder_side(row)
-            owner = self._holder_person
+        owner = self._holder_person          # a person or business owns accounts; an account never owns one
         if owner is not None and owner != account:
             self.relation("owns", owner, account, row, {"from": "statement"})
         return account
@@ -785,6 +800,14 @@ class _Writer:
             category = self._category(cell, direction, (cell["type"], description, payee if direction != "in" else payer))
             src = self._side(payer, row, cell, outgoing=True)
             dst = self._side(payee, row, cell, outgoing=False)
+            if src is not None and src == dst and (not payer or not payee):
+                # the holder on one side and nobody on the other (PayPal 'General Withdrawal', 'Bank Deposit to
+                # PP Account'): the other side is the holder's own bank account, named by the row or not at all
+                own = self.own_account(cell["counterparty_name"] or "Bank account (not named in the file)", row)
+                if not payer:
+                    src = own
+                else:
+                    dst = own
             other_name = cell["counterparty_name"]
             if other_name:
                 other_end = dst if direction == "out" else src if direction == "in" else None

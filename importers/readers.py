@@ -319,7 +319,11 @@ def _read_text(
         header_index = _pick_header(candidates, header_score)
         if header_index < 0:
             raise InputError("no header row found in the first lines (is this a table?)", file=path)
-        columns = _column_names(candidates[header_index])
+        header_cells = list(candidates[header_index])
+        below = [c for c in candidates[header_index + 1:] if any(x.strip() for x in c)]
+        if below and all(len(c) == len(header_cells) + 1 and not c[-1].strip() for c in below):
+            header_cells.append("")         # every row ends with a delimiter the header lacks (Chase downloads)
+        columns = _column_names(header_cells)
     skipped = [(i + 1, head_lines[i]) for i in range(header_index) if head_lines[i].strip()]
     header_row = header_index + 1
     frame, rows, malformed, more_skipped = _parse_body(path, body, delimiter, columns, header_row)

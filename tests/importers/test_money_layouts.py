@@ -160,6 +160,13 @@ def test_paypal_emails_are_the_accounts_and_each_row_has_its_zone(case: CaseFile
     # 21:05 PST is 05:05 UTC the next day; 09:00 PDT is 16:00 UTC
     assert datetime.fromtimestamp(found[0]["start"], UTC) == datetime(2024, 3, 3, 5, 5, tzinfo=UTC)
     assert datetime.fromtimestamp(found[1]["start"], UTC) == datetime(2024, 3, 12, 16, 0, tzinfo=UTC)
+    # a withdrawal to the holder's bank goes to the holder's own account; a conversion and a denied payment
+    # move no money between parties and stay raw rows
+    assert rows[5] == ("PayPal jane.roe@example.com", "Golden Bank", 30.0) and 4 not in rows and 6 not in rows
+    assert any("currency conversions" in note for note in result.notes)
+    euro = next(p for p in found if p["row"] == 7)          # 18:00 at GMT+01:00 is 17:00 UTC
+    assert datetime.fromtimestamp(euro["start"], UTC) == datetime(2024, 3, 22, 17, 0, tzinfo=UTC)
+    assert any("failed/cancelled" in note for note in result.notes)
     emails = {r[0] for r in case.conn.execute("SELECT label FROM entities WHERE type = 'Email'")}
     assert {"mark.poe@example.net", "lia.fox@example.org"} <= emails
     owners = case.conn.execute(
