@@ -67,8 +67,19 @@ def detect_kind(path: Path, options: ImportOptions) -> str:
         if best is None or value > best[0]:
             best = (value, kind)
     if best is None or best[0] < 1.0:
+        hint = ""
+        if not options.extra.get("no_header"):
+            from importers.readers import read_head
+            from importers.tabular import header_looks_like_data
+
+            try:
+                if header_looks_like_data(read_head(path).columns):
+                    hint = ("; the first line looks like data, not a header: give --no-header, --kind and the columns "
+                            "by number (--map date=1 --map amount=2 ...)")
+            except LinkgraphError:
+                pass
         raise InputError(
-            "cannot tell what kind of records this is; give --kind (" + ", ".join(KINDS) + ")", file=path
+            "cannot tell what kind of records this is; give --kind (" + ", ".join(KINDS) + ")" + hint, file=path
         )
     return best[1]
 

@@ -4,6 +4,7 @@ keep raw rows, and turn bad rows away (strict: stop at the first; lenient: keep 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from importers.mapping import Detection, header_scorer, resolve, save_profile, s
 from importers.options import ImportOptions
 from importers.readers import Table, read_head, read_table
 from linkgraph.case import CaseFile, ImportSession
-from linkgraph.errors import InputError
+from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.identity import canonical_key, normalize_phone
 from linkgraph.progress import Progress
 
@@ -64,10 +65,25 @@ def read_mapped(path: Path, kind: str, options: ImportOptions) -> MappedTable:
     profile = options.profile
     if options.extra.get("no_header") and not profile:
         profile = _profile_for_numbered_columns(kind, options.mapping)
-    detection = resolve(kind, table.columns, profile=profile, overrides=options.mapping, file_name=path.name)
+    try:
+        detection = resolve(kind, table.columns, profile=profile, overrides=options.mapping, file_name=path.name)
+    except LinkgraphError as exc:
+        if not options.extra.get("no_header") and header_looks_like_data(table.columns):
+            raise type(exc)(f"{exc}. The first line looks like data, not a header: give --no-header and map the "
+                            "columns by number (--map date=1 --map amount=2 ...)") from exc
+        raise
     if options.save_profile:
         save_profile(detection.profile, detection.mapping, options.save_profile)
     return MappedTable(path, table, detection)
+
+
+_DATA_CELL = re.compile(r"^\s*(?:[-+($]*\d[\d,.]*\)?|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*)\s*$")
+
+
+def header_looks_like_data(columns: list[str]) -> bool:
+    """Whether a 'header' is really a data row (a date and an amount among its cells): a headerless export."""
+    cells = [str(c) for c in columns if str(c).strip() and not str(c).startswith("(blank")]
+    return sum(bool(_DATA_CELL.match(c)) for c in cells) >= 2
 
 
 def _profile_for_numbered_columns(kind: str, mapping: dict[str, str]) -> str | None:

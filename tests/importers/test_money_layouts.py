@@ -280,3 +280,17 @@ def test_impossible_date_is_refused_not_rolled_over(case: CaseFile) -> None:
     assert "02/31/2024" in reason and "never rolled over" in reason
     starts = [datetime.fromtimestamp(p["start"], UTC).month for p in payments(case)]
     assert starts == [3]                          # the good row only; no 2 March from 31 February
+
+
+def test_a_headerless_file_without_the_option_says_so(case: CaseFile, tmp_path: Path) -> None:
+    path = tmp_path / "wf.csv"
+    path.write_text('"03/01/2024","-21.45","*","","TACO BELL #8488 FRESNO CA"\n'
+                    '"03/02/2024","1200.00","*","","PAYROLL ACME STAFFING"\n')
+    with pytest.raises(InputError, match="looks like data, not a header: give --no-header"):
+        import_file(case, path, ImportOptions())
+    with pytest.raises(Exception, match="looks like data, not a header: give --no-header"):
+        import_file(case, path, ImportOptions(kind="finance"))
+    result = import_file(case, path, ImportOptions(kind="finance", mapping={"date": "1", "amount": "2",
+                                                                            "description": "5"},
+                                                   extra={"no_header": True}))
+    assert result.rows_imported == 2
