@@ -181,12 +181,14 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         if profile.options.get("names_last_first"):        # 'Okafor, Terrell' -> 'Terrell Okafor'
             for name in ("guest", "booked_by"):
                 col[name] = col[name].str.replace(r"^\s*([^,]+?)\s*,\s*([^,]+?)\s*$", r"\2 \1", regex=True)
+        col = {name: values.tolist() for name, values in col.items()}    # plain lists: one lookup per cell
+        arrival_list, departure_list = arrival_text.tolist(), departure_text.tolist()
         stays: list[Stay] = []
         total = len(mapped)
         for index in range(total):
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Reading {path.name}")
-            stay = _read_row(mapped, problems, col, arrival_text, departure_text, arrivals, departures, index,
+            stay = _read_row(mapped, problems, col, arrival_list, departure_list, arrivals, departures, index,
                              region, default_hotel, payments, cash_words)
             if stay is not None:
                 stays.append(stay)
@@ -221,27 +223,27 @@ def _read_row(
 ) -> Stay | None:
     """One registration row checked and read; None (and the row rejected) when a value cannot be used."""
     row = mapped.row_number(index)
-    guest = col["guest"].iat[index]
+    guest = col["guest"][index]
     if not guest:
-        guest = " ".join(p for p in (col["first_name"].iat[index], col["last_name"].iat[index]) if p)
-    if _blank(guest) and not _blank(col["booked_by"].iat[index]) and not mapped.has("first_name"):
-        guest = col["booked_by"].iat[index]          # Booking.com: no guest names given, the booker stays
+        guest = " ".join(p for p in (col["first_name"][index], col["last_name"][index]) if p)
+    if _blank(guest) and not _blank(col["booked_by"][index]) and not mapped.has("first_name"):
+        guest = col["booked_by"][index]          # Booking.com: no guest names given, the booker stays
     if _blank(guest):
         problems(index, "guest" if mapped.has("guest") else "last_name", "no guest name in this row")
         return None
     if np.isnan(arrivals[index]):
-        shown = arrival_text.iat[index]
+        shown = arrival_text[index]
         problems(index, "arrival", f"cannot read the arrival date '{shown}' (give --date-format)" if shown
                  else "no arrival date in this row")
         return None
     arrival = int(arrivals[index])
-    nights_text = col["nights"].iat[index]
-    if not nights_text and (col["weekend_nights"].iat[index] or col["week_nights"].iat[index]):
-        parts = [_number(col[name].iat[index] or "0") for name in ("weekend_nights", "week_nights")]
+    nights_text = col["nights"][index]
+    if not nights_text and (col["weekend_nights"][index] or col["week_nights"][index]):
+        parts = [_number(col[name][index] or "0") for name in ("weekend_nights", "week_nights")]
         nights_text = "" if None in parts else str(int(sum(parts)))     # type: ignore[arg-type]
         if None in parts:
             problems(index, "week_nights", "weekend/week nights "
-                     f"'{col['weekend_nights'].iat[index]}'/'{col['week_nights'].iat[index]}' are not whole numbers")
+                     f"'{col['weekend_nights'][index]}'/'{col['week_nights'][index]}' are not whole numbers")
             return None
     nights = None
     if not _blank(nights_text):
@@ -252,45 +254,45 @@ def _read_row(
         nights = int(value)
     if not np.isnan(departures[index]):
         departure = int(departures[index])
-    elif not _blank(departure_text.iat[index]):
-        problems(index, "departure", f"cannot read the departure date '{departure_text.iat[index]}' (give --date-format)")
+    elif not _blank(departure_text[index]):
+        problems(index, "departure", f"cannot read the departure date '{departure_text[index]}' (give --date-format)")
         return None
     else:
         departure = arrival + DAY * (nights if nights else 1)
     if departure < arrival:
-        problems(index, "departure", f"departure '{departure_text.iat[index]}' is before arrival '{arrival_text.iat[index]}'")
+        problems(index, "departure", f"departure '{departure_text[index]}' is before arrival '{arrival_text[index]}'")
         return None
     guests = None
-    if not _blank(col["guests"].iat[index]):
-        value = _number(col["guests"].iat[index])
+    if not _blank(col["guests"][index]):
+        value = _number(col["guests"][index])
         if value is None or value < 0 or value != int(value):
-            problems(index, "guests", f"guests '{col['guests'].iat[index]}' is not a whole number")
+            problems(index, "guests", f"guests '{col['guests'][index]}' is not a whole number")
             return None
         guests = int(value)
     rate = None
-    if not _blank(col["rate"].iat[index]):
-        rate = _number(col["rate"].iat[index])
+    if not _blank(col["rate"][index]):
+        rate = _number(col["rate"][index])
         if rate is None:
-            problems(index, "rate", f"rate '{col['rate'].iat[index]}' is not an amount")
+            problems(index, "rate", f"rate '{col['rate'][index]}' is not an amount")
             return None
     # a stay with an odd phone, e-mail or plate is still a stay: the value is set aside with its reason
     phone = None
-    phone_text = col["phone"].iat[index]
+    phone_text = col["phone"][index]
     if not _blank(phone_text):
         phone = normalize_phone(phone_text, region)
         if phone is None:
             problems.set_aside(index, "phone", phone_text, "not a phone number")
     email = None
-    if not _blank(col["email"].iat[index]):
-        email = normalize_email(col["email"].iat[index])
+    if not _blank(col["email"][index]):
+        email = normalize_email(col["email"][index])
         if email is None:
-            problems.set_aside(index, "email", col["email"].iat[index], "not an e-mail address")
-    plate_text = col["plate"].iat[index]
+            problems.set_aside(index, "email", col["email"][index], "not an e-mail address")
+    plate_text = col["plate"][index]
     plate = canonical_key("Vehicle", plate_text, region) if not _blank(plate_text) else None
     if not _blank(plate_text) and plate is None:
         problems.set_aside(index, "plate", plate_text, "not a vehicle plate")
         plate_text = ""
-    card_text = col["card"].iat[index].strip()
+    card_text = col["card"][index].strip()
     card = None
     if card_text and not _blank(card_text):
         masked = _MASKED_CARD.match(card_text)
@@ -300,22 +302,22 @@ def _read_row(
             card = ("full", re.sub(r"\D", "", card_text), card_text)
         else:
             problems.set_aside(index, "card", card_text, "not a card number")
-    id_text = col["id_number"].iat[index]
+    id_text = col["id_number"][index]
     id_number = " ".join(id_text.upper().split()) if not _blank(id_text) else None
-    payment_text = col["payment"].iat[index]
+    payment_text = col["payment"][index]
     payment = payments.get(payment_text.strip().lower(), payment_text.strip()) if not _blank(payment_text) else ""
-    booked_by = col["booked_by"].iat[index]
+    booked_by = col["booked_by"][index]
     booker = booked_by if not _blank(booked_by) and person_name_key(booked_by) != person_name_key(guest) else None
     nights = nights if nights is not None else max(0, round((departure - arrival) / DAY))
     attrs = {
-        "room": col["room"].iat[index] or None, "folio": col["folio"].iat[index] or None, "guests": guests,
+        "room": col["room"][index] or None, "folio": col["folio"][index] or None, "guests": guests,
         "nights": nights, "rate": rate, "payment": payment or None,
         "cash_or_prepaid": bool(payment and cash_words.search(payment)),
-        "card_last4": col["card_last4"].iat[index] or (card[1][-4:] if card else None), "guest": guest,
+        "card_last4": col["card_last4"][index] or (card[1][-4:] if card else None), "guest": guest,
         "booked_by": booker,
     }
-    status = col["status"].iat[index]
-    flag = col["status_flag"].iat[index].strip().lower()
+    status = col["status"][index]
+    flag = col["status_flag"][index].strip().lower()
     # the status says it when given (Canceled, No-Show, cancelled_by_guest); else the is_canceled flag
     reservation_only = bool(_NOT_A_STAY.search(status)) if status else flag in _YES
     if status:
@@ -323,11 +325,11 @@ def _read_row(
     if flag:
         attrs["cancelled"] = flag in _YES
     for name in ("price", "booked_on", "country"):
-        if col[name].iat[index]:
-            attrs[name] = col[name].iat[index]
-    return Stay(index, row, col["hotel"].iat[index] or default_hotel, guest, booker, arrival, departure,
+        if col[name][index]:
+            attrs[name] = col[name][index]
+    return Stay(index, row, col["hotel"][index] or default_hotel, guest, booker, arrival, departure,
                 {k: v for k, v in attrs.items() if v is not None}, phone, email, plate, plate_text, id_number, id_text,
-                col["address"].iat[index], {"id_type": col["id_type"].iat[index], "city": col["city"].iat[index],
+                col["address"][index], {"id_type": col["id_type"][index], "city": col["city"][index],
                                             "card": card, "reservation_only": reservation_only})
 
 
