@@ -780,7 +780,7 @@ class _Writer:
             if _CHARGE_TYPE.match(cell["type"]):
                 # a charge (a request for money) is paid by the person charged: 'To' pays 'From'
                 payer, payee = payee, payer
-                self.row_attrs["charged_by"] = cell["payee"] and cell["payer"]
+                self.row_attrs["charged_by"] = cell["payer"]          # who sent the charge (request)
             own_transfer = not payer and not payee and bool(cell["destination"] or cell["funding_source"]) and \
                 bool(self.holder.account or self.holder.name)
             if not payer and not payee and not own_transfer:
