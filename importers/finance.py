@@ -402,7 +402,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         "instrument", "currency", "fee", "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
-        "asset_amount", "account", "cheque", "counterparty_name")}
+        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal")}
     two_sided = mapped.has("payer") or mapped.has("payee")
     convention = sign_convention(mapped, amount, options, two_sided)
     if convention.name not in ("sides", "debit-credit") or options.extra.get("amounts"):
@@ -861,7 +861,9 @@ class _Writer:
                      "asset_type", "asset_amount", "payout_currency", "exchange_rate"):
             if cell.get(name):
                 attrs[name] = cell[name]
-        for name in ("fee", "tip", "payout_amount"):
+        if cell.get("terminal") and cell["terminal"].strip().lower() != "venmo":
+            attrs["terminal_location"] = cell["terminal"]
+        for name in ("fee", "tip", "tax", "payout_amount"):
             value = parse_money(cell[name]) if cell.get(name) else None
             if value:
                 attrs[name] = abs(value)

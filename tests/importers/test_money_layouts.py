@@ -144,6 +144,7 @@ def test_venmo_payment_charge_and_transfer_to_own_bank(case: CaseFile) -> None:
     assert rows[8] == (holder, "Golden Bank Personal Checking *0217", 50.0)    # Standard Transfer, no From/To
     merchant = next(p for p in payments(case) if p["row"] == 9)
     assert (merchant["type"], merchant["payee"], merchant["payee_type"]) == ("paid", "Blue Bottle Coffee", "Business")
+    assert merchant["attrs"]["tax"] == 0.5 and merchant["attrs"]["terminal_location"] == "Blue Bottle Oakland"
     owns = case.conn.execute(
         "SELECT a.label, b.label FROM links l JOIN entities a ON a.id = l.src JOIN entities b ON b.id = l.dst "
         "WHERE l.type = 'owns' ORDER BY b.label").fetchall()
