@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from importers.categories import Category, classify, describe, payment_method
+from importers.categories import Category, category_names, classify, describe, payment_method
 from importers.dates import combine_date_time, parse_datetimes
 from importers.options import ImportOptions
 from importers.tabular import (
@@ -54,7 +54,8 @@ _COMPANY = re.compile(
     r"motel|hotel|inn|restaurant|salon|spa|bank)\b\.?", re.IGNORECASE)
 _INSTITUTION_LINE = re.compile(r"\b(?:bank|credit union|savings|financial|trust|federal|bancorp)\b", re.IGNORECASE)
 _NOT_HOLDER_LINE = re.compile(
-    r"statement|account|period|page|activity|balance|through|summary|report|:|\d{1,2}/\d{1,2}/\d{2,4}", re.IGNORECASE)
+    r"statement|account|period|page|activity|balance|through|summary|report|total|credits|debits|:|"
+    r"\d{1,2}/\d{1,2}/\d{2,4}|\d\.\d\d\b|,\s*,", re.IGNORECASE)   # summary blocks above the header (Bank of America)
 _BUSINESS_LINE = re.compile(r"\b(?:business|commercial|company|corporate|merchant)\b", re.IGNORECASE)
 _NAME_IN_TEXT = (
     re.compile(r"\b(?:BNF|BENEFICIARY|ORIGINATOR|ORIG|REMITTER)\s*:?\s*([A-Za-z][A-Za-z .,'&-]+?)"
@@ -62,6 +63,15 @@ _NAME_IN_TEXT = (
     re.compile(r"\b(?:TRANSFER|PAYMENT|SENT|PAID)\s+(?:TO|FROM)\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
     re.compile(r"\bTRANSFER\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
 )
+# Zelle rows in bank descriptions name the other person: 'Zelle payment to Tasha Reed JPM99a1b2c3' (Chase),
+# 'ZELLE TO REED TASHA ON 03/28 REF # WFCT0ABC123' (Wells Fargo), 'Zelle Transfer Conf# abc123; Reed, Tasha'
+# (Bank of America), 'ZELLE FROM VANCE KIARA' (aggregators): the person, never a business named after the row.
+_ZELLE_NAME = (
+    re.compile(r"\bzelle\b[^;]*?\b(?:to|from)\s+([A-Za-z][A-Za-z .,'&-]*?[A-Za-z])"
+               r"(?:\s+on\s+\d{1,2}/\d{1,2}\b.*|\s+(?:ref|conf|id|memo)\b.*|\s+\S*\d\S*.*|\s*)$", re.IGNORECASE),
+    re.compile(r"\bzelle\b[^;]*;\s*([A-Za-z][A-Za-z .,'&-]*[A-Za-z])\s*$", re.IGNORECASE),
+)
+_ZELLE_WORD = re.compile(r"^\s*zelle(?:\s+(?:payment|transfer))?\s*$", re.IGNORECASE)
 _ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
 _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
 # Activity rows that move no money between parties (PayPal holds, authorisations, currency conversions).
@@ -84,8 +94,22 @@ _BANK_TRANSFER_TYPE = re.compile(r"standard transfer|instant transfer|transfer t
                                  r"add (?:funds|money)|bank (?:deposit|transfer)", re.IGNORECASE)
 _PURCHASE_TYPE = re.compile(r"^\s*(?:sale|purchase|debit card purchase|pos)\s*$", re.IGNORECASE)
 _CARD_PAYMENT = re.compile(
-    r"payment\s*[-,]?\s*thank\s*you|^\s*(?:autopay|auto\s*pay|online payment|mobile payment|payment received|"
+    r"payment\s*[-,]?\s*thank\s*you|\bautopay\s+(?:pymt|payment)\b|^\s*(?:autopay|auto\s*pay|online payment|mobile payment|payment received|"
     r"internet payment|electronic payment)\b|^\s*payment\s*$", re.IGNORECASE)
+
+
+def zelle_name(text: str) -> str | None:
+    """The person a Zelle description names ('Reed, Tasha' read as 'Tasha Reed'), or None."""
+    for pattern in _ZELLE_NAME:
+        found = pattern.search(text or "")
+        if found:
+            name = " ".join(found.group(1).strip(" .,-").split())
+            if "," in name:
+                last, _, first = name.partition(",")
+                name = f"{first.strip()} {last.strip()}"
+            if len(name.split()) >= 2 and not _OWN_ACCOUNT_WORDS.search(name):
+                return name.title() if name.isupper() else name
+    return None
 
 
 def kind_score(path: Path, options: ImportOptions) -> float:
@@ -402,7 +426,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         "instrument", "currency", "fee", "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
-        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal")}
+        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal", "original_description")}
     two_sided = mapped.has("payer") or mapped.has("payee")
     convention = sign_convention(mapped, amount, options, two_sided)
     if convention.name not in ("sides", "debit-credit") or options.extra.get("amounts"):
@@ -739,6 +763,10 @@ class _Writer:
                 label = f"{self.holder.institution} {label}"
             return self.place(label, row, part.city, part.state), "Location"
         if kind == "Person":
+            zelle = zelle_name(name) or zelle_name(description) or zelle_name(cell.get("original_description", ""))
+            if zelle and (not name or _ZELLE_WORD.match(name) or zelle_name(name)):
+                self._suggest(zelle, ("Person",))
+                return self.named(zelle, "Person", row, match_known=True), "Person"
             if name:
                 return self.party(name, row), "Person"
             found = self.known.exact(text, ("Person", "Business", "Organization"))
@@ -844,6 +872,9 @@ class _Writer:
             direction = "in" if signed > 0 else "out"
             name = cell["counterparty"]
             category = self._category(cell, direction, (cell["type"], name, description))
+            if direction == "in" and self.layout.get("account_kind") == "card" and _CARD_PAYMENT.search(cell["type"]):
+                # a card download's 'Payment' type (Apple Card): the holder paying the card, whatever the text
+                category = classify(("payment thank you",), direction) or category
             holder = self.row_holder(row, cell)
             other, other_type = self.counterparty(category, name, description, cell["instrument"], row, cell)
             src, dst = (other, holder) if direction == "in" else (holder, other)
@@ -912,7 +943,11 @@ class _Writer:
         if given:
             found = classify((given,), direction)
             if found:
-                return Category(_snake(given), found.counterparty, found.merchant)
+                if _snake(given) in category_names():
+                    return Category(_snake(given), found.counterparty, found.merchant)
+                # 'Hotels', 'Hotel' (Apple Card, Mint): our name, which the indicator rules read; theirs kept beside
+                self.row_attrs["source_category"] = given
+                return Category(found.name, found.counterparty, found.merchant)
             # the file's own category ('Travel', 'Restaurants') says nothing of who the other side is: the
             # row's words decide, and the file's category is kept beside ours
             self.row_attrs["source_category"] = given
