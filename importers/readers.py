@@ -780,6 +780,9 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
             malformed.append((number, f"a JSON {type(value).__name__} where an object was expected",
                               [raw or json.dumps(value, ensure_ascii=False)]))
             continue
+        if isinstance(value.get("_source"), dict):
+            # an Elasticsearch hit (a Memex index dump): the document is in _source, _id beside it
+            value = {**{k: v for k, v in value.items() if k != "_source"}, **value["_source"]}
         flat = _flat(value)
         columns.update(dict.fromkeys(str(k) for k in flat))
         rows.append(flat)

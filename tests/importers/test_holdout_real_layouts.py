@@ -161,3 +161,97 @@ def test_capital_one_autopay_and_transaction_date(case: CaseFile, tmp_path: Path
     assert "CAPITAL ONE AUTOPAY PYMT" not in labels(case, "Business")
     start = case.conn.execute("SELECT start FROM links WHERE amount = 89.99").fetchone()[0]
     assert start == 1710388800                    # 2024-03-14 (the transaction), not 03-15 (posted), New York
+
+
+# ------------------------------------------------------------------------------------------ PayPal, YNAB
+
+
+PAYPAL_STATEMENT = '''"Date","Time","Time Zone","Description","Currency","Gross ","Fee ","Net","Balance","Transaction ID","From Email Address","Name","Bank Name","Bank Account","Shipping and Handling Amount","Sales Tax","Invoice ID","Reference Txn ID"
+"14/03/2024","23:30:00","Europe/London","General Payment","GBP","-150.00","0.00","-150.00","-150.00","1AB23456CD789012E","dre.mills@example.com","Tasha Reed","","","0.00","0.00","",""
+"15/07/2024","01:05:00","Europe/London","General Payment","GBP","400.00","-12.00","388.00","238.00","2AB23456CD789012F","kiara.v@example.com","Kiara Vance","","","0.00","0.00","",""
+'''
+
+
+def test_paypal_statement_download_without_to_email(case: CaseFile, tmp_path: Path) -> None:
+    """PayPal's 'Balance Affecting Payments' statement has no To Email Address: it was refused as 'no payee
+    in this row'. The sign of Gross says which way; Name is the other side; the row's zone is used."""
+    result = run(case, write(tmp_path, "Download.CSV", PAYPAL_STATEMENT))
+    assert result.profile == "paypal-statement"
+    assert "day first" in result.assumed["day/month order (date)"]
+    found = payments(case)
+    holder = "PayPal of unknown holder (Download.CSV)"
+    assert found[0] == ("Account", holder, "Person", "Tasha Reed", 150.0)
+    assert found[1] == ("Person", "Kiara Vance", "Account", holder, 400.0)
+    starts = [r[0] for r in case.conn.execute("SELECT start FROM links WHERE type = 'transferred' ORDER BY row")]
+    assert starts == [1710459000, 1721001900]        # 23:30 GMT in March; 01:05 BST (00:05 UTC) in July
+
+
+YNAB = '''"Account","Flag","Date","Payee","Category Group/Category","Category Group","Category","Memo","Outflow","Inflow","Cleared"
+"Checking","","03/14/2024","Motel 6","Travel: Lodging","Travel","Lodging","",$89.99,$0.00,"Cleared"
+"Checking","","03/13/2024","Kiara Vance","Inflow: Ready to Assign","Inflow","Ready to Assign","",$0.00,$500.00,"Cleared"
+'''
+
+
+def test_ynab_register_export(case: CaseFile, tmp_path: Path) -> None:
+    """YNAB was 'cannot tell what kind': Outflow/Inflow are money out/in of the row's own Account."""
+    result = run(case, write(tmp_path, "My Budget as of 2024-04-01 - Register.csv", YNAB))
+    assert (result.kind, result.profile) == ("finance", "ynab")
+    found = payments(case)
+    assert found[0] == ("Account", "Checking", "Hotel", "Motel 6", 89.99)
+    assert found[1] == ("Person", "Kiara Vance", "Account", "Checking", 500.0)
+
+
+# ------------------------------------------------------------------------------------------ ads
+
+
+CDR = [
+    {"_id": "A1B2C3D4E5F6", "url": "http://fresno.backpage.com/FemaleEscorts/sweet-lexi-21/21931442",
+     "timestamp": 1457998320000, "content_type": "text/html", "crawler": "hg-crawler", "team": "HyperionGray",
+     "version": 2.0, "raw_content": "<html><body>Call 209 555 0143 &amp; ask for Lexi</body></html>",
+     "extracted_text": "Sweet Lexi new in town Call 209 555 0143 & ask for Lexi",
+     "extracted_metadata": {"title": "Sweet Lexi new in town"}},
+    {"_id": "B1B2C3D4E5F6", "url": "http://fresno.backpage.com/FemaleEscorts/kandi-visiting-22/21931443",
+     "timestamp": 1458003900000, "content_type": "text/html", "crawler": "hg-crawler", "team": "HyperionGray",
+     "version": 2.0, "raw_content": "<html><body>two zero nine 555 0177</body></html>",
+     "extracted_text": "Kandi visiting two zero nine 555 0177", "extracted_metadata": {"title": "Kandi visiting"}},
+]
+
+
+def ads(case: CaseFile) -> dict[str, dict]:
+    return {key: json.loads(attrs) for key, attrs in
+            case.conn.execute("SELECT key, attrs FROM entities WHERE type = 'Ad' ORDER BY id")}
+
+
+def test_memex_cdr_lines_detected(case: CaseFile, tmp_path: Path) -> None:
+    """Memex CDR documents (raw_content, extracted_text, crawler, team) were 'cannot tell what kind'."""
+    path = write(tmp_path, "cdr.jsonl", "\n".join(json.dumps(d) for d in CDR) + "\n")
+    result = run(case, path)
+    assert (result.kind, result.profile) == ("ads", "memex-cdr")
+    found = ads(case)
+    assert set(found) == {"fresno.backpage.com/21931442", "fresno.backpage.com/21931443"}
+    first = found["fresno.backpage.com/21931442"]
+    assert first["title"] == "Sweet Lexi new in town" and first["db_id"] == "A1B2C3D4E5F6"
+    assert first["posted"].startswith("2016-03-14 19:32")               # epoch ms, shown in New York time
+    phones = {r[0] for r in case.conn.execute("SELECT label FROM entities WHERE type = 'Phone'")}
+    assert phones == {"(209) 555-0143", "(209) 555-0177"}
+
+
+def test_elasticsearch_dump_of_a_memex_index(case: CaseFile, tmp_path: Path) -> None:
+    """Hits of an index dump keep the document under _source: read as the document, _id beside it."""
+    hits = [{"_index": "memex-escorts", "_type": "ad", "_id": "AVb1x", "_score": 1.0, "_source": {
+        "url": "http://fresno.backpage.com/FemaleEscorts/sweet-lexi/21931442", "timestamp": 1457998320000,
+        "bodyText": {"content": "Call 209 555 0143 &amp; ask for Lexi"}, "titleText": {"content": "Sweet Lexi"},
+        "locationText": {"content": "Fresno, CA"}}}]
+    result = run(case, write(tmp_path, "es_dump.json", json.dumps(hits)))
+    assert (result.kind, result.profile) == ("ads", "memex-scrape")
+    found = ads(case)["fresno.backpage.com/21931442"]
+    assert found["body"] == "Call 209 555 0143 & ask for Lexi" and found["db_id"] == "AVb1x"
+
+
+def test_scraper_csv_with_a_separate_time_column(case: CaseFile, tmp_path: Path) -> None:
+    """A Backpage scraper's CSV (post_id, date, time, age, gender, phone, region): the time is read."""
+    text = ("post_id,date,time,age,gender,phone,region,title,body\n"
+            "21931442,2016-03-14,11:32 PM,21,female,(209) 555-0143,fresno,Sweet Lexi,incall only\n")
+    run(case, write(tmp_path, "backpage.csv", text))
+    start = case.conn.execute("SELECT start FROM links WHERE type = 'posted'").fetchone()[0]
+    assert start == 1458012720                       # 2016-03-14 23:32 EDT
