@@ -440,6 +440,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         session.assume("amounts", convention.describe())
         if not mapped.has("timezone") and profile.name != "ofx":
             session.assume("time zone", tz)
+        elif profile.name == "ofx":
+            session.assume("time zone", "the file's own offsets (GMT where a time has none, as the OFX standard says)")
         assume_all(session, assumed)
         writer = _Writer(session, known, holder, region, profile.options, mapped)
         total = len(mapped)
@@ -447,7 +449,9 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         not_done = 0
         no_transfer = 0
         running: float | None = None
+        running_signed = 0.0
         mismatches: list[int] = []
+        mismatches_newest_first: list[int] = []      # Chase and most banks list the newest row first
         for index in range(total):
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Importing {path.name}")
@@ -462,7 +466,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                     cell["beginning_balance"] or cell["ending_balance"] or not np.isnan(balance[index]))):
                 balance_rows.append(row)
                 if not np.isnan(balance[index]):
-                    running = balance[index]
+                    running, running_signed = balance[index], 0.0
                 continue
             if not money_written:
                 problems(index, "amount" if mapped.has("amount") else "debit", "no amount in this row")
@@ -493,7 +497,9 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             if not np.isnan(balance[index]):
                 if running is not None and abs(running + signed - balance[index]) > 0.005:
                     mismatches.append(row)
-                running = balance[index]
+                if running is not None and abs(running - running_signed - balance[index]) > 0.005:
+                    mismatches_newest_first.append(row)
+                running, running_signed = balance[index], float(signed)
             message = writer.transaction(row, cell, float(signed), int(when[index]), two_sided)
             if message:
                 problems(index, message[0], message[1])
@@ -506,6 +512,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         if no_transfer:
             session.notes.append(f"{no_transfer} holds, authorisations and currency conversions (no money between "
                                  "parties) kept as raw rows only")
+        if len(mismatches_newest_first) < len(mismatches):
+            mismatches = mismatches_newest_first
         if mismatches:
             session.notes.append(f"the running balance does not add up at {len(mismatches)} rows "
                                  f"(first: row {mismatches[0]}); rows may be missing from the statement")

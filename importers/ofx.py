@@ -9,6 +9,7 @@ institution (FI/ORG) name the holder's account.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +46,10 @@ def read_ofx(path: Path, options: ImportOptions) -> MappedTable:
                          "pip install ofxtools, or download the statement as CSV", file=path) from exc
     tree = OFXTree()
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # banks' private tags (<INTU.BID>) are skipped, not shown to the user
             tree.parse(handle)
-        ofx = tree.convert()
+            ofx = tree.convert()
     except Exception as exc:          # ofxtools raises its own and ValueError/KeyError kinds for damaged files
         raise InputError(f"OFX/QFX: the file cannot be read as OFX ({type(exc).__name__}: {exc})", file=path) from exc
     rows: list[list[str]] = []
@@ -86,4 +88,5 @@ def read_ofx(path: Path, options: ImportOptions) -> MappedTable:
                   records=[dict(zip(COLUMNS, row, strict=True)) for row in rows])
     detection = resolve("finance", table.columns, profile=options.profile or "ofx", overrides=options.mapping,
                         file_name=path.name)
+    detection.detected = not options.profile           # recognised by its content, not named by the user
     return MappedTable(path, table, detection)

@@ -6,6 +6,7 @@ dataset) with rows of our own, run as a new user runs them: no flags first. Each
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from importers import import_file
 from importers.options import ImportOptions
 from linkgraph.case import CaseFile
+from linkgraph.cli import main
 
 
 @pytest.fixture
@@ -255,3 +257,59 @@ def test_scraper_csv_with_a_separate_time_column(case: CaseFile, tmp_path: Path)
     run(case, write(tmp_path, "backpage.csv", text))
     start = case.conn.execute("SELECT start FROM links WHERE type = 'posted'").fetchone()[0]
     assert start == 1458012720                       # 2016-03-14 23:32 EDT
+
+
+# ------------------------------------------------------------------------------------------ statements
+
+
+def test_newest_first_running_balance_is_not_a_gap(case: CaseFile, tmp_path: Path) -> None:
+    """Chase lists the newest row first: its running balance adds up read that way (no false 'rows may be
+    missing' note); a real gap in it is still noted."""
+    result = run(case, write(tmp_path, "Chase1234_Activity.CSV", CHASE_CHECKING))
+    assert not any("does not add up" in n for n in result.notes)
+    gap = CHASE_CHECKING.replace("1454.11", "1504.11")
+    with CaseFile.create(tmp_path / "gap.lgcase", timezone="America/New_York") as other:
+        result = run(other, write(tmp_path, "Chase1234_gap.CSV", gap))
+    assert any("does not add up" in n for n in result.notes)
+
+
+SGML_QFX = """OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+SECURITY:NONE
+ENCODING:USASCII
+CHARSET:1252
+COMPRESSION:NONE
+OLDFILEUID:NONE
+NEWFILEUID:NONE
+
+<OFX>
+<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20240401120000[0:GMT]<LANGUAGE>ENG
+<FI><ORG>B1<FID>10898</FI><INTU.BID>10898</SONRS></SIGNONMSGSRSV1>
+<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>
+<STMTRS><CURDEF>USD<BANKACCTFROM><BANKID>322271627<ACCTID>000000123456789<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20240301<DTEND>20240331
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240328120000[0:GMT]<TRNAMT>-250.00<FITID>202403280
+<NAME>Zelle payment to Tasha Reed<MEMO>JPM99a1b2c3</STMTTRN>
+<STMTTRN><TRNTYPE>POS<DTPOSTED>20240325<TRNAMT>-89.99<FITID>202403250
+<NAME>POS PURCHASE MOTEL 6 STOCKTON CA 0412 CARD 1234</STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>1204.11<DTASOF>20240401</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1>
+</OFX>
+"""
+
+
+def test_qfx_with_a_private_intuit_tag(tmp_path: Path, capsys) -> None:
+    """Quicken downloads carry <INTU.BID>: no warning text reaches the user; the line says the zone rule."""
+    case_path = tmp_path / "q.lgcase"
+    assert main(["new", str(case_path), "--tz", "America/New_York"]) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["import", str(case_path), str(write(tmp_path, "download.qfx", SGML_QFX))]) == 0
+    assert not [w for w in caught if "INTU" in str(w.message)]
+    out = capsys.readouterr()
+    assert "Warning" not in out.err and "warn" not in out.out.lower()
+    assert "profile ofx (detected)" in out.out and "GMT where a time has none" in out.out
+    with CaseFile.open(case_path) as case:
+        found = payments(case)
+    assert found[0][2:] == ("Person", "Tasha Reed", 250.0)        # not a person called 'Zelle payment to ...'
+    assert found[1][2:4] == ("Hotel", "Motel 6")
