@@ -40,6 +40,7 @@ from importers.tabular import (
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.importing import person_name_key
+from linkgraph.errors import InputError
 from linkgraph.identity import canonical_key, normalize_email, normalize_phone
 from linkgraph.progress import Progress, no_progress
 
@@ -144,6 +145,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     """Import a registry: per row a Stay (guest -stayed_at-> Hotel), the booker, and who uses which identifiers."""
     mapped = read_mapped(path, KIND, options)
     profile = mapped.detection.profile
+    if not any(mapped.has(f) for f in ("guest", "first_name", "last_name", "email", "phone", "card", "id_number")):
+        # the public hotel-booking-demand data set is anonymised: reservations with no one to link
+        raise InputError("hotel records: no guest column (name, e-mail, phone, card or ID) - an anonymised "
+                         "reservation export has no one to link; use the export with guest names, or "
+                         "--map guest=COLUMN", file=path)
     region = options.region or case.region
     tz = options.tz or profile.timezone or case.timezone
     formats = [options.date_format] if options.date_format else list(profile.date_formats)
@@ -173,7 +179,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
+        session.assume("time zone", tz)
         assume_all(session, assumed)
+        if not (options.extra.get("hotel") or title_name or mapped.has("hotel")):
+            # a Booking.com download or a bare registry names no property: the file name stands in, said so
+            session.assume("hotel", f"'{default_hotel}' (from the file name: the file does not name the hotel)")
         col = {name: mapped.column(name) for name in (
             "folio", "room", "guest", "first_name", "last_name", "address", "phone", "email", "id_number", "id_type",
             "plate", "guests", "nights", "rate", "payment", "card_last4", "booked_by", "hotel", "city", "status",
