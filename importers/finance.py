@@ -71,6 +71,17 @@ _ZELLE_NAME = (
                r"(?:\s+on\s+\d{1,2}/\d{1,2}\b.*|\s+(?:ref|conf|id|memo)\b.*|\s+\S*\d\S*.*|\s*)$", re.IGNORECASE),
     re.compile(r"\bzelle\b[^;]*;\s*([A-Za-z][A-Za-z .,'&-]*[A-Za-z])\s*$", re.IGNORECASE),
 )
+# 'CASH APP*TASHA REED*ADD 8774174551 CA' (a card payment through Cash App names the person between stars)
+_CASH_APP_NAME = re.compile(r"\bcash\s*app\s*\*\s*([A-Za-z][A-Za-z .'-]*[A-Za-z])\s*\*", re.IGNORECASE)
+# an ACH row names its originator: 'ORIG CO NAME:GUSTO   ORIG ID:9138864001 ... IND NAME:DRE MILLS'
+_ACH_COMPANY = re.compile(r"\borig co name\s*:\s*(.+?)\s+(?:orig id|desc date|co entry)\b", re.IGNORECASE)
+# 'Online Transfer to SAV ...4411 transaction#: 19876543210': one of the holder's own accounts
+_OWN_TRANSFER = re.compile(r"\btransfer\s+(?:to|from)\s+((?:sav|savings|chk|checking|dda|mma|cd)\b[\s.*x#-]*\d{4})\b",
+                           re.IGNORECASE)
+# the payment app when a bank row names no person ('VENMO PAYMENT 1029384756 WEB ID: ...'): the money went to it
+_P2P_SERVICE = (("Venmo", re.compile(r"\bvenmo\b", re.IGNORECASE)),
+                ("Cash App", re.compile(r"\bcash\s*app\b|square\s*cash", re.IGNORECASE)),
+                ("PayPal", re.compile(r"\bpaypal\b", re.IGNORECASE)))
 _ZELLE_WORD = re.compile(r"^\s*zelle(?:\s+(?:payment|transfer))?\s*$", re.IGNORECASE)
 _ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
 _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
@@ -94,13 +105,13 @@ _BANK_TRANSFER_TYPE = re.compile(r"standard transfer|instant transfer|transfer t
                                  r"add (?:funds|money)|bank (?:deposit|transfer)", re.IGNORECASE)
 _PURCHASE_TYPE = re.compile(r"^\s*(?:sale|purchase|debit card purchase|pos)\s*$", re.IGNORECASE)
 _CARD_PAYMENT = re.compile(
-    r"payment\s*[-,]?\s*thank\s*you|\bautopay\s+(?:pymt|payment)\b|^\s*(?:autopay|auto\s*pay|online payment|mobile payment|payment received|"
+    r"payment(?:\s+received)?\s*[-,]?\s*thank\s*you|\bautopay\s+(?:pymt|payment)\b|^\s*(?:autopay|auto\s*pay|online payment|mobile payment|payment received|"
     r"internet payment|electronic payment)\b|^\s*payment\s*$", re.IGNORECASE)
 
 
 def zelle_name(text: str) -> str | None:
     """The person a Zelle description names ('Reed, Tasha' read as 'Tasha Reed'), or None."""
-    for pattern in _ZELLE_NAME:
+    for pattern in (*_ZELLE_NAME, _CASH_APP_NAME):
         found = pattern.search(text or "")
         if found:
             name = " ".join(found.group(1).strip(" .,-").split())
@@ -743,6 +754,9 @@ class _Writer:
         if name and self.is_own_account_name(name) and (self.own_names or category is None or
                                                          category.counterparty in ("Account", "Person", "Own")):
             return self.own_account(name, row), "Account"
+        own = _OWN_TRANSFER.search(description or "")
+        if own:
+            return self.own_account(" ".join(own.group(1).split()), row), "Account"
         named_in_text = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(description or ""))),
                              None)
         if named_in_text and self.is_own_account_name(named_in_text):
@@ -788,6 +802,10 @@ class _Writer:
                 self._suggest(person, ("Person",))
                 return self.session.entity("Person", None, person.title() if person.isupper() else person, row=row), "Person"
             kind = "Business"
+            service = next((label for label, pattern in _P2P_SERVICE if pattern.search(text)), None)
+            if service and category and category.name == "p2p_transfer":
+                # no person named: the money went to (or came from) the app, not to a business named after the row
+                return self.named(service, "Business", row, match_known=True), "Business"
         etype = "Hotel" if kind == "Hotel" else "Business"
         merchant = category.merchant if category and category.merchant else None
         if name and not merchant:
@@ -796,7 +814,8 @@ class _Writer:
         if found:
             self.session.cite_entity(found[0], row)
             return found[0], found[1]
-        label = merchant or describe(text).name
+        ach = _ACH_COMPANY.search(text or "")
+        label = merchant or (" ".join(ach.group(1).split()) if ach else describe(text).name)
         self._suggest(label, ("Business", "Hotel", "Organization"))
         attrs = {"category": category.name} if category else None
         return self.session.entity(etype, None, label, row=row, attrs=attrs), etype

@@ -353,3 +353,45 @@ def test_booking_com_download_says_where_the_hotel_name_came_from(case: CaseFile
     assert stay == [("Tasha Reed", "booking com")]
     booked = case.conn.execute("SELECT a.label FROM links l JOIN entities a ON a.id = l.src WHERE l.type = 'booked'")
     assert [r[0] for r in booked] == ["Dre Mills"]          # 'Mills, Dre' read last name first
+
+
+# ------------------------------------------------------------------------------------------ bank descriptions
+
+
+CHASE_DESCRIPTIONS = """Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #
+CREDIT,03/29/2024,"ORIG CO NAME:GUSTO            ORIG ID:9138864001 DESC DATE:240329 CO ENTRY DESCR:PAYROLL   SEC:PPD    TRACE#:091000017611111 EED:240329   IND ID:XYZ123           IND NAME:DRE MILLS TRN: 0891111111TC",1200.00,ACH_CREDIT,2404.11,,
+DEBIT,03/28/2024,"Online Transfer to SAV ...4411 transaction#: 19876543210 03/28",-300.00,ACCT_XFER,1204.11,,
+DEBIT,03/25/2024,"CASH APP*TASHA REED*ADD 8774174551 CA               03/24",-60.00,DEBIT_CARD,1504.11,,
+DEBIT,03/24/2024,"VENMO            PAYMENT    1029384756      WEB ID: 3264681992",-45.00,ACH_DEBIT,1564.11,,
+"""
+
+
+def test_bank_descriptions_name_their_party(case: CaseFile, tmp_path: Path) -> None:
+    """ACH rows name their originator, 'Online Transfer to SAV ...4411' is the holder's own account,
+    'CASH APP*NAME*' names a person, and a Venmo payment that names nobody went to Venmo: no business
+    named after a whole description."""
+    run(case, write(tmp_path, "Chase4411_Activity.CSV", CHASE_DESCRIPTIONS))
+    found = payments(case)
+    assert found[0][:2] == ("Business", "GUSTO") and found[0][4] == 1200.0
+    assert found[1][2:] == ("Account", "SAV ...4411", 300.0)
+    assert found[2][2:] == ("Person", "Tasha Reed", 60.0)
+    assert found[3][2:] == ("Business", "Venmo", 45.0)
+    assert all(len(label) < 40 for label in labels(case, "Business"))
+
+
+AMEX_UK = """Date,Description,Amount,Extended Details,Appears On Your Statement As,Address,Town/City,Postcode,Country,Reference,Category
+03/04/2024,TRAVELODGE LONDON,89.99,,TRAVELODGE LONDON,,LONDON,,UNITED KINGDOM,'AT240950012345678',Travel-Lodging
+14/04/2024,PAYMENT RECEIVED - THANK YOU,-500.00,,PAYMENT RECEIVED - THANK YOU,,,,,'AT240950012345679',
+"""
+
+
+def test_amex_uk_day_first_and_payment_received(case: CaseFile, tmp_path: Path) -> None:
+    """American Express UK: dates day first (14/04 settles the column), 'PAYMENT RECEIVED - THANK YOU' is
+    the holder paying the card (it was a business of that name paying the holder)."""
+    result = run(case, write(tmp_path, "activity.csv", AMEX_UK))
+    assert "day first" in result.assumed["day/month order (Date)"]
+    found = payments(case)
+    assert found[0][2:] == ("Hotel", "TRAVELODGE LONDON", 89.99)
+    assert found[1][0] == "Account" and found[1][1].startswith("Account paying") and found[1][4] == 500.0
+    start = case.conn.execute("SELECT start FROM links WHERE amount = 89.99").fetchone()[0]
+    assert start == 1712116800                       # 3 April 2024, New York midnight
