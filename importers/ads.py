@@ -154,6 +154,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
+        if mapped.has("posted"):
+            session.assume("time zone", f"{tz} (post times written without a zone; Unix times are UTC)")
         assume_all(session, assumed)
         session.assume("ad key", keyed_by)
         if keyed_by.startswith("row number"):

@@ -254,7 +254,8 @@ def test_scraper_csv_with_a_separate_time_column(case: CaseFile, tmp_path: Path)
     """A Backpage scraper's CSV (post_id, date, time, age, gender, phone, region): the time is read."""
     text = ("post_id,date,time,age,gender,phone,region,title,body\n"
             "21931442,2016-03-14,11:32 PM,21,female,(209) 555-0143,fresno,Sweet Lexi,incall only\n")
-    run(case, write(tmp_path, "backpage.csv", text))
+    result = run(case, write(tmp_path, "backpage.csv", text))
+    assert result.assumed["time zone"].startswith("America/New_York")      # said on the import line
     start = case.conn.execute("SELECT start FROM links WHERE type = 'posted'").fetchone()[0]
     assert start == 1458012720                       # 2016-03-14 23:32 EDT
 
