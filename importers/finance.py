@@ -786,6 +786,9 @@ class _Writer:
             return self.place(label, row, part.city, part.state), "Location"
         if kind == "Person":
             zelle = zelle_name(name) or zelle_name(description) or zelle_name(cell.get("original_description", ""))
+            for shown in (name, description):      # 'VANCE KIARA' in the bank's text, 'Kiara Vance' in the cleaned one
+                if zelle and shown and sorted(shown.lower().split()) == sorted(zelle.lower().split()):
+                    zelle = shown
             if zelle and (not name or _ZELLE_WORD.match(name) or zelle_name(name)):
                 self._suggest(zelle, ("Person",))
                 return self.named(zelle, "Person", row, match_known=True), "Person"
@@ -898,7 +901,7 @@ class _Writer:
         else:
             direction = "in" if signed > 0 else "out"
             name = cell["counterparty"]
-            category = self._category(cell, direction, (cell["type"], name, description))
+            category = self._category(cell, direction, (cell["type"], name, description, cell["original_description"]))
             if direction == "in" and self.layout.get("account_kind") == "card" and _CARD_PAYMENT.search(cell["type"]):
                 # a card download's 'Payment' type (Apple Card): the holder paying the card, whatever the text
                 category = classify(("payment thank you",), direction) or category

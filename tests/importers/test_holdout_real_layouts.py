@@ -396,3 +396,19 @@ def test_amex_uk_day_first_and_payment_received(case: CaseFile, tmp_path: Path) 
     assert found[1][0] == "Account" and found[1][1].startswith("Account paying") and found[1][4] == 500.0
     start = case.conn.execute("SELECT start FROM links WHERE amount = 89.99").fetchone()[0]
     assert start == 1712116800                       # 3 April 2024, New York midnight
+
+
+USAA = """Date,Description,Original Description,Category,Amount,Status
+2024-03-28,Zelle,ZELLE TO REED TASHA 03/28 REF 1234,Transfer,-250.00,Posted
+2024-03-26,Kiara Vance,ZELLE FROM VANCE KIARA,Transfer,500.00,Posted
+"""
+
+
+def test_usaa_original_description_names_the_zelle_party(case: CaseFile, tmp_path: Path) -> None:
+    """USAA's download cleans the description ('Zelle', 'Kiara Vance') and keeps the bank's text in
+    Original Description: the person is read from either, never a business called 'Zelle' or 'Kiara Vance'."""
+    run(case, write(tmp_path, "bk_download.csv", USAA))
+    found = payments(case)
+    assert found[0][2:] == ("Person", "Reed Tasha", 250.0)
+    assert found[1][:2] == ("Person", "Kiara Vance") and found[1][4] == 500.0
+    assert labels(case, "Business") == set()
