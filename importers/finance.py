@@ -819,6 +819,9 @@ class _Writer:
             return found[0], found[1]
         ach = _ACH_COMPANY.search(text or "")
         label = merchant or (" ".join(ach.group(1).split()) if ach else describe(text).name)
+        if not label.strip():
+            # a row naming no other side at all (Cash App 'Bitcoin Buy', 'Boost'): the app or bank itself
+            return self.institution(row)
         self._suggest(label, ("Business", "Hotel", "Organization"))
         attrs = {"category": category.name} if category else None
         return self.session.entity(etype, None, label, row=row, attrs=attrs), etype

@@ -412,3 +412,23 @@ def test_usaa_original_description_names_the_zelle_party(case: CaseFile, tmp_pat
     assert found[0][2:] == ("Person", "Reed Tasha", 250.0)
     assert found[1][:2] == ("Person", "Kiara Vance") and found[1][4] == 500.0
     assert labels(case, "Business") == set()
+
+
+CASH_APP = """Transaction ID,Date,Transaction Type,Currency,Amount,Fee,Net Amount,Asset Type,Asset Price,Asset Amount,Status,Notes,Name of sender/receiver,Account
+x1,2024-03-14 23:10:02 EDT,Cash out,USD,-$300,-$4.50,-$304.50,,,,COMPLETE,,,Visa Debit 4411
+x2,2024-03-13 10:00:00 EDT,Deposits,USD,$200,$0,$200,,,,COMPLETE,,,Chase Checking 4411
+x3,2024-03-12 09:00:00 EDT,Bitcoin Buy,USD,-$50,-$1.00,-$51.00,BTC,"$70,000",0.00071,COMPLETE,,,Your Cash
+x4,2024-03-11 09:00:00 EDT,P2P,USD,-$25,$0,-$25,,,,PAYMENT SENT,for dinner,$KiaraV,Your Cash
+"""
+
+
+def test_cash_app_rows_that_name_no_person(case: CaseFile, tmp_path: Path) -> None:
+    """A 'Bitcoin Buy' row names nobody: it stopped the whole import ('an entity of type Business needs a
+    label'); it goes to Cash App. 'Deposits' come from the bank account in the Account column."""
+    run(case, write(tmp_path, "cash_app_report.csv", CASH_APP))
+    found = payments(case)
+    holder = "Cash App of unknown holder (cash_app_report.csv)"
+    assert found[0] == ("Account", holder, "Account", "Visa Debit 4411", 300.0)
+    assert found[1] == ("Account", "Chase Checking 4411", "Account", holder, 200.0)
+    assert found[2] == ("Account", holder, "Business", "Cash App", 50.0)
+    assert found[3] == ("Account", holder, "Account", "$KiaraV", 25.0)
