@@ -52,7 +52,7 @@ def available_kinds() -> list[str]:
     return found
 
 
-def unsupported_format(path: Path) -> str | None:
+def document_kind(path: Path) -> str | None:
     """What a document or image passed as records is ("a PDF document", "a Word document"...), or None for a
     file an importer may read. Judged by its first bytes, not its name."""
     import zipfile
@@ -90,8 +90,19 @@ def detect_kind(path: Path, options: ImportOptions) -> str:
         if best is None or value > best[0]:
             best = (value, kind)
     if best is None or best[0] < 1.0:
+        hint = ""
+        if not options.extra.get("no_header"):
+            from importers.readers import read_head
+            from importers.tabular import header_looks_like_data
+
+            try:
+                if header_looks_like_data(read_head(path).columns):
+                    hint = ("; the first line looks like data, not a header: give --no-header, --kind and the columns "
+                            "by number (--map date=1 --map amount=2 ...)")
+            except LinkgraphError:
+                pass
         raise InputError(
-            "cannot tell what kind of records this is; give --kind (" + ", ".join(KINDS) + ")", file=path
+            "cannot tell what kind of records this is; give --kind (" + ", ".join(KINDS) + ")" + hint, file=path
         )
     return best[1]
 
@@ -104,12 +115,19 @@ def import_file(
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=path)
-    unreadable = unsupported_format(path)
+    unreadable = document_kind(path)
     if unreadable:
-        raise InputError(f"this is {unreadable}, which linkgraph does not import: it reads records as CSV, TSV, "
-                         "Excel or JSON files. Ask the provider for the records in one of those (carriers and banks "
+        raise InputError(f"this is {unreadable}, which linkgraph does not import: it reads records as CSV, TSV, Excel, "
+                         "JSON or OFX files. Ask the provider for the records in one of those (carriers and banks "
                          "supply CSV or Excel on request), or copy the tables out of the document into a CSV first",
                          file=path)
+    from importers.readers import unsupported_format
+
+    problem = unsupported_format(path)
+    if problem is not None and not (problem.startswith("OFX") and options.kind in (None, "finance")):
+        raise InputError(problem, file=path)
+    if problem is not None:
+        options.kind = "finance"              # an OFX/QFX download: the finance importer reads it
     kind = options.kind or detect_kind(path, options)
     options.kind = kind
     if options.grade is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ COMMON_FORMATS = (
 _ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
     "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+    "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "SGT": 8, "HKT": 8,
+    "AWST": 8, "JST": 9, "KST": 9, "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
 }
 _ABBR_RE = re.compile(r"\s+(" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
 _ABBR_PRESENT = re.compile(r"\s+(?:" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
@@ -38,17 +41,100 @@ _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[
 _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
 
 
+# Dates written with numbers only, day and month in either order: 03/04/2024, 3-4-24, 03.04.2024 14:05.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")
+_EPOCH = re.compile(r"\d{9,10}(?:\.\d+)?|\d{12,13}")
+_FORMAT_ORDER = re.compile(r"%([md])[/.\-]%([md])")
+
+
+@dataclass(frozen=True)
+class DayOrder:
+    """How a column's numeric dates (03/04/2024) are read: day first or month first, and why.
+    `decided_by` is 'values' (a value above 12 settles it), 'option' (--dayfirst), 'profile' (the
+    profile's date format) or 'default' (month first, US style); `against` counts values that
+    contradict the order chosen (they are left unread, never read the other way)."""
+
+    dayfirst: bool
+    decided_by: str
+    example: str | None = None
+    against: int = 0
+
+    def describe(self) -> str:
+        order = "day first" if self.dayfirst else "month first"
+        if self.decided_by == "values":
+            why = f"decided by the column's values, e.g. '{self.example}'"
+        elif self.decided_by == "option":
+            why = "as given (--dayfirst)" if self.dayfirst else "as given"
+        elif self.decided_by == "profile":
+            why = "the profile's date format (no value above 12 settles it)"
+        else:
+            why = "no value above 12 settles it; give --dayfirst if the file is day first"
+        return f"{order} ({why})"
+
+
+def day_order(values: Sequence[str] | pd.Series, dayfirst: bool | None = None,
+              formats: Sequence[str] = ()) -> DayOrder | None:
+    """The day/month order of a whole column, from all its values (None when no value is a numeric
+    d/m/y date). A day above 12 in either place settles it; otherwise the option, the profile's
+    format, or month first. Never decided per value."""
+    text = pd.Series(pd.unique(pd.Series(values, dtype="object").fillna("").astype(str).str.strip()), dtype="object")
+    parts = text.str.extract(_NUMERIC_DATE)
+    parts = parts[parts[0].notna()]
+    if parts.empty:
+        return None
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    day_first_votes = (first > 12) & (second <= 12)
+    month_first_votes = (second > 12) & (first <= 12)
+    days, months = int(day_first_votes.sum()), int(month_first_votes.sum())
+    if days or months:
+        chosen = days > months or (days == months and bool(dayfirst))
+        votes = day_first_votes if chosen else month_first_votes
+        example = str(text[parts.index[votes.to_numpy()][0]])
+        return DayOrder(chosen, "values", example, months if chosen else days)
+    if dayfirst is not None:
+        return DayOrder(bool(dayfirst), "option")
+    for fmt in formats:
+        found = _FORMAT_ORDER.search(fmt)
+        if found:
+            return DayOrder(found.group(1) == "d", "profile")
+    return DayOrder(False, "default")
+
+
+def _consistent(fmt: str, order: DayOrder | None) -> bool:
+    found = _FORMAT_ORDER.search(fmt)
+    return order is None or found is None or (found.group(1) == "d") == order.dayfirst
+
+
+def _day_first_variants(candidates: Sequence[str]) -> list[str]:
+    """The month-first formats with day and month swapped (13/02/2024 14:05 read day first)."""
+    return [_FORMAT_ORDER.sub(lambda m: f"%{m.group(2)}{m.group(0)[2]}%{m.group(1)}", fmt) for fmt in candidates
+            if (found := _FORMAT_ORDER.search(fmt)) and found.group(1) == "m"]
+
+
 def parse_datetimes(
     values: Sequence[str] | pd.Series,
     *,
     tz: str,
     formats: Sequence[str] = (),
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
+    report: dict | None = None,
 ) -> np.ndarray:
-    """UTC epoch seconds (float64, NaN where unreadable) for text datetimes read in zone `tz`."""
+    """UTC epoch seconds (float64, NaN where unreadable) for text datetimes read in zone `tz`.
+    Numeric dates (03/04/2024) are read in one day/month order for the whole column (`day_order`);
+    a value that contradicts it, or an impossible date (02/31/2024), stays unread. With `report`,
+    the order used is put in report['day_order'] (a DayOrder) when the column has such dates."""
     series = pd.Series(values, dtype="object").fillna("").astype(str)
     codes, uniques = pd.factorize(series.str.strip())
     text = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
+    order = day_order(text, dayfirst, formats)
+    if report is not None and order is not None:
+        report["day_order"] = order
+    candidates: list[str] = [*formats, *COMMON_FORMATS]
+    if order is not None:
+        if order.dayfirst:
+            candidates = [*formats, *_day_first_variants(formats), *_day_first_variants(COMMON_FORMATS),
+                          *COMMON_FORMATS]
+        candidates = [fmt for fmt in candidates if _consistent(fmt, order)]
     offsets = pd.Series(np.nan, index=text.index)
     if text.head(300).str.contains(_ABBR_PRESENT).any():
         found = text.str.extract(_ABBR_RE, expand=False)
@@ -56,7 +142,20 @@ def parse_datetimes(
         text = text.str.replace(_ABBR_RE, "", regex=True)
     naive = np.full(len(text), np.nan)
     remaining = (text != "").to_numpy().copy()
-    for fmt in _likely_formats(text[remaining], (*formats, *COMMON_FORMATS)):
+    epoch = text.str.fullmatch(_EPOCH).to_numpy(dtype=bool) & remaining
+    if epoch.any():
+        # Unix time in seconds (1709280000) or milliseconds (1709280000000): UTC by definition
+        numbers = text[epoch].astype(float).to_numpy()
+        seconds = np.where(numbers >= 1e11, numbers / 1000.0, numbers)
+        good = (seconds >= EARLIEST) & (seconds < LATEST)
+        index = np.flatnonzero(epoch)[good]
+        naive[index] = np.floor(seconds[good])
+        offsets = offsets.copy()
+        offsets.iloc[index] = 0.0
+        remaining[index] = False
+        if report is not None:
+            report["epoch"] = int(good.sum())
+    for fmt in _likely_formats(text[remaining], candidates):
         if not remaining.any():
             break
         index = np.flatnonzero(remaining)
@@ -69,15 +168,42 @@ def parse_datetimes(
         remaining[index[good]] = False
     if remaining.any():
         index = np.flatnonzero(remaining)
-        attempt = pd.to_datetime(text.iloc[index], format="mixed", dayfirst=dayfirst, errors="coerce")
+        attempt = pd.to_datetime(text.iloc[index], format="mixed", dayfirst=bool(order and order.dayfirst),
+                                 errors="coerce")
         if getattr(attempt.dt, "tz", None) is not None:
             attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
-        good = attempt.notna().to_numpy()
+        good = attempt.notna().to_numpy().copy()
         naive[index[good]] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
+    _drop_misread(text, naive, order)
     epochs = _to_epoch(naive, offsets.to_numpy(), tz)
     out = epochs[codes]
     out[codes < 0] = np.nan
     return out
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def _drop_misread(text: pd.Series, naive: np.ndarray, order: DayOrder | None) -> None:
+    """Unread (NaN) every value whose day and month as written are not the ones read: an impossible date
+    (02/31/2024) that a parser rolled over to March, or a value pandas read in the other day/month order."""
+    read = ~np.isnan(naive)
+    if not read.any():
+        return
+    index = np.flatnonzero(read)
+    values = text.iloc[index]
+    stamps = pd.to_datetime(naive[index].astype("int64"), unit="s")
+    day_read, month_read = np.asarray(stamps.day, dtype=float), np.asarray(stamps.month, dtype=float)
+    iso = values.str.extract(_ISO_DATE)
+    wrong = iso[0].notna().to_numpy() & ((iso[2].astype(float).to_numpy() != day_read)
+                                         | (iso[1].astype(float).to_numpy() != month_read))
+    if order is not None:
+        parts = values.str.extract(_NUMERIC_DATE)
+        numeric = parts[0].notna().to_numpy()
+        day = (parts[0] if order.dayfirst else parts[1]).astype(float).to_numpy()
+        month = (parts[1] if order.dayfirst else parts[0]).astype(float).to_numpy()
+        wrong |= numeric & ((day != day_read) | (month != month_read))
+    naive[index[wrong]] = np.nan
 
 
 def clock_seconds(values: Sequence[str]) -> np.ndarray:

@@ -11,6 +11,7 @@ Balance rows (beginning/ending balance, totals) are kept as raw rows, never as t
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,13 +21,23 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from importers.categories import Category, classify, describe, payment_method
+from importers.categories import Category, category_names, classify, describe, payment_method
 from importers.dates import combine_date_time, parse_datetimes
 from importers.options import ImportOptions
-from importers.tabular import MappedTable, RowProblems, identified_entity, open_session, read_mapped, store_raw_rows
+from importers.tabular import (
+    MappedTable,
+    RowProblems,
+    assume_all,
+    identified_entity,
+    open_session,
+    read_dates,
+    read_mapped,
+    store_raw_rows,
+)
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.importing import person_name_key
+from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.identity import canonical_key, normalize_phone
 from linkgraph.progress import Progress, no_progress
 
@@ -35,14 +46,16 @@ KIND = "finance"
 _BALANCE_ROW = re.compile(
     r"^\s*(?:beginning|opening|starting|ending|closing|previous|new|daily|ledger)\s+balance|"
     r"balance\s+(?:forward|brought forward|carried forward)|^\s*(?:sub)?totals?\b", re.IGNORECASE)
-_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected)\s*$", re.IGNORECASE)
+_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected|denied|voided|removed|"
+                       r"expired)\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _COMPANY = re.compile(
     r"\b(?:llc|l\.l\.c|inc|corp|corporation|co|company|ltd|llp|lp|pllc|enterprises?|services|group|holdings|"
     r"motel|hotel|inn|restaurant|salon|spa|bank)\b\.?", re.IGNORECASE)
 _INSTITUTION_LINE = re.compile(r"\b(?:bank|credit union|savings|financial|trust|federal|bancorp)\b", re.IGNORECASE)
 _NOT_HOLDER_LINE = re.compile(
-    r"statement|account|period|page|activity|balance|through|summary|report|:|\d{1,2}/\d{1,2}/\d{2,4}", re.IGNORECASE)
+    r"statement|account|period|page|activity|balance|through|summary|report|total|credits|debits|:|"
+    r"\d{1,2}/\d{1,2}/\d{2,4}|\d\.\d\d\b|,\s*,", re.IGNORECASE)   # summary blocks above the header (Bank of America)
 _BUSINESS_LINE = re.compile(r"\b(?:business|commercial|company|corporate|merchant)\b", re.IGNORECASE)
 _NAME_IN_TEXT = (
     re.compile(r"\b(?:BNF|BENEFICIARY|ORIGINATOR|ORIG|REMITTER)\s*:?\s*([A-Za-z][A-Za-z .,'&-]+?)"
@@ -50,8 +63,64 @@ _NAME_IN_TEXT = (
     re.compile(r"\b(?:TRANSFER|PAYMENT|SENT|PAID)\s+(?:TO|FROM)\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
     re.compile(r"\bTRANSFER\s+([A-Za-z][A-Za-z .'&-]+)$", re.IGNORECASE),
 )
+# Zelle rows in bank descriptions name the other person: 'Zelle payment to Tasha Reed JPM99a1b2c3' (Chase),
+# 'ZELLE TO REED TASHA ON 03/28 REF # WFCT0ABC123' (Wells Fargo), 'Zelle Transfer Conf# abc123; Reed, Tasha'
+# (Bank of America), 'ZELLE FROM VANCE KIARA' (aggregators): the person, never a business named after the row.
+_ZELLE_NAME = (
+    re.compile(r"\bzelle\b[^;]*?\b(?:to|from)\s+([A-Za-z][A-Za-z .,'&-]*?[A-Za-z])"
+               r"(?:\s+on\s+\d{1,2}/\d{1,2}\b.*|\s+(?:ref|conf|id|memo)\b.*|\s+\S*\d\S*.*|\s*)$", re.IGNORECASE),
+    re.compile(r"\bzelle\b[^;]*;\s*([A-Za-z][A-Za-z .,'&-]*[A-Za-z])\s*$", re.IGNORECASE),
+)
+# 'CASH APP*TASHA REED*ADD 8774174551 CA' (a card payment through Cash App names the person between stars)
+_CASH_APP_NAME = re.compile(r"\bcash\s*app\s*\*\s*([A-Za-z][A-Za-z .'-]*[A-Za-z])\s*\*", re.IGNORECASE)
+# an ACH row names its originator: 'ORIG CO NAME:GUSTO   ORIG ID:9138864001 ... IND NAME:DRE MILLS'
+_ACH_COMPANY = re.compile(r"\borig co name\s*:\s*(.+?)\s+(?:orig id|desc date|co entry)\b", re.IGNORECASE)
+# 'Online Transfer to SAV ...4411 transaction#: 19876543210': one of the holder's own accounts
+_OWN_TRANSFER = re.compile(r"\btransfer\s+(?:to|from)\s+((?:sav|savings|chk|checking|dda|mma|cd)\b[\s.*x#-]*\d{4})\b",
+                           re.IGNORECASE)
+# the payment app when a bank row names no person ('VENMO PAYMENT 1029384756 WEB ID: ...'): the money went to it
+_P2P_SERVICE = (("Venmo", re.compile(r"\bvenmo\b", re.IGNORECASE)),
+                ("Cash App", re.compile(r"\bcash\s*app\b|square\s*cash", re.IGNORECASE)),
+                ("PayPal", re.compile(r"\bpaypal\b", re.IGNORECASE)))
+_ZELLE_WORD = re.compile(r"^\s*zelle(?:\s+(?:payment|transfer))?\s*$", re.IGNORECASE)
 _ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
 _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
+# Activity rows that move no money between parties (PayPal holds, authorisations, currency conversions).
+_NOT_A_TRANSFER = re.compile(r"currency conversion|authori[sz]ation|\bhold\b|release|reserve", re.IGNORECASE)
+_UTC_OFFSET = re.compile(r"^(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+# A cheque row names its number, never its payee: 'CHECK # 1234', 'CHECK 1234', 'Check Paid #1234', 'CHK 1234'.
+_CHEQUE = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*(?:#|no\.?|number)?\s*(\d{1,10})\s*$", re.IGNORECASE)
+_CHEQUE_WORD = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*$", re.IGNORECASE)
+# Words that make a name in 'Transfer to My Savings' one of the holder's own accounts, not a person.
+_OWN_ACCOUNT_WORDS = re.compile(
+    r"\b(?:checking|chequing|savings|account|acct|card|visa|mastercard|brokerage|ira|401k|money market)\b", re.IGNORECASE)
+# --amounts: which way a signed amount points.
+AMOUNT_CONVENTIONS = ("purchases-negative", "purchases-positive", "type-column")
+_TYPE_OUT = re.compile(r"^\s*(?:debit|dr|withdrawal|withdraw|money out|out)\s*$", re.IGNORECASE)
+_TYPE_IN = re.compile(r"^\s*(?:credit|cr|deposit|money in|in)\s*$", re.IGNORECASE)
+_CHARGE_TYPE = re.compile(r"^\s*charge\s*$", re.IGNORECASE)
+_MERCHANT_TYPE = re.compile(r"merchant|purchase|terminal", re.IGNORECASE)
+_BANK_TRANSFER_TYPE = re.compile(r"standard transfer|instant transfer|transfer to bank|withdrawal|cash ?out|"
+                                 r"add (?:funds|money)|bank (?:deposit|transfer)", re.IGNORECASE)
+_PURCHASE_TYPE = re.compile(r"^\s*(?:sale|purchase|debit card purchase|pos)\s*$", re.IGNORECASE)
+_CARD_PAYMENT = re.compile(
+    r"payment(?:\s+received)?\s*[-,]?\s*thank\s*you|\bautopay\s+(?:pymt|payment)\b|^\s*(?:autopay|auto\s*pay|online payment|mobile payment|payment received|"
+    r"internet payment|electronic payment)\b|^\s*payment\s*$", re.IGNORECASE)
+
+
+def zelle_name(text: str) -> str | None:
+    """The person a Zelle description names ('Reed, Tasha' read as 'Tasha Reed'), or None."""
+    for pattern in (*_ZELLE_NAME, _CASH_APP_NAME):
+        found = pattern.search(text or "")
+        if found:
+            name = " ".join(found.group(1).strip(" .,-").split())
+            if "," in name:
+                last, _, first = name.partition(",")
+                name = f"{first.strip()} {last.strip()}"
+            if len(name.split()) >= 2 and not _OWN_ACCOUNT_WORDS.search(name):
+                return name.title() if name.isupper() else name
+    return None
 
 
 def kind_score(path: Path, options: ImportOptions) -> float:
@@ -231,6 +300,10 @@ def find_holder(mapped: MappedTable, options: ImportOptions) -> Holder:
                 continue
             holder.name, holder.name_row = clean, row
             break
+    if not holder.name and mapped.has("card_member"):
+        members = [m for m in mapped.column("card_member").unique() if m]
+        if len(members) == 1:
+            holder.name = members[0]
     if not holder.name and mapped.has("payer") and mapped.has("payee"):
         names = pd.concat([mapped.column("payer"), mapped.column("payee")])
         counts = Counter(n for n in names if n)
@@ -239,6 +312,10 @@ def find_holder(mapped: MappedTable, options: ImportOptions) -> Holder:
             name, seen = counts.most_common(1)[0]
             if seen >= 0.8 * rows_with_names:
                 holder.name = name
+    if holder.name and _EMAIL.match(holder.name.strip()):
+        # an e-mail on one side of nearly every row (PayPal): the holder's account, not a person's name
+        holder.account = holder.account or holder.name.strip()
+        holder.name = None
     if holder.kind is None:
         business = any(_BUSINESS_LINE.search(text) for _, text in titles) or bool(
             holder.name and _COMPANY.search(holder.name))
@@ -246,22 +323,111 @@ def find_holder(mapped: MappedTable, options: ImportOptions) -> Holder:
     return holder
 
 
+# ---------------------------------------------------------------------------------------------- direction
+
+
+@dataclass(frozen=True)
+class SignConvention:
+    """Which way one file's amounts point: 'purchases-negative' (bank style: money out is negative),
+    'purchases-positive' (card style: purchases positive, payments negative), 'type-column' (unsigned
+    amounts, the type column says debit or credit), 'debit-credit' (separate columns) or 'sides' (the
+    file names payer and payee), and why it was chosen (said on the import line)."""
+
+    name: str
+    why: str
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.why})"
+
+
+def sign_convention(mapped: MappedTable, amount: np.ndarray, options: ImportOptions, two_sided: bool) -> SignConvention:
+    """The file's amount convention: --amounts, else the profile's, else read from the file itself (a
+    type column of debit/credit beside unsigned amounts; purchases or card payments and their signs).
+    Raises InputError when the amounts carry no sign and nothing in the file tells the direction."""
+    given = options.extra.get("amounts")
+    if given:
+        if given not in AMOUNT_CONVENTIONS:
+            raise InputError(f"--amounts {given}: give one of {', '.join(AMOUNT_CONVENTIONS)}", file=mapped.path)
+        if given == "type-column" and not mapped.has("type"):
+            raise InputError("--amounts type-column: the file has no type column; give --map type=COLUMN",
+                             file=mapped.path)
+        return SignConvention(given, "as given (--amounts)")
+    if two_sided:
+        return SignConvention("sides", "the payer and payee columns say who paid whom")
+    if not mapped.has("amount"):
+        return SignConvention("debit-credit", "money out and money in are in separate columns")
+    profile = mapped.detection.profile.options.get("amounts")
+    if profile:
+        return SignConvention(str(profile), f"the {mapped.detection.profile.name} layout")
+    written = ~np.isnan(amount)
+    types = mapped.column("type")
+    if mapped.has("type"):
+        told = types.str.match(_TYPE_OUT) | types.str.match(_TYPE_IN)
+        given_types = types != ""
+        if given_types.sum() and told[given_types].mean() >= 0.9 and not (amount[written] < 0).any():
+            return SignConvention("type-column", f"unsigned amounts; the '{mapped.mapping['type']}' column says "
+                                                 "debit or credit")
+        purchases = (types.str.match(_PURCHASE_TYPE).to_numpy()) & written
+        if purchases.sum() >= 1:
+            positive = (amount[purchases] > 0).mean()
+            if positive >= 0.9:
+                return SignConvention("purchases-positive", "purchase rows are positive (card download)")
+            if positive <= 0.1:
+                return SignConvention("purchases-negative", "purchase rows are negative")
+    payments = (mapped.column("description").str.contains(_CARD_PAYMENT) | types.str.contains(_CARD_PAYMENT)).to_numpy() \
+        & written
+    rest = written & ~payments
+    if payments.any() and rest.any():
+        if (amount[payments] < 0).all() and (amount[rest] > 0).mean() >= 0.8:
+            return SignConvention("purchases-positive", "card payments are negative and purchases positive "
+                                                        "(card download)")
+        if (amount[payments] > 0).all() and (amount[rest] < 0).mean() >= 0.8:
+            return SignConvention("purchases-negative", "card payments are positive and purchases negative")
+    if written.any() and not (amount[written] < 0).any():
+        raise InputError(
+            "every amount is unsigned and nothing in the file says which way the money went; give "
+            "--amounts purchases-positive (a card download: each amount is a purchase), --amounts "
+            "purchases-negative, or --amounts type-column with --map type=COLUMN", file=mapped.path,
+            column=mapped.mapping.get("amount"))
+    return SignConvention("purchases-negative", "signed amounts, negative = money out (bank style); give "
+                                                "--amounts purchases-positive for a card download")
+
+
+def signed_amounts(convention: SignConvention, amount: np.ndarray, types: pd.Series) -> np.ndarray:
+    """Amounts signed from the holder's side (negative = money out) under the file's convention;
+    NaN where a type-column row's type says neither debit nor credit."""
+    if convention.name == "purchases-positive":
+        return -amount
+    if convention.name == "type-column":
+        out = types.str.match(_TYPE_OUT).to_numpy()
+        into = types.str.match(_TYPE_IN).to_numpy()
+        return np.where(out, -np.abs(amount), np.where(into, np.abs(amount), np.nan))
+    return amount
+
+
 # ---------------------------------------------------------------------------------------------- import
 
 
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
     """Import a financial file: one link per transaction, cited to its row; balance rows kept raw only."""
-    mapped = read_mapped(path, KIND, options)
+    from importers.ofx import is_ofx, read_ofx
+
+    mapped = read_ofx(path, options) if is_ofx(path) else read_mapped(path, KIND, options)
     profile = mapped.detection.profile
     tz = options.tz or profile.timezone or case.timezone
     region = options.region or case.region
     holder = find_holder(mapped, options)
     known = KnownNames(case)
+    assumed: dict[str, str] = {}
 
     when_text = combine_date_time(mapped.column("date"), mapped.column("time")) if mapped.has("time") \
         else mapped.column("date")
     formats = [options.date_format] if options.date_format else list(profile.date_formats)
-    when = parse_datetimes(when_text, tz=tz, formats=formats)
+    if mapped.has("timezone"):
+        when = _dates_in_row_zones(when_text, mapped.column("timezone"), options, tz, formats, assumed)
+    else:
+        when = read_dates(when_text, options, tz=tz, formats=formats, label=mapped.mapping.get("date", "date"),
+                          assumed=assumed)
     amount = _money_column(mapped.column("amount")) if mapped.has("amount") else np.full(len(mapped), np.nan)
     debit = _money_column(mapped.column("debit"))
     credit = _money_column(mapped.column("credit"))
@@ -271,19 +437,32 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         "instrument", "currency", "fee", "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
-        "asset_amount")}
+        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal", "original_description")}
     two_sided = mapped.has("payer") or mapped.has("payee")
+    convention = sign_convention(mapped, amount, options, two_sided)
+    if convention.name not in ("sides", "debit-credit") or options.extra.get("amounts"):
+        amount = signed_amounts(convention, amount, mapped.column("type"))
     when_list = when_text.tolist()
 
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped, keep_lines=True)
         problems = RowProblems(session, mapped, options.strict)
+        session.assume("profile", f"{profile.name} ({'detected' if mapped.detection.detected else 'chosen'})")
+        session.assume("amounts", convention.describe())
+        if not mapped.has("timezone") and profile.name != "ofx":
+            session.assume("time zone", tz)
+        elif profile.name == "ofx":
+            session.assume("time zone", "the file's own offsets (GMT where a time has none, as the OFX standard says)")
+        assume_all(session, assumed)
         writer = _Writer(session, known, holder, region, profile.options, mapped)
         total = len(mapped)
         balance_rows: list[int] = []
         not_done = 0
+        no_transfer = 0
         running: float | None = None
+        running_signed = 0.0
         mismatches: list[int] = []
+        mismatches_newest_first: list[int] = []      # Chase and most banks list the newest row first
         for index in range(total):
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Importing {path.name}")
@@ -298,10 +477,15 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                     cell["beginning_balance"] or cell["ending_balance"] or not np.isnan(balance[index]))):
                 balance_rows.append(row)
                 if not np.isnan(balance[index]):
-                    running = balance[index]
+                    running, running_signed = balance[index], 0.0
                 continue
             if not money_written:
                 problems(index, "amount" if mapped.has("amount") else "debit", "no amount in this row")
+                continue
+            if np.isnan(signed) and convention.name == "type-column" and cell["amount"] and \
+                    parse_money(cell["amount"]) is not None:
+                problems(index, "type", f"the type '{cell['type']}' says neither debit nor credit, so the "
+                                        "direction of this amount is unknown")
                 continue
             if np.isnan(signed):
                 field = "amount" if mapped.has("amount") else (
@@ -312,15 +496,21 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 problems(index, "date", "no date in this row")
                 continue
             if np.isnan(when[index]):
-                problems(index, "date", f"cannot read the date '{when_list[index]}' (give --date-format)")
+                problems(index, "date", f"cannot read the date '{when_list[index]}': not a real date in the "
+                                        "column's day/month order (never rolled over), or not a date (give --date-format)")
                 continue
             if _NOT_DONE.match(cell["status"]):
                 not_done += 1
                 continue
+            if two_sided and _NOT_A_TRANSFER.search(cell["type"]):
+                no_transfer += 1
+                continue
             if not np.isnan(balance[index]):
                 if running is not None and abs(running + signed - balance[index]) > 0.005:
                     mismatches.append(row)
-                running = balance[index]
+                if running is not None and abs(running - running_signed - balance[index]) > 0.005:
+                    mismatches_newest_first.append(row)
+                running, running_signed = balance[index], float(signed)
             message = writer.transaction(row, cell, float(signed), int(when[index]), two_sided)
             if message:
                 problems(index, message[0], message[1])
@@ -330,11 +520,56 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                                  f"(rows {', '.join(map(str, balance_rows[:10]))})")
         if not_done:
             session.notes.append(f"{not_done} failed/cancelled transactions kept as raw rows only")
+        if no_transfer:
+            session.notes.append(f"{no_transfer} holds, authorisations and currency conversions (no money between "
+                                 "parties) kept as raw rows only")
+        if len(mismatches_newest_first) < len(mismatches):
+            mismatches = mismatches_newest_first
         if mismatches:
             session.notes.append(f"the running balance does not add up at {len(mismatches)} rows "
                                  f"(first: row {mismatches[0]}); rows may be missing from the statement")
         session.notes.extend(writer.notes())
+        if writer.cited:
+            session.notes.append(f"{writer.cited} transactions already in the case (same accounts, time, amount and "
+                                 "reference) cited to this file, not stored twice")
     return session.result
+
+
+def _dates_in_row_zones(text: pd.Series, zones: pd.Series, options: ImportOptions, default_tz: str,
+                        formats: list[str], assumed: dict[str, str]) -> np.ndarray:
+    """Times read in each row's own zone column (PayPal's TimeZone: 'PST', 'PDT', 'America/New_York');
+    one day/month order for the whole column; a row with no zone is read in `default_tz` (said so)."""
+    from importers.dates import _ABBREVIATIONS, day_order
+    from linkgraph.times import zone as tz_zone
+
+    order = day_order(text, options.extra.get("dayfirst"), formats)
+    if order is not None:
+        assumed["day/month order (date)"] = order.describe()
+    dayfirst = order.dayfirst if order is not None else None
+    out = np.full(len(text), np.nan)
+    names = zones.str.strip()
+    for name in pd.unique(names):
+        rows = np.flatnonzero((names == name).to_numpy())
+        values = text.iloc[rows]
+        if name.upper() in _ABBREVIATIONS:
+            out[rows] = parse_datetimes(values + " " + name.upper(), tz="UTC", formats=formats, dayfirst=dayfirst)
+            continue
+        offset = _UTC_OFFSET.match(name)
+        if offset:                   # 'GMT+01:00', 'UTC-5'
+            hours = int(offset.group(2)) + int(offset.group(3) or 0) / 60
+            sign = -1 if offset.group(1) == "-" else 1
+            out[rows] = parse_datetimes(values, tz="UTC", formats=formats, dayfirst=dayfirst) - sign * hours * 3600
+            continue
+        zone_name = name or default_tz
+        try:
+            tz_zone(zone_name)
+        except LinkgraphError:       # an unknown zone name: the rows stay unread and are named
+            continue
+        out[rows] = parse_datetimes(values, tz=zone_name, formats=formats, dayfirst=dayfirst)
+    if (names == "").any():
+        assumed["time zone (rows with no zone)"] = default_tz
+    assumed["time zone"] = "each row's own zone column"
+    return out
 
 
 class _Writer:
@@ -353,6 +588,10 @@ class _Writer:
         self._holder_id: int | None = None
         self._holder_person: int | None = None
         self.holder_name_key = person_name_key(holder.name) if holder.name else None
+        self.already = _AlreadyInCase(session)
+        self.cited = 0
+        self.own_names = {" ".join(n.lower().split()) for n in mapped.column("account").unique() if n}
+        self.row_attrs: dict[str, object] = {}
 
     # ---- the holder's side ------------------------------------------------------------------
     def holder_side(self, row: int) -> int:
@@ -365,7 +604,9 @@ class _Writer:
             owner = self.named(h.name, "Business" if h.kind == "business" or _COMPANY.search(h.name) else "Person",
                                h.name_row or row, match_known=h.given or h.name_row is not None)
             self._holder_person = owner
-        if h.account:
+        if h.account and _EMAIL.match(h.account.strip()):
+            account = self.email_account(h.account.strip(), h.account_row or row, h.name)
+        elif h.account:
             key, number, institution = account_key(h.account, h.institution)
             if key is None:
                 key = "NAME:" + re.sub(r"\W", "", h.account.upper())
@@ -388,8 +629,63 @@ class _Writer:
         self._holder_id = account
         return account
 
+    def own_account(self, name: str, row: int) -> int:
+        """One of the holder's own accounts named in the file ('My Checking', Mint's Account Name):
+        an Account the holder owns, never a person."""
+        scope = self.holder_name_key or self.holder.account or self.session.sha256[:12]
+        key = "OWN:" + re.sub(r"\W", "", name.upper()) + "@" + re.sub(r"\W", "", str(scope).upper())
+        attrs = {"holder": self.holder.name, "kind": "holder's own account", "institution": self.holder.institution}
+        label = name
+        if re.fullmatch(r"[-*Xx#•\s]*\d{2,}", name):          # a card or account tail ('-41006', 'XXXX1234')
+            digits = re.sub(r"\D", "", name)
+            label = f"{self.holder.institution or 'Account'} ending {digits}"
+            attrs["number"] = name
+        account = self.session.entity("Account", key, label, row=row, attrs={k: v for k, v in attrs.items() if v})
+        if self._holder_person is None and self.holder.name:
+            self.holder_side(row)
+        owner = self._holder_person          # a person or business owns accounts; an account never owns one
+        if owner is not None and owner != account:
+            self.relation("owns", owner, account, row, {"from": "statement"})
+        return account
+
+    def row_holder(self, row: int, cell: dict[str, str]) -> int:
+        """The holder's side of this row: the row's own account when the file names one per row."""
+        if cell.get("account"):
+            return self.own_account(cell["account"], row)
+        return self.holder_side(row)
+
+    def is_own_account_name(self, text: str) -> bool:
+        clean = " ".join(text.lower().split())
+        return bool(clean) and (clean in self.own_names or bool(_OWN_ACCOUNT_WORDS.search(clean)))
+
+    def institution(self, row: int) -> tuple[int, str]:
+        """The statement's institution (fees, interest): named by the file or profile, else one unnamed
+        institution per holder account, never a business invented from the row's text."""
+        if self.holder.institution:
+            return self.session.entity("Business", None, self.holder.institution, row=row,
+                                       attrs={"category": "bank"}), "Business"
+        scope = self.holder.account or self.holder.name or self.session.path.name
+        key = "name:institution holding " + person_name_key(str(scope))
+        label = f"Institution holding {scope} (not named in the file)"
+        return self.session.entity("Business", key, label, row=row, attrs={"category": "bank", "unnamed": True}), \
+            "Business"
+
+    def cheque_payee(self, number: str, row: int) -> tuple[int, str]:
+        """A cheque's payee is not in the statement: one unknown payee per cheque number, never a business
+        called 'CHECK'."""
+        scope = self.holder.account or self.holder.name or self.session.sha256[:12]
+        key = f"CHEQUE:{number}@" + re.sub(r"\W", "", str(scope).upper())
+        self.row_attrs.update({"cheque_number": number, "payee": "unknown (not in the statement)"})
+        self.row_attrs.setdefault("method", "cheque")
+        return self.session.entity("Account", key, f"Payee of cheque #{number} (not named)", row=row,
+                                   attrs={"kind": "unknown payee", "cheque_number": number}), "Account"
+
     def is_holder(self, name: str) -> bool:
-        return bool(name) and self.holder_name_key is not None and person_name_key(name) == self.holder_name_key
+        if not name:
+            return False
+        if self.holder.account and name.strip().lower() == self.holder.account.strip().lower():
+            return True
+        return self.holder_name_key is not None and person_name_key(name) == self.holder_name_key
 
     # ---- entities -----------------------------------------------------------------------------
     def named(self, name: str, etype: str, row: int, *, match_known: bool = False) -> int:
@@ -403,14 +699,29 @@ class _Writer:
 
     def party(self, text: str, row: int) -> int | None:
         """One side named in a From/To column: the holder's account, an account id, or a person."""
-        if self.is_holder(text):
+        if self.is_holder(text) or (self.holder.account and text.strip().lower() == self.holder.account.lower()):
             return self.holder_side(row)
+        if _EMAIL.match(text.strip()):
+            return self.email_account(text.strip(), row)
         if _HANDLE.match(text) or (re.search(r"\d{4}", text) and not re.search(r"[a-z]{3}", text)):
             key, number, institution = account_key(text)
             if key:
                 return self.session.entity("Account", key, text, row=row,
                                            attrs={"number": number, **({"institution": institution} if institution else {})})
         return self.session.entity("Person", None, text, row=row)
+
+    def email_account(self, address: str, row: int, name: str | None = None) -> int:
+        """A payment account known by its e-mail (PayPal): the Account keyed by the address, which uses
+        that e-mail (so it meets the same address in ads and hotel records)."""
+        institution = self.holder.institution
+        key = "EMAIL:" + address.lower()
+        attrs = {"number": address, "institution": institution, "holder": name}
+        account = self.session.entity("Account", key, f"{institution} {address}" if institution else address,
+                                      row=row, attrs={k: v for k, v in attrs.items() if v})
+        email = identified_entity(self.session, "Email", address, row, self.region)
+        if email is not None:
+            self.relation("uses", account, email, row)
+        return account
 
     def account(self, text: str, row: int) -> int:
         key, number, institution = account_key(text)
@@ -435,18 +746,36 @@ class _Writer:
     def counterparty(self, category: Category | None, name: str, description: str, instrument: str,
                      row: int, cell: dict[str, str]) -> tuple[int, str]:
         """The other side of a one-sided statement row: merchant, bank branch, account or person."""
-        kind = category.counterparty if category else ("Person" if name else "Business")
+        cheque = _CHEQUE.match(description or "") or _CHEQUE.match(name or "")
+        number = cheque.group(1) if cheque else (cell.get("cheque") or (
+            cell.get("reference") if _CHEQUE_WORD.match(description or cell.get("type") or "") else ""))
+        if number and (cheque or not name or _CHEQUE_WORD.match(name)) and re.fullmatch(r"\d{1,10}", number):
+            return self.cheque_payee(number, row)
+        if name and self.is_own_account_name(name) and (self.own_names or category is None or
+                                                         category.counterparty in ("Account", "Person", "Own")):
+            return self.own_account(name, row), "Account"
+        own = _OWN_TRANSFER.search(description or "")
+        if own:
+            return self.own_account(" ".join(own.group(1).split()), row), "Account"
+        named_in_text = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(description or ""))),
+                             None)
+        if named_in_text and self.is_own_account_name(named_in_text):
+            return self.own_account(named_in_text, row), "Account"     # 'Transfer to My Savings'
+        kind = category.counterparty if category and category.counterparty else ("Person" if name else "Business")
         text = name or description
+        if kind == "Own":
+            found = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(text))), None)
+            if found and self.is_own_account_name(found):
+                return self.own_account(found, row), "Account"
+            scope = self.holder.account or self.holder.name or self.session.path.name
+            return self.own_account(f"Account paying {scope} (not named in the file)", row), "Account"
         if kind == "Account" and (instrument or cell["destination"] or cell["funding_source"]):
             target = instrument or cell["destination"] or cell["funding_source"]
             if target and not re.fullmatch(r"(?i)your cash|venmo balance|cash balance", target):
                 return self.account(target, row), "Account"
             kind = "Person" if name else "Business"
         if kind == "Bank":
-            if self.holder.institution:
-                return self.session.entity("Business", None, self.holder.institution, row=row,
-                                           attrs={"category": "bank"}), "Business"
-            kind = "Business"
+            return self.institution(row)
         if kind == "Location":
             part = describe(description or name)
             branch = re.search(r"\b(BRANCH|ATM|TELLER)\b[^#\d]*#\s*(\d+)", description or name, re.IGNORECASE)
@@ -456,6 +785,13 @@ class _Writer:
                 label = f"{self.holder.institution} {label}"
             return self.place(label, row, part.city, part.state), "Location"
         if kind == "Person":
+            zelle = zelle_name(name) or zelle_name(description) or zelle_name(cell.get("original_description", ""))
+            for shown in (name, description):      # 'VANCE KIARA' in the bank's text, 'Kiara Vance' in the cleaned one
+                if zelle and shown and sorted(shown.lower().split()) == sorted(zelle.lower().split()):
+                    zelle = shown
+            if zelle and (not name or _ZELLE_WORD.match(name) or zelle_name(name)):
+                self._suggest(zelle, ("Person",))
+                return self.named(zelle, "Person", row, match_known=True), "Person"
             if name:
                 return self.party(name, row), "Person"
             found = self.known.exact(text, ("Person", "Business", "Organization"))
@@ -463,10 +799,16 @@ class _Writer:
                 self.session.cite_entity(found[0], row)
                 return found[0], found[1]
             person = next((m.group(1).strip(" .,-") for p in _NAME_IN_TEXT if (m := p.search(text))), None)
+            if person and self.is_own_account_name(person):
+                return self.own_account(person, row), "Account"
             if person and len(person.split()) >= 2:
                 self._suggest(person, ("Person",))
                 return self.session.entity("Person", None, person.title() if person.isupper() else person, row=row), "Person"
             kind = "Business"
+            service = next((label for label, pattern in _P2P_SERVICE if pattern.search(text)), None)
+            if service and category and category.name == "p2p_transfer":
+                # no person named: the money went to (or came from) the app, not to a business named after the row
+                return self.named(service, "Business", row, match_known=True), "Business"
         etype = "Hotel" if kind == "Hotel" else "Business"
         merchant = category.merchant if category and category.merchant else None
         if name and not merchant:
@@ -475,7 +817,11 @@ class _Writer:
         if found:
             self.session.cite_entity(found[0], row)
             return found[0], found[1]
-        label = merchant or describe(text).name
+        ach = _ACH_COMPANY.search(text or "")
+        label = merchant or (" ".join(ach.group(1).split()) if ach else describe(text).name)
+        if not label.strip():
+            # a row naming no other side at all (Cash App 'Bitcoin Buy', 'Boost'): the app or bank itself
+            return self.institution(row)
         self._suggest(label, ("Business", "Hotel", "Organization"))
         attrs = {"category": category.name} if category else None
         return self.session.entity(etype, None, label, row=row, attrs=attrs), etype
@@ -489,9 +835,16 @@ class _Writer:
         attrs: dict[str, object] = {}
         location = None
         other_type = "Person"
+        self.row_attrs = {}
         if two_sided:
             payer, payee = cell["payer"], cell["payee"]
-            if not payer and not payee:
+            if _CHARGE_TYPE.match(cell["type"]):
+                # a charge (a request for money) is paid by the person charged: 'To' pays 'From'
+                payer, payee = payee, payer
+                self.row_attrs["charged_by"] = cell["payer"]          # who sent the charge (request)
+            own_transfer = not payer and not payee and bool(cell["destination"] or cell["funding_source"]) and \
+                bool(self.holder.account or self.holder.name)
+            if not payer and not payee and not own_transfer:
                 return "payer", "neither side of the payment is named"
             for side, text in (("payer", payer), ("payee", payee)):
                 if not text and not self._side_known(cell, outgoing=side == "payer"):
@@ -508,6 +861,28 @@ class _Writer:
             category = self._category(cell, direction, (cell["type"], description, payee if direction != "in" else payer))
             src = self._side(payer, row, cell, outgoing=True)
             dst = self._side(payee, row, cell, outgoing=False)
+            if src is not None and src == dst and (not payer or not payee):
+                # the holder on one side and nobody on the other (PayPal 'General Withdrawal', 'Bank Deposit to
+                # PP Account'): the other side is the holder's own bank account, named by the row or not at all
+                own = self.own_account(cell["counterparty_name"] or "Bank account (not named in the file)", row)
+                if not payer:
+                    src = own
+                else:
+                    dst = own
+            other_name = cell["counterparty_name"]
+            if other_name:
+                other_end = dst if direction == "out" else src if direction == "in" else None
+                other_text = payee if direction == "out" else payer
+                if other_end is not None and _EMAIL.match(other_text or ""):
+                    etype = "Business" if _COMPANY.search(other_name) else "Person"
+                    self.relation("owns", self.named(other_name, etype, row), other_end, row, {"from": "statement"})
+                attrs["name"] = other_name
+            if _MERCHANT_TYPE.search(cell["type"]):
+                other_type = "Business"
+                if direction == "out" and payee and not _EMAIL.match(payee):
+                    dst = self.named(payee, "Business", row, match_known=True)
+                elif direction == "in" and payer and not _EMAIL.match(payer):
+                    src = self.named(payer, "Business", row, match_known=True)
             if src is None:
                 return "payer", "no payer in this row"
             if dst is None:
@@ -529,8 +904,11 @@ class _Writer:
         else:
             direction = "in" if signed > 0 else "out"
             name = cell["counterparty"]
-            category = self._category(cell, direction, (cell["type"], name, description))
-            holder = self.holder_side(row)
+            category = self._category(cell, direction, (cell["type"], name, description, cell["original_description"]))
+            if direction == "in" and self.layout.get("account_kind") == "card" and _CARD_PAYMENT.search(cell["type"]):
+                # a card download's 'Payment' type (Apple Card): the holder paying the card, whatever the text
+                category = classify(("payment thank you",), direction) or category
+            holder = self.row_holder(row, cell)
             other, other_type = self.counterparty(category, name, description, cell["instrument"], row, cell)
             src, dst = (other, holder) if direction == "in" else (holder, other)
         place = describe(description) if description and not two_sided else None
@@ -547,14 +925,26 @@ class _Writer:
                      "asset_type", "asset_amount", "payout_currency", "exchange_rate"):
             if cell.get(name):
                 attrs[name] = cell[name]
-        for name in ("fee", "tip", "payout_amount"):
+        if cell.get("terminal") and cell["terminal"].strip().lower() != "venmo":
+            attrs["terminal_location"] = cell["terminal"]
+        for name in ("fee", "tip", "tax", "payout_amount"):
             value = parse_money(cell[name]) if cell.get(name) else None
             if value:
                 attrs[name] = abs(value)
         if cell["id"] or cell["reference"]:
             attrs[layout.get("id_attr", "reference")] = cell["id"] or cell["reference"]
+        for name, value in self.row_attrs.items():
+            if value:
+                attrs[name] = value
         link_type = "paid" if other_type in ("Business", "Hotel") else "transferred"
         currency = (cell["currency"] or layout.get("currency") or "").upper() or None
+        reference = str(cell["id"] or cell["reference"] or "")
+        found = self.already.find(link_type, src, dst, start, round(abs(signed), 2), currency, reference,
+                                  description)
+        if found is not None:
+            self.session.cite(found, row)
+            self.cited += 1
+            return None
         self.session.link(link_type, src, dst, row=row, start=start, amount=round(abs(signed), 2), currency=currency,
                           location=location, attrs={k: v for k, v in attrs.items() if v not in (None, "")})
         return None
@@ -570,7 +960,13 @@ class _Writer:
             return self.party(text, row)
         other = cell["funding_source"] if outgoing else cell["destination"]
         if other and not re.fullmatch(r"(?i)venmo balance|your cash|balance", other):
-            return self.account(other, row)
+            account = self.account(other, row)
+            if _BANK_TRANSFER_TYPE.search(cell["type"]) and (self.holder.name or self.holder.account):
+                self.holder_side(row)     # the holder's own bank account or card: the holder owns it
+                owner = self._holder_person if self._holder_person is not None else self._holder_id
+                if owner is not None and owner != account:
+                    self.relation("owns", owner, account, row, {"from": "statement (transfer to own account)"})
+            return account
         if self.holder.account or self.holder.name:
             return self.holder_side(row)
         return None
@@ -579,7 +975,17 @@ class _Writer:
         given = cell["category"] or self.layout.get("category")
         if given:
             found = classify((given,), direction)
-            return Category(_snake(given), found.counterparty if found else "Person", found.merchant if found else None)
+            if found:
+                if _snake(given) in category_names():
+                    return Category(_snake(given), found.counterparty, found.merchant)
+                # 'Hotels', 'Hotel' (Apple Card, Mint): our name, which the indicator rules read; theirs kept beside
+                self.row_attrs["source_category"] = given
+                return Category(found.name, found.counterparty, found.merchant)
+            # the file's own category ('Travel', 'Restaurants') says nothing of who the other side is: the
+            # row's words decide, and the file's category is kept beside ours
+            self.row_attrs["source_category"] = given
+            by_text = classify(tuple(t for t in texts if t), direction)
+            return by_text or Category(_snake(given), "", None)
         return classify(tuple(t for t in texts if t), direction)
 
     # ---- suggestions ------------------------------------------------------------------------------
@@ -608,3 +1014,74 @@ class _Writer:
 
     def notes(self) -> list[str]:
         return [text for text in self.suggestions.values() if text]
+
+
+class _AlreadyInCase:
+    """Payments other sources already put in the case, by (time, amount): a corrected copy of a statement
+    imported again cites them instead of storing the money twice. Two records are the same transaction when
+    time, amount and currency agree, each end is the same entity (or one of the same type and name: persons
+    are named per file) and their references agree where both have one. Each stored payment is matched once
+    per file, so two equal coffees in one statement stay two."""
+
+    _REFERENCE_ATTRS = ("reference", "transaction_id", "mtcn", "id", "fitid")
+
+    def __init__(self, session: ImportSession) -> None:
+        self.session = session
+        self._index: dict[tuple[int, int], list[tuple]] | None = None
+        self._used: set[int] = set()
+        self._labels: dict[int, tuple[str, str]] = {}
+
+    def _load(self) -> dict[tuple[int, int], list[tuple]]:
+        index: dict[tuple[int, int], list[tuple]] = {}
+        rows = self.session.case.conn.execute(
+            "SELECT l.id, l.type, l.src, l.dst, l.start, l.amount, l.currency, l.attrs, a.type, a.label, b.type, b.label "
+            "FROM links l JOIN entities a ON a.id = l.src JOIN entities b ON b.id = l.dst "
+            "WHERE l.type IN ('paid', 'transferred') AND l.start IS NOT NULL AND l.amount IS NOT NULL")
+        for ident, ltype, src, dst, start, amount, currency, attrs, stype, slabel, dtype, dlabel in rows:
+            data = json.loads(attrs) if attrs else {}
+            reference = next((str(data[k]) for k in self._REFERENCE_ATTRS if data.get(k)), "")
+            index.setdefault((int(start), round(float(amount) * 100)), []).append(
+                (ident, ltype, src, dst, (currency or "").upper(), reference, (stype, person_name_key(slabel)),
+                 (dtype, person_name_key(dlabel)), str(data.get("description") or "")))
+        return index
+
+    def _label(self, entity: int) -> tuple[str, str] | None:
+        if entity not in self._labels:
+            pending = self.session._pending.get(entity)     # made by this import, not written yet
+            if pending is not None:
+                item = self.session._new_entities[pending]
+                self._labels[entity] = (item[1], person_name_key(item[3]))
+            else:
+                found = self.session.conn.execute("SELECT type, label FROM entities WHERE id = ?", (entity,)).fetchone()
+                self._labels[entity] = (found[0], person_name_key(found[1])) if found else None
+        return self._labels[entity]
+
+    def find(self, link_type: str, src: int, dst: int, start: int, amount: float, currency: str | None,
+             reference: str, description: str = "") -> int | None:
+        if self._index is None:
+            self._index = self._load()
+        candidates = self._index.get((int(start), round(amount * 100)))
+        if not candidates:
+            return None
+        for ident, ltype, osrc, odst, ocurrency, oreference, olabel_src, olabel_dst, odescription in candidates:
+            if ident in self._used or ltype != link_type or (currency or "") != ocurrency:
+                continue
+            if reference and oreference and reference != oreference:
+                continue
+            # statements with no holder named: the same only when the row's own words agree too
+            told = bool((reference and oreference) or (description and description == odescription))
+            if (osrc == src or self._same(src, olabel_src, told)) and (odst == dst or self._same(dst, olabel_dst, told)):
+                self._used.add(ident)
+                return ident
+        return None
+
+    def _same(self, entity: int, other: tuple[str, str], told: bool) -> bool:
+        """The same kind of entity with the same name (a person named again in another file); two accounts of
+        unknown holders only when the rows' references or descriptions agree (`told`)."""
+        mine = self._label(entity)
+        if mine is None:
+            return False
+        if mine[0] == other[0] == "Account" and told and all(
+                label.startswith("account of unknown holder") for label in (mine[1], other[1])):
+            return True
+        return mine == other

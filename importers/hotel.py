@@ -25,13 +25,22 @@ from typing import Any
 
 import numpy as np
 
-from importers.dates import combine_date_time, parse_datetimes
+from importers.dates import combine_date_time
 from importers.mapping import Profile
 from importers.options import ImportOptions
-from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
+from importers.tabular import (
+    MappedTable,
+    RowProblems,
+    assume_all,
+    open_session,
+    read_dates,
+    read_mapped,
+    store_raw_rows,
+)
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.importing import person_name_key
+from linkgraph.errors import InputError
 from linkgraph.identity import canonical_key, normalize_email, normalize_phone
 from linkgraph.progress import Progress, no_progress
 
@@ -39,6 +48,12 @@ KIND = "hotel"
 DAY = 86_400
 _BLANK = frozenset({"", "-", "--", "n/a", "na", "none", "null", "nan", "unknown", "refused"})
 _NUMBER = re.compile(r"^\s*\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:usd)?\s*$", re.IGNORECASE)
+# A reservation that never became a stay: Booking.com 'cancelled_by_guest' / 'no_show', PMS 'Canceled' / 'No-Show'.
+_NOT_A_STAY = re.compile(r"cancel|no[\s_-]?show|void|declined|refused", re.IGNORECASE)
+_YES = frozenset({"1", "true", "yes", "y", "t"})
+_MASKED_CARD = re.compile(r"^[\s*Xx•#-]*(\d{4})\s*$")
+_FULL_CARD = re.compile(r"^\d[\d -]{11,22}\d$")
+CROWD_GUESTS = 30        # a night with more registrations than this at one hotel is a crowd (see docs)
 _CITY_IN_ADDRESS = re.compile(r"(?:^|,)\s*([^,\d][^,]*?)\s*,?\s+[A-Z]{2}\.?(?:\s+\d{5}(?:-\d{4})?)?\s*$")
 _DEFAULTS = {
     "cash_or_prepaid": r"cash|prepaid|gift|money ?order|vanilla|green ?dot|netspend",
@@ -130,44 +145,83 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     """Import a registry: per row a Stay (guest -stayed_at-> Hotel), the booker, and who uses which identifiers."""
     mapped = read_mapped(path, KIND, options)
     profile = mapped.detection.profile
+    if not any(mapped.has(f) for f in ("guest", "first_name", "last_name", "email", "phone", "card", "id_number")):
+        # the public hotel-booking-demand data set is anonymised: reservations with no one to link
+        raise InputError("hotel records: no guest column (name, e-mail, phone, card or ID) - an anonymised "
+                         "reservation export has no one to link; use the export with guest names, or "
+                         "--map guest=COLUMN", file=path)
     region = options.region or case.region
     tz = options.tz or profile.timezone or case.timezone
     formats = [options.date_format] if options.date_format else list(profile.date_formats)
-    arrival_text = (combine_date_time(mapped.column("arrival"), mapped.column("arrival_time"))
-                    if mapped.has("arrival_time") else mapped.column("arrival"))
+    assumed: dict[str, str] = {}
+    if mapped.has("arrival_year") and not mapped.has("arrival"):
+        # year / month name / day of month in three columns (2015, July, 1)
+        arrival_text = (mapped.column("arrival_year") + "-" + mapped.column("arrival_month") + "-"
+                        + mapped.column("arrival_day")).where(mapped.column("arrival_year") != "", "")
+        formats = [*formats, "%Y-%B-%d", "%Y-%b-%d", "%Y-%m-%d"]
+    else:
+        arrival_text = (combine_date_time(mapped.column("arrival"), mapped.column("arrival_time"))
+                        if mapped.has("arrival_time") else mapped.column("arrival"))
     departure_text = (combine_date_time(mapped.column("departure"), mapped.column("departure_time"))
                       if mapped.has("departure_time") else mapped.column("departure"))
-    arrivals = parse_datetimes(arrival_text, tz=tz, formats=formats)
-    departures = (parse_datetimes(departure_text, tz=tz, formats=formats) if mapped.has("departure")
-                  else np.full(len(mapped), np.nan))
+    arrivals = read_dates(arrival_text, options, tz=tz, formats=formats, label=mapped.mapping.get("arrival", "arrival"),
+                          assumed=assumed)
+    departures = (read_dates(departure_text, options, tz=tz, formats=formats,
+                             label=mapped.mapping.get("departure", "departure"), assumed=assumed)
+                  if mapped.has("departure") else np.full(len(mapped), np.nan))
     title_name, title_address = hotel_from_titles(mapped)
     default_hotel = str(options.extra.get("hotel") or title_name or path.stem.replace("_", " ").strip())
     contact_is_booker = bool(profile.options.get("contact_is_booker", True))
     cash_words = re.compile(_option(profile, "cash_or_prepaid"), re.IGNORECASE)
     payments = {k.lower(): v for k, v in profile.values.get("payment", {}).items()}
 
+    crowd = int(options.extra.get("crowd_guests") or profile.options.get("crowd_guests") or CROWD_GUESTS)
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
+        session.assume("time zone", tz)
+        assume_all(session, assumed)
+        if not (options.extra.get("hotel") or title_name or mapped.has("hotel")):
+            # a Booking.com download or a bare registry names no property: the file name stands in, said so
+            session.assume("hotel", f"'{default_hotel}' (from the file name: the file does not name the hotel)")
         col = {name: mapped.column(name) for name in (
             "folio", "room", "guest", "first_name", "last_name", "address", "phone", "email", "id_number", "id_type",
-            "plate", "guests", "nights", "rate", "payment", "card_last4", "booked_by", "hotel", "city")}
+            "plate", "guests", "nights", "rate", "payment", "card_last4", "booked_by", "hotel", "city", "status",
+            "status_flag", "weekend_nights", "week_nights", "card", "price", "booked_on", "country")}
+        if profile.options.get("names_last_first"):        # 'Okafor, Terrell' -> 'Terrell Okafor'
+            for name in ("guest", "booked_by"):
+                col[name] = col[name].str.replace(r"^\s*([^,]+?)\s*,\s*([^,]+?)\s*$", r"\2 \1", regex=True)
+        col = {name: values.tolist() for name, values in col.items()}    # plain lists: one lookup per cell
+        arrival_list, departure_list = arrival_text.tolist(), departure_text.tolist()
         stays: list[Stay] = []
         total = len(mapped)
         for index in range(total):
             if index % 2000 == 0:
                 session.check_cancel(index, total, f"Reading {path.name}")
-            stay = _read_row(mapped, problems, col, arrival_text, departure_text, arrivals, departures, index,
+            stay = _read_row(mapped, problems, col, arrival_list, departure_list, arrivals, departures, index,
                              region, default_hotel, payments, cash_words)
             if stay is not None:
                 stays.append(stay)
         _stay_patterns(stays)
+        crowded = _crowd_nights([s for s in stays if not s.extra.get("reservation_only")], crowd)
+        if crowded:
+            session.notes.append(
+                f"{crowded} registrations fall on crowd nights (more than {crowd} guests at one hotel): marked "
+                "crowd_nights, so co-location does not pair everyone who slept there")
+        people = _people(stays, contact_is_booker)
+        split = sum(1 for n in people.values() if n > 0)
+        if split:
+            session.notes.append(f"{split} registrations name a guest already in this file whose identifiers "
+                                 "(phone, e-mail, card, ID, address) disagree: kept as different people of that name")
         hotels: dict[str, int] = {}
         uses: dict[tuple[int, int], int] = {}
         for done, stay in enumerate(stays):
             if done % 2000 == 0:
                 session.check_cancel(done, len(stays), f"Importing {path.name}")
-            _write_stay(session, stay, hotels, uses, title_address, contact_is_booker)
+            _write_stay(session, stay, hotels, uses, title_address, contact_is_booker, people.get(stay.row, 0))
+        cancelled = sum(1 for s in stays if s.extra.get("reservation_only"))
+        if cancelled:
+            session.notes.append(f"{cancelled} cancelled or no-show reservations kept as 'reserved' links, not stays")
         session.check_cancel(total, total, f"Importing {path.name}")
     return session.result
 
@@ -179,19 +233,28 @@ def _read_row(
 ) -> Stay | None:
     """One registration row checked and read; None (and the row rejected) when a value cannot be used."""
     row = mapped.row_number(index)
-    guest = col["guest"].iat[index]
+    guest = col["guest"][index]
     if not guest:
-        guest = " ".join(p for p in (col["first_name"].iat[index], col["last_name"].iat[index]) if p)
+        guest = " ".join(p for p in (col["first_name"][index], col["last_name"][index]) if p)
+    if _blank(guest) and not _blank(col["booked_by"][index]) and not mapped.has("first_name"):
+        guest = col["booked_by"][index]          # Booking.com: no guest names given, the booker stays
     if _blank(guest):
         problems(index, "guest" if mapped.has("guest") else "last_name", "no guest name in this row")
         return None
     if np.isnan(arrivals[index]):
-        shown = arrival_text.iat[index]
+        shown = arrival_text[index]
         problems(index, "arrival", f"cannot read the arrival date '{shown}' (give --date-format)" if shown
                  else "no arrival date in this row")
         return None
     arrival = int(arrivals[index])
-    nights_text = col["nights"].iat[index]
+    nights_text = col["nights"][index]
+    if not nights_text and (col["weekend_nights"][index] or col["week_nights"][index]):
+        parts = [_number(col[name][index] or "0") for name in ("weekend_nights", "week_nights")]
+        nights_text = "" if None in parts else str(int(sum(parts)))     # type: ignore[arg-type]
+        if None in parts:
+            problems(index, "week_nights", "weekend/week nights "
+                     f"'{col['weekend_nights'][index]}'/'{col['week_nights'][index]}' are not whole numbers")
+            return None
     nights = None
     if not _blank(nights_text):
         value = _number(nights_text)
@@ -201,61 +264,83 @@ def _read_row(
         nights = int(value)
     if not np.isnan(departures[index]):
         departure = int(departures[index])
-    elif not _blank(departure_text.iat[index]):
-        problems(index, "departure", f"cannot read the departure date '{departure_text.iat[index]}' (give --date-format)")
+    elif not _blank(departure_text[index]):
+        problems(index, "departure", f"cannot read the departure date '{departure_text[index]}' (give --date-format)")
         return None
     else:
         departure = arrival + DAY * (nights if nights else 1)
     if departure < arrival:
-        problems(index, "departure", f"departure '{departure_text.iat[index]}' is before arrival '{arrival_text.iat[index]}'")
+        problems(index, "departure", f"departure '{departure_text[index]}' is before arrival '{arrival_text[index]}'")
         return None
     guests = None
-    if not _blank(col["guests"].iat[index]):
-        value = _number(col["guests"].iat[index])
+    if not _blank(col["guests"][index]):
+        value = _number(col["guests"][index])
         if value is None or value < 0 or value != int(value):
-            problems(index, "guests", f"guests '{col['guests'].iat[index]}' is not a whole number")
+            problems(index, "guests", f"guests '{col['guests'][index]}' is not a whole number")
             return None
         guests = int(value)
     rate = None
-    if not _blank(col["rate"].iat[index]):
-        rate = _number(col["rate"].iat[index])
+    if not _blank(col["rate"][index]):
+        rate = _number(col["rate"][index])
         if rate is None:
-            problems(index, "rate", f"rate '{col['rate'].iat[index]}' is not an amount")
+            problems(index, "rate", f"rate '{col['rate'][index]}' is not an amount")
             return None
+    # a stay with an odd phone, e-mail or plate is still a stay: the value is set aside with its reason
     phone = None
-    phone_text = col["phone"].iat[index]
+    phone_text = col["phone"][index]
     if not _blank(phone_text):
         phone = normalize_phone(phone_text, region)
         if phone is None:
-            problems(index, "phone", f"'{phone_text}' is not a phone number")
-            return None
+            problems.set_aside(index, "phone", phone_text, "not a phone number")
     email = None
-    if not _blank(col["email"].iat[index]):
-        email = normalize_email(col["email"].iat[index])
+    if not _blank(col["email"][index]):
+        email = normalize_email(col["email"][index])
         if email is None:
-            problems(index, "email", f"'{col['email'].iat[index]}' is not an email address")
-            return None
-    plate_text = col["plate"].iat[index]
+            problems.set_aside(index, "email", col["email"][index], "not an e-mail address")
+    plate_text = col["plate"][index]
     plate = canonical_key("Vehicle", plate_text, region) if not _blank(plate_text) else None
     if not _blank(plate_text) and plate is None:
-        problems(index, "plate", f"'{plate_text}' is not a vehicle plate")
-        return None
-    id_text = col["id_number"].iat[index]
+        problems.set_aside(index, "plate", plate_text, "not a vehicle plate")
+        plate_text = ""
+    card_text = col["card"][index].strip()
+    card = None
+    if card_text and not _blank(card_text):
+        masked = _MASKED_CARD.match(card_text)
+        if masked:
+            card = ("masked", masked.group(1), card_text)
+        elif _FULL_CARD.match(card_text):
+            card = ("full", re.sub(r"\D", "", card_text), card_text)
+        else:
+            problems.set_aside(index, "card", card_text, "not a card number")
+    id_text = col["id_number"][index]
     id_number = " ".join(id_text.upper().split()) if not _blank(id_text) else None
-    payment_text = col["payment"].iat[index]
+    payment_text = col["payment"][index]
     payment = payments.get(payment_text.strip().lower(), payment_text.strip()) if not _blank(payment_text) else ""
-    booked_by = col["booked_by"].iat[index]
+    booked_by = col["booked_by"][index]
     booker = booked_by if not _blank(booked_by) and person_name_key(booked_by) != person_name_key(guest) else None
     nights = nights if nights is not None else max(0, round((departure - arrival) / DAY))
     attrs = {
-        "room": col["room"].iat[index] or None, "folio": col["folio"].iat[index] or None, "guests": guests,
+        "room": col["room"][index] or None, "folio": col["folio"][index] or None, "guests": guests,
         "nights": nights, "rate": rate, "payment": payment or None,
         "cash_or_prepaid": bool(payment and cash_words.search(payment)),
-        "card_last4": col["card_last4"].iat[index] or None, "guest": guest, "booked_by": booker,
+        "card_last4": col["card_last4"][index] or (card[1][-4:] if card else None), "guest": guest,
+        "booked_by": booker,
     }
-    return Stay(index, row, col["hotel"].iat[index] or default_hotel, guest, booker, arrival, departure,
+    status = col["status"][index]
+    flag = col["status_flag"][index].strip().lower()
+    # the status says it when given (Canceled, No-Show, cancelled_by_guest); else the is_canceled flag
+    reservation_only = bool(_NOT_A_STAY.search(status)) if status else flag in _YES
+    if status:
+        attrs["status"] = status
+    if flag:
+        attrs["cancelled"] = flag in _YES
+    for name in ("price", "booked_on", "country"):
+        if col[name][index]:
+            attrs[name] = col[name][index]
+    return Stay(index, row, col["hotel"][index] or default_hotel, guest, booker, arrival, departure,
                 {k: v for k, v in attrs.items() if v is not None}, phone, email, plate, plate_text, id_number, id_text,
-                col["address"].iat[index], {"id_type": col["id_type"].iat[index], "city": col["city"].iat[index]})
+                col["address"][index], {"id_type": col["id_type"][index], "city": col["city"][index],
+                                            "card": card, "reservation_only": reservation_only})
 
 
 def _stay_patterns(stays: list[Stay]) -> None:
@@ -292,6 +377,95 @@ def _stay_patterns(stays: list[Stay]) -> None:
         _close_chain(chain)
 
 
+def _own_identifiers(stay: Stay, contact_is_booker: bool) -> set[tuple[str, str]]:
+    """The identifiers a registration gives for its guest: the ID shown always; phone, e-mail, card and
+    address only when they are the guest's own (not a booker's)."""
+    found: set[tuple[str, str]] = set()
+    if stay.id_number:
+        found.add(("id", stay.id_number))
+    if stay.booker and contact_is_booker:
+        return found
+    if stay.phone is not None:
+        found.add(("phone", stay.phone.e164))
+    if stay.email:
+        found.add(("email", stay.email))
+    card = stay.extra.get("card")
+    if card:
+        found.add(("card", card[1][-4:] if card[0] == "masked" else card[1]))
+    if stay.address.strip():
+        found.add(("address", " ".join(stay.address.upper().replace(",", " ").split())))
+    return found
+
+
+def _people(stays: list[Stay], contact_is_booker: bool) -> dict[int, int]:
+    """Which person of a name each registration is (row -> 0, 1, 2...): registrations of one name are one
+    person when an identifier of the guest's own agrees (phone, e-mail, card, ID, address); two 'John Smith'
+    rows with different phones are two people. Rows with nothing but the name join the name's person when it
+    has one identity; when the name has several, they stay apart from all of them."""
+    by_name: dict[tuple[str, str], list[Stay]] = {}
+    for stay in stays:
+        by_name.setdefault((person_name_key(stay.hotel), person_name_key(stay.guest)), []).append(stay)
+    out: dict[int, int] = {}
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        parent = list(range(len(group)))
+        find = _root_finder(parent)
+        owner: dict[tuple[str, str], int] = {}
+        own = [_own_identifiers(stay, contact_is_booker) for stay in group]
+        for i, identifiers in enumerate(own):
+            for item in identifiers:
+                if item in owner:
+                    parent[find(i)] = find(owner[item])
+                else:
+                    owner[item] = i
+        identified = sorted({find(i) for i, ids in enumerate(own) if ids}, key=lambda r: group[r].row)
+        if len(identified) < 2:
+            continue                                   # one identity (or none): the name is one person
+        number = {root: n for n, root in enumerate(identified)}
+        for i, stay in enumerate(group):
+            out[stay.row] = number[find(i)] if own[i] else len(identified)
+    return out
+
+
+def _root_finder(parent: list[int]):
+    """Union-find's root lookup over `parent` (path halving)."""
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    return find
+
+
+def _crowd_nights(stays: list[Stay], crowd: int) -> int:
+    """Mark registrations on nights when more than `crowd` guests were registered at the hotel (a large
+    hotel's ordinary night): `crowd_nights` lists those nights, so co-location does not pair them all."""
+    nights: dict[tuple[str, int], int] = {}
+    spans: list[tuple[Stay, list[int]]] = []
+    for stay in stays:
+        first = int(stay.arrival // DAY)
+        days = list(range(first, max(first + 1, int(stay.departure // DAY))))[:366]
+        spans.append((stay, days))
+        for day in days:
+            key = (person_name_key(stay.hotel), day)
+            nights[key] = nights.get(key, 0) + 1
+    marked = 0
+    for stay, days in spans:
+        crowded = [day for day in days if nights[(person_name_key(stay.hotel), day)] > crowd]
+        if crowded:
+            stay.attrs["crowd_nights"] = [_iso_day(day) for day in crowded]
+            stay.attrs["crowd"] = len(crowded) == len(days)
+            marked += 1
+    return marked
+
+
+def _iso_day(day: int) -> str:
+    import datetime as _dt
+
+    return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
+
+
 def _close_chain(chain: list[Stay]) -> None:
     """Registrations back to back in one room: several of them is a stay extended night by night."""
     for stay in chain:
@@ -301,7 +475,7 @@ def _close_chain(chain: list[Stay]) -> None:
 
 def _write_stay(
     session: ImportSession, stay: Stay, hotels: dict[str, int], uses: dict[tuple[int, int], int], title_address: str,
-    contact_is_booker: bool,
+    contact_is_booker: bool, person: int = 0,
 ) -> None:
     """The entities and links of one registration, cited to its row."""
     row = stay.row
@@ -313,13 +487,22 @@ def _write_stay(
         hotels[stay.hotel] = hotel
     contact_name = stay.booker if (stay.booker and contact_is_booker) else stay.guest
     guest_attrs = {"address": stay.address} if stay.address and contact_name == stay.guest else None
-    guest = session.entity("Person", None, stay.guest, row=row, attrs=guest_attrs)
-    session.link("stayed_at", guest, hotel, row=row, start=stay.arrival, end=stay.departure, attrs=stay.attrs)
+    if person:
+        # another person of this name in this registry (their identifiers disagree): its own entity
+        key = f"same-name:{session.sha256[:12]}:{person_name_key(stay.guest)}:{person}"
+        guest = session.entity("Person", key, stay.guest, row=row,
+                               attrs={**(guest_attrs or {}), "same_name_as_another_guest": True})
+    else:
+        guest = session.entity("Person", None, stay.guest, row=row, attrs=guest_attrs)
+    reservation_only = bool(stay.extra.get("reservation_only"))
+    session.link("reserved" if reservation_only else "stayed_at", guest, hotel, row=row, start=stay.arrival,
+                 end=stay.departure, attrs=stay.attrs)
     contact = guest
     if stay.booker:
         booker_attrs = {"address": stay.address} if stay.address and contact_is_booker else None
         booker = session.entity("Person", None, stay.booker, row=row, attrs=booker_attrs)
-        session.link("booked", booker, hotel, row=row, start=stay.arrival, end=stay.departure, attrs=stay.attrs)
+        session.link("reserved" if reservation_only else "booked", booker, hotel, row=row, start=stay.arrival,
+                     end=stay.departure, attrs=stay.attrs)
         if contact_is_booker:
             contact = booker
     if stay.phone is not None:
@@ -330,6 +513,18 @@ def _write_stay(
     if stay.plate:
         _uses(session, uses, contact, session.entity("Vehicle", stay.plate, stay.plate_text.strip(), row=row,
                                                     attrs={"plate": stay.plate}), row)
+    card = stay.extra.get("card")
+    if card:
+        kind, digits, text = card
+        if kind == "masked":         # only the last four digits: one card per holder name, never across names
+            holder = stay.booker if (stay.booker and contact_is_booker) else stay.guest
+            key = f"XXXX{digits}@NAME:{person_name_key(holder).upper()}"
+            label = f"Card ending {digits}"
+        else:
+            key, label = canonical_key("Account", digits) or digits, f"Card {text}"
+        account = session.entity("Account", key, label, row=row,
+                                 attrs={"number": text, "kind": "card", **({"masked": True} if kind == "masked" else {})})
+        _uses(session, uses, contact, account, row)
     if stay.id_number:
         kind = stay.extra.get("id_type") or None
         document = session.entity("IdDocument", stay.id_number, stay.id_text.strip(), row=row,

@@ -67,6 +67,15 @@ def preview_import(
     if not path.is_file():
         raise InputError("no such file", file=path)
     options = replace(options or ImportOptions(), extra=dict((options or ImportOptions()).extra))
+    from importers.ofx import is_ofx, read_ofx
+    from importers.readers import unsupported_format
+
+    ofx = is_ofx(path)
+    problem = unsupported_format(path)
+    if problem is not None and not ofx:
+        raise InputError(problem, file=path)
+    if ofx:
+        options.kind = "finance"
     kind = options.kind or detect_kind(path, options)
     options.kind = kind
     options.extra["preview_rows"] = rows
@@ -76,7 +85,8 @@ def preview_import(
         fields=[], required=[], columns=[], mapping=dict(options.mapping),
     )
     try:
-        mapped = read_mapped(path, kind, replace(options, save_profile=None))
+        mapped = read_ofx(path, replace(options, save_profile=None)) if ofx and kind == "finance" else \
+            read_mapped(path, kind, replace(options, save_profile=None))
     except InputError:
         raise
     except LinkgraphError as exc:   # the header was read, but the mapping is not complete
@@ -102,7 +112,8 @@ def preview_import(
 def _fill_unresolved(result: ImportPreview, path: Path, kind: str, options: ImportOptions) -> None:
     """When the mapping is not complete: the header and the columns that do match, so the user can finish it."""
     try:
-        table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet)
+        table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet,
+                           no_header=bool(options.extra.get("no_header")))
     except LinkgraphError:
         return
     header = [str(c) for c in table.columns]

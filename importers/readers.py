@@ -69,9 +69,11 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     max_header_scan: int = 30,
+    no_header: bool = False,
 ) -> Table:
     """Read a CSV/TSV/TXT/XLSX/XLS file; the header is the row among the first `max_header_scan`
-    that `header_score` rates highest (or the first full row when no scorer is given)."""
+    that `header_score` rates highest (or the first full row when no scorer is given). With
+    `no_header` (a headerless text export) every line is data and the columns are named 1, 2, 3..."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=path)
@@ -80,6 +82,11 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix == ".graphml":
         return read_graphml(path)
+    unsupported = UNSUPPORTED_FORMATS.get(suffix) or _unsupported_content(path)
+    if unsupported:
+        raise InputError(unsupported, file=path)
+    if no_header and suffix not in EXCEL_SUFFIXES and suffix not in JSON_SUFFIXES:
+        return _read_text(path, None, encoding, delimiter, max_header_scan, no_header=True)
     if suffix in EXCEL_SUFFIXES or _looks_like_workbook(path):
         return _read_workbook(path, header_score, sheet, max_header_scan)
     if suffix in JSON_SUFFIXES:
@@ -90,6 +97,42 @@ def read_table(
         except InputError:
             pass                 # a text table whose first cell starts with '[' or '{'
     return _read_text(path, header_score, encoding, delimiter, max_header_scan)
+
+
+# Formats this program does not read, named as such (never reported as a missing column).
+UNSUPPORTED_FORMATS = {
+    ".qif": "QIF (Quicken interchange): not supported; download the statement as CSV or OFX/QFX instead",
+    ".pdf": "PDF: not supported (a PDF statement is a picture of a table); download the statement as CSV or OFX",
+    ".qbo": "QBO (QuickBooks web connect): not supported; download the statement as CSV or OFX instead",
+    ".mt940": "MT940 (SWIFT statement): not supported; download the statement as CSV or OFX instead",
+    ".sta": "MT940 (SWIFT statement): not supported; download the statement as CSV or OFX instead",
+    ".zip": "ZIP archive: not supported; unpack it and import the files inside",
+}
+_SIGNATURES = (
+    (b"%PDF", UNSUPPORTED_FORMATS[".pdf"]),
+    (b"!Type:", UNSUPPORTED_FORMATS[".qif"]),
+    (b"!Account", UNSUPPORTED_FORMATS[".qif"]),
+    (b"!Option", UNSUPPORTED_FORMATS[".qif"]),
+    (b"OFXHEADER", "OFX/QFX: import it with --kind finance (it is read by the OFX reader, not as a table)"),
+    (b"<OFX>", "OFX/QFX: import it with --kind finance (it is read by the OFX reader, not as a table)"),
+)
+
+
+def unsupported_format(path: Path) -> str | None:
+    """A message naming the file's format when it is not a table this program reads (PDF, QIF, OFX...)."""
+    return UNSUPPORTED_FORMATS.get(path.suffix.lower()) or _unsupported_content(path)
+
+
+def _unsupported_content(path: Path) -> str | None:
+    """A message naming the file's real format when its first bytes show one this program reads no table from."""
+    with path.open("rb") as handle:
+        head = handle.read(512).lstrip(b"\xef\xbb\xbf \r\n\t")
+    if path.suffix.lower() in (".ofx", ".qfx"):
+        return "OFX/QFX: import it with --kind finance (it is read by the OFX reader, not as a table)"
+    for signature, message in _SIGNATURES:
+        if head.upper().startswith(signature.upper()) or (signature == b"<OFX>" and b"<OFX>" in head.upper()):
+            return message
+    return None
 
 
 def read_head(
@@ -262,7 +305,7 @@ def _column_names(cells: Sequence[str]) -> list[str]:
 
 def _read_text(
     path: Path, header_score: HeaderScore | None, encoding: str | None, delimiter: str | None, scan: int,
-    data: bytes | None = None,
+    data: bytes | None = None, no_header: bool = False,
 ) -> Table:
     data = path.read_bytes() if data is None else data
     body, used = _utf8_bytes(path, data, encoding)
@@ -271,10 +314,18 @@ def _read_text(
     head_lines = [body[a:b].decode("utf-8").rstrip("\r\n") for a, b in zip(starts, starts[1:], strict=False)]
     delimiter = delimiter or _sniff_delimiter(head_lines, path.suffix.lower())
     candidates = [_split(line, delimiter) for line in head_lines]
-    header_index = _pick_header(candidates, header_score)
-    if header_index < 0:
-        raise InputError("no header row found in the first lines (is this a table?)", file=path)
-    columns = _column_names(candidates[header_index])
+    if no_header:
+        width = max((len(c) for c in candidates), default=0)
+        header_index, columns = -1, [str(i + 1) for i in range(width)]
+    else:
+        header_index = _pick_header(candidates, header_score)
+        if header_index < 0:
+            raise InputError("no header row found in the first lines (is this a table?)", file=path)
+        header_cells = list(candidates[header_index])
+        below = [c for c in candidates[header_index + 1:] if any(x.strip() for x in c)]
+        if below and all(len(c) == len(header_cells) + 1 and not c[-1].strip() for c in below):
+            header_cells.append("")         # every row ends with a delimiter the header lacks (Chase downloads)
+        columns = _column_names(header_cells)
     skipped = [(i + 1, head_lines[i]) for i in range(header_index) if head_lines[i].strip()]
     header_row = header_index + 1
     frame, rows, malformed, more_skipped = _parse_body(path, body, delimiter, columns, header_row)
@@ -731,6 +782,9 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
             malformed.append((number, f"a JSON {type(value).__name__} where an object was expected",
                               [raw or json.dumps(value, ensure_ascii=False)]))
             continue
+        if isinstance(value.get("_source"), dict):
+            # an Elasticsearch hit (a Memex index dump): the document is in _source, _id beside it
+            value = {**{k: v for k, v in value.items() if k != "_source"}, **value["_source"]}
         flat = _flat(value)
         columns.update(dict.fromkeys(str(k) for k in flat))
         rows.append(flat)

@@ -17,7 +17,15 @@ import numpy as np
 from importers.dates import parse_datetimes
 from importers.finance import account_key, parse_money
 from importers.options import ImportOptions
-from importers.tabular import RowProblems, identified_entity, open_session, read_mapped, store_raw_rows
+from importers.tabular import (
+    RowProblems,
+    assume_all,
+    identified_entity,
+    open_session,
+    read_dates,
+    read_mapped,
+    store_raw_rows,
+)
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult
 from linkgraph.progress import Progress, no_progress
@@ -58,13 +66,16 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     fields = ("worker", "birth_date", "address", "phone", "employer", "employer_address", "role", "pay",
               "pay_frequency", "pay_account", "pay_date", "hire_date", "id_number")
     cells = {name: mapped.column(name).tolist() for name in fields}
-    pay_dates = parse_datetimes(mapped.column("pay_date"), tz=tz, formats=formats) if mapped.has("pay_date") \
-        else np.full(len(mapped), np.nan)
+    assumed: dict[str, str] = {}
+    pay_dates = read_dates(mapped.column("pay_date"), options, tz=tz, formats=formats,
+                           label=mapped.mapping.get("pay_date", "pay_date"), assumed=assumed) \
+        if mapped.has("pay_date") else np.full(len(mapped), np.nan)
     roster_date, date_row = _roster_date(mapped, profile.options.get("date_in_title"), tz, formats)
 
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped, keep_lines=True)
         problems = RowProblems(session, mapped, options.strict)
+        assume_all(session, assumed)
         made: set[tuple[str, int, int]] = set()
 
         def relation(kind: str, src: int, dst: int, row: int, attrs: dict | None = None) -> None:
@@ -140,6 +151,16 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     return session.result
 
 
+def mapped_dayfirst(mapped) -> bool | None:
+    """The day/month order the roster's own date column shows, for a lone date in its title lines."""
+    from importers.dates import day_order
+
+    if not mapped.has("pay_date"):
+        return None
+    order = day_order(mapped.column("pay_date"))
+    return order.dayfirst if order is not None and order.decided_by == "values" else None
+
+
 def _roster_date(mapped, pattern: str | None, tz: str, formats: list[str]) -> tuple[float | None, int | None]:
     """The first date written in the title lines above the header (the inspection date), as epoch seconds."""
     if not pattern:
@@ -149,7 +170,8 @@ def _roster_date(mapped, pattern: str | None, tz: str, formats: list[str]) -> tu
             break
         found = re.search(pattern, text)
         if found:
-            value = parse_datetimes([found.group(1)], tz=tz, formats=formats)[0]
+            value = parse_datetimes([found.group(1)], tz=tz, formats=formats,
+                                    dayfirst=mapped_dayfirst(mapped))[0]
             if not np.isnan(value):
                 return float(value), int(row)
     return None, None

@@ -4,6 +4,7 @@ keep raw rows, and turn bad rows away (strict: stop at the first; lenient: keep 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from importers.mapping import Detection, header_scorer, resolve, save_profile, s
 from importers.options import ImportOptions
 from importers.readers import Table, read_head, read_table
 from linkgraph.case import CaseFile, ImportSession
-from linkgraph.errors import InputError
+from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.identity import canonical_key, normalize_phone
 from linkgraph.progress import Progress
 
@@ -53,17 +54,48 @@ class MappedTable:
 
 def read_mapped(path: Path, kind: str, options: ImportOptions) -> MappedTable:
     """Read a file, find its header with the kind's profiles, and map its columns to fields."""
-    table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet)
+    table = read_table(path, header_score=header_scorer(kind), sheet=options.sheet,
+                       no_header=bool(options.extra.get("no_header")))
     limit = options.extra.get("preview_rows")
     if limit:
         table.frame = table.frame.head(int(limit))
         table.row_numbers = table.row_numbers[: int(limit)]
         if table.records is not None:
             table.records = table.records[: int(limit)]
-    detection = resolve(kind, table.columns, profile=options.profile, overrides=options.mapping, file_name=path.name)
+    profile = options.profile
+    if options.extra.get("no_header") and not profile:
+        profile = _profile_for_numbered_columns(kind, options.mapping)
+    try:
+        detection = resolve(kind, table.columns, profile=profile, overrides=options.mapping, file_name=path.name)
+    except LinkgraphError as exc:
+        if not options.extra.get("no_header") and header_looks_like_data(table.columns):
+            raise type(exc)(f"{exc}. The first line looks like data, not a header: give --no-header and map the "
+                            "columns by number (--map date=1 --map amount=2 ...)") from exc
+        raise
     if options.save_profile:
         save_profile(detection.profile, detection.mapping, options.save_profile)
     return MappedTable(path, table, detection)
+
+
+_DATA_CELL = re.compile(r"^\s*(?:[-+($]*\d[\d,.]*\)?|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*)\s*$")
+
+
+def header_looks_like_data(columns: list[str]) -> bool:
+    """Whether a 'header' is really a data row (a date and an amount among its cells): a headerless export."""
+    cells = [str(c) for c in columns if str(c).strip() and not str(c).startswith("(blank")]
+    return sum(bool(_DATA_CELL.match(c)) for c in cells) >= 2
+
+
+def _profile_for_numbered_columns(kind: str, mapping: dict[str, str]) -> str | None:
+    """A headerless file's profile: the first of the kind's that has every --map field (a ledger's fields
+    for money), since numbered columns cannot pick one by their names."""
+    from importers.mapping import profiles
+
+    found = [p for p in profiles(kind) if all(f in p.fields for f in mapping)]
+    if not found:
+        return None
+    generic = [p for p in found if not p.signature]
+    return (generic or found)[0].name
 
 
 def kind_score(path: Path, options: ImportOptions, kind: str) -> float:
@@ -187,3 +219,29 @@ def identified_entity(
     if key is None:
         return None
     return session.entity(etype.name, key, value, row=row, attrs=attrs)
+
+
+def read_dates(
+    values: pd.Series, options: ImportOptions, *, tz: str, formats: list[str] | tuple[str, ...], label: str,
+    assumed: dict[str, str],
+) -> np.ndarray:
+    """A date column read with one day/month order for the whole column (`importers.dates.day_order`:
+    a value above 12 settles it, else --dayfirst, the profile's format, or month first); the order
+    used goes into `assumed` (for session.assume) so the import line says which."""
+    from importers.dates import parse_datetimes
+
+    report: dict = {}
+    out = parse_datetimes(values, tz=tz, formats=formats, dayfirst=options.extra.get("dayfirst"), report=report)
+    order = report.get("day_order")
+    if order is not None:
+        text = order.describe()
+        if order.against:
+            text += f"; {order.against} value{'s' if order.against != 1 else ''} written the other way left unread"
+        assumed[f"day/month order ({label})"] = text
+    return out
+
+
+def assume_all(session: ImportSession, assumed: dict[str, str]) -> None:
+    """Record every assumption gathered before the session opened."""
+    for name, value in assumed.items():
+        session.assume(name, value)

@@ -107,6 +107,22 @@ class ImportWizard(QDialog):
         self.lenient = QCheckBox("Import the good rows and keep the bad ones as rejected (lenient)")
         self.lenient.setToolTip("Off (strict): the first bad row stops the import and nothing is written.")
         self.lenient.toggled.connect(self._lenient_toggled)
+        self.amounts = QComboBox()
+        self.amounts.setObjectName("amounts")
+        self.amounts.setToolTip("Money: which way the amounts point. Detected per file and said on the import "
+                                "line; choose one when the detection is wrong.")
+        for label, value in (("detect from the file", ""), ("card: purchases positive", "purchases-positive"),
+                             ("bank: money out negative", "purchases-negative"),
+                             ("unsigned: the type column says debit/credit", "type-column")):
+            self.amounts.addItem(label, value)
+        self.amounts.activated.connect(lambda _index: self.refresh_preview())
+        self.no_header = QCheckBox("The file has no header row (columns are numbered 1, 2, 3…)")
+        self.no_header.setObjectName("noHeader")
+        self.no_header.toggled.connect(lambda _checked: self.refresh_preview())
+        self.dayfirst = QCheckBox("Dates such as 03/04/2024 are day first (used only when no value above 12 "
+                                  "settles the order of the whole column)")
+        self.dayfirst.setObjectName("dayfirst")
+        self.dayfirst.toggled.connect(lambda _checked: self.refresh_preview())
         self.grade = QComboBox()
         self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
@@ -120,6 +136,9 @@ class ImportWizard(QDialog):
         form.addRow("Kind of records", self.kind)
         form.addRow("Layout (profile)", self.profile)
         form.addRow("Source grade", self.grade)
+        form.addRow("Amounts (money)", self.amounts)
+        form.addRow("", self.no_header)
+        form.addRow("", self.dayfirst)
         form.addRow("", self.lenient)
 
         # mapping and preview ------------------------------------------------------------
@@ -198,7 +217,7 @@ class ImportWizard(QDialog):
     def choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
             self, "Choose a file to import", str(self.file.parent if self.file else Path.home()),
-            "Records (*.csv *.tsv *.txt *.xlsx *.xls *.xlsm *.json *.jsonl *.ndjson);;All files (*)")
+            "Records (*.csv *.tsv *.txt *.xlsx *.xls *.xlsm *.json *.jsonl *.ndjson *.ofx *.qfx);;All files (*)")
         if name:
             self.set_file(Path(name))
 
@@ -213,9 +232,12 @@ class ImportWizard(QDialog):
 
     def options(self) -> ImportOptions:
         """The options the user has set, as `importers.import_file` takes them."""
+        extra = {name: value for name, value in (
+            ("amounts", _chosen(self.amounts)), ("no_header", self.no_header.isChecked() or None),
+            ("dayfirst", True if self.dayfirst.isChecked() else None)) if value}
         return ImportOptions(
             kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
-            strict=not self.lenient.isChecked(), grade=_chosen(self.grade),
+            strict=not self.lenient.isChecked(), grade=_chosen(self.grade), extra=extra,
         )
 
     def _kind_changed(self, _index: int) -> None:
@@ -251,9 +273,9 @@ class ImportWizard(QDialog):
         """Run the preview on a worker thread; a newer request makes an older answer stale."""
         if self.file is None:
             return
-        from importers import unsupported_format
+        from importers import document_kind
 
-        unreadable = unsupported_format(self.file) if self.file.is_file() else None
+        unreadable = document_kind(self.file) if self.file.is_file() else None
         if unreadable:                 # a PDF or Word file: say so, rather than "cannot tell what kind"
             self.preview_job = None
             self._preview_failed(f"{self.file.name} is {unreadable}, which linkgraph does not import: it reads "

@@ -104,7 +104,29 @@ def case_info(case: CaseFile, rejected_limit: int = 20) -> dict:
         "set_aside_total": len(set_aside),
         "set_aside_by_reason": [{"source_id": s, "reason": r, "count": n}
                                 for (s, r), n in Counter((v["source_id"], v["reason"]) for v in set_aside).most_common()],
+        "money": money_by_source(case),
     }
+
+
+def money_by_source(case: CaseFile) -> list[dict]:
+    """Per source: the payments it stored (count and total per currency) and those it only cited because
+    another source had them already, so money counted twice shows at a glance."""
+    stored = case.conn.execute(
+        "SELECT source_id, COALESCE(currency, ''), COUNT(*), ROUND(SUM(amount), 2) FROM links "
+        "WHERE type IN ('paid', 'transferred') AND amount IS NOT NULL GROUP BY source_id, currency").fetchall()
+    cited = case.conn.execute(
+        "SELECT e.source_id, COALESCE(l.currency, ''), COUNT(*), ROUND(SUM(l.amount), 2) FROM link_evidence e "
+        "JOIN links l ON l.id = e.link_id WHERE l.type IN ('paid', 'transferred') AND l.amount IS NOT NULL "
+        "AND e.source_id != l.source_id GROUP BY e.source_id, l.currency").fetchall()
+    out: dict[tuple[int, str], dict] = {}
+    for source, currency, count, total in stored:
+        out[(source, currency)] = {"source_id": source, "currency": currency, "stored": count, "stored_total": total,
+                                   "cited": 0, "cited_total": 0.0}
+    for source, currency, count, total in cited:
+        item = out.setdefault((source, currency), {"source_id": source, "currency": currency, "stored": 0,
+                                                   "stored_total": 0.0, "cited": 0, "cited_total": 0.0})
+        item["cited"], item["cited_total"] = count, total
+    return [out[k] for k in sorted(out)]
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -125,6 +147,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         ], ["id", "file", "kind", "profile", "grade", "read", "imported", "rejected", "sha256", ""])
     print(f"\n{data['entity_total']} entities: " + (", ".join(f"{k} {v}" for k, v in data["entities"].items()) or "-"))
     print(f"{data['link_total']} links: " + (", ".join(f"{k} {v}" for k, v in data["links"].items()) or "-"))
+    if data["money"]:
+        names = {s["id"]: s["file"] for s in data["sources"]}
+        print("\nmoney per source (payments stored; payments already in the case and only cited):")
+        print_table([(names.get(m["source_id"]), m["currency"] or "-", m["stored"], f"{m['stored_total']:,.2f}",
+                      m["cited"], f"{m['cited_total']:,.2f}") for m in data["money"]],
+                    ["file", "currency", "stored", "stored total", "cited", "cited total"])
     if data["rejected_total"]:
         names = {s["id"]: s["file"] for s in data["sources"]}
         print(f"\n{data['rejected_total']} rejected rows (kept in the case, not imported):")

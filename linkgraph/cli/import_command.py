@@ -61,6 +61,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--link-type", help="links: link type when the sheet has no type column")
     cmd.add_argument("--holder", help="finance: name of the statement's holder (person or business)")
     cmd.add_argument("--holder-account", help="finance: the holder's account, e.g. a $cashtag or account number")
+    cmd.add_argument("--amounts", choices=["purchases-positive", "purchases-negative", "type-column"],
+                     help="finance: which way the amounts point (default: detected per file and said on the "
+                          "import line): purchases-positive (card downloads), purchases-negative (bank: money "
+                          "out negative), type-column (unsigned; the type column says debit or credit)")
+    cmd.add_argument("--no-header", action="store_true",
+                     help="the file has no header row: columns are numbered 1, 2, 3... (--map date=1 amount=3)")
+    cmd.add_argument("--dayfirst", action="store_true", default=None,
+                     help="read dates such as 03/04/2024 day first when no value above 12 settles the order "
+                          "(the order is always decided for the whole column, never per value)")
     cmd.set_defaults(run=cmd_import)
 
 
@@ -90,7 +99,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 handling=args.handling, agency=args.agency, sheet=args.sheet, save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
-                                         ("holder_account", args.holder_account)) if v},
+                                         ("holder_account", args.holder_account), ("amounts", args.amounts),
+                                         ("no_header", args.no_header or None), ("dayfirst", args.dayfirst))
+                       if v},
             )
             bar = TerminalProgress()
             try:

@@ -222,7 +222,7 @@ def test_pdf_and_word_files_are_named_as_not_supported(small_case: Path, tmp_pat
     assert run("import", small_case, pdf) == 1
     err = capsys.readouterr().err
     assert "AT&T subpoena return.pdf: this is a PDF document, which linkgraph does not import" in err
-    assert "CSV, TSV, Excel or JSON" in err and "cannot tell what kind" not in err
+    assert "CSV, TSV, Excel, JSON or OFX" in err and "cannot tell what kind" not in err
     word = tmp_path / "bank letter.docx"
     with zipfile.ZipFile(word, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

@@ -224,13 +224,16 @@ def test_lenient_keeps_each_bad_row_with_its_reason(tmp_path: Path) -> None:
     path.write_text(BAD, encoding="utf-8")
     with new_case(tmp_path / "c.lgcase") as case:
         result = import_file(case, path, ImportOptions(kind="hotel", strict=False))
-        assert (result.rows_imported, result.rows_rejected) == (1, 6)
-        rejected = case.conn.execute("SELECT row, [column], reason FROM rejected_rows ORDER BY row").fetchall()
-        assert [(r[0], r[1]) for r in rejected] == [(3, "Guest Name"), (4, "Departure"), (5, "Phone"), (6, "Guests"),
-                                                    (7, "Arrival"), (8, "Rate")]
-        assert "departure '03/02/2024' is before arrival '03/05/2024'" in rejected[1][2]
-        assert "cannot read the arrival date 'yesterday'" in rejected[4][2]
-        assert [e.label for e in case.entities("Person")] == ["Ana Diaz"]
+        # a stay with an odd phone is still a stay: the phone is set aside, the registration kept
+        assert (result.rows_imported, result.rows_rejected) == (2, 5)
+        assert result.set_aside == {"not a phone number": 1}
+        assert [(v["row"], v["column"], v["value"]) for v in case.set_aside_values()] == [(5, "Phone", "not a phone")]
+        rejected = [r for r in case.rejected_rows()]
+        assert [(r["row"], r["column"]) for r in rejected] == [(3, "Guest Name"), (4, "Departure"), (6, "Guests"),
+                                                              (7, "Arrival"), (8, "Rate")]
+        assert "departure '03/02/2024' is before arrival '03/05/2024'" in rejected[1]["reason"]
+        assert "cannot read the arrival date 'yesterday'" in rejected[3]["reason"]
+        assert sorted(e.label for e in case.entities("Person")) == ["Ana Diaz", "Cy Lane"]
 
 
 def test_cancel_leaves_the_case_unchanged(tmp_path: Path) -> None:

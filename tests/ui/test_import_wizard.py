@@ -205,3 +205,40 @@ def test_a_pdf_dropped_on_the_wizard_is_named_as_not_importable(qtbot, case_path
     assert wizard.problem.text().startswith("T-Mobile subpoena response.pdf is a PDF document, which linkgraph "
                                             "does not import")
     assert not wizard.import_button.isEnabled()
+
+
+def test_money_options_amounts_and_dayfirst_reach_the_preview_and_the_import(qtbot, case_path):
+    """The wizard's amounts dropdown and day-first box: the preview says what is assumed, the import follows."""
+    money = Path(__file__).parents[1] / "importers" / "money"
+    wizard = _wizard(qtbot, case_path, money / "amex.csv")
+    assert wizard.preview.kind == "finance" and wizard.preview.profile == "amex"
+    assert wizard.preview.assumed["amounts"].startswith("purchases-positive")
+    wizard.amounts.setCurrentIndex(wizard.amounts.findData("purchases-negative"))
+    wizard.dayfirst.setChecked(True)
+    wizard.refresh_preview()
+    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview.assumed.get("amounts", "").startswith(
+        "purchases-negative"), timeout=15000)
+    assert wizard.options().extra == {"amounts": "purchases-negative", "dayfirst": True}
+    with qtbot.waitSignal(wizard.imported, timeout=20000) as imported:
+        qtbot.mouseClick(wizard.import_button, Qt.MouseButton.LeftButton)
+    assert imported.args[0].assumed["amounts"] == "purchases-negative (as given (--amounts))"
+    with CaseFile.open(case_path) as case:
+        motel = case.conn.execute(
+            "SELECT a.label FROM links l JOIN entities a ON a.id = l.src WHERE l.type IN ('paid', 'transferred') "
+            "AND l.row = 2").fetchone()
+    assert motel == ("Motel 6",)          # read as the user said: the +73.15 is money in from the motel
+
+
+def test_headerless_file_mapped_by_column_number(qtbot, case_path):
+    money = Path(__file__).parents[1] / "importers" / "money"
+    with CaseFile.open(case_path) as case:
+        tz, region = case.timezone, case.region
+    wizard = ImportWizard(case_path, timezone=tz, region=region, file=money / "headerless.csv")
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: not wizard.previewing, timeout=15000)
+    wizard.kind.setCurrentIndex(wizard.kind.findData("finance"))
+    wizard.overrides = {"date": "1", "description": "2", "amount": "3"}
+    wizard.no_header.setChecked(True)
+    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview.columns == ["1", "2", "3"]
+                    and wizard.preview.links == 2, timeout=15000)
+    assert wizard.options().extra == {"no_header": True}
