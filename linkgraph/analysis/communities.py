@@ -241,7 +241,7 @@ def summarize(
     order = np.lexsort((ids, -score))                             # by score, ties by id
     for node, cid in zip(ids[order].tolist(), group[order].tolist(), strict=True):
         members.setdefault(cid, []).append(node)
-    nodes = graph.nodes
+    nodes = dict(graph.nodes(data=True))        # plain lookups (networkx's node view costs more per call)
     out = []
     for cid in sorted(members):
         ids = members[cid]
