@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.case import CaseFile
+
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # orjson is a dependency; a bare install still reads attributes
+    _orjson_loads = json.loads
 
 VIEWS = ("entities", "persons", "ad_phones")
 # Link types that say "this identifier belongs to that person" (for the person-level view).
@@ -89,8 +95,23 @@ def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame["service"] = frame["kind"].isin(["service", "short_code"])
     if attrs:
-        frame["attrs"] = [json.loads(text) if text and text != "{}" else {} for text in frame["attrs"]]
+        frame["attrs"] = [_attrs(text) if text and text != "{}" else {} for text in frame["attrs"]]
     return frame
+
+
+def _attrs(text: str) -> Any:
+    """Stored attributes (JSON text) as Python: orjson, several times faster on a hundred thousand entities;
+    the standard library for what orjson refuses (NaN) or reads differently (an integer of 19 digits or more
+    becomes a float there)."""
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return _orjson_loads(text)
+        except ValueError:
+            pass
+    return json.loads(text)
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def _window(flt: GraphFilter) -> tuple[str, list[Any]]:
@@ -155,7 +176,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
             f"SELECT id, attrs FROM links WHERE attrs IS NOT NULL AND type IN ({','.join('?' * len(wanted))})"
             f"{where} ORDER BY id", [*wanted, *args]))
         empty: dict[str, Any] = {}
-        frame["attrs"] = [json.loads(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
+        frame["attrs"] = [_attrs(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
             if parsed else [empty] * len(frame)
     return frame
 
