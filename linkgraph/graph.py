@@ -304,8 +304,6 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     graph = nx.Graph(view=flt.view, filter=json.dumps(flt.as_dict()))
     if not len(edges):
         return graph
-    first = [None if t != t else int(t) for t in edges["first"].tolist()]
-    last = [None if t != t else int(t) for t in edges["last"].tolist()]
     ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
     nodes = entities.loc[np.unique(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
     # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
@@ -318,6 +316,8 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     adjacency.update((node, {}) for node in graph._node)
     if not ties:
         return graph
+    first = [None if t != t else int(t) for t in edges["first"].tolist()]
+    last = [None if t != t else int(t) for t in edges["last"].tolist()]
     with collector_paused():
         for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
                                         edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):
