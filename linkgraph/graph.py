@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.case import CaseFile
+
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # orjson is a dependency; a bare install still reads attributes
+    _orjson_loads = json.loads
 
 VIEWS = ("entities", "persons", "ad_phones")
 # Link types that say "this identifier belongs to that person" (for the person-level view).
@@ -89,8 +95,23 @@ def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame["service"] = frame["kind"].isin(["service", "short_code"])
     if attrs:
-        frame["attrs"] = [json.loads(text) if text and text != "{}" else {} for text in frame["attrs"]]
+        frame["attrs"] = [_attrs(text) if text and text != "{}" else {} for text in frame["attrs"]]
     return frame
+
+
+def _attrs(text: str) -> Any:
+    """Stored attributes (JSON text) as Python: orjson, several times faster on a hundred thousand entities;
+    the standard library for what orjson refuses (NaN) or reads differently (an integer of 19 digits or more
+    becomes a float there)."""
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return _orjson_loads(text)
+        except ValueError:
+            pass
+    return json.loads(text)
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def _window(flt: GraphFilter) -> tuple[str, list[Any]]:
@@ -156,7 +177,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
             f"SELECT id, attrs FROM links WHERE attrs IS NOT NULL AND type IN ({','.join('?' * len(wanted))})"
             f"{where} ORDER BY id", [*wanted, *args]))
         empty: dict[str, Any] = {}
-        frame["attrs"] = [json.loads(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
+        frame["attrs"] = [_attrs(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
             if parsed else [empty] * len(frame)
     return frame
 
@@ -285,8 +306,6 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     graph = nx.Graph(view=flt.view, filter=json.dumps(flt.as_dict()))
     if not len(edges):
         return graph
-    first = [None if t != t else int(t) for t in edges["first"].tolist()]
-    last = [None if t != t else int(t) for t in edges["last"].tolist()]
     ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
     nodes = entities.loc[np.unique(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
     # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
@@ -299,6 +318,8 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     adjacency.update((node, {}) for node in graph._node)
     if not ties:
         return graph
+    first = [None if t != t else int(t) for t in edges["first"].tolist()]
+    last = [None if t != t else int(t) for t in edges["last"].tolist()]
     with collector_paused():
         for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
                                         edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):

@@ -162,3 +162,13 @@ def test_links_read_as_columns_with_missing_values_as_nan(case: CaseFile, write)
     assert links.at[call, "amount"] != links.at[call, "amount"]          # NaN: no amount on a call
     assert links.at[paid, "amount"] == -2.9 and links.at[paid, "start"] != links.at[paid, "start"]
     assert list(links["type"]) == ["call", "paid"] and links.at[paid, "row"] > links.at[call, "row"]
+
+
+def test_stored_attributes_read_as_the_standard_library_reads_them() -> None:
+    import json
+
+    from linkgraph.graph import _attrs
+
+    for text in ['{"a": NaN}', '{"iccid": 89014103211118510720}', '{"b": -1234567890123456789}',
+                 '{"c": [1, 2.5, "é", null, true]}', '{"d": 1e400}', '{"e": 1.5e-300, "f": {"g": "\\u2028"}}']:
+        assert repr(_attrs(text)) == repr(json.loads(text)), text

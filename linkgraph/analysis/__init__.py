@@ -296,20 +296,21 @@ def _entities(graph: nx.Graph, data: centrality.GraphArrays, m: centrality.Centr
 
     score = column(m.score, None)
     order = np.lexsort((ids, -score))
-    attrs = graph.nodes
     ranked = [nodes[i] for i in order.tolist()]
+    attrs = dict(graph.nodes(data=True))          # one plain lookup per node (networkx's view costs more)
     picked = {name: column(values)[order].tolist() for name, values in (
         ("weighted_degree", m.weighted_degree), ("betweenness", m.betweenness), ("closeness", m.closeness),
         ("eigenvector", m.eigenvector), ("pagerank", m.pagerank))}
     return [
         {
-            "id": n, "type": attrs[n]["type"], "label": attrs[n]["label"], "role": attrs[n].get("role"),
-            "minor": attrs[n].get("minor", False), "degree": m.degree[n], "weighted_degree": wd,
+            "id": n, "type": a["type"], "label": a["label"], "role": a.get("role"),
+            "minor": a.get("minor", False), "degree": m.degree[n], "weighted_degree": wd,
             "betweenness": bt, "closeness": cl, "eigenvector": ev, "pagerank": pr, "k_core": m.core[n],
             "community": membership.get(n), "component": component.get(n), "score": m.score[n],
         }
-        for n, wd, bt, cl, ev, pr in zip(ranked, picked["weighted_degree"], picked["betweenness"],
-                                         picked["closeness"], picked["eigenvector"], picked["pagerank"], strict=True)
+        for n, a, wd, bt, cl, ev, pr in zip(ranked, map(attrs.__getitem__, ranked), picked["weighted_degree"],
+                                            picked["betweenness"], picked["closeness"], picked["eigenvector"],
+                                            picked["pagerank"], strict=True)
     ]
 
 

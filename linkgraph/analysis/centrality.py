@@ -132,6 +132,12 @@ def weighted_degree(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict
     return data.as_dict(strength)
 
 
+def component_membership(g: ig.Graph) -> np.ndarray:
+    """Each vertex's connected component number, igraph's numbering, as an array: the raw call, without the
+    VertexClustering that igraph's wrapper builds in Python (a second per call on a 100,000-node graph)."""
+    return np.asarray(ig.GraphBase.connected_components(g, "strong"), dtype=np.int64)
+
+
 def betweenness(
     graph: nx.Graph, *, seed: int = 7, sample: int | None | bool = True, data: GraphArrays | None = None
 ) -> tuple[dict[int, float], int | None]:
@@ -171,7 +177,7 @@ def closeness(
     if k is not None and sample is True:
         k = min(k, CLOSENESS_PIVOTS)
     g = data.igraph
-    membership = np.asarray(g.connected_components().membership)
+    membership = component_membership(g)
     sizes = np.bincount(membership)
     size_of = sizes[membership].astype(float)
     scale = (size_of - 1) / (n - 1)

@@ -16,7 +16,7 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
-from linkgraph.analysis.centrality import GraphArrays, arrays
+from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
 
 # Who can be a target: people and what they carry (a hotel or a cell tower is not arrested).
 TARGET_TYPES = ("Person", "Phone", "Account", "Device", "Email", "OnlineAccount", "Vehicle")
@@ -28,7 +28,7 @@ def _pairs(sizes: Iterable[int]) -> int:
 
 def state(g: ig.Graph, top: int = 5) -> dict[str, Any]:
     """Components, the largest sizes, reachable pairs and fragmentation (0 = all connected, 1 = all apart)."""
-    sizes = sorted(g.connected_components().sizes(), reverse=True) if g.vcount() else []
+    sizes = sorted(np.bincount(component_membership(g)).tolist(), reverse=True) if g.vcount() else []
     n = g.vcount()
     reachable = _pairs(sizes)
     every = n * (n - 1) // 2
@@ -43,9 +43,8 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None) -> np.ndarr
 
     `ends`: the graph's edges as an (m, 2) array in igraph's edge order, when the caller keeps them
     (reading a million edges back from igraph costs about a second)."""
-    components = g.connected_components()
-    membership = np.asarray(components.membership)
-    sizes = np.asarray(components.sizes())
+    membership = component_membership(g)
+    sizes = np.bincount(membership)
     total = _pairs(sizes.tolist())
     size_of = sizes[membership]
     after = total - np.maximum(size_of - 1, 0)           # a non-cut vertex: its component shrinks by one

@@ -737,8 +737,9 @@ class CaseFile:
     # ---- analysis runs -----------------------------------------------------------------
     def record_analysis(self, params: dict[str, Any], summary: dict[str, Any]) -> int:
         """Keep an analysis result with its parameters and time, so an exhibit can cite the run."""
-        text = json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        encoded = _sorted_json(summary)
+        digest = hashlib.sha256(encoded).hexdigest()
+        text = encoded.decode("utf-8")
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO analysis_runs (at, by, params, summary, digest) VALUES (?, ?, ?, ?, ?)",
@@ -757,6 +758,23 @@ class CaseFile:
             return None
         return {"id": row[0], "at": row[1], "by": row[2], "params": json.loads(row[3]),
                 "summary": json.loads(row[4]), "digest": row[5]}
+
+
+def _sorted_json(data: Any) -> bytes:
+    """A stored result as UTF-8 JSON with sorted keys: orjson (a 28 MB run in a fraction of a second) when it
+    takes the data (numbers, numpy's included, as numbers; NaN as null, as `analyze --json` prints them), else the
+    standard library's encoder."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+    if orjson is not None:
+        try:
+            option = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+            return orjson.dumps(data, default=str, option=option)
+        except TypeError:       # what orjson will not write (an integer beyond 64 bits, say)
+            pass
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
 
 
 def _operational_errors() -> tuple[type[BaseException], ...]:

@@ -101,3 +101,19 @@ def test_same_groups_when_analyses_run_in_threads_at_once() -> None:
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda _: communities.leiden(graph, seed=3), range(8)))
     assert all(found == alone for found in together)
+
+
+def test_group_name_reads_as_the_plain_reference() -> None:
+    import random
+
+    kinds = [*communities.NAMING_TYPES, "Ad", "Cell", None]
+    labels = ["Haskins", "Mims", "Ortiz", "(209) 555-0101", "ad 12345", "a1b2c3d4e5", "", None, "  ", "Lee",
+              "Lee ", "row 7", "Fresno Inn"]
+    draw = random.Random(17)
+    for _ in range(3000):
+        size = draw.randint(0, 30)
+        nodes = {m: {"type": draw.choice(kinds), "label": draw.choice(labels)} for m in range(size)}
+        ids = list(range(size))
+        draw.shuffle(ids)
+        count = draw.randint(1, 4)
+        assert communities.group_name(5, ids, nodes, count) == communities.group_name_reference(5, ids, nodes, count)

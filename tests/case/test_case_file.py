@@ -227,3 +227,17 @@ def test_legacy_data_digest_still_verifies(case_path: Path, tmp_path: Path) -> N
     conn.close()
     with CaseFile.open(case_path) as case:
         assert any("changed after import" in p for p in verify_connection(case.conn).problems)
+
+
+def test_stored_analysis_json_is_sorted_and_reads_back_equal() -> None:
+    import json
+
+    import numpy as np
+
+    from linkgraph.case.case_file import _sorted_json
+
+    data = {"b": [1, 2.5, 1e-7, np.float64(0.25), np.int64(3)], "a": {"é": "ü", 2: None}, "c": (1, 2), "s": {3}}
+    text = _sorted_json(data).decode("utf-8")
+    assert text.index('"a"') < text.index('"b"') < text.index('"c"')
+    assert json.loads(text) == {"a": {"é": "ü", "2": None}, "b": [1, 2.5, 1e-7, 0.25, 3], "c": [1, 2], "s": "{3}"}
+    assert json.loads(_sorted_json({"big": 2 ** 70})) == {"big": 2 ** 70}     # beyond orjson: the stdlib writes it
