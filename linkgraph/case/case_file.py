@@ -251,9 +251,11 @@ class CaseFile:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            audit.rolled_back(self.conn)
             raise
         else:
             self.conn.execute("COMMIT")
+            audit.committed(self.conn)     # the new audit head goes to this computer's ledger
 
     def audit(self, action: str, details: dict[str, Any]) -> str:
         """Append an audit entry (inside the current transaction, or in one of its own)."""

@@ -118,8 +118,10 @@ def _export(source: Any, target: Path, key: str | None, audit_entry: tuple[str, 
             source.execute(f"PRAGMA converted.user_version = {int(user_version)}")
         except BaseException:
             source.execute("ROLLBACK")
+            audit.rolled_back(source)
             raise
         source.execute("COMMIT")
+        audit.committed(source)
     finally:
         source.execute("DETACH DATABASE converted")
 

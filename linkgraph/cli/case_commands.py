@@ -107,6 +107,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         for line in report.checks:
             print(f"ok       {line}")
+        for line in report.warnings:
+            print(f"WARNING  {line}")
         for line in report.problems:
             print(f"PROBLEM  {line}")
         print(f"\n{path.name}: " + ("intact" if report.ok else f"{len(report.problems)} problem(s) found"))
