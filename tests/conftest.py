@@ -31,3 +31,10 @@ def case(case_path: Path):
 def _isolated_profiles(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saved profiles go to a temporary folder, never the tester's own."""
     monkeypatch.setenv("LINKGRAPH_PROFILE_DIR", str(tmp_path_factory.mktemp("profiles")))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Examiner keys and the anchor ledger go to a temporary folder, never the tester's own."""
+    monkeypatch.setenv("LINKGRAPH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LINKGRAPH_SIGNING_KEY", raising=False)
