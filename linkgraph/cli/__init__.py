@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "linkgraph.cli.entity_commands",
     "linkgraph.cli.share_commands",
     "linkgraph.cli.demo_command",
+    "linkgraph.cli.key_commands",
     "linkgraph.cli.gui_command",
 )
 
@@ -40,6 +41,7 @@ COMMANDS = {
     "blind-export": "linkgraph.cli.share_commands", "blind-match": "linkgraph.cli.share_commands",
     "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
     "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
+    "key": "linkgraph.cli.key_commands", "sign": "linkgraph.cli.key_commands",
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,13 +20,55 @@ if TYPE_CHECKING:
     from linkgraph.graph import GraphFilter
 
 
+PASSPHRASE_ENV = "LINKGRAPH_PASSPHRASE"
+
+
 def add_case(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", type=Path, metavar="CASE", help="the case file (.lgcase)")
-    parser.add_argument("--passphrase", help="passphrase of an encrypted case file")
+    add_passphrase(parser)
+
+
+def add_passphrase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase", help=f"passphrase of an encrypted case file (visible to other users: prefer "
+                                             f"${PASSPHRASE_ENV}, --passphrase-file, or the prompt)")
+    parser.add_argument("--passphrase-file", type=Path, metavar="FILE", help="file whose first line is the passphrase")
+
+
+def passphrase(args: argparse.Namespace, path: Path | None = None, *, prompt: str = "Passphrase: ") -> str | None:
+    """The passphrase from --passphrase, --passphrase-file, $LINKGRAPH_PASSPHRASE or, when `path` is an encrypted
+    case and a terminal is attached, a prompt that echoes nothing; None for a plain case."""
+    given = getattr(args, "passphrase", None)
+    if given:
+        return given
+    file = getattr(args, "passphrase_file", None)
+    if file is not None:
+        try:
+            return Path(file).read_text(encoding="utf-8").splitlines()[0].rstrip("\r\n")
+        except (OSError, UnicodeDecodeError, IndexError) as exc:
+            raise LinkgraphError(f"{file}: cannot read the passphrase ({exc})") from exc
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if path is None or not _encrypted(Path(path)):
+        return None
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise LinkgraphError(f"{path}: this case file is encrypted; give its passphrase (${PASSPHRASE_ENV}, "
+                         "--passphrase-file or --passphrase)")
+
+
+def _encrypted(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return len(head) == 16 and head != b"SQLite format 3\x00"
 
 
 def open_case(args: argparse.Namespace, *, read_only: bool = False) -> CaseFile:
-    return CaseFile.open(args.case, passphrase=getattr(args, "passphrase", None), read_only=read_only)
+    """Open the command's case; a command that writes holds the case's writer lock until it closes it."""
+    return CaseFile.open(args.case, passphrase=passphrase(args, args.case), read_only=read_only,
+                         lock=not read_only)
 
 
 def add_filter(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from linkgraph.case import CaseFile
-from linkgraph.cli.common import add_case, print_json, print_table
+from linkgraph.cli.common import add_case, add_passphrase, passphrase, print_json, print_table
 from linkgraph.errors import LinkgraphError
 from linkgraph.progress import TerminalProgress
 from linkgraph.times import format_time
@@ -30,6 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser("unpack", help="extract a .lgpkg into a folder (checked first, nothing written outside)")
     cmd.add_argument("package", type=Path, metavar="PACKAGE")
     cmd.add_argument("-o", "--out", required=True, type=Path, help="target folder")
+    add_passphrase(cmd)
     cmd.set_defaults(run=cmd_unpack)
 
     cmd = commands.add_parser("merge", help="bring another agency's case into this one (conflicts listed, not overwritten)")
@@ -66,7 +67,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         cmd = commands.add_parser(name, help=text)
         cmd.add_argument("case", type=Path, metavar="CASE")
         cmd.add_argument("-o", "--out", type=Path, help="write a new file instead of converting in place")
-        cmd.add_argument("--passphrase", help="the passphrase (asked for when not given)")
+        add_passphrase(cmd)
         cmd.set_defaults(run=cmd_encrypt if name == "encrypt" else cmd_decrypt)
 
 
@@ -93,10 +94,11 @@ def _secret(args: argparse.Namespace) -> str:
 
 
 def _passphrase(args: argparse.Namespace, confirm: bool) -> str:
-    if args.passphrase:
-        return args.passphrase
+    given = passphrase(args)
+    if given:
+        return given
     if not sys.stdin.isatty():
-        raise LinkgraphError("give the passphrase (--passphrase)")
+        raise LinkgraphError("give the passphrase ($LINKGRAPH_PASSPHRASE, --passphrase-file or --passphrase)")
     first = getpass.getpass("Passphrase: ")
     if confirm and getpass.getpass("Passphrase again: ") != first:
         raise LinkgraphError("the two passphrases differ; nothing was changed")
@@ -108,7 +110,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     bar = TerminalProgress()
     try:
-        result = create_package(args.case, args.out, passphrase=args.passphrase, include_sources=args.sources,
+        result = create_package(args.case, args.out, passphrase=passphrase(args, args.case), include_sources=args.sources,
                                 source_dirs=args.source_dir, progress=bar)
     finally:
         bar.done()
@@ -127,7 +129,7 @@ def cmd_unpack(args: argparse.Namespace) -> int:
 
     bar = TerminalProgress()
     try:
-        written = unpack_package(args.package, args.out, progress=bar)
+        written = unpack_package(args.package, args.out, passphrase=passphrase(args), progress=bar)
     finally:
         bar.done()
     for path in written:
@@ -139,7 +141,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from linkgraph.share.merge import merge_case
 
     bar = TerminalProgress()
-    with CaseFile.open(args.case, passphrase=args.passphrase, lock=True) as case:
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
         try:
             result = merge_case(case, args.other, passphrase=args.other_passphrase, agency=args.agency, progress=bar)
         finally:
@@ -175,7 +177,7 @@ def _where(side: dict, zone: str) -> str:
 def cmd_deconflict(args: argparse.Namespace) -> int:
     from linkgraph.share.deconflict import deconflict
 
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case, \
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case, \
             CaseFile.open(args.other, passphrase=args.other_passphrase, read_only=True) as other:
         result = deconflict(case, other)
         zone = case.timezone
@@ -198,7 +200,7 @@ def cmd_blind_export(args: argparse.Namespace) -> int:
     from linkgraph.share.blind import export_hashes
 
     secret = _secret(args)
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case:
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
         written = export_hashes(case, secret, args.out, names=args.names)
     print(f"wrote {written['file']}: {written['hashes']} keyed hashes (no identifiers, labels or times)")
     return 0
@@ -208,7 +210,7 @@ def cmd_blind_match(args: argparse.Namespace) -> int:
     from linkgraph.share.blind import match_hashes
 
     secret = _secret(args)
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case:
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
         matches = match_hashes(case, secret, args.hashes)
         zone = case.timezone
     if args.json:
