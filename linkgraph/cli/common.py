@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkgraph.case import CaseFile
 from linkgraph.errors import LinkgraphError
+from linkgraph.safe_text import terminal_text
 from linkgraph.times import parse_iso
 
 if TYPE_CHECKING:
@@ -119,18 +121,23 @@ def graph_filter(args: argparse.Namespace, case: CaseFile) -> GraphFilter:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    """JSON on standard output; C1 controls and bidirectional overrides (which JSON leaves as they are) escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode(
+        "utf-8", "backslashreplace").decode("utf-8") + "\n")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, limit: int | None = None) -> None:
     """A plain aligned text table (what a terminal user reads)."""
-    shown = [[("" if v is None else str(v)) for v in row] for row in (rows[:limit] if limit else rows)]
+    shown = [[terminal_text(v) for v in row] for row in (rows[:limit] if limit else rows)]
     widths = [len(h) for h in header]
     for row in shown:
         widths = [max(w, min(len(v), 48)) for w, v in zip(widths, row, strict=False)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False))
-    print(line)
+    print(terminal_text(line))
     print("  ".join("-" * w for w in widths))
     for row in shown:
         print("  ".join((v if len(v) <= 48 else v[:45] + "...").ljust(w) for v, w in zip(row, widths, strict=False)))

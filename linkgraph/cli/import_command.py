@@ -80,13 +80,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     mapping = parse_map(args.map)
     with open_case(args) as case:
-        if args.tz and args.tz != case.timezone:
-            case.set_meta("timezone", args.tz)
-            print(f"case time zone set to {args.tz}")
+        # The new zone is set once an import has succeeded with it (a failing import leaves the case as it was).
+        pending_tz = args.tz if args.tz and args.tz != case.timezone else None
+        if pending_tz:
+            from linkgraph.times import zone
+
+            zone(pending_tz)
         for path in args.files:
             options = ImportOptions(
                 kind=args.kind, profile=args.profile, mapping=dict(mapping), date_format=args.date_format,
-                tz=args.source_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
+                tz=args.source_tz or pending_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
                 handling=args.handling, agency=args.agency, sheet=args.sheet, save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
@@ -97,6 +100,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = import_file(case, path, options, bar)
             finally:
                 bar.done()
+            if pending_tz:
+                case.set_meta("timezone", pending_tz)
+                print(f"case time zone set to {pending_tz}")
+                pending_tz = None
             how = "detected" if not args.profile else "chosen"
             print(f"{path.name}: {result.kind} records, profile '{result.profile}' ({how}); "
                   f"{result.rows_imported:,} rows imported, {result.rows_rejected:,} rejected, "

@@ -20,6 +20,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from linkgraph.model import Model
+from linkgraph.safe_text import xml_text
 
 PAGE = (1224.0, 792.0)                     # tabloid landscape (17 x 11 in): readable across a courtroom
 MARGIN = 36.0
@@ -49,7 +50,7 @@ class ChartText:
 
 def printable(text: str, limit: int | None = None) -> str:
     """Text the standard PDF fonts can show (others become '?'), cut to `limit` characters."""
-    text = " ".join(str(text).split())
+    text = " ".join(xml_text(text).split())       # no ESC or other control character in the SVG or PDF
     text = text.encode("cp1252", "replace").decode("cp1252")
     if limit and len(text) > limit:
         text = text[: limit - 1] + "\u2026".encode("cp1252", "replace").decode("cp1252")
