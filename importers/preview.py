@@ -41,6 +41,8 @@ class ImportPreview:
     mapping: dict[str, str]
     rows: list[dict[str, Any]] = field(default_factory=list)       # [{"row": n, "values": {field: text}}]
     rejected: list[dict[str, Any]] = field(default_factory=list)   # [{"row", "column", "reason"}]
+    set_aside: list[dict[str, Any]] = field(default_factory=list)  # [{"row", "column", "value", "reason"}]
+    assumed: dict[str, str] = field(default_factory=dict)          # what the import would assume (zone, region...)
     problem: str | None = None        # why the file cannot be imported as mapped (e.g. a required field unmapped)
     rows_read: int = 0
     entities: int = 0
@@ -140,6 +142,11 @@ def _dry_run(
             result.rejected = [
                 {"row": r["row"], "column": r["column"], "reason": r["reason"]} for r in case.rejected_rows()
             ]
+            result.set_aside = [
+                {"row": v["row"], "column": v["column"], "value": v["value"], "reason": v["reason"]}
+                for v in case.set_aside_values()
+            ]
+            result.assumed = dict(done.assumed)
 
 
 def mapping_problem(kind: str, columns: list[str], profile: str | None, mapping: dict[str, str]) -> str | None:

@@ -140,6 +140,12 @@ class RowProblems:
             self.rejected.add(index)
             self.session.reject(row, column, reason, self.mapped.cells(index))
 
+    def set_aside(self, index: int, field: str | None, value: object, reason: str) -> None:
+        """Keep the record but not this value (a bad IMEI on a good call): never stops an import, strict or not;
+        the value and its reason are kept in the case (`linkgraph info`) and counted on the import line."""
+        column = self.mapped.mapping.get(field, field) if field else None
+        self.session.set_aside(self.mapped.row_number(index), column, value, reason)
+
     def check_missing(self, values: pd.Series | np.ndarray, field: str, reason: str, raw: pd.Series | None = None) -> None:
         """Reject rows where a parsed value is missing (NaN/None/'') but the raw cell was given (or required)."""
         array = np.asarray(values, dtype=object)

@@ -8,6 +8,7 @@ throwaway case) and the import is `importers.import_file`, both on a worker thre
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -361,6 +362,12 @@ class ImportWizard(QDialog):
             text += (f" {bad:,} would be rejected (shaded; the reason is in the last column). "
                      + ("They will be kept as rejected rows." if self.lenient.isChecked()
                         else "In strict mode the first of them stops the import: fix the mapping or tick lenient."))
+        if found.set_aside:
+            reasons = Counter(v["reason"] for v in found.set_aside)
+            text += (f" {len(found.set_aside):,} values would be set aside, their records kept: "
+                     + "; ".join(f"{n:,} {reason}" for reason, n in reasons.most_common()) + ".")
+        if found.assumed:
+            text += " Assumed: " + "; ".join(f"{name} {value}" for name, value in found.assumed.items()) + "."
         self.verdict.setText(text)
 
     # ---- saving the mapping ------------------------------------------------------------
@@ -446,7 +453,9 @@ class ImportWizard(QDialog):
     def _import_done(self, result: Any) -> None:
         self.result, self.outcome = result, "imported"
         self._finish()
-        self.status.setText(f"Imported {result.rows_imported:,} rows ({result.rows_rejected:,} rejected).")
+        aside = sum(getattr(result, "set_aside", {}).values())
+        self.status.setText(f"Imported {result.rows_imported:,} rows ({result.rows_rejected:,} rejected"
+                            + (f", {aside:,} values set aside" if aside else "") + ").")
         self.imported.emit(result)
         self.accept()
 

@@ -24,6 +24,7 @@ from linkgraph.times import now_iso, zone
 SUFFIX = ".lgcase"
 BUSY_TIMEOUT_MS = 30_000
 PAGE_SIZE = 16_384         # new case files: bigger pages than SQLite's 4 KiB write and scan a million calls faster
+SET_ASIDE_PREFIX = "set aside: "   # marks a rejected_rows entry that is one value set aside, its record kept
 RAW_BLOCKS_CACHED = 16     # raw-row blocks raw_row keeps decoded (reading rows in order parses each block once)
 
 
@@ -372,15 +373,27 @@ class CaseFile:
 
     def rejected_rows(self, source_id: int | None = None) -> list[dict[str, Any]]:
         """Rows an import turned away, with the reason and the column at fault."""
-        sql = "SELECT source_id, row, column, reason, raw FROM rejected_rows"
-        args: tuple = ()
-        if source_id is not None:
-            sql += " WHERE source_id = ?"
-            args = (source_id,)
         return [
             {"source_id": s, "row": r, "column": c, "reason": why, "raw": json.loads(raw) if raw else None}
-            for s, r, c, why, raw in self.conn.execute(sql + " ORDER BY source_id, row", args)
+            for s, r, c, why, raw in self._problems(source_id, set_aside=False)
         ]
+
+    def set_aside_values(self, source_id: int | None = None) -> list[dict[str, Any]]:
+        """Values an import set aside while keeping their record (a bad IMEI on a good call), with the reason."""
+        return [
+            {"source_id": s, "row": r, "column": c, "reason": why[len(SET_ASIDE_PREFIX):],
+             "value": json.loads(raw).get("value") if raw else None}
+            for s, r, c, why, raw in self._problems(source_id, set_aside=True)
+        ]
+
+    def _problems(self, source_id: int | None, *, set_aside: bool) -> list[tuple]:
+        """Rows of `rejected_rows`: whole rows turned away, or (set_aside) single values set aside."""
+        sql = "SELECT source_id, row, column, reason, raw FROM rejected_rows WHERE (substr(reason, 1, ?) = ?) = ?"
+        args: tuple = (len(SET_ASIDE_PREFIX), SET_ASIDE_PREFIX, set_aside)
+        if source_id is not None:
+            sql += " AND source_id = ?"
+            args += (source_id,)
+        return self.conn.execute(sql + " ORDER BY source_id, row, rowid", args).fetchall()
 
     def raw_row(self, source_id: int, row: int) -> dict[str, str]:
         """The original cells of one source row, keyed by the file's own header."""

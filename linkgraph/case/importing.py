@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkgraph.case.case_file import CaseFile
+from linkgraph.case.case_file import SET_ASIDE_PREFIX, CaseFile
 from linkgraph.case.integrity import V2_PREFIX, DigestEncodingError, SourceDigest, source_digest
 from linkgraph.case.raw_rows import (
     FileLines,
@@ -182,6 +183,8 @@ class ImportResult:
     links_created: int
     duplicates_merged: int = 0
     notes: list[str] = field(default_factory=list)
+    set_aside: dict[str, int] = field(default_factory=dict)    # reason -> values set aside (their records kept)
+    assumed: dict[str, str] = field(default_factory=dict)      # what the import assumed: time zone, region, ...
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -229,6 +232,8 @@ class ImportSession:
         self._raw: list[tuple[int, int, str]] = []
         self._blocks: list[tuple[np.ndarray, np.ndarray]] = []   # first row and row count of each raw-row block written
         self._rejected: list[tuple] = []
+        self._set_aside: list[tuple] = []
+        self._assumed: dict[str, str] = {}
         self._citations: list[tuple[int, int, int]] = []
         self._links_written = 0
         self._rows_imported: set[int] = set()
@@ -482,7 +487,7 @@ class ImportSession:
         for name, value in values.items():
             why = problem(name, value)
             if why is not None:
-                self.reject(row, name, f"{why}; the value was left out, the rest of the row kept", [str(value)[:80]])
+                self.set_aside(row, name, str(value)[:80], why)
                 value = 1.0 if name == "weight" else None
             kept.append(value)
         return tuple(kept)
@@ -696,6 +701,17 @@ class ImportSession:
         raw = json.dumps(cells, ensure_ascii=False, default=str) if cells is not None else None
         self._rejected.append((self.source_id, row, column, reason, raw))
 
+    def set_aside(self, row: int, column: str | None, value: Any, reason: str) -> None:
+        """Keep a record but not one of its values (a bad IMEI on a good call): the value is kept with its
+        reason beside the rejected rows (`SET_ASIDE_PREFIX` marks it), counted by reason on the import line."""
+        raw = json.dumps({"value": value}, ensure_ascii=False, default=str)
+        self._set_aside.append((self.source_id, row, column, SET_ASIDE_PREFIX + reason, raw))
+
+    def assume(self, name: str, value: str) -> None:
+        """Record what the import assumed (time zone, region, day/month order, sign convention, owner):
+        kept in the source's options and printed on the import line."""
+        self._assumed[name] = str(value)
+
     def check_cancel(self, done: int, total: int | None, message: str = "") -> None:
         """Report progress; raises Cancelled when the user asked to stop (the transaction rolls back)."""
         if self.progress(done, total, message) is False:
@@ -839,7 +855,9 @@ class ImportSession:
         self._flush_raw()
         self._check_raw_blocks()
         conn.executemany("INSERT OR IGNORE INTO link_evidence VALUES (?,?,?)", self._citations)
-        conn.executemany("INSERT INTO rejected_rows VALUES (?,?,?,?,?)", self._rejected)
+        conn.executemany("INSERT INTO rejected_rows VALUES (?,?,?,?,?)", self._rejected + self._set_aside)
+        if self._assumed:
+            self.options["assumed"] = dict(self._assumed)
         self._check_references()
         self._update_seen()
         rejected = len({r[1] for r in self._rejected})
@@ -858,6 +876,8 @@ class ImportSession:
             profile=self.profile, rows_read=max(self.rows_read, imported + rejected), rows_imported=imported,
             rows_rejected=rejected, entities_created=len(self._new_entities), links_created=self._links_written,
             duplicates_merged=len(self._citations), notes=list(self.notes),
+            set_aside=dict(Counter(r[3][len(SET_ASIDE_PREFIX):] for r in self._set_aside)),
+            assumed=dict(self._assumed),
         )
         try:
             self._digest.read(conn, self.source_id, [t for t in SourceDigest.TABLES if t not in self._streamed])
@@ -868,6 +888,7 @@ class ImportSession:
             "source": self.source_id, "file": self.path.name, "sha256": self.sha256, "kind": self.kind,
             "profile": self.profile, "rows_imported": imported, "rows_rejected": rejected,
             "links": self._links_written, "entities_created": len(self._new_entities),
+            **({"values_set_aside": len(self._set_aside)} if self._set_aside else {}),
             "data_digest": data_digest,
         })
 

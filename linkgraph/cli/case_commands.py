@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections import Counter
 from pathlib import Path
 
 from linkgraph.case import CaseFile, verify_connection
@@ -75,8 +76,12 @@ def case_info(case: CaseFile, rejected_limit: int = 20) -> dict:
         ],
         "entities": counts["entities"], "links": counts["links"],
         "entity_total": counts["entity_total"], "link_total": counts["link_total"],
-        "rejected": case.rejected_rows()[:rejected_limit],
-        "rejected_total": case.conn.execute("SELECT COUNT(*) FROM rejected_rows").fetchone()[0],
+        "rejected": (rejected := case.rejected_rows())[:rejected_limit],
+        "rejected_total": len(rejected),
+        "set_aside": (set_aside := case.set_aside_values())[:rejected_limit],
+        "set_aside_total": len(set_aside),
+        "set_aside_by_reason": [{"source_id": s, "reason": r, "count": n}
+                                for (s, r), n in Counter((v["source_id"], v["reason"]) for v in set_aside).most_common()],
     }
 
 
@@ -103,6 +108,13 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"\n{data['rejected_total']} rejected rows (kept in the case, not imported):")
         print_table([(names.get(r["source_id"]), r["row"], r["column"] or "", r["reason"]) for r in data["rejected"]],
                     ["file", "row", "column", "reason"])
+    if data["set_aside_total"]:
+        names = {s["id"]: s["file"] for s in data["sources"]}
+        print(f"\n{data['set_aside_total']} values set aside (their records kept):")
+        print_table([(names.get(g["source_id"]), g["count"], g["reason"]) for g in data["set_aside_by_reason"]],
+                    ["file", "values", "reason"])
+        print_table([(names.get(v["source_id"]), v["row"], v["column"] or "", v["value"], v["reason"])
+                     for v in data["set_aside"]], ["file", "row", "column", "value", "reason"])
     return 0
 
 

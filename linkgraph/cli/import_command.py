@@ -110,6 +110,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                   f"{result.entities_created:,} new entities, {result.links_created:,} links"
                   + (f", {result.duplicates_merged:,} already in the case (this row cited, not stored twice)"
                      if result.duplicates_merged else ""))
+            if result.assumed:
+                print("  assumed: " + "; ".join(f"{name} {value}" for name, value in result.assumed.items()))
+            for reason, count in sorted(result.set_aside.items(), key=lambda item: -item[1]):
+                print(f"  {count:,} value{'s' if count != 1 else ''} set aside (record kept): {reason}")
             for note in result.notes:
                 print(f"  note: {note}")
             if args.save_profile:
