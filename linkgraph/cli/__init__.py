@@ -39,6 +39,7 @@ COMMANDS = {
     "package": "linkgraph.cli.share_commands", "unpack": "linkgraph.cli.share_commands",
     "merge": "linkgraph.cli.share_commands", "deconflict": "linkgraph.cli.share_commands",
     "blind-export": "linkgraph.cli.share_commands", "blind-match": "linkgraph.cli.share_commands",
+    "blind-respond": "linkgraph.cli.share_commands",
     "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
     "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
     "key": "linkgraph.cli.key_commands", "sign": "linkgraph.cli.key_commands",

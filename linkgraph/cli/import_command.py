@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from linkgraph.cli.common import add_case, open_case
-from linkgraph.errors import LinkgraphError
+from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.progress import TerminalProgress
 
 
@@ -74,6 +75,18 @@ def parse_map(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def unreadable(exc: BaseException) -> str:
+    """What made a hostile file unreadable, in one line."""
+    if isinstance(exc, RecursionError):
+        return "values nested too deeply"
+    if isinstance(exc, UnicodeError):
+        return "text that is not valid Unicode (a lone surrogate or a broken character)"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "integer string conversion" in text:
+        return "a number with thousands of digits"
+    return text[:200]
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from importers import import_file
     from importers.options import ImportOptions
@@ -98,6 +111,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar = TerminalProgress()
             try:
                 result = import_file(case, path, options, bar)
+            except LinkgraphError:
+                raise
+            except (RecursionError, UnicodeError, ValueError, OverflowError, re.error) as exc:
+                # a hostile file (JSON nested 10,000 deep, a 5,000-digit number, a lone surrogate): one line
+                raise InputError(f"cannot be read: {unreadable(exc)}; nothing was imported", file=path) from exc
             finally:
                 bar.done()
             if pending_tz:
