@@ -25,3 +25,17 @@ def terminal_text(value: Any) -> str:
 def xml_text(value: Any) -> str:
     """Text an XML 1.0 file can hold: the characters it forbids are dropped."""
     return _XML_FORBIDDEN.sub("", "" if value is None else str(value))
+
+
+class TerminalStream:
+    """A text stream that escapes control characters in everything written to it (the CLI's standard output:
+    labels, raw cells and ad text reach the terminal through it, whatever command prints them)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_text(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

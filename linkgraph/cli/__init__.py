@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given else None)
     args = parser.parse_args(given)
+    from linkgraph.safe_text import TerminalStream, terminal_text
+
+    stdout, sys.stdout = sys.stdout, TerminalStream(sys.stdout)   # no ESC/BEL from case data reaches the terminal
     try:
         return int(args.run(args) or 0)
     except Cancelled as exc:
@@ -82,10 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     except LinkgraphError as exc:
-        print(f"linkgraph: error: {exc}", file=sys.stderr)
+        print(f"linkgraph: error: {terminal_text(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 def run() -> None:
