@@ -35,7 +35,7 @@ MANIFEST = "manifest.json"
 ROLES = {"case": "case/", "source": "sources/"}
 MAX_MANIFEST_BYTES = 16 << 20
 MAX_UNPACKED_BYTES = 64 << 30        # a package never unpacks past 64 GiB, whatever its manifest declares
-MAX_RATIO = 2000                     # nor a member past 2000 times its compressed size (beyond a small floor)
+MAX_RATIO = 200                      # nor a member past 200 times its compressed size (past RATIO_FLOOR bytes)
 RATIO_FLOOR = 64 << 20
 MAX_MEMBERS = 100_000
 READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -221,8 +221,14 @@ def _read_manifest(archive: zipfile.ZipFile, package: Path) -> dict[str, Any]:
     if info.file_size > MAX_MANIFEST_BYTES:
         raise InputError("manifest.json is implausibly large", file=package)
     try:
+        why = _member_format(info, None)
+        if why:
+            raise InputError(f"manifest.json refused: {why}", file=package)
         manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+    except InputError:
+        raise
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, NotImplementedError, RuntimeError, RecursionError,
+            zlib_error()) as exc:
         raise InputError(f"manifest.json cannot be read ({exc})", file=package) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InputError("manifest.json is not a linkgraph package manifest", file=package)
