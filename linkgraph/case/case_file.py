@@ -146,6 +146,11 @@ class CaseFile:
         conn = _connect(path, passphrase)
         if passphrase is None:
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")    # before the first table: fixed from then on
+        conn.execute("PRAGMA schema_version").fetchone()     # the file exists from here: readable by its owner only
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
         case = cls(path, conn)
         try:
             with case.transaction():
