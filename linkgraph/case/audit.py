@@ -36,22 +36,37 @@ def state_digests(conn: sqlite3.Connection) -> tuple[str, dict[str, str]]:
     a value JSON cannot hold (a blob) makes the digest "unreadable"."""
     total = hashlib.sha256()
     tables: dict[str, str] = {}
-    queries = [("schema", "SELECT json_array(type, name, tbl_name, sql) FROM sqlite_master "
-                "WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name")]
+    queries = [("schema", "SELECT json_array(type, name, tbl_name, sql) AS line FROM sqlite_master "
+                "WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name", False)]
     for table in STATE_TABLES:
         columns = _columns(conn, table)
         if not columns:
             continue
-        order = "key" if table == "meta" else "rowid"
-        where = f" WHERE key NOT IN ({', '.join(repr(k) for k in UNSTATED_META)})" if table == "meta" else ""
-        queries.append((table, f"SELECT json_array({', '.join(columns)}) FROM {table}{where} ORDER BY {order}"))
+        if table == "meta":
+            where = f" WHERE key NOT IN ({', '.join(repr(k) for k in UNSTATED_META)})"
+            queries.append((table, f"SELECT json_array({', '.join(columns)}) AS line FROM meta{where} ORDER BY key",
+                            False))
+        else:      # rows joined by SQLite a rowid range at a time: no Python object per row
+            queries.append((table, f"SELECT json_array({', '.join(columns)}) AS line, rowid AS r FROM {table} "
+                            "WHERE rowid > ?1 ORDER BY rowid LIMIT ?2", True))
     try:
-        for name, sql in queries:
+        for name, sql, ranged in queries:
             digest = hashlib.sha256(f"{name}\n{sql}\n".encode())
-            cursor = conn.execute(sql)
-            while batch := cursor.fetchmany(_STATE_BATCH):
-                digest.update("\n".join([row[0] for row in batch]).encode("utf-8", "surrogatepass"))
-                digest.update(b"\n")
+            if ranged:
+                after = -(1 << 63)
+                while True:
+                    joined, last = conn.execute(
+                        f"SELECT group_concat(line, char(10)), MAX(r) FROM ({sql})", (after, _STATE_BATCH)).fetchone()
+                    if joined is None:
+                        break
+                    digest.update(joined.encode("utf-8", "surrogatepass"))
+                    digest.update(b"\n")
+                    after = last
+            else:
+                lines = [row[0] for row in conn.execute(sql)]
+                if lines:
+                    digest.update("\n".join(lines).encode("utf-8", "surrogatepass"))
+                    digest.update(b"\n")
             tables[name] = digest.hexdigest()[:16]
             total.update(digest.digest())
     except Exception as exc:      # noqa: BLE001 - a blob or malformed value put in by hand (any driver's error)
