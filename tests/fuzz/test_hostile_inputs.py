@@ -250,3 +250,19 @@ def test_a_link_with_an_unknown_source_fails_verify(case_path: Path) -> None:
 
 def test_io_helpers_stay_quiet() -> None:
     assert io.StringIO().write(terminal_text("ok")) == 2
+
+
+@pytest.mark.parametrize("pattern, why", [("[unclosed", "not a valid regular expression"),
+                                          ("^(a+)+$", "repeats a group that itself repeats"),
+                                          ("x" * 3000, "longer than")])
+def test_a_shared_profile_with_a_bad_regex_is_one_line(tmp_path: Path, pattern: str, why: str) -> None:
+    import yaml
+
+    from importers.mapping import load_profile_file
+
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(yaml.safe_dump({"name": "shared", "kind": "hotel", "fields": {"guest": ["Guest"]},
+                                      "options": {"title_skip": pattern}}), encoding="utf-8")
+    with pytest.raises(LinkgraphError, match=why) as caught:
+        load_profile_file(shared)
+    assert "shared.yaml: option 'title_skip'" in str(caught.value) and "\n" not in str(caught.value)
