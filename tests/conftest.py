@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from linkgraph.case import CaseFile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keys and the anchor ledger of session-wide fixtures too go to a temporary folder, never the tester's own.
+os.environ["LINKGRAPH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="linkgraph-test-config-")
+os.environ.pop("LINKGRAPH_SIGNING_KEY", None)
 
 
 @pytest.fixture
