@@ -228,6 +228,10 @@ def test_merge_and_unpack_refuse_a_case_that_fails_verify(case_path: Path, tmp_p
         with pytest.raises(LinkgraphError, match="fails verification"):
             merge_case(case, poisoned)
         assert case.sources() == []
+        from linkgraph.share.deconflict import deconflict
+
+        with CaseFile.open(poisoned, read_only=True) as other, pytest.raises(LinkgraphError, match="refused"):
+            deconflict(case, other)
     from linkgraph.share.package import create_package
 
     sent = tmp_path / "sent.lgpkg"      # a package of the poisoned case: its manifest honest, the case inside not
