@@ -102,6 +102,12 @@ def cmd_package(args: argparse.Namespace) -> int:
         return 0
     print(f"wrote {result.path} ({len(result.files)} files)")
     print(f"package SHA-256 {result.sha256}  (tell the receiver this by another channel)")
+    from linkgraph.share.package import package_manifest
+
+    info = package_manifest(result.path).get("case", {})
+    anchor = info.get("audit_signature") or info.get("audit_head")
+    if anchor:
+        print(f"anchor (check with `linkgraph verify CASE --anchor ...`): {anchor}")
     for missing in result.sources_missing:
         print(f"not included: source {missing['source_id']} {missing['file']}: {missing['reason']}")
     return 0
