@@ -78,6 +78,8 @@ def read_table(
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=path)
     suffix = path.suffix.lower()
+    if suffix == ".graphml":
+        return read_graphml(path)
     if suffix in EXCEL_SUFFIXES or _looks_like_workbook(path):
         return _read_workbook(path, header_score, sheet, max_header_scan)
     if suffix in JSON_SUFFIXES:
@@ -98,7 +100,7 @@ def read_head(
     first `rows` rows. Falls back to read_table when the head alone cannot be read (a quoted value
     running past the cut) and for JSON."""
     path = Path(path)
-    if not path.is_file() or path.stat().st_size <= HEAD_BYTES or path.suffix.lower() in JSON_SUFFIXES:
+    if not path.is_file() or path.stat().st_size <= HEAD_BYTES or path.suffix.lower() in (*JSON_SUFFIXES, ".graphml"):
         return read_table(path, header_score, sheet=sheet)
     if path.suffix.lower() in EXCEL_SUFFIXES or _looks_like_workbook(path):
         return _read_workbook(path, header_score, sheet, 30, rows)
@@ -772,3 +774,44 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
     malformed.sort()
     return Table(path, names, frame, np.array(numbers, dtype=np.int64), 0, encoding=used,
                  malformed=malformed, records=originals)
+
+
+GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
+GRAPHML_COLUMNS = ["source_identifier", "source_type", "target_identifier", "target_type", "link_type", "weight",
+                   "start", "end_time", "edge"]
+
+
+def read_graphml(path: Path) -> Table:
+    """A GraphML chart (linkgraph's own export, or any file with node `type`/`canonical_key`/`label` and
+    edge `types`) as a link table: one row per edge and link type, each end by its identifier and type.
+    Rows are numbered in file order (an edge of two link types gives two rows; the `edge` column names it);
+    each row's original node and edge data is kept as its raw row."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as exc:
+        raise InputError(f"not a readable GraphML file ({exc})", file=path) from exc
+    names = {k.get("id"): k.get("attr.name") or k.get("id") for k in root.iter(f"{GRAPHML_NS}key")}
+
+    def data_of(element) -> dict[str, str]:
+        return {names.get(d.get("key"), d.get("key")): (d.text or "") for d in element.findall(f"{GRAPHML_NS}data")}
+
+    nodes = {n.get("id"): data_of(n) for n in root.iter(f"{GRAPHML_NS}node")}
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    originals: list[dict] = []
+    for number, edge in enumerate(root.iter(f"{GRAPHML_NS}edge"), start=1):   # number: the edge's place
+        data = data_of(edge)
+        ends = [nodes.get(edge.get("source"), {}), nodes.get(edge.get("target"), {})]
+        for link_type in [t.strip() for t in (data.get("types") or "").split(",") if t.strip()] or [""]:
+            rows.append([ends[0].get("canonical_key") or ends[0].get("label", ""), ends[0].get("type", ""),
+                         ends[1].get("canonical_key") or ends[1].get("label", ""), ends[1].get("type", ""),
+                         link_type, "1", data.get("first", ""), data.get("last", ""), edge.get("id") or str(number)])
+            numbers.append(len(numbers) + 1)
+            originals.append({"edge": data, "source": ends[0], "target": ends[1]})
+    if not rows:
+        raise InputError("no edges in the GraphML file", file=path)
+    frame = pd.DataFrame(rows, columns=GRAPHML_COLUMNS, dtype=object)
+    return Table(path, list(GRAPHML_COLUMNS), frame, np.array(numbers, dtype=np.int64), 0, encoding="utf-8",
+                 records=originals)

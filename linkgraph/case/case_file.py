@@ -511,6 +511,25 @@ class CaseFile:
             self.audit("edit_entity", {"entity": entity_id, "old": old, "new": changes})
         return self.entity(entity_id)
 
+    def set_aliases(self, entity_id: int, aliases: list[str]) -> Entity:
+        """Record the other names a person goes by (a victim's working names in ads: "Kandi"), as the
+        person's `alias` attribute; redaction hides them wherever they are written. Audited."""
+        before = self.entity(entity_id)
+        if before.type != "Person":
+            raise LinkgraphError(f"only persons have aliases; entity {entity_id} is a {before.type}")
+        names = list(dict.fromkeys(" ".join(str(a).split()) for a in aliases if str(a).strip()))
+        attrs = dict(before.attrs)
+        old = attrs.get("alias")
+        if names:
+            attrs["alias"] = names
+        else:
+            attrs.pop("alias", None)
+        with self.transaction() as conn:
+            conn.execute("UPDATE entities SET attrs = ? WHERE id = ?",
+                         (json.dumps(attrs, ensure_ascii=False, sort_keys=True), entity_id))
+            self.audit("edit_entity", {"entity": entity_id, "old": {"alias": old}, "new": {"alias": names}})
+        return self.entity(entity_id)
+
     def add_note(self, entity_id: int | None, text: str) -> int:
         """Attach an analyst's note to an entity (or to the case when entity_id is None)."""
         with self.transaction() as conn:

@@ -28,6 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     minor.add_argument("--not-minor", dest="minor", action="store_false")
     edit.add_argument("--label", help="new display label")
     edit.add_argument("--note", help="attach a note")
+    edit.add_argument("--alias", action="append", metavar="NAME",
+                      help="a name the person goes by, e.g. a victim's working name in ads (repeat for more; "
+                           "replaces the recorded aliases; redacted exports hide them)")
     edit.set_defaults(run=cmd_edit)
 
     merge = commands.add_parser("merge-entities", help="treat two entities as one (reversible)")
@@ -75,10 +78,13 @@ def cmd_entities(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     with open_case(args) as case:
         entity = case.edit_entity(args.entity, role=args.role, minor=args.minor, label=args.label)
+        if getattr(args, "alias", None):
+            entity = case.set_aliases(args.entity, args.alias)
         if args.note:
             case.add_note(args.entity, args.note)
         print(f"{entity.id} {entity.type} '{entity.label}'" + (f" role {entity.role}" if entity.role else "")
-              + (" minor" if entity.minor else ""))
+              + (" minor" if entity.minor else "")
+              + (f" aliases {', '.join(entity.attrs['alias'])}" if entity.attrs.get("alias") else ""))
     return 0
 
 

@@ -19,6 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     redact.add_argument("--redact-victims", dest="redact", action="store_true", default=None,
                         help="replace victims' and minors' identities with pseudonyms (default for exhibits)")
     redact.add_argument("--no-redact-victims", dest="redact", action="store_false")
+    cmd.add_argument("--no-victims-marked", action="store_true",
+                     help="export a redacted exhibit although no one is marked victim or minor (the exhibit says so)")
     cmd.add_argument("--key-file", type=Path, help="write the pseudonym key here (only when asked)")
     cmd.add_argument("--title", help="exhibit or chart title")
     cmd.add_argument("--exhibit-number", help="exhibit number printed on every page")
@@ -39,6 +41,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             filter=graph_filter(args, case), redact_victims=args.redact, key_file=args.key_file, title=args.title,
             exhibit_number=args.exhibit_number, community=args.community, ego=args.ego,
             path=tuple(args.path) if args.path else None, entity_ids=args.entities, run_id=args.run_id,
+            no_victims_marked=args.no_victims_marked,
             extra={"max_nodes": args.max_nodes} if args.max_nodes else {},
         )
         bar = TerminalProgress()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from linkgraph.case import CaseFile
+from linkgraph.case.audit import GENESIS
 from linkgraph.errors import LinkgraphError
 from linkgraph.graph import GraphFilter
 from linkgraph.progress import Progress, no_progress
@@ -42,7 +44,30 @@ class ExportOptions:
     path: tuple[int, int] | None = None      # chart the shortest path between two entities
     entity_ids: list[int] | None = None      # chart exactly these entities
     run_id: int | None = None                # analysis run to cite (latest when None)
+    no_victims_marked: bool = False          # the user states that no one in the case is a victim or minor
+    anchor: AuditAnchor | None = None        # set by `export`: the case's audit head before this export
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The last entry of the case's audit chain when an export began: the state of the case it shows.
+
+    Exhibits print it; the export's own audit entry records it with the SHA-256 of every file written,
+    so the printed anchor can be found in the chain and the files matched to it later.
+    """
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def audit_anchor(case: CaseFile) -> AuditAnchor:
+    """The case's audit head now (entry 0 and the genesis hash for a case without entries)."""
+    row = case.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return AuditAnchor(int(row[0]), str(row[1])) if row else AuditAnchor(0, GENESIS)
 
 
 def export(
@@ -57,7 +82,7 @@ def export(
         if exc.name == FORMATS[fmt]:
             raise LinkgraphError(f"the '{fmt}' export is not available in this build") from exc
         raise
-    options = options or ExportOptions()
+    options = replace(options or ExportOptions(), anchor=audit_anchor(case))
     written = _staged(module, case, Path(out), options, progress)
     for path in written:                     # case data, often victims': readable by its owner only
         try:
@@ -66,9 +91,18 @@ def export(
             pass
     case.audit("export", {
         "format": fmt, "files": [p.name for p in written], "redact_victims": options.redact_victims,
-        "filter": options.filter.as_dict(),
+        "filter": options.filter.as_dict(), "anchor": str(options.anchor),
+        "sha256": {p.name: _sha256(p) for p in written},
     })
     return written
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _staged(module: Any, case: CaseFile, out: Path, options: ExportOptions, progress: Progress) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,14 @@ from linkgraph.exports.cells import safe_cell
 from linkgraph.exports.redaction import redactor_for
 from linkgraph.exports.tables import AD_HEADER, ENTITY_HEADER, LINK_HEADER, ad_rows, entity_rows, link_rows
 from linkgraph.progress import Progress, no_progress
+
+
+def _text(value: Any) -> Any:
+    """A cell as CSV text: times in the case zone with its abbreviation ('2024-04-02 02:15:00 PDT', read back
+    by `linkgraph import` in any case), formula-like text neutralised."""
+    if isinstance(value, datetime):
+        return f"{value.strftime('%Y-%m-%d %H:%M:%S')} {value.tzname()}"
+    return safe_cell(value)
 
 
 def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_progress) -> list[Path]:
@@ -30,6 +39,6 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
         with path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
-            writer.writerows([safe_cell(v) for v in row] for row in rows)
+            writer.writerows([_text(v) for v in row] for row in rows)
         written.append(path)
     return written

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import networkx as nx
@@ -19,6 +18,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from linkgraph.exports.fonts import fonts, plain
 from linkgraph.model import Model
 from linkgraph.safe_text import xml_text
 
@@ -27,7 +27,7 @@ MARGIN = 36.0
 LEGEND_WIDTH = 210.0
 HEADER = 92.0
 FOOTER = 44.0
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+FONT, BOLD = fonts().regular, fonts().bold          # embedded TrueType (see fonts.py)
 ROLE_COLOURS = {"suspect": "#b2182b", "victim": "#6a3d9a", "witness": "#1b7837", "associate": "#4d4d4d"}
 ROLE_WORDS = {"suspect": "Suspect", "victim": "Victim", "witness": "Witness", "associate": "Associate"}
 # model.yaml's chart shapes -> the outline drawn for them
@@ -49,11 +49,11 @@ class ChartText:
 
 
 def printable(text: str, limit: int | None = None) -> str:
-    """Text the standard PDF fonts can show (others become '?'), cut to `limit` characters."""
-    text = " ".join(xml_text(text).split())       # no ESC or other control character in the SVG or PDF
-    text = text.encode("cp1252", "replace").decode("cp1252")
+    """Text the embedded font can show (a character it lacks is spelled out, never '?'), cut to `limit`; no ESC or
+    other character XML forbids (the SVG stays well-formed)."""
+    text = plain(" ".join(xml_text(text).split()))
     if limit and len(text) > limit:
-        text = text[: limit - 1] + "\u2026".encode("cp1252", "replace").decode("cp1252")
+        text = text[: limit - 1] + "\u2026"
     return text
 
 
@@ -167,6 +167,7 @@ def draw_chart(graph: nx.Graph, model: Model, text: ChartText) -> Drawing:
     """The whole exhibit page: header, graph, legend and footer, in points on a tabloid landscape page."""
     width, height = PAGE
     drawing = Drawing(width, height)
+    drawing.initialFontName, drawing.initialFontSize = FONT, 10    # renderers start here: no stray Helvetica
     drawing.add(Rect(0, 0, width, height, fillColor=colors.white, strokeColor=None))
     _header(drawing, text)
     area_w = width - 2 * MARGIN - LEGEND_WIDTH - 12
@@ -312,9 +313,9 @@ def _rgb(colour: colors.Color | None) -> tuple[int, int, int] | None:
 
 
 def _font(name: str, size: float) -> ImageFont.FreeTypeFont:
-    """Bitstream Vera (shipped inside reportlab) standing in for Helvetica in the bitmap."""
-    face = "VeraBd.ttf" if "Bold" in name else "Vera.ttf"
-    path = Path(str(resources.files("reportlab").joinpath("fonts", face)))
+    """The PDF's own embedded font files, for the bitmap."""
+    loaded = fonts()
+    path = loaded.files[1] if name == loaded.bold else loaded.files[0]
     return ImageFont.truetype(str(path), max(1, int(round(size))))
 
 

@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import networkx as nx
 from reportlab.graphics import renderPDF, renderSVG
@@ -24,10 +23,12 @@ from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplat
 
 from linkgraph import __version__
 from linkgraph.case import CaseFile
-from linkgraph.errors import Cancelled
+from linkgraph.errors import Cancelled, LinkgraphError
+from linkgraph.exports import AuditAnchor, audit_anchor
 from linkgraph.exports.cells import safe_cell
 from linkgraph.exports.drawing import PAGE, ChartText, draw_chart, printable, to_png
-from linkgraph.exports.redaction import Redactor, redactor_for
+from linkgraph.exports.fonts import fonts, markup
+from linkgraph.exports.redaction import Redactor, protected_counts, protection_line, redactor_for, victims_marked
 from linkgraph.exports.selection import Chart, select_chart
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import format_time
@@ -43,9 +44,16 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     out.mkdir(parents=True, exist_ok=True)
     _step(progress, 0, "Selecting the chart")
     redactor = redactor_for(case, options, default=True)
+    marked = victims_marked(case)
+    if redactor.enabled and not marked and not getattr(options, "no_victims_marked", False):
+        raise LinkgraphError(
+            "no one in this case is marked victim or minor, so the exhibit would protect no one: mark them first "
+            "(linkgraph edit CASE ID --role victim [--minor] [--alias NAME]), or export with --no-victims-marked "
+            "to state on the exhibit that no one was marked")
     chart = select_chart(case, options, max_nodes=int(options.extra.get("max_nodes", MAX_NODES)))
     graph = _shown_graph(chart.graph, redactor)
     case_sha = case.sha256()
+    anchor = getattr(options, "anchor", None) or audit_anchor(case)
     exported = datetime.now(UTC).replace(microsecond=0)
     tz = case.timezone
     first, last = chart.span()
@@ -54,10 +62,10 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     number = options.exhibit_number
     date_range = (f"Records from {format_time(first, tz)} to {format_time(last, tz)}" if first is not None
                   else "Records without dates")
-    footer = (f"Case: {case_name}  |  Case file SHA-256: {case_sha}\n"
+    footer = (f"Case: {case_name}  |  Audit anchor: entry {anchor.seq}, SHA-256 {anchor.hash}\n"
               f"Exported {exported.isoformat()} by linkgraph {__version__}"
               + (f"  |  Exhibit {number}" if number else "")
-              + ("  |  Victims and minors shown by pseudonym" if redactor.enabled else ""))
+              + f"  |  {protection_line(redactor, marked)}")
     _step(progress, 1, "Reading the records behind each line")
     rows = source_rows(case, chart, redactor, progress)
     edge_labels = _edge_labels(chart, case)
@@ -70,7 +78,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     svg_path, png_path = out / "chart.svg", out / "chart.png"
     renderSVG.drawToFile(drawing, str(svg_path))
     to_png(drawing, png_path, PNG_DPI)
-    method = method_note(case, options, chart, redactor, case_sha, exported)
+    method = method_note(case, options, chart, redactor, case_sha, exported, anchor=anchor, marked=marked)
     method_path = out / "method.txt"
     method_path.write_text("\n".join(method) + "\n", encoding="utf-8")
     table_path = out / "source_table.csv"
@@ -85,7 +93,8 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     written = [pdf_path, svg_path, png_path, table_path, method_path]
     manifest = out / "manifest.json"
     manifest.write_text(json.dumps({
-        "case": case_name, "case_file_sha256": case_sha, "exported_at": exported.isoformat(),
+        "case": case_name, "case_file_sha256": case_sha, "audit_anchor": str(anchor),
+        "exported_at": exported.isoformat(), "victims_marked": marked,
         "exhibit_number": number, "linkgraph": __version__, "redacted": redactor.enabled,
         "files": {p.name: _sha256(p) for p in written},
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -167,14 +176,17 @@ def source_rows(case: CaseFile, chart: Chart, redactor: Redactor, progress: Prog
 
 
 def method_note(case: CaseFile, options: Any, chart: Chart, redactor: Redactor, case_sha: str,
-                exported: datetime) -> list[str]:
+                exported: datetime, *, anchor: AuditAnchor | None = None, marked: int | None = None) -> list[str]:
     """What the chart counts, the filter, the selection, the analysis run cited and the sources, in words."""
     flt = options.filter
     tz = case.timezone
     lines = [
         "METHOD NOTE",
         f"Case: {redactor.text(case.name)} (time zone {tz})",
-        f"Case file SHA-256 at export: {case_sha}",
+        *([f"Audit anchor: entry {anchor.seq} of the case's audit log, SHA-256 {anchor.hash} (the case as it "
+           "was when exported; this export's own audit entry, the next one, records the anchor and the SHA-256 of "
+           "every file of this package)"] if anchor else []),
+        f"Case file SHA-256 just before this export's audit entry: {case_sha}",
         f"Exported: {exported.isoformat()} with linkgraph {__version__}",
         "",
         "What the chart shows",
@@ -213,11 +225,16 @@ def method_note(case: CaseFile, options: Any, chart: Chart, redactor: Redactor, 
     else:
         lines.append("- None: no analysis run is stored in the case; the chart shows records only.")
     lines += ["", "Victim protection"]
-    if redactor.enabled:
+    if redactor.enabled and marked == 0:
+        lines.append("- No person was marked victim or minor when this exhibit was exported (stated by the user "
+                     "with --no-victims-marked): no one is shown by pseudonym.")
+    elif redactor.enabled:
         counts = Counter(p.type for p in redactor.protected.values())
-        lines.append("- Victims and minors, the phones, emails and accounts they use and the ads they appear in are "
-                     "shown by pseudonym (Jane Doe 1, Victim phone 1...) in the chart, the tables and this note. "
-                     f"Protected records: {', '.join(f'{n} {t}' for t, n in sorted(counts.items())) or 'none'}.")
+        lines.append("- Victims and minors, their relatives, what they hold (phones, e-mails, accounts, handles, "
+                     "ID documents, addresses, plates, devices), their working names and the ads they appear in "
+                     "are shown by pseudonym (Jane Doe 1, Relative 1, Victim phone 1, Victim alias 1...) in the "
+                     f"chart, the tables and this note. Shown by pseudonym: {protected_counts(redactor) or 'none'} "
+                     f"(records: {', '.join(f'{n} {t}' for t, n in sorted(counts.items())) or 'none'}).")
         lines.append("- The key from pseudonyms to identities is kept apart from this package"
                      + (" (written separately on request)." if options.key_file else " and was not written."))
     else:
@@ -232,22 +249,23 @@ def method_note(case: CaseFile, options: Any, chart: Chart, redactor: Redactor, 
 def _pdf(path: Path, drawing: Any, method: list[str], rows: list[list], *, title: str, footer: str,
          number: str | None) -> None:
     """Chart page first, then the method note and the source table, every page with the footer."""
+    loaded = fonts()
     styles = {
-        "h": ParagraphStyle("h", fontName="Helvetica-Bold", fontSize=15, leading=19, spaceAfter=8),
-        "p": ParagraphStyle("p", fontName="Helvetica", fontSize=10.5, leading=14),
-        "cell": ParagraphStyle("cell", fontName="Helvetica", fontSize=7.5, leading=9),
-        "head": ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=8, leading=10),
+        "h": ParagraphStyle("h", fontName=loaded.bold, fontSize=15, leading=19, spaceAfter=8),
+        "p": ParagraphStyle("p", fontName=loaded.regular, fontSize=10.5, leading=14),
+        "cell": ParagraphStyle("cell", fontName=loaded.regular, fontSize=7.5, leading=9),
+        "head": ParagraphStyle("head", fontName=loaded.bold, fontSize=8, leading=10),
     }
 
     def para(text: Any, style: str) -> Paragraph:
-        return Paragraph(escape(printable("" if text is None else str(text))), styles[style])
+        return Paragraph(markup(" ".join(("" if text is None else str(text)).split())), styles[style])
 
     def first_page(canvas: Any, doc: Any) -> None:
         renderPDF.draw(drawing, canvas, 0, 0)
 
     def later_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8.5)
+        canvas.setFont(loaded.regular, 8.5)
         y = 26
         for line in footer.split("\n"):
             canvas.drawString(36, y, printable(line, 200))
@@ -256,7 +274,7 @@ def _pdf(path: Path, drawing: Any, method: list[str], rows: list[list], *, title
                                                             f"page {doc.page}"))
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(path), pagesize=PAGE, leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=56,
+    doc = SimpleDocTemplate(str(path), pagesize=PAGE, initialFontName=loaded.regular, leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=56,
                             title=printable(title), author="linkgraph", subject="Link chart exhibit",
                             creator=f"linkgraph {__version__}")
     story: list[Any] = [PageBreak()]
@@ -280,6 +298,7 @@ def _pdf(path: Path, drawing: Any, method: list[str], rows: list[list], *, title
         table_rows.append([para("", "cell")] * (len(SOURCE_HEADER) - 1) + [para("No records.", "cell")])
     table = LongTable(table_rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), loaded.regular, 7.5),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -20,7 +20,7 @@ from pyvis.network import Network
 
 from linkgraph.case import CaseFile
 from linkgraph.exports.drawing import ROLE_COLOURS
-from linkgraph.exports.redaction import redactor_for
+from linkgraph.exports.redaction import protection_line, redactor_for, victims_marked
 from linkgraph.exports.selection import select_chart
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import format_time
@@ -169,7 +169,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
         "title": title,
         "meta": f"{redactor.text(chart.focus)}: {chart.graph.number_of_nodes()} entities, "
                 f"{chart.graph.number_of_edges()} lines. Case file SHA-256 {case.sha256()}."
-                + (" Victims and minors shown by pseudonym." if redactor.enabled else ""),
+                + (f" {protection_line(redactor, victims_marked(case))}." if redactor.enabled else ""),
         "legend": [{"name": t, "colour": model.entities[t].colour if t in model.entities else "#999999"}
                    for t in types],
         "nodes": nodes, "edges": edges, "options": layout_options, "details": details,

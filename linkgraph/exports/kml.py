@@ -2,13 +2,14 @@
 posting times (the time slider replays a circuit). Places with only a city name are put at the
 city centre from places.yaml; places without any position are counted, not guessed.
 
-Google Earth renders descriptions as HTML, so every text is HTML-escaped before it is written
-(the XML writer then escapes it again): case text never becomes markup.
+Google Earth renders descriptions as HTML, so markup in case text (<, > and character references)
+is HTML-escaped before the XML writer escapes the file; plain text (apostrophes, "Inn & Suites") is
+written once, so viewers that show the text as it is (QGIS) show it right too.
 """
 
 from __future__ import annotations
 
-import html
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from linkgraph.analysis.records import city_key
 from linkgraph.case import CaseFile
 from linkgraph.exports.cells import xml_text
 from linkgraph.exports.redaction import redactor_for
@@ -46,9 +48,27 @@ def position(attrs: dict[str, Any]) -> tuple[float, float] | None:
     except (KeyError, TypeError, ValueError):
         pass
     city, region = str(attrs.get("city") or "").strip(), str(attrs.get("region") or "").strip()
-    if city:
-        return places().get(f"{city}, {region}".upper()) or places().get(city.upper())
+    if city and region:
+        found = places().get(f"{city}, {region}".upper())
+        if found:
+            return found
+    for text in (city, attrs.get("address")):       # a city without its state, or the city of an address
+        key = city_key(text) if text else None
+        if key and key in cities():
+            return cities()[key]
     return None
+
+
+@cache
+def cities() -> dict[str, tuple[float, float]]:
+    """City centres by city name alone, for the cities the gazetteer holds once (a name two states share
+    is not guessed)."""
+    found: dict[str, list[tuple[float, float]]] = {}
+    for name, where in places().items():
+        key = city_key(name)
+        if key:
+            found.setdefault(key, []).append(where)
+    return {key: spots[0] for key, spots in found.items() if len(spots) == 1}
 
 
 def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_progress) -> list[Path]:
@@ -60,7 +80,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     ET.register_namespace("", KML_NS)
     root = ET.Element(f"{{{KML_NS}}}kml")
     document = ET.SubElement(root, f"{{{KML_NS}}}Document")
-    _text(document, "name", html.escape(xml_text(redactor.text(case.name))))
+    _text(document, "name", _inert(xml_text(redactor.text(case.name))))
     for etype, colour in STYLES.items():
         style = ET.SubElement(document, f"{{{KML_NS}}}Style", id=etype)
         icon_style = ET.SubElement(style, f"{{{KML_NS}}}IconStyle")
@@ -77,7 +97,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
                 missing[etype] += 1
                 continue
             mark = ET.SubElement(folder, f"{{{KML_NS}}}Placemark", id=f"entity-{entity.id}")
-            _text(mark, "name", html.escape(xml_text(redactor.label(entity.id, entity.label))))
+            _text(mark, "name", _inert(xml_text(redactor.label(entity.id, entity.label))))
             lines = [f"{etype} {entity.id}"]
             if etype == "Ad":
                 shown = redactor.attrs(entity.id, attrs)
@@ -87,7 +107,7 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
             else:
                 lines += [f"{k}: {redactor.text(str(v))}" for k, v in sorted(attrs.items())
                           if k in ("address", "city", "region", "site_id", "azimuth", "sector")]
-            _text(mark, "description", html.escape(xml_text("\n".join(lines))))
+            _text(mark, "description", _inert(xml_text("\n".join(lines))))
             if etype == "Ad" and entity.first_seen:
                 stamp = ET.SubElement(mark, f"{{{KML_NS}}}TimeStamp")
                 _text(stamp, "when", datetime.fromtimestamp(entity.first_seen, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -98,10 +118,18 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
     if missing:
         note = "Left out, no position known: " + ", ".join(f"{n} {t}" for t, n in sorted(missing.items()))
         described = ET.Element(f"{{{KML_NS}}}description")
-        described.text = html.escape(note)
+        described.text = _inert(note)
         document.insert(1, described)            # KML wants a Feature's description right after its name
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return [path]
+
+
+_MARKUP = re.compile(r"[<>]|&(?=#?\w+;)")
+
+
+def _inert(text: str) -> str:
+    """Text that renders as itself in an HTML description: tags and character references escaped, nothing else."""
+    return _MARKUP.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}[m.group(0)], text)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

@@ -23,8 +23,16 @@ from linkgraph.exports.cells import safe_cell
 from linkgraph.graph import REPLACEABLE, USE_LINKS
 
 PERSON_PSEUDONYM = "Jane Doe"
+RELATIVE_PSEUDONYM = "Relative"
 IDENTIFIER_WORDS = {"Phone": "phone", "Email": "email", "Account": "account", "OnlineAccount": "online account",
-                    "Device": "device", "Vehicle": "vehicle", "Ad": "ad"}
+                    "Device": "device", "Vehicle": "vehicle", "Ad": "ad", "IdDocument": "ID document",
+                    "Location": "address"}
+# what a person holds: the links that tie her to an identifier, and the kinds of identifier
+HOLDING_LINKS = (*USE_LINKS, "located_at")
+IDENTIFIER_TYPES = (*REPLACEABLE, "IdDocument", "Location")
+# a protected person's own attributes that identify her wherever else they are written
+PERSON_IDENTIFIERS = ("address", "id_number", "phone", "email", "birth_date", "alias", "aliases")
+ALIAS_ATTRIBUTES = ("alias", "aliases")
 REDACTED_TEXT = "[redacted]"
 # Runs of digits with the separators people write numbers with: (209) 555-0171, 209.555.0171, +1 209 555 0171.
 _NUMBER_RUN = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{5,}\d(?![\d])")
@@ -56,6 +64,7 @@ class Redactor:
         self._numbers: dict[str, str] = {}
         self._local: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
+        self._person_texts: dict[str, Any] = {}
         self._rows: set[tuple[int, int]] = set()
         if enabled:
             self._find(case)
@@ -63,53 +72,79 @@ class Redactor:
     # ---- who is protected --------------------------------------------------------------
     def _find(self, case: CaseFile) -> None:
         reps = case.representatives()
-        rows = case.conn.execute("SELECT id, type, key, label, role, minor FROM entities ORDER BY id").fetchall()
-        info = {r[0]: r for r in rows}
-        persons = sorted({reps.get(r[0], r[0]) for r in rows
-                          if r[1] == "Person" and (r[4] == "victim" or r[5])})
+        rows = case.conn.execute("SELECT id, type, key, label, role, minor, attrs FROM entities ORDER BY id").fetchall()
+        info = {r[0]: r[:6] for r in rows}
+        person_attrs = {r[0]: json.loads(r[6] or "{}") or {} for r in rows if r[1] == "Person"}
+        persons = {reps.get(r[0], r[0]) for r in rows if r[1] == "Person" and (r[4] == "victim" or r[5])}
+        links = [(t, reps.get(s, s), reps.get(d, d)) for t, s, d in case.conn.execute("SELECT type, src, dst FROM links")]
+        # relatives of a victim or minor (family links of the model) are protected too, unless suspects
+        family = {name for name, t in case.model.links.items() if t.ftm == "Family"}
+        relatives = {other for t, a, b in links if t in family for one, other in ((a, b), (b, a))
+                     if one in persons and other not in persons and info.get(other, (0, ""))[1] == "Person"
+                     and info[other][4] != "suspect"}
         # merged-away records of a protected person are protected too (their labels are the same person's)
-        people = {i for i in info if reps.get(i, i) in set(persons)}
-        identifiers: set[int] = set()
-        for src, dst in case.conn.execute(
-            f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))})", USE_LINKS
-        ):
-            src, dst = reps.get(src, src), reps.get(dst, dst)
-            if src in people and info.get(dst, (0, ""))[1] in REPLACEABLE:
-                identifiers.add(dst)
-            elif dst in people and info.get(src, (0, ""))[1] in REPLACEABLE:
-                identifiers.add(src)
+        people = {i for i in info if reps.get(i, i) in persons}
+        kin = {i for i in info if reps.get(i, i) in relatives}
+        holders = persons | relatives
+        identifiers = {other for t, a, b in links if t in HOLDING_LINKS for one, other in ((a, b), (b, a))
+                       if one in holders and info.get(other, (0, ""))[1] in IDENTIFIER_TYPES}
+        # the handsets a protected phone sits in
+        identifiers |= {other for t, a, b in links if t in USE_LINKS for one, other in ((a, b), (b, a))
+                        if one in identifiers and info.get(other, (0, ""))[1] == "Device"}
         identifiers |= {i for i in info if reps.get(i, i) in identifiers}
-        near = people | identifiers
+        self._person_texts = {}
+        recorded: set[str] = set()
+        for entity_id in people | kin:
+            attrs = person_attrs.get(entity_id, {})
+            for name in PERSON_IDENTIFIERS:
+                for value in _values(attrs.get(name)):
+                    self._person_texts[value] = entity_id
+            if entity_id in people:
+                recorded |= {v for name in ALIAS_ATTRIBUTES for v in _values(attrs.get(name)) if len(v) >= 3}
+        near = persons | {reps.get(i, i) for i in identifiers if info[i][1] != "Location"}
         ads: set[int] = set()
-        for src, dst in case.conn.execute("SELECT src, dst FROM links"):
-            src, dst = reps.get(src, src), reps.get(dst, dst)
+        for _, src, dst in links:
             if src in near and info.get(dst, (0, ""))[1] == "Ad":
                 ads.add(dst)
             elif dst in near and info.get(src, (0, ""))[1] == "Ad":
                 ads.add(src)
         ads = self._same_girl(case, ads, reps)
         ad_names = self._ad_names(case, reps)
-        aliases = sorted({n for ad in ads for n in ad_names.get(ad, ())}, key=str.lower)
+        folded = {n.lower() for n in recorded}
+        # an ad under a victim's recorded working name shows her too, whoever posted it
+        ads |= {ad for ad, names in ad_names.items() if {n.lower() for n in names} & folded}
+        ads = self._same_girl(case, ads, reps)
+        aliases = sorted({n for ad in ads for n in ad_names.get(ad, ())} | recorded, key=str.lower)
         # an ad under a protected alias shows the same girl too
-        ads = self._same_girl(case, ads | {ad for ad, names in ad_names.items() if set(names) & set(aliases)}, reps)
-        self._aliases = {name: f"Victim alias {i + 1}" for i, name in enumerate(aliases)}
+        ads = self._same_girl(case, ads | {ad for ad, names in ad_names.items() if {n.lower() for n in names}
+                                           & {a.lower() for a in aliases}}, reps)
+        unique: dict[str, str] = {}
+        for name in aliases:
+            unique.setdefault(name.lower(), name)
+        self._aliases = {name: f"Victim alias {i + 1}" for i, name in enumerate(unique.values())}
         ads |= {i for i in info if reps.get(i, i) in ads}
         counters: dict[str, int] = {}
         standing: dict[object, str] = {}
-        for entity_id in sorted(people | identifiers | ads):
+        for entity_id in sorted(people | kin | identifiers | ads):
             head = reps.get(entity_id, entity_id)
             etype = info[head][1]
             # records of persons written with the same name share one pseudonym (the name text in other
             # records is replaced by it too); keyed identifiers and ads go by the entity that stands
             handle: object = ("name", " ".join(info[head][3].lower().split())) if etype == "Person" else head
             if handle not in standing:
-                counters[etype] = counters.get(etype, 0) + 1
-                if etype == "Person":
-                    standing[handle] = f"{PERSON_PSEUDONYM} {counters[etype]}"
+                word = "Relative" if entity_id in kin else etype
+                counters[word] = counters.get(word, 0) + 1
+                if word == "Relative":
+                    standing[handle] = f"{RELATIVE_PSEUDONYM} {counters[word]}"
+                elif etype == "Person":
+                    standing[handle] = f"{PERSON_PSEUDONYM} {counters[word]}"
                 else:
-                    standing[handle] = f"Victim {IDENTIFIER_WORDS.get(etype, etype.lower())} {counters[etype]}"
+                    standing[handle] = f"Victim {IDENTIFIER_WORDS.get(etype, etype.lower())} {counters[word]}"
             _, own_type, key, label, _, _ = info[entity_id]
             self.protected[entity_id] = Protected(entity_id, own_type, standing[handle], label, key)
+        for text, entity_id in self._person_texts.items():
+            self._person_texts[text] = self.protected[entity_id].pseudonym if entity_id in self.protected else \
+                REDACTED_TEXT
         self._build_patterns()
         for source_id, row, entity_id in case.conn.execute("SELECT source_id, row, entity_id FROM entity_evidence"):
             if entity_id in ads:
@@ -173,11 +208,21 @@ class Redactor:
                 for text in {item.label, item.key or ""}:
                     if len(text.strip()) >= 4:
                         texts[re.escape(text.strip())] = item.pseudonym
+                if item.type == "Location" and "," in item.label:
+                    street = item.label.split(",")[0].strip()      # the street line, written without the city
+                    if len(street) >= 6 and re.search(r"\d", street):
+                        texts[re.escape(street)] = item.pseudonym
             if item.type == "Phone" and item.key:
                 digits = re.sub(r"\D", "", item.key)
                 if len(digits) >= 10:
                     self._numbers[digits[-10:]] = item.pseudonym
                     self._local[digits[-7:]] = item.pseudonym      # the number dialled without area code
+        folded_aliases = {t.lower() for t in self._aliases}
+        for text, name in self._person_texts.items():
+            if len(text) >= 4 and text.lower() not in folded_aliases:
+                texts.setdefault(re.escape(text), name)
+                if "," in text and re.search(r"\d", text.split(",")[0]):
+                    texts.setdefault(re.escape(text.split(",")[0].strip()), name)
         ordered = sorted(texts.items(), key=lambda kv: -len(kv[0]))
         # a name ends where letters end: "kayla.dunn17@..." loses the whole name, "Rosalind" keeps "Rosa"
         self._patterns = [(re.compile(r"(?<![^\W\d_])" + pattern + r"(?![^\W\d_])", re.IGNORECASE), name)
@@ -255,6 +300,42 @@ class Redactor:
                 writer.writerow([safe_cell(v) for v in (item.pseudonym, item.entity_id, item.type, item.label,
                                                         item.key or "")])
         return path
+
+
+def victims_marked(case: CaseFile) -> int:
+    """How many persons the case marks victim or minor."""
+    return int(case.conn.execute("SELECT COUNT(*) FROM entities WHERE type = 'Person' AND merged_into IS NULL "
+                                 "AND (role = 'victim' OR minor = 1)").fetchone()[0])
+
+
+def protected_counts(redactor: Redactor) -> str:
+    """'9 victims and minors, 1 relative, 20 phones, 6 ID documents, 14 ads' (distinct pseudonyms)."""
+    words = {"Jane Doe": ("victim or minor", "victims and minors"), "Relative": ("relative", "relatives")}
+    seen: dict[str, set[str]] = {}
+    for item in redactor.protected.values():
+        kind = item.pseudonym.rstrip("0123456789 ")
+        seen.setdefault(kind, set()).add(item.pseudonym)
+    parts = []
+    for kind, names in sorted(seen.items(), key=lambda kv: (kv[0] not in words, kv[0])):
+        one, many = words.get(kind, (kind.removeprefix("Victim "), kind.removeprefix("Victim ")
+                                     + ("es" if kind.endswith("address") else "s")))
+        parts.append(f"{len(names)} {one if len(names) == 1 else many}")
+    return ", ".join(parts)
+
+
+def protection_line(redactor: Redactor, marked: int) -> str:
+    """What the footer says about victims: what was protected, or that nothing was (and why)."""
+    if not redactor.enabled:
+        return "Victim protection off: names and numbers as recorded"
+    if not marked:
+        return "No person marked victim or minor at export: no one pseudonymised"
+    return f"Shown by pseudonym: {protected_counts(redactor)}"
+
+
+def _values(value: Any) -> list[str]:
+    """An attribute's text values (one or a list), stripped, blanks dropped."""
+    items = value if isinstance(value, list) else [value]
+    return [" ".join(str(v).split()) for v in items if v not in (None, "") and str(v).strip()]
 
 
 def redactor_for(case: CaseFile, options: Any, *, default: bool) -> Redactor:

@@ -5,6 +5,7 @@ communities and findings, already passed through the victim-protection redactor.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from linkgraph.analysis import AnalysisParams, analyze
@@ -12,11 +13,14 @@ from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled, LinkgraphError
 from linkgraph.exports.redaction import Redactor
 from linkgraph.progress import Progress, no_progress
-from linkgraph.times import format_time
+from linkgraph.times import to_local
 
-ENTITY_HEADER = ["id", "type", "key", "label", "role", "minor", "first_seen", "last_seen", "attributes"]
-LINK_HEADER = ["id", "type", "source_id", "source_label", "target_id", "target_label", "start", "end",
-               "duration_s", "amount", "currency", "weight", "file", "file_sha256", "row", "grade", "raw_values"]
+# Id/Label and Source/Target/Type/Weight first: Gephi's node and edge tables read them as they are;
+# source/target identifiers and types let `linkgraph import --kind links` read the links back.
+ENTITY_HEADER = ["Id", "Label", "type", "key", "role", "minor", "first_seen", "last_seen", "attributes"]
+LINK_HEADER = ["Source", "Target", "Type", "Weight", "Label", "id", "link_type", "source_type", "source_identifier",
+               "source_label", "target_type", "target_identifier", "target_label", "start", "end", "duration_s",
+               "amount", "currency", "file", "file_sha256", "row", "grade", "raw_values"]
 KEY_PLAYER_HEADER = ["rank", "id", "label", "type", "role", "degree", "weighted_degree", "betweenness", "pagerank",
                      "eigenvector", "k_core", "community", "score"]
 AD_HEADER = ["id", "ad", "site", "city", "region", "posted", "stated_age", "title", "text", "url"]
@@ -25,12 +29,20 @@ FINDING_HEADER = ["kind", "rule", "summary", "entities", "evidence"]
 FINDING_KINDS = ("indicators", "replacements", "circuits", "colocations")
 
 
+def moment(epoch: Any, tz: str) -> datetime | str:
+    """A stored time as an aware datetime in the case zone ('' for none): CSV writes it with the zone's
+    abbreviation, Excel as a date cell."""
+    if epoch is None or epoch != epoch:
+        return ""
+    return to_local(epoch, tz) or ""
+
+
 def entity_rows(case: CaseFile, redactor: Redactor) -> list[list[Any]]:
-    """Every standing entity: id, type, key, label, role, minor, first/last seen (case time zone), attributes."""
+    """Every standing entity: id, label, type, key, role, minor, first/last seen (case time zone), attributes."""
     tz = case.timezone
     return [[
-        e.id, e.type, redactor.key(e.id, e.key) or "", redactor.label(e.id, e.label), e.role or "",
-        "yes" if e.minor else "", format_time(e.first_seen, tz), format_time(e.last_seen, tz),
+        e.id, redactor.label(e.id, e.label), e.type, redactor.key(e.id, e.key) or "", e.role or "",
+        "yes" if e.minor else "", moment(e.first_seen, tz), moment(e.last_seen, tz),
         json.dumps(redactor.attrs(e.id, e.attrs), ensure_ascii=False, sort_keys=True),
     ] for e in case.entities()]
 
@@ -42,17 +54,21 @@ def ad_rows(case: CaseFile, redactor: Redactor) -> list[list[Any]]:
     for e in case.entities("Ad"):
         a = redactor.attrs(e.id, e.attrs)
         rows.append([e.id, redactor.label(e.id, e.label), a.get("site", ""), a.get("city", ""), a.get("region", ""),
-                     format_time(e.first_seen, tz), a.get("age", ""), a.get("title", ""), a.get("body", ""),
+                     moment(e.first_seen, tz), a.get("age", ""), a.get("title", ""), a.get("body", ""),
                      a.get("url", "")])
     return rows
 
 
 def link_rows(case: CaseFile, redactor: Redactor, progress: Progress = no_progress) -> list[list[Any]]:
-    """Every link with its ends (after merges), times, amounts and the source row it came from, raw values included."""
+    """Every link with its ends (after merges), times, amounts and the source row it came from, raw values included.
+
+    Source/Target are entity ids (the Id column of the entities table), Type says whether the link has a
+    direction, and source/target identifier and type name each end the way an import reads it."""
     tz = case.timezone
     reps = case.representatives()
-    labels = dict(case.conn.execute("SELECT id, label FROM entities"))
+    ends = {i: (t, k, label) for i, t, k, label in case.conn.execute("SELECT id, type, key, label FROM entities")}
     sources = {s.id: s for s in case.sources()}
+    types = case.model.links
     total = case.conn.execute("SELECT COUNT(*) FROM links").fetchone()[0]
     out = []
     for done, (lid, ltype, src, dst, start, end, duration, amount, currency, weight, sid, row) in enumerate(
@@ -64,10 +80,16 @@ def link_rows(case: CaseFile, redactor: Redactor, progress: Progress = no_progre
         src, dst = reps.get(src, src), reps.get(dst, dst)
         source = sources[sid]
         values = redactor.raw(sid, row, case.raw_row(sid, row))
+        link_type = types.get(ltype)
+        (src_type, src_key, src_label), (dst_type, dst_key, dst_label) = ends.get(src, ("", None, "")), \
+            ends.get(dst, ("", None, ""))
         out.append([
-            lid, ltype, src, redactor.label(src, labels.get(src, "")), dst, redactor.label(dst, labels.get(dst, "")),
-            format_time(start, tz), format_time(end, tz), "" if duration is None else duration,
-            "" if amount is None else amount, currency or "", weight, redactor.text(source.name), source.sha256, row,
+            src, dst, "Directed" if link_type is None or link_type.directed else "Undirected",
+            weight if weight else 1.0, link_type.label if link_type else ltype, lid, ltype,
+            src_type, redactor.key(src, src_key) or redactor.label(src, src_label), redactor.label(src, src_label),
+            dst_type, redactor.key(dst, dst_key) or redactor.label(dst, dst_label), redactor.label(dst, dst_label),
+            moment(start, tz), moment(end, tz), "" if duration is None else duration,
+            "" if amount is None else amount, currency or "", redactor.text(source.name), source.sha256, row,
             source.grade, "; ".join(f"{k}: {v}" for k, v in values.items() if v not in (None, "")),
         ])
     return out

@@ -7,6 +7,7 @@ refuses are dropped.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from linkgraph import __version__
 from linkgraph.case import CaseFile
-from linkgraph.exports.cells import safe_cell
-from linkgraph.exports.redaction import redactor_for
+from linkgraph.exports.cells import FORMULA_STARTS
+from linkgraph.exports.redaction import protection_line, redactor_for, victims_marked
 from linkgraph.exports.tables import (
     AD_HEADER,
     COMMUNITY_HEADER,
@@ -43,10 +44,31 @@ EXCEL_TEXT_LIMIT = 32767
 
 
 def cell_value(value: Any) -> Any:
-    """A value Excel stores as-is: formula starts neutralised, illegal control characters removed."""
+    """A value Excel stores as-is: illegal control characters removed, times as local date-times (Excel has
+    no time zones: the About sheet names the case's)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_TEXT_LIMIT]
-    return safe_cell(value)
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_TEXT_LIMIT]
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A cell written as what it is: text stays a text cell, never a formula (a text starting like one is
+    also marked quote-prefixed, as Excel marks text typed after an apostrophe, so editing it keeps it
+    text; the apostrophe is not part of the value); dates are date cells."""
+    value = cell_value(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell = WriteOnlyCell(sheet, value="")
+        cell.value = value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
 
 
 def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_progress) -> list[Path]:
@@ -65,9 +87,10 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
         ("Findings", FINDING_HEADER, finding_rows(result, redactor)),
     ]
     _sheet(book, "About", ["item", "value"], [
-        ["case", redactor.text(case.name)], ["case file SHA-256", case.sha256()], ["exported", now_iso()],
+        ["case", redactor.text(case.name)], ["time zone of every date", case.timezone], ["case file SHA-256", case.sha256()], ["exported", now_iso()],
         ["linkgraph", __version__], ["analysis", redactor.text(cited)],
-        ["victims and minors", "shown by pseudonym" if redactor.enabled else "shown as recorded"],
+        ["victims and minors", protection_line(redactor, victims_marked(case)) if redactor.enabled
+         else "shown as recorded"],
         *[[name, f"{len(rows)} rows"] for name, _, rows in sheets],
     ])
     for name, header, rows in sheets:
@@ -79,11 +102,12 @@ def export(case: CaseFile, out: Path, options: Any, progress: Progress = no_prog
 def _sheet(book: Workbook, name: str, header: list[str], rows: list[list[Any]]) -> None:
     """Header in bold on grey, frozen; a filter over the table; widths from the longest values (capped)."""
     sheet = book.create_sheet(name)
-    values = [[cell_value(v) for v in row] for row in rows]
+    values = [[_cell(sheet, v) for v in row] for row in rows]
     widths = [len(h) for h in header]
     for row in values:
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], min(len(str(value)), MAX_WIDTH))
+            shown = value.value if hasattr(value, "data_type") else value
+            widths[i] = max(widths[i], min(len(str(shown)), MAX_WIDTH))
     for i, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(i + 1)].width = max(8, width + 2)
     sheet.freeze_panes = "A2"

@@ -18,11 +18,15 @@ ZONE = "America/Los_Angeles"
 
 
 def mark_victims(case: CaseFile, key: dict) -> dict[str, bool]:
-    """Flag every person named as a victim in the answer key (role victim, minor as the key says)."""
+    """Flag every person named as a victim in the answer key (role victim, minor as the key says) and
+    record her working names from the interviews."""
     victims = {v["name"]: bool(v["minor"]) for v in key["victims"]}
+    names = {v["name"]: v.get("ad_names") or [] for v in key["victims"]}
     for entity in case.entities("Person"):
         if entity.label in victims:
             case.edit_entity(entity.id, role="victim", minor=victims[entity.label])
+            if names[entity.label]:
+                case.set_aliases(entity.id, names[entity.label])
     return victims
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from linkgraph.case import CaseFile
+from linkgraph.case import CaseFile, ImportSession, audit
 from linkgraph.errors import LinkgraphError
 from linkgraph.exports import ExportOptions, export
 
@@ -46,7 +48,9 @@ def package(sample_master: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
         export(case, "exhibit", out / "pkg", ExportOptions(ego=haskins.id, exhibit_number="14",
                                                            title="Darnell Haskins: new phone's contacts"))
         sources = {s.name: s.sha256 for s in case.sources()}
-    return out / "pkg", {"sha": sha, "sources": sources, "ego": haskins.id}
+        chain = audit.entries(case.conn)
+        problems = audit.check_chain(case.conn)
+    return out / "pkg", {"sha": sha, "sources": sources, "ego": haskins.id, "chain": chain, "problems": problems}
 
 
 def test_package_holds_every_file_and_the_manifest_proves_them(package: tuple[Path, dict]) -> None:
@@ -69,9 +73,10 @@ def test_chart_pdf_carries_title_number_legend_dates_and_footer(package: tuple[P
     assert "EXHIBIT 14" in first
     assert "Legend" in first and "Phone (" in first and "Entity types" in first
     assert re.search(r"Records from 2024-\d\d-\d\d .* to 2024-\d\d-\d\d", first)
-    assert facts["sha"] in first and "Operation Crossroads" in first
-    # every later page repeats the footer with the case file's digest and the page number
-    assert all(facts["sha"] in page.extract_text() for page in reader.pages[1:])
+    anchor = facts["chain"][-2]["hash"]             # the entry just before the export's own
+    assert anchor in first and "Operation Crossroads" in first
+    # every later page repeats the footer with the audit anchor and the page number
+    assert all(anchor in page.extract_text() for page in reader.pages[1:])
     assert "Exhibit 14 - page 2" in reader.pages[1].extract_text()
 
 
@@ -166,3 +171,96 @@ def test_unknown_focus_is_a_clear_error(sample_case: CaseFile, tmp_path: Path) -
         export(sample_case, "exhibit", tmp_path, ExportOptions(community=999))
     with pytest.raises(LinkgraphError, match="no entity 999999"):
         export(sample_case, "exhibit", tmp_path, ExportOptions(ego=999999))
+
+
+def test_printed_anchor_is_an_entry_of_the_valid_audit_chain_and_the_export_records_it(
+        package: tuple[Path, dict]) -> None:
+    out, facts = package
+    assert facts["problems"] == []
+    footer = pdf_text(out / "exhibit.pdf")
+    printed = re.search(r"Audit anchor: entry (\d+), SHA-256 ([0-9a-f]{64})", footer)
+    assert printed, footer[:500]
+    seq, digest = int(printed.group(1)), printed.group(2)
+    by_seq = {e["seq"]: e for e in facts["chain"]}
+    assert by_seq[seq]["hash"] == digest
+    entry = by_seq[seq + 1]                            # the export's own entry follows the anchor
+    assert entry["action"] == "export" and entry["details"]["anchor"] == f"{seq}:{digest}"
+    import hashlib
+
+    for name in FILES:
+        assert entry["details"]["sha256"][name] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["audit_anchor"] == f"{seq}:{digest}"
+    assert f"Audit anchor: entry {seq} of the case's audit log, SHA-256 {digest}" in \
+        (out / "method.txt").read_text(encoding="utf-8")
+
+
+def test_fonts_are_embedded_truetype(package: tuple[Path, dict]) -> None:
+    out, _ = package
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    listing = subprocess.run(["pdffonts", str(out / "exhibit.pdf")], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    assert listing
+    for line in listing:
+        assert "TrueType" in line and " yes yes " in line, line     # type TrueType, emb yes, sub yes
+
+
+def test_emoji_and_other_scripts_in_raw_records_are_not_question_marks(small_case: CaseFile, tmp_path: Path) -> None:
+    source = tmp_path / "cash.csv"
+    source.write_text("cash\n", encoding="utf-8")
+    with ImportSession(small_case, source, kind="links") as session:
+        session.set_header(["from", "to", "note"], 1)
+        session.raw_row(2, ["Marcus Bell", "Лена Петрова", "\U0001f4af for today \u2014 Ελένη 日本"])
+        him = next(e.id for e in small_case.entities("Person") if e.label == "Marcus Bell")
+        other = session.entity("Person", None, "Лена Петрова", row=2)
+        session.link("paid", him, other, row=2, amount=100.0)
+    export(small_case, "exhibit", tmp_path / "x", ExportOptions(redact_victims=False))
+    text = pdf_text(tmp_path / "x" / "exhibit.pdf")
+    assert "Лена Петрова" in text and "Ελένη" in text
+    assert "?" not in "".join(re.findall(r"note: ([^\n]*)", text))
+    # an emoji no embedded font can carry into the text layer is written out by name
+    assert "[U+1F4AF HUNDRED POINTS SYMBOL]" in " ".join(text.split())
+
+
+def test_exhibit_without_any_victim_marked_is_refused_unless_stated(case: CaseFile, tmp_path: Path) -> None:
+    source = tmp_path / "calls.csv"
+    source.write_text("calls\n", encoding="utf-8")
+    with ImportSession(case, source, kind="links") as session:
+        session.set_header(["a", "b"], 1)
+        session.raw_row(2, ["Marcus Bell", "Rosa Delgado"])
+        a = session.entity("Person", None, "Marcus Bell", row=2)
+        b = session.entity("Person", None, "Rosa Delgado", row=2)
+        session.link("associate_of", a, b, row=2)
+    with pytest.raises(LinkgraphError, match="no one in this case is marked victim or minor"):
+        export(case, "exhibit", tmp_path / "refused", ExportOptions())
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())
+    export(case, "exhibit", tmp_path / "stated", ExportOptions(no_victims_marked=True))
+    text = pdf_text(tmp_path / "stated" / "exhibit.pdf")
+    assert "Victims and minors shown by pseudonym" not in text and "Shown by pseudonym" not in text
+    assert "No person marked victim or minor at export" in text
+    # without redaction nothing is claimed and nothing refused
+    export(case, "exhibit", tmp_path / "plain", ExportOptions(redact_victims=False))
+
+
+def test_exhibit_footer_says_what_was_protected(small_case: CaseFile, tmp_path: Path) -> None:
+    export(small_case, "exhibit", tmp_path / "x", ExportOptions())
+    text = pdf_text(tmp_path / "x" / "exhibit.pdf")
+    assert "Shown by pseudonym: 1 victim or minor" in text and "1 phone" in text and "1 ad" in text
+
+
+def test_cli_refuses_then_accepts_no_victims_marked(case: CaseFile, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    from linkgraph.cli import main
+    source = tmp_path / "calls.csv"
+    source.write_text("calls\n", encoding="utf-8")
+    with ImportSession(case, source, kind="links") as session:
+        session.set_header(["a", "b"], 1)
+        session.raw_row(2, ["Marcus Bell", "Ray Cole"])
+        session.link("associate_of", session.entity("Person", None, "Marcus Bell", row=2),
+                     session.entity("Person", None, "Ray Cole", row=2), row=2)
+    path = case.path
+    case.close()
+    assert main(["export", str(path), "-f", "exhibit", "-o", str(tmp_path / "a")]) != 0
+    assert "--no-victims-marked" in capsys.readouterr().err
+    assert main(["export", str(path), "-f", "exhibit", "-o", str(tmp_path / "b"), "--no-victims-marked"]) == 0

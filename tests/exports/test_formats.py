@@ -162,7 +162,8 @@ def test_ftm_entities_and_links_reference_each_other(exported: dict) -> None:
     ids = {o["id"] for o in objects}
     assert len(ids) == len(objects) == exported["entities"] + exported["links"]
     schemata = {o["schema"] for o in objects}
-    assert {"Person", "Thing", "Document", "Call", "Payment", "Membership"} <= schemata
+    assert {"Person", "LegalEntity", "UserAccount", "Document", "Call", "Payment", "Membership"} <= schemata
+    assert "Thing" not in schemata
     for o in objects:
         assert all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in o["properties"].values())
         for prop in ("caller", "receiver", "payer", "beneficiary", "member", "organization", "subject", "object",

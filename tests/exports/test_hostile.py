@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from linkgraph.case import CaseFile
 from linkgraph.exports import FORMATS, ExportOptions, export
+from linkgraph.exports.cells import evaluated
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 SCRIPT = "<script>alert(1)</script>"
@@ -56,7 +57,11 @@ def test_spreadsheet_cells_hold_the_formula_as_text(hostile: dict) -> None:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
                 if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
                     found.append(cell.value)
-    assert "'" + FORMULA + " Candy in Sacramento" in found
+    # the text exactly as written (no apostrophe added), in a text cell marked quote-prefixed
+    assert FORMULA + " Candy in Sacramento" in found
+    cell = next(c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+                if c.value == FORMULA + " Candy in Sacramento")
+    assert cell.data_type == "s" and cell.quotePrefix
     # and the raw XML of the sheet has no formula element at all
     with zipfile.ZipFile(path) as archive:
         assert not any(b"<f>" in archive.read(name) for name in archive.namelist() if name.endswith(".xml"))
@@ -67,7 +72,7 @@ def test_csv_cells_are_neutralised(hostile: dict) -> None:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for row in csv.reader(handle):
                 for cell in row:
-                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (path.name, cell)
+                    assert not evaluated(cell), (path.name, cell)
     with (hostile["out"] / "csv" / "ads.csv").open(encoding="utf-8-sig", newline="") as handle:
         ads = {r["ad"]: r for r in csv.DictReader(handle)}
     assert ads["VL-240424-01"]["title"] == "'" + FORMULA + " Candy in Sacramento"
@@ -84,8 +89,10 @@ def test_xml_formats_keep_the_payload_as_character_data(hostile: dict) -> None:
                          *(v for e in root.iter() for v in e.attrib.values())])
         assert "evil.example" in text, fmt                  # the ad is there, as text
     kml = hostile["files"]["kml"][0].read_text(encoding="utf-8")
-    # Google Earth renders descriptions as HTML: the text was HTML-escaped before XML escaping
-    assert "&amp;quot;http://evil.example&amp;quot;" in kml
+    # Google Earth renders descriptions as HTML: no tag survives into a description, the text stays as written
+    descriptions = [e.text or "" for e in ET.fromstring(kml).iter("{http://www.opengis.net/kml/2.2}description")]
+    assert any(FORMULA in d for d in descriptions)
+    assert not any("<" in d or ">" in d for d in descriptions)
 
 
 def test_ftm_keeps_the_payload_as_json_strings(hostile: dict) -> None:

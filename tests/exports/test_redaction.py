@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkgraph.case import CaseFile
+from linkgraph.case import CaseFile, ImportSession, audit
 from linkgraph.errors import Cancelled
 from linkgraph.exports import ExportOptions, export
 from linkgraph.exports.redaction import Redactor
@@ -120,10 +120,15 @@ def test_records_of_one_name_share_a_pseudonym(sample_case: CaseFile, key: dict)
     assert len(jasmine) >= 2                          # named in two files, never merged automatically
     names = {redactor.label(i, "Jasmine Reyes") for i in jasmine}
     assert len(names) == 1 and next(iter(names)).startswith("Jane Doe ")
-    victims = {e.label for e in sample_case.entities("Person") if redactor.is_protected(e.id)}
+    victims = {e.label for e in sample_case.entities("Person") if redactor.is_protected(e.id)
+               and e.role == "victim"}
     assert victims == {v["name"] for v in key["victims"]}
     pseudonyms = {redactor.label(e.id, e.label) for e in sample_case.entities("Person") if redactor.is_protected(e.id)}
-    assert pseudonyms == {f"Jane Doe {n}" for n in range(1, len(key["victims"]) + 1)}
+    assert pseudonyms == {f"Jane Doe {n}" for n in range(1, len(key["victims"]) + 1)} | {"Relative 1"}
+    # her mother (a family link to the minor) is protected too, by a pseudonym of her own
+    mother = next(e for e in sample_case.entities("Person") if e.label == "Ana Reyes")
+    assert redactor.label(mother.id, mother.label) == "Relative 1"
+    assert redactor.text("Ana Reyes reported her missing") == "Relative 1 reported her missing"
     # each victim's phones from the answer key are protected
     for victim in key["victims"]:
         for phone in victim["phones"]:
@@ -139,3 +144,45 @@ def test_working_names_of_protected_ads_become_aliases(sample_case: CaseFile) ->
     scrubbed = redactor.text("Type: Call; Contact Name: Kandi")
     assert scrubbed.startswith("Type: Call; Contact Name: Victim alias ") and "Kandi" not in scrubbed
     assert redactor.text("Kandinsky print") == "Kandinsky print"
+
+
+def test_a_victims_recorded_working_name_protects_ads_posted_from_another_phone(small_case: CaseFile,
+                                                                                 tmp_path: Path) -> None:
+    found = ids(small_case)
+    source = tmp_path / "ads.csv"
+    source.write_text("ads\n", encoding="utf-8")
+    with ImportSession(small_case, source, kind="links") as session:
+        session.set_header(["ad", "name", "text"], 1)
+        session.raw_row(2, ["NL-9", "Cherry", "Sweet Cherry new in town, ask for Cherry"])
+        ad = session.entity("Ad", "nightlist.example/NL-9", "NL-9", row=2,
+                            attrs={"names": ["Cherry"], "body": "Sweet Cherry new in town, ask for Cherry"})
+        his_phone = session.entity("Phone", "+12095550111", "(209) 555-0111", row=2)
+        session.link("posted", his_phone, ad, row=2)
+    before = Redactor(small_case, True)
+    ad_id = next(e.id for e in small_case.entities("Ad") if e.label == "NL-9")
+    assert not before.is_protected(ad_id)
+    small_case.set_aliases(found["Rosa Delgado"], ["Cherry"])
+    assert small_case.entity(found["Rosa Delgado"]).attrs["alias"] == ["Cherry"]
+    redactor = Redactor(small_case, True)
+    assert redactor.is_protected(ad_id)
+    assert "Cherry" not in redactor.text("Sweet Cherry new in town")
+    assert redactor.text("ask for cherry") == "ask for Victim alias 1"
+    assert set(redactor.raw(small_case.sources()[-1].id, 2, {"text": "ask for Cherry"}).values()) == {"[redacted]"}
+    export(small_case, "csv", tmp_path / "out", ExportOptions(redact_victims=True))
+    for path in (tmp_path / "out").iterdir():
+        assert "cherry" not in path.read_text(encoding="utf-8-sig").lower(), path.name
+    # the suspect's phone that posted it is not hidden
+    assert "(209) 555-0111" in (tmp_path / "out" / "entities.csv").read_text(encoding="utf-8-sig")
+
+
+def test_aliases_are_recorded_with_the_edit_command(small_case: CaseFile, capsys: pytest.CaptureFixture) -> None:
+    from linkgraph.cli import main
+    rosa = ids(small_case)["Rosa Delgado"]
+    path = small_case.path
+    small_case.close()
+    assert main(["edit", str(path), str(rosa), "--alias", "Cherry", "--alias", "Lexi"]) == 0
+    assert "aliases Cherry, Lexi" in capsys.readouterr().out
+    with CaseFile.open(path) as case:
+        assert case.entity(rosa).attrs["alias"] == ["Cherry", "Lexi"]
+        assert any(e["action"] == "edit_entity" and e["details"]["new"] == {"alias": ["Cherry", "Lexi"]}
+                   for e in audit.entries(case.conn))
