@@ -311,6 +311,7 @@ def verify_connection(conn: sqlite3.Connection, *, anchors: Sequence[str] = (),
     _run(report, "sources", _check_sources, conn)
     _run(report, "edits", _check_edits, conn)
     _run(report, "case state", _check_state, conn)
+    _run(report, "notes and merges", _check_notes_and_merges, conn)
     _run(report, "signature", _check_signature, conn, trusted)
     _run(report, "ledger", _check_ledger, conn)
     for anchor in anchors:
@@ -515,7 +516,6 @@ def _check_state(conn: sqlite3.Connection, report: VerifyReport) -> None:
         report.checks.append(f"case state not recorded: the last write (entry {seq}) was made by an older linkgraph; "
                              "entity labels, notes, merges and runs are checked against the audit log only "
                              "(the next write, or `linkgraph sign`, records it)")
-        _check_notes_and_merges(conn, report)
         return
     now, tables = audit.state_digests(conn)
     if now == state:
@@ -530,11 +530,11 @@ def _check_state(conn: sqlite3.Connection, report: VerifyReport) -> None:
         report.problems.append(
             "changed outside linkgraph after audited entry "
             f"{seq}: {', '.join(changed) if changed else 'the case state'} (no audit entry records the change)")
-    _check_notes_and_merges(conn, report)
 
 
 def _check_notes_and_merges(conn: sqlite3.Connection, report: VerifyReport) -> None:
-    """Notes and merges replayed from the audit log (works on cases that never recorded a state digest)."""
+    """Notes and merges replayed from the audit log: each note's text as audited, each merge as last audited
+    (also on cases that never recorded a state digest; a restated state does not hide an edited note)."""
     for _, _, entry in _audit_details(conn, "note"):
         row = conn.execute("SELECT text FROM notes WHERE id = ?", (entry.get("note"),)).fetchone()
         if row is None:

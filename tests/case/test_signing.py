@@ -77,3 +77,22 @@ def test_new_cases_are_private_and_passphrases_stay_off_the_command_line(tmp_pat
     assert main(["verify", str(secret), "--passphrase-file", str(passfile)]) == 0
     assert main(["info", str(secret)]) == 1            # no terminal, no passphrase: one clear line
     assert os.environ.get("LINKGRAPH_PASSPHRASE") is None
+
+
+def test_the_anchor_an_export_records_proves_the_case(case_path: Path, tmp_path: Path) -> None:
+    """The audit head an exhibit prints (recorded in the export's audit entry) is accepted by verify --anchor,
+    and refused once the log is rewritten."""
+    from linkgraph.case.audit import entries
+    from linkgraph.exports import ExportOptions, export
+
+    with CaseFile.open(case_path) as case:
+        case.add_note(None, "before the exhibit")
+        export(case, "csv", tmp_path / "out", ExportOptions(no_victims_marked=True))
+        anchor = entries(case.conn)[-1]["details"]["anchor"]
+        assert verify_connection(case.conn, anchors=[anchor]).ok
+    conn = sqlite3.connect(case_path, isolation_level=None)
+    conn.execute("UPDATE notes SET text = 'after the exhibit'")
+    rechain(conn, restate=True)
+    conn.close()
+    with CaseFile.open(case_path, read_only=True) as case:
+        assert not verify_connection(case.conn, anchors=[anchor]).ok
