@@ -1,12 +1,17 @@
-"""How fast the analysis is at tower-dump scale: builds a case file of 100,000 entities and 1,000,000
-links (and a 10,000-entity one), then times the graph build, each measure and the whole analysis.
+"""How fast `linkgraph analyze` is, end to end as a user runs it, against a floor measured in the same run.
 
-    python benchmarks/analyze.py [--entities 100000] [--links 1000000] [--small 10000] [--keep DIR]
+    python benchmarks/analyze.py [--rows 1000000] [--phones 100000] [--repeat 2] [--keep DIR] [--steps]
 
-Targets (issue 5, on the 2-core build machine): graph build <= 5 s; default analysis (all
-centralities with sampled betweenness, Leiden, components, k-core) <= 15 s; a 10,000-entity
-case <= 2 s. Prints seconds per step and the machine it ran on. The generated case is seeded:
-the same arguments give the same case file.
+End to end (the default): writes a carrier-style CSV of 1,000,000 calls and texts among 100,000 phones
+(the layout of the phone-import benchmark's file, benchmarks/import_phone.py, with many callers
+instead of one target), imports it into a case (not timed: that is the import benchmark), then times
+`linkgraph analyze CASE --json > out.json` in a fresh process, output and saved run included. The
+floor, timed in the same run between the command's runs: pandas reads the same CSV, folds the calls
+into weighted pairs, and igraph builds the graph and runs Leiden, PageRank and degree. Prints
+seconds, the ratio to the floor (target: 3x or less), peak memory, the load average and the machine.
+
+`--steps` also times each step of the analysis on a seeded synthetic case of 100,000 entities and
+1,000,000 links of every kind (calls, stays, ads, payments) and a 10,000-entity one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ import argparse
 import json
 import os
 import platform
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -224,16 +232,132 @@ def run(path: Path, label: str) -> list[tuple[str, float]]:
     return steps
 
 
+def network_csv(path: Path, rows: int, phones: int, seed: int = 7) -> int:
+    """A carrier-style CSV (T-Mobile layout, as benchmarks/import_phone.py writes) of `rows` calls and texts
+    among `phones` numbers in calling groups with heavy-tailed activity; returns the rows written."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    numbers = 12000000000 + rng.choice(np.arange(2000000000, 9999999999, 977), phones, replace=False)
+    group = rng.integers(0, max(1, phones // 120), phones)
+    activity = rng.pareto(1.2, phones) + 1
+    activity /= activity.sum()
+    caller = rng.choice(phones, rows, p=activity)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(group.max() + 2))
+    lo, hi = bounds[group[caller]], bounds[group[caller] + 1]
+    inside = order[np.minimum(lo + (rng.random(rows) * (hi - lo)).astype(np.int64), hi - 1)]
+    callee = np.where(rng.random(rows) < 0.85, inside, rng.integers(0, phones, rows))
+    keep = caller != callee
+    caller, callee = caller[keep], callee[keep]
+    n = len(caller)
+    sms = rng.random(n) < 0.4
+    stamp = pd.to_datetime(np.sort(rng.integers(1709251200, 1709251200 + 90 * DAY, n)), unit="s")
+    site = rng.integers(0, max(10, phones // 150), n)
+    frame = pd.DataFrame({
+        "Date": stamp.strftime("%m/%d/%Y"), "(UTC) Time": stamp.strftime("%H:%M:%S"),
+        "Duration": np.where(sms, 0, rng.integers(0, 1800, n)),
+        "Call Type": np.where(sms, "mSOriginatingSMSinMSC", "mSOriginating"), "Direction": "Outgoing",
+        "Calling Number": numbers[caller], "Dialed Number": numbers[callee] - 10000000000,
+        "Called Number": numbers[callee],
+        "1st LTE Site ID": np.where(sms, "", (40000 + site).astype(str)),
+        "1st Tower LAT": np.where(sms, "", np.round(37.9 + site / 1000, 6).astype(str)),
+        "1st Tower LONG": np.where(sms, "", np.round(-121.3 - site / 1000, 6).astype(str)),
+    })
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("T-Mobile USA, Inc. - Law Enforcement Relations\nAll times are in UTC\n\n")
+        frame.to_csv(handle, index=False, lineterminator="\n")
+    return n
+
+
+def floor(csv: Path) -> dict[str, float]:
+    """The computation the command wraps, with nothing around it: pandas reads the calls, numpy folds them into
+    weighted pairs, igraph builds the graph and runs Leiden (2 iterations), PageRank and degree."""
+    import igraph as ig
+    import pandas as pd
+
+    began, cpu = time.perf_counter(), time.process_time()
+    frame = pd.read_csv(csv, skiprows=3, usecols=["Calling Number", "Called Number"], engine="pyarrow")
+    a, b = frame["Calling Number"].to_numpy(np.int64), frame["Called Number"].to_numpy(np.int64)
+    nodes, index = np.unique(np.r_[a, b], return_inverse=True)
+    low, high = np.minimum(index[:len(a)], index[len(a):]), np.maximum(index[:len(a)], index[len(a):])
+    pairs, weight = np.unique(low[low != high] * len(nodes) + high[low != high], return_counts=True)
+    graph = ig.Graph(n=len(nodes), edges=list(zip((pairs // len(nodes)).tolist(), (pairs % len(nodes)).tolist(),
+                                                   strict=True)))
+    weights = weight.astype(float).tolist()
+    graph.community_leiden(objective_function="modularity", weights=weights, n_iterations=2)
+    graph.pagerank(weights=weights)
+    graph.degree()
+    return {"seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu, "nodes": len(nodes),
+            "ties": len(pairs)}
+
+
+def command(case: Path, out: Path) -> dict[str, float]:
+    """`linkgraph analyze CASE --json > out` in a fresh process: seconds and that process's peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    with out.open("wb") as handle:
+        subprocess.run([sys.executable, "-m", "linkgraph", "analyze", str(case), "--json"], stdout=handle,
+                       check=True, cwd=Path(__file__).resolve().parents[1])
+    seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "cpu": cpu, "peak_gib": after.ru_maxrss / 2**20, "bytes": out.stat().st_size}
+
+
+def end_to_end(folder: Path, rows: int, phones: int, repeat: int) -> None:
+    """The command against the floor, interleaved (floor, command, floor, ...) so both see the same load."""
+    csv = folder / f"network_{rows}_{phones}.csv"
+    case = csv.with_suffix(".lgcase")
+    if not csv.is_file():
+        began = time.perf_counter()
+        written = network_csv(csv, rows, phones)
+        print(f"wrote {csv.name}: {written:,} rows in {time.perf_counter() - began:.1f} s")
+    if not case.is_file():
+        from importers import import_file
+        from importers.options import ImportOptions
+
+        began = time.perf_counter()
+        with CaseFile.create(case, name="benchmark", timezone="UTC", region="US") as opened:
+            result = import_file(opened, csv, ImportOptions(kind="phone"))
+        print(f"imported it: {result.rows_imported:,} rows, {result.links_created:,} links in "
+              f"{time.perf_counter() - began:.1f} s (not timed below)")
+    floors, runs = [floor(csv)], []
+    for _ in range(repeat):
+        load = os.getloadavg()[0]
+        runs.append({**command(case, folder / "out.json"), "load": load})
+        floors.append(floor(csv))
+    base = statistics.median(f["seconds"] for f in floors)
+    base_cpu = statistics.median(f["cpu"] for f in floors)
+    print(f"\n== linkgraph analyze CASE --json > out.json: {rows:,} rows, {floors[0]['nodes']:,} phones, "
+          f"{floors[0]['ties']:,} ties ({os.cpu_count()} cores)")
+    each = ", ".join(f"{f['seconds']:.2f}" for f in floors)
+    print(f"  floor (pandas read + pair fold + igraph Leiden + PageRank + degree): {each} s, median {base:.2f} s "
+          f"(CPU {base_cpu:.2f} s)")
+    for number, run in enumerate(runs, 1):
+        print(f"  run {number}: {run['seconds']:6.2f} s  = {run['seconds'] / base:4.1f}x the floor (target 3x); "
+              f"CPU {run['cpu']:.2f} s = {run['cpu'] / base_cpu:4.1f}x the floor's CPU  peak {run['peak_gib']:.2f} GiB  "
+              f"output {run['bytes'] / 1e6:.0f} MB  load {run['load']:.2f}")
+    print("  (on a shared machine the CPU ratio is the steadier figure: waiting for a core counts in wall time only)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="calls and texts of the end-to-end case")
+    parser.add_argument("--phones", type=int, default=100_000, help="phones of the end-to-end case")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of the command (each followed by a floor)")
+    parser.add_argument("--steps", action="store_true", help="also time each step on synthetic cases of every kind")
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--links", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=10_000, help="entities of the small case (0 to skip)")
-    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated case files in")
+    parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated files in")
     args = parser.parse_args(argv)
     print("machine:", json.dumps(machine()))
     folder = args.keep or Path(tempfile.mkdtemp(prefix="linkgraph-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
+    end_to_end(folder, args.rows, args.phones, args.repeat)
+    if not args.steps:
+        return 0
     # The small case first: a process still holding the big one's objects makes Python's cycle collector
     # slow every later step down.
     cases = ([(args.small, args.small * 10)] if args.small else []) + [(args.entities, args.links)]

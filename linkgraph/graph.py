@@ -49,6 +49,7 @@ class GraphFilter:
     exclude_service: bool = True               # carrier voicemail, short codes, service numbers
     exclude_ids: set[int] = field(default_factory=set)
     view: str = "entities"
+    keep_apart: set[int] = field(default_factory=set)   # merged ids analysed as themselves (merge not followed)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class GraphFilter:
             "link_types": sorted(self.link_types) if self.link_types else None,
             "min_weight": self.min_weight, "exclude_service": self.exclude_service,
             "exclude_ids": sorted(self.exclude_ids), "view": self.view,
+            **({"keep_apart": sorted(self.keep_apart)} if self.keep_apart else {}),
         }
 
 
@@ -143,7 +145,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     for name in ("id", "src", "dst", "source_id", "row"):
         frame[name] = frame[name].astype(np.int64)
     frame.insert(1, "type", pd.Categorical.from_codes(codes, categories=names))
-    reps = case.representatives()
+    reps = _followed(case, flt)
     if reps and len(frame):
         for name in ("src", "dst", "location"):
             frame[name] = _follow(frame[name], reps)
@@ -158,16 +160,25 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     return frame
 
 
+def _followed(case: CaseFile, flt: GraphFilter | None) -> dict[int, int]:
+    """The merges to follow: every one, less the merged ids the filter keeps apart."""
+    reps = case.representatives()
+    if flt is not None and flt.keep_apart:
+        reps = {k: v for k, v in reps.items() if k not in flt.keep_apart}
+    return reps
+
+
 def _follow(column: pd.Series, reps: dict[int, int]) -> pd.Series:
     """Ids replaced by the id that stands for them after merges (vectorised)."""
     mapped = column.map(reps)
     return mapped.fillna(column).astype(column.dtype)
 
 
-def person_owners(case: CaseFile, entities: pd.DataFrame | None = None) -> dict[int, int]:
+def person_owners(case: CaseFile, entities: pd.DataFrame | None = None,
+                  flt: GraphFilter | None = None) -> dict[int, int]:
     """Identifier id (phone, account, device...) -> the person who uses or owns it, where exactly one does."""
     entities = load_entities(case) if entities is None else entities
-    reps = case.representatives()
+    reps = _followed(case, flt)
     pairs = case.conn.execute(
         f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}) ORDER BY id", USE_LINKS
     ).fetchall()
@@ -210,7 +221,7 @@ def graph_links(
     if flt.view == "ad_phones":
         links = _ad_phone_links(links, entities)
     elif flt.view == "persons" and len(links):
-        owner = person_owners(case, entities)
+        owner = person_owners(case, entities, flt)
         links = links[~links["type"].isin(USE_LINKS)].copy()
         links["src"] = _follow(links["src"], owner)
         links["dst"] = _follow(links["dst"], owner)
@@ -261,8 +272,13 @@ def graph_from_links(links: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     return graph_from_edges(edges[edges["weight"] >= flt.min_weight], entities, flt)
 
 
-def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilter | None = None) -> nx.Graph:
-    """The networkx graph of folded edges (see `fold_links`), nodes labelled from `entities`."""
+def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilter | None = None, *,
+                     ties: bool = True) -> nx.Graph:
+    """The networkx graph of folded edges (see `fold_links`), nodes labelled from `entities`.
+
+    `ties=False` gives the nodes (with their attributes) only: for callers that compute on the
+    ties' arrays (analysis.centrality.GraphArrays) and read the graph for labels and types.
+    """
     flt = flt or GraphFilter()
     graph = nx.Graph(view=flt.view, filter=json.dumps(flt.as_dict()))
     if not len(edges):
@@ -279,6 +295,8 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     )
     adjacency = graph._adj
     adjacency.update((node, {}) for node in graph._node)
+    if not ties:
+        return graph
     with collector_paused():
         for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
                                         edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from linkgraph.analysis import (
     activity,
@@ -25,9 +27,11 @@ from linkgraph.analysis import (
     contacts,
     disruption,
     indicators,
+    names,
     paths,
     replacements,
 )
+from linkgraph.analysis.beside import Beside
 from linkgraph.analysis.records import ATTR_LINKS, Records, records_from
 from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled
@@ -54,7 +58,8 @@ class AnalysisParams:
     seed: int = 7
     resolution: float = 1.0
     top: int = 25
-    method: str = "leiden"                        # communities: leiden (default) or louvain
+    method: str = "auto"                          # communities: auto (multiplex when 2+ layers, else leiden),
+                                                  # leiden, louvain or multiplex
     disrupt: int = 5                              # key players to remove in the disruption list
     path: tuple[int, int] | None = None           # shortest and all paths between two entities
     max_hops: int = 3                             # ... all paths up to this many ties
@@ -62,6 +67,7 @@ class AnalysisParams:
     common: list[int] | None = None               # common contacts of these entities
     activity: list[int] | None = None             # activity of these (None: the top key players)
     findings: bool = True                         # replacements, co-locations, circuits, indicators
+    beside: bool = False                          # findings in a forked child beside the measures (command line)
     rules: str | None = None                      # an indicators file instead of the bundled one
     replacement: replacements.ReplacementParams = field(default_factory=replacements.ReplacementParams)
     colocation: colocation.ColocationParams = field(default_factory=colocation.ColocationParams)
@@ -98,50 +104,64 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
 
 
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
-    step = _Steps(progress, 12)
+    step = _Steps(progress, 10)
     step("Reading records")
-    flt = params.filter
     entities = load_entities(case, attrs=True)
-    links = load_links(case, replace(flt, link_types=None), attrs=ATTR_LINKS)
+    apart, kept_apart = names.keep_apart(case, entities)
+    base = replace(params.filter, keep_apart=set(params.filter.keep_apart) | apart)
+    entities = names.unmerged(entities, base.keep_apart)
+    links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS)
+    flt, left_out = service_choice(entities, links, base)
+    left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")
     chosen = graph_links(case, flt, entities=entities, links=links)
     edges = fold_links(chosen)
     edges = edges[edges["weight"] >= flt.min_weight]
-    graph = graph_from_edges(edges, entities, flt)
+    # The measures work on arrays and an igraph twin; the networkx graph carries the nodes' labels and types,
+    # and its ties only when paths or contacts are asked for (a million ties cost seconds to make).
+    asked = bool(params.path or params.connect or params.common)
+    graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
-    step("Centrality")
-    measures = centrality.measure(graph, seed=params.seed, data=data)
-    step("Communities")
-    membership = communities.communities(graph, method=params.method, seed=params.seed,
-                                          resolution=params.resolution, data=data)
-    component = communities.components(graph, data=data)
-    step("Key players")
-    disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
     records = records_from(case, entities, links, flt)
+    # Swaps, co-locations and circuits need the records, not the measures: on a big case they are found in
+    # a forked child while this process computes the measures (two cores; see beside.py).
+    found = Beside(lambda: _findings(records, params), params.beside and len(links) >= BESIDE_FROM)
+    try:
+        step("Centrality")
+        measures = centrality.measure(graph, seed=params.seed, data=data)
+        step("Communities")
+        method, layers, membership, per_layer = _groups(chosen, data, graph, params)
+        component = communities.components(graph, data=data)
+        step("Key players")
+        disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
+        step("Number replacements, co-locations, circuits")
+        findings, crowded = found.result()
+    finally:
+        found.close()
     result: dict[str, Any] = {
         "case": case.name,
+        "left_out": left_out,
         "graph": {
-            "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "nodes": len(data.nodes), "edges": len(data.a),
             "betweenness_sample": measures.betweenness_sample, "closeness_sample": measures.closeness_sample,
-            "view": flt.view, "communities_method": params.method,
+            "view": flt.view, "communities_method": method,
+            "layers": [layer.name for layer in layers] or sorted({communities.layer_of(str(x))
+                                                                 for x in pd.unique(chosen["type"])}),
             "modularity": round(communities.modularity(graph, membership, data=data), 6),
+            "layer_modularity": per_layer,
         },
-        "params": params.as_dict(),
-        "entities": _entities(graph, measures, membership, component),
+        # the filter as applied (see left_out) and the community method used ("auto" chooses one)
+        "params": {**params.as_dict(), "filter": flt.as_dict(), "method": method},
+        "entities": _entities(graph, data, measures, membership, component),
         "communities": communities.summarize(graph, membership, measures.score, data=data),
         "components": _components(component),
         "disruption": disrupt,
     }
-    findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
-    step("Number replacements")
+    left_out["sampled"] = {"betweenness": measures.betweenness_sample, "closeness": measures.closeness_sample,
+                           "of": len(data.nodes)}
     if params.findings:
-        findings["replacements"] = replacements.find_replacements(records, params.replacement)
-    step("Co-locations")
-    if params.findings:
-        findings["colocations"] = colocation.find_colocations(records, params.colocation)
-    step("Circuits")
-    if params.findings:
-        findings["circuits"] = circuits.find_circuits(records, params.circuit)
+        result["left_out"]["crowded_hotel_nights"] = crowded[:100]
+        result["left_out"]["crowded_hotel_nights_count"] = len(crowded)
     step("Indicators")
     found_indicators: list[dict[str, Any]] = []
     if params.findings:
@@ -165,20 +185,131 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     return result
 
 
-def _entities(graph: nx.Graph, m: centrality.Centrality, membership: dict[int, int],
+BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
+
+
+def _findings(records: Records, params: AnalysisParams) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+    """Number replacements, co-locations and circuits, and the crowded hotel nights left out."""
+    findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
+    if not params.findings:
+        return findings, []
+    findings["replacements"] = replacements.find_replacements(records, params.replacement)
+    findings["colocations"] = colocation.find_colocations(records, params.colocation)
+    findings["circuits"] = circuits.find_circuits(records, params.circuit)
+    return findings, records.memo("crowded_hotel_nights", lambda _: [])
+
+
+MOST = 0.5        # service exclusion that would take away more than this share of the linked entities or records
+
+
+def service_choice(entities: pd.DataFrame, links: pd.DataFrame,
+                   flt: GraphFilter) -> tuple[GraphFilter, dict[str, Any]]:
+    """Whether the service numbers (voicemail, short codes) are left out, and what that leaves out.
+
+    They are left out by default (a call to voicemail is no contact between people). When they
+    would take away most of the case (a case whose phones are short IDs, not numbers), they are
+    kept and the reason is said. Returns the filter to use and the `left_out` report.
+    """
+    report: dict[str, Any] = {"service_entities": 0, "service_links": 0, "service_kept": False, "reason": None}
+    service = entities.index[(entities["service"] & entities["merged_into"].isna()).to_numpy()]
+    if not flt.exclude_service or not len(service) or not len(links):
+        report["service_kept"] = not flt.exclude_service
+        report["reason"] = None if flt.exclude_service else "asked for (--include-service)"
+        return flt, report
+    touching = (links["src"].isin(service) | links["dst"].isin(service)).to_numpy()
+    if not touching.any():
+        return flt, report
+    linked = np.union1d(links["src"].to_numpy(), links["dst"].to_numpy())
+    rest = links[~touching]
+    remaining = np.union1d(rest["src"].to_numpy(), rest["dst"].to_numpy())
+    report["service_entities"] = int(np.isin(service, linked).sum())
+    report["service_links"] = int(touching.sum())
+    lost_entities = 1 - len(remaining) / len(linked)
+    lost_links = touching.mean()
+    if lost_entities > MOST or lost_links > MOST:
+        report["service_kept"] = True
+        report["reason"] = (f"leaving them out would remove {lost_entities:.0%} of the linked entities and "
+                            f"{lost_links:.0%} of the records: these look like short IDs, not carrier services")
+        return replace(flt, exclude_service=False), report
+    return flt, report
+
+
+def left_out_line(left_out: dict[str, Any]) -> str | None:
+    """One sentence on what the default left out (or kept, and why), for the first line of a summary."""
+    count, records = left_out.get("service_entities", 0), left_out.get("service_links", 0)
+    apart = left_out.get("common_name_merges_kept_apart") or []
+    if apart:
+        shown = ", ".join(f"{a['label']} ({len(a['ids'])} records)" for a in apart[:5])
+        more = f" and {len(apart) - 5} more" if len(apart) > 5 else ""
+        common = (f" Same-name merges of common names analysed apart (no shared phone, account or place): "
+                  f"{shown}{more}.")
+    else:
+        common = ""
+    crowded = left_out.get("crowded_hotel_nights_count", 0)
+    hotels = (f" Hotel nights with more than the crowd limit of guests ({crowded:,}) count for no co-location."
+              if crowded else "")
+    sampled = left_out.get("sampled") or {}
+    if sampled.get("betweenness") or sampled.get("closeness"):
+        hotels += (f" Betweenness estimated from {sampled.get('betweenness') or 'all'} and closeness from "
+                   f"{sampled.get('closeness') or 'all'} sampled sources of {sampled.get('of', 0):,} entities.")
+    hotels += common
+    if not count:
+        return hotels.strip() or None
+    if left_out.get("service_kept"):
+        return (f"Kept {count:,} service or short-code numbers ({records:,} records): {left_out['reason']}."
+                + hotels)
+    return (f"Left out {count:,} service numbers (voicemail, short codes) and their {records:,} records; "
+            f"--include-service keeps them." + hotels)
+
+
+def _groups(chosen: pd.DataFrame, data: centrality.GraphArrays, graph: nx.Graph,
+            params: AnalysisParams) -> tuple[str, list[communities.Layer], dict[int, int], dict[str, float]]:
+    """Communities by the method asked for; "auto" (the default) is multiplex Leiden across the layers
+    (calls, meetings, money, devices, ads, other ties) when the case has two or more, else Leiden.
+    Returns the method used, the layers, the membership and each layer's modularity."""
+    method = params.method
+    kinds = {communities.layer_of(str(t)) for t in pd.unique(chosen["type"])} if len(chosen) else set()
+    layers = communities.layers_of(chosen, data) if len(kinds) > 1 else []
+    if method == "auto":
+        method = "multiplex" if len(layers) > 1 else "leiden"
+    if method == "multiplex" and len(layers) > 1:
+        membership, per_layer = communities.multiplex(data, layers, seed=params.seed, resolution=params.resolution)
+        return method, layers, membership, per_layer
+    if method == "multiplex":
+        method = "leiden"
+    membership = communities.communities(graph, method=method, seed=params.seed, resolution=params.resolution,
+                                         data=data)
+    return method, layers, membership, communities.layer_modularity(data, layers, membership)
+
+
+def _entities(graph: nx.Graph, data: centrality.GraphArrays, m: centrality.Centrality, membership: dict[int, int],
               component: dict[int, int]) -> list[dict[str, Any]]:
-    nodes = graph.nodes
-    ranked = sorted(graph.nodes, key=lambda n: (-m.score[n], n))
+    """Every entity of the graph with its measures, by score (ties by id); columns made as arrays, one dict each."""
+    nodes = data.nodes
+    if not nodes:
+        return []
+    ids = np.asarray(nodes, dtype=np.int64)
+
+    def column(values: dict[int, float], places: int | None = 6) -> np.ndarray:
+        array = np.fromiter((values[n] for n in nodes), dtype=float, count=len(nodes))
+        return np.round(array, places) if places is not None else array
+
+    score = column(m.score, None)
+    order = np.lexsort((ids, -score))
+    attrs = graph.nodes
+    ranked = [nodes[i] for i in order.tolist()]
+    picked = {name: column(values)[order].tolist() for name, values in (
+        ("weighted_degree", m.weighted_degree), ("betweenness", m.betweenness), ("closeness", m.closeness),
+        ("eigenvector", m.eigenvector), ("pagerank", m.pagerank))}
     return [
         {
-            "id": n, "type": nodes[n]["type"], "label": nodes[n]["label"], "role": nodes[n].get("role"),
-            "minor": nodes[n].get("minor", False), "degree": m.degree[n],
-            "weighted_degree": round(m.weighted_degree[n], 6), "betweenness": round(m.betweenness[n], 6),
-            "closeness": round(m.closeness[n], 6), "eigenvector": round(m.eigenvector[n], 6),
-            "pagerank": round(m.pagerank[n], 6), "k_core": m.core[n], "community": membership.get(n),
-            "component": component.get(n), "score": m.score[n],
+            "id": n, "type": attrs[n]["type"], "label": attrs[n]["label"], "role": attrs[n].get("role"),
+            "minor": attrs[n].get("minor", False), "degree": m.degree[n], "weighted_degree": wd,
+            "betweenness": bt, "closeness": cl, "eigenvector": ev, "pagerank": pr, "k_core": m.core[n],
+            "community": membership.get(n), "component": component.get(n), "score": m.score[n],
         }
-        for n in ranked
+        for n, wd, bt, cl, ev, pr in zip(ranked, picked["weighted_degree"], picked["betweenness"],
+                                         picked["closeness"], picked["eigenvector"], picked["pagerank"], strict=True)
     ]
 
 
@@ -194,7 +325,10 @@ def _ranks(m: centrality.Centrality) -> dict[str, dict[int, int]]:
     out = {}
     for name in ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness"):
         values = getattr(m, name)
-        out[name] = {n: i + 1 for i, n in enumerate(sorted(values, key=lambda n: (-values[n], n)))}
+        ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+        numbers = np.fromiter(values.values(), dtype=float, count=len(values))
+        order = np.lexsort((ids, -numbers))
+        out[name] = dict(zip(ids[order].tolist(), range(1, len(order) + 1), strict=True))
     return out
 
 

@@ -24,6 +24,7 @@ class ColocationParams:
     minutes: float = 15.0              # two phones on one cell site within this many minutes
     min_meetings: int = 2              # ... on at least this many different days
     max_crowd: int = 30                # a site window with more records than this (a stadium) shows nothing
+    hotel_crowd: int = 15              # a hotel night with more guests than this (a resort, a convention) shows nothing
     ad_days: float = 1.0               # an ad's date against stays and towers, give or take this many days
     limit: int = 500                   # findings of each kind kept (strongest first)
 
@@ -78,24 +79,27 @@ def _stays(records: Records) -> pd.DataFrame:
 def hotel_overlaps(records: Records, params: ColocationParams) -> list[dict[str, Any]]:
     """Pairs of guests at the same hotel on overlapping nights, with the nights, dates and rooms."""
     table = stays(records)
+    free = _uncrowded_nights(records, table, params.hotel_crowd)
+    table = table[[bool(free[i]) for i in range(len(table))]] if len(table) else table
     found: dict[tuple[int, int, int], dict[str, Any]] = {}
     for hotel, group in table.groupby("hotel", sort=True):
-        rows = list(group.itertuples(index=False))
+        rows = list(group.itertuples())
         for i, a in enumerate(rows):
             for b in rows[i + 1:]:
                 if b.arrive >= a.leave:
                     break
                 if a.guest == b.guest:
                     continue
-                nights = min(a.leave, b.leave) - max(a.arrive, b.arrive)
+                together = free[a.Index] & free[b.Index]
+                nights = len(together)
                 if nights <= 0:
                     continue
                 one, two = sorted((int(a.guest), int(b.guest)))
                 item = found.setdefault((one, two, int(hotel)), {
                     "nights": 0, "from": np.inf, "to": -np.inf, "rooms": set(), "links": set(), "same_room": False})
                 item["nights"] += int(nights)
-                item["from"] = min(item["from"], max(a.arrive, b.arrive))
-                item["to"] = max(item["to"], min(a.leave, b.leave))
+                item["from"] = min(item["from"], min(together))
+                item["to"] = max(item["to"], max(together) + 1)
                 item["rooms"].update(r for r in (a.room, b.room) if r)
                 item["same_room"] |= bool(a.room and a.room == b.room)
                 item["links"].update((int(a.id), int(b.id)))
@@ -113,6 +117,25 @@ def hotel_overlaps(records: Records, params: ColocationParams) -> list[dict[str,
     out.sort(key=lambda f: (-f["nights"], not f["same_room"], f["entities"][0]["id"], f["entities"][1]["id"],
                             f["place"]["id"]))
     return out[:params.limit]
+
+
+def _uncrowded_nights(records: Records, table: pd.DataFrame, crowd: int) -> list[set[int]]:
+    """Each stay's nights (local day numbers) at its hotel, less the nights with more than `crowd` guests there:
+    sharing a resort's busy night says nothing, as sharing a stadium's cell site says nothing. The crowded
+    nights left out are kept in the records' memo `crowded_hotel_nights` ([{hotel, night, guests}])."""
+    nights = [set(range(int(a), int(min(b, a + 366)))) for a, b in zip(table["arrive"].tolist(),
+                                                                     table["leave"].tolist(), strict=True)]
+    guests: dict[tuple[int, int], set[int]] = {}
+    for hotel, guest, own in zip(table["hotel"].tolist(), table["guest"].tolist(), nights, strict=True):
+        for night in own:
+            guests.setdefault((int(hotel), night), set()).add(int(guest))
+    crowded = {key: len(who) for key, who in guests.items() if len(who) > crowd}
+    records.memo("crowded_hotel_nights", lambda _: [
+        {"hotel": records.ref(h), "night": _day_text(n), "guests": size} for (h, n), size in sorted(crowded.items())])
+    if not crowded:
+        return nights
+    return [{n for n in own if (int(hotel), n) not in crowded}
+            for hotel, own in zip(table["hotel"].tolist(), nights, strict=True)]
 
 
 def site_events(records: Records) -> pd.DataFrame:

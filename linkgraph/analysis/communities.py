@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import igraph as ig
@@ -22,7 +24,7 @@ import numpy as np
 
 from linkgraph.analysis.centrality import GraphArrays, arrays
 
-METHODS = ("leiden", "louvain")
+METHODS = ("auto", "leiden", "louvain", "multiplex")   # auto: multiplex when the case has 2+ layers
 CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
 
 
@@ -73,11 +75,114 @@ def communities(
     graph: nx.Graph, *, method: str = "leiden", seed: int = 7, resolution: float = 1.0,
     data: GraphArrays | None = None,
 ) -> dict[int, int]:
-    """Node -> community number by the method named ('leiden' or 'louvain')."""
+    """Node -> community number by the method named ('leiden' or 'louvain'; 'auto' and 'multiplex' need the
+    layers: see `multiplex`, used by analysis.analyze)."""
+    if method in ("auto", "multiplex"):
+        method = "leiden"
     if method not in METHODS:
         raise ValueError(f"unknown community method '{method}' (methods: {', '.join(METHODS)})")
     chosen = leiden if method == "leiden" else louvain
     return chosen(graph, seed=seed, resolution=resolution, data=data)
+
+
+# Layers of one network: each link type belongs to one (types not named here go to "other ties").
+LAYERS = {
+    "calls": ("call", "sms", "same_ad"),
+    "meetings": ("stayed_at", "booked", "seen_at", "located_at"),
+    "money": ("paid", "transferred"),
+    "devices": ("uses", "owns"),
+    "ads": ("posted", "listed_in", "near_duplicate"),
+}
+OTHER_LAYER = "other ties"
+
+
+def layer_of(link_type: str) -> str:
+    """The layer a link type belongs to (calls, meetings, money, devices, ads, other ties)."""
+    for name, types in LAYERS.items():
+        if link_type in types:
+            return name
+    return OTHER_LAYER
+
+
+@dataclass
+class Layer:
+    """One layer of the network on the same nodes as the whole graph: tie ends as node positions, weights."""
+
+    name: str
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+
+    def igraph(self, n: int) -> ig.Graph:
+        g = ig.Graph(n=n, edges=list(zip(self.a.tolist(), self.b.tolist(), strict=True)), directed=False)
+        g.es["weight"] = self.weight.tolist()
+        return g
+
+
+def layers_of(links: Any, data: GraphArrays) -> list[Layer]:
+    """The links behind a graph split by layer (see LAYERS), each folded into ties on the graph's nodes;
+    a pair left out of the graph (by the minimum weight) stays out of every layer. Empty layers are dropped."""
+    from linkgraph.graph import fold_links
+
+    if not len(links) or not data.nodes:
+        return []
+    names = np.array([layer_of(str(t)) for t in links["type"].cat.categories]) \
+        if hasattr(links["type"], "cat") else None
+    kinds = names[links["type"].cat.codes.to_numpy()] if names is not None else \
+        np.array([layer_of(str(t)) for t in links["type"]])
+    nodes = np.asarray(data.nodes, dtype=np.int64)
+    span = len(nodes)
+    whole = data.a * span + data.b
+    out = []
+    for name in [*LAYERS, OTHER_LAYER]:
+        chosen = links[kinds == name]
+        if not len(chosen):
+            continue
+        edges = fold_links(chosen)
+        ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
+        pos_a, pos_b = np.searchsorted(nodes, ends_a), np.searchsorted(nodes, ends_b)
+        pos_a, pos_b = np.minimum(pos_a, span - 1), np.minimum(pos_b, span - 1)
+        known = (nodes[pos_a] == ends_a) & (nodes[pos_b] == ends_b)
+        low, high = np.minimum(pos_a, pos_b), np.maximum(pos_a, pos_b)
+        known &= np.isin(low * span + high, whole)
+        if known.any():
+            out.append(Layer(name, low[known], high[known], edges["weight"].to_numpy(float)[known]))
+    return out
+
+
+def multiplex(
+    data: GraphArrays, layers: list[Layer], *, seed: int = 7, resolution: float = 1.0
+) -> tuple[dict[int, int], dict[str, float]]:
+    """Node -> community number (0 = largest) found on all layers at once (leidenalg's multiplex Leiden on
+    weighted modularity, each layer counting once), and each layer's own modularity for those groups."""
+    import leidenalg
+
+    if not data.nodes:
+        return {}, {}
+    n = len(data.nodes)
+    graphs = [layer.igraph(n) for layer in layers]
+    iterations = -1 if len(data.a) <= CONVERGE_UP_TO else 2
+    membership, _ = leidenalg.find_partition_multiplex(
+        graphs, leidenalg.RBConfigurationVertexPartition, n_iterations=iterations, seed=seed,
+        weights="weight", resolution_parameter=resolution)
+    numbered = _numbered(dict(zip(data.nodes, membership, strict=True)))
+    ordered = [numbered[node] for node in data.nodes]
+    per_layer = {layer.name: round(float(g.modularity(ordered, weights="weight")), 6) if g.ecount() else 0.0
+                 for layer, g in zip(layers, graphs, strict=True)}
+    return numbered, per_layer
+
+
+def layer_modularity(data: GraphArrays, layers: list[Layer], membership: dict[int, int]) -> dict[str, float]:
+    """Each layer's modularity for a partition found some other way (how well the groups hold in each layer)."""
+    if not data.nodes:
+        return {}
+    n = len(data.nodes)
+    ordered = [membership[node] for node in data.nodes]
+    out = {}
+    for layer in layers:
+        g = layer.igraph(n)
+        out[layer.name] = round(float(g.modularity(ordered, weights="weight")), 6) if g.ecount() else 0.0
+    return out
 
 
 def components(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict[int, int]:
@@ -131,14 +236,17 @@ def summarize(
     np.minimum.at(first, ga[timed], data.first[timed])
     np.maximum.at(last, ga[timed], data.last[timed])
     members: dict[int, list[int]] = {}
-    for node in sorted(graph.nodes, key=lambda n: (-scores.get(n, 0.0), n)):
-        members.setdefault(membership[node], []).append(node)
+    ids = np.asarray(data.nodes, dtype=np.int64)
+    score = np.fromiter((scores.get(n, 0.0) for n in data.nodes), dtype=float, count=len(data.nodes))
+    order = np.lexsort((ids, -score))                             # by score, ties by id
+    for node, cid in zip(ids[order].tolist(), group[order].tolist(), strict=True):
+        members.setdefault(cid, []).append(node)
     nodes = graph.nodes
     out = []
     for cid in sorted(members):
         ids = members[cid]
         out.append({
-            "id": cid, "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
+            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
             "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
                              "score": scores.get(m, 0.0)} for m in ids[:top]],
             "internal_links": int(internal_links[cid]), "external_links": int(external_links[cid]),
@@ -147,6 +255,32 @@ def summarize(
             "last": None if math.isinf(last[cid]) else int(last[cid]),
         })
     return out
+
+
+# What names a group, best first: people, then what people carry, then places and firms; never an ad.
+NAMING_TYPES = ("Person", "Phone", "OnlineAccount", "Email", "Account", "Vehicle", "Device", "Business",
+                "Organization", "Hotel", "Location")
+_ID_LIKE = re.compile(r"^(?:ad[:\s#-]*)?[0-9a-f:_#-]{6,}$|^(?:ad|id|row|entity)\s*[:#]?\s*\d+$", re.I)
+
+
+def group_name(cid: int, ids: list[int], nodes: Any, count: int = 3) -> str:
+    """A community as an analyst reads it: its top people or phones by label ("Haskins, Mims +12"),
+    never an ad id or a database id; members come in score order."""
+    chosen: list[str] = []
+    for kind in NAMING_TYPES:
+        for m in ids:
+            if len(chosen) == count:
+                break
+            attrs = nodes[m]
+            label = str(attrs.get("label") or "").strip()
+            if attrs.get("type") == kind and label and not _ID_LIKE.match(label) and label not in chosen:
+                chosen.append(label)
+        if len(chosen) == count:
+            break
+    if not chosen:
+        return f"group {cid + 1} ({len(ids)} entities)"
+    more = len(ids) - len(chosen)
+    return ", ".join(chosen) + (f" +{more}" if more > 0 else "")
 
 
 def _numbered(membership: dict[int, int]) -> dict[int, int]:

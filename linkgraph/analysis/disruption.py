@@ -38,32 +38,41 @@ def state(g: ig.Graph, top: int = 5) -> dict[str, Any]:
     }
 
 
-def pairs_after_removal(g: ig.Graph) -> np.ndarray:
-    """For every vertex: how many pairs can still reach each other once it is removed."""
+def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None) -> np.ndarray:
+    """For every vertex: how many pairs can still reach each other once it is removed.
+
+    `ends`: the graph's edges as an (m, 2) array in igraph's edge order, when the caller keeps them
+    (reading a million edges back from igraph costs about a second)."""
     components = g.connected_components()
     membership = np.asarray(components.membership)
     sizes = np.asarray(components.sizes())
     total = _pairs(sizes.tolist())
     size_of = sizes[membership]
     after = total - np.maximum(size_of - 1, 0)           # a non-cut vertex: its component shrinks by one
-    blocks, cuts = g.biconnected_components(return_articulation_points=True)
+    # The raw call (edge ids per block): igraph's wrapper turns every block into a sorted vertex list first.
+    blocks, cuts = ig.GraphBase.biconnected_components(g, True)
     if not cuts:
         return after
     cut_at = {v: i for i, v in enumerate(cuts)}
     nb = len(blocks)
+    n = g.vcount()
+    if ends is None:
+        ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    sizes_of_blocks = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=nb)
+    block_of_edge = np.repeat(np.arange(nb, dtype=np.int64), sizes_of_blocks)
+    edge_ids = np.fromiter((e for b in blocks for e in b), dtype=np.int64, count=int(sizes_of_blocks.sum()))
+    pairs = np.unique(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
+    pair_block, pair_vertex = pairs // n, pairs % n
+    cut_index = np.full(n, -1, dtype=np.int64)
+    cut_index[np.asarray(cuts, dtype=np.int64)] = np.arange(len(cuts))
+    is_cut = cut_index[pair_vertex] >= 0
     weight = np.zeros(nb + len(cuts), dtype=np.int64)
     weight[nb:] = 1
+    weight[:nb] = np.bincount(pair_block[~is_cut], minlength=nb)
     neighbours: list[list[int]] = [[] for _ in range(nb + len(cuts))]
-    for j, block in enumerate(blocks):
-        plain = 0
-        for v in block:
-            i = cut_at.get(v)
-            if i is None:
-                plain += 1
-            else:
-                neighbours[j].append(nb + i)
-                neighbours[nb + i].append(j)
-        weight[j] = plain
+    for j, i in zip(pair_block[is_cut].tolist(), cut_index[pair_vertex[is_cut]].tolist(), strict=True):
+        neighbours[j].append(nb + i)
+        neighbours[nb + i].append(j)
     parent = np.full(nb + len(cuts), -1, dtype=np.int64)
     subtree = weight.copy()
     seen = np.zeros(nb + len(cuts), dtype=bool)
@@ -117,10 +126,13 @@ def key_players(
     allowed = set(types) if types else None
     before = state(g)
     removed = []
+    # The edges as igraph orders them (the twin is built from data.a, data.b in that order); deleting a
+    # vertex keeps the other edges' order and shifts the later vertex numbers down by one.
+    ends = np.column_stack([data.a, data.b]).astype(np.int64) if len(data.a) else np.empty((0, 2), np.int64)
     for step in range(1, k + 1):
         if g.vcount() < 2 or g.ecount() == 0:
             break
-        after = pairs_after_removal(g)
+        after = pairs_after_removal(g, ends)
         best = None
         for v in np.argsort(after, kind="stable"):
             node = ids[int(v)]
@@ -136,6 +148,8 @@ def key_players(
         v = best[1]
         node = ids.pop(v)
         g.delete_vertices(v)
+        ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
+        ends = ends - (ends > v)
         removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
                         "type": nodes[node].get("type"), **state(g)})
     return {"before": before, "removed": removed, "after": state(g)}

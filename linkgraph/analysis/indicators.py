@@ -1,5 +1,5 @@
-"""Indicators: the rules of indicators.yaml (financial, ad, phone, hotel and labour indicators from
-../shared/reference/indicators.md) run over a case's records. Rules are data; this module is the
+"""Indicators: the rules of indicators.yaml (published financial, ad, phone, hotel and labour
+indicators) run over a case's records. Rules are data; this module is the
 small generic reader that runs them. Every finding names its entities and the records (links,
 hence source file and row) that triggered it: a lead for a person to check, never a verdict.
 
@@ -200,6 +200,9 @@ def _mask(frame: pd.DataFrame, cond: dict[str, Any], values: Callable[[str], pd.
         return ~_mask(frame, cond["not"], values)
     if "field" not in cond:
         raise RuleError(f"condition without a field: {cond}")
+    fast = _entity_mask(frame, cond, values)
+    if fast is not None:
+        return fast
     column = values(cond["field"])
     test = _predicate(cond)
     if pd.api.types.is_numeric_dtype(column.dtype) and set(cond) <= {"field", "min", "max"}:
@@ -218,13 +221,45 @@ def _mask(frame: pd.DataFrame, cond: dict[str, Any], values: Callable[[str], pd.
     return answers[np.where(codes < 0, len(uniques), codes)]
 
 
+def _entity_mask(frame: pd.DataFrame, cond: dict[str, Any], values: Any) -> np.ndarray | None:
+    """A condition on an end's entity field (self.type, other.user_role...) tested once per entity, then read
+    off by id: a million records cost an array lookup, not a million values. None when it does not apply."""
+    head, _, rest = str(cond["field"]).partition(".")
+    records = getattr(values, "records", None)
+    if head not in ("src", "dst", "self", "other") or not rest or records is None or not len(frame):
+        return None
+    entities = records.entities
+    if not len(entities):
+        return None
+    test = _predicate(cond)
+    column = records.memo(f"entity-field:{rest}", lambda r: _entity_values(r, pd.Series(r.entities.index,
+                                                                                      index=r.entities.index), rest))
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        return None
+    answers = np.array([test(v) for v in uniques] + [test(None)], dtype=bool)
+    top = int(entities.index.max())
+    dense = np.full(top + 2, answers[-1], dtype=bool)             # unknown ids answer as a missing value does
+    dense[entities.index.to_numpy(np.int64)] = answers[np.where(codes < 0, len(uniques), codes)]
+    ids = frame["subject" if head == "self" else head].to_numpy(np.int64)
+    return dense[np.where((ids >= 0) & (ids <= top), ids, top + 1)]
+
+
 class _Values:
     """Field name -> a column aligned with a frame of records (expanded with self/other)."""
 
-    def __init__(self, frame: pd.DataFrame, records: Records) -> None:
+    def __init__(self, frame: pd.DataFrame, records: Records, links: pd.DataFrame | None = None) -> None:
         self.frame = frame
         self.records = records
+        self.links = links                  # with `links`, frame holds the ends and `pos` (row in links) only
         self.cache: dict[str, pd.Series] = {}
+
+    def col(self, name: str) -> pd.Series:
+        """A link column aligned with the frame (read through `pos` when the frame holds the ends only)."""
+        if name in self.frame.columns or self.links is None:
+            return self.frame[name]
+        return pd.Series(self.links[name].to_numpy()[self.frame["pos"].to_numpy()], index=self.frame.index)
 
     def __call__(self, name: str) -> pd.Series:
         if name not in self.cache:
@@ -238,21 +273,21 @@ class _Values:
             ids = frame["subject" if head == "self" else head]
             return ids if not rest else _entity_values(records, ids, rest)
         if head == "attr" and rest:
-            return frame["attrs"].map(lambda attrs: attrs.get(rest) if isinstance(attrs, dict) else None)
+            return self.col("attrs").map(lambda attrs: attrs.get(rest) if isinstance(attrs, dict) else None)
         if name in LINK_FIELDS:
-            return frame[name]
+            return self.col(name)
         if name in ("hour", "weekday"):
-            local = records.local(frame["start"])
+            local = records.local(self.col("start"))
             part = local.dt.hour if name == "hour" else local.dt.day_of_week
             return pd.Series(part.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
         if name == "day":
-            return pd.Series(records.local_day(frame["start"]), index=frame.index)
+            return pd.Series(records.local_day(self.col("start")), index=frame.index)
         if name == "nights":
-            arrive = records.local_day(frame["start"])
-            leave = records.local_day(frame["end"])
+            arrive = records.local_day(self.col("start"))
+            leave = records.local_day(self.col("end"))
             return pd.Series(leave - arrive, index=frame.index)
         if name == "days":
-            return (frame["end"] - frame["start"]) / DAY
+            return (self.col("end") - self.col("start")) / DAY
         raise RuleError(f"unknown field '{name}' in an indicator rule")
 
 
@@ -280,36 +315,36 @@ def _entity_values(records: Records, ids: pd.Series, name: str) -> pd.Series:
 # ---------------------------------------------------------------------------------------- kind: links
 
 
-def _with_ends(links: pd.DataFrame, subject: str, other: str) -> pd.DataFrame:
-    out = links.copy()
-    out["subject"] = links[subject].to_numpy()
-    out["other"] = links[other].to_numpy()
-    return out
-
-
-def _expand(links: pd.DataFrame, group_by: Any, records: Records) -> pd.DataFrame:
-    """Records with `subject` (the entity a finding is about: `self` in rules), `other` (the far end)
-    and `key` (the group)."""
+def _ends(links: pd.DataFrame, group_by: Any, records: Records) -> pd.DataFrame:
+    """Records with `subject` (the entity a finding is about: `self` in rules), `other` (the far end) and
+    `key` (the group), as ends only: `pos` (row in links), src, dst, subject, other, key, composite. The
+    where-conditions run on it before any record is copied (a million calls grouped by either end would
+    otherwise be copied twice over)."""
+    src, dst = links["src"].to_numpy(np.int64), links["dst"].to_numpy(np.int64)
+    rows = np.arange(len(links), dtype=np.int64)
+    composite = False
     if isinstance(group_by, list):
         if len(group_by) != 2 or any(g not in ENDS for g in group_by):
             raise RuleError(f"group_by {group_by}: a pair is [src, dst] or [dst, src]")
-        out = _with_ends(links, group_by[0], group_by[1])
-        span = int(max(links["src"].max(), links["dst"].max(), 0)) + 1 if len(links) else 1
-        out["key"] = out["subject"] * span + out["other"]
-        out["composite"] = True
-        return out.reset_index(drop=True)
-    if group_by in ENDS:
-        out = _with_ends(links, group_by, "dst" if group_by == "src" else "src")
+        pos, subject, other = rows, *((src, dst) if group_by[0] == "src" else (dst, src))
+        composite = True
+    elif group_by in ENDS:
+        pos, subject, other = rows, *((src, dst) if group_by == "src" else (dst, src))
     elif group_by == "either":
-        out = pd.concat([_with_ends(links, "src", "dst"), _with_ends(links, "dst", "src")], ignore_index=True)
+        pos, subject, other = np.r_[rows, rows], np.r_[src, dst], np.r_[dst, src]
     else:
         kinds = records.entities["type"]
-        ahead = links[(links["src"].map(kinds) == group_by).to_numpy()]
-        behind = links[(links["dst"].map(kinds) == group_by).to_numpy()]
-        out = pd.concat([_with_ends(ahead, "src", "dst"), _with_ends(behind, "dst", "src")], ignore_index=True)
-    out["key"] = out["subject"]
-    out["composite"] = False
-    return out.reset_index(drop=True)
+        ahead = (links["src"].map(kinds) == group_by).to_numpy()
+        behind = (links["dst"].map(kinds) == group_by).to_numpy()
+        pos = np.r_[rows[ahead], rows[behind]]
+        subject, other = np.r_[src[ahead], dst[behind]], np.r_[dst[ahead], src[behind]]
+    if composite:
+        span = int(max(src.max(), dst.max(), 0)) + 1 if len(links) else 1
+        key = subject * span + other
+    else:
+        key = subject
+    return pd.DataFrame({"pos": pos, "src": src[pos], "dst": dst[pos], "subject": subject, "other": other,
+                         "key": key, "composite": composite})
 
 
 def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.DataFrame, _Values]:
@@ -317,14 +352,17 @@ def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.Data
     if not types:
         raise RuleError(f"indicator rule {rule.id}: `links` names no link types")
     links = records.of_types(tuple(types))
-    frame = _expand(links, spec.get("group_by", "src"), records)
-    values = _Values(frame, records)
-    keep = np.ones(len(frame), dtype=bool)
+    ends = _ends(links, spec.get("group_by", "src"), records)
+    values = _Values(ends, records, links)
+    keep = np.ones(len(ends), dtype=bool)
     for cond in spec.get("where") or []:
         if not keep.any():
             break
-        keep &= _mask(frame, cond, values)
-    frame = frame[keep]
+        keep &= _mask(ends, cond, values)
+    ends = ends[keep]
+    frame = links.iloc[ends["pos"].to_numpy()].reset_index(drop=True)
+    for name in ("subject", "other", "key", "composite"):
+        frame[name] = ends[name].to_numpy()
     return frame, _Values(frame, records)
 
 
@@ -579,7 +617,9 @@ def _burst_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
     keep = np.isin(ends, phones)
     order = np.lexsort((ids[keep], starts[keep], ends[keep]))
     ends, starts, ids = ends[keep][order], starts[keep][order], ids[keep][order]
-    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if len(ends) else np.array([], dtype=np.int64)
+    if not len(ends):                       # no ad phone has a timed call or text: nothing to compare
+        return []
+    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     tails = np.r_[heads[1:], len(ends)]
     by_phone = {int(ends[h]): (starts[h:t], ids[h:t]) for h, t in zip(heads, tails, strict=True)}
     bursts: dict[int, dict[str, Any]] = {}

@@ -67,16 +67,21 @@ class Records:
 
     # ---- entities ---------------------------------------------------------------------------
     def label(self, entity_id: int) -> str:
-        try:
-            return str(self.entities.at[entity_id, "label"])
-        except KeyError:
-            return str(entity_id)
+        found = self._labels.get(int(entity_id))
+        return str(entity_id) if found is None else str(found)
 
     def ref(self, entity_id: int) -> dict[str, Any]:
         """An entity as findings name it: the same id and label as in `analyze`'s "entities"."""
         entity_id = int(entity_id)
-        kind = self.entities["type"].get(entity_id)
-        return {"id": entity_id, "label": self.label(entity_id), "type": kind}
+        return {"id": entity_id, "label": self.label(entity_id), "type": self._types.get(entity_id)}
+
+    @cached_property
+    def _labels(self) -> dict[int, Any]:
+        return dict(zip(self.entities.index.tolist(), self.entities["label"].tolist(), strict=True))
+
+    @cached_property
+    def _types(self) -> dict[int, Any]:
+        return dict(zip(self.entities.index.tolist(), self.entities["type"].tolist(), strict=True))
 
     def types(self, ids: pd.Series) -> np.ndarray:
         return ids.map(self.entities["type"]).to_numpy()
@@ -302,5 +307,5 @@ def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, fl
     if "attrs" not in links:
         links = links.assign(attrs=[{}] * len(links))
     sources = dict(case.conn.execute("SELECT id, name FROM sources"))
-    return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities),
+    return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities, flt),
                    timezone=case.timezone, sources=sources, case=case, service_calls=service_calls)

@@ -4,9 +4,12 @@ shared handset (IMEI).
 
 How: every phone's contacts and first/last record come from calls and texts. A pair (old, new)
 is a candidate when the new number starts within `max_gap_days` after the old one's last
-record (or up to `max_overlap_days` before it), the old one stops well before the records end
-and the new one starts well after they begin (`quiet_days`), and they share contacts or a
-handset. similarity = shared contacts / contacts of the smaller side (the overlap coefficient:
+record (or up to `max_overlap_days` before it), the old one went quiet and the new one woke up,
+and they share contacts or a handset. "Went quiet" is judged against the phone's own rate: from
+a change point on it makes at most `quiet_share` of the records its rate so far would give (and
+no more than `max_strays`), so a swap on day 8 of a 10-day return, with a stray call or two from
+the old phone afterwards, is found; the older rule (silent `quiet_days` before the records end)
+still counts. The gap may be measured between the records or between the change points. similarity = shared contacts / contacts of the smaller side (the overlap coefficient:
 a new number that calls mostly the old one's people scores high even after a short life).
 Pairs are accepted best first, one new number per old one.
 
@@ -37,6 +40,11 @@ class ReplacementParams:
     max_gap_days: float = 21.0         # new number starts at most this long after the old one's last record
     max_overlap_days: float = 2.0      # ... or at most this long before it
     quiet_days: float = 7.0            # old silent this long before the records end; new starts this long after they begin
+    quiet_share: float = 0.2           # ... or: from a change point on, a phone makes at most this share of the records
+    max_strays: int = 3                #     its own rate before then would give, and no more than this many,
+    quiet_chance: float = 0.01         #     so few that its rate (low estimate) gives them this chance or less over
+                                       #     all the case's phones (Poisson, Bonferroni: quiet by chance is rare)
+    min_records: int = 8               #     with at least this many records before the change point to go by
     min_shared: int = 3                # shared contacts needed without a shared handset
     min_similarity: float = 0.5
     hub_limit: int = 200               # contacts of more phones than this (a pizza place, a carrier) propose no pairs
@@ -75,8 +83,14 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     first_link = dict(zip(phones.tolist(), link_ids[first_at].tolist(), strict=True))
     last_link = dict(zip(phones.tolist(), link_ids[last_at].tolist(), strict=True))
     _widen_with_service_calls(records, first, last, first_link, last_link)
-    olds = {p for p in first if last[p] <= finish - params.quiet_days * DAY}
-    news = {p for p in first if first[p] >= begin + params.quiet_days * DAY}
+    quiet, quiet_link = _went_quiet(ends, starts, link_ids, first_at, finish, params)
+    woke, woke_link = _went_quiet(ends[::-1], -starts[::-1], link_ids[::-1],
+                                  np.flatnonzero(np.r_[True, ends[::-1][1:] != ends[::-1][:-1]]), -begin, params)
+    woke = {p: -t for p, t in woke.items()}
+    olds = {p for p in first if last[p] <= finish - params.quiet_days * DAY} | set(quiet)
+    news = {p for p in first if first[p] >= begin + params.quiet_days * DAY} | set(woke)
+    busy_until = {p: quiet.get(p, last[p]) for p in first}          # the old phone's own change point
+    busy_from = {p: woke.get(p, first[p]) for p in first}            # ... and the new one's
     if not olds or not news:
         return []
     span = int(max(ends.max(), others.max())) + 1
@@ -95,6 +109,9 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     last_at_arr = np.full(span, np.nan)
     first_at_arr[list(first)] = list(first.values())
     last_at_arr[list(last)] = list(last.values())
+    busy_from_arr, busy_until_arr = first_at_arr.copy(), last_at_arr.copy()
+    busy_from_arr[list(busy_from)] = list(busy_from.values())
+    busy_until_arr[list(busy_until)] = list(busy_until.values())
     handsets, handset_links = _handsets(records)
 
     root: dict[int, int] = {}
@@ -115,12 +132,13 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     for round_number in range(1, params.rounds + 1):
         old_pairs, new_pairs = _side_pairs(pair_phone, pair_contact, lookup, sorted(olds - replaced),
                                            sorted(news - taken))
-        shared_count = _shared_contacts(old_pairs, new_pairs, degree_of, first_at_arr, last_at_arr, lookup, params)
+        shared_count = _shared_contacts(old_pairs, new_pairs, degree_of, (first_at_arr, busy_from_arr),
+                                        (last_at_arr, busy_until_arr), lookup, params)
         for phones_of in handsets.values():
             for o in phones_of:
                 for n in phones_of:
                     if (o != n and o in olds - replaced and n in news - taken and rooted(o) != rooted(n)
-                            and _fits(o, n, first, last, params)):
+                            and (_fits(o, n, first, last, params) or _fits(o, n, busy_from, busy_until, params))):
                         shared_count.setdefault((o, n), 0)
         candidates = []
         for (o, n), count in sorted(shared_count.items()):
@@ -153,8 +171,12 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
                 root[m] = top
                 lookup[m] = top
             shown = sorted(_members_called(common, contacts(n), rooted))
+            strays = _strays(o, busy_until[o], ends, starts, link_ids, first_at)
             evidence = [last_link[o], first_link[n]] + [lk for d in devices for lk in handset_links.get((d, o), [])
                                                         + handset_links.get((d, n), [])]
+            evidence += [quiet_link[o]] if o in quiet_link else []
+            evidence += [woke_link[n]] if n in woke_link else []
+            evidence += [link for _, link in strays[:20]]
             found.append({
                 "old": records.label(o), "new": records.label(n), "old_id": int(o), "new_id": int(n),
                 "similarity": round(similarity, 3),
@@ -164,6 +186,11 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
                 "shared_devices": [records.label(d) for d in devices], "shared_device_ids": devices,
                 "old_contacts": len(mapped(chain[top]) - {top}), "new_contacts": len(mapped([n]) - {top}),
                 "round": round_number, "links": sorted(set(int(x) for x in evidence)),
+                "old_busy_until": records.when(busy_until[o]), "new_busy_from": records.when(busy_from[n]),
+                "busy_gap_days": round((busy_from[n] - busy_until[o]) / DAY, 1),
+                "quiet_by": "own rate" if o in quiet else "silence before the records end",
+                "old_records_after": len(strays),
+                "old_records_after_times": [records.when(when) for when, _ in strays[:20]],
             })
         if not accepted:
             break
@@ -186,6 +213,61 @@ def _widen_with_service_calls(records: Records, first: dict[int, float], last: d
                 first[phone], first_link[phone] = start, int(link_id)
             if start >= last[phone]:
                 last[phone], last_link[phone] = start, int(link_id)
+
+
+def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, heads: np.ndarray, finish: float,
+                params: ReplacementParams) -> tuple[dict[int, float], dict[int, int]]:
+    """Phone -> the time it went quiet, judged against its own rate: the earliest record after which the phone
+    makes at most `quiet_share` of the records its rate so far would give until the records end (`finish`),
+    when that rate gives `quiet_expected` or more. A swap on day 8 of a 10-day return, with a stray call
+    or two from the old phone after it, is found; a phone that calls once a week is not judged on two
+    quiet days. Rows are sorted by phone, then time (`heads`: each phone's first row); also gives the
+    record (link id) at the change point. Called on reversed, negated times it finds when a phone woke."""
+    if not len(ends):
+        return {}, {}
+    from scipy.special import pdtr
+
+    sizes = np.diff(np.r_[heads, len(ends)])
+    tails = np.r_[heads[1:], len(ends)]
+    # Only a phone's last max_strays + 1 records can be its change point (at most max_strays come after).
+    near_end = np.repeat(tails, sizes) - np.arange(len(ends)) - 1 <= params.max_strays
+    cand = np.flatnonzero(near_end)
+    head_of = np.repeat(heads, sizes)[cand]
+    rank = cand - head_of + 1                                        # records up to and including this one
+    after = np.repeat(sizes, sizes)[cand] - rank
+    span = np.maximum(starts[cand] - starts[head_of], DAY)
+    remaining = np.maximum(finish - starts[cand], 0.0)
+    expected = rank / span * remaining
+    fits = (rank >= max(2, params.min_records)) & (after <= params.quiet_share * expected)
+    # The phone's rate is known from `rank` records only: judge with a low estimate of it (two standard
+    # errors down), and ask that so few records after the change point be a rare chance across all phones.
+    low = np.maximum(rank - 2.0 * np.sqrt(rank), 0.0) / span * remaining
+    fits[fits] = pdtr(after[fits], low[fits]) <= params.quiet_chance / max(1, len(heads))
+    if not fits.any():
+        return {}, {}
+    # Of the rows that fit, the change point: the cut with the highest two-rate Poisson likelihood
+    # (rank records in the busy stretch, `after` in the quiet one), the last record of the busy stretch.
+    chosen = np.flatnonzero(fits)
+    rows = cand[chosen]
+    busy = np.maximum(starts[rows] - starts[head_of[chosen]], 3600.0)
+    calm = np.maximum(finish - starts[rows], 3600.0)
+    n1, n2 = rank[chosen].astype(float), after[chosen].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        likelihood = n1 * np.log(n1 / busy) + np.where(n2 > 0, n2 * np.log(n2 / calm), 0.0)
+    order = np.lexsort((-likelihood, ends[rows]))
+    rows = rows[order]
+    phone_of_row = ends[rows]
+    rows = rows[np.r_[True, phone_of_row[1:] != phone_of_row[:-1]]]   # the best cut of each phone
+    return (dict(zip(ends[rows].tolist(), starts[rows].tolist(), strict=True)),
+            dict(zip(ends[rows].tolist(), link_ids[rows].tolist(), strict=True)))
+
+
+def _strays(phone: int, until: float, ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray,
+            heads: np.ndarray) -> list[tuple[float, int]]:
+    """The records of a phone after it went quiet (time, link id): the stray calls an old phone still makes."""
+    lo, hi = np.searchsorted(ends, [phone, phone + 1])
+    later = np.flatnonzero(starts[lo:hi] > until) + lo
+    return list(zip(starts[later].tolist(), link_ids[later].tolist(), strict=True))
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -211,7 +293,8 @@ def _side_pairs(
 
 
 def _shared_contacts(
-    olds: pd.DataFrame, news: pd.DataFrame, degree_of: np.ndarray, first_at: np.ndarray, last_at: np.ndarray,
+    olds: pd.DataFrame, news: pd.DataFrame, degree_of: np.ndarray, first_at: tuple[np.ndarray, ...],
+    last_at: tuple[np.ndarray, ...],
     lookup: np.ndarray, params: ReplacementParams,
 ) -> dict[tuple[int, int], int]:
     """(old, new) -> contacts in common, for pairs whose dates fit (vectorised: a merge on the contact;
@@ -223,8 +306,10 @@ def _shared_contacts(
     if not len(pairs):
         return {}
     old, new, contact = (pairs[c].to_numpy(np.int64) for c in ("old", "new", "contact"))
-    gap = first_at[new] - last_at[old]
-    fits = (gap >= -params.max_overlap_days * DAY) & (gap <= params.max_gap_days * DAY)
+    fits = np.zeros(len(old), dtype=bool)
+    for firsts, lasts in zip(first_at, last_at, strict=True):      # record dates, then each phone's change points
+        gap = firsts[new] - lasts[old]
+        fits |= (gap >= -params.max_overlap_days * DAY) & (gap <= params.max_gap_days * DAY)
     rooted_old, rooted_new = lookup[old], lookup[new]
     keep = fits & (rooted_old != rooted_new) & (contact != rooted_old) & (contact != rooted_new)
     span = len(lookup)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import Any
 
-from linkgraph.analysis import AnalysisParams, analyze
+from linkgraph.analysis import AnalysisParams, analyze, left_out_line
 from linkgraph.analysis.communities import METHODS
 from linkgraph.analysis.disruption import TARGET_TYPES
-from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_json, print_table
+from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_table
 from linkgraph.progress import TerminalProgress
 
 
@@ -15,10 +18,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser("analyze", help="key players, communities, swaps, co-locations, circuits, indicators")
     add_case(cmd)
     cmd.add_argument("--json", action="store_true", help="print one JSON object (see README for its keys)")
+    cmd.add_argument("--indent", type=int, default=None, metavar="N",
+                     help="indent the JSON by N spaces (default: compact, one line; much faster on big cases)")
     cmd.add_argument("--seed", type=int, default=7, help="seed for communities and sampling (default 7)")
     cmd.add_argument("--top", type=int, default=25, help="key players to list (default 25)")
     cmd.add_argument("--no-save", action="store_true", help="do not keep this run in the case file")
-    cmd.add_argument("--method", choices=METHODS, default="leiden", help="communities: leiden (default) or louvain")
+    cmd.add_argument("--method", choices=METHODS, default="auto",
+                     help="communities: auto (default: multiplex Leiden across calls, meetings, money and devices "
+                          "when the case has two or more of them, else Leiden), leiden, louvain or multiplex")
     cmd.add_argument("--resolution", type=float, default=1.0, help="community resolution (higher: smaller groups)")
     cmd.add_argument("--disrupt", type=int, default=5, metavar="N", help="key players to remove (default 5)")
     cmd.add_argument("--path", type=int, nargs=2, metavar=("FROM", "TO"),
@@ -38,6 +45,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             filter=graph_filter(args, case), seed=args.seed, top=args.top, method=args.method,
             resolution=args.resolution, disrupt=args.disrupt, path=tuple(args.path) if args.path else None,
             max_hops=args.max_hops, connect=args.connect, common=args.common, findings=not args.no_findings,
+            beside=True,                  # a command holds no other threads: big cases use a second core
         )
         bar = TerminalProgress()
         try:
@@ -47,15 +55,44 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if not args.no_save:
             result["run_id"] = case.record_analysis(params.as_dict(), result)
     if args.json:
-        print_json(result)
+        write_json(result, sys.stdout, indent=args.indent)
+        said = left_out_line(result.get("left_out") or {})
+        if said:
+            print(said, file=sys.stderr)
         return 0
     print_summary(result, args.top)
     return 0
 
 
+def write_json(data: Any, out: Any, *, indent: int | None = None) -> None:
+    """One JSON object and a line break: orjson when installed (tens of MB in well under a second), else the
+    standard library's C encoder (compact) or its indenting encoder (pure Python: slow on big cases)."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+    if orjson is not None and indent in (None, 2):
+        option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
+        encoded = orjson.dumps(data, default=str, option=option)
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None:
+            out.flush()
+            buffer.write(encoded + b"\n")
+            buffer.flush()
+        else:
+            out.write(encoded.decode("utf-8") + "\n")
+        return
+    separators = (",", ":") if indent is None else None
+    json.dump(data, out, ensure_ascii=False, indent=indent, separators=separators, default=str)
+    out.write("\n")
+
+
 def print_summary(result: dict, top: int = 25) -> None:
     """The human reading of an analysis: key players, then groups, then findings."""
     graph = result["graph"]
+    said = left_out_line(result.get("left_out") or {})
+    if said:
+        print(said)
     print(f"Case {result['case']}: {graph['nodes']} entities, {graph['edges']} ties in the {graph['view']} view"
           + (f" (betweenness sampled on {graph['betweenness_sample']} nodes)" if graph.get("betweenness_sample") else ""))
     players = [e for e in result["entities"] if e["type"] in TARGET_TYPES][:top]
@@ -77,9 +114,7 @@ def print_summary(result: dict, top: int = 25) -> None:
                   f"largest {', '.join(str(n) for n in step['largest'][:3])}")
     print(f"\n{len(result['communities'])} communities")
     for community in result["communities"][:10]:
-        members = ", ".join(community["members"][:6])
-        more = f" (+{community['size'] - 6})" if community["size"] > 6 else ""
-        print(f"  {community['id']}: {community['size']} members: {members}{more}")
+        print(f"  {community['id']}: {community.get('name') or ''} ({community['size']} members)")
     for key, title in (("replacements", "Possible number replacements (burner swaps)"),
                        ("indicators", "Indicators (leads to review)"), ("circuits", "Circuits"),
                        ("colocations", "Co-locations")):
@@ -96,7 +131,9 @@ def describe(key: str, item: dict) -> str:
         return (f"{item['old']} -> {item['new']}  similarity {item['similarity']:.2f}, old last seen "
                 f"{item['last_seen_old']}, new first seen {item['first_seen_new']}, "
                 f"{len(item['shared_contacts'])} shared contacts"
-                + (f", same handset {', '.join(item['shared_devices'])}" if item.get("shared_devices") else ""))
+                + (f", same handset {', '.join(item['shared_devices'])}" if item.get("shared_devices") else "")
+                + (f"; old went quiet after {item['old_busy_until']} ({item['old_records_after']} stray records "
+                   f"after)" if item.get("old_records_after") else ""))
     if key == "indicators":
         return f"{item.get('title', item['rule'])}: {item.get('summary', '')}  [{_rows(item['evidence'])}]"
     return item.get("summary") or ", ".join(f"{k}={v}" for k, v in list(item.items())[:4])

@@ -218,7 +218,8 @@ def method_note(case: CaseFile, options: Any, chart: Chart, redactor: Redactor, 
     if run:
         params = run.get("params", {})
         lines.append(f"- Run {run['id']} at {run['at']} by {redactor.text(run['by'])}; result digest {run['digest']}")
-        lines.append(f"- Parameters: communities by {params.get('method', '?')} (seed {params.get('seed', '?')}, "
+        used = ((run.get("summary") or {}).get("graph") or {}).get("communities_method")  # "auto" resolved
+        lines.append(f"- Parameters: communities by {used or params.get('method', '?')} (seed {params.get('seed', '?')}, "
                      f"resolution {params.get('resolution', '?')}); key-player score = mean of scaled degree, "
                      "betweenness and PageRank")
         lines.append(f"- Filter of the run: {json.dumps(params.get('filter', {}), sort_keys=True)}")

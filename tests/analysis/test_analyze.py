@@ -80,3 +80,53 @@ def test_command_prints_json_and_keeps_the_run(case_path, crew, capsys: pytest.C
     assert main(["analyze", str(case_path), "--no-save", "--top", "3"]) == 0
     text = capsys.readouterr().out
     assert "Key players" in text and "(209) 555-0101" in text and "Disruption" in text
+
+
+def test_findings_beside_the_measures_give_the_same_result(case: CaseFile, crew: dict[str, int], monkeypatch) -> None:
+    import linkgraph.analysis as analysis
+    from linkgraph.analysis.beside import Beside, can_fork
+
+    alone = analyze(case, AnalysisParams())
+    monkeypatch.setattr(analysis, "BESIDE_FROM", 0)
+    started = []
+    original = Beside.__init__
+
+    def watch(self, work, allowed):
+        original(self, work, allowed)
+        started.append(self.forked)
+    monkeypatch.setattr(Beside, "__init__", watch)
+    beside = analyze(case, AnalysisParams(beside=True))
+    assert started == [can_fork()]
+    assert beside == alone
+
+
+def test_a_failing_child_leaves_the_work_to_the_caller() -> None:
+    import os
+
+    from linkgraph.analysis.beside import Beside
+
+    caller = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != caller:
+            raise RuntimeError("the child fails")
+        return 42
+    assert Beside(work, True).result() == 42
+
+
+@pytest.mark.parametrize("indent", [None, 2, 4])
+@pytest.mark.parametrize("fast", [True, False])
+def test_json_out_compact_or_indented_with_or_without_orjson(indent, fast, monkeypatch) -> None:
+    import io
+    import sys
+
+    from linkgraph.cli.analyze_command import write_json
+
+    if not fast:
+        monkeypatch.setitem(sys.modules, "orjson", None)          # as if it were not installed
+    data = {"entities": [{"id": 1, "label": "Zoë", "score": 0.5, "first": None}], "n": {3: "x"}}
+    out = io.StringIO()
+    write_json(data, out, indent=indent)
+    text = out.getvalue()
+    assert json.loads(text) == {"entities": data["entities"], "n": {"3": "x"}}
+    assert text.endswith("\n") and (text.count("\n") == 1) == (indent is None)

@@ -34,6 +34,27 @@ def test_guests_on_overlapping_nights_at_one_hotel(case, write) -> None:
     assert item["links"] == sorted([s1, s2])
 
 
+def test_a_crowded_hotel_night_counts_for_nothing(case, write) -> None:
+    # A resort on a holiday weekend: 20 guests on the night of March 2 (the crowd limit is 15). Ann and Bea
+    # share that night and, on a quiet night, March 9: only March 9 shows.
+    with write("hotel") as w:
+        resort = w.entity("Hotel", None, "Lakeside Resort", city="Tahoe")
+        ann, bea = w.person("Ann"), w.person("Bea")
+        crowd = [w.person(f"Guest {n}") for n in range(18)]
+        for guest in [ann, bea, *crowd]:
+            w.link("stayed_at", guest, resort, start=at("2024-03-02 15:00"), end=at("2024-03-03 11:00"))
+        quiet = [w.link("stayed_at", guest, resort, start=at("2024-03-09 15:00"), end=at("2024-03-10 11:00"))
+                 for guest in (ann, bea)]
+    records = load_records(case)
+    found = kinds(find_colocations(records), "hotel")
+    assert [([e["label"] for e in f["entities"]], f["from"], f["nights"]) for f in found] == [
+        (["Ann", "Bea"], "2024-03-09", 1)]
+    assert set(quiet) <= set(found[0]["links"])
+    assert records.memo("crowded_hotel_nights", None) == [
+        {"hotel": {"id": resort, "label": "Lakeside Resort", "type": "Hotel"}, "night": "2024-03-02", "guests": 20}]
+    assert len(kinds(find_colocations(load_records(case), ColocationParams(hotel_crowd=30)), "hotel")) == 190
+
+
 def test_phones_on_one_cell_site_within_minutes_on_two_days(case, write) -> None:
     with write("phone") as w:
         site = w.entity("CellSite", "310-260-1234-5", "Site 1234 Stockton", city="Stockton")

@@ -64,3 +64,22 @@ def test_scores_break_ties() -> None:
     graph = typed(nx.path_graph(4))                  # 0-1-2-3: removing 1 or 2 leaves 1 pair each
     assert disruption.key_players(graph, k=1)["removed"][0]["id"] == 1
     assert disruption.key_players(graph, k=1, scores={2: 1.0, 1: 0.5})["removed"][0]["id"] == 2
+
+
+def test_the_edges_kept_beside_igraph_follow_its_deletions() -> None:
+    import igraph as ig
+    import numpy as np
+
+    from linkgraph.analysis.disruption import pairs_after_removal
+
+    g = ig.Graph.Erdos_Renyi(n=300, m=700)
+    g.add_edges([(0, 299), (1, 298)])
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64)
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        assert (pairs_after_removal(g, ends) == pairs_after_removal(g)).all()
+        v = int(rng.integers(0, g.vcount()))
+        g.delete_vertices(v)
+        ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
+        ends = ends - (ends > v)
+        assert (ends == np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)).all()

@@ -85,3 +85,46 @@ def test_too_few_shared_contacts_or_too_long_a_gap_is_no_swap(case, write) -> No
     assert find_replacements(load_records(case)) == []
     loose = find_replacements(load_records(case), ReplacementParams(min_shared=2))
     assert [(f["old_id"], f["new_id"]) for f in loose] == [(old, new)]
+
+
+def test_a_swap_on_day_8_of_a_10_day_return_with_stray_calls_from_the_old_phone(case, write) -> None:
+    # Ten days of records. The old phone calls its five people four times a day until day 8, then makes two
+    # stray calls (days 9 and 10); the new phone starts on day 8 with four of the same people and a shared IMEI.
+    with write() as w:
+        old, new = w.phone("0101"), w.phone("0144")
+        friends = [w.phone(f"01{n}") for n in (70, 71, 72, 73, 74, 75)]
+        steady = w.phone("0180")
+        for day in range(1, 11):
+            w.call(steady, friends[0], f"2024-03-{day:02d} 09:00")     # the records run from day 1 to day 10
+        for day in range(1, 8):
+            for hour in (10, 13, 16, 19):
+                for friend in friends[:5]:
+                    w.call(old, friend, f"2024-03-{day:02d} {hour}:{friends.index(friend):02d}")
+        for day in range(8, 11):
+            for hour in (11, 14, 17, 20):
+                for friend in friends[1:]:
+                    w.call(new, friend, f"2024-03-{day:02d} {hour}:{friends.index(friend):02d}")
+        stray_a = w.call(old, friends[0], "2024-03-09 08:15")
+        stray_b = w.call(old, friends[2], "2024-03-10 21:40")
+    found = find_replacements(load_records(case))
+    assert [(f["old_id"], f["new_id"]) for f in found] == [(old, new)]
+    swap = found[0]
+    assert swap["quiet_by"] == "own rate"
+    assert swap["old_busy_until"] == "2024-03-07 19:04:00 PST"
+    assert swap["new_busy_from"] == "2024-03-08 11:01:00 PST"
+    assert swap["last_seen_old"] == "2024-03-10 21:40:00 PDT"
+    assert swap["old_records_after"] == 2 and {stray_a, stray_b} <= set(swap["links"])
+    assert swap["shared_contacts"] == ["(209) 555-0171", "(209) 555-0172", "(209) 555-0173", "(209) 555-0174"]
+
+
+def test_a_phone_that_calls_once_a_week_is_not_quiet_after_two_days(case, write) -> None:
+    with write() as w:
+        slow, other = w.phone("0101"), w.phone("0144")
+        friends = [w.phone(f"01{n}") for n in (70, 71, 72)]
+        for day in (1, 8, 15, 22):
+            for friend in friends:
+                w.call(slow, friend, f"2024-03-{day:02d} 10:00")
+        for day in (24, 25, 26):
+            for friend in friends:
+                w.call(other, friend, f"2024-03-{day:02d} 10:00")
+    assert find_replacements(load_records(case)) == []

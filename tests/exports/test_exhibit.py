@@ -120,7 +120,7 @@ def test_method_note_names_selection_filter_and_run(package: tuple[Path, dict]) 
     assert f"Entity {facts['ego']} ((209) 555-0144) and its direct contacts" in note
     assert "Carrier voicemail, short codes and service numbers: left out" in note
     assert re.search(r"Run \d+ at .* result digest [0-9a-f]{64}", note)
-    assert "communities by leiden (seed 7" in note
+    assert re.search(r"communities by (leiden|multiplex) \(seed 7", note)   # multiplex when 2+ layers
     assert "was not written" in note
     text = pdf_text(out / "exhibit.pdf")
     assert "METHOD NOTE" in text and "SOURCE TABLE" in text

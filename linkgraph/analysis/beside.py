@@ -1,0 +1,80 @@
+"""Work done beside the caller: a forked child process computes it while the caller goes on, so the
+findings (swaps, co-locations, circuits) and the measures (centrality, groups, disruption) of one big
+analysis use two cores. Only where forking is safe (Linux, asked for by a command-line run, which holds
+no other threads); anywhere else, and whenever the child fails, the work is done in the caller.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+def can_fork() -> bool:
+    """Forking is safe here: Linux, and this process runs no other Python thread."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+class Beside:
+    """`Beside(work, allowed)` starts `work()` in a forked child (when allowed and safe); `result()` gives its
+    value, computed in the caller instead if the child could not be started or failed."""
+
+    def __init__(self, work: Callable[[], Any], allowed: bool) -> None:
+        self.work = work
+        self.process: Any = None
+        self.reader: Any = None
+        if not (allowed and can_fork()):
+            return
+        for stream in (sys.stdout, sys.stderr):       # nothing buffered may be written twice (by the child too)
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        try:
+            context = multiprocessing.get_context("fork")
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(work, writer), daemon=True)
+            process.start()
+            writer.close()
+            self.process, self.reader = process, reader
+        except (OSError, ValueError):
+            self.process = self.reader = None
+
+    @property
+    def forked(self) -> bool:
+        return self.process is not None
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.work()
+        try:
+            done, value = self.reader.recv()
+        except (EOFError, OSError):
+            done, value = False, None
+        finally:
+            self.reader.close()
+            self.process.join()
+            self.process = None
+        return value if done else self.work()
+
+    def close(self) -> None:
+        """Stop the child (an analysis cancelled or failed before its result was needed)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.reader.close()
+            self.process = None
+
+
+def _child(work: Callable[[], Any], writer: Any) -> None:
+    try:
+        value = (True, work())
+    except BaseException:                 # the caller does the work itself
+        value = (False, None)
+    try:
+        writer.send(value)
+    finally:
+        writer.close()
