@@ -70,6 +70,38 @@ def _from_data(data: dict[str, Any], path: Path | None) -> Profile:
         raise LinkgraphError(f"{where}: not a valid import profile ({exc})") from exc
 
 
+# Profile options that are regular expressions (a shared profile is someone else's input): each must compile and
+# must not nest quantifiers ("(a+)+", "(\\w*)*"), which backtrack for ever on a long cell.
+REGEX_OPTIONS = ("title_skip", "title_address", "title_name_suffix", "cash_or_prepaid")
+MAX_PATTERN = 2_000
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+
+
+def pattern_problem(pattern: object) -> str | None:
+    """Why a profile's regular expression cannot be used (malformed, too long, or catastrophic), or None."""
+    if not isinstance(pattern, str):
+        return "is not text"
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"is not a valid regular expression ({exc})"
+    if _NESTED_QUANTIFIER.search(pattern):
+        return "repeats a group that itself repeats (it could run for hours on one cell)"
+    return None
+
+
+def _check_patterns(profile: Profile) -> Profile:
+    for name in REGEX_OPTIONS:
+        if name in profile.options:
+            why = pattern_problem(profile.options[name])
+            if why:
+                where = profile.path.name if profile.path else "profile"
+                raise LinkgraphError(f"{where}: option '{name}' {why}")
+    return profile
+
+
 def load_profile_file(path: Path) -> Profile:
     """A profile from a YAML (or JSON) file, e.g. one shared by another analyst."""
     try:
@@ -78,7 +110,7 @@ def load_profile_file(path: Path) -> Profile:
         raise LinkgraphError(f"{Path(path).name}: cannot read profile ({exc})") from exc
     if not isinstance(data, dict):
         raise LinkgraphError(f"{Path(path).name}: not a valid import profile")
-    return _from_data(data, Path(path))
+    return _check_patterns(_from_data(data, Path(path)))
 
 
 def user_profile_dir() -> Path:

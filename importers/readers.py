@@ -740,6 +740,30 @@ def _flat(record: dict, prefix: str = "") -> dict[str, object]:
     return out
 
 
+def _loads_line(line: str) -> object:
+    """One JSON line parsed; a number of thousands of digits or a lone surrogate is refused (RecursionError,
+    UnicodeError or JSONDecodeError), never carried on to crash the case file's writer."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:                       # int() past Python's digit limit
+        if "digits" in str(exc):
+            raise UnicodeError("a number with thousands of digits") from exc
+        raise
+    if "\\u" in line:                              # escapes may hide a lone surrogate UTF-8 cannot store
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return value
+
+
+def _json_trouble(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "values nested too deeply"
+    if isinstance(exc, UnicodeEncodeError):
+        return "a lone surrogate (\\ud800-\\udfff) that is not text"
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
 def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table:
     """Read a JSON array of objects (row = index + 1) or JSON lines (row = line number) as a table.
 
@@ -759,6 +783,8 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", file=path, row=exc.lineno) from exc
+        except (RecursionError, ValueError) as exc:     # nested 10,000 deep, a 5,000-digit number
+            raise InputError(f"not readable JSON ({_json_trouble(exc)})", file=path) from exc
         if not isinstance(data, list):
             raise InputError("a JSON file of ads must hold an array of objects or one object per line", file=path)
         items = [(index, value, "") for index, value in enumerate(data, start=1)]
@@ -768,7 +794,9 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
             if not line:
                 continue
             try:
-                items.append((number, json.loads(line), line))
+                items.append((number, _loads_line(line), line))
+            except (RecursionError, UnicodeError) as exc:
+                malformed.append((number, f"not a readable JSON object ({_json_trouble(exc)})", [line[:10_000]]))
             except json.JSONDecodeError as exc:
                 reason = (f"not a JSON object ({exc.msg}, column {exc.colno}); the line may be cut short"
                           if number == text.rstrip("\n").count("\n") + 1 else f"not a JSON object ({exc.msg}, column {exc.colno})")

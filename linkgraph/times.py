@@ -31,8 +31,12 @@ def to_local(epoch: int | float | None, tz: str) -> datetime | None:
 
 
 def format_time(epoch: int | float | None, tz: str, *, with_zone: bool = True) -> str:
-    """'2024-09-14 21:05:00 PDT' in the case zone; '' for no time."""
-    moment = to_local(epoch, tz)
+    """'2024-09-14 21:05:00 PDT' in the case zone; '' for no time; a time no calendar can show (year 0, inf)
+    is named as such instead of crashing the page or table that shows it."""
+    try:
+        moment = to_local(epoch, tz)
+    except (ValueError, OverflowError, OSError):
+        return f"(time {epoch!r:.24} out of range)"
     if moment is None:
         return ""
     text = moment.strftime("%Y-%m-%d %H:%M:%S")

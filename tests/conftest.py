@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from linkgraph.case import CaseFile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keys and the anchor ledger of session-wide fixtures too go to a temporary folder, never the tester's own.
+os.environ["LINKGRAPH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="linkgraph-test-config-")
+os.environ.pop("LINKGRAPH_SIGNING_KEY", None)
 
 
 @pytest.fixture
@@ -31,3 +35,10 @@ def case(case_path: Path):
 def _isolated_profiles(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saved profiles go to a temporary folder, never the tester's own."""
     monkeypatch.setenv("LINKGRAPH_PROFILE_DIR", str(tmp_path_factory.mktemp("profiles")))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Examiner keys and the anchor ledger go to a temporary folder, never the tester's own."""
+    monkeypatch.setenv("LINKGRAPH_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("LINKGRAPH_SIGNING_KEY", raising=False)

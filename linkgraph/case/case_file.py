@@ -237,6 +237,7 @@ class CaseFile:
         self._raw_blocks: OrderedDict[tuple[int, int], list[str]] = OrderedDict()   # (source, first row) -> texts
         self._raw_blocks_state: tuple[int, int] | None = None   # the case's state when they were read
         self._keeps_blocks: bool | None = None
+        self._file_id = _file_id(path)      # a write refuses a file replaced since (encrypted, decrypted in place)
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
@@ -260,6 +261,11 @@ class CaseFile:
         conn = _connect(path, passphrase)
         if passphrase is None:
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")    # before the first table: fixed from then on
+        conn.execute("PRAGMA schema_version").fetchone()     # the file exists from here: readable by its owner only
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
         case = cls(path, conn)
         try:
             with case.transaction():
@@ -373,13 +379,19 @@ class CaseFile:
             self.conn.execute("BEGIN IMMEDIATE")
         except _operational_errors() as exc:
             raise CaseFileError(f"{self.path}: another program is writing to this case ({exc}); try again") from exc
+        if self._file_id is not None and _file_id(self.path) != self._file_id:
+            self.conn.execute("ROLLBACK")
+            raise CaseFileError(f"{self.path}: the case file was replaced since it was opened (encrypted, decrypted or "
+                                "re-keyed); open it again")
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            audit.rolled_back(self.conn)
             raise
         else:
             self.conn.execute("COMMIT")
+            audit.committed(self.conn)     # the new audit head goes to this computer's ledger
 
     def audit(self, action: str, details: dict[str, Any]) -> str:
         """Append an audit entry (inside the current transaction, or in one of its own).
@@ -784,6 +796,15 @@ def _operational_errors() -> tuple[type[BaseException], ...]:
     if "linkgraph.case.encryption" in sys.modules:
         return sys.modules["linkgraph.case.encryption"].operational_errors()
     return (sqlite3.OperationalError,)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """The file's identity on disk (device, inode): changes when another file is renamed over it."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if found.st_ino else None
 
 
 def _looks_encrypted(path: Path) -> bool:

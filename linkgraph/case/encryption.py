@@ -19,6 +19,7 @@ INSTALL_HINT = (
     "(Windows, macOS) into linkgraph's Python"
 )
 MIN_PASSPHRASE = 8
+CONVERT_WAIT_SECONDS = 30.0   # how long encrypt/decrypt wait for another writer (an import, a note) to finish
 
 
 def _driver() -> Any:
@@ -102,30 +103,39 @@ def is_encrypted(path: Path) -> bool:
     return len(head) == 16 and head != b"SQLite format 3\x00"
 
 
-def _export(source: Any, target: Path, key: str | None, audit_entry: tuple[str, str, str, dict[str, Any]],
+def _export(source: Any, target: Path, key: str | None, audit_entry: tuple[str, str, str, dict[str, Any]] | None,
             *, application_id: int, user_version: int) -> None:
-    """Audit, then copy every table of `source` into a new file `target`, encrypted with `key` (plain when None),
-    in one write transaction: the copy holds the audit entry and no other writer commits meanwhile."""
+    """Copy every table of `source` into a new file `target`, encrypted with `key` (plain when None); with an
+    `audit_entry`, audit it in `source` first, in the same write transaction (the copy holds the entry)."""
     from linkgraph.case import audit
 
     source.execute("ATTACH DATABASE ? AS converted KEY ?", (str(target), key or ""))
     try:
-        source.execute("BEGIN IMMEDIATE")
+        source.execute("BEGIN IMMEDIATE" if audit_entry is not None else "BEGIN")   # deferred: writes the copy only
         try:
-            audit.append(source, *audit_entry)
+            if audit_entry is not None:
+                audit.append(source, *audit_entry)
             source.execute("SELECT sqlcipher_export('converted')").fetchone()
             source.execute(f"PRAGMA converted.application_id = {int(application_id)}")
             source.execute(f"PRAGMA converted.user_version = {int(user_version)}")
         except BaseException:
             source.execute("ROLLBACK")
+            audit.rolled_back(source)
             raise
         source.execute("COMMIT")
+        audit.committed(source)
     finally:
         source.execute("DETACH DATABASE converted")
 
 
 def _convert(path: Path, out: Path | None, old: str | None, new: str | None, action: str) -> Path:
-    """Write `path` again with key `new` (plain when None), audited; in place when `out` is None."""
+    """Write `path` again with key `new` (plain when None), audited; in place when `out` is None.
+
+    In place, the writer lock (locking.CaseLock, which every linkgraph writer takes) and SQLite's write lock on
+    the old file are both held from the export until the new file is in place: no write can commit in between
+    (it would be lost with the old file), and a writer that was waiting finds the file replaced
+    (CaseFile.transaction refuses to write to the old one). The audit entry is written into the new file."""
+    from linkgraph.case import audit
     from linkgraph.case.case_file import os_user
     from linkgraph.case.locking import CaseLock
     from linkgraph.times import now_iso
@@ -139,11 +149,11 @@ def _convert(path: Path, out: Path | None, old: str | None, new: str | None, act
         raise CaseFileError(f"{target}: a file of that name exists already (choose another name)")
     temp = target.with_name(f".{target.name}.{os.getpid()}.converting")
     temp.unlink(missing_ok=True)
-    with CaseLock(path):
-        if old is None:
-            conn = dbapi2.connect(str(path), isolation_level=None, check_same_thread=False)
-        else:
-            conn = connect(path, old)
+    lock = CaseLock(path)
+    lock.acquire(wait=CONVERT_WAIT_SECONDS)
+    guard = copy = None
+    try:
+        conn = _open_any(dbapi2, path, old)
         try:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
             user_version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -152,21 +162,54 @@ def _convert(path: Path, out: Path | None, old: str | None, new: str | None, act
             if application_id != APPLICATION_ID:
                 raise CaseFileError(f"{path}: not a linkgraph case file")
             entry = (now_iso(), os_user(), action, {"file": path.name, "to": target.name})
-            _export(conn, temp, new, entry, application_id=application_id, user_version=user_version)
-        except dbapi2.DatabaseError as exc:
-            temp.unlink(missing_ok=True)
-            raise CaseFileError(f"{path}: cannot {action} this case ({exc})") from exc
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        finally:
-            conn.close()
-        try:
+            if out is not None:             # the case stays where it is: audit it there, copy, done
+                _export(conn, temp, new, entry, application_id=application_id, user_version=user_version)
+            else:
+                guard = _open_any(dbapi2, path, old)
+                guard.execute("BEGIN IMMEDIATE")      # no writer commits to the old file from here to the rename
+                _export(conn, temp, new, None, application_id=application_id, user_version=user_version)
+                copy = _open_any(dbapi2, temp, new)
+                copy.execute("BEGIN IMMEDIATE")
+                audit.append(copy, *entry)
+                copy.execute("COMMIT")
+                copy.close()
             _check_copy(temp, new)
+            _private(temp)
             os.replace(temp, target)
+            if copy is not None:
+                audit.committed(copy)
+        except dbapi2.DatabaseError as exc:
+            raise CaseFileError(f"{path}: cannot {action} this case ({exc})") from exc
         finally:
+            if copy is not None:
+                audit.rolled_back(copy)
+                copy.close()
+            if guard is not None:
+                guard.execute("ROLLBACK")
+                guard.close()
+            conn.close()
             temp.unlink(missing_ok=True)
+    finally:
+        lock.release()
     return target
+
+
+def _open_any(dbapi2: Any, path: Path, passphrase: str | None) -> Any:
+    """A SQLCipher connection to a plain (no passphrase) or encrypted case, waiting for other writers."""
+    if passphrase is None:
+        conn = dbapi2.connect(str(path), isolation_level=None, check_same_thread=False)
+    else:
+        conn = connect(path, passphrase)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _private(path: Path) -> None:
+    """A case file readable by its owner only (mode 0600 where the OS has modes)."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
 
 
 def _check_copy(path: Path, passphrase: str | None) -> None:

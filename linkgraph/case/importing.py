@@ -133,6 +133,15 @@ def _distinct(column: Sequence[Any] | np.ndarray) -> Iterable[Any]:
     return column
 
 
+def _ordinary(value: Any) -> bool:
+    """A number that needs no range check: None, or a finite number of a size no record exceeds."""
+    if value is None:
+        return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 0 <= value < (1 << 31)       # positive and before 2038: inside every range; others are checked
+    return False
+
+
 def _number(value: float) -> int | float:
     """A whole number as an int (how SQLite keeps it in an INTEGER column), else the float."""
     return int(value) if value.is_integer() else value
@@ -453,7 +462,11 @@ class ImportSession:
         weight: float = 1.0,
         attrs: dict[str, Any] | None = None,
     ) -> int:
-        """Record one link or event cited to `row`; returns its id."""
+        """Record one link or event cited to `row`; returns its id. A number outside its plausible range
+        (linkgraph.plausible: `inf`, a 1e308-second call, a year-9999 start) is set aside with its reason."""
+        if not all(_ordinary(v) for v in (start, end, duration, amount, weight)):
+            start, end, duration, amount, weight = self._plausible_values(
+                row, {"start": start, "end": end, "duration": duration, "amount": amount, "weight": weight})
         link_id = self._next_link
         self._next_link += 1
         self._links.append((
@@ -465,6 +478,53 @@ class ImportSession:
         if len(self._links) >= FLUSH_EVERY:
             self._flush_links()
         return link_id
+
+    def _plausible_values(self, row: int, values: dict[str, Any]) -> tuple:
+        """The values with each implausible one replaced by None and recorded as set aside (the weight by 1)."""
+        from linkgraph.plausible import problem
+
+        kept = []
+        for name, value in values.items():
+            why = problem(name, value)
+            if why is not None:
+                self.set_aside(row, name, str(value)[:80], why)
+                value = 1.0 if name == "weight" else None
+            kept.append(value)
+        return tuple(kept)
+
+    def _plausible_columns(self, given: list[Any]) -> None:
+        """links_columns' numbers checked column by column (NumPy); an implausible value becomes None (set aside)."""
+        from linkgraph.plausible import PLAUSIBLE
+
+        for number, name in ((3, "start"), (4, "end"), (5, "duration"), (6, "amount"), (9, "weight")):
+            column = given[number]
+            try:
+                values = (column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array | pa.ChunkedArray)
+                          else np.asarray(column))
+                numbers = values.astype(np.float64) if values.dtype != object else np.array(
+                    [np.nan if v is None else float(v) for v in values], dtype=np.float64)
+            except (TypeError, ValueError, OverflowError):
+                numbers = None
+            if numbers is not None and numbers.ndim == 1:
+                span = PLAUSIBLE[name]
+                with np.errstate(invalid="ignore"):
+                    bad = np.isinf(numbers) | (numbers < span.low) | (numbers > span.high)
+                if not bad.any():
+                    continue
+                positions = np.flatnonzero(bad).tolist()
+            else:
+                from linkgraph.plausible import problem
+
+                listed = column.to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray) else list(column)
+                positions = [i for i, v in enumerate(listed) if problem(name, v) is not None]
+                if not positions:
+                    continue
+            rows = list(given[11])
+            cells = list(column.to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray) else column)
+            for position in positions:
+                (value,) = self._plausible_values(int(rows[position]), {name: cells[position]})
+                cells[position] = value
+            given[number] = cells
 
     def links_bulk(self, rows: Iterable[tuple]) -> int:
         """Fast path: tuples (type, src, dst, start, end, duration, amount, currency, location, weight,
@@ -524,6 +584,7 @@ class ImportSession:
         ids = range(self._next_link, self._next_link + count)
         self._flush_entities()
         given = list(columns)
+        self._plausible_columns(given)
         for column in (given[1], given[2], given[8]):
             self._entity_refs.update(_distinct(column))
         self._note_seen(given[1], given[2], given[3], given[4])

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkgraph.case import audit
+from linkgraph.case import audit, schema
 from linkgraph.case.raw_rows import BlockError, read_rows, stores_blocks
 
 DIGEST_PREFIX = "v3:"      # what imports record now (SourceDigest); "v2:" and unprefixed (legacy) still verify
@@ -277,34 +277,387 @@ class VerifyReport:
 
     checks: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)    # worth a look, not proof of tampering (an older copy)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checks": self.checks, "problems": self.problems}
+        return {"ok": self.ok, "checks": self.checks, "problems": self.problems, "warnings": self.warnings}
 
 
-def verify_connection(conn: sqlite3.Connection) -> VerifyReport:
-    """Run every check on an open case database."""
+def verify_connection(conn: sqlite3.Connection, *, anchors: Sequence[str] = (),
+                      trusted: Sequence[Any] = ()) -> VerifyReport:
+    """Run every check on an open case database; `anchors` are audit hashes ("SEQ:HASH" or HASH) or signature
+    tokens cited on an exhibit or package, which prove the case is the one cited; `trusted` are public keys
+    (signing.PublicKey) accepted as signers beside this user's own and trusted ones."""
     report = VerifyReport()
-    result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    except Exception as exc:     # noqa: BLE001 - any driver's error on a damaged file
+        report.problems.append(f"SQLite cannot read the case ({exc})")
+        return report
     if result == ["ok"]:
         report.checks.append("SQLite integrity check passed")
     else:
         report.problems.extend(f"SQLite integrity: {line}" for line in result[:20])
         return report
+    if not _run(report, "schema", _check_schema, conn):
+        return report                 # a case without the expected tables cannot be read further
+    _run(report, "stored values", _check_values, conn)
+    _run(report, "audit chain", _check_chain, conn)
+    _run(report, "references", _check_references, conn)
+    _run(report, "sources", _check_sources, conn)
+    _run(report, "edits", _check_edits, conn)
+    _run(report, "case state", _check_state, conn)
+    _run(report, "notes and merges", _check_notes_and_merges, conn)
+    _run(report, "signature", _check_signature, conn, trusted)
+    _run(report, "ledger", _check_ledger, conn)
+    for anchor in anchors:
+        _run(report, "anchor", _check_anchor, conn, anchor, trusted)
+    return report
+
+
+def _run(report: VerifyReport, name: str, check: Any, *args: Any) -> bool:
+    """Run one check; a hostile value that breaks the check itself is a problem, never a traceback."""
+    before = len(report.problems)
+    try:
+        check(*args, report)
+    except Exception as exc:     # noqa: BLE001 - whatever a hostile file holds, verify answers with one line
+        report.problems.append(f"{name}: cannot be checked ({type(exc).__name__}: {str(exc)[:200]})")
+    return len(report.problems) == before
+
+
+def _check_chain(conn: sqlite3.Connection, report: VerifyReport) -> None:
     chain = audit.check_chain(conn)
     count = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     if chain:
-        report.problems.extend(f"audit entry {p.seq}: {p.problem}" for p in chain)
+        report.problems.extend(f"audit entry {p.seq}: {p.problem}" for p in chain[:50])
     else:
         head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
         report.checks.append(f"audit chain of {count} entries intact (head {head[0] if head else '-'})")
-    _check_sources(conn, report)
-    _check_edits(conn, report)
-    return report
+
+
+def expected_schema(version: int | None = None) -> dict[tuple[str, str], str]:
+    """(type, name) -> normalised definition of every table, index, view and trigger a case of this format has."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        schema.create(memory)
+        found = _schema_of(memory)
+    finally:
+        memory.close()
+    if version is not None and version < 2:       # a format-1 case read as it is (not migrated yet)
+        for key in [k for k in found if k[1] in ("source_blocks", "source_rows", "source_rows_insert")]:
+            del found[key]
+        found[("table", "source_rows")] = "source_id INTEGER 1 None 1|row INTEGER 1 None 2|raw TEXT 1 None 0"
+    return found
+
+
+def _schema_of(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """Tables by their columns (name, type, not null, default, key), indexes by their columns, views and triggers
+    by their SQL with white space collapsed: how two cases made by different versions' DDL text compare."""
+    found: dict[tuple[str, str], str] = {}
+    for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'"):
+        if kind == "table":
+            columns = conn.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
+            found[(kind, name)] = "|".join(f"{c[1]} {c[2]} {c[3]} {c[4]} {c[5]}" for c in columns)
+        elif kind == "index":
+            columns = conn.execute(f"PRAGMA index_info({_quote(name)})").fetchall()
+            found[(kind, name)] = f"{table}(" + ",".join(str(c[2]) for c in columns) + ")"
+        else:
+            found[(kind, name)] = " ".join(str(sql).split())
+    return found
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _check_schema(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """The tables, indexes, views and triggers are exactly the expected ones: an added trigger could rewrite
+    rows as they are read or written, an added view could stand in for a table."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    expected = expected_schema(version)
+    found = _schema_of(conn)
+    bad = 0
+    for key in sorted(set(found) - set(expected)):
+        report.problems.append(f"schema: {key[0]} '{key[1]}' is not part of a linkgraph case (added by hand)")
+        bad += 1
+    for key in sorted(set(expected) - set(found)):
+        report.problems.append(f"schema: {key[0]} '{key[1]}' is missing")
+        bad += 1
+    for key in sorted(set(found) & set(expected)):
+        if found[key] != expected[key]:
+            report.problems.append(f"schema: {key[0]} '{key[1]}' differs from a linkgraph case's")
+            bad += 1
+    if not bad:
+        report.checks.append(f"schema matches case format {version} ({len(found)} tables, indexes, views, triggers)")
+
+
+def _check_references(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Every row points at rows that exist: a link with an unknown source, entity or place is refused."""
+    bad = conn.execute("PRAGMA foreign_key_check").fetchmany(1000)
+    summary: dict[tuple[str, str], list[int]] = {}
+    for table, rowid, parent, _ in bad:
+        summary.setdefault((table, parent), []).append(rowid)
+    for (table, parent), rowids in sorted(summary.items()):
+        shown = ", ".join(str(r) for r in rowids[:5]) + (" ..." if len(rowids) > 5 else "")
+        report.problems.append(f"{len(rowids)}{'+' if len(bad) == 1000 else ''} {table} row(s) (rowid {shown}) "
+                               f"point at {parent} that do not exist")
+    if not bad:
+        report.checks.append("every link, citation and entity points at sources and entities that exist")
+
+
+def _check_values(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Each stored value has its column's type, JSON columns hold valid JSON of the right shape, and every
+    number is finite and plausible (linkgraph.plausible): what `merge`, analyses and exports read cannot
+    crash them."""
+    from linkgraph.model import load_model
+    from linkgraph.plausible import sql_outside
+
+    model = load_model()
+    types = ", ".join(repr(t) for t in model.entities)
+    roles = ", ".join(repr(r) for r in model.person_roles)
+    checks = [
+        ("entities", f"typeof(type) != 'text' OR type NOT IN ({types})", "an unknown entity type"),
+        ("entities", "key IS NOT NULL AND typeof(key) != 'text'", "a key that is not text"),
+        ("entities", "typeof(label) != 'text'", "a label that is not text"),
+        ("entities", "typeof(attrs) != 'text' OR NOT json_valid(attrs) OR json_type(attrs) != 'object'",
+         "attributes that are not a JSON object"),
+        ("entities", f"role IS NOT NULL AND (typeof(role) != 'text' OR role NOT IN ({roles}))", "an unknown role"),
+        ("entities", "typeof(minor) != 'integer' OR minor NOT IN (0, 1)", "a minor flag other than 0 or 1"),
+        ("entities", f"{sql_outside('first_seen')} OR {sql_outside('last_seen')}", "a first or last seen time "
+         "outside years 1900-2200"),
+        ("entities", "merged_into = id OR (merged_into IS NOT NULL AND typeof(merged_into) != 'integer')",
+         "a merge into itself"),
+        ("links", "typeof(type) != 'text'", "a link type that is not text"),
+        ("links", "typeof(src) != 'integer' OR typeof(dst) != 'integer' OR typeof(row) != 'integer' "
+         "OR typeof(source_id) != 'integer' OR (location IS NOT NULL AND typeof(location) != 'integer')",
+         "an end, row, source or place that is not a whole number"),
+        ("links", f"{sql_outside('start')} OR {sql_outside('end')}", "a time outside years 1900-2200"),
+        ("links", sql_outside("duration"), "a duration that is not finite and plausible"),
+        ("links", sql_outside("amount"), "an amount that is not finite and plausible"),
+        ("links", f"weight IS NULL OR {sql_outside('weight')}", "a weight that is not finite"),
+        ("links", "currency IS NOT NULL AND typeof(currency) != 'text'", "a currency that is not text"),
+        ("links", "attrs IS NOT NULL AND (typeof(attrs) != 'text' OR NOT json_valid(attrs) "
+         "OR json_type(attrs) != 'object')", "attributes that are not a JSON object"),
+        ("sources", "typeof(name) != 'text' OR typeof(sha256) != 'text' OR length(sha256) != 64 "
+         "OR typeof(kind) != 'text' OR typeof(size) != 'integer'", "a name, SHA-256, kind or size of the wrong type"),
+        ("sources", "header IS NOT NULL AND (NOT json_valid(header) OR json_type(header) != 'array')",
+         "a header that is not a JSON list"),
+        ("sources", "options IS NOT NULL AND (NOT json_valid(options) OR json_type(options) != 'object')",
+         "options that are not a JSON object"),
+        ("sources", "agency IS NOT NULL AND typeof(agency) != 'text'", "an agency that is not text"),
+        ("sources", "typeof(reliability) != 'text' OR typeof(information) != 'text' OR typeof(handling) != 'text'",
+         "a grade that is not text"),
+        ("rejected_rows", "raw IS NOT NULL AND (typeof(raw) != 'text' OR NOT json_valid(raw))",
+         "raw values that are not JSON"),
+        ("notes", "typeof(text) != 'text' OR (entity_id IS NOT NULL AND typeof(entity_id) != 'integer')",
+         "a text that is not text"),
+        ("merges", "typeof(survivor) != 'integer' OR typeof(merged) != 'integer'", "ends that are not entity ids"),
+        ("analysis_runs", "typeof(params) != 'text' OR NOT json_valid(params) OR typeof(summary) != 'text' "
+         "OR NOT json_valid(summary) OR typeof(digest) != 'text'", "parameters or a summary that are not JSON"),
+        ("audit", "typeof(details) != 'text' OR NOT json_valid(details) OR json_type(details) != 'object' "
+         "OR typeof(action) != 'text' OR typeof(at) != 'text' OR typeof(user) != 'text' "
+         "OR typeof(prev_hash) != 'text' OR typeof(hash) != 'text'", "details that are not a JSON object"),
+        ("meta", "typeof(value) != 'text' OR typeof(key) != 'text'", "a value that is not text"),
+    ]
+    if stores_blocks(conn):
+        checks.append(("source_blocks", "typeof(raw) != 'text' OR NOT json_valid(raw) OR json_type(raw) != 'array' "
+                       "OR typeof(first_row) != 'integer'", "raw rows that are not a JSON list"))
+    bad = 0
+    for table, condition, what in checks:
+        ident = "source_id || ':' || first_row" if table == "source_blocks" else "rowid"
+        rows = conn.execute(f"SELECT {ident} FROM {table} WHERE {condition} LIMIT 6").fetchall()
+        if rows:
+            shown = ", ".join(str(r[0]) for r in rows[:5]) + (" ..." if len(rows) > 5 else "")
+            report.problems.append(f"{table} row(s) {shown}: {what}")
+            bad += 1
+    for run_id, summary, digest in conn.execute("SELECT id, summary, digest FROM analysis_runs"):
+        if isinstance(summary, str) and hashlib.sha256(summary.encode("utf-8", "surrogatepass")).hexdigest() != digest:
+            report.problems.append(f"analysis run {run_id}: its result differs from the digest recorded with it")
+            bad += 1
+    timezone = conn.execute("SELECT value FROM meta WHERE key = 'timezone'").fetchone()
+    if timezone is not None:
+        from linkgraph.times import zone
+
+        try:
+            zone(str(timezone[0]))
+        except Exception:      # noqa: BLE001 - any error of the zone database
+            report.problems.append(f"meta: the case's time zone '{str(timezone[0])[:60]}' is not a known zone")
+            bad += 1
+    if not bad:
+        report.checks.append("every stored value has its column's type, valid JSON and a plausible range")
+
+
+def _audit_details(conn: sqlite3.Connection, action: str | None = None) -> list[tuple[int, str, dict[str, Any]]]:
+    sql = "SELECT seq, action, details FROM audit" + (" WHERE action = ?" if action else "") + " ORDER BY seq"
+    found = []
+    for seq, name, details in conn.execute(sql, (action,) if action else ()):
+        entry = json.loads(details)
+        found.append((seq, name, entry if isinstance(entry, dict) else {}))
+    return found
+
+
+def _check_state(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """The case as it stands equals the case as its last audited write left it (the state digest that entry
+    recorded): a renamed person, a changed role or minor flag, a deleted note, a rewritten analysis run, a merge
+    made or undone by hand, a source's grade, agency or name, the case's time zone, an added trigger."""
+    last = conn.execute("SELECT seq, details FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    if last is None:
+        report.problems.append("the audit log is empty (a linkgraph case records its creation)")
+        return
+    seq, details = last
+    recorded = json.loads(details)
+    state = recorded.get("state") if isinstance(recorded, dict) else None
+    if state is None:
+        report.checks.append(f"case state not recorded: the last write (entry {seq}) was made by an older linkgraph; "
+                             "entity labels, notes, merges and runs are checked against the audit log only "
+                             "(the next write, or `linkgraph sign`, records it)")
+        return
+    now, tables = audit.state_digests(conn)
+    if now == state:
+        report.checks.append(f"case state (entities, sources, merges, notes, analysis runs, meta, schema) is as "
+                             f"audited entry {seq} left it")
+        return
+    recorded_tables = recorded.get("state_tables") or {}
+    changed = [name for name, value in tables.items() if recorded_tables.get(name) not in (None, value)]
+    if now.startswith(f"{audit.STATE_PREFIX}unreadable"):
+        report.problems.append(f"case state cannot be read: {now[len(audit.STATE_PREFIX):]}")
+    else:
+        report.problems.append(
+            "changed outside linkgraph after audited entry "
+            f"{seq}: {', '.join(changed) if changed else 'the case state'} (no audit entry records the change)")
+
+
+def _check_notes_and_merges(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Notes and merges replayed from the audit log: each note's text as audited, each merge as last audited
+    (also on cases that never recorded a state digest; a restated state does not hide an edited note)."""
+    for _, _, entry in _audit_details(conn, "note"):
+        row = conn.execute("SELECT text FROM notes WHERE id = ?", (entry.get("note"),)).fetchone()
+        if row is None:
+            report.problems.append(f"note {entry.get('note')} was written (audited) but is missing")
+        elif "text" in entry and row[0] != entry["text"]:
+            report.problems.append(f"note {entry.get('note')}: its text differs from the audited one")
+    expected: dict[int, int | None] = {}
+    for _, action, entry in _audit_details(conn):
+        if action == "merge_entities":
+            expected[int(entry["merged"])] = int(entry["survivor"])
+        elif action == "unmerge":
+            expected[int(entry["merged"])] = None
+    for merged, survivor in expected.items():
+        row = conn.execute("SELECT merged_into FROM entities WHERE id = ?", (merged,)).fetchone()
+        if row is not None and row[0] != survivor:
+            report.problems.append(f"entity {merged}: merged into {row[0]} but the audit log says {survivor}")
+
+
+def _check_signature(conn: sqlite3.Connection, trusted: Sequence[Any], report: VerifyReport) -> None:
+    """The signature kept in the case covers the last entry that names a signer, with that signer's key."""
+    from linkgraph.case import signing
+
+    signed = [(seq, entry.get("signer")) for seq, _, entry in _audit_details(conn) if entry.get("signer")]
+    stored = conn.execute("SELECT value FROM meta WHERE key = 'audit_signature'").fetchone()
+    if not signed and stored is None:
+        report.checks.append("not signed (no examiner key was configured when it was written)")
+        return
+    if stored is None:
+        report.problems.append(f"entry {signed[-1][0]} was signed by key {signed[-1][1]} but the case holds no "
+                               "signature (removed)")
+        return
+    token = signing.parse_token(str(stored[0]))
+    hashes = dict(conn.execute("SELECT seq, hash FROM audit"))
+    if not token.valid():
+        report.problems.append("the case's signature does not match its key (forged or altered)")
+        return
+    if hashes.get(token.seq) != token.head_hash:
+        report.problems.append(f"the case's signature covers entry {token.seq} with another hash: the audit log "
+                               "was rewritten after it was signed")
+        return
+    if signed and (signed[-1][0] != token.seq or signed[-1][1] != token.fingerprint):
+        report.problems.append(f"entry {signed[-1][0]} was signed by key {signed[-1][1]}, but the case's signature "
+                               f"is for entry {token.seq} by key {token.fingerprint}")
+        return
+    report.checks.append(f"audit head {token.seq} signed by key {token.fingerprint} "
+                         f"({_key_standing(token.fingerprint, trusted)})")
+
+
+def _key_standing(fp: str, trusted: Sequence[Any]) -> str:
+    from linkgraph.case import signing
+
+    if any(getattr(k, "fingerprint", None) == fp for k in trusted):
+        return "a key you gave"
+    known = signing.known_keys().get(fp)
+    if known is None:
+        return "a key you do not know: ask its examiner for it and compare fingerprints"
+    key, how = known
+    return {"own": f"your own key{', ' + key.name if key.name else ''}",
+            "trusted": f"trusted key of {key.name or 'an examiner'}",
+            "received": f"key of {key.name or 'an examiner'} received in a package, not checked in person"}[how]
+
+
+def _check_ledger(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Heads this computer wrote to the case are still in its log (entries cut from the end show here)."""
+    from linkgraph.case import signing
+
+    case_id = conn.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
+    if case_id is None:
+        return
+    heads = signing.ledger_heads(str(case_id[0]))
+    if not heads:
+        return
+    hashes = dict(conn.execute("SELECT seq, hash FROM audit"))
+    last = max(hashes) if hashes else 0
+    missing = sorted(seq for seq in heads if seq > last)
+    differs = sorted(seq for seq in heads if seq <= last and hashes.get(seq) != heads[seq])
+    if differs:
+        report.warnings.append(f"audit entry {differs[0]} differs from the one this computer wrote to this case: "
+                               "its log was rewritten, or this is a copy written elsewhere since")
+    if missing:
+        report.warnings.append(f"this computer wrote audit entries up to {missing[-1]} to this case but its log ends "
+                               f"at {last}: entries were cut from the end, or this is an older copy")
+    if not differs and not missing:
+        report.checks.append(f"the {len(heads)} audit heads this computer wrote to this case are all in its log")
+
+
+def _check_anchor(conn: sqlite3.Connection, anchor: str, trusted: Sequence[Any], report: VerifyReport) -> None:
+    """The case contains the cited audit head (an exhibit's or package's anchor); a signature must also verify
+    with a key this user knows."""
+    from linkgraph.case import signing
+
+    anchor = anchor.strip()
+    signature = None
+    if anchor.startswith(signing.TOKEN_PREFIX + ":"):
+        signature = signing.parse_token(anchor)
+        seq, head = signature.seq, signature.head_hash
+    else:
+        seq_text, _, head = anchor.rpartition(":")
+        head = head.lower()
+        seq = int(seq_text) if seq_text.isdigit() else None
+        if len(head) != 64 or any(ch not in "0123456789abcdef" for ch in head):
+            report.problems.append(f"anchor '{anchor[:80]}': not an audit hash (64 hex digits) or a signature")
+            return
+    row = conn.execute("SELECT seq, at, user FROM audit WHERE hash = ?", (head,)).fetchone()
+    if row is None or (seq is not None and row[0] != seq):
+        report.problems.append(f"anchor {head[:16]}...: no entry of this case's audit log has that hash: this is not "
+                               "the case cited (or its log was rewritten)")
+        return
+    since = conn.execute("SELECT COUNT(*) FROM audit WHERE seq > ?", (row[0],)).fetchone()[0]
+    if signature is not None:
+        if not signature.valid():
+            report.problems.append("anchor: the signature does not match its key and head (forged or altered)")
+            return
+        standing = _key_standing(signature.fingerprint, trusted)
+        if "do not know" in standing:
+            report.problems.append(f"anchor: signed by key {signature.fingerprint}, which you do not know; give the "
+                                   "examiner's public key (--key FILE) to check whose signature it is")
+            return
+        report.checks.append(f"anchor: entry {row[0]} ({row[1]}, {row[2]}) signed by key {signature.fingerprint} "
+                             f"({standing}); {since} entries written since")
+        return
+    report.checks.append(f"anchor: the case holds the cited audit entry {row[0]} ({row[1]}, {row[2]}); "
+                         f"{since} entries written since")
 
 
 def _check_sources(conn: sqlite3.Connection, report: VerifyReport) -> None:

@@ -105,8 +105,20 @@ class CaseLock:
         self._key = str(self.path.resolve())
         self._locked = False
 
-    def acquire(self) -> None:
-        """Take the lock, or raise CaseInUseError saying who holds it."""
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, or raise CaseInUseError saying who holds it; `wait` seconds are given to a holder that
+        is about to finish (a command writing one note) before giving up."""
+        if wait > 0:
+            import time
+
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    return self.acquire()
+                except CaseInUseError:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.05)
         if self._locked:
             return
         if self._key in _held:

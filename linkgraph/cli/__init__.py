@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "linkgraph.cli.entity_commands",
     "linkgraph.cli.share_commands",
     "linkgraph.cli.demo_command",
+    "linkgraph.cli.key_commands",
     "linkgraph.cli.gui_command",
 )
 
@@ -39,8 +40,10 @@ COMMANDS = {
     "package": "linkgraph.cli.share_commands", "unpack": "linkgraph.cli.share_commands",
     "merge": "linkgraph.cli.share_commands", "deconflict": "linkgraph.cli.share_commands",
     "blind-export": "linkgraph.cli.share_commands", "blind-match": "linkgraph.cli.share_commands",
+    "blind-respond": "linkgraph.cli.share_commands",
     "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
     "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
+    "key": "linkgraph.cli.key_commands", "sign": "linkgraph.cli.key_commands",
 }
 
 
@@ -70,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given else None)
     args = parser.parse_args(given)
+    from linkgraph.safe_text import TerminalStream, terminal_text
+
+    stdout, sys.stdout = sys.stdout, TerminalStream(sys.stdout)   # no ESC/BEL from case data reaches the terminal
     try:
         return int(args.run(args) or 0)
     except Cancelled as exc:
@@ -80,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     except LinkgraphError as exc:
-        print(f"linkgraph: error: {exc}", file=sys.stderr)
+        print(f"linkgraph: error: {terminal_text(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
@@ -92,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"linkgraph: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout = stdout
 
 
 def run() -> None:

@@ -4,12 +4,14 @@ taking a source back out (reversibly, its rows kept for the audit)."""
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from collections import Counter
 from pathlib import Path
 
 from linkgraph.case import CaseFile, verify_connection
 from linkgraph.case.case_file import machine_timezone
-from linkgraph.cli.common import add_case, open_case, print_json, print_table
+from linkgraph.cli.common import add_case, add_passphrase, open_case, passphrase, print_json, print_table
 from linkgraph.errors import LinkgraphError
 
 
@@ -20,7 +22,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     new.add_argument("--tz", help="the case's time zone, IANA name (default: this computer's zone, printed)")
     new.add_argument("--region", default="US", help="default phone region, ISO country code (default US)")
     new.add_argument("--agency", help="the agency that holds this case")
-    new.add_argument("--passphrase", help="encrypt the case file with this passphrase")
+    add_passphrase(new)
+    new.add_argument("--encrypt", action="store_true", help="encrypt the new case (passphrase asked for, or "
+                                                            "from --passphrase-file or $LINKGRAPH_PASSPHRASE)")
     new.set_defaults(run=cmd_new)
 
     info = commands.add_parser("info", help="what is in a case: sources, entities, links, rejected rows")
@@ -31,7 +35,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     verify = commands.add_parser("verify", help="prove a case (or package) is intact: SQLite, audit chain, row digests")
     verify.add_argument("case", type=Path, metavar="CASE_OR_PACKAGE")
-    verify.add_argument("--passphrase", help="passphrase of an encrypted case file")
+    add_passphrase(verify)
+    verify.add_argument("--anchor", action="append", default=[], metavar="HASH_OR_SIGNATURE",
+                        help="an audit hash or signature cited on an exhibit or package: proves this is that case")
+    verify.add_argument("--key", action="append", default=[], type=Path, metavar="PUBLIC_KEY_FILE",
+                        help="an examiner's public key to accept as a signer (repeatable)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=cmd_verify)
 
@@ -52,9 +60,16 @@ def _name(path: Path) -> Path:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    secret = passphrase(args)
+    if secret is None and args.encrypt:
+        if not sys.stdin.isatty():
+            raise LinkgraphError("give the passphrase ($LINKGRAPH_PASSPHRASE, --passphrase-file or --passphrase)")
+        secret = getpass.getpass("Passphrase for the new case: ")
+        if getpass.getpass("Passphrase again: ") != secret:
+            raise LinkgraphError("the two passphrases differ; nothing was created")
     timezone = args.tz or machine_timezone()
     case = CaseFile.create(_name(args.case), name=args.name, timezone=timezone, region=args.region,
-                           agency=args.agency, passphrase=args.passphrase)
+                           agency=args.agency, passphrase=secret)
     how = "" if args.tz else ": this computer's zone; give --tz to choose the zone the records' local times are in"
     print(f"created {case.path} (time zone {case.timezone}{how}; phone region {case.region})")
     case.close()
@@ -168,6 +183,18 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(files: list[Path]) -> list:
+    from linkgraph.case import signing
+
+    keys = []
+    for file in files:
+        try:
+            keys.append(signing.parse_public(file.read_text(encoding="utf-8"), str(file)))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LinkgraphError(f"{file}: cannot read the key ({exc})") from exc
+    return keys
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     path: Path = args.case
     if path.suffix.lower() == ".lgpkg":
@@ -175,15 +202,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
             from linkgraph.share.package import verify_package
         except ModuleNotFoundError as exc:
             raise LinkgraphError("case packages are not supported in this build") from exc
-        report = verify_package(path, passphrase=args.passphrase)
+        report = verify_package(path, passphrase=passphrase(args), anchors=args.anchor, trusted=_keys(args.key))
     else:
         with open_case(args, read_only=True) as case:
-            report = verify_connection(case.conn)
+            report = verify_connection(case.conn, anchors=args.anchor, trusted=_keys(args.key))
+            head, signature = case.meta("audit_head"), case.meta("audit_signature")
+        if not args.json and report.ok:
+            print(f"anchor   audit head {head}" + (f"\n         signature {signature}" if signature else ""))
     if args.json:
         print_json(report.as_dict())
     else:
         for line in report.checks:
             print(f"ok       {line}")
+        for line in report.warnings:
+            print(f"WARNING  {line}")
         for line in report.problems:
             print(f"PROBLEM  {line}")
         print(f"\n{path.name}: " + ("intact" if report.ok else f"{len(report.problems)} problem(s) found"))

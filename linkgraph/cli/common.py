@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -11,25 +14,69 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linkgraph.case import CaseFile
-from linkgraph.case.case_file import NotACaseFile
+from linkgraph.case.case_file import NotACaseFile, what_file_is
 from linkgraph.errors import CaseFileError, LinkgraphError
+from linkgraph.safe_text import terminal_text
 from linkgraph.times import parse_iso
 
 if TYPE_CHECKING:
     from linkgraph.graph import GraphFilter
 
 
+PASSPHRASE_ENV = "LINKGRAPH_PASSPHRASE"
+
+
 def add_case(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", type=Path, metavar="CASE", help="the case file (.lgcase)")
-    parser.add_argument("--passphrase", help="passphrase of an encrypted case file")
+    add_passphrase(parser)
+
+
+def add_passphrase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase", help=f"passphrase of an encrypted case file (visible to other users: prefer "
+                                             f"${PASSPHRASE_ENV}, --passphrase-file, or the prompt)")
+    parser.add_argument("--passphrase-file", type=Path, metavar="FILE", help="file whose first line is the passphrase")
+
+
+def passphrase(args: argparse.Namespace, path: Path | None = None, *, prompt: str = "Passphrase: ") -> str | None:
+    """The passphrase from --passphrase, --passphrase-file, $LINKGRAPH_PASSPHRASE or, when `path` is an encrypted
+    case and a terminal is attached, a prompt that echoes nothing; None for a plain case."""
+    given = getattr(args, "passphrase", None)
+    if given:
+        return given
+    file = getattr(args, "passphrase_file", None)
+    if file is not None:
+        try:
+            return Path(file).read_text(encoding="utf-8").splitlines()[0].rstrip("\r\n")
+        except (OSError, UnicodeDecodeError, IndexError) as exc:
+            raise LinkgraphError(f"{file}: cannot read the passphrase ({exc})") from exc
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if path is None or not _encrypted(Path(path)):
+        return None
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise LinkgraphError(f"{path}: this case file is encrypted; give its passphrase (${PASSPHRASE_ENV}, "
+                         "--passphrase-file or --passphrase)")
+
+
+def _encrypted(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    if len(head) < 16 or head == b"SQLite format 3\x00":
+        return False
+    return what_file_is(path) is None          # random bytes: an encrypted case (a CSV or a PDF is not one)
 
 
 def open_case(args: argparse.Namespace, *, read_only: bool = False, writes: bool = False) -> CaseFile:
     """Open the command's case. A file that is not a case is named for what it is, with the command the user
     probably meant; a case on read-only media opens read-only, said on stderr (a command that `writes`
-    stops there, before doing anything)."""
+    stops there, before doing anything); a command that writes holds the case's writer lock until it closes it."""
     try:
-        case = CaseFile.open(args.case, passphrase=getattr(args, "passphrase", None), read_only=read_only)
+        case = CaseFile.open(args.case, passphrase=passphrase(args, args.case), read_only=read_only,
+                             lock=not read_only)
     except NotACaseFile as exc:
         raise CaseFileError(f"{exc}{did_you_mean(args, exc)}") from exc
     if case.read_only_reason and not read_only:
@@ -131,18 +178,23 @@ def graph_filter(args: argparse.Namespace, case: CaseFile) -> GraphFilter:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    """JSON on standard output; C1 controls and bidirectional overrides (which JSON leaves as they are) escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode(
+        "utf-8", "backslashreplace").decode("utf-8") + "\n")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, limit: int | None = None) -> None:
     """A plain aligned text table (what a terminal user reads)."""
-    shown = [[("" if v is None else str(v)) for v in row] for row in (rows[:limit] if limit else rows)]
+    shown = [[terminal_text(v) for v in row] for row in (rows[:limit] if limit else rows)]
     widths = [len(h) for h in header]
     for row in shown:
         widths = [max(w, min(len(v), 48)) for w, v in zip(widths, row, strict=False)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False))
-    print(line)
+    print(terminal_text(line))
     print("  ".join("-" * w for w in widths))
     for row in shown:
         print("  ".join((v if len(v) <= 48 else v[:45] + "...").ljust(w) for v, w in zip(row, widths, strict=False)))

@@ -37,7 +37,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"{result.rows_imported:>6,} rows, {result.links_created:>6,} links"
               + (f", {result.duplicates_merged} already in the case (cited, not stored twice)"
                  if result.duplicates_merged else ""))
-    with CaseFile.open(path) as case:
+    with CaseFile.open(path, lock=True) as case:
         merged = sum(1 for m in merges(case))
         roles = case.conn.execute(
             "SELECT COUNT(*) FILTER (WHERE role = 'victim'), COUNT(*) FILTER (WHERE minor = 1), "

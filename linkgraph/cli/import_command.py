@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from linkgraph.cli.common import add_case, open_case
-from linkgraph.errors import LinkgraphError
+from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.progress import TerminalProgress
 
 
@@ -83,19 +84,34 @@ def parse_map(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def unreadable(exc: BaseException) -> str:
+    """What made a hostile file unreadable, in one line."""
+    if isinstance(exc, RecursionError):
+        return "values nested too deeply"
+    if isinstance(exc, UnicodeError):
+        return "text that is not valid Unicode (a lone surrogate or a broken character)"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "integer string conversion" in text:
+        return "a number with thousands of digits"
+    return text[:200]
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from importers import import_file
     from importers.options import ImportOptions
 
     mapping = parse_map(args.map)
     with open_case(args, writes=True) as case:
-        if args.tz and args.tz != case.timezone:
-            case.set_meta("timezone", args.tz)
-            print(f"case time zone set to {args.tz}")
+        # The new zone is set once an import has succeeded with it (a failing import leaves the case as it was).
+        pending_tz = args.tz if args.tz and args.tz != case.timezone else None
+        if pending_tz:
+            from linkgraph.times import zone
+
+            zone(pending_tz)
         for path in args.files:
             options = ImportOptions(
                 kind=args.kind, profile=args.profile, mapping=dict(mapping), date_format=args.date_format,
-                tz=args.source_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
+                tz=args.source_tz or pending_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
                 handling=args.handling, agency=args.agency, sheet=args.sheet, save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
@@ -106,8 +122,17 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar = TerminalProgress()
             try:
                 result = import_file(case, path, options, bar)
+            except LinkgraphError:
+                raise
+            except (RecursionError, UnicodeError, ValueError, OverflowError, re.error) as exc:
+                # a hostile file (JSON nested 10,000 deep, a 5,000-digit number, a lone surrogate): one line
+                raise InputError(f"cannot be read: {unreadable(exc)}; nothing was imported", file=path) from exc
             finally:
                 bar.done()
+            if pending_tz:
+                case.set_meta("timezone", pending_tz)
+                print(f"case time zone set to {pending_tz}")
+                pending_tz = None
             how = "detected" if not args.profile else "chosen"
             print(f"{path.name}: {result.kind} records, profile '{result.profile}' ({how}); "
                   f"{result.rows_imported:,} rows imported, {result.rows_rejected:,} rejected, "

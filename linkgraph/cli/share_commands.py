@@ -1,20 +1,17 @@
-"""`package`, `unpack`, `merge`, `deconflict`, `blind-export`, `blind-match`, `encrypt`, `decrypt`: sharing a case."""
+"""`package`, `unpack`, `merge`, `deconflict`, `blind-export`/`-respond`/`-match`, `encrypt`, `decrypt`: sharing a case."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from pathlib import Path
 
 from linkgraph.case import CaseFile
-from linkgraph.cli.common import add_case, print_json, print_table
+from linkgraph.cli.common import add_case, add_passphrase, passphrase, print_json, print_table
 from linkgraph.errors import LinkgraphError
 from linkgraph.progress import TerminalProgress
 from linkgraph.times import format_time
-
-SECRET_ENV = "LINKGRAPH_SHARED_SECRET"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,6 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser("unpack", help="extract a .lgpkg into a folder (checked first, nothing written outside)")
     cmd.add_argument("package", type=Path, metavar="PACKAGE")
     cmd.add_argument("-o", "--out", required=True, type=Path, help="target folder")
+    add_passphrase(cmd)
     cmd.set_defaults(run=cmd_unpack)
 
     cmd = commands.add_parser("merge", help="bring another agency's case into this one (conflicts listed, not overwritten)")
@@ -47,17 +45,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--json", action="store_true")
     cmd.set_defaults(run=cmd_deconflict)
 
-    cmd = commands.add_parser("blind-export", help="write keyed hashes (HMAC-SHA-256) of the case's identifiers")
+    cmd = commands.add_parser("blind-export", help="step 1 of blind deconfliction: our identifiers, blinded by a "
+                                                    "secret that never leaves this computer, for the other agency")
     add_case(cmd)
-    cmd.add_argument("-o", "--out", required=True, type=Path, help="the hash file (.json) to give the other agency")
-    _add_secret(cmd)
-    cmd.add_argument("--names", action="store_true", help="also hash persons' full names (exact matches only)")
+    cmd.add_argument("-o", "--out", required=True, type=Path, help="the request file (.json) to give the other agency")
+    cmd.add_argument("--names", action="store_true", help="also offer persons' full names (exact matches only)")
     cmd.set_defaults(run=cmd_blind_export)
 
-    cmd = commands.add_parser("blind-match", help="which of our identifiers are in another agency's hash file")
+    cmd = commands.add_parser("blind-respond", help="step 2: answer another agency's request (it learns which of "
+                                                     "its identifiers we hold; we learn nothing)")
     add_case(cmd)
-    cmd.add_argument("hashes", type=Path, metavar="HASH_FILE")
-    _add_secret(cmd)
+    cmd.add_argument("request", type=Path, metavar="REQUEST")
+    cmd.add_argument("-o", "--out", required=True, type=Path, help="the response file (.json) to send back")
+    cmd.add_argument("--max-values", type=int, default=None, metavar="N",
+                     help="refuse a request holding more than N values (default 200,000)")
+    cmd.set_defaults(run=cmd_blind_respond)
+
+    cmd = commands.add_parser("blind-match", help="step 3: which of our identifiers the other agency also holds")
+    add_case(cmd)
+    cmd.add_argument("response", type=Path, metavar="RESPONSE")
     cmd.add_argument("--json", action="store_true")
     cmd.set_defaults(run=cmd_blind_match)
 
@@ -66,37 +72,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         cmd = commands.add_parser(name, help=text)
         cmd.add_argument("case", type=Path, metavar="CASE")
         cmd.add_argument("-o", "--out", type=Path, help="write a new file instead of converting in place")
-        cmd.add_argument("--passphrase", help="the passphrase (asked for when not given)")
+        add_passphrase(cmd)
         cmd.set_defaults(run=cmd_encrypt if name == "encrypt" else cmd_decrypt)
 
 
-def _add_secret(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--secret-file", type=Path, help="file holding the task force's shared secret (first line)")
-    cmd.add_argument("--secret", help=f"the shared secret itself (visible to other users; prefer --secret-file or "
-                                      f"${SECRET_ENV})")
-
-
-def _secret(args: argparse.Namespace) -> str:
-    """The shared secret from --secret, --secret-file, the environment, or a prompt."""
-    if args.secret:
-        return args.secret
-    if args.secret_file:
-        try:
-            return args.secret_file.read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, IndexError) as exc:
-            raise LinkgraphError(f"{args.secret_file}: cannot read the shared secret ({exc})") from exc
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV]
-    if sys.stdin.isatty():
-        return getpass.getpass("Shared secret: ")
-    raise LinkgraphError(f"give the task force's shared secret (--secret-file, --secret or ${SECRET_ENV})")
-
-
 def _passphrase(args: argparse.Namespace, confirm: bool) -> str:
-    if args.passphrase:
-        return args.passphrase
+    given = passphrase(args)
+    if given:
+        return given
     if not sys.stdin.isatty():
-        raise LinkgraphError("give the passphrase (--passphrase)")
+        raise LinkgraphError("give the passphrase ($LINKGRAPH_PASSPHRASE, --passphrase-file or --passphrase)")
     first = getpass.getpass("Passphrase: ")
     if confirm and getpass.getpass("Passphrase again: ") != first:
         raise LinkgraphError("the two passphrases differ; nothing was changed")
@@ -108,7 +93,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     bar = TerminalProgress()
     try:
-        result = create_package(args.case, args.out, passphrase=args.passphrase, include_sources=args.sources,
+        result = create_package(args.case, args.out, passphrase=passphrase(args, args.case), include_sources=args.sources,
                                 source_dirs=args.source_dir, progress=bar)
     finally:
         bar.done()
@@ -117,6 +102,12 @@ def cmd_package(args: argparse.Namespace) -> int:
         return 0
     print(f"wrote {result.path} ({len(result.files)} files)")
     print(f"package SHA-256 {result.sha256}  (tell the receiver this by another channel)")
+    from linkgraph.share.package import package_manifest
+
+    info = package_manifest(result.path).get("case", {})
+    anchor = info.get("audit_signature") or info.get("audit_head")
+    if anchor:
+        print(f"anchor (check with `linkgraph verify CASE --anchor ...`): {anchor}")
     for missing in result.sources_missing:
         print(f"not included: source {missing['source_id']} {missing['file']}: {missing['reason']}")
     return 0
@@ -127,7 +118,7 @@ def cmd_unpack(args: argparse.Namespace) -> int:
 
     bar = TerminalProgress()
     try:
-        written = unpack_package(args.package, args.out, progress=bar)
+        written = unpack_package(args.package, args.out, passphrase=passphrase(args), progress=bar)
     finally:
         bar.done()
     for path in written:
@@ -139,7 +130,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from linkgraph.share.merge import merge_case
 
     bar = TerminalProgress()
-    with CaseFile.open(args.case, passphrase=args.passphrase, lock=True) as case:
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
         try:
             result = merge_case(case, args.other, passphrase=args.other_passphrase, agency=args.agency, progress=bar)
         finally:
@@ -175,7 +166,7 @@ def _where(side: dict, zone: str) -> str:
 def cmd_deconflict(args: argparse.Namespace) -> int:
     from linkgraph.share.deconflict import deconflict
 
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case, \
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case, \
             CaseFile.open(args.other, passphrase=args.other_passphrase, read_only=True) as other:
         result = deconflict(case, other)
         zone = case.timezone
@@ -195,26 +186,35 @@ def cmd_deconflict(args: argparse.Namespace) -> int:
 
 
 def cmd_blind_export(args: argparse.Namespace) -> int:
-    from linkgraph.share.blind import export_hashes
+    from linkgraph.share.blind import export_request
 
-    secret = _secret(args)
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case:
-        written = export_hashes(case, secret, args.out, names=args.names)
-    print(f"wrote {written['file']}: {written['hashes']} keyed hashes (no identifiers, labels or times)")
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
+        written = export_request(case, args.out, names=args.names)
+    print(f"wrote {written['file']}: {written['values']} blinded identifiers (no identifier, label or time can be "
+          "read or guessed from it); give it to the other agency and run blind-match on its response")
+    return 0
+
+
+def cmd_blind_respond(args: argparse.Namespace) -> int:
+    from linkgraph.share.blind import MAX_REQUEST_VALUES, respond
+
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
+        written = respond(case, args.request, args.out, max_values=args.max_values or MAX_REQUEST_VALUES)
+    print(f"wrote {written['file']}: answered {written['their_values']} of their values with "
+          f"{written['our_values']} of ours, all blinded; send it back")
     return 0
 
 
 def cmd_blind_match(args: argparse.Namespace) -> int:
-    from linkgraph.share.blind import match_hashes
+    from linkgraph.share.blind import match_response
 
-    secret = _secret(args)
-    with CaseFile.open(args.case, passphrase=args.passphrase) as case:
-        matches = match_hashes(case, secret, args.hashes)
+    with CaseFile.open(args.case, passphrase=passphrase(args, args.case), lock=True) as case:
+        matches = match_response(case, args.response)
         zone = case.timezone
     if args.json:
         print_json([{"type": m.type, "key": m.key, "ours": m.ours} for m in matches])
         return 0
-    print(f"{len(matches)} of our identifiers are in {args.hashes.name}")
+    print(f"{len(matches)} of our identifiers are also held by the other agency")
     if matches:
         print_table([(m.type, m.ours["label"], m.ours["entity"], _where(m.ours, zone)) for m in matches],
                     ["type", "identifier", "id", "where in our case"])

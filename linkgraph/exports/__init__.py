@@ -84,6 +84,11 @@ def export(
         raise
     options = replace(options or ExportOptions(), anchor=audit_anchor(case))
     written = _staged(module, case, Path(out), options, progress)
+    for path in written:                     # case data, often victims': readable by its owner only
+        try:
+            path.chmod(0o600)
+        except OSError:
+            pass
     case.audit("export", {
         "format": fmt, "files": [p.name for p in written], "redact_victims": options.redact_victims,
         "filter": options.filter.as_dict(), "anchor": str(options.anchor),

@@ -24,7 +24,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")   # as linkgraph.safe_text
 
 
 def xml_text(value: Any) -> str:

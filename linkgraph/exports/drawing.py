@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from linkgraph.exports.fonts import fonts, plain
 from linkgraph.model import Model
+from linkgraph.safe_text import xml_text
 
 PAGE = (1224.0, 792.0)                     # tabloid landscape (17 x 11 in): readable across a courtroom
 MARGIN = 36.0
@@ -48,8 +49,9 @@ class ChartText:
 
 
 def printable(text: str, limit: int | None = None) -> str:
-    """Text the embedded font can show (a character it lacks is spelled out, never '?'), cut to `limit`."""
-    text = plain(" ".join(str(text).split()))
+    """Text the embedded font can show (a character it lacks is spelled out, never '?'), cut to `limit`; no ESC or
+    other character XML forbids (the SVG stays well-formed)."""
+    text = plain(" ".join(xml_text(text).split()))
     if limit and len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return text

@@ -32,18 +32,20 @@ def interchange_graph(case: CaseFile, options: Any, *, default_redact: bool = Fa
     chart = select_chart(case, options, max_nodes=options.extra.get("max_nodes"))
     tz = case.timezone
     attributes = {e.id: e.attrs for e in case.entities()}
-    graph = nx.Graph(name=redactor.text(case.name), timezone=tz)
+    graph = nx.Graph(name=xml_text(redactor.text(case.name)), timezone=tz)
     for node in sorted(chart.graph.nodes):
         data = chart.graph.nodes[node]
         etype = case.model.entities.get(data.get("type") or "")
         graph.add_node(node, label=xml_text(redactor.label(node, data.get("label") or "")), type=data.get("type") or "",
-                       canonical_key=redactor.key(node, data.get("key")) or "", role=data.get("role") or "",
+                       canonical_key=xml_text(redactor.key(node, data.get("key")) or ""),
+                       role=xml_text(data.get("role") or ""),
                        minor=bool(data.get("minor")), colour=etype.colour if etype else "#999999",
                        title=xml_text(redactor.attrs(node, attributes.get(node, {})).get("title", "")))
     for a, b in sorted((min(a, b), max(a, b)) for a, b in chart.graph.edges):
         data = chart.graph.edges[a, b]
-        graph.add_edge(a, b, label=f"{data.get('count', 1)} {data.get('types', '')}", weight=float(data["weight"]),
-                       count=int(data.get("count", 1)), types=data.get("types") or "",
+        graph.add_edge(a, b, label=xml_text(f"{data.get('count', 1)} {data.get('types', '')}"),
+                       weight=float(data["weight"]), count=int(data.get("count", 1)),
+                       types=xml_text(data.get("types") or ""),
                        first=format_time(data.get("first"), tz), last=format_time(data.get("last"), tz),
                        link_ids=" ".join(map(str, chart.edge_records.get((a, b), []))))
     if spells:

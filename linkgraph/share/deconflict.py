@@ -92,7 +92,14 @@ def appearances(case: CaseFile, entity_id: int, limit: int = APPEARANCES_SHOWN) 
 
 
 def deconflict(case: CaseFile, other: CaseFile, *, name_threshold: float = NAME_THRESHOLD) -> DeconflictResult:
-    """Compare two open cases: identifiers in both, and persons whose names may be one person."""
+    """Compare two open cases: identifiers in both, and persons whose names may be one person. The other case
+    must pass `verify` (a hostile case is refused before any of its values is read)."""
+    from linkgraph.case import verify_connection
+    from linkgraph.errors import LinkgraphError
+
+    report = verify_connection(other.conn)
+    if not report.ok:
+        raise LinkgraphError(f"{other.path.name} fails verification, deconfliction refused: {report.problems[0]}")
     result = DeconflictResult(case.name, other.name, other.meta("agency") or None)
     ours, theirs = identifiers(case), identifiers(other)
     for ident in sorted(set(ours) & set(theirs)):

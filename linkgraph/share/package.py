@@ -35,6 +35,11 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ROLES = {"case": "case/", "source": "sources/"}
 MAX_MANIFEST_BYTES = 16 << 20
+MAX_UNPACKED_BYTES = 64 << 30        # a package never unpacks past 64 GiB, whatever its manifest declares
+MAX_RATIO = 200                      # nor a member past 200 times its compressed size (past RATIO_FLOOR bytes)
+RATIO_FLOOR = 64 << 20
+MAX_MEMBERS = 100_000
+READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 BLOCK = 1 << 20
 WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
@@ -106,7 +111,7 @@ def create_package(
     folders = [Path(f) for f in source_dirs]
     work = Path(tempfile.mkdtemp(prefix=".lgpkg-", dir=out.parent))
     try:
-        with CaseFile.open(case_path, passphrase=passphrase) as case:
+        with CaseFile.open(case_path, passphrase=passphrase, lock=True) as case:
             sources = case.sources()
             paths = dict(case.conn.execute("SELECT id, path FROM sources"))
             found: dict[int, Path] = {}
@@ -131,6 +136,7 @@ def create_package(
             info = {
                 "name": case.name, "case_id": case.meta("case_id"), "agency": case.meta("agency"),
                 "timezone": case.timezone, "audit_head": head,
+                "audit_signature": case.meta("audit_signature"), "signer_public_key": _signer_text(),
                 "encrypted": _is_encrypted(case.path),
                 "schema_version": case.conn.execute("PRAGMA user_version").fetchone()[0],
                 "sources": len(sources), "entities": case.counts()["entity_total"],
@@ -161,6 +167,14 @@ def create_package(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return PackageResult(out, _hash_file(out), files, sorted(found), missing)
+
+
+def _signer_text() -> str | None:
+    """The packaging examiner's public key (exchanged with the package: it names a key, it proves no identity)."""
+    from linkgraph.case import signing
+
+    signer = signing.current_signer()
+    return None if signer is None else signer[1].text().strip()
 
 
 def _is_encrypted(path: Path) -> bool:
@@ -210,19 +224,61 @@ def _read_manifest(archive: zipfile.ZipFile, package: Path) -> dict[str, Any]:
     if info.file_size > MAX_MANIFEST_BYTES:
         raise InputError("manifest.json is implausibly large", file=package)
     try:
+        why = _member_format(info, None)
+        if why:
+            raise InputError(f"manifest.json refused: {why}", file=package)
         manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+    except InputError:
+        raise
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, NotImplementedError, RuntimeError, RecursionError,
+            zlib_error()) as exc:
         raise InputError(f"manifest.json cannot be read ({exc})", file=package) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InputError("manifest.json is not a linkgraph package manifest", file=package)
-    if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
-        raise InputError(f"package format {manifest.get('format_version')} is newer than this linkgraph reads; "
-                         "update linkgraph", file=package)
+    version = manifest.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InputError("manifest.json: format_version is not a whole number", file=package)
+    if version > FORMAT_VERSION:
+        raise InputError(f"package format {version} is newer than this linkgraph reads; update linkgraph",
+                         file=package)
     files = manifest.get("files")
     if not isinstance(files, list) or not all(isinstance(f, dict) and {"path", "sha256", "size"} <= set(f)
                                               for f in files):
         raise InputError("manifest.json lists no files", file=package)
+    if len(files) > MAX_MEMBERS:
+        raise InputError(f"manifest.json lists {len(files)} files (at most {MAX_MEMBERS})", file=package)
+    for number, entry in enumerate(files, start=1):
+        why = _entry_problem(entry)
+        if why:
+            raise InputError(f"manifest.json, file {number}: {why}", file=package)
+    if not isinstance(manifest.get("case", {}), dict):
+        raise InputError("manifest.json: 'case' is not an object", file=package)
+    total = sum(entry["size"] for entry in files)
+    if total > MAX_UNPACKED_BYTES:
+        raise InputError(f"manifest.json declares {total} bytes (at most {MAX_UNPACKED_BYTES} unpack)", file=package)
     return manifest
+
+
+def _entry_problem(entry: dict[str, Any]) -> str | None:
+    """Why one manifest entry cannot be trusted to describe a member (wrong types, unknown role), or None."""
+    if not isinstance(entry["path"], str):
+        return "its path is not text"
+    if not isinstance(entry["sha256"], str) or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
+        return "its SHA-256 is not 64 hexadecimal digits"
+    size = entry["size"]
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_UNPACKED_BYTES:
+        return f"its size is not a whole number of bytes up to {MAX_UNPACKED_BYTES}"
+    return None
+
+
+def _role_problem(entry: dict[str, Any]) -> str | None:
+    """Why a member's role is not one linkgraph knows (an unknown member is never unpacked)."""
+    role = entry.get("role")
+    if role not in ROLES:
+        return f"role {str(role)[:40]!r} is not one of {', '.join(ROLES)}"
+    if role == "source" and (not isinstance(entry.get("source_id"), int) or isinstance(entry.get("source_id"), bool)):
+        return "a source member without a whole-number source_id"
+    return None
 
 
 def _open_archive(package: Path) -> zipfile.ZipFile:
@@ -239,8 +295,9 @@ def _member_problems(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> list
     problems = []
     listed = {f["path"] for f in manifest["files"]}
     seen: set[str] = set()
+    sizes = {f["path"]: f["size"] for f in manifest["files"]}
     for info in archive.infolist():
-        why = unsafe_member(info.filename, info)
+        why = unsafe_member(info.filename, info) or _member_format(info, sizes.get(info.filename))
         if why:
             problems.append(f"member '{info.filename}' refused: {why}")
         elif info.filename in seen:
@@ -249,12 +306,28 @@ def _member_problems(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> list
             problems.append(f"member '{info.filename}' is not in the manifest")
         seen.add(info.filename)
     for entry in manifest["files"]:
-        why = unsafe_member(str(entry["path"]))
+        why = unsafe_member(str(entry["path"])) or _role_problem(entry)
         if why:
             problems.append(f"manifest names '{entry['path']}': {why}")
         elif entry["path"] not in seen:
             problems.append(f"'{entry['path']}' is in the manifest but missing from the package")
     return problems
+
+
+def _member_format(info: zipfile.ZipInfo, declared: int | None) -> str | None:
+    """Why a member cannot be read safely: an unknown compression or encryption, a size other than the manifest's,
+    or a compression ratio no case file reaches (a zip bomb)."""
+    if info.compress_type not in READABLE_METHODS:
+        return f"compression method {info.compress_type} (only stored and deflated members are read)"
+    if info.flag_bits & 0x1:
+        return "encrypted member (packages are not zip-encrypted; encrypt the case itself)"
+    if declared is not None and info.file_size != declared:
+        return f"its size {info.file_size} differs from the manifest's {declared}"
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        return f"it would expand {info.file_size // max(info.compress_size, 1)} times (at most {MAX_RATIO})"
+    if info.filename == MANIFEST and info.file_size > MAX_MANIFEST_BYTES:
+        return "manifest.json is implausibly large"
+    return None
 
 
 def _copy_member(archive: zipfile.ZipFile, entry: dict[str, Any], target: Path) -> str | None:
@@ -270,13 +343,20 @@ def _copy_member(archive: zipfile.ZipFile, entry: dict[str, Any], target: Path) 
                     return f"'{entry['path']}' is larger than the manifest says ({limit} bytes)"
                 digest.update(block)
                 sink.write(block)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError,
+            zlib_error()) as exc:
         return f"'{entry['path']}' cannot be read ({exc})"
     if size != limit:
         return f"'{entry['path']}' is {size} bytes, the manifest says {limit}"
     if digest.hexdigest() != entry["sha256"]:
         return f"'{entry['path']}' SHA-256 differs from the manifest (the file was changed)"
     return None
+
+
+def zlib_error() -> type[BaseException]:
+    import zlib
+
+    return zlib.error
 
 
 def _inside(folder: Path, name: str) -> Path:
@@ -288,7 +368,8 @@ def _inside(folder: Path, name: str) -> Path:
     return target
 
 
-def verify_package(package: str | Path, *, passphrase: str | None = None) -> VerifyReport:
+def verify_package(package: str | Path, *, passphrase: str | None = None, anchors: Iterable[str] = (),
+                   trusted: Iterable[Any] = ()) -> VerifyReport:
     """Check a package: members and their SHA-256, then the case inside (SQLite, audit chain, row digests)."""
     package = Path(package)
     report = VerifyReport()
@@ -326,12 +407,13 @@ def verify_package(package: str | Path, *, passphrase: str | None = None) -> Ver
                 return report
             if report.problems:
                 return report
-            _verify_case(folder, case_entries[0], manifest, passphrase, report)
+            _verify_case(folder, case_entries[0], manifest, passphrase, report, list(anchors), list(trusted))
     return report
 
 
 def _verify_case(
-    folder: Path, entry: dict[str, Any], manifest: dict[str, Any], passphrase: str | None, report: VerifyReport
+    folder: Path, entry: dict[str, Any], manifest: dict[str, Any], passphrase: str | None, report: VerifyReport,
+    anchors: list[str] | None = None, trusted: list[Any] | None = None,
 ) -> None:
     """Open the unpacked case (read-only) and check it and its agreement with the manifest."""
     path = _inside(folder, entry["path"])
@@ -341,8 +423,9 @@ def _verify_case(
         return
     try:
         with CaseFile.open(path, passphrase=passphrase, read_only=True) as case:
-            inner = verify_connection(case.conn)
+            inner = verify_connection(case.conn, anchors=anchors or (), trusted=_with_sender(info, trusted or []))
             report.checks.extend(f"case: {line}" for line in inner.checks)
+            report.warnings.extend(f"case: {line}" for line in inner.warnings)
             report.problems.extend(f"case: {line}" for line in inner.problems)
             head = case.meta("audit_head")
             if head != info.get("audit_head"):
@@ -366,10 +449,26 @@ def _verify_case(
         report.checks.append(f"{sources} original source files are the ones the case imported")
 
 
+def _with_sender(info: dict[str, Any], trusted: list[Any]) -> list[Any]:
+    """The keys given by the user; the key the package itself carries is reported as received, never trusted."""
+    from linkgraph.case import signing
+
+    text = info.get("signer_public_key")
+    if isinstance(text, str) and text:
+        try:
+            key = signing.parse_public(text, "the package's signer key")
+        except LinkgraphError:
+            return trusted
+        if key.fingerprint not in signing.known_keys():
+            signing.store_key(key, "received")
+    return trusted
+
+
 def unpack_package(
-    package: str | Path, out_dir: str | Path, *, progress: Progress = no_progress
+    package: str | Path, out_dir: str | Path, *, passphrase: str | None = None, progress: Progress = no_progress
 ) -> list[Path]:
-    """Extract a package into `out_dir` (created if needed): all members checked first, nothing written outside."""
+    """Extract a package into `out_dir` (created if needed): all members checked first, nothing written outside,
+    and the case inside must pass everything `verify` checks (a hostile case is not unpacked)."""
     package, out_dir = Path(package), Path(out_dir)
     with _open_archive(package) as archive:
         manifest = _read_manifest(archive, package)
@@ -391,6 +490,14 @@ def unpack_package(
                 problem = _copy_member(archive, entry, staged)
                 if problem:
                     raise InputError(f"refused to unpack: {problem}", file=package)
+            checked = VerifyReport()
+            case_entries = [e for e in manifest["files"] if e.get("role") == "case"]
+            if len(case_entries) != 1:
+                raise InputError(f"refused to unpack: the package holds {len(case_entries)} case files (expected one)",
+                                 file=package)
+            _verify_case(staging, case_entries[0], manifest, passphrase, checked)
+            if not checked.ok:
+                raise InputError(f"refused to unpack: {checked.problems[0]}", file=package)
             written = []
             for entry in manifest["files"]:
                 target = targets[entry["path"]]

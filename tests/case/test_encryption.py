@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,49 @@ def test_cli_new_encrypt_decrypt(tmp_path: Path, capsys: pytest.CaptureFixture) 
     capsys.readouterr()
     assert main(["encrypt", str(path), "--passphrase", PASSPHRASE, "-o", str(tmp_path / "copy.lgcase")]) == 1
     assert "exists already" in capsys.readouterr().err
+
+
+WRITER = r"""
+import sys, time
+import time
+from pathlib import Path
+from linkgraph.case import CaseFile
+from linkgraph.errors import CaseFileError
+path, passphrase, log, stop = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+number = 0
+while not stop.exists() or number < 5:
+    number += 1
+    try:
+        key = passphrase if path.read_bytes()[:16] != b"SQLite format 3\x00" else None
+        with CaseFile.open(path, passphrase=key, lock=number % 2 == 0) as case:
+            case.add_note(None, f"note {number}")
+    except CaseFileError:
+        continue
+    with log.open("a") as handle:
+        handle.write(f"note {number}\n")
+"""
+
+
+def test_encrypt_in_place_loses_no_write_committed_by_another_process(case_path: Path, tmp_path: Path) -> None:
+    """Another program commits notes while the case is encrypted in place: every note it saw committed is in the
+    encrypted case (a conversion holds both locks from export to rename; a writer left on the old file is refused)."""
+    import subprocess
+    import sys
+
+    log, stop = tmp_path / "committed.txt", tmp_path / "stop"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(case_path), PASSPHRASE, str(log), str(stop)])
+    try:
+        deadline = time.monotonic() + 60
+        while (not log.exists() or len(log.read_text().splitlines()) < 5) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        encryption.encrypt_case(case_path, PASSPHRASE)
+        time.sleep(0.5)
+        stop.touch()
+        assert writer.wait(timeout=120) == 0
+    finally:
+        writer.kill()
+    committed = set(log.read_text().splitlines())
+    with CaseFile.open(case_path, passphrase=PASSPHRASE, read_only=True) as case:
+        kept = {note["text"] for note in case.notes()}
+        assert verify_connection(case.conn).ok
+    assert len(committed) >= 5 and committed <= kept, sorted(committed - kept)[:5]

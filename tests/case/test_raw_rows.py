@@ -161,7 +161,10 @@ V1_SOURCE_ROWS = """CREATE TABLE source_rows (
 
 
 def as_version_1(path: Path) -> None:
-    """Rewrite a case file as version 1 stored it: the source_rows table (old DDL) instead of blocks and view."""
+    """Rewrite a case file as version 1 stored it: the source_rows table (old DDL) instead of blocks and view,
+    and an audit log without state digests (which version 1 did not record)."""
+    from tests.case.conftest import rechain
+
     conn = sqlite3.connect(path, isolation_level=None)
     rows = conn.execute("SELECT source_id, row, raw FROM source_rows ORDER BY source_id, row").fetchall()
     conn.execute("BEGIN")
@@ -170,6 +173,7 @@ def as_version_1(path: Path) -> None:
     conn.execute(V1_SOURCE_ROWS)
     conn.executemany("INSERT INTO source_rows VALUES (?,?,?)", rows)
     conn.execute("PRAGMA user_version = 1")
+    rechain(conn, strip_state=True)
     conn.execute("COMMIT")
     conn.execute("VACUUM")
     assert conn.execute("SELECT type FROM sqlite_master WHERE name = 'source_rows'").fetchone() == ("table",)
@@ -212,7 +216,8 @@ def test_a_version_1_case_migrates_to_blocks_with_every_digest_unchanged(tmp_pat
         assert {key: case.raw_row(*key) for key in shown} == shown
         migrated = json.loads(case.conn.execute(
             "SELECT details FROM audit WHERE action = 'migrate'").fetchone()[0])
-        assert migrated == {"from": 1, "to": 2, "steps": [2]}
+        assert {k: migrated[k] for k in ("from", "to", "steps")} == {"from": 1, "to": 2, "steps": [2]}
+        assert migrated["state"].startswith("s1:") and verify_connection(case.conn).ok
         report = verify_connection(case.conn)
         assert report.ok, report.problems
         case.conn.execute("UPDATE source_blocks SET raw = json_set(raw, '$[1]', 'edited') "

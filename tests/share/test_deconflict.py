@@ -11,7 +11,7 @@ import pytest
 from linkgraph.case import CaseFile, ImportSession
 from linkgraph.case.audit import entries
 from linkgraph.cli import main
-from linkgraph.share.blind import export_hashes, match_hashes
+from linkgraph.share.blind import export_request, match_response, respond
 from linkgraph.share.deconflict import deconflict
 
 
@@ -85,10 +85,12 @@ def test_carrier_returns_of_two_agencies_share_the_known_identifiers(carrier_cas
         carranza = next(s for s in result.shared if s.key == "+15105550178")
         assert [src["file"] for src in carranza.ours["sources"]] == ["tmobile_return_haskins.xlsx"]
         assert [src["file"] for src in carranza.theirs["sources"]] == ["att_return_carranza.csv"]
-    secret = "sheriff and fbi agreed this secret"
-    fbi = tmp_path / "fbi.lgcase"
+    fbi, sheriff = tmp_path / "fbi.lgcase", tmp_path / "sheriff.lgcase"
     shutil.copyfile(carrier_cases["FBI"], fbi)
+    shutil.copyfile(carrier_cases["Sheriff"], sheriff)
+    with CaseFile.open(sheriff) as case:
+        export_request(case, tmp_path / "request.json")
     with CaseFile.open(fbi) as other:
-        export_hashes(other, secret, tmp_path / "fbi.json")
-    with CaseFile.open(carrier_cases["Sheriff"], read_only=True) as case:
-        assert {(m.type, m.key) for m in match_hashes(case, secret, tmp_path / "fbi.json")} == CARRIER_OVERLAP
+        respond(other, tmp_path / "request.json", tmp_path / "response.json")
+    with CaseFile.open(sheriff) as case:
+        assert {(m.type, m.key) for m in match_response(case, tmp_path / "response.json")} == CARRIER_OVERLAP
