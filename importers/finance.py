@@ -35,6 +35,7 @@ from importers.tabular import (
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
+from linkgraph import plausible
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.importing import person_name_key
 from linkgraph.errors import InputError, LinkgraphError
@@ -487,10 +488,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 problems(index, "type", f"the type '{cell['type']}' says neither debit nor credit, so the "
                                         "direction of this amount is unknown")
                 continue
-            if np.isnan(signed):
+            implausible = None if np.isnan(signed) else plausible.problem("amount", float(signed))
+            if np.isnan(signed) or implausible:
                 field = "amount" if mapped.has("amount") else (
-                    "debit" if np.isnan(debit[index]) and cell["debit"] else "credit")
-                problems(index, field, f"cannot read the amount '{cell[field]}'")
+                    "debit" if (np.isnan(debit[index]) or implausible) and cell["debit"] else "credit")
+                problems(index, field, implausible or f"cannot read the amount '{cell[field]}'")
                 continue
             if not when_list[index]:
                 problems(index, "date", "no date in this row")

@@ -295,3 +295,16 @@ def test_a_headerless_file_without_the_option_says_so(case: CaseFile, tmp_path: 
                                                                             "description": "5"},
                                                    extra={"no_header": True}))
     assert result.rows_imported == 2
+
+
+@pytest.mark.parametrize("amount", ["1e999", "-1e999", "99999999999999999999"])
+def test_an_impossible_amount_is_refused_with_its_reason(case: CaseFile, tmp_path: Path, amount: str) -> None:
+    """An amount no statement can hold (infinite, beyond ten trillion) is refused, never stored or matched."""
+    path = tmp_path / "bank.csv"
+    path.write_text(f"Date,Description,Amount\n03/02/2024,MOTEL 6 STOCKTON,-73.15\n03/03/2024,ZELLE TO KIARA VANCE,{amount}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="amount") as error:
+        import_file(case, path, ImportOptions(kind="finance"))
+    assert error.value.row == 3
+    result = import_file(case, path, ImportOptions(kind="finance", strict=False))
+    assert result.rows_imported == 1 and result.rows_rejected == 1
