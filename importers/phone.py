@@ -29,7 +29,21 @@ from importers.options import ImportOptions
 from importers.readers import DELIMITERS, read_head
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
 from linkgraph.case import CaseFile, ImportResult, ImportSession
-from linkgraph.identity import PhoneKey, normalize_imei, normalize_imsi, normalize_phones, service_numbers
+from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.identity import (
+    NOT_DIALABLE,
+    WITHHELD,
+    PhoneKey,
+    damaged_number,
+    identifier_key,
+    is_withheld,
+    normalize_imsi,
+    normalize_phone,
+    normalize_phones,
+    read_imei,
+    region_mismatch,
+    service_numbers,
+)
 from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
@@ -37,11 +51,11 @@ WRITE_SLICE = 200_000           # links built and written this many at a time
 FIRST_SLICE = 25_000            # ... after two small slices (this many, then three times as many)
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")   # carrier blanks, any case
-# A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
-# cell site) is kept but analysis leaves the shared "number" out as it does voicemail and short codes.
-WITHHELD_WORDS = frozenset({"private", "private number", "restricted", "blocked", "anonymous", "unavailable",
-                            "withheld", "no caller id", "caller id blocked", "unknown caller"})
-WITHHELD = PhoneKey("withheld", "service", "Withheld number")
+# A number a spreadsheet damaged (digits lost) is set aside; the call keeps this marker as that party, a service
+# number like the withheld marker (linkgraph.identity.WITHHELD), so analysis leaves it out.
+UNREADABLE = PhoneKey("unreadable", "service", "Unreadable number")
+ONE_SIDED_FIELDS = ("party", "party_from", "party_to")     # a handset's log: the other party + a direction
+EXTRA_FIELDS = ("contact", "feature", "body", "app", "status", "answered", "account")   # kept on each call/text
 # Site attributes per end of a call: attribute -> field.
 SITE_FIELDS = {
     "first": {"site": "first_site", "sector": "sector", "azimuth": "azimuth", "lat": "site_lat", "lon": "site_lon",
@@ -58,7 +72,10 @@ LINK_SITE_ATTRS = ("sector", "azimuth")                          # kept on each 
 CALL_TYPE_WORDS = (("sms", "sms"), ("text", "sms"), ("mms", "sms"), ("chat", "sms"), ("message", "sms"))
 DIRECTIONS = {"outgoing": "outgoing", "out": "outgoing", "outbound": "outgoing", "mo": "outgoing",
               "originating": "outgoing", "incoming": "incoming", "in": "incoming", "inbound": "incoming",
-              "mt": "incoming", "terminating": "incoming", "routed": "routed", "forwarded": "routed"}
+              "mt": "incoming", "terminating": "incoming", "routed": "routed", "forwarded": "routed",
+              "missed": "incoming", "rejected": "incoming", "declined": "incoming", "blocked": "incoming",
+              "received": "incoming", "sent": "outgoing", "dialed": "outgoing", "dialled": "outgoing",
+              "voicemail": "incoming", "unread": "incoming", "read": "incoming"}
 
 
 def kind_score(path: Path, options: ImportOptions) -> float:
@@ -104,6 +121,9 @@ class Calls:
     site_attrs: dict[str, dict[str, Coded]]   # 'first'/'last' -> attribute -> text
     extras: dict[str, Coded] = field(default_factory=dict)   # contact, feature...
     problems: list[tuple[int, str, str]] = field(default_factory=list)   # (index, field, reason)
+    set_aside: list[tuple[int, str, str, str]] = field(default_factory=list)   # (index, field, value, reason)
+    device_notes: dict[str, tuple[str, str]] = field(default_factory=dict)   # IMEI key -> (as written, note)
+    tower: bool = False                    # a phone seen at a cell site per row (tower dump), not a call
 
 
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
@@ -115,17 +135,17 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         mapped.table.frame = frame.astype(loose)
     profile = mapped.detection.profile
     region = (options.region or case.region or "US").upper()
-    tz = file_zone(options, profile, mapped, case.timezone)
+    tz, zone_why = file_zone(options, profile, mapped, case.timezone)
+    owner = owner_phone(options, region)
+    _check_region(mapped, options, region, path)
     progress(0, len(mapped), f"Reading {path.name}")
     with open_session(case, mapped, options, progress) as session:
         session.options["timezone"] = tz
+        assume_basics(session, mapped, options, region, tz, zone_why, owner)
         with session.bulk_writes(len(mapped)):
             store_raw(session, mapped)            # written by the session's writer thread while the columns are read
-            calls = read_calls(mapped, profile, tz, region, options.date_format)
-            calls.problems.sort(key=lambda p: p[0])
-            problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
-            for index, name, reason in calls.problems:
-                problems(index, name, reason)
+            calls = read_calls(mapped, profile, tz, region, options.date_format, owner)
+            problems = write_read_calls(session, mapped, calls, options)
             good = np.ones(len(mapped), dtype=bool)
             if problems.rejected:
                 good[np.fromiter(problems.rejected, dtype=np.int64)] = False
@@ -133,6 +153,63 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             write_calls(session, calls, good, profile, options)
         session.check_cancel(len(mapped), len(mapped), f"Importing {path.name}")
     return session.result
+
+
+def write_read_calls(session: ImportSession, mapped: MappedTable, calls: Calls, options: ImportOptions) -> RowProblems:
+    """Record what reading found: rows that cannot be read (strict: the first stops the import), values set
+    aside with their records kept, and how many parties are not dialable numbers."""
+    calls.problems.sort(key=lambda p: p[0])
+    problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
+    for index, name, reason in calls.problems:
+        problems(index, name, reason)
+    for index, name, value, reason in calls.set_aside:
+        problems.set_aside(index, name, value, reason)
+    odd = [p for p in calls.phones if p.kind in ("identifier", "invalid")]
+    if odd:
+        session.notes.append(f"{len(odd):,} parties are not dialable numbers (subscriber or pseudonymous IDs, "
+                             f"numbers of no valid length): kept as phone identifiers flagged '{NOT_DIALABLE}'")
+    return problems
+
+
+def owner_phone(options: ImportOptions, region: str) -> PhoneKey | None:
+    """The handset's own number given with --owner (or found by an extraction's device-information sheet)."""
+    given = str(options.extra.get("owner") or "").strip()
+    if not given:
+        return None
+    phone = normalize_phone(given, region)
+    if phone is None or phone.kind in ("invalid", "short_code"):
+        raise LinkgraphError(f"--owner {given}: not a phone number (give the handset's own number, e.g. "
+                             "+12095550101)")
+    return phone
+
+
+def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path: Path) -> None:
+    """Refuse, with the fix, a file whose numbers are mostly invalid in the case's region but valid in one other
+    (an Indian return read as US would become look-alike US numbers). --region given: the user decided."""
+    if options.region:
+        return
+    values: list[str] = []
+    for name in ("caller", "callee", "party", "party_from", "party_to", "phone"):
+        column = mapped.mapping.get(name)
+        if column is not None:
+            values.extend(pd.unique(mapped.table.frame[column].head(5000).dropna().astype(str)).tolist()[:400])
+    found = region_mismatch(values, region)
+    if found is not None:
+        other, count, total = found
+        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers but are valid "
+                         f"{other} numbers: give --region {other} (or --region {region} to read them as "
+                         f"{region} numbers anyway)", file=path)
+
+
+def assume_basics(session: ImportSession, mapped: MappedTable, options: ImportOptions, region: str, tz: str,
+                  zone_why: str, owner: PhoneKey | None) -> None:
+    """What the import line says it assumed: kind, profile, time zone (and why), region, the handset owner."""
+    if not options.profile:
+        session.assume("profile", f"{mapped.detection.profile.name} (detected from the header)")
+    session.assume("time zone", f"{tz} ({zone_why})")
+    session.assume("region", f"{region} ({'--region' if options.region else 'the case region'})")
+    if owner is not None:
+        session.assume("owner", f"{owner.e164} ({options.extra.get('owner_source', '--owner')})")
 
 
 def store_raw(session: ImportSession, mapped: MappedTable) -> None:
@@ -205,18 +282,22 @@ def _lines(data: bytes) -> pa.Array:
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
-    """The zone of the file's times: --source-tz, else the profile's (UTC for carriers that say so), else
-    UTC when the time column's name says UTC/GMT, else the case's zone."""
+def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> tuple[str, str]:
+    """The zone of the file's times and why: --source-tz; UTC when the time column's name says UTC/GMT; the
+    profile's zone only when the file carries that layout's signature columns (a carrier's return, not an
+    analyst's sheet that shares a few column names: its local times stay local); else the case's zone."""
     if options.tz:
-        return options.tz
-    if profile.timezone:
-        return profile.timezone
+        return options.tz, "--source-tz"
     for name in ("start", "time", "date"):
         column = column_key(mapped.mapping.get(name, ""))
         if "utc" in column or "gmt" in column:
-            return "UTC"
-    return case_zone
+            return "UTC", f"the column '{mapped.mapping[name]}' says so"
+    if profile.timezone:
+        keys = {column_key(c) for c in mapped.table.columns}
+        found = sum(1 for s in profile.signature if column_key(s) in keys)
+        if profile.signature and found * 2 > len(profile.signature):
+            return profile.timezone, f"profile {profile.name}: the layout's times are {profile.timezone}"
+    return case_zone, "the case's zone: the file does not say its zone; give --source-tz if it differs"
 
 
 def _coded_fields(mapped: MappedTable) -> dict[str, Coded]:
@@ -264,18 +345,67 @@ def _printable(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _site_ids(raw: Coded, carrier: str, sector_digit: bool) -> tuple[Coded, Coded]:
+_SITE_SECTOR = re.compile(r"([0-9A-Za-z]+)[-_/]([0-9]{1,2}|[A-Za-z])")
+
+
+def _site_ids(raw: Coded, carrier: str, sector_digit: bool, split_suffix: bool = False) -> tuple[Coded, Coded]:
     """Site keys ('Sprint:858', '' for none) per row and the sector read from a leading digit where the
-    layout has one."""
+    layout has one, or (`split_suffix`, no sector column) from a suffix ('40123-2', '40123_B')."""
     keys, sectors = [], []
     for value in raw.values:
         text = value[:-2] if value.endswith(".0") else value
         sector = ""
-        if sector_digit and len(text) >= 2 and text.isdigit() and text.isascii():
+        suffix = _SITE_SECTOR.fullmatch(text) if split_suffix else None
+        if suffix:
+            text, sector = suffix.group(1), suffix.group(2)
+        elif sector_digit and len(text) >= 2 and text.isdigit() and text.isascii():
             sector, text = text[0], (text[1:].lstrip("0") or "0")
         keys.append(f"{carrier}:{text}" if text else "")
         sectors.append(sector)
     return raw.with_values(keys), raw.with_values(sectors)
+
+
+def _lac_cell_ids(lac: Coded, cell: Coded, carrier: str) -> Coded:
+    """2G/3G cells named by LAC + Cell ID (no LTE site): 'carrier:LAC-CELL', '' when either is missing."""
+    pairs = np.unique(lac.codes * len(cell.values) + cell.codes, return_inverse=True)
+    keys = []
+    for pair in pairs[0].tolist():
+        area, number = lac.values[pair // len(cell.values)], cell.values[pair % len(cell.values)]
+        area = area[:-2] if area.endswith(".0") else area
+        number = number[:-2] if number.endswith(".0") else number
+        keys.append(f"{carrier}:{area}-{number}" if area and number else "")
+    return Coded(pairs[1].ravel().astype(np.int64), np.asarray(keys, dtype=object)).unique()
+
+
+_PARTY = re.compile(r"^(?:(?:from|to|sender|recipient)\s*:\s*)?(\+?[\d(][\d\s().\-]{2,}\d)(?:\s+(.*))?$", re.IGNORECASE)
+
+
+def _party_cell(text: str) -> tuple[str, str]:
+    """A forensic tool's party cell as (number or identifier, saved name): '+12095550144 Big D',
+    'From: +12095550144 Big D', 'Big D <+12095550144>'; the first line when several parties are listed."""
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    line = re.sub(r"^(?:from|to|sender|recipient)\s*:\s*", "", line, flags=re.IGNORECASE)
+    bracket = re.fullmatch(r"(.*?)\s*<([^<>]+)>", line)
+    if bracket:
+        return bracket.group(2).strip(), bracket.group(1).strip()
+    found = _PARTY.match(line)
+    if found and found.group(2):
+        return found.group(1).strip(), found.group(2).strip()
+    return line, ""
+
+
+def _party(coded, direction: Coded, n: int) -> tuple[Coded, Coded]:
+    """The other party of each row of a handset's log and the name the handset saved for it: one 'party'
+    column, or 'From'/'To' columns read by direction (the other end is From when incoming, To when outgoing)."""
+    if coded("party").present().any() or not (coded("party_from").present().any()
+                                                or coded("party_to").present().any()):
+        raw = coded("party")
+    else:
+        incoming = direction.text() != "outgoing"
+        source, target = coded("party_from"), coded("party_to")
+        raw = Coded.of(pd.Series(np.where(incoming, source.text(), target.text()), dtype=object))
+    split = raw.per_value(_party_cell)
+    return raw.with_values([number for number, _ in split]), raw.with_values([name for _, name in split])
 
 
 def _clean_day(value: str) -> str:
@@ -312,8 +442,10 @@ def _when_text(when: list[Coded], row: int) -> str:
     return " ".join(part.at(row) for part in when if part.at(row))
 
 
-def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None) -> Calls:
-    """Parse every column once per distinct value (numbers, times, durations, types, devices, sites)."""
+def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None,
+               owner: PhoneKey | None = None) -> Calls:
+    """Parse every column once per distinct value (numbers, times, durations, types, devices, sites).
+    A handset's log (one party per row and a direction) is drawn between `owner` and that party."""
     problems: list[tuple[int, str, str]] = []
     quirks = profile.options
     n = len(mapped)
@@ -328,31 +460,104 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
             value = _printable(shown.at(index)) if shown is not None else ""
             problems.append((int(index), name, reason.format(value=value)))
 
+    set_aside: list[tuple[int, str, str, str]] = []
+
+    def aside(mask: np.ndarray, name: str, shown: Coded, reason: str) -> None:
+        for index in np.flatnonzero(mask):
+            set_aside.append((int(index), name, shown.at(index), reason))
+
+    # call types and directions first: a handset's log (one party per row) needs them to orient each call
+    call_type = _coded("call_type")
+    meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
+    event = quirks.get("event")
+    kind = meaning.with_values([event or ("sms" if m == "sms" else "call") for m in meaning.values])
+    direction_raw = _coded("direction") if mapped.has("direction") else call_type
+    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
+    if mapped.has("originated") and not mapped.has("direction"):
+        originated = _coded("originated")
+        direction = originated.with_values(originated.per_value(
+            lambda v: "outgoing" if column_key(v) in ("1", "yes", "true", "outgoing") else
+            ("incoming" if column_key(v) in ("0", "no", "false", "incoming") else "")))
+
     # numbers: every distinct value normalised once, rows coded by index into `phones`
-    caller_raw, caller_dialed = _split_dialed(_coded("caller"))
-    callee_raw, _ = _split_dialed(_coded("callee"))
+    one_sided = any(mapped.has(name) for name in ONE_SIDED_FIELDS)
+    one_phone = mapped.has("phone") and not (mapped.has("caller") or mapped.has("callee") or one_sided)
+    names = None
+    if one_phone:                                      # a tower dump: one phone per row, seen at a cell site
+        caller_raw = _coded("phone")
+        callee_raw = Coded.constant(n)
+        caller_dialed = Coded.constant(n)
+    elif one_sided:
+        party_raw, names = _party(_coded, direction, n)
+        caller_raw = callee_raw = party_raw
+        caller_dialed = Coded.constant(n)
+    else:
+        caller_raw, caller_dialed = _split_dialed(_coded("caller"))
+        callee_raw, _ = _split_dialed(_coded("callee"))
     dialed_raw = _coded("dialed")
     distinct = dict.fromkeys([*caller_raw.values, *callee_raw.values, *dialed_raw.values, *caller_dialed.values])
     lookup = normalize_phones(distinct, region)
+    damaged: dict[str, str] = {}
     for raw in lookup:
-        if lookup[raw] is None and " ".join(str(raw).lower().split()) in WITHHELD_WORDS:
-            lookup[raw] = WITHHELD
+        if lookup[raw] is None and raw:
+            if is_withheld(raw):
+                lookup[raw] = WITHHELD
+            elif (why := damaged_number(raw)) is not None:
+                damaged[raw] = why
+            else:
+                lookup[raw] = identifier_key(raw)          # a subscriber or pseudonymous ID: kept, not dialable
     phones = list({v.e164: v for v in lookup.values() if v is not None}.values())
+    if owner is not None:
+        phones.append(owner)
+        phones = list({v.e164: v for v in phones}.values())
+    for marker in (WITHHELD, UNREADABLE):
+        if marker.e164 not in {p.e164 for p in phones}:
+            phones.append(marker)
     position = {phone.e164: i for i, phone in enumerate(phones)}
 
     def phone_index(raw: Coded) -> np.ndarray:
         return raw.map(lambda v: position[lookup[v].e164] if lookup.get(v) is not None else -1, np.int64)
 
-    caller = phone_index(caller_raw)
-    callee = phone_index(callee_raw)
-    marked_text = caller_dialed.present()
-    dialed = np.where(marked_text, phone_index(caller_dialed), phone_index(dialed_raw))
-    for name, raw, keys in (("caller", caller_raw, caller), ("callee", callee_raw, callee)):
+    def read_party(name: str, raw: Coded) -> np.ndarray:
+        keys = phone_index(raw)
         empty = ~raw.present()
-        flag(empty, name, f"no {name} number in this row")
-        flag(~empty & (keys < 0), name, "'{value}' is not a phone number", raw)
+        bad = raw.per_value(lambda v: v in damaged, dtype=bool)[raw.codes]
+        for index in np.flatnonzero(bad):
+            value = raw.at(index)
+            set_aside.append((int(index), name, value, damaged[value]))
+        keys[bad] = position[UNREADABLE.e164]
+        keys[empty] = position[WITHHELD.e164]             # a blank caller ID is a withheld number
+        return keys
+
+    if one_sided:
+        party = read_party("party", party_raw)
+        if owner is None:
+            raise LinkgraphError("this is a handset's own log (one party per row and a direction): give the "
+                                 "handset's number with --owner NUMBER (or import the whole extraction, whose "
+                                 "device-information sheet names it)")
+        own = position[owner.e164]
+        outgoing = direction.text() == "outgoing"
+        unknown = ~np.isin(direction.text(), ["outgoing", "incoming"])
+        caller = np.where(outgoing, own, party)
+        callee = np.where(outgoing, party, own)
+        for index in np.flatnonzero(unknown):
+            set_aside.append((int(index), "direction", direction_raw.at(index),
+                              "direction not readable (drawn from the other party to the handset)"))
+        dialed = np.full(n, -1, dtype=np.int64)
+    elif one_phone:
+        caller = read_party("phone", caller_raw)
+        flag(~caller_raw.present(), "phone", "no phone number in this row")
+        callee = np.full(n, -1, dtype=np.int64)
+        dialed = np.full(n, -1, dtype=np.int64)
+    else:
+        caller = read_party("caller", caller_raw)
+        callee = read_party("callee", callee_raw)
+        both = ~caller_raw.present() & ~callee_raw.present()
+        flag(both, "caller", "no caller and no callee in this row")
+        marked_text = caller_dialed.present()
+        dialed = np.where(marked_text, phone_index(caller_dialed), phone_index(dialed_raw))
     # '(D)': the call was to the dialed number and ended at the terminating one (e.g. voicemail)
-    marked = marked_text & (dialed >= 0)
+    marked = caller_dialed.present() & (dialed >= 0)
     forwarded_to = np.where(marked, callee, -1)
     callee = np.where(marked, dialed, callee)
 
@@ -378,30 +583,30 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         offset = _coded(minus).map_array(parse_durations)
         start = start - np.nan_to_num(offset, nan=0.0)
 
-    # durations
+    # durations: an unreadable duration is set aside, the call kept
     duration = np.full(n, np.nan)
     if mapped.has("duration"):
         raw = _coded("duration")
         duration = raw.map_array(parse_durations)
-        flag(raw.present() & np.isnan(duration), "duration",
-             "cannot read the duration '{value}' (seconds, MM:SS or HH:MM:SS)", raw)
+        aside(raw.present() & np.isnan(duration), "duration", raw,
+              "duration not readable (seconds, MM:SS or HH:MM:SS)")
     elif mapped.has("end"):
         end = _coded("end").map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
         duration = np.where(end >= start, end - start, np.nan)
 
-    # call types and directions
-    call_type = _coded("call_type")
-    meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
-    kind = meaning.with_values(["sms" if m == "sms" else "call" for m in meaning.values])
-    direction_raw = _coded("direction") if mapped.has("direction") else call_type
-    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
-
-    # devices
+    # devices: a handset is its first 14 digits; a value that is no IMEI/IMSI is set aside, the call kept
     devices: dict[str, Coded] = {}
-    for name, normalise in (("imei", normalize_imei), ("imsi", normalize_imsi)):
-        raw = _coded(name)
-        devices[name] = raw.with_values(raw.per_value(lambda v, f=normalise: (f(v) or "") if v else ""))
-        flag(raw.present() & ~devices[name].present(), name, f"'{{value}}' is not a valid {name.upper()}", raw)
+    device_notes: dict[str, tuple[str, str]] = {}
+    imei_raw = _coded("imei")
+    readings = imei_raw.per_value(lambda v: read_imei(v) if v else None)
+    devices["imei"] = imei_raw.with_values([r.key if r is not None else "" for r in readings])
+    for reading in readings:
+        if reading is not None and reading.note and reading.key not in device_notes:
+            device_notes[reading.key] = (reading.written, reading.note)
+    aside(imei_raw.present() & ~devices["imei"].present(), "imei", imei_raw, "not an IMEI (14 to 16 digits)")
+    imsi_raw = _coded("imsi")
+    devices["imsi"] = imsi_raw.with_values(imsi_raw.per_value(lambda v: (normalize_imsi(v) or "") if v else ""))
+    aside(imsi_raw.present() & ~devices["imsi"].present(), "imsi", imsi_raw, "not an IMSI (14 or 15 digits)")
 
     # cell sites
     carrier = str(quirks.get("carrier") or "site")
@@ -409,22 +614,33 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     site_attrs: dict[str, dict[str, Coded]] = {}
     for end_name, fields in SITE_FIELDS.items():
         columns = {attr: _coded(f) for attr, f in fields.items() if mapped.has(f)}
-        if "site" not in columns:
+        if "site" not in columns and not ("lac" in columns and "cell_id" in columns):
             sites[end_name] = Coded.constant(n)
             site_attrs[end_name] = {}
             continue
-        keys, sector = _site_ids(columns.pop("site"), carrier, bool(quirks.get("site_sector_digit")))
-        if bool(quirks.get("site_sector_digit")) and "sector" not in columns:
-            columns["sector"] = sector
+        if "site" in columns:
+            keys, sector = _site_ids(columns.pop("site"), carrier, bool(quirks.get("site_sector_digit")),
+                                     split_suffix="sector" not in columns)
+            if "sector" not in columns and sector.present().any():
+                columns["sector"] = sector
+        else:                                            # 2G/3G: the cell is its LAC + Cell ID
+            keys = _lac_cell_ids(columns["lac"], columns["cell_id"], carrier)
         for attr in NUMERIC_SITE_ATTRS:
             if attr in columns:
                 raw = columns[attr]
                 unreadable = raw.per_value(lambda v: v != "" and _number(v) is None, dtype=bool)
-                flag(unreadable[raw.codes], fields[attr], f"the {attr} '{{value}}' is not a number", raw)
+                aside(unreadable[raw.codes], fields[attr], raw, f"the {attr} is not a number")
+                if unreadable.any():
+                    columns[attr] = raw.with_values(["" if bad else v for v, bad in zip(raw.values, unreadable,
+                                                                                       strict=True)])
         sites[end_name] = keys
         site_attrs[end_name] = columns
 
-    extras = {name: _coded(name) for name in ("contact", "feature") if mapped.has(name)}
+    if one_phone:
+        flag(~sites["first"].present(), "first_site", "no cell site in this row (a tower, or a LAC and Cell ID)")
+    extras = {name: _coded(name) for name in EXTRA_FIELDS if mapped.has(name)}
+    if names is not None and names.present().any() and "contact" not in extras:
+        extras["contact"] = names
     prefix = quirks.get("voicemail_prefix")
     if prefix:
         pattern = re.compile(rf"{prefix}\d{{10}}")
@@ -434,7 +650,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         rows=np.asarray(mapped.table.row_numbers, dtype=np.int64), phones=phones, caller=caller, callee=callee,
         forwarded_to=forwarded_to, dialed=dialed, start=start, duration=duration, kind=kind, call_type=call_type,
         direction=direction, when=when, imei=devices["imei"], imsi=devices["imsi"], sites=sites,
-        site_attrs=site_attrs, extras=extras, problems=problems,
+        site_attrs=site_attrs, extras=extras, problems=problems, set_aside=set_aside, device_notes=device_notes,
+        tower=one_phone,
     )
 
 
@@ -474,6 +691,10 @@ def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> n
             label = label or "calls forwarded here ('(D)' legs): voicemail platform"
         if label:
             attrs["service"] = label
+        if phone.kind in ("identifier", "invalid"):
+            attrs["note"] = NOT_DIALABLE
+        if phone.e164 == UNREADABLE.e164:
+            attrs["service"] = "number not readable (set aside on its rows)"
         ids[index] = session.entity("Phone", key, phone.display, row=int(first[index] // 3), attrs=attrs)
     return ids
 
@@ -594,6 +815,10 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     site = _site_entities(session, calls, good, carrier)
     src = _entity_ids(calls.caller, phone_ids)
     dst = _entity_ids(calls.callee, phone_ids)
+    if calls.tower:                       # a phone seen at a cell site: Phone -> CellSite, one event per row
+        dst = site["first"].copy()
+        good = good & (dst >= 0)
+        calls.kind = Coded.constant(len(src), "seen_at")
 
     # one event per call: legs of one call fold into their first row
     leader = np.arange(len(src))
@@ -810,8 +1035,10 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
         for index in sorted(range(len(pair)), key=lambda i: (devices[i], phones[i])):
             device, phone, row = str(devices[index]), int(phones[index]), int(row_of[index])
             timed_pair = first[index] <= last[index]
-            device_id = session.entity("Device", device, f"{label.upper()} {device}", row=row,
-                                       attrs={label: device, "kind": kind})
+            attrs: dict[str, Any] = {label: device, "kind": kind}
+            if device in calls.device_notes:
+                attrs["written"], attrs["note"] = calls.device_notes[device]
+            device_id = session.entity("Device", device, f"{label.upper()} {device}", row=row, attrs=attrs)
             session.link("uses", device_id, phone, row=row,
                          start=int(first[index]) if timed_pair else None, end=int(last[index]) if timed_pair else None,
                          weight=float(rows[index]), attrs={"identifier": label, "rows": int(rows[index])})
