@@ -157,6 +157,8 @@ def score(profile: Profile, header: Sequence[str]) -> float:
         return partial
     signature = sum(1 for s in profile.signature if column_key(s) in keys)
     sig_part = signature / len(profile.signature) if profile.signature else 0.5
+    if sig_part < float(profile.options.get("min_signature", 0)):
+        return 0.5 + 0.5 * sig_part       # a carrier's layout needs its signature columns: below any full match
     return 1.0 + 2.0 * sig_part + len(mapping) / max(len(profile.fields), 1)
 
 
@@ -198,7 +200,8 @@ def resolve(
         chosen, detected = find_profile(kind, profile), False
         best_score = score(chosen, header)
     else:
-        ranked = sorted(((score(p, header), i, p) for i, p in enumerate(profiles(kind))), key=lambda t: (-t[0], t[1]))
+        ranked = sorted(((score(p, header), i, p) for i, p in enumerate(profiles(kind))),
+                        key=lambda t: (-t[0], float(t[2].options.get("order", 0)), t[1]))   # ties: lower order
         if not ranked:
             raise LinkgraphError(f"no {kind} profiles are installed")
         best_score, _, chosen = ranked[0]

@@ -289,9 +289,14 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
     if options.tz:
         return options.tz, "--source-tz"
     for name in ("start", "time", "date"):
-        column = column_key(mapped.mapping.get(name, ""))
-        if "utc" in column or "gmt" in column:
-            return "UTC", f"the column '{mapped.mapping[name]}' says so"
+        header = str(mapped.mapping.get(name, ""))
+        offset = re.search(r"(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", header, re.IGNORECASE)
+        if offset and (int(offset.group(2)) or int(offset.group(3) or 0)):
+            if int(offset.group(3) or 0) == 0:      # 'UTC-05:00' (AXIOM): Etc/GMT+5 (the Etc sign is inverted)
+                zone = f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{int(offset.group(2))}"
+                return zone, f"the column '{header}' says so"
+        elif "utc" in column_key(header) or "gmt" in column_key(header):
+            return "UTC", f"the column '{header}' says so"
     if profile.timezone:
         keys = {column_key(c) for c in mapped.table.columns}
         found = sum(1 for s in profile.signature if column_key(s) in keys)
