@@ -297,6 +297,11 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
                 return zone, f"the column '{header}' says so"
         elif "utc" in column_key(header) or "gmt" in column_key(header):
             return "UTC", f"the column '{header}' says so"
+    column = mapped.mapping.get("start")
+    if column is not None and column in mapped.table.frame.columns:
+        head = [str(v) for v in mapped.table.frame[column].head(20).tolist() if str(v).strip()]
+        if head and sum(1 for v in head if ZONE_SUFFIX.search(v)) * 2 > len(head):
+            return case_zone, f"each time carries its own UTC offset, e.g. '{head[0]}'; times without one: the case's zone"
     if profile.timezone:
         keys = {column_key(c) for c in mapped.table.columns}
         found = sum(1 for s in profile.signature if column_key(s) in keys)
@@ -428,7 +433,7 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
     column: each date and each clock time parsed once, added, then read in zone `tz`; values that are
     not a plain date and a plain clock time are read as 'date time' text, each distinct pair once."""
     if len(when) == 1:
-        return when[0].map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
+        return when[0].map_array(lambda values: _parse_offsets(values, tz, formats))
     day, clock = when
     midnight = parse_datetimes(day.values, tz="UTC", formats=formats)
     seconds = clock_seconds(clock.values)
@@ -440,6 +445,27 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
     pairs, index = np.unique(day.codes * len(clock.values) + clock.codes, return_inverse=True)
     texts = [f"{day.values[p // len(clock.values)]} {clock.values[p % len(clock.values)]}".strip() for p in pairs]
     return parse_datetimes(texts, tz=tz, formats=formats)[index.ravel()]
+
+
+ZONE_SUFFIX = re.compile(r"\s*\(?(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\)?\s*$", re.IGNORECASE)
+
+
+def _parse_offsets(values: np.ndarray, tz: str, formats: list[str]) -> np.ndarray:
+    """Distinct date-time texts to UTC epoch seconds; a time that carries its own offset, as forensic tools
+    write them ('03/01/2024 15:27:44(UTC-8)', '... UTC+05:30'), is read at that offset, not in `tz`."""
+    found = [ZONE_SUFFIX.search(v) if v and v[-1:] in ")0123456789" else None for v in values]
+    if not any(found):
+        return parse_datetimes(values, tz=tz, formats=formats)
+    out = np.full(len(values), np.nan)
+    plain = np.array([m is None for m in found])
+    if plain.any():
+        out[plain] = parse_datetimes(np.asarray(values, dtype=object)[plain], tz=tz, formats=formats)
+    marked = np.flatnonzero(~plain)
+    texts = [values[i][:found[i].start()] for i in marked]
+    offsets = np.array([(1 if found[i].group(1) == "+" else -1) * (int(found[i].group(2)) * 3600
+                                                                   + int(found[i].group(3) or 0) * 60) for i in marked])
+    out[marked] = parse_datetimes(np.asarray(texts, dtype=object), tz="UTC", formats=formats) - offsets
+    return out
 
 
 def _when_text(when: list[Coded], row: int) -> str:
@@ -644,6 +670,11 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     if one_phone:
         flag(~sites["first"].present(), "first_site", "no cell site in this row (a tower, or a LAC and Cell ID)")
     extras = {name: _coded(name) for name in EXTRA_FIELDS if mapped.has(name)}
+    pairs = np.unique(direction_raw.codes * max(len(direction.values), 1) + direction.codes) if n else []
+    written = [(direction_raw.values[p // max(len(direction.values), 1)], direction.values[p % max(len(direction.values), 1)])
+               for p in np.asarray(pairs).tolist()]
+    if mapped.has("direction") and any(column_key(raw) not in ("", column_key(meaning)) for raw, meaning in written):
+        extras["direction_as_written"] = direction_raw      # 'Missed', 'Rejected': more than in or out
     if names is not None and names.present().any() and "contact" not in extras:
         extras["contact"] = names
     prefix = quirks.get("voicemail_prefix")
@@ -915,7 +946,7 @@ def _member(name: str, values: Any) -> pa.Array:
     return pc.binary_join_element_wise(f'"{name}": ', _escape(array), "")
 
 
-COMBINED_EXTRAS = ("rolled_to_voicemail",)    # extras with few values, written with the call type and sites
+COMBINED_EXTRAS = ("rolled_to_voicemail", "direction_as_written")    # extras with few values, written with the call type and sites
 
 
 class _Members:

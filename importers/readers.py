@@ -744,3 +744,10 @@ def read_json_records(path: str | Path, *, encoding: str | None = None) -> Table
     malformed.sort()
     return Table(path, names, frame, np.array(numbers, dtype=np.int64), 0, encoding=used,
                  malformed=malformed, records=originals)
+
+
+def sheet_cells(path: str | Path, name: str, nrows: int | None = None) -> list[list[str]]:
+    """One workbook sheet's cells as text (as a person sees them), every row: for key/value sheets such as a
+    phone extraction's device information, which have no header."""
+    path = Path(path)
+    return [[_cell_text(value).strip() for value in row] for row in _sheet_rows(_open_workbook(path), path, name, nrows)]
