@@ -138,7 +138,11 @@ def match_columns(profile: Profile, header: Sequence[str]) -> dict[str, str]:
     used: set[str] = set()
     for field_name, synonyms in profile.fields.items():
         for synonym in synonyms:
-            column = by_key.get(column_key(synonym))
+            if synonym.endswith("*"):          # 'Call Date/Time - UTC*': any column starting so (an offset follows)
+                prefix = column_key(synonym[:-1])
+                column = next((c for k, c in by_key.items() if k.startswith(prefix) and c not in used), None)
+            else:
+                column = by_key.get(column_key(synonym))
             if column is not None and column not in used:
                 mapping[field_name] = column
                 used.add(column)

@@ -94,7 +94,7 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     if not len(sample):
         return best
     found = normalize_phones(sample.tolist(), options.region or "US")
-    share = sum(1 for v in sample if found[v] is not None) / len(sample)
+    share = sum(1 for v in sample if found[v] is not None or is_withheld(v) or damaged_number(v)) / len(sample)
     return best if share >= 0.5 else best * 0.3
 
 
@@ -355,7 +355,7 @@ def _printable(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-_SITE_SECTOR = re.compile(r"([0-9A-Za-z]+)[-_/]([0-9]{1,2}|[A-Za-z])")
+_SITE_SECTOR = re.compile(r"(.*[0-9])[-_/]([0-9]|[A-Za-z])")    # 40123-2, TWR-0042_1, 8812/B
 
 
 def _site_ids(raw: Coded, carrier: str, sector_digit: bool, split_suffix: bool = False) -> tuple[Coded, Coded]:
@@ -563,9 +563,9 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     if one_sided:
         party = read_party("party", party_raw)
         if owner is None:
-            raise LinkgraphError("this is a handset's own log (one party per row and a direction): give the "
-                                 "handset's number with --owner NUMBER (or import the whole extraction, whose "
-                                 "device-information sheet names it)")
+            raise LinkgraphError(f"{mapped.path.name}: this is a handset's own log (one party per row and a direction): "
+                                 "give the handset's own number (--owner NUMBER, or 'Handset owner' in the import "
+                                 "wizard), or import the whole extraction, whose device-information sheet names it")
         own = position[owner.e164]
         outgoing = direction.text() == "outgoing"
         unknown = ~np.isin(direction.text(), ["outgoing", "incoming"])

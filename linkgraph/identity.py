@@ -356,7 +356,7 @@ def read_imei(value: object) -> ImeiReading | None:
     return ImeiReading(key, digits, note)
 
 
-def region_mismatch(values: Iterable[str], region: str, sample: int = 400) -> tuple[str, int, int] | None:
+def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tuple[str, int, int] | None:
     """(other region, numbers valid only there, numbers looked at) when most written numbers are not valid
     in `region` but are in one other region (e.g. an Indian return read as US): the caller says so and
     suggests --region rather than read them as look-alike numbers. None when the region fits."""
@@ -382,18 +382,23 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 400) -> tu
         return phonenumbers.is_valid_number(number)
 
     invalid = [d for d in looked if not valid(d, region)]
-    if len(invalid) * 2 <= len(looked):
+    if len(invalid) * 10 < len(looked) * 4:              # 60 % or more fit the region: it is the right one
         return None
-    best: tuple[int, str] | None = None
-    for other in _OTHER_REGIONS:
+    for other in _OTHER_REGIONS:                         # numbers of one other country fit it all but never fail
         if other == region:
             continue
-        count = sum(1 for d in invalid if valid(d, other))
-        if best is None or count > best[0]:
-            best = (count, other)
-    if best is None or best[0] * 10 < len(looked) * 6:    # 60 % of all numbers valid only there
-        return None
-    return best[1], best[0], len(looked)
+        misses, allowed = 0, len(invalid) // 20          # 95 % of the numbers invalid here must be valid there
+        for digits in invalid:
+            if not valid(digits, other):
+                misses += 1
+                if misses > allowed:
+                    break
+        if misses > allowed:
+            continue
+        there = sum(1 for d in looked if valid(d, other))
+        if there * 10 >= len(looked) * 9:                # ... and 90 % of all of them
+            return other, there, len(looked)
+    return None
 
 
 # Regions tried when a file's numbers do not fit the case's: origins common in trafficking cases.

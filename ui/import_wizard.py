@@ -107,6 +107,12 @@ class ImportWizard(QDialog):
         self.lenient = QCheckBox("Import the good rows and keep the bad ones as rejected (lenient)")
         self.lenient.setToolTip("Off (strict): the first bad row stops the import and nothing is written.")
         self.lenient.toggled.connect(self._lenient_toggled)
+        self.owner = QLineEdit()
+        self.owner.setObjectName("owner")
+        self.owner.setPlaceholderText("handset's own number (a phone's call log or extraction), e.g. +12095550101")
+        self.owner.setToolTip("A handset's log lists one party per row: its own number is the other end. "
+                              "An extraction's device-information sheet names it; otherwise give it here.")
+        self.owner.editingFinished.connect(self.refresh_preview)
         self.grade = QComboBox()
         self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
@@ -119,6 +125,7 @@ class ImportWizard(QDialog):
         form.addRow("File", file_row)
         form.addRow("Kind of records", self.kind)
         form.addRow("Layout (profile)", self.profile)
+        form.addRow("Handset owner", self.owner)
         form.addRow("Source grade", self.grade)
         form.addRow("", self.lenient)
 
@@ -216,6 +223,7 @@ class ImportWizard(QDialog):
         return ImportOptions(
             kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
             strict=not self.lenient.isChecked(), grade=_chosen(self.grade),
+            extra={"owner": self.owner.text().strip()} if self.owner.text().strip() else {},
         )
 
     def _kind_changed(self, _index: int) -> None:
