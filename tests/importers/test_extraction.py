@@ -306,3 +306,97 @@ def test_cli_owner_and_the_import_line(tmp_path: Path) -> None:
     assert "profile 'handset-log'" in done.stdout and "owner +12095550101 (--owner)" in done.stdout
     assert "time zone America/Los_Angeles" in done.stdout and "region US (the case region)" in done.stdout
     assert "1 value set aside (record kept): duration not readable" in done.stdout
+
+
+# ------------------------------------------------------------------------------------------ one bad field
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# Every supported layout (its real column names), a good row, and its identifier columns.
+LAYOUTS = {
+    "analyst": ({"From": "2095550144", "To": "2095550101", "Date": "03/01/2024", "Time": "10:00:00",
+                 "Duration": "60", "Type": "Call", "IMEI": "356938035643809", "IMSI": "310260418822017"},
+                ["From", "To", "IMEI", "IMSI"], {}),
+    "tmobile": ({"Date": "03/01/2024", "(UTC) Time": "10:00:00", "Calling Number": "12095550144",
+                 "Called Number": "12095550101", "Dialed Number": "2095550101", "Call Type": "mSOriginating",
+                 "Direction": "Outgoing", "Duration": "60", "1st LTE Site ID": "40012", "IMEI": "356938035643809",
+                 "IMSI": "310260418822017", "Service Code": "voice"},
+                ["Calling Number", "Called Number", "IMEI", "IMSI"], {}),
+    "handset-log": ({"date": "2024-03-01 10:00:00", "number": "2095550144", "type": "Incoming", "duration": "60",
+                     "name": "Big D"}, ["number"], {"owner": OWNER}),
+    "ileapp-calls": ({"Timestamp": "2024-03-01 10:00:00", "Phone Number": "+12095550144", "Name": "", "Answered": "Yes",
+                      "Call Type": "Phone Call", "Call Direction": "Incoming", "Call Duration": "00:01:00",
+                      "ISO Country Code": "us", "Location": "", "Service Provider": "com.apple.Telephony"},
+                     ["Phone Number"], {"owner": OWNER}),
+    "aleapp-calls": ({"Call Date": "2024-03-01 10:00:00", "Phone Account Address": "", "Partner": "2095550144",
+                      "Type": "Outgoing", "Duration in Secs": "60", "Partner Location": "", "Country ISO": "US",
+                      "Source File": "calllog.db"}, ["Partner"], {"owner": OWNER}),
+    "axiom-calls": ({"Partner": "+12095550144", "Partner Name": "Big D", "Direction": "Incoming", "Call Type": "Phone",
+                     "Call Date/Time - UTC+00:00 (M/d/yyyy)": "3/1/2024 10:00:00 AM", "Duration": "00:01:00",
+                     "Source": "calllog.db", "Artifact type": "Android Call Logs", "Item ID": "7",
+                     "Evidence number": "Pixel"}, ["Partner"], {"owner": OWNER}),
+    "tower-dump": ({"phone_number": "2095550144", "tower_id": "40012", "datetime": "2024-03-01 10:00:00",
+                    "latitude": "37.95", "longitude": "-121.29", "IMEI": "356938035643809"},
+                   ["phone_number", "IMEI"], {}),
+}
+
+
+def _damaged_number(kind: str, digits: int) -> str:
+    """A number as spreadsheets and bad exports damage it."""
+    number = str(2000000000 + digits % 7999999999)
+    if kind == "scientific":
+        return f"{number[0]}.{number[1:5]}E+09"          # digits lost
+    if kind == "fraction":
+        return number + ".5"
+    return number[:3] + "\x07" + number[3:]              # a control character
+
+
+def _not_an_id(column: str):
+    from importers.phone import BLANKS
+    from linkgraph.identity import normalize_imsi
+
+    check = read_imei if column == "IMEI" else normalize_imsi
+    return st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20
+                   ).filter(lambda v: v.strip() != "" and v.strip().lower() not in BLANKS and check(v) is None)
+
+
+@st.composite
+def corrupted(draw):
+    layout = draw(st.sampled_from(sorted(LAYOUTS)))
+    good, identifiers, extra = LAYOUTS[layout]
+    column = draw(st.sampled_from(identifiers))
+    if column in ("IMEI", "IMSI"):
+        value = draw(_not_an_id(column))
+    else:
+        value = _damaged_number(draw(st.sampled_from(["scientific", "fraction", "control"])),
+                                draw(st.integers(0, 10 ** 9)))
+    return layout, column, value, draw(st.integers(0, 2))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=corrupted())
+def test_one_corrupted_identifier_never_costs_the_record(tmp_path_factory: pytest.TempPathFactory, case) -> None:
+    import csv
+    import io
+
+    layout, column, value, bad_row = case
+    good, _, extra = LAYOUTS[layout]
+    folder = tmp_path_factory.mktemp("prop")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(good))
+    for index in range(3):
+        cells = dict(good)
+        if index == bad_row:
+            cells[column] = value
+        writer.writerow(list(cells.values()))
+    path = folder / f"{layout}.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with CaseFile.create(folder / "c.lgcase", name="p", timezone="UTC", region="US") as opened:
+        result = import_file(opened, path, ImportOptions(kind="phone", extra=dict(extra)))    # strict
+        assert result.profile == layout
+        assert (result.rows_imported, result.rows_rejected) == (3, 0)
+        aside = [(v["row"], v["column"]) for v in opened.set_aside_values()]
+        assert aside == [(bad_row + 2, column)]
