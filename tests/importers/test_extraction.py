@@ -400,3 +400,11 @@ def test_one_corrupted_identifier_never_costs_the_record(tmp_path_factory: pytes
         assert (result.rows_imported, result.rows_rejected) == (3, 0)
         aside = [(v["row"], v["column"]) for v in opened.set_aside_values()]
         assert aside == [(bad_row + 2, column)]
+
+
+def test_handset_log_with_date_and_time_columns(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "log.csv", "date,time,number,type,duration\n03/01/2024,15:27:44,2095550144,Outgoing,60\n")
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert result.profile == "handset-log"
+    call = links(case, "call")[0]
+    assert (call["src"], call["dst"], call["start"]) == (OWNER, "+12095550144", epoch("2024-03-01 15:27:44", PACIFIC))
