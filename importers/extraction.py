@@ -159,7 +159,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             options.extra["owner_source"] = where
     if owner is None:
         raise LinkgraphError(f"{path.name}: the handset's own number is not in the extraction (no device-information "
-                             "sheet names it): give it with --owner NUMBER")
+                             "sheet names it): give it with --owner NUMBER (the import wizard's 'Handset owner')")
     options.extra["owner"] = owner.e164
     first = artifacts[0]
     mapped = MappedTable(path, first.table, first.detection)

@@ -408,3 +408,22 @@ def test_handset_log_with_date_and_time_columns(case: CaseFile, tmp_path: Path) 
     assert result.profile == "handset-log"
     call = links(case, "call")[0]
     assert (call["src"], call["dst"], call["start"]) == (OWNER, "+12095550144", epoch("2024-03-01 15:27:44", PACIFIC))
+
+
+ALEAPP_SMS = ("Date\tMSG ID\tThread ID\tAddress\tContact ID\tDate sent\tRead\tType\tBody\tService Center\tError code\n"
+              "2024-03-01 23:27:44\t11\t3\t+12095550144\t\t2024-03-01 23:27:40\t1\t1\tu up?\t\t0\n"
+              "2024-03-01 23:29:00\t12\t3\t+12095550144\t\t2024-03-01 23:29:00\t1\t2\tomw\t\t0\n")
+ILEAPP_SMS = ("Message Date\tDate Read\tDate Delivered\tMessage\tService\tIs from Me\tContact ID\tAttachment\n"
+              "2024-03-01 23:27:44\t\t\tu up?\tSMS\t0\t+12095550144\t\n"
+              "2024-03-01 23:29:00\t\t\tomw\tiMessage\t1\tbigd@example.com\t\n")
+
+
+@pytest.mark.parametrize("name,text", [("SMS messages.tsv", ALEAPP_SMS), ("SMS & iMessage - Messages.tsv", ILEAPP_SMS)])
+def test_message_reports(case: CaseFile, tmp_path: Path, name: str, text: str) -> None:
+    path = _write(tmp_path / name, text)
+    assert detect_kind(path, ImportOptions()) == "extraction"
+    import_file(case, path, ImportOptions(extra={"owner": OWNER}, tz="UTC"))
+    texts = links(case, "sms")
+    assert (texts[0]["src"], texts[0]["dst"], texts[0]["attrs"]["body"]) == ("+12095550144", OWNER, "u up?")
+    assert texts[1]["src"] == OWNER and texts[1]["attrs"]["body"] == "omw"
+    assert texts[0]["start"] == epoch("2024-03-01 23:27:44")
