@@ -164,6 +164,9 @@ def write_read_calls(session: ImportSession, mapped: MappedTable, calls: Calls, 
         problems(index, name, reason)
     for index, name, value, reason in calls.set_aside:
         problems.set_aside(index, name, value, reason)
+    if calls.device_notes:
+        session.notes.append(f"{len(calls.device_notes):,} IMEIs keyed by their first 14 digits: a 15th digit that "
+                             "is not the check digit, or IMEISV digits, kept as written on the Device")
     odd = [p for p in calls.phones if p.kind in ("identifier", "invalid")]
     if odd:
         session.notes.append(f"{len(odd):,} parties are not dialable numbers (subscriber or pseudonymous IDs, "

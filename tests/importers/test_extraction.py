@@ -268,6 +268,7 @@ def test_odd_values_on_a_carrier_return(case: CaseFile, tmp_path: Path) -> None:
     assert result.set_aside == {"not an IMEI (14 to 16 digits)": 1,
                                 "a spreadsheet wrote this number in scientific notation and lost digits": 1}
     assert any("not dialable" in note for note in result.notes)
+    assert any(note.startswith("1 IMEIs keyed by their first 14 digits") for note in result.notes)
 
 
 # an Indian CDR: the target written with its country code and no '+', the other party national
