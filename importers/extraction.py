@@ -165,12 +165,14 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     mapped = MappedTable(path, first.table, first.detection)
     total = sum(len(a.table) for a in artifacts)
     progress(0, total, f"Reading {path.name}")
-    # row numbers run on across sheets; each raw row keeps its sheet and its row in that sheet
+    # one table: its own row numbers; several sheets: row numbers run on across them (each raw row keeps its
+    # sheet and its row in that sheet)
     offset = 0
     for artifact in artifacts:
         artifact.table.row_numbers = np.asarray(artifact.table.row_numbers, dtype=np.int64)
         artifact.table.sheet_rows = artifact.table.row_numbers.copy()
-        artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
+        if len(artifacts) > 1:
+            artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
         offset += len(artifact.table)
     for artifact in artifacts:
         phone._check_region(MappedTable(path, artifact.table, artifact.detection), options, region, path)

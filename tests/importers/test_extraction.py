@@ -338,6 +338,9 @@ LAYOUTS = {
                      "Call Date/Time - UTC+00:00 (M/d/yyyy)": "3/1/2024 10:00:00 AM", "Duration": "00:01:00",
                      "Source": "calllog.db", "Artifact type": "Android Call Logs", "Item ID": "7",
                      "Evidence number": "Pixel"}, ["Partner"], {"owner": OWNER}),
+    "messages": ({"#": "1", "Parties": "+12095550144 Big D", "Body": "u up?", "Timestamp: Time": "03/01/2024 22:10:00(UTC-8)",
+                  "Direction": "Incoming", "Status": "Read", "Folder": "Inbox", "Source": "SMS", "Deleted": ""},
+                 ["Parties"], {"owner": OWNER}),
     "tower-dump": ({"phone_number": "2095550144", "tower_id": "40012", "datetime": "2024-03-01 10:00:00",
                     "latitude": "37.95", "longitude": "-121.29", "IMEI": "356938035643809"},
                    ["phone_number", "IMEI"], {}),
@@ -396,7 +399,8 @@ def test_one_corrupted_identifier_never_costs_the_record(tmp_path_factory: pytes
     path = folder / f"{layout}.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     with CaseFile.create(folder / "c.lgcase", name="p", timezone="UTC", region="US") as opened:
-        result = import_file(opened, path, ImportOptions(kind="phone", extra=dict(extra)))    # strict
+        kind = "extraction" if layout == "messages" else "phone"
+        result = import_file(opened, path, ImportOptions(kind=kind, extra=dict(extra)))      # strict
         assert result.profile == layout
         assert (result.rows_imported, result.rows_rejected) == (3, 0)
         aside = [(v["row"], v["column"]) for v in opened.set_aside_values()]
