@@ -40,6 +40,9 @@ OWNER_KEYS = ("msisdn", "msisdn1", "phonenumber", "ownnumber", "ownphonenumber",
 DEVICE_SHEETS = ("deviceinfo", "deviceinformation", "summary", "extractionsummary", "extractioninfo", "caseinformation",
                  "deviceproperties")
 NUMBER_TOKEN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
+# Entry labels that hold a phone number ('Phone-Mobile', 'Phone-_$!<Home>!$_', 'User ID-WhatsApp User Id', 'User ID-SMS')
+PHONE_LABEL = re.compile(r"^\s*(phone|mobile|cell|tel|user id-(whatsapp|sms|imessage|signal|viber|telegram phone))",
+                         re.IGNORECASE)
 
 
 @dataclass
@@ -227,16 +230,19 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
     names = mapped.column("name")
     first, last = mapped.column("first_name"), mapped.column("last_name")
     numbers = mapped.column("number")
+    more = (mapped.column("number2"), mapped.column("number3"))      # Cellebrite's 'Entry (2)', 'Entry (3)'
     apps = mapped.column("app")
     owner_id = session.entity("Phone", owner.e164, owner.display, row=int(mapped.table.row_numbers[0]),
                               attrs={"kind": owner.kind, "role": "handset owner (extraction)"})
     for index in range(len(mapped)):
         row = mapped.row_number(index)
         name = names.iat[index] or " ".join(p for p in (first.iat[index], last.iat[index]) if p)
-        cell = numbers.iat[index]
+        cell = "\n".join(c for c in (numbers.iat[index], more[0].iat[index], more[1].iat[index]) if c)
         found = []
-        for line in re.split(r"[\n;,]+", cell):
-            label, _, value = line.rpartition(":") if ":" in line else ("", "", line)
+        for line in re.split(r"[\n;]+", cell):
+            label, _, value = line.partition(":") if ":" in line else ("", "", line)
+            if label and not PHONE_LABEL.search(label):
+                continue                        # 'Email-Home', 'User ID-Facebook Id': not a phone number
             token = NUMBER_TOKEN.search(value)
             number = normalize_phone(token.group(0), region) if token else None
             if number is not None and number.kind != "invalid":

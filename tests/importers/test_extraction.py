@@ -68,7 +68,8 @@ def cellebrite_workbook(path: Path, *, device: bool = True) -> Path:
     contacts.append(["Contacts (3)"])
     contacts.append(["#", "Name", "Interaction Statuses", "Entries", "Source", "Deleted", "Account"])
     contacts.append([1, "Big D", "", "Phone-Mobile: +1 209-555-0144\nEmail-Home: bigd@example.com", "Phone", "", ""])
-    contacts.append([2, "Mama", "", "Phone-Home: (209) 555-0199", "WhatsApp", "", ""])
+    contacts.append([2, "Mama", "", "User ID-WhatsApp User Id: 12095550199@s.whatsapp.net\nUser ID-Facebook Id: 100004512345678",
+                     "WhatsApp", "", ""])
     contacts.append([3, "Nobody", "", "Email-Home: nobody@example.com", "Phone", "", ""])
     sms = book.create_sheet("SMS Messages")
     sms.append(["SMS Messages (2)"])
