@@ -574,8 +574,9 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         unknown = ~np.isin(direction.text(), ["outgoing", "incoming"])
         caller = np.where(outgoing, own, party)
         callee = np.where(outgoing, party, own)
+        said = next((f for f in ("direction", "originated", "call_type") if mapped.has(f)), "direction")
         for index in np.flatnonzero(unknown):
-            set_aside.append((int(index), "direction", direction_raw.at(index),
+            set_aside.append((int(index), said, _coded(said).at(index),
                               "direction not readable (drawn from the other party to the handset)"))
         dialed = np.full(n, -1, dtype=np.int64)
     elif one_phone:

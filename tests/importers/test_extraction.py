@@ -433,3 +433,11 @@ def test_message_reports(case: CaseFile, tmp_path: Path, name: str, text: str) -
     assert (texts[0]["src"], texts[0]["dst"], texts[0]["attrs"]["body"]) == ("+12095550144", OWNER, "u up?")
     assert texts[1]["src"] == OWNER and texts[1]["attrs"]["body"] == "omw"
     assert texts[0]["start"] == epoch("2024-03-01 23:27:44")
+
+
+def test_unreadable_direction_is_set_aside_and_the_call_kept(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "log.csv", "date,number,type,duration\n2024-03-01 15:27:44,2095550144,???,60\n")
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert result.rows_imported == 1
+    assert [(v["column"], v["value"]) for v in case.set_aside_values()] == [("type", "???")]
+    assert (links(case, "call")[0]["src"], links(case, "call")[0]["dst"]) == ("+12095550144", OWNER)
