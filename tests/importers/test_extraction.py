@@ -441,3 +441,16 @@ def test_unreadable_direction_is_set_aside_and_the_call_kept(case: CaseFile, tmp
     assert result.rows_imported == 1
     assert [(v["column"], v["value"]) for v in case.set_aside_values()] == [("type", "???")]
     assert (links(case, "call")[0]["src"], links(case, "call")[0]["dst"]) == ("+12095550144", OWNER)
+
+
+def test_cellebrite_call_log_csv_with_title_line(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "Call Log.csv",
+                  "Call Log\n"
+                  "#,Parties,Direction,Type,Timestamp: Time,Duration,Status,Source,Deleted,Account\n"
+                  "1,\"From:  +12095550144 Big D\",Incoming,,03/01/2024 15:27:44(UTC-8),00:02:05,Answered,Phone,,\n"
+                  "2,\"To:  +12095550177\",Outgoing,,03/01/2024 16:00:00(UTC-8),00:00:10,,WhatsApp,,\n")
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert (result.kind, result.profile, result.rows_imported) == ("phone", "cellebrite-calls", 2)
+    calls = links(case, "call")
+    assert [(c["src"], c["dst"], c["start"]) for c in calls] == [
+        ("+12095550144", OWNER, epoch("2024-03-01 23:27:44")), (OWNER, "+12095550177", epoch("2024-03-02 00:00:00"))]
