@@ -25,7 +25,17 @@ COMMON_FORMATS = (
     "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%m/%d/%y",
     "%m-%d-%Y %H:%M:%S", "%m-%d-%Y", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%d-%b-%y", "%b %d, %Y %H:%M",
     "%b %d, %Y", "%Y%m%d%H%M%S", "%Y%m%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
 )
+# Day-first layouts ('13/03/2024'): tried first for a region that writes dates day first (most of the world),
+# and read whenever they fit more of a column than the month-first ones (a day above 12 decides).
+DAY_FIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p", "%d/%m/%Y",
+    "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%d/%m/%y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+    "%d-%m-%y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
+)
+# Regions whose own records write numeric dates month first; elsewhere '01/03/2024' is 1 March.
+MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW"})
 
 # Zone abbreviations that appear in app exports ("2023-10-06 19:56:39 EDT"), as UTC offsets.
 _ABBREVIATIONS = {

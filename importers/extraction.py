@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from importers import phone
-from importers.mapping import Detection, Profile, column_key, profiles, resolve, score
+from importers.mapping import Detection, Profile, column_key, profiles, resolve, score, two_party_sheet
 from importers.options import ImportOptions
 from importers.readers import Table, list_sheets, read_head, read_table, sheet_cells
 from importers.tabular import MappedTable, RowProblems
@@ -70,6 +70,8 @@ def _classify(columns: list[str]) -> tuple[str, Profile, float] | None:
     best: tuple[float, str, Profile] | None = None
     for what, profile in _candidates():
         value = score(profile, columns)
+        if value >= 1.0 and what == "calls" and two_party_sheet(profile, columns):
+            continue                         # caller_id beside recipient_id: a call sheet, not a handset's log
         if value >= 1.0 and (best is None or value > best[0]):
             best = (value, what, profile)
     return None if best is None else (best[1], best[2], best[0])

@@ -209,6 +209,7 @@ def resolve(
         if not ranked:
             raise LinkgraphError(f"no {kind} profiles are installed")
         best_score, _, chosen = ranked[0]
+        best_score, chosen = _two_party_first(ranked, header) or (best_score, chosen)
         detected = True
     mapping = match_columns(chosen, header)
     by_key = {column_key(c): c for c in header}
@@ -232,6 +233,29 @@ def resolve(
             f"{', '.join(str(h) for h in header)}. Map them with --map FIELD=COLUMN"
         )
     return Detection(chosen, mapping, best_score, detected)
+
+
+def _two_party_first(ranked: list[tuple[float, int, Profile]], header: Sequence[str]) -> tuple[float, Profile] | None:
+    """A one-party layout (a handset's log: `party` + direction) whose party column is the caller column of a
+    fully matched two-party layout ('caller_id' beside 'recipient_id') is a two-party sheet: that layout wins."""
+    for value, _, profile in ranked[1:]:
+        if value >= 1.0 and _reads_party_as_caller(ranked[0][2], profile, header):
+            return value, profile
+    return None
+
+
+def _reads_party_as_caller(one_party: Profile, two_party: Profile, header: Sequence[str]) -> bool:
+    party = match_columns(one_party, header).get("party")
+    mapping = match_columns(two_party, header)
+    return (party is not None and "party" not in mapping and bool(mapping.get("caller")) and bool(mapping.get("callee"))
+            and party in (mapping.get("caller"), mapping.get("callee")))
+
+
+def two_party_sheet(one_party: Profile, header: Sequence[str]) -> bool:
+    """True when a header a one-party layout matches is a two-party call sheet (its 'party' column is the
+    caller or callee of a fully matched phone layout): not a handset's own log."""
+    return any(_reads_party_as_caller(one_party, other, header) for other in profiles("phone")
+               if other is not one_party and score(other, header) >= 1.0)
 
 
 def _synonyms(profile: Profile, required: str) -> list[str]:

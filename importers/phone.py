@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importers.coded import Coded
-from importers.dates import clock_seconds, parse_datetimes, parse_durations, to_epoch
-from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
+from importers.dates import (
+    DAY_FIRST_FORMATS,
+    MONTH_FIRST_REGIONS,
+    clock_seconds,
+    parse_datetimes,
+    parse_durations,
+    to_epoch,
+)
+from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score, two_party_sheet
 from importers.options import ImportOptions
 from importers.readers import DELIMITERS, read_head
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
@@ -86,6 +94,8 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     if not ranked:
         return 0.0
     best, profile = ranked[0]
+    if two_party_sheet(profile, table.columns):       # caller_id beside recipient_id: the two-party layout
+        best, profile = next((v, p) for v, p in ranked[1:] if v >= 1.0 and not two_party_sheet(p, table.columns))
     column = match_columns(profile, table.columns).get("caller")
     if column is None:
         return best
@@ -94,8 +104,14 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     if not len(sample):
         return best
     found = normalize_phones(sample.tolist(), options.region or "US")
-    share = sum(1 for v in sample if found[v] is not None or is_withheld(v) or damaged_number(v)) / len(sample)
+    share = sum(1 for v in sample if found[v] is not None or is_withheld(v) or damaged_number(v)
+                or SUBSCRIBER_ID.fullmatch(v)) / len(sample)
     return best if share >= 0.5 else best * 0.3
+
+
+# A subscriber or pseudonymous ID of anonymised call records ('jb9f3j', 'SUB-000173'): one token with a digit,
+# never a person's name (a From/To sheet of names stays a link sheet).
+SUBSCRIBER_ID = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9_.:#-]{3,39}")
 
 
 @dataclass
@@ -199,9 +215,18 @@ def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path
     found = region_mismatch(values, region)
     if found is not None:
         other, count, total = found
-        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers but are valid "
-                         f"{other} numbers: give --region {other} (or --region {region} to read them as "
-                         f"{region} numbers anyway)", file=path)
+        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers, and the file's "
+                         f"numbers are valid {other} numbers: give --region {other} (or --region {region} to read "
+                         f"them as {region} numbers anyway)", file=path)
+
+
+def _numeric_dates(mapped: MappedTable) -> bool:
+    """Whether the file's date column holds numeric dates whose order is a matter of convention ('01/03/2024')."""
+    column = mapped.mapping.get("start") or mapped.mapping.get("date")
+    if column is None or column not in mapped.table.frame.columns:
+        return False
+    head = mapped.table.frame[column].head(20).astype(str)
+    return bool(head.str.match(r"^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}").any())
 
 
 def assume_basics(session: ImportSession, mapped: MappedTable, options: ImportOptions, region: str, tz: str,
@@ -211,6 +236,9 @@ def assume_basics(session: ImportSession, mapped: MappedTable, options: ImportOp
         session.assume("profile", f"{mapped.detection.profile.name} (detected from the header)")
     session.assume("time zone", f"{tz} ({zone_why})")
     session.assume("region", f"{region} ({'--region' if options.region else 'the case region'})")
+    if not options.date_format and region.upper() not in MONTH_FIRST_REGIONS and _numeric_dates(mapped):
+        session.assume("date order", f"day first ('01/03/2024' is 1 March: region {region}); give --date-format "
+                                     "if the file writes month first")
     if owner is not None:
         session.assume("owner", f"{owner.e164} ({options.extra.get('owner_source', '--owner')})")
 
@@ -300,9 +328,11 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
                 return zone, f"the column '{header}' says so"
         elif "utc" in column_key(header) or "gmt" in column_key(header):
             return "UTC", f"the column '{header}' says so"
-    column = mapped.mapping.get("start")
+    column = mapped.mapping.get("start") or (None if "time" in mapped.mapping else mapped.mapping.get("date"))
     if column is not None and column in mapped.table.frame.columns:
         head = [str(v) for v in mapped.table.frame[column].head(20).tolist() if str(v).strip()]
+        if head and all(EPOCH.match(v.strip()) for v in head):
+            return "UTC", f"the times are Unix time, which is UTC (e.g. '{head[0]}')"
         if head and sum(1 for v in head if ZONE_SUFFIX.search(v)) * 2 > len(head):
             return case_zone, f"each time carries its own UTC offset, e.g. '{head[0]}'; times without one: the case's zone"
     if profile.timezone:
@@ -453,9 +483,31 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
 ZONE_SUFFIX = re.compile(r"\s*\(?(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\)?\s*$", re.IGNORECASE)
 
 
+EPOCH = re.compile(r"^(\d{10}|\d{13})(?:\.0*)?$")   # Unix time in seconds or milliseconds (Android call logs)
+
+
+def _epoch_seconds(values: Sequence[str]) -> np.ndarray | None:
+    """UTC epoch seconds when every non-empty value is a Unix time (10 digits: seconds, 13: milliseconds, as
+    Android's call log and SMS tables store them); None otherwise. A Unix time is UTC whatever the zone."""
+    texts = [str(v) for v in values]
+    found = [EPOCH.match(v) for v in texts if v]
+    if not found or not all(found):
+        return None
+    out = np.full(len(texts), np.nan)
+    for index, text in enumerate(texts):
+        match = EPOCH.match(text) if text else None
+        if match:
+            digits = match.group(1)
+            out[index] = int(digits) / (1000 if len(digits) == 13 else 1)
+    return out
+
+
 def _parse_offsets(values: np.ndarray, tz: str, formats: list[str]) -> np.ndarray:
     """Distinct date-time texts to UTC epoch seconds; a time that carries its own offset, as forensic tools
     write them ('03/01/2024 15:27:44(UTC-8)', '... UTC+05:30'), is read at that offset, not in `tz`."""
+    epoch = _epoch_seconds(values)
+    if epoch is not None:
+        return epoch
     found = [ZONE_SUFFIX.search(v) if v and v[-1:] in ")0123456789" else None for v in values]
     if not any(found):
         return parse_datetimes(values, tz=tz, formats=formats)
@@ -533,7 +585,9 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     lookup = normalize_phones(distinct, region)
     damaged: dict[str, str] = {}
     for raw in lookup:
-        if lookup[raw] is None and raw:
+        if raw and len(raw) <= 3 and lookup[raw] is not None and is_withheld(raw):
+            lookup[raw] = WITHHELD                       # Android's '-2' (private) is not the short number 2
+        elif lookup[raw] is None and raw:
             if is_withheld(raw):
                 lookup[raw] = WITHHELD
             elif (why := damaged_number(raw)) is not None:
@@ -605,6 +659,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     else:
         when = [_coded("date")]
     formats = [date_format] if date_format else list(profile.date_formats)
+    if not date_format and region.upper() not in MONTH_FIRST_REGIONS:
+        formats += DAY_FIRST_FORMATS                 # '01/03/2024' in an Indian return is 1 March
     start = _parse_when(when, tz, formats)
     empty = ~np.logical_or.reduce([part.present() for part in when])
     when_field = "start" if mapped.has("start") else "date"

@@ -214,7 +214,8 @@ WITHHELD = PhoneKey("withheld", "service", "Withheld number")
 _WITHHELD_WORDS = frozenset({
     "private", "private number", "restricted", "restricted number", "blocked", "anonymous", "unavailable",
     "not available", "withheld", "number withheld", "no caller id", "caller id blocked", "unknown caller",
-    "unknown number", "unknown", "presentation restricted", "payphone"})
+    "unknown number", "unknown", "presentation restricted", "payphone",
+    "-1", "-2", "-3"})                     # Android's call log: -1 unknown, -2 private, -3 payphone
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -357,7 +358,7 @@ def read_imei(value: object) -> ImeiReading | None:
 
 
 def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tuple[str, int, int] | None:
-    """(other region, numbers valid only there, numbers looked at) when most written numbers are not valid
+    """(other region, numbers not valid in `region`, distinct numbers looked at) when many written numbers are not valid
     in `region` but are in one other region (e.g. an Indian return read as US): the caller says so and
     suggests --region rather than read them as look-alike numbers. None when the region fits."""
     region = region.upper()
@@ -369,7 +370,8 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
             looked.append(digits)
             if len(looked) >= sample:
                 break
-    if len(looked) < 5:
+    looked = list(dict.fromkeys(looked))                  # each distinct number once
+    if len(looked) < 4:
         return None
 
     def valid(digits: str, where: str) -> bool:
@@ -382,7 +384,10 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
         return phonenumbers.is_valid_number(number)
 
     invalid = [d for d in looked if not valid(d, region)]
-    if len(invalid) * 10 < len(looked) * 4:              # 60 % or more fit the region: it is the right one
+    # A return of the case's region has next to no invalid numbers. A foreign national number is often valid
+    # here too (half of India's 10-digit mobiles are valid US numbers), so a quarter invalid here, all of them
+    # valid in one other region that fits 90 % of the file, is a foreign file; fewer: the region fits.
+    if not invalid or len(invalid) * 4 < len(looked):
         return None
     for other in _OTHER_REGIONS:                         # numbers of one other country fit it all but never fail
         if other == region:
@@ -397,7 +402,7 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
             continue
         there = sum(1 for d in looked if valid(d, other))
         if there * 10 >= len(looked) * 9:                # ... and 90 % of all of them
-            return other, there, len(looked)
+            return other, len(invalid), len(looked)
     return None
 
 
