@@ -152,7 +152,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     profile = mapped.detection.profile
     region = (options.region or case.region or "US").upper()
     tz, zone_why = file_zone(options, profile, mapped, case.timezone)
-    owner = owner_phone(options, region)
+    owner = owner_phone(options, region) or account_owner(mapped, options, region)
     _check_region(mapped, options, region, path)
     progress(0, len(mapped), f"Reading {path.name}")
     with open_session(case, mapped, options, progress) as session:
@@ -202,6 +202,23 @@ def owner_phone(options: ImportOptions, region: str) -> PhoneKey | None:
     return phone
 
 
+def account_owner(mapped: MappedTable, options: ImportOptions, region: str) -> PhoneKey | None:
+    """The handset's number from a one-party log's own account column (ALEAPP's 'Phone Account Address': the SIM's
+    number) when the whole column names one dialable number; two SIMs or none: None (the user gives --owner)."""
+    column = mapped.mapping.get("account")
+    if column is None or "party" not in mapped.mapping and "party_from" not in mapped.mapping:
+        return None
+    values = [v for v in pd.unique(mapped.table.frame[column].dropna().astype(str).str.strip()) if v]
+    keys = {key.e164 for key in (normalize_phone(v, region) for v in values[:50]) if key is not None}
+    if len(values) > 50 or len(keys) != 1:
+        return None
+    phone = normalize_phone(values[0], region)
+    if phone is None or phone.kind not in ("mobile_or_fixed", "toll_free"):
+        return None
+    options.extra["owner_source"] = f"column '{column}'"
+    return phone
+
+
 def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path: Path) -> None:
     """Refuse, with the fix, a file whose numbers are mostly invalid in the case's region but valid in one other
     (an Indian return read as US would become look-alike US numbers). --region given: the user decided."""
@@ -220,6 +237,12 @@ def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path
                          f"them as {region} numbers anyway)", file=path)
 
 
+def _says_day_first(mapped: MappedTable) -> bool:
+    """A time column whose name gives a day-first pattern, as AXIOM writes it: 'Call Date/Time - UTC+05:30 (dd/MM/yyyy)'."""
+    header = " ".join(str(mapped.mapping.get(f, "")) for f in ("start", "date"))
+    return re.search(r"\(\s*d{1,2}\s*[/.-]\s*M", header) is not None
+
+
 def _numeric_dates(mapped: MappedTable) -> bool:
     """Whether the file's date column holds numeric dates whose order is a matter of convention ('01/03/2024')."""
     column = mapped.mapping.get("start") or mapped.mapping.get("date")
@@ -236,7 +259,9 @@ def assume_basics(session: ImportSession, mapped: MappedTable, options: ImportOp
         session.assume("profile", f"{mapped.detection.profile.name} (detected from the header)")
     session.assume("time zone", f"{tz} ({zone_why})")
     session.assume("region", f"{region} ({'--region' if options.region else 'the case region'})")
-    if not options.date_format and region.upper() not in MONTH_FIRST_REGIONS and _numeric_dates(mapped):
+    if not options.date_format and _says_day_first(mapped):
+        session.assume("date order", "day first (the time column's name says so)")
+    elif not options.date_format and region.upper() not in MONTH_FIRST_REGIONS and _numeric_dates(mapped):
         session.assume("date order", f"day first ('01/03/2024' is 1 March: region {region}); give --date-format "
                                      "if the file writes month first")
     if owner is not None:
@@ -313,6 +338,12 @@ def _lines(data: bytes) -> pa.Array:
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
+# Offsets of a part hour in a column name ('UTC+05:30', AXIOM's export zone): a zone that keeps it all year.
+PART_HOUR_ZONES = {(5, 30): "Asia/Kolkata", (5, 45): "Asia/Kathmandu", (4, 30): "Asia/Kabul",
+                   (6, 30): "Asia/Yangon", (9, 30): "Australia/Darwin", (8, 45): "Australia/Eucla",
+                   (-9, -30): "Pacific/Marquesas"}
+
+
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> tuple[str, str]:
     """The zone of the file's times and why: --source-tz; UTC when the time column's name says UTC/GMT; the
     profile's zone only when the file carries that layout's signature columns (a carrier's return, not an
@@ -326,6 +357,12 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
             if int(offset.group(3) or 0) == 0:      # 'UTC-05:00' (AXIOM): Etc/GMT+5 (the Etc sign is inverted)
                 zone = f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{int(offset.group(2))}"
                 return zone, f"the column '{header}' says so"
+            sign = 1 if offset.group(1) == "+" else -1
+            fixed = PART_HOUR_ZONES.get((sign * int(offset.group(2)), sign * int(offset.group(3))))
+            if fixed is None:
+                raise LinkgraphError(f"{mapped.path.name}: the column '{header}' gives its times at an offset "
+                                     "linkgraph cannot name: give --source-tz with the zone of that offset")
+            return fixed, f"the column '{header}' says so: {fixed} is that offset all year"
         elif "utc" in column_key(header) or "gmt" in column_key(header):
             return "UTC", f"the column '{header}' says so"
     column = mapped.mapping.get("start") or (None if "time" in mapped.mapping else mapped.mapping.get("date"))
@@ -659,7 +696,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     else:
         when = [_coded("date")]
     formats = [date_format] if date_format else list(profile.date_formats)
-    if not date_format and region.upper() not in MONTH_FIRST_REGIONS:
+    if not date_format and (region.upper() not in MONTH_FIRST_REGIONS or _says_day_first(mapped)):
         formats += DAY_FIRST_FORMATS                 # '01/03/2024' in an Indian return is 1 March
     start = _parse_when(when, tz, formats)
     empty = ~np.logical_or.reduce([part.present() for part in when])
@@ -1111,6 +1148,8 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
     direction = calls.direction.values[calls.direction.codes]
     own = np.where(direction == "outgoing", src,
                    np.where(direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
+    if calls.tower:
+        own = src                                   # a tower record: the phone seen, never the cell site
     for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
         present = np.flatnonzero(good & values.present() & (own >= 0))
         if not len(present):

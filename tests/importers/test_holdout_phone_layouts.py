@@ -131,3 +131,45 @@ def test_names_in_a_from_to_sheet_are_still_not_phone_records(tmp_path: Path) ->
     except InputError:
         kind = None
     assert kind != "phone"
+
+
+def test_tower_dump_imei_uses_the_phone_not_the_cell_site(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "dump.csv", "phone_number,tower_id,datetime,latitude,longitude,imei\n"
+                  "2095550101,TWR-0042,2024-03-01 15:27:44,37.6391,-120.9969,356938035643809\n"
+                  "2095550144,TWR-0042,2024-03-01 15:30:00,37.6391,-120.9969,\n")
+    import_file(case, path)
+    assert [(u["src"], u["dst"]) for u in _links(case, "uses")] == [("356938035643809", OWNER)]
+
+
+AXIOM_IST = """Partner,Partner Name,Call Type,Direction,Call Date/Time - UTC+05:30 (dd/MM/yyyy),Duration,Source,Evidence number,Recovery method,Item ID
++919876543210,Ravi,Voice,Incoming,01/03/2024 10:15:00,00:01:15,contacts2.db,Phone.zip,Parsing,101
++919123456780,,Voice,Outgoing,02/03/2024 11:00:00,00:00:30,contacts2.db,Phone.zip,Parsing,102
+"""
+
+
+def test_axiom_export_at_a_half_hour_offset_with_day_first_dates(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "Android Call Logs.csv", AXIOM_IST)
+    result = import_file(case, path, ImportOptions(extra={"owner": "+919000000001"}, region="IN"))
+    assert result.assumed["time zone"].startswith("Asia/Kolkata (the column")
+    assert result.assumed["date order"] == "day first (the time column's name says so)"
+    calls = _links(case, "call")
+    assert calls[0]["start"] == int(datetime(2024, 3, 1, 10, 15, tzinfo=KOLKATA).timestamp())   # 1 March, +05:30
+
+
+ALEAPP_CALLS = ("Call Date\tPhone Account Address\tPartner\tType\tDuration in Secs\tPartner Location\tCountry ISO\tDeleted"
+                "\tSource File\n"
+                "2024-03-01 15:27:44+00:00\t+12095550101\t+12095550144\tIncoming\t75\tCalifornia\tUS\t0\tcalllog.db\n"
+                "2024-03-01 17:00:00+00:00\t+12095550101\t2095550177\tOutgoing\t30\t\tUS\t1\tcalllog.db\n")
+
+
+def test_aleapp_call_log_names_its_handset_in_phone_account_address(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "Call logs.tsv", ALEAPP_CALLS)
+    result = import_file(case, path)                                       # no --owner needed
+    assert result.assumed["owner"] == f"{OWNER} (column 'Phone Account Address')"
+    assert [(c["src"], c["dst"]) for c in _links(case, "call")] == [("+12095550144", OWNER), (OWNER, "+12095550177")]
+
+
+def test_two_sim_accounts_still_ask_for_the_owner(case: CaseFile, tmp_path: Path) -> None:
+    text = ALEAPP_CALLS.replace("17:00:00+00:00\t+12095550101", "17:00:00+00:00\t+12095550102")
+    with pytest.raises(Exception, match="--owner"):
+        import_file(case, _write(tmp_path / "Call logs.tsv", text))
