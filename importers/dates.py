@@ -77,17 +77,45 @@ def parse_datetimes(
         good &= (seconds >= EARLIEST) & (seconds < LATEST)
         naive[index[good]] = seconds[good]
         remaining[index[good]] = False
+    offsets = offsets.to_numpy(dtype="float64", copy=True)
     if remaining.any():
         index = np.flatnonzero(remaining)
-        attempt = pd.to_datetime(text.iloc[index], format="mixed", dayfirst=dayfirst, errors="coerce")
-        if getattr(attempt.dt, "tz", None) is not None:
-            attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
-        good = attempt.notna().to_numpy()
-        naive[index[good]] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
-    epochs = _to_epoch(naive, offsets.to_numpy(), tz)
+        seconds, aware = _read_mixed(text.iloc[index], dayfirst)
+        good = ~np.isnan(seconds)
+        naive[index[good]] = seconds[good]
+        offsets[index[good & aware]] = 0.0             # '2024-03-01T15:27:44Z', '...+05:30': read as written, in UTC
+    epochs = _to_epoch(naive, offsets, tz)
     out = epochs[codes]
     out[codes < 0] = np.nan
     return out
+
+
+def _read_mixed(text: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-clock seconds (NaN unreadable) of values no common format read, and which of them carried their own
+    offset (those are UTC seconds). Values with different offsets are read one by one."""
+    try:
+        attempt = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce")
+    except (ValueError, TypeError):                    # naive beside offsets, or several offsets
+        seconds = np.full(len(text), np.nan)
+        aware = np.zeros(len(text), dtype=bool)
+        for position, value in enumerate(text.tolist()):
+            try:
+                stamp = pd.Timestamp(pd.to_datetime(value, dayfirst=dayfirst))
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if stamp is pd.NaT:
+                continue
+            if stamp.tzinfo is not None:
+                stamp, aware[position] = stamp.tz_convert("UTC").tz_localize(None), True
+            seconds[position] = float(stamp.value // 1_000_000_000)
+        return seconds, aware
+    is_aware = getattr(attempt.dt, "tz", None) is not None
+    if is_aware:
+        attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
+    good = attempt.notna().to_numpy()
+    seconds = np.full(len(text), np.nan)
+    seconds[good] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
+    return seconds, np.full(len(text), is_aware)
 
 
 def clock_seconds(values: Sequence[str]) -> np.ndarray:

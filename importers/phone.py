@@ -370,7 +370,7 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
         head = [str(v) for v in mapped.table.frame[column].head(20).tolist() if str(v).strip()]
         if head and all(EPOCH.match(v.strip()) for v in head):
             return "UTC", f"the times are Unix time, which is UTC (e.g. '{head[0]}')"
-        if head and sum(1 for v in head if ZONE_SUFFIX.search(v)) * 2 > len(head):
+        if head and sum(1 for v in head if ZONE_SUFFIX.search(v) or ISO_OFFSET.search(v)) * 2 > len(head):
             return case_zone, f"each time carries its own UTC offset, e.g. '{head[0]}'; times without one: the case's zone"
     if profile.timezone:
         keys = {column_key(c) for c in mapped.table.columns}
@@ -517,6 +517,7 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
     return parse_datetimes(texts, tz=tz, formats=formats)[index.ravel()]
 
 
+ISO_OFFSET = re.compile(r"\d[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")   # ...T15:27:44Z, +05:30
 ZONE_SUFFIX = re.compile(r"\s*\(?(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\)?\s*$", re.IGNORECASE)
 
 

@@ -173,3 +173,31 @@ def test_two_sim_accounts_still_ask_for_the_owner(case: CaseFile, tmp_path: Path
     text = ALEAPP_CALLS.replace("17:00:00+00:00\t+12095550101", "17:00:00+00:00\t+12095550102")
     with pytest.raises(Exception, match="--owner"):
         import_file(case, _write(tmp_path / "Call logs.tsv", text))
+
+
+def test_iso_times_with_different_offsets_are_each_read_at_their_own(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "calls.csv", "caller_number,receiver_number,call_datetime,duration_seconds\n"
+                  "2095550101,2095550144,2024-03-01T15:27:44Z,10\n"
+                  "2095550144,2095550101,2024-03-01T15:27:44+05:30,10\n"
+                  "2095550101,2095550177,2024-03-01 15:27:44,10\n")
+    result = import_file(case, path)                                     # no traceback on mixed offsets
+    assert "each time carries its own UTC offset" in result.assumed["time zone"]
+    starts = [c["start"] for c in _links(case, "call")]
+    assert starts == [int(datetime(2024, 3, 1, 15, 27, 44, tzinfo=UTC).timestamp()),
+                      int(datetime(2024, 3, 1, 9, 57, 44, tzinfo=UTC).timestamp()),
+                      int(datetime(2024, 3, 1, 15, 27, 44, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp())]
+
+
+def test_one_offset_for_every_time_is_utc_not_the_case_zone(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "calls.csv", "caller_number,receiver_number,call_datetime,duration_seconds\n"
+                  "2095550101,2095550144,2024-03-01T15:27:44Z,10\n2095550144,2095550101,2024-03-01T16:00:00Z,10\n")
+    import_file(case, path)
+    assert _links(case, "call")[0]["start"] == int(datetime(2024, 3, 1, 15, 27, 44, tzinfo=UTC).timestamp())
+
+
+def test_aggregate_telecom_activity_grid_is_refused_in_one_line(tmp_path: Path) -> None:
+    # the Telecom Italia Milan grid: counts per square and interval, not call records
+    path = _write(tmp_path / "sms-call-internet-mi.csv", "square_id,time_interval,country_code,sms_in,sms_out,"
+                  "call_in,call_out,internet\n1,1383260400000,39,0.08,0.04,0.02,0.01,57.8\n")
+    with pytest.raises(InputError, match="cannot tell what kind"):
+        detect_kind(path, ImportOptions())
