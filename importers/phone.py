@@ -78,6 +78,11 @@ PER_CALL_SITE_ATTRS = ("sector", "azimuth", "lac", "cell_id")   # vary by sector
 LINK_SITE_ATTRS = ("sector", "azimuth")                          # kept on each call (the rest is in its raw row)
 # Meanings used when a profile's value map does not name a raw value (keys compared by column_key).
 CALL_TYPE_WORDS = (("sms", "sms"), ("text", "sms"), ("mms", "sms"), ("chat", "sms"), ("message", "sms"))
+# Words inside a longer direction ('Outgoing Call', 'Missed Call', Android's 'OUTGOING_TYPE'), first match wins.
+DIRECTION_WORDS = (("outgoing", "outgoing"), ("outbound", "outgoing"), ("dialed", "outgoing"), ("dialled", "outgoing"),
+                   ("incoming", "incoming"), ("inbound", "incoming"), ("missed", "incoming"), ("rejected", "incoming"),
+                   ("declined", "incoming"), ("blocked", "incoming"), ("received", "incoming"),
+                   ("voicemail", "incoming"))
 DIRECTIONS = {"outgoing": "outgoing", "out": "outgoing", "outbound": "outgoing", "mo": "outgoing",
               "originating": "outgoing", "incoming": "incoming", "in": "incoming", "inbound": "incoming",
               "mt": "incoming", "terminating": "incoming", "routed": "routed", "forwarded": "routed",
@@ -596,7 +601,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     event = quirks.get("event")
     kind = meaning.with_values([event or ("sms" if m == "sms" else "call") for m in meaning.values])
     direction_raw = _coded("direction") if mapped.has("direction") else call_type
-    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
+    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS, words=DIRECTION_WORDS)
     if mapped.has("originated") and not mapped.has("direction"):
         originated = _coded("originated")
         direction = originated.with_values(originated.per_value(

@@ -201,3 +201,15 @@ def test_aggregate_telecom_activity_grid_is_refused_in_one_line(tmp_path: Path) 
                   "call_in,call_out,internet\n1,1383260400000,39,0.08,0.04,0.02,0.01,57.8\n")
     with pytest.raises(InputError, match="cannot tell what kind"):
         detect_kind(path, ImportOptions())
+
+
+def test_directions_written_as_phrases_orient_the_call(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "log.csv", "Date/Time,Phone Number,Direction,Duration,Contact\n"
+                  "2024-03-01 15:27:44,+12095550144,Incoming Call,00:01:15,Big D\n"
+                  "2024-03-01 16:00:00,+12095550144,Outgoing Call,00:00:30,Big D\n"
+                  "2024-03-01 17:00:00,+12095550177,Missed Call,00:00:00,\n"
+                  "2024-03-01 18:00:00,+12095550177,OUTGOING_TYPE,00:00:10,\n")
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert not result.set_aside
+    assert [(c["src"], c["dst"]) for c in _links(case, "call")] == [
+        ("+12095550144", OWNER), (OWNER, "+12095550144"), ("+12095550177", OWNER), (OWNER, "+12095550177")]
