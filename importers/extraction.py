@@ -22,13 +22,22 @@ from pathlib import Path
 import numpy as np
 
 from importers import phone
-from importers.mapping import Detection, Profile, column_key, profiles, resolve, score, two_party_sheet
+from importers.mapping import (
+    Detection,
+    Profile,
+    column_key,
+    match_columns,
+    profiles,
+    resolve,
+    score,
+    two_party_sheet,
+)
 from importers.options import ImportOptions
 from importers.readers import Table, list_sheets, read_head, read_table, sheet_cells
 from importers.tabular import MappedTable, RowProblems
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.errors import InputError, LinkgraphError
-from linkgraph.identity import PhoneKey, normalize_phone
+from linkgraph.identity import PhoneKey, is_withheld, normalize_phone
 from linkgraph.progress import Progress, no_progress
 
 KIND = "extraction"
@@ -105,8 +114,26 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     found = _classify(head.columns)
     if found is None:
         return 0.0
-    what, _, value = found
+    what, profile, value = found
+    if what == "messages" and _parties_are_numbers(head, profile, options):
+        value += 1.0                  # 'address, date, type, body' of phone numbers: texts, not online ads
     return value if what != "calls" else value * 0.9
+
+
+def _parties_are_numbers(head: Table, profile: Profile, options: ImportOptions) -> bool:
+    """Whether a message table's party column mostly holds phone numbers or withheld markers (an Android SMS dump's
+    'address'), which a street address or an ad's poster never does."""
+    mapping = match_columns(profile, head.columns)
+    column = mapping.get("party") or mapping.get("party_from")
+    if column is None:
+        return False
+    sample = [str(v).strip() for v in head.frame[column].head(50).tolist() if str(v).strip()]
+    if not sample:
+        return False
+    region = options.region or "US"
+    hits = sum(1 for v in sample if is_withheld(v) or ((key := normalize_phone(v, region)) is not None
+                                                      and key.kind != "invalid"))
+    return hits * 10 >= len(sample) * 8
 
 
 def _artifacts(path: Path, options: ImportOptions) -> tuple[list[Artifact], list[str]]:
@@ -250,8 +277,8 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
             if number is not None and number.kind != "invalid":
                 found.append((number, label.strip()))
         if not found:
-            if cell:
-                problems.set_aside(index, "number", cell, "no phone number in the contact's entries")
+            problems.set_aside(index, "number", cell, "no phone number in the contact's entries" if cell
+                               else "the contact has no phone number")
             continue
         for number, label in found:
             if number.e164 == owner.e164:

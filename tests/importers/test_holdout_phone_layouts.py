@@ -213,3 +213,28 @@ def test_directions_written_as_phrases_orient_the_call(case: CaseFile, tmp_path:
     assert not result.set_aside
     assert [(c["src"], c["dst"]) for c in _links(case, "call")] == [
         ("+12095550144", OWNER), (OWNER, "+12095550144"), ("+12095550177", OWNER), (OWNER, "+12095550177")]
+
+
+ANDROID_SMS = """_id,thread_id,address,date,date_sent,read,type,body
+1,1,+12095550144,1709335664000,1709335660000,1,1,u up?
+2,1,+12095550144,1709335764000,0,1,2,"on my way, 20 min"
+3,2,Private,1709336664000,0,1,1,call me
+"""
+
+
+def test_android_sms_dump_is_messages_not_online_ads(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "mmssms.csv", ANDROID_SMS)
+    assert detect_kind(path, ImportOptions()) == "extraction"
+    import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    texts = _links(case, "sms")
+    assert [(t["src"], t["dst"], t["attrs"]["body"]) for t in texts] == [
+        ("+12095550144", OWNER, "u up?"), (OWNER, "+12095550144", "on my way, 20 min"), ("withheld", OWNER, "call me")]
+    assert texts[0]["start"] == int(datetime(2024, 3, 1, 23, 27, 44, tzinfo=UTC).timestamp())
+
+
+def test_a_contact_without_a_number_is_counted_not_dropped(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "contacts.csv", "Display Name,Phone Number,Source\nBig D,(209) 555-0144,Phone\n"
+                  "Nobody,,Phone\n")
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert result.set_aside == {"the contact has no phone number": 1}
+    assert [k["dst"] for k in _links(case, "knows")] == ["+12095550144"]
