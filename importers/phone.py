@@ -532,9 +532,11 @@ EPOCH = re.compile(r"^(\d{10}|\d{13})(?:\.0*)?$")   # Unix time in seconds or mi
 def _epoch_seconds(values: Sequence[str]) -> np.ndarray | None:
     """UTC epoch seconds when every non-empty value is a Unix time (10 digits: seconds, 13: milliseconds, as
     Android's call log and SMS tables store them); None otherwise. A Unix time is UTC whatever the zone."""
+    head = [str(v) for v in values[:50] if str(v)]
+    if not head or not all(EPOCH.match(v) for v in head):
+        return None                                      # the usual case, decided on a few values
     texts = [str(v) for v in values]
-    found = [EPOCH.match(v) for v in texts if v]
-    if not found or not all(found):
+    if not all(EPOCH.match(v) for v in texts if v):
         return None
     out = np.full(len(texts), np.nan)
     for index, text in enumerate(texts):
