@@ -44,6 +44,7 @@ _ABBREVIATIONS = {
 }
 _ABBR_RE = re.compile(r"\s+(" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
 _ABBR_PRESENT = re.compile(r"\s+(?:" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
+_CLOCK_ONLY = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:[+-]\d{2}:?\d{2}|Z)?\s*$"
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?$")
 _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
 
@@ -78,6 +79,8 @@ def parse_datetimes(
         naive[index[good]] = seconds[good]
         remaining[index[good]] = False
     offsets = offsets.to_numpy(dtype="float64", copy=True)
+    if remaining.any():
+        remaining &= ~text.str.match(_CLOCK_ONLY).to_numpy(dtype=bool)   # a time without a date is not today
     if remaining.any():
         index = np.flatnonzero(remaining)
         seconds, aware = _read_mixed(text.iloc[index], dayfirst)

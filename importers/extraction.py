@@ -222,6 +222,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                 if artifact.what == "contacts":
                     _contacts(session, part, owner, region, options)
                     continue
+                phone.clock_only_start(part)
                 tz, why = phone.file_zone(options, artifact.detection.profile, part, case.timezone)
                 session.assume(f"time zone ({artifact.sheet or path.name})", f"{tz} ({why})")
                 calls = phone.read_calls(part, artifact.detection.profile, tz, region, options.date_format, owner)

@@ -156,6 +156,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         mapped.table.frame = frame.astype(loose)
     profile = mapped.detection.profile
     region = (options.region or case.region or "US").upper()
+    clock_only_start(mapped)
     tz, zone_why = file_zone(options, profile, mapped, case.timezone)
     owner = owner_phone(options, region) or account_owner(mapped, options, region)
     _check_region(mapped, options, region, path)
@@ -349,6 +350,20 @@ PART_HOUR_ZONES = {(5, 30): "Asia/Kolkata", (5, 45): "Asia/Kathmandu", (4, 30): 
                    (-9, -30): "Pacific/Marquesas"}
 
 
+CLOCK_ONLY = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:\(?(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?\)?)?$")
+
+
+def clock_only_start(mapped: MappedTable) -> None:
+    """A 'date and time' column that holds only clock times beside a date column (Cellebrite's 'Timestamp: Date'
+    and 'Timestamp: Time' as two columns) is the time of that date, not a date-time read as today."""
+    start, date = mapped.mapping.get("start"), mapped.mapping.get("date")
+    if start is None or date is None or "time" in mapped.mapping or start not in mapped.table.frame.columns:
+        return
+    head = [str(v).strip() for v in mapped.table.frame[start].head(50).tolist() if str(v).strip()]
+    if head and all(CLOCK_ONLY.match(v) for v in head):
+        mapped.mapping["time"] = mapped.mapping.pop("start")
+
+
 def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> tuple[str, str]:
     """The zone of the file's times and why: --source-tz; UTC when the time column's name says UTC/GMT; the
     profile's zone only when the file carries that layout's signature columns (a carrier's return, not an
@@ -370,7 +385,7 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
             return fixed, f"the column '{header}' says so: {fixed} is that offset all year"
         elif "utc" in column_key(header) or "gmt" in column_key(header):
             return "UTC", f"the column '{header}' says so"
-    column = mapped.mapping.get("start") or (None if "time" in mapped.mapping else mapped.mapping.get("date"))
+    column = mapped.mapping.get("start") or mapped.mapping.get("time") or mapped.mapping.get("date")
     if column is not None and column in mapped.table.frame.columns:
         head = [str(v) for v in mapped.table.frame[column].head(20).tolist() if str(v).strip()]
         if head and all(EPOCH.match(v.strip()) for v in head):
@@ -519,7 +534,7 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
         return to_epoch(naive, tz)
     pairs, index = np.unique(day.codes * len(clock.values) + clock.codes, return_inverse=True)
     texts = [f"{day.values[p // len(clock.values)]} {clock.values[p % len(clock.values)]}".strip() for p in pairs]
-    return parse_datetimes(texts, tz=tz, formats=formats)[index.ravel()]
+    return _parse_offsets(np.asarray(texts, dtype=object), tz, formats)[index.ravel()]   # '15:27:44(UTC-8)' kept
 
 
 ISO_OFFSET = re.compile(r"\d[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")   # ...T15:27:44Z, +05:30

@@ -238,3 +238,23 @@ def test_a_contact_without_a_number_is_counted_not_dropped(case: CaseFile, tmp_p
     result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
     assert result.set_aside == {"the contact has no phone number": 1}
     assert [k["dst"] for k in _links(case, "knows")] == ["+12095550144"]
+
+
+CELLEBRITE_SPLIT = ("\ufeffCall Log (2)\n#,Parties,Direction,Type,Timestamp: Date,Timestamp: Time,Duration,Status,Source,"
+                    "Deleted\n1,\"From: +12095550144 Big D\",Incoming,,03/01/2024,15:27:44(UTC-8),00:02:05,Answered,"
+                    "Phone,\n2,\"To: +12095550177\",Outgoing,,03/01/2024,16:00:01(UTC-8),00:00:41,,WhatsApp,\n")
+
+
+def test_cellebrite_date_and_time_in_two_columns_keep_the_date_and_offset(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "Call Log.csv", CELLEBRITE_SPLIT)
+    result = import_file(case, path, ImportOptions(extra={"owner": OWNER}))
+    assert "each time carries its own UTC offset" in result.assumed["time zone"]
+    starts = [c["start"] for c in _links(case, "call")]
+    assert starts == [int(datetime(2024, 3, 1, 23, 27, 44, tzinfo=UTC).timestamp()),
+                      int(datetime(2024, 3, 2, 0, 0, 1, tzinfo=UTC).timestamp())]    # not today's date
+
+
+def test_a_time_without_a_date_is_refused_not_read_as_today(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "calls.csv", "caller_number,receiver_number,call_datetime\n2095550101,2095550144,15:27:44\n")
+    with pytest.raises(InputError, match="row 2, column 'call_datetime'"):
+        import_file(case, path)
