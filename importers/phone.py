@@ -100,7 +100,8 @@ def kind_score(path: Path, options: ImportOptions) -> float:
         return 0.0
     best, profile = ranked[0]
     if two_party_sheet(profile, table.columns):       # caller_id beside recipient_id: the two-party layout
-        best, profile = next((v, p) for v, p in ranked[1:] if v >= 1.0 and not two_party_sheet(p, table.columns))
+        best, profile = next(((v, p) for v, p in ranked[1:] if v >= 1.0 and not two_party_sheet(p, table.columns)),
+                             (best, profile))
     column = match_columns(profile, table.columns).get("caller")
     if column is None:
         return best
