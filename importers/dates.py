@@ -84,7 +84,7 @@ def parse_datetimes(
     if remaining.any():
         index = np.flatnonzero(remaining)
         seconds, aware = _read_mixed(text.iloc[index], dayfirst)
-        good = ~np.isnan(seconds)
+        good = ~np.isnan(seconds) & (seconds >= EARLIEST) & (seconds < LATEST)   # a year outside is a misread
         naive[index[good]] = seconds[good]
         offsets[index[good & aware]] = 0.0             # '2024-03-01T15:27:44Z', '...+05:30': read as written, in UTC
     epochs = _to_epoch(naive, offsets, tz)
@@ -110,7 +110,10 @@ def _read_mixed(text: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray
                 continue
             if stamp.tzinfo is not None:
                 stamp, aware[position] = stamp.tz_convert("UTC").tz_localize(None), True
-            seconds[position] = float(stamp.value // 1_000_000_000)
+            try:
+                seconds[position] = float(stamp.timestamp())   # naive: its wall clock as seconds
+            except (OverflowError, ValueError, OSError):
+                continue
         return seconds, aware
     is_aware = getattr(attempt.dt, "tz", None) is not None
     if is_aware:

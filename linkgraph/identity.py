@@ -371,7 +371,7 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
             if len(looked) >= sample:
                 break
     looked = list(dict.fromkeys(looked))                  # each distinct number once
-    if len(looked) < 4:
+    if len(looked) < 3:
         return None
 
     def valid(digits: str, where: str) -> bool:

@@ -258,3 +258,14 @@ def test_a_time_without_a_date_is_refused_not_read_as_today(case: CaseFile, tmp_
     path = _write(tmp_path / "calls.csv", "caller_number,receiver_number,call_datetime\n2095550101,2095550144,15:27:44\n")
     with pytest.raises(InputError, match="row 2, column 'call_datetime'"):
         import_file(case, path)
+
+
+def test_indian_a_party_b_party_cdr_of_three_numbers_is_still_refused_as_us(case: CaseFile, tmp_path: Path) -> None:
+    path = _write(tmp_path / "cdr.csv", "Target No,A PARTY,B PARTY,DATE,TIME,DURATION,CALL TYPE,FIRST CELL ID,IMEI\n"
+                  "9876543210,9876543210,9123456780,01-03-2024,15:27:44,75,OUT,17611,356938035643809\n"
+                  "9876543210,9123456780,9876543210,01-03-2024,16:02:10,30,IN,17611,356938035643809\n"
+                  "9876543210,9876543210,8012345678,02-03-2024,09:10:00,0,SMS-OUT,17613,356938035643809\n")
+    with pytest.raises(InputError, match="give --region IN"):
+        import_file(case, path)
+    import_file(case, path, ImportOptions(region="IN"))
+    assert [t["dst"] for t in _links(case, "sms")] == ["+918012345678"]
