@@ -24,8 +24,9 @@ KINDS: dict[str, str] = {
     "finance": "importers.finance",
     "roster": "importers.roster",
     "links": "importers.links",
+    "extraction": "importers.extraction",
 }
-DEFAULT_GRADES = {"phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
+DEFAULT_GRADES = {"extraction": "A1", "phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
 
 
 def kind_module(kind: str) -> ModuleType:

@@ -26,7 +26,17 @@ COMMON_FORMATS = (
     "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%m/%d/%y",
     "%m-%d-%Y %H:%M:%S", "%m-%d-%Y", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%d-%b-%y", "%b %d, %Y %H:%M",
     "%b %d, %Y", "%Y%m%d%H%M%S", "%Y%m%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
 )
+# Day-first layouts ('13/03/2024'): tried first for a region that writes dates day first (most of the world),
+# and read whenever they fit more of a column than the month-first ones (a day above 12 decides).
+DAY_FIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p", "%d/%m/%Y",
+    "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%d/%m/%y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+    "%d-%m-%y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
+)
+# Regions whose own records write numeric dates month first; elsewhere '01/03/2024' is 1 March.
+MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW"})
 
 # Zone abbreviations that appear in app exports ("2023-10-06 19:56:39 EDT"), as UTC offsets.
 _ABBREVIATIONS = {
@@ -37,6 +47,7 @@ _ABBREVIATIONS = {
 }
 _ABBR_RE = re.compile(r"\s+(" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
 _ABBR_PRESENT = re.compile(r"\s+(?:" + "|".join(_ABBREVIATIONS) + r")$", re.IGNORECASE)
+_CLOCK_ONLY = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:[+-]\d{2}:?\d{2}|Z)?\s*$"
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?$")
 _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2})(?:\.\d+)?\s*$")
 
@@ -166,16 +177,17 @@ def parse_datetimes(
         good &= (seconds >= EARLIEST) & (seconds < LATEST)
         naive[index[good]] = seconds[good]
         remaining[index[good]] = False
+    offsets = offsets.to_numpy(dtype="float64", copy=True)
+    if remaining.any():
+        remaining &= ~text.str.match(_CLOCK_ONLY).to_numpy(dtype=bool)   # a time without a date is not today
     if remaining.any():
         index = np.flatnonzero(remaining)
-        attempt = pd.to_datetime(text.iloc[index], format="mixed", dayfirst=bool(order and order.dayfirst),
-                                 errors="coerce")
-        if getattr(attempt.dt, "tz", None) is not None:
-            attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
-        good = attempt.notna().to_numpy().copy()
-        naive[index[good]] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
+        seconds, aware = _read_mixed(text.iloc[index], bool(order and order.dayfirst))
+        good = ~np.isnan(seconds) & (seconds >= EARLIEST) & (seconds < LATEST)   # a year outside is a misread
+        naive[index[good]] = seconds[good]
+        offsets[index[good & aware]] = 0.0             # '2024-03-01T15:27:44Z', '...+05:30': read as written, in UTC
     _drop_misread(text, naive, order)
-    epochs = _to_epoch(naive, offsets.to_numpy(), tz)
+    epochs = _to_epoch(naive, offsets, tz)
     out = epochs[codes]
     out[codes < 0] = np.nan
     return out
@@ -204,6 +216,37 @@ def _drop_misread(text: pd.Series, naive: np.ndarray, order: DayOrder | None) ->
         month = (parts[1] if order.dayfirst else parts[0]).astype(float).to_numpy()
         wrong |= numeric & ((day != day_read) | (month != month_read))
     naive[index[wrong]] = np.nan
+
+
+def _read_mixed(text: pd.Series, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-clock seconds (NaN unreadable) of values no common format read, and which of them carried their own
+    offset (those are UTC seconds). Values with different offsets are read one by one."""
+    try:
+        attempt = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce")
+    except (ValueError, TypeError):                    # naive beside offsets, or several offsets
+        seconds = np.full(len(text), np.nan)
+        aware = np.zeros(len(text), dtype=bool)
+        for position, value in enumerate(text.tolist()):
+            try:
+                stamp = pd.Timestamp(pd.to_datetime(value, dayfirst=dayfirst))
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if stamp is pd.NaT:
+                continue
+            if stamp.tzinfo is not None:
+                stamp, aware[position] = stamp.tz_convert("UTC").tz_localize(None), True
+            try:
+                seconds[position] = float(stamp.timestamp())   # naive: its wall clock as seconds
+            except (OverflowError, ValueError, OSError):
+                continue
+        return seconds, aware
+    is_aware = getattr(attempt.dt, "tz", None) is not None
+    if is_aware:
+        attempt = attempt.dt.tz_convert("UTC").dt.tz_localize(None)
+    good = attempt.notna().to_numpy()
+    seconds = np.full(len(text), np.nan)
+    seconds[good] = attempt[good].astype("datetime64[s]").astype("int64").to_numpy()
+    return seconds, np.full(len(text), is_aware)
 
 
 def clock_seconds(values: Sequence[str]) -> np.ndarray:

@@ -170,7 +170,11 @@ def match_columns(profile: Profile, header: Sequence[str]) -> dict[str, str]:
     used: set[str] = set()
     for field_name, synonyms in profile.fields.items():
         for synonym in synonyms:
-            column = by_key.get(column_key(synonym))
+            if synonym.endswith("*"):          # 'Call Date/Time - UTC*': any column starting so (an offset follows)
+                prefix = column_key(synonym[:-1])
+                column = next((c for k, c in by_key.items() if k.startswith(prefix) and c not in used), None)
+            else:
+                column = by_key.get(column_key(synonym))
             if column is not None and column not in used:
                 mapping[field_name] = column
                 used.add(column)
@@ -189,6 +193,8 @@ def score(profile: Profile, header: Sequence[str]) -> float:
         return partial
     signature = sum(1 for s in profile.signature if column_key(s) in keys)
     sig_part = signature / len(profile.signature) if profile.signature else 0.5
+    if sig_part < float(profile.options.get("min_signature", 0)):
+        return 0.5 + 0.5 * sig_part       # a carrier's layout needs its signature columns: below any full match
     return 1.0 + 2.0 * sig_part + len(mapping) / max(len(profile.fields), 1)
 
 
@@ -230,10 +236,12 @@ def resolve(
         chosen, detected = find_profile(kind, profile), False
         best_score = score(chosen, header)
     else:
-        ranked = sorted(((score(p, header), i, p) for i, p in enumerate(profiles(kind))), key=lambda t: (-t[0], t[1]))
+        ranked = sorted(((score(p, header), i, p) for i, p in enumerate(profiles(kind))),
+                        key=lambda t: (-t[0], float(t[2].options.get("order", 0)), t[1]))   # ties: lower order
         if not ranked:
             raise LinkgraphError(f"no {kind} profiles are installed")
         best_score, _, chosen = ranked[0]
+        best_score, chosen = _two_party_first(ranked, header) or (best_score, chosen)
         detected = True
     mapping = match_columns(chosen, header)
     by_key = {column_key(c): c for c in header}
@@ -257,6 +265,29 @@ def resolve(
             f"{', '.join(str(h) for h in header)}. Map them with --map FIELD=COLUMN"
         )
     return Detection(chosen, mapping, best_score, detected)
+
+
+def _two_party_first(ranked: list[tuple[float, int, Profile]], header: Sequence[str]) -> tuple[float, Profile] | None:
+    """A one-party layout (a handset's log: `party` + direction) whose party column is the caller column of a
+    fully matched two-party layout ('caller_id' beside 'recipient_id') is a two-party sheet: that layout wins."""
+    for value, _, profile in ranked[1:]:
+        if value >= 1.0 and _reads_party_as_caller(ranked[0][2], profile, header):
+            return value, profile
+    return None
+
+
+def _reads_party_as_caller(one_party: Profile, two_party: Profile, header: Sequence[str]) -> bool:
+    party = match_columns(one_party, header).get("party")
+    mapping = match_columns(two_party, header)
+    return (party is not None and "party" not in mapping and bool(mapping.get("caller")) and bool(mapping.get("callee"))
+            and party in (mapping.get("caller"), mapping.get("callee")))
+
+
+def two_party_sheet(one_party: Profile, header: Sequence[str]) -> bool:
+    """True when a header a one-party layout matches is a two-party call sheet (its 'party' column is the
+    caller or callee of a fully matched phone layout): not a handset's own log."""
+    return any(_reads_party_as_caller(one_party, other, header) for other in profiles("phone")
+               if other is not one_party and score(other, header) >= 1.0)
 
 
 def _synonyms(profile: Profile, required: str) -> list[str]:

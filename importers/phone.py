@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,34 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importers.coded import Coded
-from importers.dates import clock_seconds, parse_datetimes, parse_durations, to_epoch
-from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score
+from importers.dates import (
+    DAY_FIRST_FORMATS,
+    MONTH_FIRST_REGIONS,
+    clock_seconds,
+    parse_datetimes,
+    parse_durations,
+    to_epoch,
+)
+from importers.mapping import Profile, column_key, header_scorer, match_columns, profiles, score, two_party_sheet
 from importers.options import ImportOptions
 from importers.readers import DELIMITERS, read_head
 from importers.tabular import MappedTable, RowProblems, open_session, read_mapped, store_raw_rows
 from linkgraph.case import CaseFile, ImportResult, ImportSession
-from linkgraph.identity import PhoneKey, normalize_imei, normalize_imsi, normalize_phones, service_numbers
+from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.identity import (
+    NOT_DIALABLE,
+    WITHHELD,
+    PhoneKey,
+    damaged_number,
+    identifier_key,
+    is_withheld,
+    normalize_imsi,
+    normalize_phone,
+    normalize_phones,
+    read_imei,
+    region_mismatch,
+    service_numbers,
+)
 from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
@@ -37,11 +59,11 @@ WRITE_SLICE = 200_000           # links built and written this many at a time
 FIRST_SLICE = 25_000            # ... after two small slices (this many, then three times as many)
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
 BLANKS = ("-i", "n/a", "na", "null", "none", "--")   # carrier blanks, any case
-# A caller who hid their number: one Phone entity marked as a service number, so the call (its time and
-# cell site) is kept but analysis leaves the shared "number" out as it does voicemail and short codes.
-WITHHELD_WORDS = frozenset({"private", "private number", "restricted", "blocked", "anonymous", "unavailable",
-                            "withheld", "no caller id", "caller id blocked", "unknown caller"})
-WITHHELD = PhoneKey("withheld", "service", "Withheld number")
+# A number a spreadsheet damaged (digits lost) is set aside; the call keeps this marker as that party, a service
+# number like the withheld marker (linkgraph.identity.WITHHELD), so analysis leaves it out.
+UNREADABLE = PhoneKey("unreadable", "service", "Unreadable number")
+ONE_SIDED_FIELDS = ("party", "party_from", "party_to")     # a handset's log: the other party + a direction
+EXTRA_FIELDS = ("contact", "feature", "body", "app", "status", "answered", "account")   # kept on each call/text
 # Site attributes per end of a call: attribute -> field.
 SITE_FIELDS = {
     "first": {"site": "first_site", "sector": "sector", "azimuth": "azimuth", "lat": "site_lat", "lon": "site_lon",
@@ -56,9 +78,17 @@ PER_CALL_SITE_ATTRS = ("sector", "azimuth", "lac", "cell_id")   # vary by sector
 LINK_SITE_ATTRS = ("sector", "azimuth")                          # kept on each call (the rest is in its raw row)
 # Meanings used when a profile's value map does not name a raw value (keys compared by column_key).
 CALL_TYPE_WORDS = (("sms", "sms"), ("text", "sms"), ("mms", "sms"), ("chat", "sms"), ("message", "sms"))
+# Words inside a longer direction ('Outgoing Call', 'Missed Call', Android's 'OUTGOING_TYPE'), first match wins.
+DIRECTION_WORDS = (("outgoing", "outgoing"), ("outbound", "outgoing"), ("dialed", "outgoing"), ("dialled", "outgoing"),
+                   ("incoming", "incoming"), ("inbound", "incoming"), ("missed", "incoming"), ("rejected", "incoming"),
+                   ("declined", "incoming"), ("blocked", "incoming"), ("received", "incoming"),
+                   ("voicemail", "incoming"))
 DIRECTIONS = {"outgoing": "outgoing", "out": "outgoing", "outbound": "outgoing", "mo": "outgoing",
               "originating": "outgoing", "incoming": "incoming", "in": "incoming", "inbound": "incoming",
-              "mt": "incoming", "terminating": "incoming", "routed": "routed", "forwarded": "routed"}
+              "mt": "incoming", "terminating": "incoming", "routed": "routed", "forwarded": "routed",
+              "missed": "incoming", "rejected": "incoming", "declined": "incoming", "blocked": "incoming",
+              "received": "incoming", "sent": "outgoing", "dialed": "outgoing", "dialled": "outgoing",
+              "voicemail": "incoming", "unread": "incoming", "read": "incoming"}
 
 
 def kind_score(path: Path, options: ImportOptions) -> float:
@@ -69,6 +99,9 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     if not ranked:
         return 0.0
     best, profile = ranked[0]
+    if two_party_sheet(profile, table.columns):       # caller_id beside recipient_id: the two-party layout
+        best, profile = next(((v, p) for v, p in ranked[1:] if v >= 1.0 and not two_party_sheet(p, table.columns)),
+                             (best, profile))
     column = match_columns(profile, table.columns).get("caller")
     if column is None:
         return best
@@ -77,8 +110,14 @@ def kind_score(path: Path, options: ImportOptions) -> float:
     if not len(sample):
         return best
     found = normalize_phones(sample.tolist(), options.region or "US")
-    share = sum(1 for v in sample if found[v] is not None) / len(sample)
+    share = sum(1 for v in sample if found[v] is not None or is_withheld(v) or damaged_number(v)
+                or SUBSCRIBER_ID.fullmatch(v)) / len(sample)
     return best if share >= 0.5 else best * 0.3
+
+
+# A subscriber or pseudonymous ID of anonymised call records ('jb9f3j', 'SUB-000173'): one token with a digit,
+# never a person's name (a From/To sheet of names stays a link sheet).
+SUBSCRIBER_ID = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9_.:#-]{3,39}")
 
 
 @dataclass
@@ -104,6 +143,9 @@ class Calls:
     site_attrs: dict[str, dict[str, Coded]]   # 'first'/'last' -> attribute -> text
     extras: dict[str, Coded] = field(default_factory=dict)   # contact, feature...
     problems: list[tuple[int, str, str]] = field(default_factory=list)   # (index, field, reason)
+    set_aside: list[tuple[int, str, str, str]] = field(default_factory=list)   # (index, field, value, reason)
+    device_notes: dict[str, tuple[str, str]] = field(default_factory=dict)   # IMEI key -> (as written, note)
+    tower: bool = False                    # a phone seen at a cell site per row (tower dump), not a call
 
 
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
@@ -115,17 +157,18 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         mapped.table.frame = frame.astype(loose)
     profile = mapped.detection.profile
     region = (options.region or case.region or "US").upper()
-    tz = file_zone(options, profile, mapped, case.timezone)
+    clock_only_start(mapped)
+    tz, zone_why = file_zone(options, profile, mapped, case.timezone)
+    owner = owner_phone(options, region) or account_owner(mapped, options, region)
+    _check_region(mapped, options, region, path)
     progress(0, len(mapped), f"Reading {path.name}")
     with open_session(case, mapped, options, progress) as session:
         session.options["timezone"] = tz
+        assume_basics(session, mapped, options, region, tz, zone_why, owner)
         with session.bulk_writes(len(mapped)):
             store_raw(session, mapped)            # written by the session's writer thread while the columns are read
-            calls = read_calls(mapped, profile, tz, region, options.date_format)
-            calls.problems.sort(key=lambda p: p[0])
-            problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
-            for index, name, reason in calls.problems:
-                problems(index, name, reason)
+            calls = read_calls(mapped, profile, tz, region, options.date_format, owner)
+            problems = write_read_calls(session, mapped, calls, options)
             good = np.ones(len(mapped), dtype=bool)
             if problems.rejected:
                 good[np.fromiter(problems.rejected, dtype=np.int64)] = False
@@ -133,6 +176,103 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             write_calls(session, calls, good, profile, options)
         session.check_cancel(len(mapped), len(mapped), f"Importing {path.name}")
     return session.result
+
+
+def write_read_calls(session: ImportSession, mapped: MappedTable, calls: Calls, options: ImportOptions) -> RowProblems:
+    """Record what reading found: rows that cannot be read (strict: the first stops the import), values set
+    aside with their records kept, and how many parties are not dialable numbers."""
+    calls.problems.sort(key=lambda p: p[0])
+    problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
+    for index, name, reason in calls.problems:
+        problems(index, name, reason)
+    for index, name, value, reason in calls.set_aside:
+        problems.set_aside(index, name, value, reason)
+    if calls.device_notes:
+        session.notes.append(f"{len(calls.device_notes):,} IMEIs keyed by their first 14 digits: a 15th digit that "
+                             "is not the check digit, or IMEISV digits, kept as written on the Device")
+    odd = [p for p in calls.phones if p.kind in ("identifier", "invalid")]
+    if odd:
+        session.notes.append(f"{len(odd):,} parties are not dialable numbers (subscriber or pseudonymous IDs, "
+                             f"numbers of no valid length): kept as phone identifiers flagged '{NOT_DIALABLE}'")
+    return problems
+
+
+def owner_phone(options: ImportOptions, region: str) -> PhoneKey | None:
+    """The handset's own number given with --owner (or found by an extraction's device-information sheet)."""
+    given = str(options.extra.get("owner") or "").strip()
+    if not given:
+        return None
+    phone = normalize_phone(given, region)
+    if phone is None or phone.kind in ("invalid", "short_code"):
+        raise LinkgraphError(f"--owner {given}: not a phone number (give the handset's own number, e.g. "
+                             "+12095550101)")
+    return phone
+
+
+def account_owner(mapped: MappedTable, options: ImportOptions, region: str) -> PhoneKey | None:
+    """The handset's number from a one-party log's own account column (ALEAPP's 'Phone Account Address': the SIM's
+    number) when the whole column names one dialable number; two SIMs or none: None (the user gives --owner)."""
+    column = mapped.mapping.get("account")
+    if column is None or "party" not in mapped.mapping and "party_from" not in mapped.mapping:
+        return None
+    values = [v for v in pd.unique(mapped.table.frame[column].dropna().astype(str).str.strip()) if v]
+    keys = {key.e164 for key in (normalize_phone(v, region) for v in values[:50]) if key is not None}
+    if len(values) > 50 or len(keys) != 1:
+        return None
+    phone = normalize_phone(values[0], region)
+    if phone is None or phone.kind not in ("mobile_or_fixed", "toll_free"):
+        return None
+    options.extra["owner_source"] = f"column '{column}'"
+    return phone
+
+
+def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path: Path) -> None:
+    """Refuse, with the fix, a file whose numbers are mostly invalid in the case's region but valid in one other
+    (an Indian return read as US would become look-alike US numbers). --region given: the user decided."""
+    if options.region:
+        return
+    values: list[str] = []
+    for name in ("caller", "callee", "party", "party_from", "party_to", "phone"):
+        column = mapped.mapping.get(name)
+        if column is not None:
+            values.extend(pd.unique(mapped.table.frame[column].head(5000).dropna().astype(str)).tolist()[:400])
+    found = region_mismatch(values, region)
+    if found is not None:
+        other, count, total = found
+        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers, and the file's "
+                         f"numbers are valid {other} numbers: give --region {other} (or --region {region} to read "
+                         f"them as {region} numbers anyway)", file=path)
+
+
+def _says_day_first(mapped: MappedTable) -> bool:
+    """A time column whose name gives a day-first pattern, as AXIOM writes it: 'Call Date/Time - UTC+05:30 (dd/MM/yyyy)'."""
+    header = " ".join(str(mapped.mapping.get(f, "")) for f in ("start", "date"))
+    return re.search(r"\(\s*d{1,2}\s*[/.-]\s*M", header) is not None
+
+
+def _numeric_dates(mapped: MappedTable) -> bool:
+    """Whether the file's date column holds numeric dates whose order is a matter of convention ('01/03/2024')."""
+    column = mapped.mapping.get("start") or mapped.mapping.get("date")
+    if column is None or column not in mapped.table.frame.columns:
+        return False
+    head = mapped.table.frame[column].head(20).astype(str)
+    return bool(head.str.match(r"^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}").any())
+
+
+def assume_basics(session: ImportSession, mapped: MappedTable, options: ImportOptions, region: str, tz: str,
+                  zone_why: str, owner: PhoneKey | None) -> None:
+    """What the import line says it assumed: kind, profile, time zone (and why), region, the handset owner."""
+    if not options.profile:
+        session.assume("profile", f"{mapped.detection.profile.name} (detected from the header)")
+    session.assume("time zone", f"{tz} ({zone_why})")
+    session.assume("region", f"{region} ({'--region' if options.region else 'the case region'})")
+    if not options.date_format and _says_day_first(mapped):
+        session.assume("date order", "day first (the time column's name says so)")
+    elif not options.date_format and region.upper() not in MONTH_FIRST_REGIONS and _numeric_dates(mapped):
+        session.assume("date order", f"day first ('01/03/2024' is 1 March: region {region}); give --date-format "
+                                     "if the file writes month first")
+    if owner is not None:
+        session.assume("owner", f"{owner.e164} ({options.extra.get('owner_source', '--owner')})")
 
 
 def store_raw(session: ImportSession, mapped: MappedTable) -> None:
@@ -205,18 +345,60 @@ def _lines(data: bytes) -> pa.Array:
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> str:
-    """The zone of the file's times: --source-tz, else the profile's (UTC for carriers that say so), else
-    UTC when the time column's name says UTC/GMT, else the case's zone."""
+# Offsets of a part hour in a column name ('UTC+05:30', AXIOM's export zone): a zone that keeps it all year.
+PART_HOUR_ZONES = {(5, 30): "Asia/Kolkata", (5, 45): "Asia/Kathmandu", (4, 30): "Asia/Kabul",
+                   (6, 30): "Asia/Yangon", (9, 30): "Australia/Darwin", (8, 45): "Australia/Eucla",
+                   (-9, -30): "Pacific/Marquesas"}
+
+
+CLOCK_ONLY = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:\(?(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?\)?)?$")
+
+
+def clock_only_start(mapped: MappedTable) -> None:
+    """A 'date and time' column that holds only clock times beside a date column (Cellebrite's 'Timestamp: Date'
+    and 'Timestamp: Time' as two columns) is the time of that date, not a date-time read as today."""
+    start, date = mapped.mapping.get("start"), mapped.mapping.get("date")
+    if start is None or date is None or "time" in mapped.mapping or start not in mapped.table.frame.columns:
+        return
+    head = [str(v).strip() for v in mapped.table.frame[start].head(50).tolist() if str(v).strip()]
+    if head and all(CLOCK_ONLY.match(v) for v in head):
+        mapped.mapping["time"] = mapped.mapping.pop("start")
+
+
+def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, case_zone: str) -> tuple[str, str]:
+    """The zone of the file's times and why: --source-tz; UTC when the time column's name says UTC/GMT; the
+    profile's zone only when the file carries that layout's signature columns (a carrier's return, not an
+    analyst's sheet that shares a few column names: its local times stay local); else the case's zone."""
     if options.tz:
-        return options.tz
-    if profile.timezone:
-        return profile.timezone
+        return options.tz, "--source-tz"
     for name in ("start", "time", "date"):
-        column = column_key(mapped.mapping.get(name, ""))
-        if "utc" in column or "gmt" in column:
-            return "UTC"
-    return case_zone
+        header = str(mapped.mapping.get(name, ""))
+        offset = re.search(r"(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", header, re.IGNORECASE)
+        if offset and (int(offset.group(2)) or int(offset.group(3) or 0)):
+            if int(offset.group(3) or 0) == 0:      # 'UTC-05:00' (AXIOM): Etc/GMT+5 (the Etc sign is inverted)
+                zone = f"Etc/GMT{'-' if offset.group(1) == '+' else '+'}{int(offset.group(2))}"
+                return zone, f"the column '{header}' says so"
+            sign = 1 if offset.group(1) == "+" else -1
+            fixed = PART_HOUR_ZONES.get((sign * int(offset.group(2)), sign * int(offset.group(3))))
+            if fixed is None:
+                raise LinkgraphError(f"{mapped.path.name}: the column '{header}' gives its times at an offset "
+                                     "linkgraph cannot name: give --source-tz with the zone of that offset")
+            return fixed, f"the column '{header}' says so: {fixed} is that offset all year"
+        elif "utc" in column_key(header) or "gmt" in column_key(header):
+            return "UTC", f"the column '{header}' says so"
+    column = mapped.mapping.get("start") or mapped.mapping.get("time") or mapped.mapping.get("date")
+    if column is not None and column in mapped.table.frame.columns:
+        head = [str(v) for v in mapped.table.frame[column].head(20).tolist() if str(v).strip()]
+        if head and all(EPOCH.match(v.strip()) for v in head):
+            return "UTC", f"the times are Unix time, which is UTC (e.g. '{head[0]}')"
+        if head and sum(1 for v in head if ZONE_SUFFIX.search(v) or ISO_OFFSET.search(v)) * 2 > len(head):
+            return case_zone, f"each time carries its own UTC offset, e.g. '{head[0]}'; times without one: the case's zone"
+    if profile.timezone:
+        keys = {column_key(c) for c in mapped.table.columns}
+        found = sum(1 for s in profile.signature if column_key(s) in keys)
+        if profile.signature and found * 2 > len(profile.signature):
+            return profile.timezone, f"profile {profile.name}: the layout's times are {profile.timezone}"
+    return case_zone, "the case's zone: the file does not say its zone; give --source-tz if it differs"
 
 
 def _coded_fields(mapped: MappedTable) -> dict[str, Coded]:
@@ -264,18 +446,67 @@ def _printable(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _site_ids(raw: Coded, carrier: str, sector_digit: bool) -> tuple[Coded, Coded]:
+_SITE_SECTOR = re.compile(r"(.*[0-9])[-_/]([0-9]|[A-Za-z])")    # 40123-2, TWR-0042_1, 8812/B
+
+
+def _site_ids(raw: Coded, carrier: str, sector_digit: bool, split_suffix: bool = False) -> tuple[Coded, Coded]:
     """Site keys ('Sprint:858', '' for none) per row and the sector read from a leading digit where the
-    layout has one."""
+    layout has one, or (`split_suffix`, no sector column) from a suffix ('40123-2', '40123_B')."""
     keys, sectors = [], []
     for value in raw.values:
         text = value[:-2] if value.endswith(".0") else value
         sector = ""
-        if sector_digit and len(text) >= 2 and text.isdigit() and text.isascii():
+        suffix = _SITE_SECTOR.fullmatch(text) if split_suffix else None
+        if suffix:
+            text, sector = suffix.group(1), suffix.group(2)
+        elif sector_digit and len(text) >= 2 and text.isdigit() and text.isascii():
             sector, text = text[0], (text[1:].lstrip("0") or "0")
         keys.append(f"{carrier}:{text}" if text else "")
         sectors.append(sector)
     return raw.with_values(keys), raw.with_values(sectors)
+
+
+def _lac_cell_ids(lac: Coded, cell: Coded, carrier: str) -> Coded:
+    """2G/3G cells named by LAC + Cell ID (no LTE site): 'carrier:LAC-CELL', '' when either is missing."""
+    pairs = np.unique(lac.codes * len(cell.values) + cell.codes, return_inverse=True)
+    keys = []
+    for pair in pairs[0].tolist():
+        area, number = lac.values[pair // len(cell.values)], cell.values[pair % len(cell.values)]
+        area = area[:-2] if area.endswith(".0") else area
+        number = number[:-2] if number.endswith(".0") else number
+        keys.append(f"{carrier}:{area}-{number}" if area and number else "")
+    return Coded(pairs[1].ravel().astype(np.int64), np.asarray(keys, dtype=object)).unique()
+
+
+_PARTY = re.compile(r"^(?:(?:from|to|sender|recipient)\s*:\s*)?(\+?[\d(][\d\s().\-]{2,}\d)(?:\s+(.*))?$", re.IGNORECASE)
+
+
+def _party_cell(text: str) -> tuple[str, str]:
+    """A forensic tool's party cell as (number or identifier, saved name): '+12095550144 Big D',
+    'From: +12095550144 Big D', 'Big D <+12095550144>'; the first line when several parties are listed."""
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    line = re.sub(r"^(?:from|to|sender|recipient)\s*:\s*", "", line, flags=re.IGNORECASE)
+    bracket = re.fullmatch(r"(.*?)\s*<([^<>]+)>", line)
+    if bracket:
+        return bracket.group(2).strip(), bracket.group(1).strip()
+    found = _PARTY.match(line)
+    if found and found.group(2):
+        return found.group(1).strip(), found.group(2).strip()
+    return line, ""
+
+
+def _party(coded, direction: Coded, n: int) -> tuple[Coded, Coded]:
+    """The other party of each row of a handset's log and the name the handset saved for it: one 'party'
+    column, or 'From'/'To' columns read by direction (the other end is From when incoming, To when outgoing)."""
+    if coded("party").present().any() or not (coded("party_from").present().any()
+                                                or coded("party_to").present().any()):
+        raw = coded("party")
+    else:
+        incoming = direction.text() != "outgoing"
+        source, target = coded("party_from"), coded("party_to")
+        raw = Coded.of(pd.Series(np.where(incoming, source.text(), target.text()), dtype=object))
+    split = raw.per_value(_party_cell)
+    return raw.with_values([number for number, _ in split]), raw.with_values([name for _, name in split])
 
 
 def _clean_day(value: str) -> str:
@@ -293,7 +524,7 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
     column: each date and each clock time parsed once, added, then read in zone `tz`; values that are
     not a plain date and a plain clock time are read as 'date time' text, each distinct pair once."""
     if len(when) == 1:
-        return when[0].map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
+        return when[0].map_array(lambda values: _parse_offsets(values, tz, formats))
     day, clock = when
     midnight = parse_datetimes(day.values, tz="UTC", formats=formats)
     seconds = clock_seconds(clock.values)
@@ -304,7 +535,53 @@ def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
         return to_epoch(naive, tz)
     pairs, index = np.unique(day.codes * len(clock.values) + clock.codes, return_inverse=True)
     texts = [f"{day.values[p // len(clock.values)]} {clock.values[p % len(clock.values)]}".strip() for p in pairs]
-    return parse_datetimes(texts, tz=tz, formats=formats)[index.ravel()]
+    return _parse_offsets(np.asarray(texts, dtype=object), tz, formats)[index.ravel()]   # '15:27:44(UTC-8)' kept
+
+
+ISO_OFFSET = re.compile(r"\d[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")   # ...T15:27:44Z, +05:30
+ZONE_SUFFIX = re.compile(r"\s*\(?(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\)?\s*$", re.IGNORECASE)
+
+
+EPOCH = re.compile(r"^(\d{10}|\d{13})(?:\.0*)?$")   # Unix time in seconds or milliseconds (Android call logs)
+
+
+def _epoch_seconds(values: Sequence[str]) -> np.ndarray | None:
+    """UTC epoch seconds when every non-empty value is a Unix time (10 digits: seconds, 13: milliseconds, as
+    Android's call log and SMS tables store them); None otherwise. A Unix time is UTC whatever the zone."""
+    head = [str(v) for v in values[:50] if str(v)]
+    if not head or not all(EPOCH.match(v) for v in head):
+        return None                                      # the usual case, decided on a few values
+    texts = [str(v) for v in values]
+    if not all(EPOCH.match(v) for v in texts if v):
+        return None
+    out = np.full(len(texts), np.nan)
+    for index, text in enumerate(texts):
+        match = EPOCH.match(text) if text else None
+        if match:
+            digits = match.group(1)
+            out[index] = int(digits) / (1000 if len(digits) == 13 else 1)
+    return out
+
+
+def _parse_offsets(values: np.ndarray, tz: str, formats: list[str]) -> np.ndarray:
+    """Distinct date-time texts to UTC epoch seconds; a time that carries its own offset, as forensic tools
+    write them ('03/01/2024 15:27:44(UTC-8)', '... UTC+05:30'), is read at that offset, not in `tz`."""
+    epoch = _epoch_seconds(values)
+    if epoch is not None:
+        return epoch
+    found = [ZONE_SUFFIX.search(v) if v and v[-1:] in ")0123456789" else None for v in values]
+    if not any(found):
+        return parse_datetimes(values, tz=tz, formats=formats)
+    out = np.full(len(values), np.nan)
+    plain = np.array([m is None for m in found])
+    if plain.any():
+        out[plain] = parse_datetimes(np.asarray(values, dtype=object)[plain], tz=tz, formats=formats)
+    marked = np.flatnonzero(~plain)
+    texts = [values[i][:found[i].start()] for i in marked]
+    offsets = np.array([(1 if found[i].group(1) == "+" else -1) * (int(found[i].group(2)) * 3600
+                                                                   + int(found[i].group(3) or 0) * 60) for i in marked])
+    out[marked] = parse_datetimes(np.asarray(texts, dtype=object), tz="UTC", formats=formats) - offsets
+    return out
 
 
 def _when_text(when: list[Coded], row: int) -> str:
@@ -312,8 +589,10 @@ def _when_text(when: list[Coded], row: int) -> str:
     return " ".join(part.at(row) for part in when if part.at(row))
 
 
-def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None) -> Calls:
-    """Parse every column once per distinct value (numbers, times, durations, types, devices, sites)."""
+def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None,
+               owner: PhoneKey | None = None) -> Calls:
+    """Parse every column once per distinct value (numbers, times, durations, types, devices, sites).
+    A handset's log (one party per row and a direction) is drawn between `owner` and that party."""
     problems: list[tuple[int, str, str]] = []
     quirks = profile.options
     n = len(mapped)
@@ -328,31 +607,107 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
             value = _printable(shown.at(index)) if shown is not None else ""
             problems.append((int(index), name, reason.format(value=value)))
 
+    set_aside: list[tuple[int, str, str, str]] = []
+
+    def aside(mask: np.ndarray, name: str, shown: Coded, reason: str) -> None:
+        for index in np.flatnonzero(mask):
+            set_aside.append((int(index), name, shown.at(index), reason))
+
+    # call types and directions first: a handset's log (one party per row) needs them to orient each call
+    call_type = _coded("call_type")
+    meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
+    event = quirks.get("event")
+    kind = meaning.with_values([event or ("sms" if m == "sms" else "call") for m in meaning.values])
+    direction_raw = _coded("direction") if mapped.has("direction") else call_type
+    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS, words=DIRECTION_WORDS)
+    if mapped.has("originated") and not mapped.has("direction"):
+        originated = _coded("originated")
+        direction = originated.with_values(originated.per_value(
+            lambda v: "outgoing" if column_key(v) in ("1", "yes", "true", "outgoing") else
+            ("incoming" if column_key(v) in ("0", "no", "false", "incoming") else "")))
+
     # numbers: every distinct value normalised once, rows coded by index into `phones`
-    caller_raw, caller_dialed = _split_dialed(_coded("caller"))
-    callee_raw, _ = _split_dialed(_coded("callee"))
+    one_sided = any(mapped.has(name) for name in ONE_SIDED_FIELDS)
+    one_phone = mapped.has("phone") and not (mapped.has("caller") or mapped.has("callee") or one_sided)
+    names = None
+    if one_phone:                                      # a tower dump: one phone per row, seen at a cell site
+        caller_raw = _coded("phone")
+        callee_raw = Coded.constant(n)
+        caller_dialed = Coded.constant(n)
+    elif one_sided:
+        party_raw, names = _party(_coded, direction, n)
+        caller_raw = callee_raw = party_raw
+        caller_dialed = Coded.constant(n)
+    else:
+        caller_raw, caller_dialed = _split_dialed(_coded("caller"))
+        callee_raw, _ = _split_dialed(_coded("callee"))
     dialed_raw = _coded("dialed")
     distinct = dict.fromkeys([*caller_raw.values, *callee_raw.values, *dialed_raw.values, *caller_dialed.values])
     lookup = normalize_phones(distinct, region)
+    damaged: dict[str, str] = {}
     for raw in lookup:
-        if lookup[raw] is None and " ".join(str(raw).lower().split()) in WITHHELD_WORDS:
-            lookup[raw] = WITHHELD
+        if raw and len(raw) <= 3 and lookup[raw] is not None and is_withheld(raw):
+            lookup[raw] = WITHHELD                       # Android's '-2' (private) is not the short number 2
+        elif lookup[raw] is None and raw:
+            if is_withheld(raw):
+                lookup[raw] = WITHHELD
+            elif (why := damaged_number(raw)) is not None:
+                damaged[raw] = why
+            else:
+                lookup[raw] = identifier_key(raw)          # a subscriber or pseudonymous ID: kept, not dialable
     phones = list({v.e164: v for v in lookup.values() if v is not None}.values())
+    if owner is not None:
+        phones.append(owner)
+        phones = list({v.e164: v for v in phones}.values())
+    for marker in (WITHHELD, UNREADABLE):
+        if marker.e164 not in {p.e164 for p in phones}:
+            phones.append(marker)
     position = {phone.e164: i for i, phone in enumerate(phones)}
 
     def phone_index(raw: Coded) -> np.ndarray:
         return raw.map(lambda v: position[lookup[v].e164] if lookup.get(v) is not None else -1, np.int64)
 
-    caller = phone_index(caller_raw)
-    callee = phone_index(callee_raw)
-    marked_text = caller_dialed.present()
-    dialed = np.where(marked_text, phone_index(caller_dialed), phone_index(dialed_raw))
-    for name, raw, keys in (("caller", caller_raw, caller), ("callee", callee_raw, callee)):
+    def read_party(name: str, raw: Coded) -> np.ndarray:
+        keys = phone_index(raw)
         empty = ~raw.present()
-        flag(empty, name, f"no {name} number in this row")
-        flag(~empty & (keys < 0), name, "'{value}' is not a phone number", raw)
+        bad = raw.per_value(lambda v: v in damaged, dtype=bool)[raw.codes]
+        for index in np.flatnonzero(bad):
+            value = raw.at(index)
+            set_aside.append((int(index), name, value, damaged[value]))
+        keys[bad] = position[UNREADABLE.e164]
+        keys[empty] = position[WITHHELD.e164]             # a blank caller ID is a withheld number
+        return keys
+
+    if one_sided:
+        party = read_party("party", party_raw)
+        if owner is None:
+            raise LinkgraphError(f"{mapped.path.name}: this is a handset's own log (one party per row and a direction): "
+                                 "give the handset's own number (--owner NUMBER, or 'Handset owner' in the import "
+                                 "wizard), or import the whole extraction, whose device-information sheet names it")
+        own = position[owner.e164]
+        outgoing = direction.text() == "outgoing"
+        unknown = ~np.isin(direction.text(), ["outgoing", "incoming"])
+        caller = np.where(outgoing, own, party)
+        callee = np.where(outgoing, party, own)
+        said = next((f for f in ("direction", "originated", "call_type") if mapped.has(f)), "direction")
+        for index in np.flatnonzero(unknown):
+            set_aside.append((int(index), said, _coded(said).at(index),
+                              "direction not readable (drawn from the other party to the handset)"))
+        dialed = np.full(n, -1, dtype=np.int64)
+    elif one_phone:
+        caller = read_party("phone", caller_raw)
+        flag(~caller_raw.present(), "phone", "no phone number in this row")
+        callee = np.full(n, -1, dtype=np.int64)
+        dialed = np.full(n, -1, dtype=np.int64)
+    else:
+        caller = read_party("caller", caller_raw)
+        callee = read_party("callee", callee_raw)
+        both = ~caller_raw.present() & ~callee_raw.present()
+        flag(both, "caller", "no caller and no callee in this row")
+        marked_text = caller_dialed.present()
+        dialed = np.where(marked_text, phone_index(caller_dialed), phone_index(dialed_raw))
     # '(D)': the call was to the dialed number and ended at the terminating one (e.g. voicemail)
-    marked = marked_text & (dialed >= 0)
+    marked = caller_dialed.present() & (dialed >= 0)
     forwarded_to = np.where(marked, callee, -1)
     callee = np.where(marked, dialed, callee)
 
@@ -365,6 +720,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     else:
         when = [_coded("date")]
     formats = [date_format] if date_format else list(profile.date_formats)
+    if not date_format and (region.upper() not in MONTH_FIRST_REGIONS or _says_day_first(mapped)):
+        formats += DAY_FIRST_FORMATS                 # '01/03/2024' in an Indian return is 1 March
     start = _parse_when(when, tz, formats)
     empty = ~np.logical_or.reduce([part.present() for part in when])
     when_field = "start" if mapped.has("start") else "date"
@@ -378,30 +735,30 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         offset = _coded(minus).map_array(parse_durations)
         start = start - np.nan_to_num(offset, nan=0.0)
 
-    # durations
+    # durations: an unreadable duration is set aside, the call kept
     duration = np.full(n, np.nan)
     if mapped.has("duration"):
         raw = _coded("duration")
         duration = raw.map_array(parse_durations)
-        flag(raw.present() & np.isnan(duration), "duration",
-             "cannot read the duration '{value}' (seconds, MM:SS or HH:MM:SS)", raw)
+        aside(raw.present() & np.isnan(duration), "duration", raw,
+              "duration not readable (seconds, MM:SS or HH:MM:SS)")
     elif mapped.has("end"):
         end = _coded("end").map_array(lambda values: parse_datetimes(values, tz=tz, formats=formats))
         duration = np.where(end >= start, end - start, np.nan)
 
-    # call types and directions
-    call_type = _coded("call_type")
-    meaning = _meaning(call_type, profile.values.get("call_type", {}), words=CALL_TYPE_WORDS)
-    kind = meaning.with_values(["sms" if m == "sms" else "call" for m in meaning.values])
-    direction_raw = _coded("direction") if mapped.has("direction") else call_type
-    direction = _meaning(direction_raw, profile.values.get("direction", {}), DIRECTIONS)
-
-    # devices
+    # devices: a handset is its first 14 digits; a value that is no IMEI/IMSI is set aside, the call kept
     devices: dict[str, Coded] = {}
-    for name, normalise in (("imei", normalize_imei), ("imsi", normalize_imsi)):
-        raw = _coded(name)
-        devices[name] = raw.with_values(raw.per_value(lambda v, f=normalise: (f(v) or "") if v else ""))
-        flag(raw.present() & ~devices[name].present(), name, f"'{{value}}' is not a valid {name.upper()}", raw)
+    device_notes: dict[str, tuple[str, str]] = {}
+    imei_raw = _coded("imei")
+    readings = imei_raw.per_value(lambda v: read_imei(v) if v else None)
+    devices["imei"] = imei_raw.with_values([r.key if r is not None else "" for r in readings])
+    for reading in readings:
+        if reading is not None and reading.note and reading.key not in device_notes:
+            device_notes[reading.key] = (reading.written, reading.note)
+    aside(imei_raw.present() & ~devices["imei"].present(), "imei", imei_raw, "not an IMEI (14 to 16 digits)")
+    imsi_raw = _coded("imsi")
+    devices["imsi"] = imsi_raw.with_values(imsi_raw.per_value(lambda v: (normalize_imsi(v) or "") if v else ""))
+    aside(imsi_raw.present() & ~devices["imsi"].present(), "imsi", imsi_raw, "not an IMSI (14 or 15 digits)")
 
     # cell sites
     carrier = str(quirks.get("carrier") or "site")
@@ -409,22 +766,38 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     site_attrs: dict[str, dict[str, Coded]] = {}
     for end_name, fields in SITE_FIELDS.items():
         columns = {attr: _coded(f) for attr, f in fields.items() if mapped.has(f)}
-        if "site" not in columns:
+        if "site" not in columns and not ("lac" in columns and "cell_id" in columns):
             sites[end_name] = Coded.constant(n)
             site_attrs[end_name] = {}
             continue
-        keys, sector = _site_ids(columns.pop("site"), carrier, bool(quirks.get("site_sector_digit")))
-        if bool(quirks.get("site_sector_digit")) and "sector" not in columns:
-            columns["sector"] = sector
+        if "site" in columns:
+            keys, sector = _site_ids(columns.pop("site"), carrier, bool(quirks.get("site_sector_digit")),
+                                     split_suffix="sector" not in columns)
+            if "sector" not in columns and sector.present().any():
+                columns["sector"] = sector
+        else:                                            # 2G/3G: the cell is its LAC + Cell ID
+            keys = _lac_cell_ids(columns["lac"], columns["cell_id"], carrier)
         for attr in NUMERIC_SITE_ATTRS:
             if attr in columns:
                 raw = columns[attr]
                 unreadable = raw.per_value(lambda v: v != "" and _number(v) is None, dtype=bool)
-                flag(unreadable[raw.codes], fields[attr], f"the {attr} '{{value}}' is not a number", raw)
+                aside(unreadable[raw.codes], fields[attr], raw, f"the {attr} is not a number")
+                if unreadable.any():
+                    columns[attr] = raw.with_values(["" if bad else v for v, bad in zip(raw.values, unreadable,
+                                                                                       strict=True)])
         sites[end_name] = keys
         site_attrs[end_name] = columns
 
-    extras = {name: _coded(name) for name in ("contact", "feature") if mapped.has(name)}
+    if one_phone:
+        flag(~sites["first"].present(), "first_site", "no cell site in this row (a tower, or a LAC and Cell ID)")
+    extras = {name: _coded(name) for name in EXTRA_FIELDS if mapped.has(name)}
+    pairs = np.unique(direction_raw.codes * max(len(direction.values), 1) + direction.codes) if n else []
+    written = [(direction_raw.values[p // max(len(direction.values), 1)], direction.values[p % max(len(direction.values), 1)])
+               for p in np.asarray(pairs).tolist()]
+    if mapped.has("direction") and any(column_key(raw) not in ("", column_key(meaning)) for raw, meaning in written):
+        extras["direction_as_written"] = direction_raw      # 'Missed', 'Rejected': more than in or out
+    if names is not None and names.present().any() and "contact" not in extras:
+        extras["contact"] = names
     prefix = quirks.get("voicemail_prefix")
     if prefix:
         pattern = re.compile(rf"{prefix}\d{{10}}")
@@ -434,7 +807,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         rows=np.asarray(mapped.table.row_numbers, dtype=np.int64), phones=phones, caller=caller, callee=callee,
         forwarded_to=forwarded_to, dialed=dialed, start=start, duration=duration, kind=kind, call_type=call_type,
         direction=direction, when=when, imei=devices["imei"], imsi=devices["imsi"], sites=sites,
-        site_attrs=site_attrs, extras=extras, problems=problems,
+        site_attrs=site_attrs, extras=extras, problems=problems, set_aside=set_aside, device_notes=device_notes,
+        tower=one_phone,
     )
 
 
@@ -474,6 +848,10 @@ def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> n
             label = label or "calls forwarded here ('(D)' legs): voicemail platform"
         if label:
             attrs["service"] = label
+        if phone.kind in ("identifier", "invalid"):
+            attrs["note"] = NOT_DIALABLE
+        if phone.e164 == UNREADABLE.e164:
+            attrs["service"] = "number not readable (set aside on its rows)"
         ids[index] = session.entity("Phone", key, phone.display, row=int(first[index] // 3), attrs=attrs)
     return ids
 
@@ -594,6 +972,10 @@ def write_calls(session: ImportSession, calls: Calls, good: np.ndarray, profile:
     site = _site_entities(session, calls, good, carrier)
     src = _entity_ids(calls.caller, phone_ids)
     dst = _entity_ids(calls.callee, phone_ids)
+    if calls.tower:                       # a phone seen at a cell site: Phone -> CellSite, one event per row
+        dst = site["first"].copy()
+        good = good & (dst >= 0)
+        calls.kind = Coded.constant(len(src), "seen_at")
 
     # one event per call: legs of one call fold into their first row
     leader = np.arange(len(src))
@@ -685,7 +1067,7 @@ def _member(name: str, values: Any) -> pa.Array:
     return pc.binary_join_element_wise(f'"{name}": ', _escape(array), "")
 
 
-COMBINED_EXTRAS = ("rolled_to_voicemail",)    # extras with few values, written with the call type and sites
+COMBINED_EXTRAS = ("rolled_to_voicemail", "direction_as_written")    # extras with few values, written with the call type and sites
 
 
 class _Members:
@@ -790,6 +1172,8 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
     direction = calls.direction.values[calls.direction.codes]
     own = np.where(direction == "outgoing", src,
                    np.where(direction == "incoming", dst, np.where(src_n >= dst_n, src, dst)))
+    if calls.tower:
+        own = src                                   # a tower record: the phone seen, never the cell site
     for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
         present = np.flatnonzero(good & values.present() & (own >= 0))
         if not len(present):
@@ -810,8 +1194,10 @@ def _device_links(session: ImportSession, calls: Calls, good: np.ndarray, src: n
         for index in sorted(range(len(pair)), key=lambda i: (devices[i], phones[i])):
             device, phone, row = str(devices[index]), int(phones[index]), int(row_of[index])
             timed_pair = first[index] <= last[index]
-            device_id = session.entity("Device", device, f"{label.upper()} {device}", row=row,
-                                       attrs={label: device, "kind": kind})
+            attrs: dict[str, Any] = {label: device, "kind": kind}
+            if device in calls.device_notes:
+                attrs["written"], attrs["note"] = calls.device_notes[device]
+            device_id = session.entity("Device", device, f"{label.upper()} {device}", row=row, attrs=attrs)
             session.link("uses", device_id, phone, row=row,
                          start=int(first[index]) if timed_pair else None, end=int(last[index]) if timed_pair else None,
                          weight=float(rows[index]), attrs={"identifier": label, "rows": int(rows[index])})

@@ -869,3 +869,10 @@ def read_graphml(path: Path) -> Table:
     frame = pd.DataFrame(rows, columns=GRAPHML_COLUMNS, dtype=object)
     return Table(path, list(GRAPHML_COLUMNS), frame, np.array(numbers, dtype=np.int64), 0, encoding="utf-8",
                  records=originals)
+
+
+def sheet_cells(path: str | Path, name: str, nrows: int | None = None) -> list[list[str]]:
+    """One workbook sheet's cells as text (as a person sees them), every row: for key/value sheets such as a
+    phone extraction's device information, which have no header."""
+    path = Path(path)
+    return [[_cell_text(value).strip() for value in row] for row in _sheet_rows(_open_workbook(path), path, name, nrows)]

@@ -22,8 +22,13 @@ from rapidfuzz import fuzz, process
 
 __all__ = [
     "NameMatch",
+    "ImeiReading",
     "PhoneKey",
+    "WITHHELD",
     "canonical_key",
+    "damaged_number",
+    "identifier_key",
+    "is_withheld",
     "imei_check_digit",
     "normalize_account",
     "normalize_email",
@@ -33,6 +38,8 @@ __all__ = [
     "normalize_phone",
     "normalize_phones",
     "normalize_plate",
+    "read_imei",
+    "region_mismatch",
     "service_numbers",
     "suggest_name_matches",
 ]
@@ -41,7 +48,8 @@ __all__ = [
 # Phones
 # ---------------------------------------------------------------------------------------------
 
-PHONE_KINDS = ("mobile_or_fixed", "short_code", "service", "toll_free", "invalid")
+PHONE_KINDS = ("mobile_or_fixed", "short_code", "service", "toll_free", "invalid", "identifier")
+NOT_DIALABLE = "not a dialable number"
 NANP_REGIONS = frozenset(
     "US CA AG AI AS BB BM BS DM DO GD GU JM KN KY LC MP MS PR SX TC TT VC VG VI".split()
 )
@@ -200,6 +208,48 @@ def _international(text: str, digits: str, region: str) -> PhoneKey:
     return PhoneKey(e164, kind, phonenumbers.format_number(num, fmt))
 
 
+# A caller who hid their number ('0', Restricted, Private, ...): every such value is one Phone entity marked as
+# a service number, so the call (its time and cell site) is kept while analysis leaves the shared "number" out.
+WITHHELD = PhoneKey("withheld", "service", "Withheld number")
+_WITHHELD_WORDS = frozenset({
+    "private", "private number", "restricted", "restricted number", "blocked", "anonymous", "unavailable",
+    "not available", "withheld", "number withheld", "no caller id", "caller id blocked", "unknown caller",
+    "unknown number", "unknown", "presentation restricted", "payphone",
+    "-1", "-2", "-3"})                     # Android's call log: -1 unknown, -2 private, -3 payphone
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def is_withheld(value: object) -> bool:
+    """A caller-ID value that says the number was withheld: '0' (any number of zeros), Restricted, Private,
+    Unavailable, Anonymous ... (blank cells are decided by the caller: only it knows the row has a party)."""
+    text = " ".join(unicodedata.normalize("NFKC", str(value)).strip().strip("'\"").lower().split())
+    if not text:
+        return False
+    if text.strip("0+-. ") == "" and "0" in text:
+        return True
+    return text.strip("<>()[] ") in _WITHHELD_WORDS
+
+
+def damaged_number(value: object) -> str | None:
+    """Why a cell that was meant to be a number cannot be read as one (digits lost to a spreadsheet, a
+    fraction, control characters), or None when it is not damaged (a number, a marker or an identifier)."""
+    text = unicodedata.normalize("NFKC", str(value)).strip().strip("'\"").lstrip("=").strip()
+    if _CONTROL.search(text):
+        return "control characters in a phone number"
+    if _EXCEL_SCI.fullmatch(text) and _excel_digits(text) is None:
+        return "a spreadsheet wrote this number in scientific notation and lost digits"
+    if _DECIMAL.fullmatch(text) and not _EXCEL_FLOAT.fullmatch(text):
+        return "a number with a fraction is not a phone number"
+    return None
+
+
+def identifier_key(value: object) -> PhoneKey:
+    """A party that is not a dialable number (a subscriber ID, a pseudonymous ID in anonymised data, an app
+    handle): kept as a phone identifier of kind 'identifier', keyed by its text without case or spaces."""
+    text = " ".join(unicodedata.normalize("NFKC", str(value)).split())
+    return PhoneKey("id:" + text.lower().replace(" ", ""), "identifier", text)
+
+
 def normalize_phones(values: Iterable[str], region: str = "US") -> dict[str, PhoneKey | None]:
     """Map each distinct raw value once to its PhoneKey (None: blank, '-I', 'N/A', text)."""
     region = region.upper()
@@ -280,6 +330,85 @@ def normalize_imei(value: str) -> str | None:
             return digits[:14] + imei_check_digit(digits[:14])
         return None
     return digits[:14] + imei_check_digit(digits[:14])
+
+
+@dataclass(frozen=True)
+class ImeiReading:
+    """An IMEI cell read: the device key (the first 14 digits, TAC + serial, with their Luhn digit), the
+    digits as written, and a note when the written 15th/16th digits differ from the computed check digit."""
+
+    key: str
+    written: str
+    note: str = ""
+
+
+def read_imei(value: object) -> ImeiReading | None:
+    """A handset is identified by its first 14 digits: a wrong check digit or an IMEISV's two software digits
+    are kept as written (`note` says which), never a reason to drop the device. None: not 14-16 digits."""
+    digits = _id_digits(str(value))
+    if digits is None or not 14 <= len(digits) <= 16 or digits.strip("0") == "":
+        return None
+    key = digits[:14] + imei_check_digit(digits[:14])
+    note = ""
+    if len(digits) == 16:
+        note = "IMEISV (software version digits kept as written)"
+    elif len(digits) == 15 and digits != key and digits[14] != "0":
+        note = "check digit does not match (kept as written)"
+    return ImeiReading(key, digits, note)
+
+
+def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tuple[str, int, int] | None:
+    """(other region, numbers not valid in `region`, distinct numbers looked at) when many written numbers are not valid
+    in `region` but are in one other region (e.g. an Indian return read as US): the caller says so and
+    suggests --region rather than read them as look-alike numbers. None when the region fits."""
+    region = region.upper()
+    looked: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        digits = _NON_DIGIT.sub("", text)
+        if 7 <= len(digits) <= 15 and _PHONE_CHARS.fullmatch(text) and not text.startswith(("+", "00")):
+            looked.append(digits)
+            if len(looked) >= sample:
+                break
+    looked = list(dict.fromkeys(looked))                  # each distinct number once
+    if len(looked) < 3:
+        return None
+
+    def valid(digits: str, where: str) -> bool:
+        if where in NANP_REGIONS and len(digits) == 10 and digits[3:6] == "555":
+            return True                                   # the fictional 555 range counts as valid
+        try:
+            number = phonenumbers.parse(digits, where)
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.is_valid_number(number)
+
+    invalid = [d for d in looked if not valid(d, region)]
+    # A return of the case's region has next to no invalid numbers. A foreign national number is often valid
+    # here too (half of India's 10-digit mobiles are valid US numbers), so a quarter invalid here, all of them
+    # valid in one other region that fits 90 % of the file, is a foreign file; fewer: the region fits.
+    if not invalid or len(invalid) * 4 < len(looked):
+        return None
+    for other in _OTHER_REGIONS:                         # numbers of one other country fit it all but never fail
+        if other == region:
+            continue
+        misses, allowed = 0, len(invalid) // 20          # 95 % of the numbers invalid here must be valid there
+        for digits in invalid:
+            if not valid(digits, other):
+                misses += 1
+                if misses > allowed:
+                    break
+        if misses > allowed:
+            continue
+        there = sum(1 for d in looked if valid(d, other))
+        if there * 10 >= len(looked) * 9:                # ... and 90 % of all of them
+            return other, len(invalid), len(looked)
+    return None
+
+
+# Regions tried when a file's numbers do not fit the case's: origins common in trafficking cases.
+_OTHER_REGIONS = ("US", "IN", "MX", "GB", "PH", "NG", "CN", "GT", "HN", "SV", "VN", "TH", "RO", "UA", "BR", "CO",
+                  "VE", "DE", "FR", "ES", "IT", "PK", "BD", "CA", "AU", "KR", "JP", "ID", "MY", "NP", "DO", "HT")
 
 
 def normalize_imsi(value: str) -> str | None:

@@ -123,6 +123,12 @@ class ImportWizard(QDialog):
                                   "settles the order of the whole column)")
         self.dayfirst.setObjectName("dayfirst")
         self.dayfirst.toggled.connect(lambda _checked: self.refresh_preview())
+        self.owner = QLineEdit()
+        self.owner.setObjectName("owner")
+        self.owner.setPlaceholderText("handset's own number (a phone's call log or extraction), e.g. +12095550101")
+        self.owner.setToolTip("A handset's log lists one party per row: its own number is the other end. "
+                              "An extraction's device-information sheet names it; otherwise give it here.")
+        self.owner.editingFinished.connect(self.refresh_preview)
         self.grade = QComboBox()
         self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
@@ -135,6 +141,7 @@ class ImportWizard(QDialog):
         form.addRow("File", file_row)
         form.addRow("Kind of records", self.kind)
         form.addRow("Layout (profile)", self.profile)
+        form.addRow("Handset owner", self.owner)
         form.addRow("Source grade", self.grade)
         form.addRow("Amounts (money)", self.amounts)
         form.addRow("", self.no_header)
@@ -234,7 +241,8 @@ class ImportWizard(QDialog):
         """The options the user has set, as `importers.import_file` takes them."""
         extra = {name: value for name, value in (
             ("amounts", _chosen(self.amounts)), ("no_header", self.no_header.isChecked() or None),
-            ("dayfirst", True if self.dayfirst.isChecked() else None)) if value}
+            ("dayfirst", True if self.dayfirst.isChecked() else None),
+            ("owner", self.owner.text().strip())) if value}
         return ImportOptions(
             kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
             strict=not self.lenient.isChecked(), grade=_chosen(self.grade), extra=extra,

@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_case(cmd)
     cmd.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    cmd.add_argument("--kind", help="phone, ads, hotel, finance, roster or links (default: detected)")
+    cmd.add_argument("--kind", help="phone, extraction, ads, hotel, finance, roster or links (default: detected)")
     cmd.add_argument("--profile", help="profile name or YAML file (default: detected from the header)")
     cmd.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                      help="read FIELD from COLUMN (repeatable); overrides the profile")
@@ -46,6 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--tz", help="set the case's time zone (IANA name, stored with the case)")
     cmd.add_argument("--source-tz", help="zone of this file's local times when it differs from the case's")
     cmd.add_argument("--region", help="default phone region for this file (ISO country code)")
+    cmd.add_argument("--owner", metavar="NUMBER",
+                     help="phone: the handset's own number for a handset's call log or an extraction (one party "
+                          "per row); default: the extraction's device-information sheet")
     strict = cmd.add_mutually_exclusive_group()
     strict.add_argument("--strict", dest="strict", action="store_true", default=True,
                         help="stop at the first bad row and import nothing (default)")
@@ -116,7 +119,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
                                          ("holder_account", args.holder_account), ("amounts", args.amounts),
-                                         ("no_header", args.no_header or None), ("dayfirst", args.dayfirst))
+                                         ("no_header", args.no_header or None), ("dayfirst", args.dayfirst),
+                                         ("owner", args.owner))
                        if v},
             )
             bar = TerminalProgress()
