@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "linkgraph.cli.share_commands",
     "linkgraph.cli.demo_command",
     "linkgraph.cli.gui_command",
+    "linkgraph.cli.scale_commands",
 )
 
 
@@ -40,6 +41,8 @@ COMMANDS = {
     "blind-export": "linkgraph.cli.share_commands", "blind-match": "linkgraph.cli.share_commands",
     "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
     "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
+    "push": "linkgraph.cli.scale_commands", "cluster": "linkgraph.cli.scale_commands",
+    "pull": "linkgraph.cli.scale_commands",
 }
 
 

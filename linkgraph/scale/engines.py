@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -200,12 +201,20 @@ class SparkEngine(Engine):
 
     def __init__(self, spec: str = "local-spark", *, session: Any = None, conf: dict[str, str] | None = None) -> None:
         super().__init__(name="spark", spec=spec)
+        if session is None and not spec.startswith("sc://"):
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.getActiveSession()    # a session this process runs already is shared, not stopped
         self.spark = session if session is not None else spark_session(spec, conf=conf)
         self._owned = session is None
         self._frames: dict[str, Any] = {}
 
     def register(self, name: str, table: pa.Table) -> None:
-        frame = self.spark.createDataFrame(table)
+        with warnings.catch_warnings():
+            # An Arrow table goes to the JVM as Arrow batches; PySpark still checks the pandas version on the
+            # way and warns about pandas 3, though no pandas conversion happens here.
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+            frame = self.spark.createDataFrame(table)
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame
         self.tables.add(name)
