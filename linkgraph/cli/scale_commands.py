@@ -61,6 +61,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--engine", default="duckdb",
                      help="duckdb | local-spark | spark://HOST:7077 | sc://HOST:15002 (Spark Connect) | yarn")
     cmd.add_argument("--seed", type=int, default=7, help="seed of the Leiden step on the super-graph")
+    cmd.add_argument("--graphframes", action="store_true",
+                     help="connected components by GraphFrames where the cluster has its jar (same answer as SQL)")
     cmd.add_argument("--json", action="store_true")
     cmd.set_defaults(run=cmd_cluster_run)
 
@@ -110,7 +112,7 @@ def cmd_cluster_run(args: argparse.Namespace) -> int:
     bar = TerminalProgress()
     try:
         with open_store(_store_uri(args)) as store:
-            manifest = cluster_run(store, args.snapshot, args.engine, params=RunParams(seed=args.seed),
+            manifest = cluster_run(store, args.snapshot, args.engine, params=RunParams(seed=args.seed, graphframes=args.graphframes),
                                    actor=os.environ.get("USER", "linkgraph"), progress=bar)
     finally:
         bar.done()

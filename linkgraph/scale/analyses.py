@@ -40,6 +40,7 @@ class RunParams:
     site_minutes: float = 15.0           # co-locations: see analysis.colocation.ColocationParams
     min_meetings: int = 2
     max_crowd: int = 30
+    graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,30 +59,27 @@ class RunReport:
 
 def prepare(engine: Engine, report: RunReport) -> None:
     """Entities, links (one copy of an event pushed twice), ties, integer node ids, arcs and degree."""
-    report.counts["entities"] = engine.run("entity", "entity")
-    report.counts["links"] = engine.run("links", "links")
+    report.counts["entities"] = engine.run("entity", "entity", count=True)
+    report.counts["links"] = engine.run("links", "links", count=True)
     report.counts["links_pushed"] = int(engine.scalar("SELECT COUNT(*) FROM links_raw"))
     if report.counts["links_pushed"] > report.counts["links"]:
         report.notes.append(f"{report.counts['links_pushed'] - report.counts['links']} timed links pushed by "
                             "more than one agency counted once")
-    report.counts["ties"] = engine.run("ties_keys", "fold")
-    report.counts["nodes"] = engine.run("nodes", "nodes")
+    report.counts["ties"] = engine.run("ties_keys", "fold", count=True)
+    report.counts["nodes"] = engine.run("nodes", "nodes", count=True)
     engine.run("ties", "ties")
     engine.run("arcs", "arcs")
     engine.run("degree", "degree")
 
 
 def _iterate(engine: Engine, name: str, init: str, step: str, param: str, column: str, max_rounds: int,
-             report: RunReport, *, extra_step: str | None = None) -> None:
-    """Run `step` (and `extra_step`) from `init` until no row changes; the result is table `name`."""
+             report: RunReport) -> None:
+    """Run `step` from `init` until no row changes; the result is table `name`."""
     engine.run(f"{name}_0", init)
     current = f"{name}_0"
     for number in range(1, max_rounds + 1):
         after = f"{name}_1" if current == f"{name}_0" else f"{name}_0"
         engine.run(after, step, **{param: current})
-        if extra_step:
-            engine.run(f"{name}_x", extra_step, **{param: after})
-            engine.materialise(after, f"SELECT * FROM {name}_x")
         changed = int(engine.scalar(sql_text("changed", before=current, after=after, column=column)))
         current = after
         if not changed:
@@ -90,13 +88,21 @@ def _iterate(engine: Engine, name: str, init: str, step: str, param: str, column
     else:
         report.rounds[name] = max_rounds
         report.notes.append(f"{name}: stopped after {max_rounds} rounds before settling")
-    engine.materialise(name, f"SELECT * FROM {current}")
+    engine.alias(name, current)
 
 
 def components(engine: Engine, params: RunParams, report: RunReport) -> None:
     """Connected components: label = the smallest node id of the component."""
-    _iterate(engine, "components", "components_init", "components_step", "labels", "label", params.max_rounds,
-             report, extra_step="components_jump")
+    from linkgraph.scale import graphframes
+
+    if params.graphframes and graphframes.available(engine):
+        graphframes.components(engine)
+        report.notes.append("components by GraphFrames (labels brought to the smallest node id)")
+    else:
+        if params.graphframes:
+            report.notes.append("GraphFrames asked for but not on this engine (no jar, or not Spark): components by SQL")
+        _iterate(engine, "components", "components_init", "components_step", "labels", "label",
+                 params.max_rounds, report)
     report.counts["components"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM components"))
 
 
@@ -114,8 +120,10 @@ def pagerank(engine: Engine, params: RunParams, report: RunReport) -> None:
         return
     engine.run("pagerank_0", "pagerank_init", n=n)
     current = "pagerank_0"
+    any_dangling = bool(engine.scalar("SELECT COUNT(*) FROM degree WHERE strength <= 0"))
     for number in range(1, params.pagerank_max_iter + 1):
-        dangling = float(engine.scalar(f"SELECT COALESCE(SUM(x), 0) FROM {current} WHERE strength <= 0") or 0.0)
+        dangling = (float(engine.scalar(f"SELECT COALESCE(SUM(x), 0) FROM {current} WHERE strength <= 0") or 0.0)
+                    if any_dangling else 0.0)
         after = "pagerank_1" if current == "pagerank_0" else "pagerank_0"
         engine.run(after, "pagerank_step", pr=current, n=n, damping=float(params.damping), dangling=dangling)
         delta = float(engine.scalar(sql_text("pagerank_delta", before=current, after=after)))
@@ -126,7 +134,7 @@ def pagerank(engine: Engine, params: RunParams, report: RunReport) -> None:
     else:
         report.rounds["pagerank"] = params.pagerank_max_iter
         report.notes.append(f"pagerank: stopped after {params.pagerank_max_iter} iterations before converging")
-    engine.materialise("pagerank", f"SELECT id, x FROM {current}")
+    engine.alias("pagerank", current)
 
 
 def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
@@ -151,7 +159,7 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
         current, rounds = after, number
         if not changed and number > 1:
             break
-    engine.materialise("lpa", f"SELECT * FROM {current}")
+    engine.alias("lpa", current)
     lpa_q = float(engine.scalar(sql_text("modularity", groups="lpa", m=m)))
     report.counts["lpa_labels"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM lpa"))
     engine.run("super_ties", "contract", labels="lpa")
@@ -180,10 +188,9 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
         engine.run(after, "refine_step", groups=current, m=m, round=number)
         q = float(engine.scalar(sql_text("modularity", groups=after, m=m)))
         if q <= best_q + 1e-12:
-            engine.materialise(after, f"SELECT * FROM {current}")   # the move made it worse: undone
-            continue
+            continue                     # the moves made it no better: undone (the next round moves the other half)
         best_q, current, moves = q, after, moves + 1
-    engine.materialise("groups", f"SELECT * FROM {current}")
+    engine.alias("groups", current)
     report.rounds["label_propagation"] = rounds
     report.counts["groups"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM groups"))
     report.groups = {

@@ -58,9 +58,13 @@ class Engine:
         """The Parquet files under `directory` (hive-partitioned) of these pushes, as the table `name`."""
         raise NotImplementedError
 
-    def materialise(self, name: str, sql: str) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
         """Compute `sql` once and keep it as the table `name` (iterations read the last step, not its lineage);
-        returns its row count."""
+        returns its row count when asked (-1 otherwise: on Spark a count is one more job)."""
+        raise NotImplementedError
+
+    def alias(self, name: str, source: str) -> None:
+        """Let `name` stand for the table `source` as it is now (no copy)."""
         raise NotImplementedError
 
     def arrow(self, sql: str) -> pa.Table:
@@ -75,9 +79,9 @@ class Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa_table, path)
 
-    def run(self, name: str, sql_file: str, **params: Any) -> int:
-        """Materialise the SQL file `sql_file` as `name`."""
-        return self.materialise(name, sql_text(sql_file, **params))
+    def run(self, name: str, sql_file: str, *, count: bool = False, **params: Any) -> int:
+        """Materialise the SQL file `sql_file` as `name` (its row count when `count`)."""
+        return self.materialise(name, sql_text(sql_file, **params), count=count)
 
     def scalar(self, sql: str) -> Any:
         table = self.arrow(sql)
@@ -130,10 +134,14 @@ class DuckDBEngine(Engine):
             f"union_by_name = true) WHERE push_id IN ({pushes})")
         self.tables.add(name)
 
-    def materialise(self, name: str, sql: str) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
         self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         self.tables.add(name)
-        return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0])
+        return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
+
+    def alias(self, name: str, source: str) -> None:
+        self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {source}")
+        self.tables.add(name)
 
     def arrow(self, sql: str) -> pa.Table:
         result = self.db.sql(sql)
@@ -228,17 +236,23 @@ class SparkEngine(Engine):
         self._frames[name] = frame
         self.tables.add(name)
 
-    def materialise(self, name: str, sql: str) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
         frame = self.spark.sql(sql)
         if hasattr(frame, "localCheckpoint"):
             frame = frame.localCheckpoint(eager=True)
         old = self._frames.get(name)
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame
-        if old is not None and hasattr(old, "unpersist"):
+        if old is not None and hasattr(old, "unpersist") and all(f is not old for f in self._frames.values()):
             old.unpersist()
         self.tables.add(name)
-        return int(frame.count())
+        return int(frame.count()) if count else -1
+
+    def alias(self, name: str, source: str) -> None:
+        frame = self._frames[source]
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        self.tables.add(name)
 
     def arrow(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()

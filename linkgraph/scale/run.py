@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from linkgraph import __version__
@@ -157,5 +156,3 @@ def read_results(store: Store, run_id: str) -> dict[str, Any]:
     return {**record, "tables": tables}
 
 
-def empty_table() -> pa.Table:
-    return pa.table({})

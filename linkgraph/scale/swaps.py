@@ -27,7 +27,7 @@ def _ids(table: pa.Table, column: str) -> list[int]:
 def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dict[str, Any]]:
     """Likely number replacements over the snapshot: [{old, new (entity keys), similarity, gap_days,
     shared_contacts (keys), shared_devices, round}], best first."""
-    report.counts["phone_calls"] = engine.run("phone_calls", "phone_calls")
+    report.counts["phone_calls"] = engine.run("phone_calls", "phone_calls", count=True)
     if not report.counts["phone_calls"]:
         return []
     engine.run("phone_span", "phone_span")
@@ -153,7 +153,7 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
 
 def colocations(engine: Engine, params: RunParams, report: RunReport) -> None:
     """Hotel overlaps and cell-site meetings as tables `hotel_overlaps` and `site_meetings` (entity keys)."""
-    report.counts["hotel_overlaps"] = engine.run("hotel_overlaps", "hotel_overlaps")
+    report.counts["hotel_overlaps"] = engine.run("hotel_overlaps", "hotel_overlaps", count=True)
     report.counts["site_meetings"] = engine.run(
-        "site_meetings", "cell_site_meetings", window=int(round(params.site_minutes * 60)),
+        "site_meetings", "cell_site_meetings", count=True, window=int(round(params.site_minutes * 60)),
         max_crowd=int(params.max_crowd), min_meetings=int(params.min_meetings))

@@ -110,3 +110,37 @@ def test_sql_files_are_the_same_text_on_both_engines() -> None:
     assert "{" not in text and "core_0" in text
     with pytest.raises(ValueError):
         sql_text("kcore_step", core="x; DROP TABLE y")
+
+
+@pytest.fixture(scope="module")
+def sample_pushed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The bundled sample case (built with the analyst's review), pushed, with the desktop's answers."""
+    from importers import available_kinds
+    from sample_cases.build import build_case
+
+    if not {"phone", "ads", "hotel", "finance", "roster", "links"} <= set(available_kinds()):
+        pytest.skip("an importer of the sample case is missing")
+    folder = tmp_path_factory.mktemp("sample")
+    path, _ = build_case(folder / "sample.lgcase", review=True)
+    with CaseFile.open(path) as case, open_store(folder / "store", create=True) as store:
+        push_case(case, store)
+        return {"store": folder / "store", "snapshot": snapshot(store, "latest"), "desktop": desktop_answers(case)}
+
+
+def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
+    engine = DuckDBEngine()
+    try:
+        got = _run(engine, sample_pushed)
+    finally:
+        engine.close()
+    assert sample_pushed["desktop"]["swaps"] and sample_pushed["desktop"]["hotel"]
+    _compare(got, sample_pushed["desktop"])
+
+
+def test_sample_case_on_spark(sample_pushed: dict[str, Any], spark_session: Any) -> None:
+    engine = SparkEngine("local-spark", session=spark_session)
+    try:
+        got = _run(engine, sample_pushed)
+    finally:
+        engine.close()
+    _compare(got, sample_pushed["desktop"])
