@@ -144,9 +144,22 @@ def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | No
         partial.replace(extract)
     progress(1, 3, "Importing")
     local = {e: (int(i), t, k) for i, e, t, k in zip(mine.index, mine["ekey"], mine["type"], mine["key"], strict=True)}
-    linked = {(min(a, b), max(a, b)) for a, b in case.conn.execute("SELECT src, dst FROM links")}
     reps = case.representatives()
-    linked = {(min(reps.get(a, a), reps.get(b, b)), max(reps.get(a, a), reps.get(b, b))) for a, b in linked}
+    members: dict[int, list[int]] = {}
+    for merged, standing in reps.items():
+        members.setdefault(standing, [standing]).append(merged)
+
+    def linked(a: int, b: int) -> bool:
+        """Whether the case links these two entities already (merged records included), by the links indexes."""
+        ours, theirs = members.get(a, [a]), members.get(b, [b])
+        marks_a, marks_b = ",".join("?" * len(ours)), ",".join("?" * len(theirs))
+        return case.conn.execute(
+            f"SELECT 1 FROM links WHERE (src IN ({marks_a}) AND dst IN ({marks_b})) OR "
+            f"(src IN ({marks_b}) AND dst IN ({marks_a})) LIMIT 1", [*ours, *theirs, *theirs, *ours]).fetchone() is not None
+
+    already = {(row["a_key"], row["b_key"]) for row in kept_ties.to_pylist()
+               if row["a_key"] in local and row["b_key"] in local
+               and linked(local[row["a_key"]][0], local[row["b_key"]][0])}
     skipped = 0
     with ImportSession(case, extract, kind="cluster", profile=FORMAT, grade=grade,
                        options={"run_id": run_id, "store": store.location.shown,
@@ -177,7 +190,7 @@ def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | No
                 a, b = ids.get(item["a_key"]), ids.get(item["b_key"])
                 if a is None or b is None:
                     continue
-                if item["a_key"] in local and item["b_key"] in local and (min(a, b), max(a, b)) in linked:
+                if (item["a_key"], item["b_key"]) in already:
                     skipped += 1
                     continue
                 session.link(TIE_LINK, a, b, row=number, start=item.get("first_time"), end=item.get("last_time"),
