@@ -165,6 +165,7 @@ class DuckDBEngine(Engine):
 
 
 # ---- Spark -------------------------------------------------------------------------------------------------
+PANDAS_WARNING = "PySpark does not yet fully support pandas"
 LOCAL_CONF = {
     # Loopback only: a laptop or CI runner never listens on a public interface.
     "spark.driver.host": "127.0.0.1",
@@ -200,7 +201,11 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
     builder = builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    with warnings.catch_warnings():
+        # Starting a session imports pyspark.testing, whose import checks the pandas version and warns about
+        # pandas 3; nothing here converts through pandas (Python and Spark exchange Arrow only).
+        warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
+        return builder.getOrCreate()
 
 
 class SparkEngine(Engine):
@@ -221,7 +226,7 @@ class SparkEngine(Engine):
         with warnings.catch_warnings():
             # An Arrow table goes to the JVM as Arrow batches; PySpark still checks the pandas version on the
             # way and warns about pandas 3, though no pandas conversion happens here.
-            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+            warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
             frame = self.spark.createDataFrame(table)
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame

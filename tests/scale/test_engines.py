@@ -68,7 +68,7 @@ def test_duckdb_equals_desktop(pushed: dict[str, Any], seed: int) -> None:
     _compare(got, want)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])     # one seeded case: each Spark job costs about a second here
 def test_spark_local_equals_desktop(pushed: dict[str, Any], seed: int, spark_session: Any) -> None:
     engine = SparkEngine("local-spark", session=spark_session)
     try:
