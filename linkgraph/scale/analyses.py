@@ -27,6 +27,7 @@ class RunParams:
     pagerank_max_iter: int = 100
     max_rounds: int = 200                # components / k-core: a safety stop, reported when reached
     lpa_rounds: int = 20
+    lpa_settled: float = 0.001           # label propagation stops once fewer than this share of nodes move
     refine_rounds: int = 4
     seed: int = 7
     resolution: float = 1.0
@@ -107,8 +108,22 @@ def components(engine: Engine, params: RunParams, report: RunReport) -> None:
 
 
 def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Core numbers (iterated h-index from the degree)."""
-    _iterate(engine, "core", "kcore_init", "kcore_step", "core", "k", params.max_rounds, report)
+    """Core numbers (iterated h-index from the degree; each round recomputes only the changed nodes' neighbours)."""
+    engine.run("core_0", "kcore_init")
+    engine.materialise("core_changed", "SELECT id FROM degree")
+    current = "core_0"
+    for number in range(1, params.max_rounds + 1):
+        after = "core_1" if current == "core_0" else "core_0"
+        engine.run(after, "kcore_step", core=current, changed="core_changed")
+        changed = engine.run("core_changed", "kcore_changed", count=True, before=current, after=after)
+        current = after
+        if not changed:
+            report.rounds["core"] = number
+            break
+    else:
+        report.rounds["core"] = params.max_rounds
+        report.notes.append(f"core: stopped after {params.max_rounds} rounds before settling")
+    engine.alias("core", current)
     report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
 
 
@@ -157,7 +172,7 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
         engine.run(after, "lpa_step", labels=current, round=number)
         changed = int(engine.scalar(sql_text("changed", before=current, after=after, column="label")))
         current, rounds = after, number
-        if not changed and number > 1:
+        if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
             break
     engine.alias("lpa", current)
     lpa_q = float(engine.scalar(sql_text("modularity", groups="lpa", m=m)))
