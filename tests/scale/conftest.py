@@ -21,8 +21,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from seeded import build_seeded_case  # noqa: E402
 
-if importlib.util.find_spec("duckdb") is None:
-    pytest.skip("the scale extra is not installed (pip install '.[test,scale]')", allow_module_level=True)
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the scale extra every test here is skipped, saying how to install it."""
+    missing = [m for m in ("duckdb", "pyarrow") if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    skip = pytest.mark.skip(reason=f"the scale extra is not installed ({', '.join(missing)}): "
+                                   "pip install '.[test,scale]'")
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
