@@ -75,6 +75,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--hops", type=int, default=2, help="neighbourhood depth in the task force's graph")
     cmd.add_argument("--max-nodes", type=int, default=500, help="cap on the entities pulled (strongest ties kept)")
     cmd.add_argument("--grade", help="5x5x5 grade of the pulled source (default B2)")
+    cmd.add_argument("--force", action="store_true", help="import the same results again (refused by default)")
     _add_secret(cmd, "needed when the run's pushes were blind")
     cmd.add_argument("--json", action="store_true")
     cmd.set_defaults(run=cmd_pull)
@@ -140,7 +141,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     try:
         with open_case(args) as case, open_store(_store_uri(args)) as store:
             summary = pull_run(case, store, args.run_id, focus=args.focus, hops=args.hops, max_nodes=args.max_nodes,
-                               secret=_secret(args), grade=args.grade, progress=bar)
+                               secret=_secret(args), grade=args.grade, force=args.force, progress=bar)
     finally:
         bar.done()
     if args.json:

@@ -86,7 +86,7 @@ def _label(ekey: str, etype: str, label: str | None) -> tuple[str | None, str]:
 
 
 def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | None = None, hops: int = 2,
-             max_nodes: int = 500, secret: str | None = None, grade: str | None = None,
+             max_nodes: int = 500, secret: str | None = None, grade: str | None = None, force: bool = False,
              progress: Progress = no_progress) -> dict[str, Any]:
     """Import a run's results around this case's entities; returns the import's summary."""
     if hops < 0:
@@ -161,7 +161,7 @@ def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | No
                if row["a_key"] in local and row["b_key"] in local
                and linked(local[row["a_key"]][0], local[row["b_key"]][0])}
     skipped = 0
-    with ImportSession(case, extract, kind="cluster", profile=FORMAT, grade=grade,
+    with ImportSession(case, extract, kind="cluster", profile=FORMAT, grade=grade, force=force,
                        options={"run_id": run_id, "store": store.location.shown,
                                 "manifest_sha256": results["manifest_sha256"], "hops": hops,
                                 "max_nodes": max_nodes, "focus": len(start)},
