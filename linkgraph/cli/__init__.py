@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "linkgraph.cli.demo_command",
     "linkgraph.cli.key_commands",
     "linkgraph.cli.gui_command",
+    "linkgraph.cli.scale_commands",
 )
 
 
@@ -44,6 +45,8 @@ COMMANDS = {
     "encrypt": "linkgraph.cli.share_commands", "decrypt": "linkgraph.cli.share_commands",
     "demo": "linkgraph.cli.demo_command", "gui": "linkgraph.cli.gui_command",
     "key": "linkgraph.cli.key_commands", "sign": "linkgraph.cli.key_commands",
+    "push": "linkgraph.cli.scale_commands", "cluster": "linkgraph.cli.scale_commands",
+    "pull": "linkgraph.cli.scale_commands",
 }
 
 

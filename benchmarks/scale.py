@@ -1,0 +1,237 @@
+"""Task-force scale: the same calls analysed on the desktop path (pandas fold + igraph in one process), on
+DuckDB and on Spark local mode, at 1M and 10M calls. Prints seconds, peak memory (the process tree's RSS,
+the JVM included) and how each grows from the smaller size to the larger, with a floor measured in the same
+run (reading the links' Parquet into Arrow and summing a column).
+
+    python benchmarks/scale.py [--calls 1000000 10000000] [--paths desktop duckdb spark] [--keep DIR]
+
+The desktop path here is the graph part of `linkgraph analyze` from links already in memory (fold, degree,
+PageRank, k-core, components, Leiden); the engines read the store's Parquet and run fold, degree, components,
+k-core, PageRank and groups ("measures"), then number swaps and co-locations (timed apart). Each path runs
+in a child process of its own so peak memory is its own. Seeded: the same arguments give the same calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DAY = 86_400
+START = 1_704_067_200          # 2024-01-01 UTC
+PUSH = "20240101T000000000000Z-bench0"
+
+
+def make_store(folder: Path, calls: int, seed: int = 21) -> None:
+    """A folder store of one push: `calls` calls among calls/10 phones in groups of ~50, over 180 days,
+    half of them with one of 2,000 cell sites (written straight as the push format, no case file)."""
+    from linkgraph.scale.store import open_store
+
+    rng = np.random.default_rng(seed)
+    phones = max(calls // 10, 100)
+    group = rng.integers(0, max(phones // 50, 1), phones)
+    order = np.argsort(group, kind="stable")
+    starts_of = np.searchsorted(group[order], np.arange(group.max() + 2))
+    a = rng.integers(0, phones, calls)
+    g = group[a]
+    lo, hi = starts_of[g], starts_of[g + 1]
+    b_local = order[lo + (rng.random(calls) * (hi - lo)).astype(np.int64)]
+    stray = rng.random(calls) < 0.1
+    b = np.where(stray, rng.integers(0, phones, calls), b_local)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    n = len(a)
+    start = START + rng.integers(0, 180 * DAY, n)
+    site = np.where(rng.random(n) < 0.5, rng.integers(0, 2000, n), -1)
+    keys = np.array([f"Phone:+1555{i:07d}" for i in range(phones)], dtype=object)
+    site_keys = np.array([f"CellSite:site-{i}" for i in range(2000)], dtype=object)
+    data = folder / "data"
+    (data / "entities").mkdir(parents=True, exist_ok=True)
+    entity = pa.table({
+        "push_id": [PUSH] * (phones + 2000), "ekey": list(keys) + list(site_keys),
+        "type": ["Phone"] * phones + ["CellSite"] * 2000, "label": [None] * (phones + 2000),
+        "role": pa.array([None] * (phones + 2000), pa.string()), "minor": [False] * (phones + 2000),
+        "service": [False] * (phones + 2000), "protected": [False] * (phones + 2000)})
+    pq.write_table(entity, data / "entities" / f"{PUSH}.parquet")
+    month = ((start - START) // (30 * DAY)).astype(np.int64)
+    for m in np.unique(month):
+        chosen = np.flatnonzero(month == m)
+        links = pa.table({
+            "push_id": pa.array([PUSH] * len(chosen), pa.string()),
+            "link_ref": pa.array([f"{PUSH}:{i:012d}" for i in chosen.tolist()], pa.string()),
+            "type": pa.array(["call"] * len(chosen), pa.string()),
+            "a_key": pa.array(keys[a[chosen]], pa.string()), "b_key": pa.array(keys[b[chosen]], pa.string()),
+            "start_time": pa.array(start[chosen], pa.int64()), "end_time": pa.array([None] * len(chosen), pa.int64()),
+            "duration": pa.array(np.full(len(chosen), 60.0)), "weight": pa.array(np.ones(len(chosen))),
+            "location_key": pa.array([site_keys[s] if s >= 0 else None for s in site[chosen].tolist()], pa.string()),
+            "day": pa.array((start[chosen] // DAY).astype(np.int64)), "day_end": pa.array(start[chosen] // DAY),
+            "room": pa.array([None] * len(chosen), pa.string()),
+            "source_sha256": pa.array(["0" * 64] * len(chosen), pa.string()),
+            "src_row": pa.array(chosen.astype(np.int64) + 2)})
+        out = data / "links" / f"month=2024-{int(m) + 1:02d}"
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(links, out / f"{PUSH}.parquet")
+    with open_store(folder, create=True) as store:
+        with store.transaction():
+            store.insert("pushes", {"push_id": PUSH, "pushed_at": "2024-01-01T00:00:00Z", "pushed_by": "bench",
+                                    "agency": "bench", "case_id": "bench", "case_name": "bench",
+                                    "timezone": "UTC", "blind": 0, "key_check": None, "entities": phones + 2000,
+                                    "links": n, "sources": 1, "manifest": "{}", "manifest_sha256": "0" * 64})
+
+
+def child(path: str, folder: Path) -> dict[str, Any]:
+    """One path, timed in this (child) process."""
+    clock = time.perf_counter()
+    if path == "floor":
+        table = pq.read_table(folder / "data" / "links", columns=["weight"])
+        total = float(pa.compute.sum(table["weight"]).as_py())
+        return {"seconds": time.perf_counter() - clock, "check": total}
+    if path == "desktop":
+        import pandas as pd
+
+        from linkgraph.analysis import centrality, communities
+        from linkgraph.graph import fold_links
+
+        table = pq.read_table(folder / "data" / "links", columns=["a_key", "b_key", "start_time", "weight"])
+        codes = pd.factorize(pd.concat([table["a_key"].to_pandas(), table["b_key"].to_pandas()]))[0]
+        n = table.num_rows
+        links = pd.DataFrame({"src": codes[:n], "dst": codes[n:], "type": pd.Categorical(["call"] * n),
+                              "start": table["start_time"].to_numpy().astype(float),
+                              "weight": table["weight"].to_numpy()})
+        del table
+        loaded = time.perf_counter() - clock
+        edges = fold_links(links)
+        data = centrality.GraphArrays.from_edges(edges)
+        centrality.weighted_degree(None, data=data)
+        centrality.pagerank(None, data=data)
+        centrality.core_number(None, data=data)
+        communities.components(None, data=data)
+        membership = communities.leiden(None, data=data)
+        q = communities.modularity(None, membership, data=data)
+        return {"seconds": time.perf_counter() - clock, "seconds_loading": loaded, "modularity": q,
+                "ties": len(edges)}
+    from linkgraph.scale.analyses import RunParams
+    from linkgraph.scale.engines import DuckDBEngine, SparkEngine
+    from linkgraph.scale.run import analyse, load_snapshot, snapshot
+    from linkgraph.scale.store import open_store
+
+    engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark")
+    started = time.perf_counter() - clock
+    with open_store(folder) as store:
+        load_snapshot(engine, store, snapshot(store, "latest"))
+        report = analyse(engine, RunParams())
+    engine.close()
+    counts = report.counts
+    return {"seconds": time.perf_counter() - clock, "seconds_start": started,
+            "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
+            "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
+            "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and its descendants (bytes)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure(path: str, folder: Path) -> dict[str, Any]:
+    """Run one path in a child process; its result with the peak RSS of its process tree."""
+    command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.25)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate()
+    done.set()
+    watcher.join()
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode}"}
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = round(peak / 2**20)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--paths", nargs="+", default=["desktop", "duckdb", "spark"])
+    parser.add_argument("--keep", type=Path, help="keep the generated stores here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.store), default=float))
+        return
+    import igraph
+
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}")
+    base = args.keep or Path(tempfile.mkdtemp(prefix="lg-scale-bench-"))
+    results: dict[int, dict[str, Any]] = {}
+    for calls in args.calls:
+        folder = base / f"calls{calls}"
+        if not (folder / "catalogue.sqlite").exists():
+            clock = time.perf_counter()
+            make_store(folder, calls)
+            print(f"{calls:,} calls: store written in {time.perf_counter() - clock:.1f} s")
+        results[calls] = {"floor": measure("floor", folder)}
+        floor = results[calls]["floor"]["seconds"]
+        for path in args.paths:
+            got = measure(path, folder)
+            results[calls][path] = got
+            if "error" in got:
+                print(f"  {path:8s} {got['error']}")
+                continue
+            extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
+                            ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
+                             "seconds_colocations") if k in got)
+            print(f"  {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
+                  f"peak {got['peak_mb']:,} MB, modularity {got.get('modularity') or 0:.3f}, load "
+                  f"{os.getloadavg()[0]:.1f}")
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, big = sizes[0], sizes[-1]
+        for path in args.paths:
+            a, b = results[small].get(path, {}), results[big].get(path, {})
+            if "seconds" in a and "seconds" in b:
+                print(f"growth {small:,} -> {big:,} calls, {path}: time x{b['seconds'] / a['seconds']:.1f}, "
+                      f"memory x{b['peak_mb'] / max(a['peak_mb'], 1):.1f}")
+
+
+if __name__ == "__main__":
+    main()

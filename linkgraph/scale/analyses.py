@@ -1,0 +1,248 @@
+"""The analyses of a cluster run, on any engine: fold, degree, components, k-core, PageRank, groups, number
+swaps and co-locations. Each iterative one runs its SQL step until nothing changes (or a stated limit), and
+says how many rounds it took.
+
+Input tables: `entities_raw` and `links_raw` (a snapshot's pushes). Tables made: entity, links, ties_keys,
+nodes, ties, arcs, degree, components, core, pagerank, groups, and the findings' tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from linkgraph.progress import Progress, no_progress
+from linkgraph.scale import ScaleError
+from linkgraph.scale.engines import Engine, sql_text
+
+
+@dataclass
+class RunParams:
+    """Everything a run's results depend on besides its inputs (kept in the result manifest)."""
+
+    damping: float = 0.85
+    pagerank_tol: float = 1e-6           # stop when the L1 change is below n * tol (the desktop's rule)
+    pagerank_max_iter: int = 100
+    max_rounds: int = 200                # components / k-core: a safety stop, reported when reached
+    lpa_rounds: int = 10
+    lpa_settled: float = 0.002           # label propagation stops once fewer than this share of nodes move
+    refine_rounds: int = 4
+    seed: int = 7
+    leiden_iterations: int = 2           # Leiden passes on the super-graph (-1: until stable, slow on a dense one)
+    resolution: float = 1.0
+    hub_limit: int = 200                 # number swaps: see analysis.replacements.ReplacementParams
+    max_gap_days: float = 21.0
+    max_overlap_days: float = 2.0
+    quiet_days: float = 7.0
+    min_shared: int = 3
+    min_similarity: float = 0.5
+    swap_rounds: int = 5
+    site_minutes: float = 15.0           # co-locations: see analysis.colocation.ColocationParams
+    min_meetings: int = 2
+    max_crowd: int = 30
+    graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunReport:
+    """What each analysis did: counts, rounds, convergence, modularity."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    rounds: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    groups: dict[str, Any] = field(default_factory=dict)
+    swaps: list[dict[str, Any]] = field(default_factory=list)
+
+
+def prepare(engine: Engine, report: RunReport) -> None:
+    """Entities, links (one copy of an event pushed twice), ties, integer node ids, arcs and degree."""
+    report.counts["entities"] = engine.run("entity", "entity", count=True)
+    pushes = int(engine.scalar("SELECT COUNT(DISTINCT push_id) FROM entities_raw"))
+    report.counts["links_pushed"] = int(engine.scalar("SELECT COUNT(*) FROM links_raw"))
+    if pushes > 1:
+        report.counts["links"] = engine.run("links", "links", count=True)
+    else:                                # one push: the case counted each event once already
+        engine.alias("links", "links_raw")
+        report.counts["links"] = report.counts["links_pushed"]
+    if report.counts["links_pushed"] > report.counts["links"]:
+        report.notes.append(f"{report.counts['links_pushed'] - report.counts['links']} timed links pushed by "
+                            "more than one agency counted once")
+    report.counts["ties"] = engine.run("ties_keys", "fold", count=True)
+    report.counts["nodes"] = engine.run("nodes", "nodes", count=True)
+    engine.run("ties", "ties")
+    engine.run("arcs", "arcs")
+    engine.run("degree", "degree")
+
+
+def _iterate(engine: Engine, name: str, init: str, step: str, param: str, column: str, max_rounds: int,
+             report: RunReport) -> None:
+    """Run `step` from `init` until no row changes; the result is table `name`."""
+    engine.run(f"{name}_0", init)
+    current = f"{name}_0"
+    for number in range(1, max_rounds + 1):
+        after = f"{name}_1" if current == f"{name}_0" else f"{name}_0"
+        engine.run(after, step, **{param: current})
+        changed = int(engine.scalar(sql_text("changed", before=current, after=after, column=column)))
+        current = after
+        if not changed:
+            report.rounds[name] = number
+            break
+    else:
+        report.rounds[name] = max_rounds
+        report.notes.append(f"{name}: stopped after {max_rounds} rounds before settling")
+    engine.alias(name, current)
+
+
+def components(engine: Engine, params: RunParams, report: RunReport) -> None:
+    """Connected components: label = the smallest node id of the component."""
+    from linkgraph.scale import graphframes
+
+    if params.graphframes and graphframes.available(engine):
+        graphframes.components(engine)
+        report.notes.append("components by GraphFrames (labels brought to the smallest node id)")
+    else:
+        if params.graphframes:
+            report.notes.append("GraphFrames asked for but not on this engine (no jar, or not Spark): components by SQL")
+        _iterate(engine, "components", "components_init", "components_step", "labels", "label",
+                 params.max_rounds, report)
+    report.counts["components"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM components"))
+
+
+def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
+    """Core numbers (iterated h-index from the degree; each round recomputes only the changed nodes' neighbours)."""
+    engine.run("core_0", "kcore_init")
+    engine.materialise("core_changed", "SELECT id FROM degree")
+    current = "core_0"
+    for number in range(1, params.max_rounds + 1):
+        after = "core_1" if current == "core_0" else "core_0"
+        engine.run(after, "kcore_step", core=current, changed="core_changed")
+        changed = engine.run("core_changed", "kcore_changed", count=True, before=current, after=after)
+        current = after
+        if not changed:
+            report.rounds["core"] = number
+            break
+    else:
+        report.rounds["core"] = params.max_rounds
+        report.notes.append(f"core: stopped after {params.max_rounds} rounds before settling")
+    engine.alias("core", current)
+    report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
+
+
+def pagerank(engine: Engine, params: RunParams, report: RunReport) -> None:
+    """Weighted PageRank by power iteration, the desktop's rule for stopping (L1 change < n * tol)."""
+    n = report.counts["nodes"]
+    if not n:
+        engine.materialise("pagerank", "SELECT id, CAST(0 AS DOUBLE) AS x FROM degree")
+        return
+    engine.run("pagerank_0", "pagerank_init", n=n)
+    current = "pagerank_0"
+    any_dangling = bool(engine.scalar("SELECT COUNT(*) FROM degree WHERE strength <= 0"))
+    for number in range(1, params.pagerank_max_iter + 1):
+        dangling = (float(engine.scalar(f"SELECT COALESCE(SUM(x), 0) FROM {current} WHERE strength <= 0") or 0.0)
+                    if any_dangling else 0.0)
+        after = "pagerank_1" if current == "pagerank_0" else "pagerank_0"
+        engine.run(after, "pagerank_step", pr=current, n=n, damping=float(params.damping), dangling=dangling)
+        delta = float(engine.scalar(sql_text("pagerank_delta", before=current, after=after)))
+        current = after
+        if delta < n * params.pagerank_tol:
+            report.rounds["pagerank"] = number
+            break
+    else:
+        report.rounds["pagerank"] = params.pagerank_max_iter
+        report.notes.append(f"pagerank: stopped after {params.pagerank_max_iter} iterations before converging")
+    engine.alias("pagerank", current)
+
+
+def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
+    """Groups without Leiden on the cluster: label propagation, each label contracted to a super-node, Leiden
+    on the super-graph on the driver (igraph), then refining moves on the cluster kept only while modularity
+    rises. The result's modularity is reported beside the label propagation's."""
+    import igraph as ig
+    import leidenalg
+
+    m = float(engine.scalar("SELECT COALESCE(SUM(weight), 0) FROM ties") or 0.0)
+    if m <= 0:
+        engine.materialise("groups", "SELECT id, id AS label FROM degree")
+        report.groups = {"method": "none (no ties)", "modularity": 0.0}
+        return
+    engine.run("lpa_0", "components_init")
+    current = "lpa_0"
+    rounds = 0
+    for number in range(1, params.lpa_rounds + 1):
+        after = "lpa_1" if current == "lpa_0" else "lpa_0"
+        engine.run(after, "lpa_step", labels=current, round=number)
+        changed = int(engine.scalar(sql_text("changed", before=current, after=after, column="label")))
+        current, rounds = after, number
+        if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
+            break
+    engine.alias("lpa", current)
+    lpa_q = float(engine.scalar(sql_text("modularity", groups="lpa", m=m)))
+    report.counts["lpa_labels"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM lpa"))
+    engine.run("super_ties", "contract", labels="lpa")
+    super_ties = engine.arrow("SELECT a, b, weight FROM super_ties")
+    labels = sorted(set(super_ties.column("a").to_pylist()) | set(super_ties.column("b").to_pylist()))
+    index = {label: i for i, label in enumerate(labels)}
+    graph = ig.Graph(n=len(labels), edges=[(index[a], index[b]) for a, b in zip(
+        super_ties.column("a").to_pylist(), super_ties.column("b").to_pylist(), strict=True)])
+    weights = super_ties.column("weight").to_pylist()
+    # leidenalg, not igraph's own Leiden: on a contracted graph only leidenalg counts a super-node's self-loop
+    # as the original graph's inner ties (its quality equals igraph's modularity of the original partition).
+    if params.resolution == 1.0:
+        parts = leidenalg.find_partition(graph, leidenalg.ModularityVertexPartition, weights=weights,
+                                         n_iterations=params.leiden_iterations, seed=params.seed)
+    else:
+        parts = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition, weights=weights,
+                                         n_iterations=params.leiden_iterations, seed=params.seed,
+                                         resolution_parameter=params.resolution)
+    engine.register("supergroups", pa.table({
+        "label": pa.array(labels, pa.int64()), "grp": pa.array([int(g) for g in parts.membership], pa.int64())}))
+    engine.run("groups_0", "groups_expand", labels="lpa")
+    best_q = float(engine.scalar(sql_text("modularity", groups="groups_0", m=m)))
+    leiden_q = best_q
+    current, moves = "groups_0", 0
+    for number in range(1, params.refine_rounds + 1):
+        after = "groups_1" if current == "groups_0" else "groups_0"
+        engine.run(after, "refine_step", groups=current, m=m, round=number)
+        q = float(engine.scalar(sql_text("modularity", groups=after, m=m)))
+        if q <= best_q + 1e-12:
+            continue                     # the moves made it no better: undone (the next round moves the other half)
+        best_q, current, moves = q, after, moves + 1
+    engine.alias("groups", current)
+    report.rounds["label_propagation"] = rounds
+    report.counts["groups"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM groups"))
+    report.groups = {
+        "method": "label propagation -> contract -> Leiden on the super-graph (igraph, driver) -> refine",
+        "modularity": round(best_q, 6), "modularity_label_propagation": round(lpa_q, 6),
+        "modularity_after_leiden": round(leiden_q, 6), "super_nodes": len(labels), "refining_rounds_kept": moves,
+        "seed": params.seed, "resolution": params.resolution,
+    }
+
+
+def measures(engine: Engine, params: RunParams, report: RunReport, progress: Progress = no_progress) -> None:
+    """Every graph measure, in order."""
+    steps = (("components", components), ("k-core", kcore), ("pagerank", pagerank), ("groups", groups))
+    for number, (label, step) in enumerate(steps):
+        if progress(number, len(steps), f"Running {label}") is False:
+            raise ScaleError("cancelled")
+        step(engine, params, report)
+
+
+ENTITY_RESULTS = """
+SELECT n.ekey, e.type, d.degree, d.strength, p.x AS pagerank, c.k AS core, cn.ekey AS component,
+       g.label AS grp
+FROM nodes n
+JOIN entity e ON e.ekey = n.ekey
+JOIN degree d ON d.id = n.id
+JOIN pagerank p ON p.id = n.id
+JOIN core c ON c.id = n.id
+JOIN components k ON k.id = n.id
+JOIN nodes cn ON cn.id = k.label
+JOIN groups g ON g.id = n.id
+"""
+
+TIE_RESULTS = "SELECT a_key, b_key, weight, links, first_time, last_time FROM ties_keys"

@@ -1,0 +1,310 @@
+"""One engine interface, two engines: DuckDB in-process (one big server; CI's fast reference) and Apache Spark
+(local mode, a standalone/YARN/Kubernetes master `spark://...`, or a Spark Connect endpoint `sc://...`).
+
+Both run the same SQL files (`linkgraph/scale/sql/*.sql`): plain SELECTs written in the common subset
+of DuckDB and Spark SQL (LEAST/GREATEST, window functions, CAST, no dialect casts). Python and the
+engines exchange Arrow tables only (PySpark's pandas conversions warn under pandas 3 and copy twice).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from linkgraph.scale import ScaleError, need
+
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
+
+def sql_text(name: str, **params: Any) -> str:
+    """The SQL file `name` with its {parameters} filled (numbers and table names chosen by code only)."""
+    text = resources.files("linkgraph.scale").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in params:
+            raise KeyError(f"{name}.sql needs the parameter {key}")
+        value = params[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(f"{name}.sql: parameter {key} must be a number or a table name")
+        if isinstance(value, str) and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(f"{name}.sql: {key}={value!r} is not a table name")
+        return f"CAST({float(value)!r} AS DOUBLE)" if isinstance(value, float) else str(value)
+
+    body = "\n".join(line.split("--", 1)[0] if "--" in line else line for line in text.splitlines())
+    return _PARAM.sub(fill, body).strip().rstrip(";")
+
+
+@dataclass
+class Engine:
+    """What every engine does: tables in, SQL over them, Arrow out. Subclasses fill in the four verbs."""
+
+    name: str
+    spec: str
+    tables: set[str] = field(default_factory=set)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """A small Arrow table (chains, candidates, a super-graph's answer) as the table `name`."""
+        raise NotImplementedError
+
+    def load_parquet(self, name: str, directory: Path, push_ids: list[str]) -> None:
+        """The Parquet files under `directory` (hive-partitioned) of these pushes, as the table `name`."""
+        raise NotImplementedError
+
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+        """Compute `sql` once and keep it as the table `name` (iterations read the last step, not its lineage);
+        returns its row count when asked (-1 otherwise: on Spark a count is one more job)."""
+        raise NotImplementedError
+
+    def alias(self, name: str, source: str) -> None:
+        """Let `name` stand for the table `source` as it is now (no copy)."""
+        raise NotImplementedError
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The result of `sql` as an Arrow table (for small results only: it comes to the driver)."""
+        raise NotImplementedError
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write the result of `sql` as one Parquet file at `path` (the run's results)."""
+        pa_table = self.arrow(sql)
+        import pyarrow.parquet as pq
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa_table, path)
+
+    def run(self, name: str, sql_file: str, *, count: bool = False, **params: Any) -> int:
+        """Materialise the SQL file `sql_file` as `name` (its row count when `count`)."""
+        return self.materialise(name, sql_text(sql_file, **params), count=count)
+
+    def scalar(self, sql: str) -> Any:
+        table = self.arrow(sql)
+        return table.column(0)[0].as_py() if table.num_rows else None
+
+    def versions(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the engine (a shared Spark session stays up for its owner)."""
+
+
+class DuckDBEngine(Engine):
+    """DuckDB in this process: exact, fast on one machine, spills to disk beyond memory."""
+
+    def __init__(self, spec: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
+                 temp_directory: str | None = None) -> None:
+        need("duckdb", "the DuckDB engine")
+        import duckdb
+
+        super().__init__(name="duckdb", spec=spec)
+        self.db = duckdb.connect(":memory:")
+        if memory_limit:
+            self._exec(f"SET memory_limit = '{memory_limit}'")
+        if threads:
+            self._exec(f"SET threads = {int(threads)}")
+        if temp_directory:
+            self._exec("SET temp_directory = ?", [temp_directory])
+        self._exec("SET preserve_insertion_order = false")
+
+    def _exec(self, sql: str, args: list[Any] | None = None) -> list[tuple]:
+        """Run a statement to its end (DuckDB 2 refuses new work while a result is unread)."""
+        result = self.db.execute(sql, args) if args is not None else self.db.execute(sql)
+        return result.fetchall()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.db.register(f"_arrow_{name}", table)
+        self._exec(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _arrow_{name}")
+        self.db.unregister(f"_arrow_{name}")
+        self.tables.add(name)
+
+    def load_parquet(self, name: str, directory: Path, push_ids: list[str]) -> None:
+        files = sorted(str(p) for p in Path(directory).rglob("*.parquet"))
+        if not files:
+            raise ScaleError(f"no Parquet files under {directory}")
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        pushes = ", ".join("'" + p.replace("'", "''") + "'" for p in push_ids)
+        self._exec(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], hive_partitioning = true, "
+            f"union_by_name = true) WHERE push_id IN ({pushes})")
+        self.tables.add(name)
+
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+        self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        self.tables.add(name)
+        return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
+
+    def alias(self, name: str, source: str) -> None:
+        self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {source}")
+        self.tables.add(name)
+
+    def arrow(self, sql: str) -> pa.Table:
+        result = self.db.sql(sql)
+        for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # DuckDB 2 renamed the verb
+            if hasattr(result, name):
+                table = getattr(result, name)()
+                return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
+        raise ScaleError("this DuckDB cannot return Arrow tables")
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._exec(f"COPY ({sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+
+    def versions(self) -> dict[str, str]:
+        import duckdb
+
+        return {"engine": "duckdb", "duckdb": duckdb.__version__}
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# ---- Spark -------------------------------------------------------------------------------------------------
+PANDAS_WARNING = "PySpark does not yet fully support pandas"
+LOCAL_CONF = {
+    # Loopback only: a laptop or CI runner never listens on a public interface.
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
+    # Iterations checkpoint a step per round; the blocks of steps no longer referenced are freed when the JVM
+    # collects them, so collect every minute rather than every 30 (a long run otherwise fills the heap).
+    "spark.cleaner.periodicGC.interval": "1min",
+    # The JIT's top tier and the parallel collector cost more than they give on short jobs (start ~10-15 s).
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
+
+
+def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = None) -> Any:
+    """A Spark session for `spec`: 'local-spark' (local[2] on loopback), 'spark://host:7077' (a standalone
+    master; yarn and k8s:// masters likewise) or 'sc://host:15002' (Spark Connect)."""
+    need("pyspark", "the Spark engine")
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("linkgraph-cluster-run")
+    if spec.startswith("sc://"):
+        return builder.remote(spec).getOrCreate()
+    if spec == "local-spark" or spec.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        master = "local[2]" if spec == "local-spark" else spec
+        settings = dict(LOCAL_CONF)
+    else:
+        master = spec
+        settings = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.sql.session.timeZone": "UTC"}
+    settings.update(conf or {})
+    builder = builder.master(master)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    with warnings.catch_warnings():
+        # Starting a session imports pyspark.testing, whose import checks the pandas version and warns about
+        # pandas 3; nothing here converts through pandas (Python and Spark exchange Arrow only).
+        warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
+        return builder.getOrCreate()
+
+
+class SparkEngine(Engine):
+    """Spark SQL over DataFrames: each materialised step is checkpointed locally, so an iteration's plan stays
+    one step long instead of growing with every round."""
+
+    def __init__(self, spec: str = "local-spark", *, session: Any = None, conf: dict[str, str] | None = None) -> None:
+        super().__init__(name="spark", spec=spec)
+        if session is None and not spec.startswith("sc://"):
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.getActiveSession()    # a session this process runs already is shared, not stopped
+        self.spark = session if session is not None else spark_session(spec, conf=conf)
+        self._owned = session is None
+        self._frames: dict[str, Any] = {}
+
+    def register(self, name: str, table: pa.Table) -> None:
+        with warnings.catch_warnings():
+            # An Arrow table goes to the JVM as Arrow batches; PySpark still checks the pandas version on the
+            # way and warns about pandas 3, though no pandas conversion happens here.
+            warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
+            frame = self.spark.createDataFrame(table)
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        self.tables.add(name)
+
+    def load_parquet(self, name: str, directory: Path, push_ids: list[str]) -> None:
+        from pyspark.sql import functions as F
+
+        frame = self.spark.read.option("basePath", str(directory)).parquet(str(directory))
+        frame = frame.where(F.col("push_id").isin(list(push_ids)))
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        self.tables.add(name)
+
+    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+        frame = self.spark.sql(sql)
+        if hasattr(frame, "localCheckpoint"):
+            frame = frame.localCheckpoint(eager=True)
+        old = self._frames.get(name)
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        if old is not None and hasattr(old, "unpersist") and all(f is not old for f in self._frames.values()):
+            old.unpersist()
+        self.tables.add(name)
+        return int(frame.count()) if count else -1
+
+    def alias(self, name: str, source: str) -> None:
+        frame = self._frames[source]
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        self.tables.add(name)
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        # Through the driver as Arrow: one file the catalogue can hash, and no Hadoop output committer on
+        # a result that is small next to the records (entities' scores, ties).
+        super().write_parquet(sql, path)
+
+    def versions(self) -> dict[str, str]:
+        import pyspark
+
+        return {"engine": "spark", "pyspark": pyspark.__version__, "spark": str(self.spark.version),
+                "master": self.spec}
+
+    def close(self) -> None:
+        for frame in self._frames.values():
+            try:
+                frame.unpersist()
+            except Exception:  # noqa: BLE001  # a Connect session may have gone already
+                pass
+        for name in self.tables:
+            self.spark.catalog.dropTempView(name)
+        self._frames.clear()
+        self.tables.clear()
+        if self._owned:
+            self.spark.stop()
+            return
+        import gc
+
+        gc.collect()                     # Python lets go of the steps' DataFrames, then the JVM frees their blocks
+        try:
+            self.spark.sparkContext._jvm.System.gc()
+        except Exception:  # noqa: BLE001  # Spark Connect has no JVM here
+            pass
+
+
+ENGINE_SPECS = "duckdb, local-spark, spark://HOST:PORT, sc://HOST:PORT (or yarn, k8s://...)"
+
+
+def open_engine(spec: str, *, spark_session_: Any = None) -> Engine:
+    """The engine a `--engine` value names."""
+    if spec == "duckdb":
+        return DuckDBEngine()
+    if spec in ("local-spark", "spark") or spec.startswith(("spark://", "sc://", "local", "yarn", "k8s://")):
+        return SparkEngine("local-spark" if spec == "spark" else spec, session=spark_session_)
+    raise ScaleError(f"unknown engine '{spec}' (engines: {ENGINE_SPECS})")

@@ -1,0 +1,1 @@
+SELECT id, degree AS k FROM degree

@@ -1,0 +1,15 @@
+-- Weighted label propagation: a node takes the label its neighbours carry with the most weight (ties: the
+-- smallest label). Half the nodes move each round (by id parity), which stops two-colour flip-flopping.
+SELECT l.id, CASE WHEN MOD(l.id + {round}, 2) = 0 THEN COALESCE(v.label, l.label) ELSE l.label END AS label
+FROM {labels} l
+LEFT JOIN (
+    SELECT id, label FROM (
+        SELECT id, label, ROW_NUMBER() OVER (PARTITION BY id ORDER BY w DESC, label) AS r
+        FROM (
+            SELECT a.src AS id, n.label, SUM(a.weight) AS w
+            FROM arcs a JOIN {labels} n ON n.id = a.dst
+            GROUP BY a.src, n.label
+        ) votes
+    ) ranked
+    WHERE r = 1
+) v ON v.id = l.id

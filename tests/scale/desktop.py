@@ -1,0 +1,65 @@
+"""The desktop's answers (igraph / pandas path) keyed by store entity keys, for comparing engines against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linkgraph.analysis import centrality, communities
+from linkgraph.analysis.colocation import ColocationParams, cell_site_meetings, hotel_overlaps
+from linkgraph.analysis.records import load_records
+from linkgraph.analysis.replacements import find_replacements
+from linkgraph.case import CaseFile
+from linkgraph.graph import build_graph
+from linkgraph.scale.push import case_ekeys, entity_keys
+
+
+def desktop_answers(case: CaseFile) -> dict[str, Any]:
+    keys = case_ekeys(case, entity_keys(case, None))
+    ekey = dict(zip(keys.index.tolist(), keys["ekey"].tolist(), strict=True))
+    graph = build_graph(case)
+    data = centrality.arrays(graph)
+    component = communities.components(graph, data=data)
+    by_component: dict[int, set[str]] = {}
+    for node, number in component.items():
+        by_component.setdefault(number, set()).add(ekey[node])
+    leiden = communities.leiden(graph, data=data)
+    records = load_records(case)
+    params = ColocationParams()
+    return {
+        "degree": {ekey[n]: d for n, d in centrality.degree(graph).items()},
+        "strength": {ekey[n]: d for n, d in centrality.weighted_degree(graph, data=data).items()},
+        "core": {ekey[n]: k for n, k in centrality.core_number(graph, data=data).items()},
+        "pagerank": {ekey[n]: x for n, x in centrality.pagerank(graph, data=data).items()},
+        "components": {frozenset(part) for part in by_component.values()},
+        "modularity": communities.modularity(graph, leiden, data=data),
+        "swaps": {(ekey[f["old_id"]], ekey[f["new_id"]], f["similarity"], f["round"])
+                  for f in find_replacements(records)},
+        "hotel": {(min(ekey[f["entities"][0]["id"]], ekey[f["entities"][1]["id"]]),
+                   max(ekey[f["entities"][0]["id"]], ekey[f["entities"][1]["id"]]),
+                   ekey[f["place"]["id"]], f["nights"], f["same_room"]) for f in hotel_overlaps(records, params)},
+        "sites": {(min(ekey[f["entities"][0]["id"]], ekey[f["entities"][1]["id"]]),
+                   max(ekey[f["entities"][0]["id"]], ekey[f["entities"][1]["id"]]), f["meetings"], f["records"])
+                  for f in cell_site_meetings(records, params)},
+    }
+
+
+def engine_answers(engine: Any, report: Any) -> dict[str, Any]:
+    from linkgraph.scale.analyses import ENTITY_RESULTS
+
+    rows = engine.arrow(ENTITY_RESULTS).to_pylist()
+    by_component: dict[str, set[str]] = {}
+    for row in rows:
+        by_component.setdefault(row["component"], set()).add(row["ekey"])
+    hotel = engine.arrow("SELECT * FROM hotel_overlaps").to_pylist()
+    sites = engine.arrow("SELECT * FROM site_meetings").to_pylist()
+    return {
+        "degree": {r["ekey"]: int(r["degree"]) for r in rows},
+        "strength": {r["ekey"]: float(r["strength"]) for r in rows},
+        "core": {r["ekey"]: int(r["core"]) for r in rows},
+        "pagerank": {r["ekey"]: float(r["pagerank"]) for r in rows},
+        "components": {frozenset(part) for part in by_component.values()},
+        "modularity": report.groups["modularity"],
+        "swaps": {(f["old"], f["new"], f["similarity"], f["round"]) for f in report.swaps},
+        "hotel": {(h["a_key"], h["b_key"], h["place_key"], int(h["nights"]), bool(h["same_room"])) for h in hotel},
+        "sites": {(s["a_key"], s["b_key"], int(s["meetings"]), int(s["records"])) for s in sites},
+    }
