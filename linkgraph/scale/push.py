@@ -11,7 +11,6 @@ is audited in the case and in the store.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from linkgraph.case import CaseFile
 from linkgraph.graph import GraphFilter, load_entities, load_links
 from linkgraph.progress import Progress, no_progress
 from linkgraph.scale import ScaleError
+from linkgraph.scale.pseudonyms import check_value, derive_key, token
 from linkgraph.scale.store import Store, canonical, now_iso, sha256_file
-from linkgraph.share.blind import CHECK_LABEL, derive_key, token
 
 FORMAT = "linkgraph-push"
 FORMAT_VERSION = 1
@@ -51,7 +50,7 @@ class EntityKeys:
     @property
     def check(self) -> str | None:
         """The check value that tells whether two pushes used the same task-force secret."""
-        return hmac.new(self.secret_key, CHECK_LABEL, hashlib.sha256).hexdigest() if self.secret_key else None
+        return check_value(self.secret_key) if self.secret_key else None
 
     def ekey(self, entity_id: int, etype: str, key: str | None) -> str:
         if entity_id in self.protected:

@@ -16,7 +16,7 @@ from linkgraph.case.integrity import verify_connection
 from linkgraph.cli import main
 from linkgraph.scale.store import open_store
 
-SECRET = "correct horse battery staple 2026"
+SECRET = "5f0c2a9e8b7d4c1f3a6e9b2d8c7f1a4e6b3d9c2f8a1e7b4d0c6f3a9e2b8d5c1f"   # a task-force key: 64 hex digits
 
 
 @pytest.fixture
