@@ -146,16 +146,10 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
                 continue
             old_side = mapped(chain.get(rooted(o), [o])) - {rooted(o), rooted(n)}
             new_side = mapped([n]) - {rooted(o), rooted(n)}
-            common = old_side & new_side
             devices = sorted(set(_devices_of(handsets, o)) & set(_devices_of(handsets, n)))
-            smaller = min(len(old_side), len(new_side))
-            similarity = len(common) / smaller if smaller else 0.0
-            strong = len(common) >= params.min_shared and similarity >= params.min_similarity
-            if not (strong or (devices and common)):
-                continue
-            bonus = 0.25 if devices else 0.0
-            candidates.append((-(similarity + bonus), -len(common), abs(first[n] - last[o]), o, n, similarity,
-                               common, devices))
+            candidate = swap_candidate(o, n, old_side, new_side, devices, abs(first[n] - last[o]), params)
+            if candidate is not None:
+                candidates.append(candidate)
         candidates.sort(key=lambda c: c[:5])
         accepted = 0
         for *_, o, n, similarity, common, devices in candidates:
@@ -195,6 +189,22 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
         if not accepted:
             break
     return sorted(found, key=lambda f: (-f["similarity"], f["old_id"], f["new_id"]))
+
+
+def swap_candidate(old: int, new: int, old_side: set[int], new_side: set[int], devices: list[int], gap: float,
+                   params: Any) -> tuple | None:
+    """One possible replacement, scored: its sort key (similarity with a bonus for a shared handset, shared
+    contacts, the gap between the two phones), then old, new, similarity, shared contacts and handsets;
+    None when too few contacts are shared and no handset backs them. The desktop and the scale tier both
+    rank swaps by it."""
+    common = old_side & new_side
+    smaller = min(len(old_side), len(new_side))
+    similarity = len(common) / smaller if smaller else 0.0
+    strong = len(common) >= params.min_shared and similarity >= params.min_similarity
+    if not (strong or (devices and common)):
+        return None
+    bonus = 0.25 if devices else 0.0
+    return (-(similarity + bonus), -len(common), gap, old, new, similarity, common, devices)
 
 
 def _widen_with_service_calls(records: Records, first: dict[int, float], last: dict[int, float],

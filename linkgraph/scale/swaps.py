@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from linkgraph.analysis.replacements import swap_candidate
 from linkgraph.scale.analyses import RunParams, RunReport
 from linkgraph.scale.engines import Engine, sql_text
 
@@ -105,16 +106,10 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
         for o, n in pairs:
             old_side = mapped(chain.get(rooted(o), [o])) - {rooted(o), rooted(n)}
             new_side = mapped([n]) - {rooted(o), rooted(n)}
-            common = old_side & new_side
             devices = sorted(set(devices_of(o)) & set(devices_of(n)))
-            smaller = min(len(old_side), len(new_side))
-            similarity = len(common) / smaller if smaller else 0.0
-            strong = len(common) >= params.min_shared and similarity >= params.min_similarity
-            if not (strong or (devices and common)):
-                continue
-            bonus = 0.25 if devices else 0.0
-            candidates.append((-(similarity + bonus), -len(common), abs(first[n] - last[o]), o, n, similarity,
-                               common, devices))
+            candidate = swap_candidate(o, n, old_side, new_side, devices, abs(first[n] - last[o]), params)
+            if candidate is not None:
+                candidates.append(candidate)
         candidates.sort(key=lambda c: c[:5])
         accepted = 0
         for *_, o, n, similarity, common, devices in candidates:
