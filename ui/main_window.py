@@ -38,7 +38,7 @@ from linkgraph.case import CaseFile
 from linkgraph.case.case_file import NotACaseFile
 from linkgraph.case.merges import merges
 from linkgraph.errors import CaseFileError, LinkgraphError
-from linkgraph.exports import FORMATS, ExportOptions
+from linkgraph.exports import EXPORT_FORMATS, ExportOptions
 from ui import workers
 from ui.analysis_panel import AnalysisPanel
 from ui.app import show_error
@@ -54,13 +54,6 @@ from ui.timeline_view import TimelineView
 from ui.undo import EditEntityCommand, MergeCommand, UnmergeCommand, perform
 
 CASE_FILTER = "linkgraph cases (*.lgcase);;All files (*)"
-FOLDER_FORMATS = {"exhibit", "csv"}
-FORMAT_SUFFIX = {"xlsx": ".xlsx", "html": ".html", "graphml": ".graphml", "gexf": ".gexf", "anx": ".anx",
-                 "kml": ".kml", "ftm": ".ftm.json"}
-FORMAT_TITLES = {"exhibit": "Court exhibit (PDF, tables, method note)…", "xlsx": "Excel workbook…",
-                 "html": "Interactive HTML chart…", "graphml": "GraphML (yEd, Gephi)…", "gexf": "GEXF (Gephi)…",
-                 "anx": "i2 Analyst's Notebook (ANX)…", "kml": "KML (Google Earth)…",
-                 "ftm": "FollowTheMoney entities…", "csv": "CSV tables…"}
 ZONES = ["America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
          "America/Anchorage", "Pacific/Honolulu", "UTC", "Europe/London"]
 SAMPLE_NAME = "operation-crossroads.lgcase"
@@ -108,7 +101,7 @@ class ExportDialog(QDialog):
                  on_chart: int = 0, view: str = "entities") -> None:
         super().__init__(parent)
         self.fmt = fmt
-        self.setWindowTitle(f"Export: {FORMAT_TITLES.get(fmt, fmt).rstrip('…')}")
+        self.setWindowTitle(f"Export: {EXPORT_FORMATS[fmt].title}")
         self.out = QLineEdit(str(start))
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
@@ -128,7 +121,7 @@ class ExportDialog(QDialog):
             lambda on: self.scope.setCurrentIndex(self.scope.findData("selected" if on else "chart")))
         self.only_selected.hide()
         form = QFormLayout(self)
-        form.addRow("Folder" if fmt in FOLDER_FORMATS else "File", self.out)
+        form.addRow("Folder" if EXPORT_FORMATS[fmt].folder else "File", self.out)
         form.addRow("", browse)
         form.addRow("Export", self.scope)
         form.addRow("Exhibit number", self.exhibit_number)
@@ -142,7 +135,7 @@ class ExportDialog(QDialog):
         form.addRow(buttons)
 
     def _browse(self) -> None:
-        if self.fmt in FOLDER_FORMATS:
+        if EXPORT_FORMATS[self.fmt].folder:
             chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.out.text())
         else:
             chosen, _ = QFileDialog.getSaveFileName(self, "Export to file", self.out.text())
@@ -292,8 +285,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_import)
         self.export_menu = file_menu.addMenu("&Export")
         self.export_actions: dict[str, QAction] = {}
-        for fmt in FORMATS:
-            action = self.export_menu.addAction(FORMAT_TITLES.get(fmt, fmt))
+        for fmt in EXPORT_FORMATS:
+            action = self.export_menu.addAction(EXPORT_FORMATS[fmt].title + "…")
             action.setData(fmt)
             action.triggered.connect(self._export_triggered)
             self.export_actions[fmt] = action
@@ -825,7 +818,8 @@ class MainWindow(QMainWindow):
             return
         folder = Path(self.settings.last_folder())
         stem = self.case.path.stem
-        start = folder / (f"{stem}-{fmt}" if fmt in FOLDER_FORMATS else stem + FORMAT_SUFFIX.get(fmt, "." + fmt))
+        chosen = EXPORT_FORMATS[fmt]
+        start = folder / (f"{stem}-{fmt}" if chosen.folder else stem + chosen.suffix)
         dialog = ExportDialog(fmt, start, len(self.selection), self, on_chart=len(self.chart_panel.chart.shown_entities()),
                               view=self.chart_panel.view_box.currentText())
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -298,14 +298,10 @@ def preview_work(file: Path, options: Any, timezone: str, region: str) -> Callab
 
 
 def _analyse(case_path: Path, params: Any, save: bool, passphrase: str | None, progress: Progress) -> Any:
-    from linkgraph.analysis import AnalysisParams, analyze
+    from linkgraph.analysis import analyze_and_record
 
-    chosen = params or AnalysisParams()
     with CaseFile.open(case_path, passphrase=passphrase) as case:
-        result = analyze(case, chosen, progress)
-        if save:
-            result["run_id"] = case.record_analysis(chosen.as_dict(), result)
-    return result
+        return analyze_and_record(case, params, progress, save=save)
 
 
 def analysis_work(case_path: Path, params: Any = None, *, save: bool = True,

@@ -103,6 +103,19 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
         return _analyze(case, params or AnalysisParams(), progress)
 
 
+def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress, *,
+                       save: bool = True) -> dict[str, Any]:
+    """Analyse, then keep the run in the case (`run_id`) so an exhibit can cite it; a read-only case cannot keep it,
+    so the run's record goes into the result (`run_record`). The one path for the command line and the desktop."""
+    chosen = params or AnalysisParams()
+    result = analyze(case, chosen, progress)
+    if save and case.read_only:
+        result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
+    elif save:
+        result["run_id"] = case.record_analysis(chosen.as_dict(), result)
+    return result
+
+
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
     step = _Steps(progress, 10)
     step("Reading records")

@@ -760,6 +760,13 @@ class CaseFile:
             self.audit("analyze", {"run": cursor.lastrowid, "params": params, "digest": digest})
             return int(cursor.lastrowid)
 
+    def unrecorded_analysis(self, params: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+        """The record `record_analysis` would keep (time, user, parameters, SHA-256 of the result), for a case that
+        is read-only: it goes into the output instead, with the case file's own SHA-256 to say which case it was."""
+        return {"at": now_iso(), "by": self.user, "params": params, "case_file_sha256": self.sha256(),
+                "digest": hashlib.sha256(_sorted_json(summary)).hexdigest(),
+                "note": f"not kept in {self.path.name}, which is read-only: {self.read_only_reason}"}
+
     def analysis_run(self, run_id: int | None = None) -> dict[str, Any] | None:
         """A stored analysis run (the latest when no id is given)."""
         sql = "SELECT id, at, by, params, summary, digest FROM analysis_runs"

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from linkgraph.analysis import AnalysisParams, analyze, left_out_line
+from linkgraph.analysis import AnalysisParams, analyze_and_record, left_out_line
 from linkgraph.analysis.communities import METHODS
 from linkgraph.analysis.disruption import TARGET_TYPES
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_table
@@ -49,15 +49,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         )
         bar = TerminalProgress()
         try:
-            result = analyze(case, params, bar)
+            result = analyze_and_record(case, params, bar, save=not args.no_save)
         finally:
             bar.done()
-        if not args.no_save and case.read_only:       # read-only media: the run is recorded in what is printed
-            from linkgraph.cli.common import unsaved_run_note
-
-            result["run_record"] = unsaved_run_note(case, params.as_dict(), result)
-        elif not args.no_save:
-            result["run_id"] = case.record_analysis(params.as_dict(), result)
+    if result.get("run_record"):
+        print(f"linkgraph: note: {case.path.name} is read-only, so this run is not kept in it; its record (time, "
+              f"parameters, digest {result['run_record']['digest'][:16]}...) is in this output under 'run_record' "
+              "(--json): save the output to keep it", file=sys.stderr)
     if args.json:
         write_json(result, sys.stdout, indent=args.indent)
         said = left_out_line(result.get("left_out") or {})

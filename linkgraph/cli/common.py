@@ -98,23 +98,6 @@ def record_beside(case: CaseFile, out: Path, written: Sequence[Path]) -> Path:
     return case.write_unrecorded(record_path(out), written)
 
 
-def unsaved_run_note(case: CaseFile, params: dict, result: dict) -> dict:
-    """An analysis of a read-only case cannot be kept in it: the run's record (time, user, parameters, the
-    SHA-256 of the result as `record_analysis` would keep it) goes into the output instead, and stderr says so."""
-    import hashlib
-
-    from linkgraph.times import now_iso
-
-    text = json.dumps(result, ensure_ascii=False, sort_keys=True, default=str)
-    record = {"at": now_iso(), "by": case.user, "params": params, "case_file_sha256": case.sha256(),
-              "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-              "note": f"not kept in {case.path.name}, which is read-only: {case.read_only_reason}"}
-    print(f"linkgraph: note: {case.path.name} is read-only, so this run is not kept in it; its record (time, "
-          f"parameters, digest {record['digest'][:16]}...) is in this output under 'run_record' (--json): "
-          "save the output to keep it", file=sys.stderr)
-    return record
-
-
 def did_you_mean(args: argparse.Namespace, exc: NotACaseFile) -> str:
     """The command a user who passed a data file as the case probably meant (swapped arguments...)."""
     name = exc.path.name

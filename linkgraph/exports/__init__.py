@@ -17,17 +17,31 @@ from linkgraph.errors import LinkgraphError
 from linkgraph.graph import GraphFilter
 from linkgraph.progress import Progress, no_progress
 
-FORMATS: dict[str, str] = {
-    "exhibit": "linkgraph.exports.exhibit",
-    "xlsx": "linkgraph.exports.xlsx",
-    "html": "linkgraph.exports.html",
-    "graphml": "linkgraph.exports.graphml",
-    "gexf": "linkgraph.exports.gexf",
-    "anx": "linkgraph.exports.anx",
-    "kml": "linkgraph.exports.kml",
-    "ftm": "linkgraph.exports.ftm",
-    "csv": "linkgraph.exports.csv_tables",
-}
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: the module that writes it, the title a menu shows, the file suffix, and whether it writes
+    a folder of files rather than one file. The command line and the desktop both read this table."""
+
+    name: str
+    module: str
+    title: str
+    suffix: str = ""
+    folder: bool = False
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
+    ExportFormat("exhibit", "linkgraph.exports.exhibit", "Court exhibit (PDF, tables, method note)", folder=True),
+    ExportFormat("xlsx", "linkgraph.exports.xlsx", "Excel workbook", ".xlsx"),
+    ExportFormat("html", "linkgraph.exports.html", "Interactive HTML chart", ".html"),
+    ExportFormat("graphml", "linkgraph.exports.graphml", "GraphML (yEd, Gephi)", ".graphml"),
+    ExportFormat("gexf", "linkgraph.exports.gexf", "GEXF (Gephi)", ".gexf"),
+    ExportFormat("anx", "linkgraph.exports.anx", "i2 Analyst's Notebook (ANX)", ".anx"),
+    ExportFormat("kml", "linkgraph.exports.kml", "KML (Google Earth)", ".kml"),
+    ExportFormat("ftm", "linkgraph.exports.ftm", "FollowTheMoney entities", ".ftm.json"),
+    ExportFormat("csv", "linkgraph.exports.csv_tables", "CSV tables", folder=True),
+)}
+FORMATS: dict[str, str] = {name: f.module for name, f in EXPORT_FORMATS.items()}
 
 
 @dataclass
