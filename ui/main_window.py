@@ -39,6 +39,8 @@ from linkgraph.case.case_file import NotACaseFile
 from linkgraph.case.merges import merges
 from linkgraph.errors import CaseFileError, LinkgraphError
 from linkgraph.exports import EXPORT_FORMATS, ExportOptions
+from linkgraph.graph import GraphFilter
+from linkgraph.workspace import Workspace
 from ui import workers
 from ui.analysis_panel import AnalysisPanel
 from ui.app import show_error
@@ -153,15 +155,13 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or Settings()
-        self.case: CaseFile | None = None
+        self.workspace = Workspace()             # the state the views subscribe to (Qt-free: linkgraph.workspace)
         self.passphrase: str | None = None
-        self.selection: list[int] = []
-        self.analysis: dict[str, Any] | None = None
-        self.name_matches: list[dict[str, Any]] | None = None
         self.jobs: list[workers.Job] = []
         self.wizard: ImportWizard | None = None
         self.undo_stack = QUndoStack(self)
-        self._selecting = False
+        self._selecting = False                  # the chart is being told the selection: not a new choice
+        self._from_chart = False                 # the selection came from the chart: it needs no telling
         self.setWindowTitle("linkgraph")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -218,6 +218,23 @@ class MainWindow(QMainWindow):
         self.settings.restore_window(self)
         self._fit_to_screen()
         self._show_case_state()
+
+    # ---- the workspace's fields, as the window's (scripts and tests read them here) ---------------
+    @property
+    def case(self) -> CaseFile | None:
+        return self.workspace.case
+
+    @property
+    def selection(self) -> list[int]:
+        return list(self.workspace.selection)
+
+    @property
+    def analysis(self) -> dict[str, Any] | None:
+        return self.workspace.analysis
+
+    @property
+    def name_matches(self) -> list[dict[str, Any]] | None:
+        return self.workspace.name_matches
 
     def _fit_to_screen(self) -> None:
         """Never larger than the screen's free area (a 1366x768 laptop shows the whole window, status bar too)."""
@@ -328,6 +345,7 @@ class MainWindow(QMainWindow):
         self.start_page.sampleRequested.connect(self.open_sample)
         self.start_page.recentChosen.connect(self.open_case)
         self.chart_panel.selectionChanged.connect(self._chart_selection)
+        self.chart_panel.filterApplied.connect(self._filter_applied)
         self.chart_panel.entityActivated.connect(self._entity_activated)
         self.analysis_panel.entitiesChosen.connect(self.select)
         self.analysis_panel.runRequested.connect(self.run_analysis)
@@ -337,6 +355,26 @@ class MainWindow(QMainWindow):
         self.inspector.entityActivated.connect(lambda entity_id: self.select([entity_id]))
         self.search.entityChosen.connect(lambda entity_id: self.select([entity_id]))
         self.notes.noteAdded.connect(lambda _note: self.statusBar().showMessage("Note added", 3000))
+        events = self.workspace.events
+        events.case.connect(self._case_changed)
+        events.selection.connect(self._selection_changed)
+        events.analysis.connect(self._analysis_changed)
+        events.name_matches.connect(lambda _matches: self._show_name_matches())
+
+    def _filter_applied(self, flt: GraphFilter) -> None:
+        """The chart shows another view or filter: analysis and exports take it from the workspace."""
+        self.workspace.view = flt.view
+        self.workspace.filter = flt
+
+    def _case_changed(self, case: CaseFile | None) -> None:
+        """A case opened or closed: every view reads it (the workspace then clears selection and analysis)."""
+        for view in (self.inspector, self.notes, self.search):
+            view.set_case(case)
+        self.undo_stack.clear()
+        if case is not None:
+            self.map_view.set_case(case)
+            self.timeline.set_case(case)
+            self.chart_panel.set_case(case)
 
     # ---- the case ----------------------------------------------------------------------
     def new_case_dialog(self) -> None:
@@ -396,19 +434,14 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return False
         self._release_case()
-        self.case = case
         self.passphrase = passphrase
         self.settings.add_recent(path)
         self.settings.set_last_folder(path)
         self._fill_recent()
-        self.undo_stack.clear()
-        for view in (self.inspector, self.notes, self.search, self.map_view, self.timeline):
-            view.set_case(case)
-        self.chart_panel.set_case(case)
+        self.workspace.case = case
         run = case.analysis_run()
         self.show_analysis(run["summary"] if run else None)
         self._show_workspace()
-        self.selection = []
         self._show_case_state()
         if case.read_only_reason:
             self.statusBar().showMessage(
@@ -424,19 +457,12 @@ class MainWindow(QMainWindow):
         self._show_case_state()
 
     def _release_case(self) -> None:
-        if self.case is None:
+        case = self.case
+        if case is None:
             return
-        for view in (self.inspector, self.notes, self.search):
-            view.set_case(None)
-        self.analysis_panel.set_result(None)
-        self.analysis_panel.set_name_matches(None)
-        self.name_matches = None
-        self.undo_stack.clear()
-        self.case.close()
-        self.case = None
+        self.workspace.case = None
+        case.close()
         self.passphrase = None
-        self.analysis = None
-        self.selection = []
 
     def show_start_page(self) -> None:
         """The start page, alone: the docks step aside until a case is open (and come back as they were)."""
@@ -606,22 +632,24 @@ class MainWindow(QMainWindow):
     # ---- selection ---------------------------------------------------------------------
     def select(self, ids: list[int]) -> None:
         """Select entities everywhere: on the chart, in the inspector, notes, map and timeline."""
-        if self.case is None:
-            return
-        ids = [int(i) for i in ids]
-        self._selecting = True
-        try:
-            self.chart_panel.chart.select_entities(ids)
-        finally:
-            self._selecting = False
-        self._show_selection(ids)
+        self.workspace.select(ids)
 
     def _chart_selection(self, ids: list) -> None:
-        if not self._selecting:
-            self._show_selection([int(i) for i in ids])
+        if not self._selecting:                  # chosen on the chart: the chart shows it already
+            self._from_chart = True
+            try:
+                self.workspace.select(ids)
+            finally:
+                self._from_chart = False
 
-    def _show_selection(self, ids: list[int]) -> None:
-        self.selection = ids
+    def _selection_changed(self, selected: tuple[int, ...]) -> None:
+        ids = list(selected)
+        if not self._from_chart and self.case is not None:
+            self._selecting = True
+            try:
+                self.chart_panel.chart.select_entities(ids)
+            finally:
+                self._selecting = False
         first = ids[0] if ids else None
         self.inspector.show_entity(first)
         self.notes.show_entity(first)
@@ -755,14 +783,14 @@ class MainWindow(QMainWindow):
 
     def _name_matches_done(self, job: workers.Job) -> None:
         if job.outcome == "succeeded":
-            self.name_matches = job.result
-            self._show_name_matches()
+            self.workspace.name_matches = job.result
         elif job.outcome == "failed":
             show_error(self, job.error or "the names could not be compared")
 
     def _show_name_matches(self) -> None:
         """The suggested pairs that are still two entities (a confirmed merge drops out; an unmerge returns)."""
         if self.case is None or self.name_matches is None:
+            self.analysis_panel.set_name_matches(None)
             return
         reps = self.case.representatives()
         self.analysis_panel.set_name_matches([
@@ -776,7 +804,7 @@ class MainWindow(QMainWindow):
             return None
         from linkgraph.analysis import AnalysisParams
 
-        params = AnalysisParams(filter=self.chart_panel.current_filter())    # the view and filters on screen
+        params = AnalysisParams(filter=self.workspace.filter)    # the view and filters on screen
         job = workers.Job("Analysing", workers.analysis_work(self.case.path, params, save=not self.case.read_only,
                                                              passphrase=self.passphrase))
         job.done.connect(self._analysis_done)
@@ -801,7 +829,9 @@ class MainWindow(QMainWindow):
 
     def show_analysis(self, result: dict[str, Any] | None) -> None:
         """Show a result in the analysis panel and colour the chart by its communities and scores."""
-        self.analysis = result
+        self.workspace.show_analysis(result)
+
+    def _analysis_changed(self, result: dict[str, Any] | None) -> None:
         self.analysis_panel.set_result(result)
         if result:
             self.chart_panel.set_analysis(result)
@@ -835,7 +865,7 @@ class MainWindow(QMainWindow):
         if scope == "case":
             return ExportOptions(**common)
         chart = self.chart_panel.chart
-        flt = self.chart_panel.current_filter()
+        flt = self.workspace.filter
         ids = list(self.selection) if scope == "selected" else sorted(chart.shown_entities())
         return ExportOptions(filter=flt, entity_ids=ids,
                              extra={"max_nodes": max(len(ids), 1)} if fmt_charts(dialog.fmt) else {}, **common)

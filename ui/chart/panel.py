@@ -52,6 +52,7 @@ class ChartPanel(QWidget):
     selectionChanged = Signal(list)          # noqa: N815 (Qt signal names)
     entityActivated = Signal(int)            # noqa: N815
     contextRequested = Signal(int, QPoint)   # noqa: N815
+    filterApplied = Signal(object)           # noqa: N815 (the GraphFilter now on screen)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,6 +197,7 @@ class ChartPanel(QWidget):
             self.full = self._graph(GraphFilter(view=flt.view))
         self.chart.set_graph(graph, keep_view=keep_view and bool(self.chart.items_by_id))
         self.count_label.setText(f"{graph.number_of_nodes():,} entities · {graph.number_of_edges():,} ties")
+        self.filterApplied.emit(flt)
 
     def _view_changed(self) -> None:
         """Another view is another chart: entities it shares keep their places, and it opens fitted."""
