@@ -1,6 +1,7 @@
 """Importers: one module per source kind, each turning files into records for a case file.
 
-`import_file` is the one entry point the CLI and the GUI call; `KINDS` names the modules.
+`import_file` is the one entry point the CLI and the GUI call (the CLI finds it through the `linkgraph.import`
+entry-point group); `KINDS` names the modules, as registered in the `linkgraph.importers` group.
 Each kind module offers `import_file(case, path, options, progress) -> ImportResult` and
 `preview(path, options, rows) -> Preview` for the import wizard.
 """
@@ -15,17 +16,12 @@ from importers.options import ImportOptions
 from importers.working_memory import reused_memory
 from linkgraph.case import CaseFile, ImportResult
 from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.plugins import importer_kinds
 from linkgraph.progress import Progress, no_progress
 
-KINDS: dict[str, str] = {
-    "phone": "importers.phone",
-    "ads": "importers.ads",
-    "hotel": "importers.hotel",
-    "finance": "importers.finance",
-    "roster": "importers.roster",
-    "links": "importers.links",
-    "extraction": "importers.extraction",
-}
+# Kind -> module, as registered in the `linkgraph.importers` entry-point group (pyproject.toml), so a kind
+# added by another distribution is detected and imported like ours.
+KINDS: dict[str, str] = importer_kinds()
 DEFAULT_GRADES = {"extraction": "A1", "phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
 
 

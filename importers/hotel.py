@@ -39,9 +39,8 @@ from importers.tabular import (
 )
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult, ImportSession
-from linkgraph.case.importing import person_name_key
 from linkgraph.errors import InputError
-from linkgraph.identity import canonical_key, normalize_email, normalize_phone
+from linkgraph.identity import canonical_key, normalize_email, normalize_phone, person_name_key
 from linkgraph.progress import Progress, no_progress
 
 KIND = "hotel"

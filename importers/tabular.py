@@ -189,9 +189,6 @@ class RowProblems:
             self(int(index), field, reason.format(value=shown))
 
 
-_FREE_KEYS = {"location", "ad", "cell_site", "id_document"}
-
-
 def identified_entity(
     session: ImportSession,
     entity_type: str,
@@ -213,9 +210,7 @@ def identified_entity(
         if phone is None:
             return None
         return session.entity("Phone", phone.e164, phone.display, row=row, attrs={"kind": phone.kind, **(attrs or {})})
-    key = canonical_key(etype.name, value, region)
-    if key is None and etype.key in _FREE_KEYS:
-        key = " ".join(value.upper().split())
+    key = canonical_key(etype.name, value, region)      # the type's key kind, normalised as model.yaml declares
     if key is None:
         return None
     return session.entity(etype.name, key, value, row=row, attrs=attrs)

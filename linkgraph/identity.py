@@ -9,18 +9,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import permutations
 
-import phonenumbers
 import yaml
-from rapidfuzz import fuzz, process
+
+from linkgraph.model import load_model
+
+# phonenumbers and rapidfuzz are imported where they are used: the case layer imports this module (for
+# person_name_key), and a command that only opens a case need not load them.
 
 __all__ = [
+    "NORMALISERS",
     "NameMatch",
     "ImeiReading",
     "PhoneKey",
@@ -38,6 +42,8 @@ __all__ = [
     "normalize_phone",
     "normalize_phones",
     "normalize_plate",
+    "normaliser",
+    "person_name_key",
     "read_imei",
     "region_mismatch",
     "service_numbers",
@@ -185,6 +191,8 @@ def _phone(raw: object, region: str) -> PhoneKey | None:
 
 
 def _international(text: str, digits: str, region: str) -> PhoneKey:
+    import phonenumbers
+
     try:
         num = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -373,6 +381,7 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     looked = list(dict.fromkeys(looked))                  # each distinct number once
     if len(looked) < 3:
         return None
+    import phonenumbers
 
     def valid(digits: str, where: str) -> bool:
         if where in NANP_REGIONS and len(digits) == 10 and digits[3:6] == "555":
@@ -463,47 +472,97 @@ def normalize_plate(value: str, state: str | None = None) -> str | None:
     return f"{st}:{plate}" if st else plate
 
 
-_KEY_KINDS = {
-    "phone": "phone", "telephone": "phone", "number": "phone",
-    "email": "email",
-    "device": "device", "imei": "imei", "imsi": "imsi", "handset": "device",
-    "account": "account", "bankaccount": "account",
-    "vehicle": "vehicle", "plate": "vehicle", "car": "vehicle",
-    "onlineaccount": "online_account", "user": "online_account", "handle": "online_account",
-    "cellsite": "cell_site", "tower": "cell_site",
-}
+# ---------------------------------------------------------------------------------------------
+# The identity registry: model.yaml names each key kind's normaliser; the functions are registered here
+# ---------------------------------------------------------------------------------------------
+
+KeyNormaliser = Callable[[str, str], "str | None"]     # (written value, phone region) -> key, or None if not valid
+NORMALISERS: dict[str, KeyNormaliser] = {}
+
+
+def normaliser(name: str) -> Callable[[KeyNormaliser], KeyNormaliser]:
+    """Register a function as the normaliser model.yaml calls `name` (key_kinds: {kind: {normaliser: name}})."""
+    def register(function: KeyNormaliser) -> KeyNormaliser:
+        NORMALISERS[name] = function
+        return function
+    return register
+
+
+@normaliser("e164")
+def _e164(value: str, region: str) -> str | None:
+    key = normalize_phone(value, region)
+    return key.e164 if key else None
+
+
+@normaliser("email_address")
+def _email_address(value: str, region: str) -> str | None:
+    return normalize_email(value)
+
+
+_HANDSET_LABEL = re.compile(r"(?i)\s*(imei|imsi|imeisv)\s*[:#]?\s*")
+
+
+def _handset(value: str, kind: str) -> str | None:
+    """A device identifier read as `kind` (device, imei, imsi); a written 'IMEI:' or 'IMSI' label decides."""
+    text = value.strip()
+    label = _HANDSET_LABEL.match(text)
+    if label:
+        kind = "imsi" if label.group(1).lower() == "imsi" else "imei"
+        text = text[label.end():]
+    if kind == "imsi":
+        return normalize_imsi(text)
+    return normalize_imei(text) or (normalize_imsi(text) if kind == "device" else None)
+
+
+@normaliser("imei_or_imsi")
+def _imei_or_imsi(value: str, region: str) -> str | None:
+    return _handset(value, "device")
+
+
+@normaliser("imei")
+def _imei(value: str, region: str) -> str | None:
+    return _handset(value, "imei")
+
+
+@normaliser("imsi")
+def _imsi(value: str, region: str) -> str | None:
+    return _handset(value, "imsi")
+
+
+@normaliser("account_number")
+def _account_number(value: str, region: str) -> str | None:
+    return normalize_account(value)
+
+
+@normaliser("plate")
+def _plate(value: str, region: str) -> str | None:
+    return normalize_plate(value)
+
+
+@normaliser("handle")
+def _handle(value: str, region: str) -> str | None:
+    handle = unicodedata.normalize("NFKC", value).strip().lower().lstrip("@")
+    return handle or None
+
+
+@normaliser("site_id")
+def _site_id(value: str, region: str) -> str | None:
+    return value.strip() or None
+
+
+@normaliser("written_text")
+def _written_text(value: str, region: str) -> str | None:
+    """Free text that names a thing (an address, an ad, a document number): upper case, spaces collapsed."""
+    return " ".join(value.upper().split()) or None
 
 
 def canonical_key(entity_type: str, value: str, region: str = "US") -> str | None:
-    """The identity key of `value` for an entity type (or its model.yaml key kind); None if unkeyed/invalid."""
-    kind = _KEY_KINDS.get(re.sub(r"[^a-z]", "", entity_type.lower()))
+    """The identity key of `value` for a key kind, an entity type or a synonym of one (as model.yaml declares
+    them), made by the kind's registered normaliser; None if the type is unkeyed or the value not valid."""
+    kind = load_model().key_kind(entity_type)
     if kind is None or value is None:
         return None
-    value = str(value)
-    if kind == "phone":
-        key = normalize_phone(value, region)
-        return key.e164 if key else None
-    if kind == "email":
-        return normalize_email(value)
-    if kind in ("device", "imei", "imsi"):
-        text = value.strip()
-        label = re.match(r"(?i)\s*(imei|imsi|imeisv)\s*[:#]?\s*", text)
-        if label:
-            kind = "imsi" if label.group(1).lower() == "imsi" else "imei"
-            text = text[label.end():]
-        if kind == "imsi":
-            return normalize_imsi(text)
-        return normalize_imei(text) or (normalize_imsi(text) if kind == "device" else None)
-    if kind == "account":
-        return normalize_account(value)
-    if kind == "vehicle":
-        return normalize_plate(value)
-    if kind == "online_account":
-        handle = unicodedata.normalize("NFKC", value).strip().lower().lstrip("@")
-        return handle or None
-    if kind == "cell_site":
-        return value.strip() or None
-    return None
+    return NORMALISERS[kind.normaliser](str(value), region)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -525,6 +584,14 @@ class NameMatch:
     reason: str
 
 
+def person_name_key(name: str) -> str:
+    """How one import recognises the same written name twice (accents, case, spacing folded); unlike
+    normalize_name it keeps word order and suffixes, so it never joins two people a reader would tell apart."""
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(folded.lower().replace(",", " ").replace(".", " ").split())
+
+
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Comparison form of a name: accents folded, lower case, no punctuation or suffixes, 'Last, First' swapped."""
@@ -541,6 +608,8 @@ def normalize_name(name: str) -> str:
 
 def _pair_score(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str] | None:
     """Score two token tuples: aligned tokens, weakest token counted; initials and extra names lower it."""
+    from rapidfuzz import fuzz
+
     if a == b:
         return 100.0, "same name after normalisation"
     if sorted(a) == sorted(b):
@@ -591,6 +660,8 @@ def suggest_name_matches(
     names: Sequence[tuple[int, str]], threshold: float = 88.0, limit_per_name: int = 5
 ) -> list[NameMatch]:
     """Pairs of (id, name) that may be the same person, best first (score desc, then ids); never merges."""
+    from rapidfuzz import fuzz, process
+
     forms: dict[str, list[int]] = defaultdict(list)      # normalised form -> ids
     original: dict[int, str] = {}
     for ident, name in names:

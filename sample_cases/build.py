@@ -6,10 +6,10 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from importers import available_kinds, import_file
-from importers.options import ImportOptions
 from linkgraph.case import CaseFile, ImportResult, merge_entities
 from linkgraph.identity import normalize_name
+from linkgraph.import_options import ImportOptions
+from linkgraph.plugins import front_door
 from linkgraph.progress import Progress, no_progress
 
 SAMPLE = "gang_enterprise"
@@ -66,7 +66,8 @@ def build_case(
     key = answer_key()
     if target.exists() and replace:
         target.unlink()
-    kinds = set(available_kinds())
+    kinds = set(front_door("available_kinds")())       # the importers, found through their entry points
+    import_file = front_door("import_file")
     results = []
     with CaseFile.create(target, name=key.get("case", "Sample case"), timezone="America/Los_Angeles",
                          region="US", agency="Sample County Human Trafficking Task Force") as case:

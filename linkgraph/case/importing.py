@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +35,7 @@ from linkgraph.case.raw_rows import (
     write_file_lines,
 )
 from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
+from linkgraph.identity import person_name_key  # identity decides when two written names are one person
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
 
@@ -158,13 +158,6 @@ def parse_grade(grade: str | None, handling: str | None = None) -> tuple[str, st
             f"grade '{grade}' is not 5x5x5: source A-E, information 1-5, handling 1-5 (e.g. B2, handling 1)"
         )
     return reliability, information, code
-
-
-def person_name_key(name: str) -> str:
-    """How one import recognises the same written name twice (accents, case, spacing folded)."""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(folded.lower().replace(",", " ").replace(".", " ").split())
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The `linkgraph` command: a thin layer over the library, one module per group of commands.
 
-The CLI is the application edge: it is the one place in `linkgraph` that reaches the
-`importers` package (to import files) and `ui` (to start the desktop app), lazily.
+The CLI is the application edge: it starts imports and the desktop app, but finds them through entry points
+(`linkgraph.plugins`), never by importing the `importers` or `ui` packages (tests/test_layers.py checks it).
 """
 
 from __future__ import annotations

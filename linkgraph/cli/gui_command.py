@@ -1,4 +1,5 @@
-"""`gui`: start the desktop app (PySide6), optionally on a case."""
+"""`gui`: start the desktop app (PySide6), optionally on a case; the app is found through the `linkgraph.desktop`
+entry-point group (linkgraph.plugins), so the CLI does not import `ui`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from linkgraph.errors import LinkgraphError
+from linkgraph.plugins import DESKTOP_GROUP, load
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,11 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
-        from ui.app import main as gui_main
+        gui_main = load(DESKTOP_GROUP, "main")
     except ImportError as exc:
         raise LinkgraphError(f"the desktop app cannot start: {exc} (install linkgraph with its GUI: PySide6)") from exc
-    from ui.app import missing_system_packages
-
+    missing_system_packages = load(DESKTOP_GROUP, "missing_system_packages")
     missing = missing_system_packages()
     if missing:
         raise LinkgraphError(

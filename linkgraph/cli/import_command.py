@@ -8,18 +8,19 @@ from pathlib import Path
 
 from linkgraph.cli.common import add_case, open_case
 from linkgraph.errors import InputError, LinkgraphError
+from linkgraph.import_options import ImportOptions
+from linkgraph.plugins import front_door, importer_kinds
 from linkgraph.progress import TerminalProgress
 
 
 def _fields_help() -> str:
     """Field names per kind for --map, read from the bundled profiles."""
     try:
-        from importers import KINDS
-        from importers.mapping import profiles
-    except ModuleNotFoundError:
+        profiles = front_door("profiles")
+    except (LinkgraphError, ModuleNotFoundError):
         return ""
     lines = ["fields for --map FIELD=COLUMN, by kind:"]
-    for kind in KINDS:
+    for kind in importer_kinds():
         found = profiles(kind)
         if not found:
             continue
@@ -100,9 +101,7 @@ def unreadable(exc: BaseException) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from importers import import_file
-    from importers.options import ImportOptions
-
+    import_file = front_door("import_file")
     mapping = parse_map(args.map)
     with open_case(args, writes=True) as case:
         # The new zone is set once an import has succeeded with it (a failing import leaves the case as it was).

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from linkgraph.case import CaseFile, verify_connection
-from linkgraph.case.importing import file_sha256, person_name_key
+from linkgraph.case.importing import file_sha256
 from linkgraph.case.integrity import source_digest
 from linkgraph.case.raw_rows import copy_rows
 from linkgraph.errors import Cancelled, LinkgraphError
-from linkgraph.identity import suggest_name_matches
+from linkgraph.identity import person_name_key, suggest_name_matches
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
 

@@ -17,13 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from importers import available_kinds, import_file
-from importers.options import ImportOptions
+from importers import available_kinds
 from linkgraph.analysis import AnalysisParams, analyze
 from linkgraph.case import CaseFile, ImportSession
 from linkgraph.cli import main
 from linkgraph.graph import VIEWS, GraphFilter
-from sample_cases.build import HOLDERS, answer_key, sample_dir
+from sample_cases.build import answer_key, sample_dir
 
 DAY = 86_400
 START = 1_709_280_000          # 2024-03-01 08:00 UTC
@@ -32,15 +31,12 @@ KEYS = [f"{'209555' if i % 3 else ''}{1000 + i}" for i in range(12)]   # every t
 
 
 @pytest.fixture(scope="session")
-def sample_all(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """The sample case with every file imported once, and each file's source id."""
-    path = tmp_path_factory.mktemp("any-case") / "all.lgcase"
-    with CaseFile.create(path, name="all files", timezone="America/Los_Angeles", region="US") as case:
-        for item in FILES:
-            options = ImportOptions(kind=item["kind"], extra=dict(HOLDERS.get(item["file"], {})))
-            import_file(case, sample_dir() / item["file"], options)
+def sample_all(sample_built) -> tuple[Path, dict[str, int]]:
+    """The sample case with every file imported once (the run's shared build), and each file's source id."""
+    with CaseFile.open(sample_built.path, read_only=True) as case:
         ids = {name: source_id for source_id, name in case.conn.execute("SELECT id, name FROM sources")}
-    return path, ids
+    assert sorted(ids) == sorted(item["file"] for item in FILES)
+    return sample_built.path, ids
 
 
 def only(sample: tuple[Path, dict[str, int]], names: list[str], target: Path) -> Path:

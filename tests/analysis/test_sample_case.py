@@ -18,7 +18,7 @@ from importers import available_kinds
 from linkgraph.analysis import AnalysisParams, analyze
 from linkgraph.case import CaseFile
 from linkgraph.graph import GraphFilter
-from sample_cases.build import answer_key, build_case
+from sample_cases.build import answer_key
 
 NEEDED = {"phone", "ads", "hotel", "finance", "roster", "links"}
 # Rules whose every planted finding the analysis reproduces row for row (one finding per planted one).
@@ -43,9 +43,8 @@ def key() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    path, _ = build_case(tmp_path_factory.mktemp("sample") / "crossroads.lgcase", review=True)
-    with CaseFile.open(path) as case:
+def results(sample_reviewed) -> dict[str, dict[str, Any]]:
+    with CaseFile.open(sample_reviewed.path, read_only=True) as case:
         return {view: analyze(case, AnalysisParams(filter=GraphFilter(view=view))) for view in ("persons", "entities")}
 
 

@@ -12,7 +12,7 @@ import pytest
 from linkgraph.analysis import AnalysisParams, analyze
 from linkgraph.case import CaseFile, ImportSession
 from linkgraph.times import parse_iso
-from sample_cases.build import answer_key, build_case
+from sample_cases.build import answer_key
 
 ZONE = "America/Los_Angeles"
 
@@ -31,10 +31,9 @@ def mark_victims(case: CaseFile, key: dict) -> dict[str, bool]:
 
 
 @pytest.fixture(scope="session")
-def sample_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_master(sample_built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample case as the investigator leaves it before exporting (do not write to it: copy it)."""
-    path = tmp_path_factory.mktemp("sample") / "crossroads.lgcase"
-    build_case(path)
+    path = sample_built.copy(tmp_path_factory.mktemp("sample") / "crossroads.lgcase")
     with CaseFile.open(path) as case:
         mark_victims(case, answer_key())
         params = AnalysisParams()

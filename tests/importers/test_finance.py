@@ -23,7 +23,7 @@ from importers.options import ImportOptions
 from linkgraph.case import CaseFile
 from linkgraph.cli import main
 from linkgraph.errors import Cancelled, InputError, LinkgraphError
-from sample_cases.build import answer_key, build_case, sample_dir
+from sample_cases.build import answer_key, sample_dir
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 FINANCE_FILES = ["cashapp_haskins.csv", "venmo_lamb.csv", "bank_haskins_detailing.xlsx", "money_transfers_quicksend.csv"]
@@ -37,9 +37,9 @@ def local(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory):
+def sample(sample_built, tmp_path_factory: pytest.TempPathFactory):
     """The whole sample case built as `linkgraph demo` builds it (finance files with no mapping)."""
-    path, results = build_case(tmp_path_factory.mktemp("sample") / "crossroads.lgcase")
+    path, results = sample_built.copy(tmp_path_factory.mktemp("sample") / "crossroads.lgcase"), sample_built.results
     case = CaseFile.open(path)
     yield case, {r.name: r for r in results}
     case.close()

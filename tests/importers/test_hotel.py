@@ -20,7 +20,7 @@ from linkgraph.case.integrity import verify_connection
 from linkgraph.cli import main
 from linkgraph.errors import Cancelled, InputError, LinkgraphError
 from linkgraph.times import parse_iso
-from sample_cases.build import answer_key, build_case, sample_dir
+from sample_cases.build import answer_key, sample_dir
 
 ZONE = "America/Los_Angeles"
 KEY = answer_key()
@@ -286,11 +286,10 @@ def test_command_line_import_and_one_line_error(tmp_path: Path, capsys: pytest.C
 
 
 @pytest.fixture(scope="module")
-def whole_sample(tmp_path_factory: pytest.TempPathFactory):
-    """The whole sample case, every file whose importer is installed."""
-    path, results = build_case(tmp_path_factory.mktemp("whole") / "sample.lgcase")
-    with CaseFile.open(path) as case:
-        yield case, results
+def whole_sample(sample_built):
+    """The whole sample case, every file whose importer is installed (the run's shared build, read only)."""
+    with CaseFile.open(sample_built.path, read_only=True) as case:
+        yield case, list(sample_built.results)
 
 
 def test_controller_phone_is_one_entity_joined_to_ads_stays_and_calls(whole_sample) -> None:

@@ -113,15 +113,14 @@ def test_sql_files_are_the_same_text_on_both_engines() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_pushed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def sample_pushed(sample_reviewed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The bundled sample case (built with the analyst's review), pushed, with the desktop's answers."""
     from importers import available_kinds
-    from sample_cases.build import build_case
 
     if not {"phone", "ads", "hotel", "finance", "roster", "links"} <= set(available_kinds()):
         pytest.skip("an importer of the sample case is missing")
     folder = tmp_path_factory.mktemp("sample")
-    path, _ = build_case(folder / "sample.lgcase", review=True)
+    path = sample_reviewed.copy(folder / "sample.lgcase")
     with CaseFile.open(path) as case, open_store(folder / "store", create=True) as store:
         push_case(case, store)
         return {"store": folder / "store", "snapshot": snapshot(store, "latest"), "desktop": desktop_answers(case)}

@@ -25,13 +25,9 @@ def _private_app_data(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session")
-def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Operation Crossroads built once per test session (every importer present is used)."""
-    from sample_cases.build import build_case
-
-    path = tmp_path_factory.mktemp("sample") / "crossroads.lgcase"
-    build_case(path)
-    return path
+def built_sample(sample_built) -> Path:
+    """Operation Crossroads built once per test run (tests/conftest.py; every importer present is used)."""
+    return sample_built.path
 
 
 @pytest.fixture
