@@ -19,9 +19,13 @@ from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.plugins import importer_kinds
 from linkgraph.progress import Progress, no_progress
 
+# Header-detection ties go to this order (installed entry points come back sorted by name, so the order is
+# declared here, not taken from the metadata); a kind added by another distribution comes after ours.
+DETECTION_ORDER = ("phone", "ads", "hotel", "finance", "roster", "links", "extraction")
 # Kind -> module, as registered in the `linkgraph.importers` entry-point group (pyproject.toml), so a kind
 # added by another distribution is detected and imported like ours.
-KINDS: dict[str, str] = importer_kinds()
+KINDS: dict[str, str] = dict(sorted(importer_kinds().items(), key=lambda item: (
+    DETECTION_ORDER.index(item[0]) if item[0] in DETECTION_ORDER else len(DETECTION_ORDER), item[0])))
 DEFAULT_GRADES = {"extraction": "A1", "phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
 
 
