@@ -227,8 +227,9 @@ def account_owner(mapped: MappedTable, options: ImportOptions, region: str) -> P
 
 
 def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path: Path) -> None:
-    """Refuse, with the fix, a file whose numbers are mostly invalid in the case's region but valid in one other
-    (an Indian return read as US would become look-alike US numbers). --region given: the user decided."""
+    """Refuse, with the fix, a file whose numbers fit another region's numbering plan much better than the case's
+    (identity.region_mismatch: an Indian return read as US would become look-alike US numbers); never switch the
+    region on a guess. --region given: the user decided."""
     if options.region:
         return
     values: list[str] = []
@@ -239,9 +240,10 @@ def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path
     found = region_mismatch(values, region)
     if found is not None:
         other, count, total = found
-        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers, and the file's "
-                         f"numbers are valid {other} numbers: give --region {other} (or --region {region} to read "
-                         f"them as {region} numbers anyway)", file=path)
+        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers (or only as premium or "
+                         f"VoIP look-alikes), and the file's numbers are valid {other} numbers: this looks like a return "
+                         f"from {other}, read as {region} it would become look-alike {region} numbers. Give --region "
+                         f"{other} (or --region {region} to read them as {region} numbers anyway)", file=path)
 
 
 def _says_day_first(mapped: MappedTable) -> bool:
