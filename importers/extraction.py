@@ -50,8 +50,10 @@ DEVICE_SHEETS = ("deviceinfo", "deviceinformation", "summary", "extractionsummar
                  "deviceproperties")
 NUMBER_TOKEN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 # Entry labels that hold a phone number ('Phone-Mobile', 'Phone-_$!<Home>!$_', 'User ID-WhatsApp User Id', 'User ID-SMS')
-PHONE_LABEL = re.compile(r"^\s*(phone|mobile|cell|tel|user id-(whatsapp|sms|imessage|signal|viber|telegram phone))",
+PHONE_LABEL = re.compile(r"^\s*(phone|mobile|cell|tel|whatsapp|user id-(whatsapp|sms|imessage|signal|viber|telegram phone))",
                          re.IGNORECASE)
+# Labelled name lines in a contact cell (Oxygen's 'Contact': 'Nickname: Dee', 'First name: Dee', 'Last name: Cruz')
+NAME_LABEL = re.compile(r"^\s*(full ?name|first ?name|last ?name|nickname|display ?name)\s*:\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -262,11 +264,18 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
     numbers = mapped.column("number")
     more = (mapped.column("number2"), mapped.column("number3"))      # Cellebrite's 'Entry (2)', 'Entry (3)'
     apps = mapped.column("app")
+    types = mapped.column("record_type")
+    not_contacts = {column_key(t) for t in mapped.detection.profile.options.get("not_contacts", [])}
+    accounts = 0
     owner_id = session.entity("Phone", owner.e164, owner.display, row=int(mapped.table.row_numbers[0]),
                               attrs={"kind": owner.kind, "role": "handset owner (extraction)"})
     for index in range(len(mapped)):
         row = mapped.row_number(index)
-        name = names.iat[index] or " ".join(p for p in (first.iat[index], last.iat[index]) if p)
+        if not_contacts and column_key(types.iat[index]) in not_contacts:
+            accounts += 1                       # the handset's own app account, not a contact the owner saved
+            session.mark_imported([row])
+            continue
+        name = _saved_name(names.iat[index]) or " ".join(p for p in (first.iat[index], last.iat[index]) if p)
         cell = "\n".join(c for c in (numbers.iat[index], more[0].iat[index], more[1].iat[index]) if c)
         found = []
         for line in re.split(r"[\n;]+", cell):
@@ -275,8 +284,8 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
                 continue                        # 'Email-Home', 'User ID-Facebook Id': not a phone number
             token = NUMBER_TOKEN.search(value)
             number = normalize_phone(token.group(0), region) if token else None
-            if number is not None and number.kind != "invalid":
-                found.append((number, label.strip()))
+            if number is not None and number.kind != "invalid" and all(number.e164 != f.e164 for f, _ in found):
+                found.append((number, label.strip()))     # a number listed twice (phone and app ID): one link
         if not found:
             problems.set_aside(index, "number", cell, "no phone number in the contact's entries" if cell
                                else "the contact has no phone number")
@@ -292,3 +301,25 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
                 attrs["app"] = apps.iat[index]
             session.link("knows", owner_id, target, row=row, attrs=attrs)
         session.mark_imported([row])
+    if accounts:
+        session.notes.append(f"{accounts:,} rows of the contacts sheet are the handset's own app accounts (Type "
+                             "'Account'): kept as rows, not read as saved contacts")
+
+
+def _saved_name(cell: str) -> str:
+    """The saved name in a contact cell: the cell itself, its first plain line, or (Oxygen's labelled lines) the
+    full name, else first and last name, else the nickname."""
+    lines = [line.strip() for line in str(cell or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    labelled = {}
+    for line in lines:
+        found = NAME_LABEL.match(line)
+        if found:
+            labelled.setdefault(column_key(found.group(1)), found.group(2).strip())
+    if not labelled:
+        return lines[0]
+    plain = next((line for line in lines if not NAME_LABEL.match(line)), "")
+    joined = " ".join(p for p in (labelled.get("firstname", ""), labelled.get("lastname", "")) if p)
+    return (labelled.get("fullname") or labelled.get("displayname") or plain or joined
+            or labelled.get("nickname", ""))
