@@ -138,12 +138,60 @@ def _parties_are_numbers(head: Table, profile: Profile, options: ImportOptions) 
     return hits * 10 >= len(sample) * 8
 
 
+@dataclass
+class SheetPlan:
+    """One sheet of a workbook as an extraction import takes it: what it holds and the profile that reads it."""
+
+    name: str
+    what: str                       # calls / contacts / messages / device info / not imported
+    profile: str | None = None
+    note: str = ""                  # the handset's number a device sheet names, or why a sheet is not imported
+
+
+def sheet_plan(path: Path, options: ImportOptions | None = None) -> list[SheetPlan]:
+    """Every sheet of a workbook with what an extraction import would take it as (empty for a text file): the
+    import wizard lists them so the user sees, and chooses, which sheets become calls, contacts or messages."""
+    options = options or ImportOptions()
+    region = (options.region or "US").upper()
+    plan: list[SheetPlan] = []
+    for name in list_sheets(path):
+        if _is_device_sheet(name):
+            found = device_owner(path, [name], region)
+            plan.append(SheetPlan(name, "device info", None, f"handset number {found[0].e164} ({found[1]})"
+                                  if found else "names no handset number"))
+            continue
+        try:
+            head = read_head(path, header_score=_header_score, sheet=name)
+        except InputError:
+            plan.append(SheetPlan(name, "not imported", None, "no table found"))
+            continue
+        fit = _classify(head.columns)
+        if fit is None:
+            plan.append(SheetPlan(name, "not imported", None, "no call log, contacts or messages columns"))
+        else:
+            plan.append(SheetPlan(name, fit[0], fit[1].name))
+    return plan
+
+
 def _artifacts(path: Path, options: ImportOptions) -> tuple[list[Artifact], list[str]]:
-    """Every artifact sheet of a workbook (or the one table of a text file) and the device sheets' names."""
+    """Every artifact sheet of a workbook (or the one table of a text file) and the device sheets' names.
+    `options.extra["sheets"]` (the wizard's choice, or several --sheet) limits the artifact sheets read."""
     sheets = list_sheets(path)
-    names = [options.sheet] if options.sheet else (sheets or [None])
+    chosen = options.extra.get("sheets")
+    if options.sheet:
+        names: list[str | None] = [options.sheet]
+    elif chosen is not None:
+        names = [name for name in sheets if name in set(chosen)]
+        unknown = [name for name in chosen if name not in sheets]
+        if unknown:
+            raise InputError(f"no sheet named {', '.join(repr(n) for n in unknown)} (sheets: "
+                             f"{', '.join(repr(n) for n in sheets)})", file=path)
+    else:
+        names = sheets or [None]
     found: list[Artifact] = []
-    devices = [name for name in sheets if _is_device_sheet(name)] if not options.sheet else []
+    devices = [name for name in sheets if _is_device_sheet(name)]
+    limit = options.extra.get("preview_rows")
+    only = options.extra.get("mapping_sheet")       # the wizard's column choices are for the sheet it shows
     for name in names:
         if name in devices:
             continue
@@ -155,16 +203,35 @@ def _artifacts(path: Path, options: ImportOptions) -> tuple[list[Artifact], list
             continue
         fit = _classify(table.columns)
         if fit is None:
+            if chosen is not None and not options.sheet:
+                raise InputError(f"sheet '{name}': no call log, contacts or messages columns", file=path)
             continue
+        if limit:
+            table.frame = table.frame.head(int(limit))
+            table.row_numbers = table.row_numbers[: int(limit)]
         what, profile, _ = fit
-        detection = resolve(profile.kind, table.columns, profile=profile.name, overrides=options.mapping,
+        overrides = options.mapping if only is None or only == name else {}
+        detection = resolve(profile.kind, table.columns, profile=profile.name, overrides=overrides,
                             file_name=path.name)
         detection.detected = True
         found.append(Artifact(name, what, table, detection))
     if not found:
         raise InputError("no call log, contacts or messages sheet found (an extraction's sheets have headers "
-                         "such as Parties, Direction, Timestamp: Time, Body, Name, Entries)", file=path)
+                         "such as Parties, Direction, Timestamp: Time, Body, Name, Entries)" if chosen is None
+                         else "no sheet chosen to import", file=path)
     return found, devices
+
+
+def number_rows(artifacts: list[Artifact]) -> None:
+    """One table keeps its own row numbers; several sheets are numbered on across the workbook, in sheet order
+    (each table also keeps its rows' numbers in its own sheet, `sheet_rows`)."""
+    offset = 0
+    for artifact in artifacts:
+        artifact.table.row_numbers = np.asarray(artifact.table.row_numbers, dtype=np.int64)
+        artifact.table.sheet_rows = artifact.table.row_numbers.copy()
+        if len(artifacts) > 1:
+            artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
+        offset += len(artifact.table)
 
 
 def device_owner(path: Path, sheets: list[str], region: str) -> tuple[PhoneKey, str] | None:
@@ -199,15 +266,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     mapped = MappedTable(path, first.table, first.detection)
     total = sum(len(a.table) for a in artifacts)
     progress(0, total, f"Reading {path.name}")
-    # one table: its own row numbers; several sheets: row numbers run on across them (each raw row keeps its
-    # sheet and its row in that sheet)
-    offset = 0
-    for artifact in artifacts:
-        artifact.table.row_numbers = np.asarray(artifact.table.row_numbers, dtype=np.int64)
-        artifact.table.sheet_rows = artifact.table.row_numbers.copy()
-        if len(artifacts) > 1:
-            artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
-        offset += len(artifact.table)
+    number_rows(artifacts)          # each raw row keeps its sheet and its row in that sheet
     for artifact in artifacts:
         phone._check_region(MappedTable(path, artifact.table, artifact.detection), options, region, path)
     with phone.open_session(case, mapped, options, progress) as session:
