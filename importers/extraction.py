@@ -50,8 +50,10 @@ DEVICE_SHEETS = ("deviceinfo", "deviceinformation", "summary", "extractionsummar
                  "deviceproperties")
 NUMBER_TOKEN = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 # Entry labels that hold a phone number ('Phone-Mobile', 'Phone-_$!<Home>!$_', 'User ID-WhatsApp User Id', 'User ID-SMS')
-PHONE_LABEL = re.compile(r"^\s*(phone|mobile|cell|tel|user id-(whatsapp|sms|imessage|signal|viber|telegram phone))",
+PHONE_LABEL = re.compile(r"^\s*(phone|mobile|cell|tel|whatsapp|user id-(whatsapp|sms|imessage|signal|viber|telegram phone))",
                          re.IGNORECASE)
+# Labelled name lines in a contact cell (Oxygen's 'Contact': 'Nickname: Dee', 'First name: Dee', 'Last name: Cruz')
+NAME_LABEL = re.compile(r"^\s*(full ?name|first ?name|last ?name|nickname|display ?name)\s*:\s*(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -136,12 +138,60 @@ def _parties_are_numbers(head: Table, profile: Profile, options: ImportOptions) 
     return hits * 10 >= len(sample) * 8
 
 
+@dataclass
+class SheetPlan:
+    """One sheet of a workbook as an extraction import takes it: what it holds and the profile that reads it."""
+
+    name: str
+    what: str                       # calls / contacts / messages / device info / not imported
+    profile: str | None = None
+    note: str = ""                  # the handset's number a device sheet names, or why a sheet is not imported
+
+
+def sheet_plan(path: Path, options: ImportOptions | None = None) -> list[SheetPlan]:
+    """Every sheet of a workbook with what an extraction import would take it as (empty for a text file): the
+    import wizard lists them so the user sees, and chooses, which sheets become calls, contacts or messages."""
+    options = options or ImportOptions()
+    region = (options.region or "US").upper()
+    plan: list[SheetPlan] = []
+    for name in list_sheets(path):
+        if _is_device_sheet(name):
+            found = device_owner(path, [name], region)
+            plan.append(SheetPlan(name, "device info", None, f"handset number {found[0].e164} ({found[1]})"
+                                  if found else "names no handset number"))
+            continue
+        try:
+            head = read_head(path, header_score=_header_score, sheet=name)
+        except InputError:
+            plan.append(SheetPlan(name, "not imported", None, "no table found"))
+            continue
+        fit = _classify(head.columns)
+        if fit is None:
+            plan.append(SheetPlan(name, "not imported", None, "no call log, contacts or messages columns"))
+        else:
+            plan.append(SheetPlan(name, fit[0], fit[1].name))
+    return plan
+
+
 def _artifacts(path: Path, options: ImportOptions) -> tuple[list[Artifact], list[str]]:
-    """Every artifact sheet of a workbook (or the one table of a text file) and the device sheets' names."""
+    """Every artifact sheet of a workbook (or the one table of a text file) and the device sheets' names.
+    `options.extra["sheets"]` (the wizard's choice, or several --sheet) limits the artifact sheets read."""
     sheets = list_sheets(path)
-    names = [options.sheet] if options.sheet else (sheets or [None])
+    chosen = options.extra.get("sheets")
+    if options.sheet:
+        names: list[str | None] = [options.sheet]
+    elif chosen is not None:
+        names = [name for name in sheets if name in set(chosen)]
+        unknown = [name for name in chosen if name not in sheets]
+        if unknown:
+            raise InputError(f"no sheet named {', '.join(repr(n) for n in unknown)} (sheets: "
+                             f"{', '.join(repr(n) for n in sheets)})", file=path)
+    else:
+        names = sheets or [None]
     found: list[Artifact] = []
-    devices = [name for name in sheets if _is_device_sheet(name)] if not options.sheet else []
+    devices = [name for name in sheets if _is_device_sheet(name)]
+    limit = options.extra.get("preview_rows")
+    only = options.extra.get("mapping_sheet")       # the wizard's column choices are for the sheet it shows
     for name in names:
         if name in devices:
             continue
@@ -153,16 +203,35 @@ def _artifacts(path: Path, options: ImportOptions) -> tuple[list[Artifact], list
             continue
         fit = _classify(table.columns)
         if fit is None:
+            if chosen is not None and not options.sheet:
+                raise InputError(f"sheet '{name}': no call log, contacts or messages columns", file=path)
             continue
+        if limit:
+            table.frame = table.frame.head(int(limit))
+            table.row_numbers = table.row_numbers[: int(limit)]
         what, profile, _ = fit
-        detection = resolve(profile.kind, table.columns, profile=profile.name, overrides=options.mapping,
+        overrides = options.mapping if only is None or only == name else {}
+        detection = resolve(profile.kind, table.columns, profile=profile.name, overrides=overrides,
                             file_name=path.name)
         detection.detected = True
         found.append(Artifact(name, what, table, detection))
     if not found:
         raise InputError("no call log, contacts or messages sheet found (an extraction's sheets have headers "
-                         "such as Parties, Direction, Timestamp: Time, Body, Name, Entries)", file=path)
+                         "such as Parties, Direction, Timestamp: Time, Body, Name, Entries)" if chosen is None
+                         else "no sheet chosen to import", file=path)
     return found, devices
+
+
+def number_rows(artifacts: list[Artifact]) -> None:
+    """One table keeps its own row numbers; several sheets are numbered on across the workbook, in sheet order
+    (each table also keeps its rows' numbers in its own sheet, `sheet_rows`)."""
+    offset = 0
+    for artifact in artifacts:
+        artifact.table.row_numbers = np.asarray(artifact.table.row_numbers, dtype=np.int64)
+        artifact.table.sheet_rows = artifact.table.row_numbers.copy()
+        if len(artifacts) > 1:
+            artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
+        offset += len(artifact.table)
 
 
 def device_owner(path: Path, sheets: list[str], region: str) -> tuple[PhoneKey, str] | None:
@@ -197,15 +266,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     mapped = MappedTable(path, first.table, first.detection)
     total = sum(len(a.table) for a in artifacts)
     progress(0, total, f"Reading {path.name}")
-    # one table: its own row numbers; several sheets: row numbers run on across them (each raw row keeps its
-    # sheet and its row in that sheet)
-    offset = 0
-    for artifact in artifacts:
-        artifact.table.row_numbers = np.asarray(artifact.table.row_numbers, dtype=np.int64)
-        artifact.table.sheet_rows = artifact.table.row_numbers.copy()
-        if len(artifacts) > 1:
-            artifact.table.row_numbers = np.arange(offset + 1, offset + len(artifact.table) + 1, dtype=np.int64)
-        offset += len(artifact.table)
+    number_rows(artifacts)          # each raw row keeps its sheet and its row in that sheet
     for artifact in artifacts:
         phone._check_region(MappedTable(path, artifact.table, artifact.detection), options, region, path)
     with phone.open_session(case, mapped, options, progress) as session:
@@ -262,11 +323,18 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
     numbers = mapped.column("number")
     more = (mapped.column("number2"), mapped.column("number3"))      # Cellebrite's 'Entry (2)', 'Entry (3)'
     apps = mapped.column("app")
+    types = mapped.column("record_type")
+    not_contacts = {column_key(t) for t in mapped.detection.profile.options.get("not_contacts", [])}
+    accounts = 0
     owner_id = session.entity("Phone", owner.e164, owner.display, row=int(mapped.table.row_numbers[0]),
                               attrs={"kind": owner.kind, "role": "handset owner (extraction)"})
     for index in range(len(mapped)):
         row = mapped.row_number(index)
-        name = names.iat[index] or " ".join(p for p in (first.iat[index], last.iat[index]) if p)
+        if not_contacts and column_key(types.iat[index]) in not_contacts:
+            accounts += 1                       # the handset's own app account, not a contact the owner saved
+            session.mark_imported([row])
+            continue
+        name = _saved_name(names.iat[index]) or " ".join(p for p in (first.iat[index], last.iat[index]) if p)
         cell = "\n".join(c for c in (numbers.iat[index], more[0].iat[index], more[1].iat[index]) if c)
         found = []
         for line in re.split(r"[\n;]+", cell):
@@ -275,8 +343,8 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
                 continue                        # 'Email-Home', 'User ID-Facebook Id': not a phone number
             token = NUMBER_TOKEN.search(value)
             number = normalize_phone(token.group(0), region) if token else None
-            if number is not None and number.kind != "invalid":
-                found.append((number, label.strip()))
+            if number is not None and number.kind != "invalid" and all(number.e164 != f.e164 for f, _ in found):
+                found.append((number, label.strip()))     # a number listed twice (phone and app ID): one link
         if not found:
             problems.set_aside(index, "number", cell, "no phone number in the contact's entries" if cell
                                else "the contact has no phone number")
@@ -292,3 +360,25 @@ def _contacts(session: ImportSession, mapped: MappedTable, owner: PhoneKey, regi
                 attrs["app"] = apps.iat[index]
             session.link("knows", owner_id, target, row=row, attrs=attrs)
         session.mark_imported([row])
+    if accounts:
+        session.notes.append(f"{accounts:,} rows of the contacts sheet are the handset's own app accounts (Type "
+                             "'Account'): kept as rows, not read as saved contacts")
+
+
+def _saved_name(cell: str) -> str:
+    """The saved name in a contact cell: the cell itself, its first plain line, or (Oxygen's labelled lines) the
+    full name, else first and last name, else the nickname."""
+    lines = [line.strip() for line in str(cell or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    labelled = {}
+    for line in lines:
+        found = NAME_LABEL.match(line)
+        if found:
+            labelled.setdefault(column_key(found.group(1)), found.group(2).strip())
+    if not labelled:
+        return lines[0]
+    plain = next((line for line in lines if not NAME_LABEL.match(line)), "")
+    joined = " ".join(p for p in (labelled.get("firstname", ""), labelled.get("lastname", "")) if p)
+    return (labelled.get("fullname") or labelled.get("displayname") or plain or joined
+            or labelled.get("nickname", ""))

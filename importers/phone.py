@@ -227,8 +227,9 @@ def account_owner(mapped: MappedTable, options: ImportOptions, region: str) -> P
 
 
 def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path: Path) -> None:
-    """Refuse, with the fix, a file whose numbers are mostly invalid in the case's region but valid in one other
-    (an Indian return read as US would become look-alike US numbers). --region given: the user decided."""
+    """Refuse, with the fix, a file whose numbers fit another region's numbering plan much better than the case's
+    (identity.region_mismatch: an Indian return read as US would become look-alike US numbers); never switch the
+    region on a guess. --region given: the user decided."""
     if options.region:
         return
     values: list[str] = []
@@ -239,8 +240,9 @@ def _check_region(mapped: MappedTable, options: ImportOptions, region: str, path
     found = region_mismatch(values, region)
     if found is not None:
         other, count, total = found
-        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers, and the file's "
-                         f"numbers are valid {other} numbers: give --region {other} (or --region {region} to read "
+        raise InputError(f"{count} of {total} numbers looked at are not valid {region} numbers (or only as premium or "
+                         f"VoIP look-alikes), and the file's numbers are valid {other} numbers: read as {region} they "
+                         f"would become look-alike {region} numbers: give --region {other} (or --region {region} to read "
                          f"them as {region} numbers anyway)", file=path)
 
 
@@ -509,6 +511,25 @@ def _party(coded, direction: Coded, n: int) -> tuple[Coded, Coded]:
     return raw.with_values([number for number, _ in split]), raw.with_values([name for _, name in split])
 
 
+def _direction_by_owner(coded, direction: Coded, owner: PhoneKey, region: str) -> Coded:
+    """A From/To message list with no readable direction (Oxygen's 'Messages' sheet): the handset's own number in
+    'From' makes the row outgoing, in 'To' incoming; a direction the row states is kept."""
+    said = direction.text()
+    unknown = ~np.isin(said, ["outgoing", "incoming"])
+    if not unknown.any():
+        return direction
+
+    def is_owner(raw: Coded) -> np.ndarray:
+        def own(text: str) -> bool:
+            key = normalize_phone(_party_cell(text)[0], region) if text else None
+            return key is not None and key.e164 == owner.e164
+        return raw.per_value(own, dtype=bool)[raw.codes]
+
+    sent, received = is_owner(coded("party_from")), is_owner(coded("party_to"))
+    found = np.where(unknown & sent & ~received, "outgoing", np.where(unknown & received & ~sent, "incoming", said))
+    return Coded.of(pd.Series(found, dtype=object))
+
+
 def _clean_day(value: str) -> str:
     """A date cell without the midnight Excel adds to dates ('2024-03-01 00:00:00')."""
     return re.sub(r"[ T]00:00:00$", "", value) if value.endswith("00:00:00") else value
@@ -628,6 +649,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
 
     # numbers: every distinct value normalised once, rows coded by index into `phones`
     one_sided = any(mapped.has(name) for name in ONE_SIDED_FIELDS)
+    if one_sided and owner is not None and (mapped.has("party_from") or mapped.has("party_to")):
+        direction = _direction_by_owner(_coded, direction, owner, region)
     one_phone = mapped.has("phone") and not (mapped.has("caller") or mapped.has("callee") or one_sided)
     names = None
     if one_phone:                                      # a tower dump: one phone per row, seen at a cell site

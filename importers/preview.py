@@ -17,7 +17,7 @@ from importers import available_kinds, detect_kind, import_file
 from importers.mapping import find_profile, header_scorer, match_columns, profiles, resolve
 from importers.options import ImportOptions
 from importers.readers import read_table
-from importers.tabular import read_mapped
+from importers.tabular import MappedTable, read_mapped
 from linkgraph.case import CaseFile
 from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.progress import Progress, no_progress
@@ -44,6 +44,10 @@ class ImportPreview:
     set_aside: list[dict[str, Any]] = field(default_factory=list)  # [{"row", "column", "value", "reason"}]
     assumed: dict[str, str] = field(default_factory=dict)          # what the import would assume (zone, region...)
     problem: str | None = None        # why the file cannot be imported as mapped (e.g. a required field unmapped)
+    # a workbook read as a handset extraction: every sheet with what it would be imported as, whether it is chosen
+    # ([{"name", "what", "profile", "note", "chosen"}]), and the sheet whose rows and mapping are shown
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    sheet: str | None = None
     rows_read: int = 0
     entities: int = 0
     links: int = 0
@@ -84,6 +88,13 @@ def preview_import(
         profiles=[p.name for p in profiles(kind)], detected=options.profile is None,
         fields=[], required=[], columns=[], mapping=dict(options.mapping),
     )
+    if kind == "extraction" and not options.sheet:
+        from importers import extraction
+
+        plan = extraction.sheet_plan(path, options)
+        if plan:
+            _preview_workbook(result, path, options, plan, timezone, region, progress)
+            return result
     try:
         mapped = read_ofx(path, replace(options, save_profile=None)) if ofx and kind == "finance" else \
             read_mapped(path, kind, replace(options, save_profile=None))
@@ -107,6 +118,55 @@ def preview_import(
     ]
     _dry_run(result, path, options, timezone, region, progress)
     return result
+
+
+def _preview_workbook(result: ImportPreview, path: Path, options: ImportOptions, plan: list, timezone: str,
+                      region: str, progress: Progress) -> None:
+    """An extraction workbook: every sheet and what it becomes, the rows of the sheet shown
+    (`options.extra["preview_sheet"]`, else the first chosen artifact sheet), and a dry run of the chosen sheets."""
+    from importers import extraction
+
+    chosen = options.extra.get("sheets")
+    artifact_sheets = [p.name for p in plan if p.what in ("calls", "contacts", "messages")]
+    picked = set(artifact_sheets if chosen is None else chosen)
+    result.sheets = [{"name": p.name, "what": p.what, "profile": p.profile, "note": p.note,
+                      "chosen": p.name in picked} for p in plan]
+    shown = options.extra.get("preview_sheet")
+    if shown not in artifact_sheets:
+        shown = next((name for name in artifact_sheets if name in picked), artifact_sheets[0] if artifact_sheets
+                     else None)
+    result.sheet = shown
+    if shown is None:
+        result.problem = "no sheet of this workbook holds a call log, contacts or messages"
+        return
+    # the shown sheet's rows numbered as the import numbers them (on across the chosen sheets)
+    names = [name for name in artifact_sheets if name in picked or name == shown]
+    try:
+        artifacts, _ = extraction._artifacts(path, replace(options, extra={**options.extra, "sheets": names}))
+    except LinkgraphError as exc:
+        result.problem = str(exc)
+        return
+    extraction.number_rows([a for a in artifacts if a.sheet in picked] or artifacts)
+    artifact = next(a for a in artifacts if a.sheet == shown)
+    mapped = MappedTable(path, artifact.table, artifact.detection)
+    chosen_profile = artifact.detection.profile
+    result.profile = chosen_profile.name
+    result.profiles = [chosen_profile.name]
+    result.detected = True
+    result.fields = list(chosen_profile.fields)
+    result.required = list(chosen_profile.required)
+    result.columns = [str(c) for c in mapped.table.columns]
+    result.mapping = dict(mapped.mapping)
+    values = {name: mapped.column(name) for name in result.mapping}
+    result.rows = [
+        {"row": mapped.row_number(index), "values": {name: values[name].iat[index] for name in result.mapping}}
+        for index in range(len(mapped))
+    ]
+    if not picked:
+        result.problem = "no sheet chosen to import: tick the sheets to import"
+        return
+    trial = replace(options, extra={**options.extra, "sheets": [name for name in artifact_sheets if name in picked]})
+    _dry_run(result, path, trial, timezone, region, progress)
 
 
 def _fill_unresolved(result: ImportPreview, path: Path, kind: str, options: ImportOptions) -> None:

@@ -83,6 +83,8 @@ class ImportWizard(QDialog):
         self.file: Path | None = None
         self.preview: ImportPreview | None = None
         self.overrides: dict[str, str] = {}
+        self.chosen_sheets: list[str] | None = None     # an extraction workbook's sheets to import (None: detected)
+        self.shown_sheet: str | None = None             # the sheet whose rows are previewed
         self.preview_job: workers.Job | None = None
         self.import_job: workers.Job | None = None
         self._filling = False
@@ -129,6 +131,14 @@ class ImportWizard(QDialog):
         self.owner.setToolTip("A handset's log lists one party per row: its own number is the other end. "
                               "An extraction's device-information sheet names it; otherwise give it here.")
         self.owner.editingFinished.connect(self.refresh_preview)
+        self.phone_region = QLineEdit()
+        self.phone_region.setObjectName("phoneRegion")
+        self.phone_region.setMaxLength(2)
+        self.phone_region.setPlaceholderText(f"the case's ({region}); e.g. IN for an Indian return")
+        self.phone_region.setToolTip("The country whose numbering plan this file's phone numbers are written in "
+                                     "(ISO code). A file whose numbers fit another country is refused with the code "
+                                     "to give here, rather than read as look-alike numbers.")
+        self.phone_region.editingFinished.connect(self.refresh_preview)
         self.grade = QComboBox()
         self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
@@ -142,6 +152,7 @@ class ImportWizard(QDialog):
         form.addRow("Kind of records", self.kind)
         form.addRow("Layout (profile)", self.profile)
         form.addRow("Handset owner", self.owner)
+        form.addRow("Phone region", self.phone_region)
         form.addRow("Source grade", self.grade)
         form.addRow("Amounts (money)", self.amounts)
         form.addRow("", self.no_header)
@@ -185,6 +196,21 @@ class ImportWizard(QDialog):
         preview_layout.addWidget(self.rows, 1)
         preview_layout.addWidget(self.verdict)
 
+        self.sheets = QTableWidget(0, 4)
+        self.sheets.setObjectName("sheets")
+        self.sheets.setHorizontalHeaderLabels(["import", "sheet", "imported as", "layout / note"])
+        self.sheets.verticalHeader().setVisible(False)
+        self.sheets.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.sheets.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sheets.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sheets.horizontalHeader().setStretchLastSection(True)
+        self.sheets.itemChanged.connect(self._sheet_ticked)
+        self.sheets.cellClicked.connect(lambda row, _column: self._sheet_clicked(row))
+        self.sheets_box = QGroupBox("Sheets of the workbook: tick the ones to import, click one to preview it")
+        sheets_layout = QVBoxLayout(self.sheets_box)
+        sheets_layout.addWidget(self.sheets)
+        self.sheets_box.setVisible(False)
+
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(mapping_box)
         split.addWidget(preview_box)
@@ -209,6 +235,7 @@ class ImportWizard(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.sheets_box)
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
 
@@ -233,6 +260,7 @@ class ImportWizard(QDialog):
         self.file = file
         self.file_edit.setText(str(file))
         self.overrides = {}
+        self.chosen_sheets, self.shown_sheet = None, None
         self.kind.setCurrentIndex(0)
         self.profile.clear()
         self.refresh_preview()
@@ -243,10 +271,63 @@ class ImportWizard(QDialog):
             ("amounts", _chosen(self.amounts)), ("no_header", self.no_header.isChecked() or None),
             ("dayfirst", True if self.dayfirst.isChecked() else None),
             ("owner", self.owner.text().strip())) if value}
+        if self.chosen_sheets is not None:
+            extra["sheets"] = list(self.chosen_sheets)
         return ImportOptions(
             kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
             strict=not self.lenient.isChecked(), grade=_chosen(self.grade), extra=extra,
+            region=self.phone_region.text().strip().upper() or None,
         )
+
+    # ---- sheets of a workbook ------------------------------------------------------------
+    def choose_sheets(self, names: list[str]) -> None:
+        """Import these sheets of the workbook (the ticks in the sheets list) and preview again."""
+        self.chosen_sheets = list(names)
+        self.refresh_preview()
+
+    def show_sheet(self, name: str) -> None:
+        """Preview the rows of this sheet (what clicking it in the sheets list does)."""
+        if name != self.shown_sheet:
+            self.shown_sheet = name
+            self.overrides = {}
+            self.refresh_preview()
+
+    def _sheet_ticked(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != 0:
+            return
+        names = [self.sheets.item(row, 1).text() for row in range(self.sheets.rowCount())
+                 if self.sheets.item(row, 0).checkState() == Qt.CheckState.Checked]
+        self.choose_sheets(names)
+
+    def _sheet_clicked(self, row: int) -> None:
+        sheet = self.sheets.item(row, 1)
+        if sheet is not None and self.preview is not None:
+            entry = next((e for e in self.preview.sheets if e["name"] == sheet.text()), None)
+            if entry is not None and entry["what"] in ("calls", "contacts", "messages"):
+                self.show_sheet(sheet.text())
+
+    def _show_sheets(self, found: ImportPreview) -> None:
+        self.sheets_box.setVisible(bool(found.sheets))
+        self.sheets.setRowCount(len(found.sheets))
+        for row, entry in enumerate(found.sheets):
+            tick = QTableWidgetItem("")
+            importable = entry["what"] in ("calls", "contacts", "messages")
+            if importable:
+                tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                              | Qt.ItemFlag.ItemIsSelectable)
+                tick.setCheckState(Qt.CheckState.Checked if entry["chosen"] else Qt.CheckState.Unchecked)
+            else:
+                tick.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.sheets.setItem(row, 0, tick)
+            shown = entry["name"] == found.sheet
+            self.sheets.setItem(row, 1, _item(entry["name"]))
+            what = entry["what"] + (" (previewed below)" if shown else "")
+            self.sheets.setItem(row, 2, _item(what))
+            self.sheets.setItem(row, 3, _item(entry["profile"] or entry["note"]))
+            if shown:
+                self.sheets.selectRow(row)
+        self.sheets.resizeColumnsToContents()
+        self.sheets.setMaximumHeight(60 + 26 * min(len(found.sheets), 6))
 
     def _kind_changed(self, _index: int) -> None:
         self.overrides = {}
@@ -292,6 +373,9 @@ class ImportWizard(QDialog):
             return
         options = self.options()
         options.strict = False
+        if self.shown_sheet:
+            options.extra["preview_sheet"] = self.shown_sheet
+            options.extra["mapping_sheet"] = self.shown_sheet
         job = workers.Job("Previewing", workers.preview_work(self.file, options, self.timezone, self.region))
         job.done.connect(self._preview_done)
         self.preview_job = job
@@ -325,6 +409,7 @@ class ImportWizard(QDialog):
         if _chosen(self.kind) is None and "what kind of records" in message:
             message = message.split(";")[0] + ": choose the kind of records above."
         self.problem.setText(message)
+        self.sheets_box.setVisible(False)
         self.rows.setRowCount(0)
         self.mapping.setRowCount(0)
         self.verdict.setText("")
@@ -341,6 +426,7 @@ class ImportWizard(QDialog):
                     self.profile.addItem(name, name)
             elif _chosen(self.profile) is None:
                 self.profile.setItemText(0, f"{DETECT}: {found.profile}")
+            self._show_sheets(found)
             self._show_mapping(found)
             self._show_rows(found)
         finally:
@@ -450,6 +536,8 @@ class ImportWizard(QDialog):
         options = self.options()
         if self.preview is not None:
             options.kind = self.preview.kind
+            if self.preview.sheets and self.preview.sheet:
+                options.extra["mapping_sheet"] = self.preview.sheet   # column choices made on the sheet shown
         job = workers.Job(f"Importing {self.file.name}", workers.import_work(self.case_path, self.file, options,
                                                                                self.passphrase))
         job.progressed.connect(self._progress)
@@ -459,7 +547,7 @@ class ImportWizard(QDialog):
         self.bar.setRange(0, 0)
         self.cancel_button.setText("Cancel import")
         self.status.setText(f"Importing {self.file.name}…")
-        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade):
+        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade, self.sheets):
             widget.setEnabled(False)
         self._update_buttons()
         self.importStarting.emit(job)
@@ -477,7 +565,7 @@ class ImportWizard(QDialog):
         self.import_job = None
         self.bar.setVisible(False)
         self.cancel_button.setText("Close")
-        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade):
+        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade, self.sheets):
             widget.setEnabled(True)
         self._update_buttons()
 

@@ -59,7 +59,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--grade", help="5x5x5 evaluation of the source, e.g. A1 or B2 (default by kind)")
     cmd.add_argument("--handling", help="5x5x5 handling code 1-5 (default 1)")
     cmd.add_argument("--agency", help="agency that supplied the file (default: the case's)")
-    cmd.add_argument("--sheet", help="Excel sheet to read (default: the best-looking one)")
+    cmd.add_argument("--sheet", action="append", default=[], metavar="NAME",
+                     help="Excel sheet to read (default: the best-looking one; an extraction: every artifact sheet). "
+                          "Repeat it to import several sheets of an extraction workbook")
     cmd.add_argument("--save-profile", metavar="NAME", help="save the mapping used as a named profile")
     cmd.add_argument("--source-type", help="links: entity type of the source column (default Person)")
     cmd.add_argument("--target-type", help="links: entity type of the target column (default Person)")
@@ -114,12 +116,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             options = ImportOptions(
                 kind=args.kind, profile=args.profile, mapping=dict(mapping), date_format=args.date_format,
                 tz=args.source_tz or pending_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
-                handling=args.handling, agency=args.agency, sheet=args.sheet, save_profile=args.save_profile,
+                handling=args.handling, agency=args.agency, sheet=args.sheet[0] if len(args.sheet) == 1 else None,
+                save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
                                          ("holder_account", args.holder_account), ("amounts", args.amounts),
                                          ("no_header", args.no_header or None), ("dayfirst", args.dayfirst),
-                                         ("owner", args.owner))
+                                         ("owner", args.owner),
+                                         ("sheets", args.sheet if len(args.sheet) > 1 else None))
                        if v},
             )
             bar = TerminalProgress()
