@@ -385,7 +385,6 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     looked = list(dict.fromkeys(looked))                  # each distinct number once
     if len(looked) < 3:
         return None
-    import phonenumbers
 
     misfits = [d for d in looked if _fit(d, region) != "fits"]
     invalid = [d for d in misfits if _fit(d, region) == "invalid"]
@@ -419,14 +418,15 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     return best[1], len(misfits), len(looked)
 
 
-_ORDINARY = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
-                       phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE, phonenumbers.PhoneNumberType.TOLL_FREE})
+_ORDINARY_TYPES = ("FIXED_LINE", "MOBILE", "FIXED_LINE_OR_MOBILE", "TOLL_FREE")   # phonenumbers.PhoneNumberType names
 
 
 @lru_cache(maxsize=65536)
 def _fit(digits: str, where: str) -> str:
     """How a national number fits a region's plan: 'fits' (valid, an ordinary fixed, mobile or toll-free number),
     'odd' (valid only as a premium, VoIP, personal, pager or shared-cost number) or 'invalid'."""
+    import phonenumbers
+
     if where in NANP_REGIONS and len(digits) == 10 and digits[3:6] == "555":
         return "fits"                                     # the fictional 555 range counts as valid
     try:
@@ -435,7 +435,8 @@ def _fit(digits: str, where: str) -> str:
         return "invalid"
     if not phonenumbers.is_valid_number(number):
         return "invalid"
-    return "fits" if phonenumbers.number_type(number) in _ORDINARY else "odd"
+    ordinary = {getattr(phonenumbers.PhoneNumberType, name) for name in _ORDINARY_TYPES}
+    return "fits" if phonenumbers.number_type(number) in ordinary else "odd"
 
 
 # Regions tried when a file's numbers do not fit the case's: origins common in trafficking cases.
