@@ -3,9 +3,11 @@
 What goes: entities by canonical key (or, `blind`, the keyed HMAC of the blind-match key derivation, so
 agencies that cannot pool numbers can still be analysed together), links with the SHA-256 and row of the
 source record behind them, sources with agency and 5x5x5 grades, and a manifest with every file's SHA-256.
-What stays home: raw rows, attributes, notes. Victims and minors, and the identifiers and ads that identify
-them, go as pseudonyms (a case-local keyed hash and "Victim ..." labels; blind, no labels at all). The push
-is audited in the case and in the store.
+What stays home: raw rows, attributes, notes. Victims and minors, their relatives (family links), and the
+identifiers and ads that identify them, go as pseudonyms (a case-local keyed hash and "Jane Doe ...", "Relative
+..." labels; blind, no labels at all), and their names are replaced by those pseudonyms wherever else the push
+writes text: other labels, the case name and source file names ('rosa_marquez_statement.csv'). The push is
+audited in the case and in the store.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class EntityKeys:
     case_id: str
     secret_key: bytes | None = None
     protected: frozenset[int] = frozenset()
+    redactor: Any = None          # the Redactor that named `protected` (its text() scrubs what the push writes)
 
     @property
     def blind(self) -> bool:
@@ -68,8 +71,8 @@ def entity_keys(case: CaseFile, secret: str | None) -> EntityKeys:
     from linkgraph.exports.redaction import Redactor
 
     case_id = case.meta("case_id") or hashlib.sha256(str(case.path.resolve()).encode()).hexdigest()[:16]
-    protected = frozenset(Redactor(case, True).protected)
-    return EntityKeys(case_id, derive_key(secret) if secret else None, protected)
+    redactor = Redactor(case, True)
+    return EntityKeys(case_id, derive_key(secret) if secret else None, frozenset(redactor.protected), redactor)
 
 
 def case_ekeys(case: CaseFile, keys: EntityKeys) -> pd.DataFrame:
@@ -98,6 +101,16 @@ def _write(table: pa.Table, path: Path) -> None:
     os.replace(partial, path)
 
 
+def _scrubber(case: CaseFile, keys: EntityKeys) -> Any:
+    """The redactor whose text() takes protected persons' names (victims, minors, relatives) and numbers out of
+    what the push writes as text; one that passes text through when nothing is protected."""
+    from linkgraph.exports.redaction import Redactor
+
+    if keys.redactor is not None and keys.protected:
+        return keys.redactor
+    return Redactor(case, False)
+
+
 def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency: str | None = None,
               progress: Progress = no_progress) -> dict[str, Any]:
     """Push the case into the store; returns the push's record (id, counts, manifest digest)."""
@@ -110,11 +123,10 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     ekey_of = dict(zip(entities.index.tolist(), entities["ekey"].tolist(), strict=True))
     labels = [None if keys.blind else (f"Protected {t}" if p else lab)
               for t, lab, p in zip(entities["type"], entities["label"], entities["protected"], strict=True)]
+    scrub = _scrubber(case, keys)
     if not keys.blind and keys.protected:
-        from linkgraph.exports.redaction import Redactor
-
-        redactor = Redactor(case, True)
-        labels = [redactor.label(int(i), lab) for i, lab in zip(entities.index, entities["label"], strict=True)]
+        labels = [scrub.label(int(i), lab) for i, lab in zip(entities.index, entities["label"], strict=True)]
+    case_name = scrub.text(case.name)
     push_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
     entity_table = pa.table({
         "push_id": pa.array([push_id] * len(entities), pa.string()),
@@ -162,7 +174,8 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "source_sha256": pa.array([sha_of[int(s)] for s in links["source_id"]], pa.string()),
         "src_row": pa.array(links["row"].to_numpy(np.int64), pa.int64()),
     })
-    source_rows = [{"push_id": push_id, "source_sha256": sha, "name": None if keys.blind else name, "kind": kind,
+    source_rows = [{"push_id": push_id, "source_sha256": sha, "name": None if keys.blind else scrub.text(name),
+                    "kind": kind,
                     "agency": src_agency or agency, "reliability": rel, "information": info, "handling": handling,
                     "rows_imported": int(rows)}
                    for _, name, sha, kind, src_agency, rel, info, handling, rows in sources]
@@ -186,7 +199,7 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
                           "bytes": path.stat().st_size})
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "push_id": push_id, "agency": agency,
-            "case_id": keys.case_id, "case_name": case.name, "timezone": case.timezone, "blind": keys.blind,
+            "case_id": keys.case_id, "case_name": case_name, "timezone": case.timezone, "blind": keys.blind,
             "key_check": keys.check, "pushed_at": now_iso(), "pushed_by": case.user,
             "counts": {"entities": entity_table.num_rows, "links": link_table.num_rows, "sources": len(source_rows),
                        "protected": int(entities["protected"].sum())},
@@ -200,7 +213,7 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         with store.transaction():
             store.insert("pushes", {
                 "push_id": push_id, "pushed_at": manifest["pushed_at"], "pushed_by": case.user, "agency": agency,
-                "case_id": keys.case_id, "case_name": case.name, "timezone": case.timezone, "blind": int(keys.blind),
+                "case_id": keys.case_id, "case_name": case_name, "timezone": case.timezone, "blind": int(keys.blind),
                 "key_check": keys.check, "entities": entity_table.num_rows, "links": link_table.num_rows,
                 "sources": len(source_rows), "manifest": text, "manifest_sha256": manifest_sha})
             store.insert("push_files", [{"push_id": push_id, "path": f["path"], "sha256": f["sha256"],

@@ -1,7 +1,8 @@
 """Case packages (.lgpkg): one file holding a case and, optionally, its original source files.
 
 A package is a zip archive with `manifest.json` (the SHA-256 and size of every member, the
-case's audit head) plus `case/<name>.lgcase` and `sources/<id>-<name>`. `verify_package`
+case's audit head) plus `case/<name>.lgcase` and `sources/<id>-<name>`; the names the manifest and
+members show carry pseudonyms, not the names of protected persons (victims, minors, their relatives). `verify_package`
 checks the hashes, the members, the case's SQLite integrity and audit chain; `unpack_package`
 never writes outside its target folder and writes nothing unless every member checks out.
 """
@@ -17,7 +18,7 @@ import stat
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -112,6 +113,7 @@ def create_package(
     work = Path(tempfile.mkdtemp(prefix=".lgpkg-", dir=out.parent))
     try:
         with CaseFile.open(case_path, passphrase=passphrase, lock=True) as case:
+            scrub = _scrubber(case)
             sources = case.sources()
             paths = dict(case.conn.execute("SELECT id, path FROM sources"))
             found: dict[int, Path] = {}
@@ -124,7 +126,7 @@ def create_package(
                     if hit is None:
                         why = ("merged from another case: its original stays with that agency" if source.kind == "case"
                                else "original file not found with the same SHA-256")
-                        missing.append({"source_id": source.id, "file": source.name, "sha256": source.sha256,
+                        missing.append({"source_id": source.id, "file": scrub(source.name), "sha256": source.sha256,
                                         "reason": why})
                     else:
                         found[source.id] = hit
@@ -134,20 +136,21 @@ def create_package(
             })
             head = case.meta("audit_head")
             info = {
-                "name": case.name, "case_id": case.meta("case_id"), "agency": case.meta("agency"),
+                "name": scrub(case.name), "case_id": case.meta("case_id"), "agency": case.meta("agency"),
                 "timezone": case.timezone, "audit_head": head,
                 "audit_signature": case.meta("audit_signature"), "signer_public_key": _signer_text(),
                 "encrypted": _is_encrypted(case.path),
                 "schema_version": case.conn.execute("PRAGMA user_version").fetchone()[0],
                 "sources": len(sources), "entities": case.counts()["entity_total"],
             }
-            snapshot = work / safe_file_name(case.path.name)
+            snapshot = work / safe_file_name(scrub(case.path.name))
             _snapshot(case, snapshot)
+            member_names = {source_id: safe_file_name(scrub(original.name)) for source_id, original in found.items()}
         members: list[tuple[str, Path, dict[str, Any]]] = [
             (f"case/{snapshot.name}", snapshot, {"role": "case"}),
         ]
         for source_id, original in sorted(found.items()):
-            name = f"sources/{source_id}-{safe_file_name(original.name)}"
+            name = f"sources/{source_id}-{member_names[source_id]}"
             members.append((name, original, {"role": "source", "source_id": source_id}))
         files = []
         for name, path, extra in members:
@@ -167,6 +170,16 @@ def create_package(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return PackageResult(out, _hash_file(out), files, sorted(found), missing)
+
+
+def _scrubber(case: CaseFile) -> Callable[[str], str]:
+    """Protected persons' names (victims, minors and their relatives) and numbers replaced by their pseudonyms
+    in the text a package shows outside the case: the manifest and member names are readable by anyone who
+    holds the zip, an encrypted case's too ('Rosa Marquez.lgcase' -> 'Relative 1.lgcase')."""
+    from linkgraph.exports.redaction import Redactor
+
+    redactor = Redactor(case, True)
+    return lambda text: redactor.text(text) if redactor.protected else text
 
 
 def _signer_text() -> str | None:

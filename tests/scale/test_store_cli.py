@@ -134,3 +134,39 @@ def test_store_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "no store at" in capsys.readouterr().err
     assert main(["cluster", "run", "--store", "postgresql:///nodb?host=/nonexistent", "--engine", "duckdb"]) == 1
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_relatives_case_name_and_file_names_pushed_as_pseudonyms(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A minor's mother (a family link) goes as 'Relative 1' like the girl goes as 'Jane Doe 1', and her name is
+    taken out of the case name and the source file's name; the note naming her stays home."""
+    from importers import import_file
+    from importers.options import ImportOptions
+
+    sheet = tmp_path / "rosa_marquez_statement.csv"
+    sheet.write_text("From,To,Relationship\nRosa Marquez,Lucia Marquez,family_of\n"
+                     "Lucia Marquez,Dario Vance,associate_of\n", encoding="utf-8")
+    case_path = tmp_path / "marquez.lgcase"
+    with CaseFile.create(case_path, name="Marquez, Rosa: missing daughter", timezone="America/Los_Angeles",
+                         agency="Agency M") as case:
+        import_file(case, sheet, ImportOptions(kind="links"))
+        girl = next(e for e in case.entities("Person") if e.label == "Lucia Marquez")
+        case.edit_entity(girl.id, role="victim", minor=True)
+        mother = next(e for e in case.entities("Person") if e.label == "Rosa Marquez")
+        case.add_note(mother.id, "Mother; reported L.M. missing")
+    store = tmp_path / "store"
+    pushed = _json(capsys, ["push", str(case_path), "--store", f"file://{store}", "--json"])
+    assert pushed["protected"] == 2
+    written = []
+    for path in sorted(p for p in store.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            written.append(json.dumps(pq.read_table(path).to_pylist(), default=str))
+        else:
+            written.append(path.read_bytes().decode("utf-8", errors="replace"))
+    with open_store(f"file://{store}") as opened:
+        written.append(json.dumps(opened.query("SELECT * FROM pushes"), default=str))
+        written.append(json.dumps(opened.query("SELECT * FROM sources"), default=str))
+    text = "\n".join(written)
+    for secret in ("Rosa", "rosa", "Marquez", "marquez", "Lucia", "reported L.M. missing"):
+        assert secret not in text, secret
+    assert "Relative 1" in text and "Jane Doe 1" in text and "Dario Vance" in text

@@ -219,3 +219,34 @@ def test_cli_package_unpack_verify(agency_copy, tmp_path: Path, capsys: pytest.C
     assert main(["unpack", str(package), "-o", str(tmp_path / "got")]) == 0
     assert (tmp_path / "got" / "case" / "agency2.lgcase").is_file()
     assert main(["verify", str(tmp_path / "got" / "case" / "agency2.lgcase")]) == 0
+
+
+def test_manifest_and_member_names_carry_no_protected_relative(tmp_path: Path) -> None:
+    """A minor's mother named in the case name, the case file's name and a source file's name: the package shows
+    her pseudonym where anyone holding the zip can read (the manifest and the member names), encrypted or not."""
+    sheet = tmp_path / "rosa_marquez_statement.csv"
+    sheet.write_text("From,To,Relationship\nRosa Marquez,Lucia Marquez,family_of\n", encoding="utf-8")
+    gone = tmp_path / "Rosa Marquez interview.csv"
+    gone.write_text("From,To,Relationship\nLucia Marquez,Dario Vance,associate_of\n", encoding="utf-8")
+    case_path = tmp_path / "Rosa Marquez.lgcase"
+    with CaseFile.create(case_path, name="Marquez, Rosa: missing daughter") as case:
+        import_file(case, sheet, ImportOptions(kind="links"))
+        import_file(case, gone, ImportOptions(kind="links"))
+        girl = next(e for e in case.entities("Person") if e.label == "Lucia Marquez")
+        case.edit_entity(girl.id, role="victim", minor=True)
+        mother = next(e for e in case.entities("Person") if e.label == "Rosa Marquez")
+        case.add_note(mother.id, "Mother; reported L.M. missing")
+    gone.unlink()                                           # listed as missing, by its file name
+    result = create_package(case_path, tmp_path / "out.lgpkg", include_sources=True)
+    with zipfile.ZipFile(result.path) as archive:
+        names = archive.namelist()
+        manifest = archive.read("manifest.json").decode("utf-8")
+    shown = manifest + "\n".join(names)
+    assert "Rosa" not in shown and "rosa" not in shown
+    assert "Relative 1" in shown and any(n.startswith("case/") for n in names)
+    assert verify_package(result.path).ok
+    target = tmp_path / "unpacked"
+    unpack_package(result.path, target)
+    unpacked = next(target.rglob("*.lgcase"))
+    with CaseFile.open(unpacked, read_only=True) as case:     # the receiving agency gets the case as it was
+        assert any(e.label == "Rosa Marquez" for e in case.entities("Person"))
