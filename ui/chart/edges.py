@@ -1,11 +1,14 @@
 """All of a chart's links drawn by one item: batched lines per width, culled to what is exposed.
 
-Thirty thousand QGraphicsLineItems make a chart crawl; one item that keeps every link as a
-QLineF in width buckets and calls drawLines once per bucket redraws in milliseconds. Level of
-detail: zoomed out, lines are thin and not antialiased and the entities themselves are drawn
-here as coloured dots (the view makes their icons transparent), so a 10,000-entity chart
-still redraws in a few tens of milliseconds; zoomed in, arrowheads (directed charts) and link
-labels appear for the links in view.
+Thirty thousand QGraphicsLineItems make a chart crawl; one item that keeps every link as a row of
+a numpy array (x1, y1, x2, y2) in width buckets and hands each bucket's rows to one drawLines call
+(the array's memory read as QLineFs, no Python object per link) redraws in milliseconds. Level of
+detail: zoomed out, lines are thin and not antialiased and the entities themselves are drawn here
+as coloured dots (the view makes their icons transparent); on a chart of more than OVERVIEW_FROM
+links, far zoom shows an overview: the links and dots drawn once into images of the whole chart at
+a few resolutions (each twice the last), the one at least as fine as the screen scaled onto it, so
+a 300,000-link chart redraws in milliseconds at any far zoom. Zoomed in, arrowheads (directed
+charts) and link labels appear for the links in view.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import math
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.palette import EDGE_COLOUR, SELECTED_COLOUR, edge_widths
@@ -26,6 +30,36 @@ MAX_LABELS = 400         # at most this many link labels at once
 SMOOTH_MOST = 1500       # antialiased lines only when at most this many links are in view
 THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
+OVERVIEW_FROM = 20_000   # charts with more links draw far zoom from pre-drawn overview images ...
+OVERVIEW_PX = (1024, 2048, 4096)   # ... this many pixels across the chart's longer side, one image per size
+BACKGROUND = QColor("#fbfbfa")     # the chart's background (the overview images are opaque)
+
+
+def draw_lines(painter: QPainter, segments: np.ndarray) -> None:
+    """Draw rows (x1, y1, x2, y2) in one call: the array's memory is read as QLineFs (two QPointFs of doubles)."""
+    if len(segments):
+        rows = np.ascontiguousarray(segments, dtype=np.float64)
+        painter.drawLines(shiboken6.wrapInstance(rows.ctypes.data, QLineF), len(rows))
+
+
+def draw_points(painter: QPainter, points: np.ndarray) -> None:
+    """Draw rows (x, y) in one call, read in place as QPointFs."""
+    if len(points):
+        rows = np.ascontiguousarray(points, dtype=np.float64)
+        painter.drawPoints(shiboken6.wrapInstance(rows.ctypes.data, QPointF), len(rows))
+
+
+class _Lines:
+    """Read-only QLineF view of the link array (`EdgeLayer.lines[i]`): made when asked, one at a time."""
+
+    def __init__(self, layer: EdgeLayer) -> None:
+        self.layer = layer
+
+    def __len__(self) -> int:
+        return len(self.layer.segments)
+
+    def __getitem__(self, i: int) -> QLineF:
+        return QLineF(*self.layer.segments[i].tolist())
 
 
 def link_text(label: Any) -> str:
@@ -49,17 +83,22 @@ class EdgeLayer(QGraphicsItem):
         self.directed = False
         self.ends = np.zeros((0, 2), dtype=np.int64)        # (a, b) node indices per link
         self.pairs: list[tuple[int, int]] = []               # (a, b) entity ids per link
-        self.labels: list[str] = []
+        self.labels: list[Any] = []
         self.buckets: list[tuple[float, np.ndarray]] = []    # (pixel width, link indices)
-        self.lines: list[QLineF] = []
+        self.segments = np.zeros((0, 4))                     # (x1, y1, x2, y2) per link
+        self.lines = _Lines(self)
         self.xy = np.zeros((0, 2))                           # node positions by node index
+        self.ids: list[int] = []                             # node index -> entity id
         self.index: dict[int, int] = {}                      # entity id -> node index
-        self._touching: dict[int, list[int]] | None = {}     # node index -> link indices (see touching)
+        self._touch: tuple[np.ndarray, np.ndarray] | None = None   # links sorted by end, first per node (touching)
+        self._low = self._high = np.zeros((0, 2))            # each link's box
+        self._length = np.zeros(0)                           # each link's length
         self.highlight: set[int] = set()                     # node indices selected
         self.points_mode = False                             # draw entities as dots (far zoom)
         self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
-        self._dot_groups: list[tuple[QColor, float, list[QPointF]]] | None = None
-        self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0}   # what the last paint drew
+        self._dot_groups: list[tuple[QColor, float, np.ndarray]] | None = None
+        self._overview: dict[int, tuple[QImage, float]] = {}   # pixels across -> (image, scale)
+        self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0, "overview": 0}   # what the last paint drew
         self._bounds = QRectF()
         self._pens: dict[tuple[float, int], QPen] = {}
         self._colour = QColor(EDGE_COLOUR).lighter(125)     # opaque: blending 30,000 lines costs 5x more
@@ -71,47 +110,69 @@ class EdgeLayer(QGraphicsItem):
         dict (count and types), turned into text only for the few links labelled on screen."""
         self.prepareGeometryChange()
         self.directed = directed
-        ids = list(positions)
-        self.index = {n: i for i, n in enumerate(ids)}
-        self.xy = np.array([positions[n] for n in ids], dtype=float).reshape(len(ids), 2)
+        self.ids = list(positions)
+        self.index = {n: i for i, n in enumerate(self.ids)}
+        self.xy = np.array([positions[n] for n in self.ids], dtype=float).reshape(len(self.ids), 2)
         index = self.index
-        kept = [link for link in links if link[0] in index and link[1] in index]
+        kept = links if all(a in index and b in index for a, b, _, _ in links) else \
+            [link for link in links if link[0] in index and link[1] in index]
         self.pairs = [(a, b) for a, b, _, _ in kept]
         self.labels = [t for _, _, _, t in kept]
-        self.ends = np.array([(index[a], index[b]) for a, b in self.pairs], dtype=np.int64).reshape(-1, 2)
-        weights = np.array([w for _, _, w, _ in kept], dtype=float)
+        self.ends = np.fromiter((index[x] for a, b, _, _ in kept for x in (a, b)), dtype=np.int64,
+                                count=2 * len(kept)).reshape(-1, 2)
+        weights = np.fromiter((w for _, _, w, _ in kept), dtype=float, count=len(kept))
         widths = np.round(edge_widths(weights))
         self.buckets = [(float(w), np.flatnonzero(widths == w)) for w in np.unique(widths)]
-        self._touching = None
-        points = self.xy.tolist()
-        self.lines = [QLineF(points[a][0], points[a][1], points[b][0], points[b][1]) for a, b in self.ends.tolist()]
+        self._touch = None
+        self._place_segments()
         self._dot_groups = None
         self._recompute_bounds()
         self.update()
 
+    def _place_segments(self, links: np.ndarray | None = None) -> None:
+        """The links' ends, boxes and lengths from the node positions (all, or only `links`)."""
+        if links is None:
+            self.segments = np.hstack([self.xy[self.ends[:, 0]], self.xy[self.ends[:, 1]]]).reshape(-1, 4)
+            self._low = np.minimum(self.segments[:, :2], self.segments[:, 2:])
+            self._high = np.maximum(self.segments[:, :2], self.segments[:, 2:])
+            self._length = np.hypot(self.segments[:, 2] - self.segments[:, 0], self.segments[:, 3] - self.segments[:, 1])
+        else:
+            rows = np.hstack([self.xy[self.ends[links, 0]], self.xy[self.ends[links, 1]]])
+            self.segments[links] = rows
+            self._low[links] = np.minimum(rows[:, :2], rows[:, 2:])
+            self._high[links] = np.maximum(rows[:, :2], rows[:, 2:])
+            self._length[links] = np.hypot(rows[:, 2] - rows[:, 0], rows[:, 3] - rows[:, 1])
+        self._overview = {}
+
+    def touching_links(self, nodes: list[int]) -> np.ndarray:
+        """The links that touch any of these node indices (sorted, each once)."""
+        if self._touch is None:
+            flat = self.ends.ravel()
+            order = np.argsort(flat, kind="stable")
+            first = np.searchsorted(flat[order], np.arange(len(self.xy) + 1))
+            self._touch = (order // 2, first)
+        order, first = self._touch
+        if not nodes:
+            return np.zeros(0, dtype=np.int64)
+        found = [order[first[i]:first[i + 1]] for i in nodes if 0 <= i < len(first) - 1]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
     @property
     def touching(self) -> dict[int, list[int]]:
-        """Node index -> the links that touch it (made the first time a selection or a drag needs it)."""
-        if self._touching is None:
-            touching: dict[int, list[int]] = {}
-            for i, (a, b) in enumerate(self.ends.tolist()):
-                touching.setdefault(a, []).append(i)
-                touching.setdefault(b, []).append(i)
-            self._touching = touching
-        return self._touching
+        """Node index -> the links that touch it (for code that asks by node; paint uses touching_links)."""
+        return {i: self.touching_links([i]).tolist() for i in range(len(self.xy))}
 
     def move_nodes(self, moved: dict[int, tuple[float, float]]) -> None:
         """Entities moved (dragged, laid out again): their links follow."""
-        grow = False
-        for entity, (x, y) in moved.items():
-            i = self.index.get(entity)
-            if i is None:
-                continue
-            self.xy[i] = (x, y)
-            for link in self.touching.get(i, ()):
-                a, b = self.ends[link]
-                self.lines[link] = QLineF(*self.xy[a], *self.xy[b])
-            grow = grow or not self._bounds.contains(QPointF(x, y))
+        chosen = [(self.index[e], p) for e, p in moved.items() if e in self.index]
+        if not chosen:
+            return
+        rows = np.array([i for i, _ in chosen], dtype=np.int64)
+        places = np.array([p for _, p in chosen], dtype=float).reshape(-1, 2)
+        self.xy[rows] = places
+        grow = bool(((places < [self._bounds.left(), self._bounds.top()])
+                     | (places > [self._bounds.right(), self._bounds.bottom()])).any())
+        self._place_segments(None if len(rows) > len(self.xy) // 4 else self.touching_links(rows.tolist()))
         self._dot_groups = None
         if grow or len(moved) > 50:
             self.prepareGeometryChange()
@@ -127,6 +188,7 @@ class EdgeLayer(QGraphicsItem):
         """Entity id -> (colour, radius) for drawing entities as dots when zoomed far out."""
         self.dots = {self.index[n]: v for n, v in dots.items() if n in self.index}
         self._dot_groups = None
+        self._overview = {}
         self.update()
 
     def set_points_mode(self, on: bool) -> None:
@@ -140,8 +202,7 @@ class EdgeLayer(QGraphicsItem):
             return []
         inside = ((self.xy[:, 0] >= rect.left()) & (self.xy[:, 0] <= rect.right())
                   & (self.xy[:, 1] >= rect.top()) & (self.xy[:, 1] <= rect.bottom()))
-        ids = list(self.index)
-        return [ids[i] for i in np.flatnonzero(inside).tolist()]
+        return [self.ids[i] for i in np.flatnonzero(inside).tolist()]
 
     def nearest(self, x: float, y: float, reach: float) -> int | None:
         """The entity id nearest to (x, y) within `reach` chart units, if any."""
@@ -149,17 +210,19 @@ class EdgeLayer(QGraphicsItem):
             return None
         distance = np.hypot(self.xy[:, 0] - x, self.xy[:, 1] - y)
         best = int(np.argmin(distance))
-        return list(self.index)[best] if distance[best] <= reach else None
+        return self.ids[best] if distance[best] <= reach else None
 
     def drop_cache(self) -> None:
-        """Throw away the cached rendering so the next paint draws every link again."""
+        """Throw away the cached rendering of the view so the next paint draws again (the overview images,
+        which follow the links and dots, stay)."""
         self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def link_count(self) -> int:
-        return len(self.lines)
+        return len(self.segments)
 
     def _recompute_bounds(self) -> None:
+        self._overview = {}
         if not len(self.xy):
             self._bounds = QRectF()
             return
@@ -181,25 +244,25 @@ class EdgeLayer(QGraphicsItem):
         return pen
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if not self.lines:
+        if not len(self.segments) and not (self.points_mode and self.dots):
             return
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0, "overview": 0}
+        if self._paint_overview(painter, lod):
+            self._paint_highlight(painter)
+            return
         shown = self._exposed(option.exposedRect, lod)
-        in_view = len(self.lines) if shown is None else int(shown.sum())
+        in_view = len(self.segments) if shown is None else int(shown.sum())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5 and in_view <= SMOOTH_MOST)
         thin = lod < 0.25 or in_view > THIN_FROM
-        lines = self.lines
-        self.drawn = {"links": in_view, "arrows": 0, "labels": 0, "dots": len(self.dots) if self.points_mode else 0}
+        self.drawn.update(links=in_view, dots=len(self.dots) if self.points_mode else 0)
         for width, members in self.buckets:
             chosen = members if shown is None else members[shown[members]]
             if not len(chosen):
                 continue
             painter.setPen(self._pen(1.0 if thin else width, self._colour))
-            painter.drawLines([lines[i] for i in chosen.tolist()])
-        if self.highlight:
-            marked = sorted({i for n in self.highlight for i in self.touching.get(n, ())})
-            painter.setPen(self._pen(2.5, QColor(SELECTED_COLOUR).darker(115)))
-            painter.drawLines([lines[i] for i in marked])
+            draw_lines(painter, self.segments[chosen])
+        self._paint_highlight(painter)
         if self.points_mode:
             self._paint_dots(painter, lod, option.exposedRect)
         if lod >= ARROW_LOD and self.directed:
@@ -207,57 +270,122 @@ class EdgeLayer(QGraphicsItem):
         if lod >= LABEL_LOD:
             self._labels(painter, shown, lod)
 
-    def _paint_dots(self, painter: QPainter, lod: float, exposed: QRectF | None = None) -> None:
-        """Entities as round dots in their colour, grouped so each colour and size is one call; only those in
-        the exposed rectangle when it is a part of the chart (zoomed in, most dots are off screen)."""
+    def _paint_highlight(self, painter: QPainter) -> None:
+        if not self.highlight:
+            return
+        marked = self.touching_links(sorted(self.highlight))
+        painter.setPen(self._pen(2.5, QColor(SELECTED_COLOUR).darker(115)))
+        draw_lines(painter, self.segments[marked])
+        if self.points_mode:
+            lod = painter.worldTransform().m11()
+            painter.setPen(self._pen(max(5.0, 2 * 14 * lod + 4), QColor(SELECTED_COLOUR)))
+            draw_points(painter, self.xy[sorted(self.highlight)])
+            for i in self.highlight:                       # the selected dots over the ring, in their colour
+                colour, radius = self.dots.get(i, (QColor(EDGE_COLOUR), 12.0))
+                painter.setPen(self._dot_pen(colour, radius, lod))
+                draw_points(painter, self.xy[[i]])
+
+    def _paint_overview(self, painter: QPainter, lod: float) -> bool:
+        """Far zoom on a big chart: the finest-needed overview image scaled onto the view; False when the view
+        is too close for one (or the chart too small to need it)."""
+        if not self.points_mode or len(self.segments) <= OVERVIEW_FROM or self._bounds.isEmpty():
+            return False
+        side = max(self._bounds.width(), self._bounds.height())
+        fitting = [px for px in OVERVIEW_PX if px / side >= lod * 0.98]
+        if not fitting:
+            return False
+        image, scale = self.overview(fitting[0])
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.translate(self._bounds.topLeft())
+        painter.scale(1 / scale, 1 / scale)
+        painter.drawImage(0, 0, image)
+        painter.restore()
+        self.drawn.update(links=len(self.segments), dots=len(self.dots), overview=fitting[0])
+        return True
+
+    def overview(self, pixels: int) -> tuple[QImage, float]:
+        """The overview image `pixels` across the chart's longer side and its scale (pixels per chart unit):
+        every link one pixel wide and every entity a dot, drawn once after the links or dots last changed."""
+        made = self._overview.get(pixels)
+        if made is not None:
+            return made
+        side = max(self._bounds.width(), self._bounds.height(), 1.0)
+        scale = pixels / side
+        width = max(1, math.ceil(self._bounds.width() * scale))
+        height = max(1, math.ceil(self._bounds.height() * scale))
+        image = QImage(width, height, QImage.Format.Format_RGB32)
+        image.fill(BACKGROUND)
+        painter = QPainter(image)
+        origin = np.array([self._bounds.left(), self._bounds.top()] * 2)
+        long_enough = self._length * scale >= SHORTEST
+        painter.setPen(self._pen(1.0, self._colour))
+        draw_lines(painter, (self.segments[long_enough] - origin) * scale)
+        self._dots_at(painter, scale, (self.xy - origin[:2]) * scale)
+        painter.end()
+        self._overview[pixels] = (image, scale)
+        return image, scale
+
+    def warm(self) -> None:
+        """Draw the overview images now (after a layout, while nothing else happens) so far zoom never waits."""
+        if len(self.segments) > OVERVIEW_FROM and not self._bounds.isEmpty():
+            for pixels in OVERVIEW_PX:
+                self.overview(pixels)
+
+    def _groups(self) -> list[tuple[QColor, float, np.ndarray]]:
         if self._dot_groups is None:
             groups: dict[tuple[int, float], list[int]] = {}
             colours: dict[int, QColor] = {}
             for i, (colour, radius) in self.dots.items():
                 colours[colour.rgba()] = colour
-                groups.setdefault((colours[colour.rgba()].rgba(), round(radius)), []).append(i)
-            self._dot_groups = [(colours[c], float(r), [QPointF(*self.xy[i]) for i in members],
-                                 np.array(members, dtype=np.int64)) for (c, r), members in groups.items()]
+                groups.setdefault((colour.rgba(), round(radius)), []).append(i)
+            self._dot_groups = [(colours[c], float(r), np.array(members, dtype=np.int64))
+                                for (c, r), members in groups.items()]
+        return self._dot_groups
+
+    def _dot_pen(self, colour: QColor, radius: float, lod: float) -> QPen:
+        width = max(3.0, round(2 * radius * lod))
+        pen = self._pen(width, colour)
+        # Small dots as squares (filled spans, fast); bigger ones round, never antialiased (10,000 of them).
+        pen.setCapStyle(Qt.PenCapStyle.SquareCap if width < 5 else Qt.PenCapStyle.RoundCap)
+        return pen
+
+    def _dots_at(self, painter: QPainter, lod: float, xy: np.ndarray, inside: np.ndarray | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for colour, radius, members in self._groups():
+            chosen = members if inside is None else members[inside[members]]
+            if len(chosen):
+                painter.setPen(self._dot_pen(colour, radius, lod))
+                draw_points(painter, xy[chosen])
+                self.drawn["dots"] += len(chosen)
+
+    def _paint_dots(self, painter: QPainter, lod: float, exposed: QRectF | None = None) -> None:
+        """Entities as round dots in their colour, grouped so each colour and size is one call; only those in
+        the exposed rectangle when it is a part of the chart (zoomed in, most dots are off screen)."""
         inside = None
         if exposed is not None and not exposed.isNull() and not exposed.contains(self._bounds) and len(self.xy):
             margin = 40.0 / max(lod, 1e-6)
             box = exposed.adjusted(-margin, -margin, margin, margin)
             inside = ((self.xy[:, 0] >= box.left()) & (self.xy[:, 0] <= box.right())
                       & (self.xy[:, 1] >= box.top()) & (self.xy[:, 1] <= box.bottom()))
-        if self.highlight:
-            painter.setPen(self._pen(max(5.0, 2 * 14 * lod + 4), QColor(SELECTED_COLOUR)))
-            painter.drawPoints([QPointF(*self.xy[i]) for i in self.highlight])
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for colour, radius, points, members in self._dot_groups:
-            if inside is not None:
-                keep = inside[members]
-                if not keep.any():
-                    continue
-                if not keep.all():
-                    points = [points[j] for j in np.flatnonzero(keep).tolist()]
-            width = max(3.0, round(2 * radius * lod))
-            pen = self._pen(width, colour)
-            # Small dots as squares (filled spans, fast); bigger ones round, never antialiased (10,000 of them).
-            pen.setCapStyle(Qt.PenCapStyle.SquareCap if width < 5 else Qt.PenCapStyle.RoundCap)
-            painter.setPen(pen)
-            painter.drawPoints(points)
+        self.drawn["dots"] = 0
+        self._dots_at(painter, lod, self.xy, inside)
 
     def _exposed(self, rect: QRectF, lod: float) -> np.ndarray | None:
         """Mask of the links worth drawing: their box meets the exposed rectangle and they are at least
         SHORTEST pixels long on screen (shorter ones hide under their entities' dots); None when all are."""
-        if not len(self.lines):
+        if not len(self.segments):
             return None
-        a, b = self.xy[self.ends[:, 0]], self.xy[self.ends[:, 1]]
-        mask = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) * lod >= SHORTEST
+        mask = self._length * lod >= SHORTEST
         if not rect.isNull() and not rect.contains(self._bounds):
-            low, high = np.minimum(a, b), np.maximum(a, b)
+            low, high = self._low, self._high
             mask &= ((high[:, 0] >= rect.left()) & (low[:, 0] <= rect.right())
                      & (high[:, 1] >= rect.top()) & (low[:, 1] <= rect.bottom()))
         return None if mask.all() else mask
 
     def _arrows(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
         """A small filled head at the target end of each link in view (directed charts only)."""
-        chosen = np.flatnonzero(shown) if shown is not None else np.arange(len(self.lines))
+        chosen = np.flatnonzero(shown) if shown is not None else np.arange(len(self.segments))
         if len(chosen) > 5000:
             return
         size = 7.0 / lod
@@ -277,7 +405,7 @@ class EdgeLayer(QGraphicsItem):
 
     def _labels(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
         """Each link in view labelled at its middle with its count and types ("3 x call")."""
-        chosen = np.flatnonzero(shown) if shown is not None else np.arange(len(self.lines))
+        chosen = np.flatnonzero(shown) if shown is not None else np.arange(len(self.segments))
         if len(chosen) > MAX_LABELS:
             return
         font = QFont()

@@ -1,15 +1,18 @@
 """The link chart: entities as icons on a QGraphicsView, links drawn in batches, level of detail.
 
-Nodes are plain QGraphicsPathItems (painted by Qt in C++, so ten thousand stay smooth) whose
-path is the entity type's icon with its details cut out; labels, role, minor and pin badges are
-child items; links are one `EdgeLayer`. Zoom with the wheel (or +/-), pan by dragging the
-background, rubber-band select with Shift, drag entities, and expand / hide / pin from the
-keyboard or the context menu. Positions come from `linkgraph.layout`.
+Nodes are QGraphicsPathItems (painted by Qt in C++) whose path is the entity type's icon with its
+details cut out; labels, role, minor and pin badges are child items; links are one `EdgeLayer`.
+Where entities are is kept in `placed` (and the link layer's arrays); on a chart of more than
+EAGER_MOST entities an entity's item is made only when it is needed: in view close enough to see
+icons, selected, pinned, or asked for through `items_by_id`. Far out, the link layer draws every
+entity as a dot, so a 100,000-entity chart opens with a few hundred items. Zoom with the wheel (or
++/-), pan by dragging the background, rubber-band select with Shift, drag entities, and expand /
+hide / pin from the keyboard or the context menu. Positions come from `linkgraph.layout`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -71,6 +74,7 @@ MIN_ZOOM, MAX_ZOOM = 0.01, 12.0
 LAYOUT_AWAY_FROM = 3000  # charts with more entities are laid out in a background process (progress, Cancel)
 PREVIEW_FROM = 2000      # charts with more entities zoom on a snapshot while the wheel turns ...
 PREVIEW_SETTLE_MS = 140  # ... and draw in full this long after the last step
+EAGER_MOST = 2000        # charts with more entities make an entity's item only when it is needed (see _Nodes)
 ENTITY = 0               # QGraphicsItem.data key holding the entity id
 CATEGORICAL = ("type", "community", "role", "component")
 MEASURE_NAMES = {"score": "key-player score", "degree": "ties", "weighted_degree": "links (weighted ties)",
@@ -126,6 +130,46 @@ class LabelItem(QGraphicsItem):
         painter.drawText(QPointF(-self.width / 2, self.boundingRect().top() + 1 + self.ascent), self.text)
 
 
+class NodeItem(QGraphicsPathItem):
+    """An entity's icon; moving it (a drag, or code) moves its place on the chart and its links."""
+
+    def __init__(self, view: ChartView, node: int) -> None:
+        super().__init__()
+        self.view = view
+        self.node = node
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802 (Qt name)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and not self.view._syncing:
+            self.view._item_moved(self.node, value)
+        return super().itemChange(change, value)
+
+
+class _Nodes(Mapping):
+    """Entity id -> its NodeItem, for every entity on the chart; an item is made the first time it is asked
+    for (iterating, `in` and `len` make none)."""
+
+    def __init__(self, view: ChartView) -> None:
+        self.view = view
+        self.made: dict[int, NodeItem] = {}
+
+    def __getitem__(self, node: int) -> NodeItem:
+        item = self.made.get(node)
+        if item is None:
+            if node not in self.view.placed:
+                raise KeyError(node)
+            item = self.view._make_item(node)
+        return item
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.view.placed)
+
+    def __len__(self) -> int:
+        return len(self.view.placed)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.view.placed
+
+
 LABEL_HALO = QColor(255, 255, 255, 215)
 LABEL_INK = QColor("#1d1d1d")
 
@@ -176,7 +220,9 @@ class ChartView(QGraphicsView):
         self.scene().addItem(self.node_layer)
         self.graph: nx.Graph = nx.Graph()
         self._owned = True
-        self.items_by_id: dict[int, QGraphicsPathItem] = {}
+        self.placed: dict[int, tuple[float, float]] = {}   # every entity on the chart -> where it is
+        self.items_by_id = _Nodes(self)                     # -> its icon item (made when first needed)
+        self._syncing = False         # True while the chart itself moves items (their moves are already known)
         self.labels: dict[int, LabelItem] = {}
         self.label_layer = QGraphicsPathItem()             # labels: above every icon, visible at any zoom
         self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
@@ -214,6 +260,10 @@ class ChartView(QGraphicsView):
         self._label_timer.setSingleShot(True)
         self._label_timer.setInterval(60)
         self._label_timer.timeout.connect(self._update_labels)
+        self._warm = QTimer(self)                 # the link layer's overview images, drawn once the chart is shown
+        self._warm.setSingleShot(True)
+        self._warm.setInterval(200)
+        self._warm.timeout.connect(lambda: self.edges.warm())
         self.legend = Legend(self)
         self.legend.move(8, 8)
         self._sized_by = None         # the measure sizes really follow (score falls back to ties before analysis)
@@ -266,7 +316,8 @@ class ChartView(QGraphicsView):
         self.node_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.node_layer.setOpacity(0.0 if self._points else 1.0)
         scene.addItem(self.node_layer)
-        self.items_by_id.clear()
+        self.items_by_id.made.clear()
+        self.placed = {}
         scene.removeItem(self.label_layer)
         self.label_layer = QGraphicsPathItem()
         self.label_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
@@ -274,22 +325,30 @@ class ChartView(QGraphicsView):
         scene.addItem(self.label_layer)
         self.labels.clear()
         shown = self._shown_graph()
-        placed = {}
         for node in sorted(shown.nodes):
             x, y = positions.get(node, (0.0, 0.0))
-            self._add_node(node, shown.nodes[node], x, y)
-            placed[node] = (x, y)
+            self.placed[node] = (float(x), float(y))
+        self._refresh_links(self.placed)
         self._restyle()
-        self._refresh_links(placed)
+        if len(self.placed) <= EAGER_MOST:
+            for node in self.placed:
+                self.items_by_id[node]
         self._quiet = False
         self._update_labels()
         self._notify.start()
+        self._warm.start()
 
-    def _add_node(self, node: int, attrs: dict[str, Any], x: float, y: float) -> QGraphicsPathItem:
-        item = QGraphicsPathItem()
+    def _make_item(self, node: int) -> NodeItem:
+        """The icon item of an entity on the chart, styled and placed (made when first needed)."""
+        attrs = self.graph.nodes[node] if node in self.graph else {}
+        item = NodeItem(self, node)
         item.setData(ENTITY, int(node))
         item.setFlags(NODE_FLAGS)
-        item.setPos(x, y)
+        self._syncing = True
+        item.setPos(*self.placed[node])
+        self._syncing = False
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self._style_item(item, node)
         role = attrs.get("role")
         if role in ROLE_LETTERS and role != "unknown" and attrs.get("type") == "Person":
             _badge(item, ROLE_LETTERS[role], ROLE_COLOURS[role], QPointF(NODE_RADIUS * 0.85, -NODE_RADIUS * 0.85))
@@ -298,8 +357,29 @@ class ChartView(QGraphicsView):
         if node in self.pinned:
             _badge(item, "P", "#34495e", QPointF(NODE_RADIUS * 0.85, NODE_RADIUS * 0.85)).setData(ENTITY, "pin")
         item.setParentItem(self.node_layer)
-        self.items_by_id[int(node)] = item
+        self.items_by_id.made[int(node)] = item
         return item
+
+    def _make_in_view(self) -> None:
+        """Make the items of the entities in view (and a margin) when icons are shown (not far out)."""
+        if self._points or len(self.items_by_id.made) >= len(self.placed) or not len(self.edges.xy):
+            return
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        margin = NODE_RADIUS * 4
+        xy = self.edges.xy
+        inside = np.flatnonzero((xy[:, 0] >= seen.left() - margin) & (xy[:, 0] <= seen.right() + margin)
+                                & (xy[:, 1] >= seen.top() - margin) & (xy[:, 1] <= seen.bottom() + margin))
+        made, ids = self.items_by_id.made, self.edges.ids
+        for i in inside.tolist():
+            if ids[i] not in made and ids[i] in self.placed:
+                self._make_item(ids[i])
+
+    def _item_moved(self, node: int, pos: QPointF) -> None:
+        """An item was moved by a drag or by code: its place, links and label follow."""
+        if node in self.placed:
+            self.placed[node] = (pos.x(), pos.y())
+            self.edges.move_nodes({node: self.placed[node]})
+            self._place_label(node)
 
     def _label(self, node: int) -> LabelItem:
         """The entity's name under its icon, made the first time it is chosen to be shown."""
@@ -311,11 +391,10 @@ class ChartView(QGraphicsView):
         return label
 
     def _place_label(self, node: int) -> None:
-        label, item = self.labels.get(node), self.items_by_id.get(node)
-        if label is not None and item is not None:
-            pos = item.pos()
+        label, pos = self.labels.get(node), self.placed.get(node)
+        if label is not None and pos is not None:
             reach = self.radius.get(node, NODE_RADIUS)
-            label.setPos(pos.x(), pos.y() - reach if label.above else pos.y() + reach)
+            label.setPos(pos[0], pos[1] - reach if label.above else pos[1] + reach)
 
     @staticmethod
     def _tooltip(node: int, attrs: dict[str, Any]) -> str:
@@ -335,10 +414,11 @@ class ChartView(QGraphicsView):
     def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
         shown = self._shown_graph()
         links = [(a, b, float(data.get("weight", 1.0) or 1.0), data) for a, b, data in shown.edges(data=True)]
-        if positions is None or len(positions) != len(self.items_by_id):
+        if positions is None or len(positions) != len(self.placed):
             positions = self.positions()
         self.edges.set_links(positions, links, directed=shown.is_directed())
-        self.edges.set_dots({n: (self.colours[n], self.radius.get(n, NODE_RADIUS)) for n in self.items_by_id})
+        if all(n in self.colours for n in self.placed):
+            self.edges.set_dots({n: (self.colours[n], self.radius.get(n, NODE_RADIUS)) for n in self.placed})
 
     # ---- style ---------------------------------------------------------------------------------
     def color_by(self, attr: str | None) -> None:
@@ -370,44 +450,70 @@ class ChartView(QGraphicsView):
         return {n: (v / top if top > 0 else 0.0) for n, v in values.items()}
 
     def _restyle(self) -> None:
+        """Size and colour every entity on the chart (kept per entity; items made so far take them now)."""
         attrs = self.graph.nodes
         sizes = self._shares(self.size_attr) if self.size_attr else {}
         numeric = self.colour_attr not in (None, *CATEGORICAL)
         colours = self._shares(self.colour_attr) if numeric and self.colour_attr else {}
-        selected = {n for n, item in self.items_by_id.items() if item.isSelected()}
-        self._outlined = selected
-        paths: dict[tuple[str, float], QPainterPath] = {}
-        for node, item in self.items_by_id.items():
-            data = attrs[node]
+        made = self.items_by_id.made
+        self._outlined = {n for n, item in made.items() if item.isSelected()}
+        shared: dict[Any, QColor] = {}          # one QColor per type, role or group, not one per entity
+        self.radius, self.colours = {}, {}
+        for node in self.placed:
+            data = attrs[node] if node in attrs else {}
             radius = NODE_RADIUS * (0.7 + 1.8 * sizes[node] ** 0.5) if sizes else NODE_RADIUS
-            radius = round(radius, 1)
-            self.radius[node] = radius
-            shape = type_shape(data.get("type"))
-            key = (shape, radius)
-            if key not in paths:
-                paths[key] = _icon(shape, radius)
-            item.setPath(paths[key])
+            self.radius[node] = round(radius, 1)
+            kind = data.get("type")
             if self.colour_attr is None or self.colour_attr == "type":
-                colour = type_colour(data.get("type"))
+                key: Any = ("type", kind)
             elif self.colour_attr == "role":
-                colour = (QColor(ROLE_COLOURS.get(data.get("role") or "unknown", ROLE_COLOURS["unknown"]))
-                          if data.get("type") == "Person" else type_colour(data.get("type")))
+                key = ("role", data.get("role") or "unknown") if kind == "Person" else ("type", kind)
             elif numeric:
-                colour = ramp_colour(colours.get(node, 0.0))
+                key = ("ramp", round(colours.get(node, 0.0), 3))
             else:
-                colour = category_colour(data.get(self.colour_attr))
-            item.setBrush(QBrush(colour))
+                key = ("group", data.get(self.colour_attr))
+            colour = shared.get(key)
+            if colour is None:
+                if key[0] == "type":
+                    colour = type_colour(key[1])
+                elif key[0] == "role":
+                    colour = QColor(ROLE_COLOURS.get(key[1], ROLE_COLOURS["unknown"]))
+                elif key[0] == "ramp":
+                    colour = ramp_colour(key[1])
+                else:
+                    colour = category_colour(key[1])
+                shared[key] = colour
             self.colours[node] = colour
-            self._outline(item, node in selected)
+        self._paths: dict[tuple[str, float], QPainterPath] = {}
+        for node, item in made.items():
+            self._style_item(item, node)
+            self._place_label(node)
+        for node in self.labels:
             self._place_label(node)
         self._priority = None
         self._update_legend(sizes)
-        self.edges.set_dots({n: (self.colours[n], self.radius[n]) for n in self.items_by_id})
+        self.edges.set_dots({n: (self.colours[n], self.radius[n]) for n in self.placed})
+
+    def _style_item(self, item: QGraphicsPathItem, node: int) -> None:
+        """An item's icon at the entity's size, in its colour, outlined when selected."""
+        data = self.graph.nodes[node] if node in self.graph else {}
+        radius = self.radius.get(node, NODE_RADIUS)
+        shape = type_shape(data.get("type"))
+        paths = getattr(self, "_paths", None)
+        if paths is None:
+            paths = self._paths = {}
+        key = (shape, radius)
+        if key not in paths:
+            paths[key] = _icon(shape, radius)
+        item.setPath(paths[key])
+        colour = self.colours.get(node) or type_colour(data.get("type"))
+        item.setBrush(QBrush(colour))
+        self._outline(item, node in self._outlined)
 
     def _update_legend(self, sizes: dict[int, float]) -> None:
         """The legend for what is on the chart now: types, the colour key, what size means, the badges."""
         attrs = self.graph.nodes
-        shown = [n for n in self.items_by_id if n in attrs]
+        shown = [n for n in self.placed if n in attrs]
         counts: dict[str, int] = {}
         for node in shown:
             kind = attrs[node].get("type") or "?"
@@ -518,17 +624,22 @@ class ChartView(QGraphicsView):
             self.fit()
 
     def _move(self, placed: dict[int, tuple[float, float]]) -> None:
-        for node, (x, y) in placed.items():
-            item = self.items_by_id.get(node)
-            if item is not None:
-                item.setPos(x, y)
-                self._place_label(node)
-        self.edges.move_nodes(placed)
+        moved = {n: (float(x), float(y)) for n, (x, y) in placed.items() if n in self.placed}
+        self.placed.update(moved)
+        made = self.items_by_id.made
+        self._syncing = True
+        for node in moved.keys() & made.keys():
+            made[node].setPos(*moved[node])
+        self._syncing = False
+        for node in self.labels:
+            self._place_label(node)
+        self.edges.move_nodes(moved)
         self._update_labels()
+        self._warm.start()
 
     def positions(self) -> dict[int, tuple[float, float]]:
         """Where each shown entity is now (chart coordinates)."""
-        return {n: (item.pos().x(), item.pos().y()) for n, item in self.items_by_id.items()}
+        return dict(self.placed)
 
     # ---- selection ------------------------------------------------------------------------------
     def select_entities(self, ids: Iterable[int], *, centre: bool = True) -> None:
@@ -556,7 +667,7 @@ class ChartView(QGraphicsView):
         chosen = self.selected_entities()
         picked = set(chosen)
         for node in picked ^ self._outlined:        # only the entities whose selection changed
-            item = self.items_by_id.get(node)
+            item = self.items_by_id.made.get(node)
             if item is not None:
                 self._outline(item, node in picked)
         self._outlined = picked
@@ -587,25 +698,31 @@ class ChartView(QGraphicsView):
         for a, b, data in found.edges(data=True):
             if not self.graph.has_edge(a, b):
                 self.graph.add_edge(a, b, **data)
-        centre = self.items_by_id[entity_id].pos()
-        ring = around((centre.x(), centre.y()), len(added), radius=80.0 + 6 * len(added))
+        centre = self.placed[entity_id]
+        ring = around(centre, len(added), radius=80.0 + 6 * len(added))
         self._quiet = True
         for node, (x, y) in zip(added, ring, strict=True):
-            self._add_node(node, self.graph.nodes[node], x, y)
-        self._restyle()
+            self.placed[node] = (float(x), float(y))
         self._refresh_links()
+        self._restyle()
+        if len(self.placed) <= EAGER_MOST:
+            for node in added:
+                self.items_by_id[node]
         self._quiet = False
         self._update_labels()
         return added
 
     def hide(self, ids: Iterable[int]) -> None:
         """Take entities off the chart (their links go with them); `show_hidden` brings them back."""
-        gone = {int(i) for i in ids} & set(self.items_by_id)
+        gone = {int(i) for i in ids if int(i) in self.placed}
         if not gone:
             return
         self._quiet = True
         for node in gone:
-            self.scene().removeItem(self.items_by_id.pop(node))
+            del self.placed[node]
+            item = self.items_by_id.made.pop(node, None)
+            if item is not None:
+                self.scene().removeItem(item)
             label = self.labels.pop(node, None)
             if label is not None:
                 self.scene().removeItem(label)
@@ -624,7 +741,7 @@ class ChartView(QGraphicsView):
 
     def pin(self, ids: Iterable[int], pinned: bool = True) -> None:
         """Pin entities where they are (layouts leave them), or unpin with pinned=False."""
-        changed = {int(i) for i in ids} & set(self.items_by_id)
+        changed = {int(i) for i in ids if int(i) in self.placed}
         for node in changed:
             item = self.items_by_id[node]
             for child in item.childItems():
@@ -710,6 +827,7 @@ class ChartView(QGraphicsView):
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         if self._preview is None:
+            self._make_in_view()
             super().paintEvent(event)
             return
         painter = QPainter(self.viewport())
@@ -792,7 +910,7 @@ class ChartView(QGraphicsView):
         order = inside[np.argsort(-priority[inside], kind="stable")][: budget * 4]
         if len(selected):
             order = np.concatenate([selected, order[~np.isin(order, selected)]])
-        ids = list(self.edges.index)
+        ids = self.edges.ids
         transform = self.viewportTransform()
         height = QFontMetricsF(self._font).height() + 2
         cell = 48.0
@@ -889,13 +1007,7 @@ class ChartView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        super().mouseMoveEvent(event)
-        if self._dragging:
-            moved = {int(i.data(ENTITY)): (i.pos().x(), i.pos().y()) for i in self.scene().selectedItems()
-                     if isinstance(i.data(ENTITY), int)}
-            self.edges.move_nodes(moved)
-            for node in moved:
-                self._place_label(node)
+        super().mouseMoveEvent(event)           # dragged items tell the chart where they are (NodeItem.itemChange)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         banding = self.dragMode() == QGraphicsView.DragMode.RubberBandDrag
