@@ -32,6 +32,7 @@ from importers.tabular import (
     open_session,
     read_dates,
     read_mapped,
+    source_zone,
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
@@ -415,11 +416,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
 
     mapped = read_ofx(path, options) if is_ofx(path) else read_mapped(path, KIND, options)
     profile = mapped.detection.profile
-    tz = options.tz or profile.timezone or case.timezone
+    tz, tz_why = source_zone(options, profile, case.timezone)
     region = options.region or case.region
     holder = find_holder(mapped, options)
     known = KnownNames(case)
-    assumed: dict[str, str] = {}
+    assumed: dict[str, str] = dict(mapped.assumed)
 
     when_text = combine_date_time(mapped.column("date"), mapped.column("time")) if mapped.has("time") \
         else mapped.column("date")
@@ -451,7 +452,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         session.assume("profile", f"{profile.name} ({'detected' if mapped.detection.detected else 'chosen'})")
         session.assume("amounts", convention.describe())
         if not mapped.has("timezone") and profile.name != "ofx":
-            session.assume("time zone", tz)
+            session.assume("time zone", f"{tz} ({tz_why})")
         elif profile.name == "ofx":
             session.assume("time zone", "the file's own offsets (GMT where a time has none, as the OFX standard says)")
         assume_all(session, assumed)
