@@ -129,3 +129,53 @@ def test_hotel_option_names_the_property(tmp_path: Path, capsys: pytest.CaptureF
         assert [label for _, label in hotels(case)] == ["Sierra Motor Lodge"]      # matched by name, as named
         stays = case.conn.execute("SELECT count(*) FROM links WHERE type = 'stayed_at'").fetchone()[0]
     assert stays == 2
+
+
+# ------------------------------------------------------------------------------------------ OFX amounts and payees
+
+
+def test_ofx_thousands_separators_and_who_the_payee_is(case: CaseFile) -> None:
+    """NAME is the payee as the bank writes it: a person's name, a merchant's text, or the bank's wording with the
+    payee in MEMO; amounts written '-3,100.00' are read as 3100 and the import line says so."""
+    result = import_file(case, MONEY / "bank_names.ofx", ImportOptions())
+    assert result.profile == "ofx" and result.rows_rejected == 0
+    assert result.assumed["thousands separators"].startswith("taken out of 2 amounts (e.g. '-3,100.00')")
+    rows = {r[0]: r[1:] for r in case.conn.execute(
+        "SELECT l.row, a.type, a.label, b.type, b.label, l.amount FROM links l JOIN entities a ON a.id = l.src "
+        "JOIN entities b ON b.id = l.dst WHERE l.type IN ('paid', 'transferred')")}
+    account = "Golden State Credit Union 000123456789"
+    assert rows[1] == ("Account", account, "Hotel", "SIERRA MOTOR LODGE", 45.1)       # POS PURCHASE + MEMO
+    assert rows[2][2:4] == ("Business", "AMZN Mktp US*2K4LJ0QX2")                     # merchant text, not a person
+    assert rows[3][2:4] == ("Person", "Reed Tasha")                                   # ZELLE TO REED TASHA
+    assert rows[5][2:4] == ("Account", "SAV ...4411")                                 # the holder's own savings
+    assert rows[7][2:4] == ("Business", "Venmo")                                      # VENMO PAYMENT names nobody
+    assert rows[8][:2] == ("Person", "TASHA REED")                                    # a name written as a person's
+    assert rows[9][2:4] == ("Business", "NETFLIX.COM CA")                             # Wells Fargo's card suffix off
+    assert rows[10] == ("Account", account, "Person", "Jamal Pruitt", 3100.0)         # WIRE ... BNF: in MEMO
+    labels = {r[0].upper() for r in case.conn.execute("SELECT label FROM entities")}
+    assert not labels & {"POS PURCHASE", "WIRE TRANSFER OUT", "VENMO PAYMENT", "ATM WITHDRAWAL", "OVERDRAFT FEE"}
+
+
+@pytest.mark.parametrize(("written", "line_part"), [("-1,250", "<TRNAMT>-1,250"), ("2,500", "<TRNAMT>2,500")])
+def test_ofx_ambiguous_thousands_separator_is_refused(case: CaseFile, tmp_path: Path, written: str,
+                                                      line_part: str) -> None:
+    path = tmp_path / "statement.qfx"
+    path.write_text((MONEY / "bank.ofx").read_text().replace("<TRNAMT>-250.00", f"<TRNAMT>{written}"))
+    with pytest.raises(LinkgraphError) as error:
+        import_file(case, path, ImportOptions())
+    message = str(error.value)
+    assert message.startswith("statement.qfx: OFX/QFX: line 44 (FITID 202403040001): the amount " + line_part)
+    assert "could be read two ways" in message
+    assert case.conn.execute("SELECT count(*) FROM links").fetchone()[0] == 0
+
+
+def test_ofx_xml_amounts_with_separators() -> None:
+    from importers.ofx import normalise_amounts
+
+    data = (b"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><TRNAMT>-1,234.56</TRNAMT><FITID>A1</FITID></STMTTRN>"
+            b"<STMTTRN><TRNAMT>1.234,50</TRNAMT></STMTTRN><STMTTRN><TRNAMT>12,50</TRNAMT></STMTTRN>"
+            b"<LEDGERBAL><BALAMT>1,234,567</BALAMT></LEDGERBAL>")
+    out, amounts = normalise_amounts(data, Path("x.ofx"))
+    assert b"<TRNAMT>-1234.56</TRNAMT>" in out and b"<TRNAMT>1234.50</TRNAMT>" in out
+    assert b"<TRNAMT>12,50</TRNAMT>" in out             # a decimal comma, which OFX allows: left to the parser
+    assert b"<BALAMT>1234567</BALAMT>" in out and amounts.normalised == 3
