@@ -259,8 +259,11 @@ def _import_row(
     elif _blank(ref):
         problems(index, "ad_id" if mapped.has("ad_id") else "url", "no ad id or URL in this row")
         return None
-    if not title and not body:
-        problems(index, "body" if mapped.has("body") else "title", "the ad has no title and no body text")
+    if not title and not body and _blank(col["phone"].iat[index]) and _blank(col["email"].iat[index]):
+        # a scrape of the listing's details only (post id, date, age, phone: no text) is still an ad when it
+        # names a phone or e-mail; an ad with nothing at all is not
+        problems(index, "body" if mapped.has("body") else "title",
+                 "the ad has no title, no body text and no phone or e-mail")
         return None
     when = None if np.isnan(posted[index]) else int(posted[index])
     if when is None and not _blank(posted_text.iat[index]):

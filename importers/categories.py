@@ -120,7 +120,8 @@ def describe(description: str) -> Described:
     tokens = text.split(" ")
     city = state = None
     if len(tokens) >= 3 and tokens[-1].upper() in US_STATES and tokens[-2].isalpha():
-        take = 2 if (len(tokens) >= 4 and tokens[-3].upper() in _CITY_PREFIXES and tokens[-3].isalpha()) else 1
+        take = 2 if (len(tokens) >= 4 and tokens[-3].upper() in _CITY_PREFIXES and tokens[-3].isalpha()
+                     and not (len(tokens) >= 5 and tokens[-5].isdigit())) else 1   # '1234 MAIN ST FRESNO CA'
         state = tokens[-1].upper()
         city = " ".join(tokens[-1 - take:-1]).title()
         tokens = tokens[:-1 - take]
