@@ -370,7 +370,8 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     for value in values:
         text = str(value).strip()
         digits = _NON_DIGIT.sub("", text)
-        if 7 <= len(digits) <= 15 and _PHONE_CHARS.fullmatch(text) and not text.startswith(("+", "00")):
+        if (7 <= len(digits) <= 15 and _PHONE_CHARS.fullmatch(text) and not text.startswith(("+", "00"))
+                and damaged_number(text) is None):       # a number a spreadsheet damaged says nothing of a region
             looked.append(digits)
             if len(looked) >= sample:
                 break
@@ -383,8 +384,8 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     # A return of the case's region has next to no invalid numbers: a quarter invalid here, all of them valid in one
     # other region that fits 90 % of the file, is a foreign file. With ten numbers or more, a tenth that do not fit
     # here (invalid, or premium/VoIP look-alikes) is one when another region fits 95 % of them all as ordinary numbers.
-    strong = len(invalid) * 4 >= len(looked)
-    weak = len(looked) >= 10 and len(misfits) * 10 >= len(looked)
+    strong = bool(invalid) and len(invalid) * 4 >= len(looked)
+    weak = len(looked) >= 10 and len(misfits) >= 2 and len(misfits) * 10 >= len(looked)
     if not (strong or weak):
         return None
     best: tuple[int, str] | None = None
