@@ -484,6 +484,9 @@ def _lac_cell_ids(lac: Coded, cell: Coded, carrier: str) -> Coded:
 _PARTY = re.compile(r"^(?:(?:from|to|sender|recipient)\s*:\s*)?(\+?[\d(][\d\s().\-]{2,}\d)(?:\s+(.*))?$", re.IGNORECASE)
 
 
+_NAME_THEN_NUMBER = re.compile(r"(.*?[^\d\s].*?)\s*,\s*(\+?\d[\d\s().\-]{5,}\d)")
+
+
 def _party_cell(text: str) -> tuple[str, str]:
     """A forensic tool's party cell as (number or identifier, saved name): '+12095550144 Big D',
     'From: +12095550144 Big D', 'Big D <+12095550144>'; the first line when several parties are listed."""
@@ -492,6 +495,9 @@ def _party_cell(text: str) -> tuple[str, str]:
     bracket = re.fullmatch(r"(.*?)\s*<([^<>]+)>", line)
     if bracket:
         return bracket.group(2).strip(), bracket.group(1).strip()
+    named = _NAME_THEN_NUMBER.fullmatch(line)               # iLEAPP's 'Big D, +12095550144'
+    if named:
+        return named.group(2).strip(), named.group(1).strip()
     found = _PARTY.match(line)
     if found and found.group(2):
         return found.group(1).strip(), found.group(2).strip()
@@ -710,6 +716,14 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
                                  "wizard), or import the whole extraction, whose device-information sheet names it")
         own = position[owner.e164]
         outgoing = direction.text() == "outgoing"
+        # an outgoing row whose party is blank or the handset itself: the log does not name the other party
+        # (ALEAPP's WhatsApp calls, iLEAPP's Viber calls): kept as a call to an unknown number, never a self-call
+        unnamed = outgoing & ((party == own) | ~party_raw.present())
+        for index in np.flatnonzero(unnamed):
+            set_aside.append((int(index), "party", party_raw.at(index),
+                              "the other party of an outgoing call is not in the record (the log names only the "
+                              "handset's side)"))
+        party[unnamed] = position[UNREADABLE.e164]
         unknown = ~np.isin(direction.text(), ["outgoing", "incoming"])
         caller = np.where(outgoing, own, party)
         callee = np.where(outgoing, party, own)

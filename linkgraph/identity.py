@@ -378,7 +378,8 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     for value in values:
         text = str(value).strip()
         digits = _NON_DIGIT.sub("", text)
-        if 7 <= len(digits) <= 15 and _PHONE_CHARS.fullmatch(text) and not text.startswith(("+", "00")):
+        if (7 <= len(digits) <= 15 and _PHONE_CHARS.fullmatch(text) and not text.startswith(("+", "00"))
+                and damaged_number(text) is None):       # a number a spreadsheet damaged says nothing of a region
             looked.append(digits)
             if len(looked) >= sample:
                 break
@@ -391,31 +392,42 @@ def region_mismatch(values: Iterable[str], region: str, sample: int = 300) -> tu
     # A return of the case's region has next to no invalid numbers: a quarter invalid here, all of them valid in one
     # other region that fits 90 % of the file, is a foreign file. With ten numbers or more, a tenth that do not fit
     # here (invalid, or premium/VoIP look-alikes) is one when another region fits 95 % of them all as ordinary numbers.
-    strong = len(invalid) * 4 >= len(looked)
-    weak = len(looked) >= 10 and len(misfits) * 10 >= len(looked)
+    strong = bool(invalid) and len(invalid) * 4 >= len(looked)
+    weak = len(looked) >= 10 and len(misfits) >= 2 and len(misfits) * 10 >= len(looked)
     if not (strong or weak):
         return None
     best: tuple[int, str] | None = None
     for other in _OTHER_REGIONS:
         if other == region:
             continue
-        if strong:
-            allowed, misses = len(invalid) // 20, 0          # 95 % of the numbers invalid here must be valid there
-            for digits in invalid:
-                if _fit(digits, other) == "invalid":
-                    misses += 1
-                    if misses > allowed:
-                        break
-            there = sum(1 for d in looked if _fit(d, other) != "invalid")
-            if misses <= allowed and there * 10 >= len(looked) * 9 and (best is None or there > best[0]):
+        if strong and _few_fail(invalid, other, len(invalid) // 20, "invalid"):   # 95 % of them valid there ...
+            there = len(looked) - _failures(looked, other, "invalid")
+            if there * 10 >= len(looked) * 9 and (best is None or there > best[0]):   # ... and 90 % of the file
                 best = (there, other)
-        if weak and not (best and best[1] == other):
-            fits = sum(1 for d in looked if _fit(d, other) == "fits")
-            if fits * 20 >= len(looked) * 19 and fits > len(looked) - len(misfits) and (best is None or fits > best[0]):
+        if weak and not (best and best[1] == other) and _few_fail(looked, other, len(looked) // 20, "fits"):
+            fits = len(looked) - _failures(looked, other, "fits")
+            if fits > len(looked) - len(misfits) and (best is None or fits > best[0]):
                 best = (fits, other)
     if best is None:
         return None
     return best[1], len(misfits), len(looked)
+
+
+def _few_fail(numbers: list[str], where: str, allowed: int, test: str) -> bool:
+    """Whether at most `allowed` of the numbers fail in `where` (test 'invalid': are invalid there; 'fits': do not
+    fit there); stops at the first failure too many, so a region that does not fit costs a few look-ups."""
+    failed = 0
+    for digits in numbers:
+        fit = _fit(digits, where)
+        if (fit == "invalid") if test == "invalid" else (fit != "fits"):
+            failed += 1
+            if failed > allowed:
+                return False
+    return True
+
+
+def _failures(numbers: list[str], where: str, test: str) -> int:
+    return sum(1 for d in numbers if ((_fit(d, where) == "invalid") if test == "invalid" else (_fit(d, where) != "fits")))
 
 
 _ORDINARY_TYPES = ("FIXED_LINE", "MOBILE", "FIXED_LINE_OR_MOBILE", "TOLL_FREE")   # phonenumbers.PhoneNumberType names

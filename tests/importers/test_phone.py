@@ -62,7 +62,8 @@ def test_every_profile_maps_every_field() -> None:
         assert fields <= set(profile.fields), profile.name
     assert {p.name for p in two_sided} == {"tmobile", "att", "sprint", "tower-analysis", "analyst"}
     one_sided = {p.name for p in profiles("phone") if {"party", "party_from"} & set(p.fields)}
-    assert one_sided == {"handset-log", "cellebrite-calls", "ileapp-calls", "aleapp-calls", "axiom-calls"}
+    assert one_sided == {"handset-log", "cellebrite-calls", "ileapp-calls", "aleapp-calls", "axiom-calls",
+                         "aleapp-whatsapp-calls", "ileapp-viber-calls"}
 
 
 def test_profiles_detected(sample) -> None:

@@ -216,7 +216,7 @@ def test_money_options_amounts_and_dayfirst_reach_the_preview_and_the_import(qtb
     wizard.amounts.setCurrentIndex(wizard.amounts.findData("purchases-negative"))
     wizard.dayfirst.setChecked(True)
     wizard.refresh_preview()
-    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview.assumed.get("amounts", "").startswith(
+    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview is not None and wizard.preview.assumed.get("amounts", "").startswith(
         "purchases-negative"), timeout=15000)
     assert wizard.options().extra == {"amounts": "purchases-negative", "dayfirst": True}
     with qtbot.waitSignal(wizard.imported, timeout=20000) as imported:
@@ -239,6 +239,6 @@ def test_headerless_file_mapped_by_column_number(qtbot, case_path):
     wizard.kind.setCurrentIndex(wizard.kind.findData("finance"))
     wizard.overrides = {"date": "1", "description": "2", "amount": "3"}
     wizard.no_header.setChecked(True)
-    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview.columns == ["1", "2", "3"]
+    qtbot.waitUntil(lambda: not wizard.previewing and wizard.preview is not None and wizard.preview.columns == ["1", "2", "3"]
                     and wizard.preview.links == 2, timeout=15000)
     assert wizard.options().extra == {"no_header": True}
