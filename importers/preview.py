@@ -104,9 +104,16 @@ def preview_import(
         result.problem = str(exc)
         _fill_unresolved(result, path, kind, options)
         return result
+    _show_table(result, mapped, detected=mapped.detection.detected)
+    _dry_run(result, path, options, timezone, region, progress)
+    return result
+
+
+def _show_table(result: ImportPreview, mapped: MappedTable, *, detected: bool) -> None:
+    """The profile, its fields, the file's columns, the mapping and every row's mapped values, as the wizard shows them."""
     chosen = mapped.detection.profile
     result.profile = chosen.name
-    result.detected = mapped.detection.detected
+    result.detected = detected
     result.fields = list(chosen.fields)
     result.required = list(chosen.required)
     result.columns = [str(c) for c in mapped.table.columns]
@@ -116,8 +123,6 @@ def preview_import(
         {"row": mapped.row_number(index), "values": {name: values[name].iat[index] for name in result.mapping}}
         for index in range(len(mapped))
     ]
-    _dry_run(result, path, options, timezone, region, progress)
-    return result
 
 
 def _preview_workbook(result: ImportPreview, path: Path, options: ImportOptions, plan: list, timezone: str,
@@ -149,19 +154,8 @@ def _preview_workbook(result: ImportPreview, path: Path, options: ImportOptions,
     extraction.number_rows([a for a in artifacts if a.sheet in picked] or artifacts)
     artifact = next(a for a in artifacts if a.sheet == shown)
     mapped = MappedTable(path, artifact.table, artifact.detection)
-    chosen_profile = artifact.detection.profile
-    result.profile = chosen_profile.name
-    result.profiles = [chosen_profile.name]
-    result.detected = True
-    result.fields = list(chosen_profile.fields)
-    result.required = list(chosen_profile.required)
-    result.columns = [str(c) for c in mapped.table.columns]
-    result.mapping = dict(mapped.mapping)
-    values = {name: mapped.column(name) for name in result.mapping}
-    result.rows = [
-        {"row": mapped.row_number(index), "values": {name: values[name].iat[index] for name in result.mapping}}
-        for index in range(len(mapped))
-    ]
+    _show_table(result, mapped, detected=True)
+    result.profiles = [result.profile]
     if not picked:
         result.problem = "no sheet chosen to import: tick the sheets to import"
         return
