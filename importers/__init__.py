@@ -19,9 +19,14 @@ from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.plugins import importer_kinds
 from linkgraph.progress import Progress, no_progress
 
+# Detection ties go to this order. Installed entry points come sorted by name, so the order is kept here:
+# ours first, as they were always tried, then any kind another distribution registers, by name.
+TIE_ORDER = ("phone", "ads", "hotel", "finance", "roster", "links", "extraction")
 # Kind -> module, as registered in the `linkgraph.importers` entry-point group (pyproject.toml), so a kind
 # added by another distribution is detected and imported like ours.
-KINDS: dict[str, str] = importer_kinds()
+KINDS: dict[str, str] = dict(sorted(
+    importer_kinds().items(),
+    key=lambda item: (TIE_ORDER.index(item[0]) if item[0] in TIE_ORDER else len(TIE_ORDER), item[0])))
 DEFAULT_GRADES = {"extraction": "A1", "phone": "A1", "hotel": "A1", "finance": "A1", "roster": "B2", "ads": "B2", "links": "C3"}
 
 
