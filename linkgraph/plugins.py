@@ -36,9 +36,8 @@ SOURCE_TREE_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml
 
 @cache
 def declared(group: str) -> dict[str, str]:
-    """Name -> "module" or "module:attribute" of every entry point in `group`, in declaration order (the
-    first distribution to declare a name keeps it); from the source tree's pyproject.toml when the installed
-    metadata has none."""
+    """Name -> "module" or "module:attribute" of every entry point in `group` (the first distribution to
+    declare a name keeps it); from the source tree's pyproject.toml when the installed metadata has none."""
     found: dict[str, str] = {}
     for entry in entry_points(group=group):
         found.setdefault(entry.name, entry.value)
@@ -55,8 +54,8 @@ def _declared_in_source_tree(group: str) -> dict[str, str]:
 
 
 def importer_kinds() -> dict[str, str]:
-    """Each kind of source an installed importer reads -> the module that reads it (detection ties go to
-    this order)."""
+    """Each kind of source an installed importer reads -> the module that reads it (in the metadata's order,
+    which setuptools sorts by name: the importers keep their own order for detection ties)."""
     return declared(KINDS_GROUP)
 
 
