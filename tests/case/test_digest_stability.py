@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from linkgraph import graph
 from linkgraph.case import integrity, schema
 from linkgraph.case.audit import state_digests
 from linkgraph.case.integrity import source_digest, verify_connection
@@ -91,6 +92,7 @@ def test_column_declaration_gives_the_layout_the_digests_hash() -> None:
     schema.create(memory)
     assert [r[1] for r in memory.execute("PRAGMA table_info(links)")] == [c.name for c in schema.LINK_COLUMNS]
     assert [r[1] for r in memory.execute("PRAGMA table_info(entities)")] == [c.name for c in schema.ENTITY_COLUMNS]
+    assert set(graph.LINK_COLUMNS) <= {c.name for c in schema.LINK_COLUMNS}     # the chart reads declared columns
 
 
 def test_sample_case_digests_are_unchanged(sample_built) -> None:
