@@ -7,7 +7,7 @@ check that the fast importer stores exactly what this one stores for any generat
 domain rules (number normalisation, withheld callers, IMEIs, times, value maps) from importers/phone.py,
 linkgraph.identity and importers.dates rather than stating them twice.
 
-Scope: a delimited text return of one carrier layout with a caller and a callee column per row (T-Mobile's
+Scope: a comma-separated return of one carrier layout with a caller and a callee column per row (T-Mobile's
 by default: a date and a UTC time, call type, direction, IMEI/IMSI, first and last cell sites). No
 one-row-per-leg layouts, no '(D)' marks, no handset logs or tower dumps: those stay in the fast importer.
 """
@@ -101,6 +101,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, profile_name
         _read(record, profile, region, formats, mapping)
     with ImportSession(case, path, kind="phone", profile=profile.name, options={"mapping": mapping}) as session:
         session.options["timezone"] = profile.timezone
+        session.assume("time zone", f"{profile.timezone} (profile {profile.name}: the layout's times are {profile.timezone})")
+        session.assume("region", region)
         session.set_header(header, header_row)
         session.raw_lines_bulk(((record.row, record.line) for record in records), ",")
         for record in records:

@@ -129,3 +129,19 @@ def test_three_digest_versions_verify(sample_copy, recompute_chain) -> None:
         assert report.ok, report.problems
     finally:
         conn.close()
+
+
+def test_importers_give_links_as_link_fields(case, tmp_path) -> None:
+    """links_bulk takes LinkFields: each value lands in the column of its name."""
+    from linkgraph.case import ImportSession, LinkFields
+
+    source = tmp_path / "calls.csv"
+    source.write_text("a,b\n1,2\n", encoding="utf-8")
+    with ImportSession(case, source, kind="phone") as session:
+        a = session.entity("Phone", "+12095550123", "(209) 555-0123", row=2)
+        b = session.entity("Phone", "+12095550147", "(209) 555-0147", row=2)
+        session.links_bulk([LinkFields(type="call", src=a, dst=b, start=1709306864, end=None, duration=61.0,
+                                       amount=None, currency=None, location=None, weight=1.0,
+                                       attrs='{"call_type": "moc"}', row=2)])
+    row = case.conn.execute("SELECT type, src, dst, start, duration, weight, attrs, row FROM links").fetchone()
+    assert row == ("call", a, b, 1709306864, 61.0, 1.0, '{"call_type": "moc"}', 2)

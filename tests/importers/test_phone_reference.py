@@ -35,8 +35,10 @@ DIRECTIONS = ["Outgoing", "Incoming", "", "Missed"]
 @st.composite
 def record(draw: st.DrawFn) -> list[str]:
     """One row: any mix of good, blank and odd cells."""
-    day = draw(st.sampled_from(["03/01/2024", "12/31/2023", "02/29/2024", "", "13/45/2024", "2024-03-05"]))
-    clock = draw(st.sampled_from(["15:27:44", "00:00:00", "23:59:59", "", "7:05:00"]))
+    day = draw(st.sampled_from(["03/01/2024", "12/31/2023", "02/29/2024", "", "13/45/2024", "2024-03-05",
+                                "03/01/2024 00:00:00"]))
+    clock = draw(st.sampled_from(["15:27:44", "00:00:00", "23:59:59", "", "7:05:00", "1899-12-30 08:15:00",
+                                  "25:99", "15:27:44(UTC-8)"]))
     site = draw(st.sampled_from(["", "40001", "40002", "40003.0", "40017"]))
     sector = draw(st.sampled_from(["1", "2", "3"])) if site else ""
     last = draw(st.sampled_from(["", "40001", "40017", "40020"]))
