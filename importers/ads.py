@@ -35,6 +35,7 @@ from importers.tabular import (
     open_session,
     read_dates,
     read_mapped,
+    source_zone,
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
@@ -135,7 +136,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     """Import an ad scrape: one Ad per row with its phones, emails, place and near-duplicates, cited to the row."""
     mapped = read_mapped(path, KIND, options)
     region = options.region or case.region
-    tz = options.tz or mapped.detection.profile.timezone or case.timezone
+    tz, tz_why = source_zone(options, mapped.detection.profile, case.timezone)
     threshold = float(options.extra.get("near_duplicate_threshold") or THRESHOLD)
     col = {name: mapped.column(name) for name in (
         "ad_id", "db_id", "site", "url", "location", "city", "region", "title", "body", "age", "phone", "email",
@@ -155,7 +156,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
         if mapped.has("posted"):
-            session.assume("time zone", f"{tz} (post times written without a zone; Unix times are UTC)")
+            session.assume("time zone", f"{tz} ({tz_why}; Unix times are UTC)")
         assume_all(session, assumed)
         session.assume("ad key", keyed_by)
         if keyed_by.startswith("row number"):
@@ -258,8 +259,11 @@ def _import_row(
     elif _blank(ref):
         problems(index, "ad_id" if mapped.has("ad_id") else "url", "no ad id or URL in this row")
         return None
-    if not title and not body:
-        problems(index, "body" if mapped.has("body") else "title", "the ad has no title and no body text")
+    if not title and not body and _blank(col["phone"].iat[index]) and _blank(col["email"].iat[index]):
+        # a scrape of the listing's details only (post id, date, age, phone: no text) is still an ad when it
+        # names a phone or e-mail; an ad with nothing at all is not
+        problems(index, "body" if mapped.has("body") else "title",
+                 "the ad has no title, no body text and no phone or e-mail")
         return None
     when = None if np.isnan(posted[index]) else int(posted[index])
     if when is None and not _blank(posted_text.iat[index]):

@@ -30,6 +30,8 @@ _PREFIX = re.compile(
     r"purchase|recurring payment|card purchase|visa debit)\s+(?:\d{4}\s+)?",
     re.IGNORECASE,
 )
+# Wells Fargo's card suffix: '... NETFLIX.COM CA S384061234567890 CARD 1234' (an authorisation id and the card)
+_CARD_SUFFIX = re.compile(r"\s+[A-Z]?\d{12,}\s+card\s+\d{4}\s*$", re.IGNORECASE)
 _STORE_NUMBER = re.compile(r"(?:#\s*\d+|\b[A-Z]?\d{3,}\b|\s\*\S*)", re.IGNORECASE)
 
 
@@ -114,11 +116,12 @@ class Described:
 def describe(description: str) -> Described:
     """'CHECKCARD 0306 TACO BELL #8488 FRESNO CA' -> name 'TACO BELL', city 'Fresno', state 'CA'."""
     text = " ".join(str(description).split())
-    text = _PREFIX.sub("", text, count=1)
+    text = _CARD_SUFFIX.sub("", _PREFIX.sub("", text, count=1))
     tokens = text.split(" ")
     city = state = None
     if len(tokens) >= 3 and tokens[-1].upper() in US_STATES and tokens[-2].isalpha():
-        take = 2 if (len(tokens) >= 4 and tokens[-3].upper() in _CITY_PREFIXES and tokens[-3].isalpha()) else 1
+        take = 2 if (len(tokens) >= 4 and tokens[-3].upper() in _CITY_PREFIXES and tokens[-3].isalpha()
+                     and not (len(tokens) >= 5 and tokens[-5].isdigit())) else 1   # '1234 MAIN ST FRESNO CA'
         state = tokens[-1].upper()
         city = " ".join(tokens[-1 - take:-1]).title()
         tokens = tokens[:-1 - take]

@@ -32,6 +32,7 @@ from importers.tabular import (
     open_session,
     read_dates,
     read_mapped,
+    source_zone,
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
@@ -47,7 +48,7 @@ KIND = "finance"
 _BALANCE_ROW = re.compile(
     r"^\s*(?:beginning|opening|starting|ending|closing|previous|new|daily|ledger)\s+balance|"
     r"balance\s+(?:forward|brought forward|carried forward)|^\s*(?:sub)?totals?\b", re.IGNORECASE)
-_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|rejected|denied|voided|removed|"
+_NOT_DONE = re.compile(r"^\s*(?:failed|canceled|cancelled|declined|refused|reversed|reverted|rejected|denied|voided|removed|"
                        r"expired)\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+")
 _COMPANY = re.compile(
@@ -83,6 +84,11 @@ _OWN_TRANSFER = re.compile(r"\btransfer\s+(?:to|from)\s+((?:sav|savings|chk|chec
 _P2P_SERVICE = (("Venmo", re.compile(r"\bvenmo\b", re.IGNORECASE)),
                 ("Cash App", re.compile(r"\bcash\s*app\b|square\s*cash", re.IGNORECASE)),
                 ("PayPal", re.compile(r"\bpaypal\b", re.IGNORECASE)))
+# A description that is only the bank's wording and the other side's name: 'To Maria Lopez', 'Payment from Jamal
+# Pruitt' (Revolut), 'Deposit from ACME STAFFING PAYROLL' (Capital One 360), 'Sent money to Maria Lopez' (Wise)
+_PARTY_WORDING = re.compile(
+    r"^\s*(?:(?:sent\s+money|money\s+sent|received\s+money|money\s+received|payment|deposit|transfer|direct\s+deposit)"
+    r"\s+)?(?:to|from)\s+([A-Za-z][A-Za-z .,'&-]*[A-Za-z.])\s*$", re.IGNORECASE)
 _ZELLE_WORD = re.compile(r"^\s*zelle(?:\s+(?:payment|transfer))?\s*$", re.IGNORECASE)
 _ACCOUNT_TAIL = re.compile(r"^(.*?)[\s,-]*((?:[*Xx•●#]+\s*)?\d[\d -]*\d|[*Xx•●#]+\d+)\s*$")
 _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
@@ -90,8 +96,10 @@ _HANDLE = re.compile(r"^[$@][A-Za-z0-9_.\-]+$")
 _NOT_A_TRANSFER = re.compile(r"currency conversion|authori[sz]ation|\bhold\b|release|reserve", re.IGNORECASE)
 _UTC_OFFSET = re.compile(r"^(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-# A cheque row names its number, never its payee: 'CHECK # 1234', 'CHECK 1234', 'Check Paid #1234', 'CHK 1234'.
-_CHEQUE = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*(?:#|no\.?|number)?\s*(\d{1,10})\s*$", re.IGNORECASE)
+# A cheque row names its number, never its payee: 'CHECK # 1234', 'CHECK 1234', 'Check Paid #1234', 'CHK 1234',
+# 'Check #456 Cashed' (Capital One 360).
+_CHEQUE = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*(?:#|no\.?|number)?\s*(\d{1,10})"
+                     r"(?:\s+(?:cashed|paid|posted|cleared|deposited))?\s*$", re.IGNORECASE)
 _CHEQUE_WORD = re.compile(r"^\s*(?:check|chk|cheque)(?:\s+paid)?\s*$", re.IGNORECASE)
 # Words that make a name in 'Transfer to My Savings' one of the holder's own accounts, not a person.
 _OWN_ACCOUNT_WORDS = re.compile(
@@ -368,6 +376,17 @@ def sign_convention(mapped: MappedTable, amount: np.ndarray, options: ImportOpti
         if given_types.sum() and told[given_types].mean() >= 0.9 and not (amount[written] < 0).any():
             return SignConvention("type-column", f"unsigned amounts; the '{mapped.mapping['type']}' column says "
                                                  "debit or credit")
+        if given_types.sum() and told[given_types].mean() >= 0.9:
+            # signed on some rows only (Capital One 360 writes 'Check #456 Cashed' as 250.00 with type Debit):
+            # the type column is the one that is never missing; a sign that contradicts it is refused
+            out = types.str.match(_TYPE_OUT).to_numpy() & written
+            into = types.str.match(_TYPE_IN).to_numpy() & written
+            contradicted = int((into & (amount < 0)).sum())
+            unsigned_out = int((out & (amount > 0)).sum())
+            if unsigned_out and not contradicted and (out & (amount < 0)).any():
+                return SignConvention("type-column", f"the '{mapped.mapping['type']}' column says debit or credit; "
+                                                     f"{unsigned_out} debit amount{'s' if unsigned_out != 1 else ''} "
+                                                     "written without a minus sign")
         purchases = (types.str.match(_PURCHASE_TYPE).to_numpy()) & written
         if purchases.sum() >= 1:
             positive = (amount[purchases] > 0).mean()
@@ -415,11 +434,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
 
     mapped = read_ofx(path, options) if is_ofx(path) else read_mapped(path, KIND, options)
     profile = mapped.detection.profile
-    tz = options.tz or profile.timezone or case.timezone
+    tz, tz_why = source_zone(options, profile, case.timezone)
     region = options.region or case.region
     holder = find_holder(mapped, options)
     known = KnownNames(case)
-    assumed: dict[str, str] = {}
+    assumed: dict[str, str] = dict(mapped.assumed)
 
     when_text = combine_date_time(mapped.column("date"), mapped.column("time")) if mapped.has("time") \
         else mapped.column("date")
@@ -438,7 +457,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         "instrument", "currency", "fee", "tip", "funding_source", "destination", "category", "method", "city", "reference", "beginning_balance",
         "ending_balance", "payer_address", "payer_phone", "payee_address", "payee_phone", "payout_city",
         "payout_state", "payout_country", "exchange_rate", "payout_amount", "payout_currency", "asset_type",
-        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal", "original_description")}
+        "asset_amount", "account", "cheque", "counterparty_name", "tax", "terminal", "original_description",
+        "payee_name", "payer_name", "merchant")}
     two_sided = mapped.has("payer") or mapped.has("payee")
     convention = sign_convention(mapped, amount, options, two_sided)
     if convention.name not in ("sides", "debit-credit") or options.extra.get("amounts"):
@@ -451,7 +471,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
         session.assume("profile", f"{profile.name} ({'detected' if mapped.detection.detected else 'chosen'})")
         session.assume("amounts", convention.describe())
         if not mapped.has("timezone") and profile.name != "ofx":
-            session.assume("time zone", tz)
+            session.assume("time zone", f"{tz} ({tz_why})")
         elif profile.name == "ofx":
             session.assume("time zone", "the file's own offsets (GMT where a time has none, as the OFX standard says)")
         assume_all(session, assumed)
@@ -763,6 +783,14 @@ class _Writer:
                              None)
         if named_in_text and self.is_own_account_name(named_in_text):
             return self.own_account(named_in_text, row), "Account"     # 'Transfer to My Savings'
+        wording = _PARTY_WORDING.match(description or "") if not name else None
+        party = wording.group(1).strip(" .,") if wording else ""
+        if party and category is None:
+            if self.is_own_account_name(party):
+                return self.own_account(party, row), "Account"
+            etype = "Business" if _COMPANY.search(party) or len(party.split()) == 1 else "Person"
+            self._suggest(party, (etype,) if etype == "Person" else ("Business", "Hotel", "Organization"))
+            return self.named(party, etype, row, match_known=True), etype
         kind = category.counterparty if category and category.counterparty else ("Person" if name else "Business")
         text = name or description
         if kind == "Own":
@@ -820,7 +848,7 @@ class _Writer:
             self.session.cite_entity(found[0], row)
             return found[0], found[1]
         ach = _ACH_COMPANY.search(text or "")
-        label = merchant or (" ".join(ach.group(1).split()) if ach else describe(text).name)
+        label = merchant or (" ".join(ach.group(1).split()) if ach else party or describe(text).name)
         if not label.strip():
             # a row naming no other side at all (Cash App 'Bitcoin Buy', 'Boost'): the app or bank itself
             return self.institution(row)
@@ -905,13 +933,18 @@ class _Writer:
                 attrs["city"] = city
         else:
             direction = "in" if signed > 0 else "out"
-            name = cell["counterparty"]
-            category = self._category(cell, direction, (cell["type"], name, description, cell["original_description"]))
+            # Wise names the other side in 'Payee Name' (money out) or 'Payer Name' (money in), a card's shop in
+            # 'Merchant'; the description ('Sent money to ...') is the bank's wording, never a business
+            name = cell["counterparty"] or cell["payee_name" if direction == "out" else "payer_name"]
+            merchant = cell["merchant"] if not name else ""
+            category = self._category(cell, direction, (cell["type"], name, merchant, description,
+                                                        cell["original_description"]))
             if direction == "in" and self.layout.get("account_kind") == "card" and _CARD_PAYMENT.search(cell["type"]):
                 # a card download's 'Payment' type (Apple Card): the holder paying the card, whatever the text
                 category = classify(("payment thank you",), direction) or category
             holder = self.row_holder(row, cell)
-            other, other_type = self.counterparty(category, name, description, cell["instrument"], row, cell)
+            other, other_type = self.counterparty(category, name, merchant or description, cell["instrument"], row,
+                                                  cell)
             src, dst = (other, holder) if direction == "in" else (holder, other)
         place = describe(description) if description and not two_sided else None
         if place and place.city and "city" not in attrs:

@@ -11,8 +11,9 @@ Who the contact details belong to: the registry's phone, email, vehicle plate an
 those of whoever made the registration, so on a row whose "Booked By" names someone else they
 go to the booker (Person -uses-> Phone / Email / Vehicle), and the ID number to the guest who
 showed it (Person -uses-> IdDocument). A profile can turn this off (`contact_is_booker: false`).
-The hotel is named by a Hotel column, `options.extra["hotel"]`, or the title lines above the
-header ("Delta Inn & Suites - Guest Registration Export", "Property: 1800 Canal Point Dr, ...").
+The hotel is named by a Hotel column, `options.extra["hotel"]` (--hotel), or the title lines above the
+header ("Delta Inn & Suites - Guest Registration Export", "Property: 1800 Canal Point Dr, ..."); a file that
+names none (a Booking.com download) gets a hotel of its own, never matched to another by name.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from importers.tabular import (
     open_session,
     read_dates,
     read_mapped,
+    source_zone,
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
@@ -150,7 +152,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                          "reservation export has no one to link; use the export with guest names, or "
                          "--map guest=COLUMN", file=path)
     region = options.region or case.region
-    tz = options.tz or profile.timezone or case.timezone
+    tz, tz_why = source_zone(options, profile, case.timezone)
     formats = [options.date_format] if options.date_format else list(profile.date_formats)
     assumed: dict[str, str] = {}
     if mapped.has("arrival_year") and not mapped.has("arrival"):
@@ -169,7 +171,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
                              label=mapped.mapping.get("departure", "departure"), assumed=assumed)
                   if mapped.has("departure") else np.full(len(mapped), np.nan))
     title_name, title_address = hotel_from_titles(mapped)
-    default_hotel = str(options.extra.get("hotel") or title_name or path.stem.replace("_", " ").strip())
+    given_hotel = " ".join(str(options.extra.get("hotel") or "").split())
+    # a Booking.com download names no property: without --hotel the file gets a hotel of its own, keyed by the
+    # file's digest so that it is never matched to another hotel by a name the file never gave
+    unnamed = not (given_hotel or title_name)
+    default_hotel = given_hotel or title_name or f"Hotel of {path.name} (not named in the file)"
     contact_is_booker = bool(profile.options.get("contact_is_booker", True))
     cash_words = re.compile(_option(profile, "cash_or_prepaid"), re.IGNORECASE)
     payments = {k.lower(): v for k, v in profile.values.get("payment", {}).items()}
@@ -178,11 +184,11 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
-        session.assume("time zone", tz)
+        session.assume("time zone", f"{tz} ({tz_why})")
         assume_all(session, assumed)
-        if not (options.extra.get("hotel") or title_name or mapped.has("hotel")):
-            # a Booking.com download or a bare registry names no property: the file name stands in, said so
-            session.assume("hotel", f"'{default_hotel}' (from the file name: the file does not name the hotel)")
+        if given_hotel:
+            session.assume("hotel", f"'{given_hotel}' (as given (--hotel))"
+                           + ("; rows naming their own hotel keep it" if mapped.has("hotel") else ""))
         col = {name: mapped.column(name) for name in (
             "folio", "room", "guest", "first_name", "last_name", "address", "phone", "email", "id_number", "id_type",
             "plate", "guests", "nights", "rate", "payment", "card_last4", "booked_by", "hotel", "city", "status",
@@ -213,6 +219,13 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
             session.notes.append(f"{split} registrations name a guest already in this file whose identifiers "
                                  "(phone, e-mail, card, ID, address) disagree: kept as different people of that name")
         hotels: dict[str, int] = {}
+        if unnamed and any(stay.hotel == default_hotel for stay in stays):
+            session.assume("hotel", f"'{default_hotel}': the file does not name the hotel, so its stays go to a hotel "
+                                    "of this file's own, never matched to another hotel by name; give --hotel NAME")
+            hotels[default_hotel] = session.entity(
+                "Hotel", f"UNNAMED:{session.sha256[:16]}", default_hotel,
+                row=next(stay.row for stay in stays if stay.hotel == default_hotel),
+                attrs={"unnamed": True, "file": path.name, **({"address": title_address} if title_address else {})})
         uses: dict[tuple[int, int], int] = {}
         for done, stay in enumerate(stays):
             if done % 2000 == 0:

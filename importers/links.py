@@ -13,7 +13,7 @@ import numpy as np
 
 from importers.dates import combine_date_time, parse_datetimes
 from importers.options import ImportOptions
-from importers.tabular import RowProblems, identified_entity, open_session, read_mapped, store_raw_rows
+from importers.tabular import RowProblems, identified_entity, open_session, read_mapped, source_zone, store_raw_rows
 from importers.tabular import kind_score as _kind_score
 from linkgraph.case import CaseFile, ImportResult
 from linkgraph.errors import LinkgraphError
@@ -40,7 +40,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     if default_link:
         default_link = model.link_type(default_link).name
     region = options.region or case.region
-    tz = options.tz or case.timezone
+    tz, tz_why = source_zone(options, None, case.timezone)
 
     sources = mapped.column("source")
     targets = mapped.column("target")
@@ -56,6 +56,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped)
         problems = RowProblems(session, mapped, options.strict)
+        if mapped.has("date"):
+            session.assume("time zone", f"{tz} ({tz_why})")
         total = len(mapped)
         for index in range(total):
             if index % 5000 == 0:

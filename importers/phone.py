@@ -371,6 +371,7 @@ def file_zone(options: ImportOptions, profile: Profile, mapped: MappedTable, cas
     """The zone of the file's times and why: --source-tz; UTC when the time column's name says UTC/GMT; the
     profile's zone only when the file carries that layout's signature columns (a carrier's return, not an
     analyst's sheet that shares a few column names: its local times stay local); else the case's zone."""
+    case_zone = options.extra.get("case_tz") or case_zone     # --tz given with this import: the case's new zone
     if options.tz:
         return options.tz, "--source-tz"
     for name in ("start", "time", "date"):

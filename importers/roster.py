@@ -24,6 +24,7 @@ from importers.tabular import (
     open_session,
     read_dates,
     read_mapped,
+    source_zone,
     store_raw_rows,
 )
 from importers.tabular import kind_score as _kind_score
@@ -59,7 +60,7 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     mapped = read_mapped(path, KIND, options)
     profile = mapped.detection.profile
     region = options.region or case.region
-    tz = options.tz or profile.timezone or case.timezone
+    tz, tz_why = source_zone(options, profile, case.timezone)
     formats = [options.date_format] if options.date_format else list(profile.date_formats)
     currency = options.extra.get("currency") or profile.options.get("currency")
 
@@ -75,6 +76,8 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
     with open_session(case, mapped, options, progress) as session:
         store_raw_rows(session, mapped, keep_lines=True)
         problems = RowProblems(session, mapped, options.strict)
+        if mapped.has("pay_date") or roster_date is not None:
+            session.assume("time zone", f"{tz} ({tz_why})")
         assume_all(session, assumed)
         made: set[tuple[str, int, int]] = set()
 

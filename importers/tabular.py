@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from importers.mapping import Detection, header_scorer, resolve, save_profile, score
+from importers.mapping import Detection, Profile, header_scorer, resolve, save_profile, score
 from importers.options import ImportOptions
 from importers.readers import Table, read_head, read_table
 from linkgraph.case import CaseFile, ImportSession
@@ -27,6 +27,7 @@ class MappedTable:
     path: Path
     table: Table
     detection: Detection
+    assumed: dict[str, str] = field(default_factory=dict)    # what the reader did that the import line says
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -240,3 +241,20 @@ def assume_all(session: ImportSession, assumed: dict[str, str]) -> None:
     """Record every assumption gathered before the session opened."""
     for name, value in assumed.items():
         session.assume(name, value)
+
+
+def source_zone(options: ImportOptions, profile: Profile | None, case_zone: str) -> tuple[str, str]:
+    """The zone of the file's times that carry no offset, and why (said on the import line): --source-tz
+    (the wizard's time-zone field), else the layout's own zone (Venmo statements are in UTC), else the
+    case's zone (a `--tz` given with this import counts as the case's)."""
+    from linkgraph.times import zone
+
+    if options.tz:
+        zone(options.tz)
+        return options.tz, "as given (--source-tz)"
+    if profile is not None and profile.timezone:
+        zone(profile.timezone)
+        why = profile.options.get("timezone_why") or f"the {profile.name} layout gives its times in {profile.timezone}"
+        return profile.timezone, f"{why}; give --source-tz if this file differs"
+    case_zone = options.extra.get("case_tz") or case_zone
+    return case_zone, "the case's zone: the file does not say its zone; give --source-tz if it differs"

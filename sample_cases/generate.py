@@ -1006,7 +1006,8 @@ class Builder:
                   "amounts like -$2.90; victims' earnings and 30 strangers paying in; motels, rides, food, ad sites.", t)
 
     def venmo(self) -> None:
-        """The HSM bottom's Venmo statement: title rows, blank first header cell, balance row and disclaimer."""
+        """The HSM bottom's Venmo statement: title rows, blank first header cell, balance row and disclaimer;
+        times in UTC, as Venmo writes them."""
         name = "venmo_lamb.csv"
         rng = stream("venmo")
         keisha = BY_KEY["keisha"].name
@@ -1055,7 +1056,8 @@ class Builder:
                 balance = round(balance + amount, 2)
             sign = "+" if amount > 0 else "-"
             row = t.add(["", str(int(digest("venmo", when, sender)[:12], 16) % 10 ** 19).zfill(19),
-                         when.strftime("%Y-%m-%dT%H:%M:%S"), kind, "Complete" if kind == "Payment" else "Issued",
+                         when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), kind,   # Venmo writes UTC
+                         "Complete" if kind == "Payment" else "Issued",
                          note, sender, receiver, f"{sign} ${abs(amount):,.2f}", "", "0", "", "0", "", funding,
                          destination, "", "", "", "Venmo", "", ""])
             if receiver == BY_KEY["C"].name:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -139,6 +141,37 @@ class ImportWizard(QDialog):
                                      "(ISO code). A file whose numbers fit another country is refused with the code "
                                      "to give here, rather than read as look-alike numbers.")
         self.phone_region.editingFinished.connect(self.refresh_preview)
+        # money: whose statement it is (a Cash App CSV does not name its holder), as --holder / --holder-account
+        self.holder = QLineEdit()
+        self.holder.setObjectName("holder")
+        self.holder.setPlaceholderText("the statement holder's name, e.g. Darnell Haskins")
+        self.holder.setToolTip("Money: the person or business whose statement this is, when the file does not "
+                               "name them (a Cash App CSV). Same as --holder.")
+        self.holder_account = QLineEdit()
+        self.holder_account.setObjectName("holderAccount")
+        self.holder_account.setPlaceholderText("their account, e.g. $BossD209 or 000123456789")
+        self.holder_account.setToolTip("Money: the holder's own account ($cashtag, @handle, account number). "
+                                       "Same as --holder-account.")
+        # hotel: the property a Booking.com download is from (it does not say), as --hotel
+        self.hotel = QLineEdit()
+        self.hotel.setObjectName("hotel")
+        self.hotel.setPlaceholderText("the property, when the file does not name it (a Booking.com download)")
+        self.hotel.setToolTip("Hotel records: the hotel's name. Left empty, a file that names no hotel gets a hotel "
+                              "of its own, marked 'not named in the file' and never matched to another by name. "
+                              "Same as --hotel.")
+        # any kind: the zone of the file's times written without an offset, as --source-tz
+        self.source_tz = QLineEdit()
+        self.source_tz.setObjectName("sourceTz")
+        self.source_tz.setPlaceholderText("the layout's zone (Venmo: UTC), else the case's zone")
+        self.source_tz.setToolTip("The time zone of this file's times when they carry no offset and it differs "
+                                  "from the layout's or the case's (an IANA name such as America/New_York). "
+                                  "The preview says which zone is used and why. Same as --source-tz.")
+        zones = QCompleter(sorted(available_timezones()), self.source_tz)
+        zones.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        zones.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.source_tz.setCompleter(zones)
+        for edit in (self.holder, self.holder_account, self.hotel, self.source_tz):
+            edit.editingFinished.connect(self.refresh_preview)
         self.grade = QComboBox()
         self.grade.addItem("default for this kind", "")
         for grade in ("A1", "A2", "B1", "B2", "B3", "C3", "D4", "E5"):
@@ -155,6 +188,12 @@ class ImportWizard(QDialog):
         form.addRow("Phone region", self.phone_region)
         form.addRow("Source grade", self.grade)
         form.addRow("Amounts (money)", self.amounts)
+        holder_row = QHBoxLayout()
+        holder_row.addWidget(self.holder, 1)
+        holder_row.addWidget(self.holder_account, 1)
+        form.addRow("Statement holder (money)", holder_row)
+        form.addRow("Hotel name (hotel)", self.hotel)
+        form.addRow("Time zone of the file", self.source_tz)
         form.addRow("", self.no_header)
         form.addRow("", self.dayfirst)
         form.addRow("", self.lenient)
@@ -270,13 +309,15 @@ class ImportWizard(QDialog):
         extra = {name: value for name, value in (
             ("amounts", _chosen(self.amounts)), ("no_header", self.no_header.isChecked() or None),
             ("dayfirst", True if self.dayfirst.isChecked() else None),
-            ("owner", self.owner.text().strip())) if value}
+            ("owner", self.owner.text().strip()), ("holder", self.holder.text().strip()),
+            ("holder_account", self.holder_account.text().strip()), ("hotel", self.hotel.text().strip()))
+            if value}
         if self.chosen_sheets is not None:
             extra["sheets"] = list(self.chosen_sheets)
         return ImportOptions(
             kind=_chosen(self.kind), profile=_chosen(self.profile), mapping=dict(self.overrides),
-            strict=not self.lenient.isChecked(), grade=_chosen(self.grade), extra=extra,
-            region=self.phone_region.text().strip().upper() or None,
+            tz=self.source_tz.text().strip() or None, strict=not self.lenient.isChecked(), grade=_chosen(self.grade),
+            extra=extra, region=self.phone_region.text().strip().upper() or None,
         )
 
     # ---- sheets of a workbook ------------------------------------------------------------
@@ -547,12 +588,18 @@ class ImportWizard(QDialog):
         self.bar.setRange(0, 0)
         self.cancel_button.setText("Cancel import")
         self.status.setText(f"Importing {self.file.name}…")
-        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade, self.sheets):
+        for widget in self._option_widgets():
             widget.setEnabled(False)
         self._update_buttons()
         self.importStarting.emit(job)
         workers.start(job)
         return job
+
+    def _option_widgets(self) -> tuple[QWidget, ...]:
+        """What the user may not change while an import runs."""
+        return (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade, self.amounts,
+                self.no_header, self.dayfirst, self.owner, self.holder, self.holder_account, self.hotel, self.source_tz,
+                self.phone_region, self.sheets)
 
     def _progress(self, done: int, total: int, message: str) -> None:
         if total:
@@ -565,7 +612,7 @@ class ImportWizard(QDialog):
         self.import_job = None
         self.bar.setVisible(False)
         self.cancel_button.setText("Close")
-        for widget in (self.kind, self.profile, self.mapping, self.browse, self.lenient, self.grade, self.sheets):
+        for widget in self._option_widgets():
             widget.setEnabled(True)
         self._update_buttons()
 

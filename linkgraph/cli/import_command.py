@@ -45,7 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="read FIELD from COLUMN (repeatable); overrides the profile")
     cmd.add_argument("--date-format", help="strptime format of the date column, e.g. %%d/%%m/%%Y")
     cmd.add_argument("--tz", help="set the case's time zone (IANA name, stored with the case)")
-    cmd.add_argument("--source-tz", help="zone of this file's local times when it differs from the case's")
+    cmd.add_argument("--source-tz", metavar="ZONE",
+                     help="IANA zone of this file's times written without an offset, when it differs from the "
+                          "case's or the layout's (Venmo statements: UTC); the import line says which zone was used")
     cmd.add_argument("--region", help="default phone region for this file (ISO country code)")
     cmd.add_argument("--owner", metavar="NUMBER",
                      help="phone: the handset's own number for a handset's call log or an extraction (one party "
@@ -68,6 +70,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--link-type", help="links: link type when the sheet has no type column")
     cmd.add_argument("--holder", help="finance: name of the statement's holder (person or business)")
     cmd.add_argument("--holder-account", help="finance: the holder's account, e.g. a $cashtag or account number")
+    cmd.add_argument("--hotel", metavar="NAME",
+                     help="hotel: the property the records are from, when the file does not name it (a Booking.com "
+                          "reservations download); without it the file gets its own hotel, marked not named")
     cmd.add_argument("--amounts", choices=["purchases-positive", "purchases-negative", "type-column"],
                      help="finance: which way the amounts point (default: detected per file and said on the "
                           "import line): purchases-positive (card downloads), purchases-negative (bank: money "
@@ -112,17 +117,21 @@ def cmd_import(args: argparse.Namespace) -> int:
             from linkgraph.times import zone
 
             zone(pending_tz)
+        if args.source_tz:
+            from linkgraph.times import zone
+
+            zone(args.source_tz)
         for path in args.files:
             options = ImportOptions(
                 kind=args.kind, profile=args.profile, mapping=dict(mapping), date_format=args.date_format,
-                tz=args.source_tz or pending_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
+                tz=args.source_tz, region=args.region, strict=args.strict, force=args.force, grade=args.grade,
                 handling=args.handling, agency=args.agency, sheet=args.sheet[0] if len(args.sheet) == 1 else None,
                 save_profile=args.save_profile,
                 extra={k: v for k, v in (("source_type", args.source_type), ("target_type", args.target_type),
                                          ("link_type", args.link_type), ("holder", args.holder),
                                          ("holder_account", args.holder_account), ("amounts", args.amounts),
                                          ("no_header", args.no_header or None), ("dayfirst", args.dayfirst),
-                                         ("owner", args.owner),
+                                         ("owner", args.owner), ("case_tz", pending_tz), ("hotel", args.hotel),
                                          ("sheets", args.sheet if len(args.sheet) > 1 else None))
                        if v},
             )

@@ -299,7 +299,8 @@ def test_venmo_statement_in_any_encoding(case: CaseFile, tmp_path: Path, encodin
     assert [(x["src_label"], x["src_key"], x["dst_label"], x["dst_key"], x["amount"]) for x in links] == [
         ("Zoë Peña", None, "Venmo @Rosa-Diaz-7", "@rosa-diaz-7", 20.0),
         ("Venmo @Rosa-Diaz-7", "@rosa-diaz-7", "Luis Mora", None, 25.5)]
-    assert links[0]["start"] == local("2024-03-02 22:06:29") and links[0]["attrs"]["description"] == text.split(
+    # Venmo's Datetime is UTC
+    assert links[0]["start"] == datetime(2024, 3, 2, 22, 6, 29, tzinfo=UTC).timestamp() and links[0]["attrs"]["description"] == text.split(
         "Complete,")[1].split(",")[0]
 
 
