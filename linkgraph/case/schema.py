@@ -28,8 +28,8 @@ class Column(NamedTuple):
 
 
 # The digests cover the columns with a digest code, in this order: changing one of those (its place, type or
-# code) changes every digest ever recorded, so it needs a new digest version (docs/decisions). A new column
-# with no digest code leaves them as they are. The text of the CREATE TABLE (comments and spacing too) is in
+# code) would break every digest ever recorded, so it needs a new digest version that keeps the old layouts for
+# the old ones (docs/decisions/0002-digests.md). A new column with no digest code leaves them as they are. The text of the CREATE TABLE (comments and spacing too) is in
 # every case's sqlite_master, which the state digest hashes: it must come out byte for byte as before.
 ENTITY_COLUMNS = (
     Column("id", "INTEGER PRIMARY KEY", "i"),
