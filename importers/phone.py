@@ -877,21 +877,30 @@ def _phone_entities(session: ImportSession, calls: Calls, good: np.ndarray) -> n
         if first[index] == never:
             break
         phone = calls.phones[index]
-        key = phone.e164
-        attrs: dict[str, Any] = {"kind": phone.kind}
-        label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
-                                                      if phone is WITHHELD else None)
-        if index in forwarded and phone.kind == "mobile_or_fixed":
-            attrs["kind"] = "service"
-            label = label or "calls forwarded here ('(D)' legs): voicemail platform"
-        if label:
-            attrs["service"] = label
-        if phone.kind in ("identifier", "invalid"):
-            attrs["note"] = NOT_DIALABLE
-        if phone.e164 == UNREADABLE.e164:
-            attrs["service"] = "number not readable (set aside on its rows)"
-        ids[index] = session.entity("Phone", key, phone.display, row=int(first[index] // 3), attrs=attrs)
+        attrs = phone_attrs(phone, index in forwarded, (codes, numbers))
+        ids[index] = session.entity("Phone", phone.e164, phone.display, row=int(first[index] // 3), attrs=attrs)
     return ids
+
+
+def phone_attrs(phone: PhoneKey, forwarded: bool, services: tuple[dict[str, str], dict[str, str]]) -> dict[str, Any]:
+    """A Phone entity's attributes: its kind, the service it is (a carrier code or number from
+    `services` = identity.service_numbers(), the withheld or unreadable marker, a voicemail platform that
+    '(D)' legs were `forwarded` to) and a note when it cannot be dialled."""
+    codes, numbers = services
+    key = phone.e164
+    attrs: dict[str, Any] = {"kind": phone.kind}
+    label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
+                                                  if phone is WITHHELD else None)
+    if forwarded and phone.kind == "mobile_or_fixed":
+        attrs["kind"] = "service"
+        label = label or "calls forwarded here ('(D)' legs): voicemail platform"
+    if label:
+        attrs["service"] = label
+    if phone.kind in ("identifier", "invalid"):
+        attrs["note"] = NOT_DIALABLE
+    if phone.e164 == UNREADABLE.e164:
+        attrs["service"] = "number not readable (set aside on its rows)"
+    return attrs
 
 
 def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, np.ndarray]:
@@ -927,7 +936,8 @@ def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carri
                 faces = group[group["azimuth"] != ""]
                 sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
                 pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
-                attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
+                if pairs:                          # no sector's azimuth given: no empty {} either
+                    attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
             for name in attr_names:
                 given = group[name][group[name] != ""]
                 if len(given):

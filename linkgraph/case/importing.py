@@ -34,6 +34,14 @@ from linkgraph.case.raw_rows import (
     write_blocks,
     write_file_lines,
 )
+from linkgraph.case.schema import (
+    ENTITY_COLUMNS,
+    LINK_COLUMNS,
+    LINK_FIELDS,
+    TEXT_LINK_FIELDS,
+    LinkFields,
+    insert_statement,
+)
 from linkgraph.errors import Cancelled, DuplicateSourceError, InputError, LinkgraphError
 from linkgraph.identity import person_name_key  # identity decides when two written names are one person
 from linkgraph.progress import Progress, no_progress
@@ -62,7 +70,11 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 DIGEST_LINES = 65_536        # raw lines cut from a file are hashed this many at a time
 PYTHON_CHUNK = 4096          # links_columns' rows turned into Python values this many at a time, as written
-TEXT_LINK_FIELDS = frozenset({0, 7, 10})     # type, currency, attrs among links_columns' first eleven fields
+# A link row in table order (what link() queues), and the entity columns a new entity is written with.
+LINK_INSERT = insert_statement("links", LINK_COLUMNS)
+ROW = LinkFields._fields.index("row")     # the last of an importer's link fields: the file row it cites
+ENTITY_INSERT = insert_statement("entities", [c for c in ENTITY_COLUMNS if c.name in (
+    "id", "type", "key", "label", "attrs", "role", "minor", "source_id")])
 
 
 def _constant(column: Sequence[Any], text: bool) -> str | None:
@@ -489,7 +501,8 @@ class ImportSession:
         """links_columns' numbers checked column by column (NumPy); an implausible value becomes None (set aside)."""
         from linkgraph.plausible import PLAUSIBLE
 
-        for number, name in ((3, "start"), (4, "end"), (5, "duration"), (6, "amount"), (9, "weight")):
+        for name in ("start", "end", "duration", "amount", "weight"):
+            number = LinkFields._fields.index(name)
             column = given[number]
             try:
                 values = (column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array | pa.ChunkedArray)
@@ -512,7 +525,7 @@ class ImportSession:
                 positions = [i for i, v in enumerate(listed) if problem(name, v) is not None]
                 if not positions:
                     continue
-            rows = list(given[11])
+            rows = list(given[ROW])
             cells = list(column.to_pylist() if isinstance(column, pa.Array | pa.ChunkedArray) else column)
             for position in positions:
                 (value,) = self._plausible_values(int(rows[position]), {name: cells[position]})
@@ -520,13 +533,13 @@ class ImportSession:
             given[number] = cells
 
     def links_bulk(self, rows: Iterable[tuple]) -> int:
-        """Fast path: tuples (type, src, dst, start, end, duration, amount, currency, location, weight,
-        attrs_json, row) written as they are; returns how many."""
+        """Fast path: LinkFields (or plain tuples in that order: type, src, dst, start, end, duration, amount,
+        currency, location, weight, attrs_json, row) written as they are; returns how many."""
         self._flush_links()                      # links named earlier have lower ids: written first
         count = 0
         batch = []
         for item in rows:
-            batch.append((self._next_link, *item[:11], self.source_id, item[11]))
+            batch.append((self._next_link, *item[:ROW], self.source_id, item[ROW]))
             self._next_link += 1
             count += 1
             if len(batch) >= FLUSH_EVERY:
@@ -569,33 +582,36 @@ class ImportSession:
             self.conn.execute(f"PRAGMA threads = {int(previous_threads)}")
 
     def links_columns(self, columns: Sequence[Sequence[Any]]) -> range:
-        """Fastest path: the twelve links_bulk fields as parallel columns (type, src, dst, start, end,
-        duration, amount, currency, location, weight, attrs_json, row; lists, NumPy or Arrow arrays), written
+        """Fastest path: the twelve LinkFields as parallel columns (type, src, dst, start, end, duration,
+        amount, currency, location, weight, attrs_json, row; lists, NumPy or Arrow arrays), written
         by the writer thread while the caller prepares its next columns; returns their ids."""
-        count = len(columns[11])
+        count = len(columns[ROW])
         self._flush_links()                      # links named earlier have lower ids: written first
         ids = range(self._next_link, self._next_link + count)
         self._flush_entities()
         given = list(columns)
         self._plausible_columns(given)
-        for column in (given[1], given[2], given[8]):
-            self._entity_refs.update(_distinct(column))
-        self._note_seen(given[1], given[2], given[3], given[4])
-        fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(given[:11])]
-        bound = [column for column, field in zip(given[:11], fields, strict=True) if field is None]
-        values = ",".join(field or "?" for field in fields)     # a column of one value is written into the SQL
-        # NULL id: SQLite numbers the rows MAX(id) + 1 onwards (as `ids` does) and appends them without a seek
-        sql = f"INSERT INTO links VALUES (NULL,{values},{int(self.source_id)},?)"
+        named = dict(zip(LinkFields._fields, given, strict=True))
+        for name in ("src", "dst", "location"):
+            self._entity_refs.update(_distinct(named[name]))
+        self._note_seen(named["src"], named["dst"], named["start"], named["end"])
+        fields = [_constant(column, number in TEXT_LINK_FIELDS) for number, column in enumerate(given[:ROW])]
+        bound = [column for column, field in zip(given[:ROW], fields, strict=True) if field is None]
+        # a column of one value is written into the SQL; NULL id: SQLite numbers the rows MAX(id) + 1 onwards
+        # (as `ids` does) and appends them without a seek
+        literals = dict(zip((column.name for column in LINK_FIELDS[:ROW]), fields, strict=True)) | {
+            "id": "NULL", "source_id": str(int(self.source_id)), "row": None}
+        sql = insert_statement("links", LINK_COLUMNS, [literals[column.name] or "?" for column in LINK_COLUMNS])
 
         def write() -> None:
-            self._conn.executemany(sql, _python_rows([*bound, given[11]], count))
+            self._conn.executemany(sql, _python_rows([*bound, given[ROW]], count))
             last = self._conn.execute("SELECT MAX(id) FROM links").fetchone()[0]
             if count and last != ids[-1]:
                 raise LinkgraphError(f"{self.path.name}: link ids out of step ({last}, expected {ids[-1]}); "
                                      "nothing was written")
 
         def digest() -> None:
-            self._digest_now("links", [ids, *given[:11], given[11]], ids)   # NumPy/Arrow columns hashed as they are
+            self._digest_now("links", [ids, *given[:ROW], given[ROW]], ids)   # NumPy/Arrow columns hashed as they are
 
         self._behind(write)
         self._held_digests.append(digest)       # hashed once the links are written (see _release_digests)
@@ -748,7 +764,7 @@ class ImportSession:
         if not fresh:
             return
         self.conn.executemany(
-            "INSERT INTO entities (id, type, key, label, attrs, role, minor, source_id) VALUES (?,?,?,?,?,?,?,?)",
+            ENTITY_INSERT,
             [
                 (eid, etype, key, label, json.dumps(attrs, ensure_ascii=False, sort_keys=True, default=str),
                  role, minor, self.source_id)
@@ -762,12 +778,13 @@ class ImportSession:
     def _write_links(self, batch: list[tuple]) -> None:
         if batch:
             self._flush_entities()
-            for item in batch:
-                self._entity_refs.update((item[2], item[3], item[9]))
             columns = list(zip(*batch, strict=True))
-            self._digest_rows("links", [*columns[:12], columns[13]], columns[0])
-            self._note_seen(columns[2], columns[3], columns[4], columns[5])
-            self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            named = dict(zip((column.name for column in LINK_COLUMNS), columns, strict=True))
+            for name in ("src", "dst", "location"):
+                self._entity_refs.update(named[name])
+            self._digest_rows("links", [named[c.name] for c in LINK_COLUMNS if c.digest], named["id"])
+            self._note_seen(named["src"], named["dst"], named["start"], named["end"])
+            self.conn.executemany(LINK_INSERT, batch)
             self._links_written += len(batch)
 
     def _flush_links(self) -> None:

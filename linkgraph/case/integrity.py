@@ -18,27 +18,31 @@ from linkgraph.case.raw_rows import BlockError, read_rows, stores_blocks
 
 DIGEST_PREFIX = "v3:"      # what imports record now (SourceDigest); "v2:" and unprefixed (legacy) still verify
 V2_PREFIX = "v2:"
+# The digested columns of links and entities, as schema.LINK_COLUMNS / ENTITY_COLUMNS declare them: their type codes
+# ("itiiiifftifti") and names ("id, type, src, ..., row"). Every digest version hashes these names' SQL text or
+# layout, so the declaration must keep them as they are (tests/case/test_digest_stability.py).
+_LINK_KINDS, _LINK_NAMES = schema.digest_layout(schema.LINK_COLUMNS)
+_ENTITY_KINDS, _ENTITY_NAMES = schema.digest_layout(schema.ENTITY_COLUMNS)
 # What one import wrote, table by table: each row as one JSON array built by SQLite (json_array keeps every
 # value's type: null, 12, 1.5, "text"), so nothing depends on Python's dict order or repr. Links are read by
 # id range (one import's links are consecutive) rather than through the source index.
 _DIGEST_QUERIES = (
-    "SELECT CAST(json_array(id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, "
-    "row) AS BLOB) FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id",
+    f"SELECT CAST(json_array({_LINK_NAMES}) AS BLOB) FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 "
+    "ORDER BY id",
     "SELECT CAST(json_array(row, raw) AS BLOB) FROM source_rows WHERE source_id = ?1 ORDER BY row",
     "SELECT CAST(json_array(link_id, row) AS BLOB) FROM link_evidence WHERE source_id = ?1 ORDER BY link_id, row",
     "SELECT CAST(json_array(row, column, reason, raw) AS BLOB) FROM rejected_rows WHERE source_id = ?1 "
     "ORDER BY row, rowid",
     "SELECT CAST(json_array(entity_id, row) AS BLOB) FROM entity_evidence WHERE source_id = ?1 ORDER BY entity_id",
-    "SELECT CAST(json_array(id, type, key) AS BLOB) FROM entities WHERE source_id = ?1 ORDER BY id",
+    f"SELECT CAST(json_array({_ENTITY_NAMES}) AS BLOB) FROM entities WHERE source_id = ?1 ORDER BY id",
 )
 _DIGEST_BATCH = 65_536
 # The same bytes for the two big tables, a batch of rows joined by SQLite into one value (no Python object per
 # row): links by id range, raw rows by row number after the last batch's (a format-1 case opened read-only) or
 # a block at a time (every row's line then a line break either way).
 _DIGEST_BATCHES = {
-    0: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(id) FROM (SELECT json_array(id, type, src, dst, "
-       "start, end, duration, amount, currency, location, weight, attrs, row) AS line, id FROM links "
-       "WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id)",
+    0: f"SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(id) FROM (SELECT json_array({_LINK_NAMES}) AS line, "
+       "id FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id)",
     1: "SELECT CAST(group_concat(line, char(10)) AS BLOB), MAX(row) FROM (SELECT json_array(row, raw) AS line, row "
        "FROM source_rows WHERE source_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3)",
 }
@@ -52,14 +56,14 @@ _DIGEST_BLOCKS = (
 # Column types as declared in the schema: i integer, f real, t text. Raw rows are read from their blocks
 # (raw_rows.read_rows); their query here is what a format-1 case's table would answer.
 _V3_TABLES = (
-    ("links", "itiiiifftifti", "SELECT id, type, src, dst, start, end, duration, amount, currency, location, "
-     "weight, attrs, row FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 ORDER BY id"),
+    ("links", _LINK_KINDS, f"SELECT {_LINK_NAMES} FROM links WHERE id BETWEEN ?2 AND ?3 AND +source_id = ?1 "
+     "ORDER BY id"),
     ("source_rows", "it", "SELECT row, raw FROM source_rows WHERE source_id = ?1 ORDER BY row"),
     ("link_evidence", "ii", "SELECT link_id, row FROM link_evidence WHERE source_id = ?1 ORDER BY link_id, row"),
     ("rejected_rows", "ittt", "SELECT row, column, reason, raw FROM rejected_rows WHERE source_id = ?1 "
      "ORDER BY row, rowid"),
     ("entity_evidence", "ii", "SELECT entity_id, row FROM entity_evidence WHERE source_id = ?1 ORDER BY entity_id"),
-    ("entities", "itt", "SELECT id, type, key FROM entities WHERE source_id = ?1 ORDER BY id"),
+    ("entities", _ENTITY_KINDS, f"SELECT {_ENTITY_NAMES} FROM entities WHERE source_id = ?1 ORDER BY id"),
 )
 _ARROW_TYPES = {"i": pa.int64(), "f": pa.float64(), "t": pa.string()}
 
@@ -246,13 +250,12 @@ def _legacy_digest(conn: sqlite3.Connection, source_id: int) -> str:
     """The first digest (repr of each row), kept so case files imported before v2 still verify."""
     digest = hashlib.sha256()
     queries = (
-        "SELECT id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, row "
-        "FROM links WHERE source_id = ? ORDER BY id",
+        f"SELECT {_LINK_NAMES} FROM links WHERE source_id = ? ORDER BY id",
         "SELECT row, raw FROM source_rows WHERE source_id = ? ORDER BY row",
         "SELECT link_id, row FROM link_evidence WHERE source_id = ? ORDER BY link_id, row",
         "SELECT row, column, reason, raw FROM rejected_rows WHERE source_id = ? ORDER BY row, rowid",
         "SELECT entity_id, row FROM entity_evidence WHERE source_id = ? ORDER BY entity_id",
-        "SELECT id, type, key FROM entities WHERE source_id = ? ORDER BY id",
+        f"SELECT {_ENTITY_NAMES} FROM entities WHERE source_id = ? ORDER BY id",
     )
     for sql in queries:
         digest.update(sql.encode())

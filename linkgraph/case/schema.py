@@ -3,15 +3,117 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from linkgraph.case.raw_rows import BLOCK_ROWS, write_blocks
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x4C47_4341  # "LGCA": marks a SQLite file as a linkgraph case
 
-# Times are INTEGER seconds since the epoch, UTC; the case's time zone (meta 'timezone')
-# is how they are shown. Attributes and raw rows are JSON text.
+
+class Column(NamedTuple):
+    """One column of a table, declared once: the CREATE TABLE text, the INSERT statements, the data digest's
+    layout and the importers' LinkFields are all derived from these records."""
+
+    name: str
+    sql: str                 # its SQL type and constraints, as the CREATE TABLE writes them
+    digest: str = ""         # its type in the source digests (i integer, f real, t text); "" = not digested
+    comment: str = ""        # the note the CREATE TABLE text carries beside it
+
+    @property
+    def text(self) -> bool:
+        """A text column (its values are quoted as SQL literals), not a number."""
+        return self.sql.split()[0] == "TEXT"
+
+
+# The digests cover the columns with a digest code, in this order: changing one of those (its place, type or
+# code) would break every digest ever recorded, so it needs a new digest version that keeps the old layouts for
+# the old ones (docs/decisions/0002-digests.md). A new column with no digest code leaves them as they are. The text of the CREATE TABLE (comments and spacing too) is in
+# every case's sqlite_master, which the state digest hashes: it must come out byte for byte as before.
+ENTITY_COLUMNS = (
+    Column("id", "INTEGER PRIMARY KEY", "i"),
+    Column("type", "TEXT NOT NULL", "t"),
+    Column("key", "TEXT", "t", "canonical key (E.164, email, IMEI...), NULL for persons"),
+    Column("label", "TEXT NOT NULL"),
+    Column("attrs", "TEXT NOT NULL DEFAULT '{}'"),
+    Column("role", "TEXT", comment="persons: suspect, victim, witness, associate, unknown"),
+    Column("minor", "INTEGER NOT NULL DEFAULT 0"),
+    Column("first_seen", "INTEGER"),
+    Column("last_seen", "INTEGER"),
+    Column("merged_into", "INTEGER REFERENCES entities(id)", comment="set by a merge, cleared by unmerge"),
+    Column("source_id", "INTEGER REFERENCES sources(id)", comment="the source that first produced it"),
+)
+LINK_COLUMNS = (
+    Column("id", "INTEGER PRIMARY KEY", "i"),
+    Column("type", "TEXT NOT NULL", "t"),
+    Column("src", "INTEGER NOT NULL REFERENCES entities(id)", "i"),
+    Column("dst", "INTEGER NOT NULL REFERENCES entities(id)", "i"),
+    Column("start", "INTEGER", "i"),
+    Column("end", "INTEGER", "i"),
+    Column("duration", "REAL", "f", "seconds"),
+    Column("amount", "REAL", "f"),
+    Column("currency", "TEXT", "t"),
+    Column("location", "INTEGER REFERENCES entities(id)", "i"),
+    Column("weight", "REAL NOT NULL DEFAULT 1", "f"),
+    Column("attrs", "TEXT", "t", "JSON or NULL"),
+    Column("source_id", "INTEGER NOT NULL REFERENCES sources(id)"),   # the digests select by it
+    Column("row", "INTEGER NOT NULL", "i"),
+)
+# What an importer gives for one link: every column but the two the session fills (id, source_id).
+LINK_FIELDS = tuple(column for column in LINK_COLUMNS if column.name not in ("id", "source_id"))
+
+
+class LinkFields(NamedTuple):
+    """One link as an importer hands it to the session (ImportSession.links_bulk; the columns of links_columns
+    in this order): the links table's columns but id and source_id, which the session fills in."""
+
+    type: str
+    src: int
+    dst: int
+    start: int | None
+    end: int | None
+    duration: float | None
+    amount: float | None
+    currency: str | None
+    location: int | None
+    weight: float
+    attrs: str | None        # JSON text
+    row: int
+
+
+if LinkFields._fields != tuple(column.name for column in LINK_FIELDS):
+    raise RuntimeError("LinkFields and LINK_COLUMNS name different columns")
+TEXT_LINK_FIELDS = frozenset(number for number, column in enumerate(LINK_FIELDS) if column.text)
+
+
+def digest_layout(columns: Sequence[Column]) -> tuple[str, str]:
+    """The digested columns' type codes ("itt") and names ("id, type, key"), in table order."""
+    chosen = [column for column in columns if column.digest]
+    return "".join(column.digest for column in chosen), ", ".join(column.name for column in chosen)
+
+
+def insert_statement(table: str, columns: Sequence[Column], values: Sequence[str] | None = None) -> str:
+    """INSERT INTO `table` naming `columns`, with `values` (SQL text per column; "?" for each by default)."""
+    given = values if values is not None else ["?"] * len(columns)
+    return (f"INSERT INTO {table} ({', '.join(column.name for column in columns)}) "
+            f"VALUES ({','.join(given)})")
+
+
+def _create_table(name: str, columns: Sequence[Column], width: int, constraints: Sequence[str] = ()) -> str:
+    """A CREATE TABLE statement: names padded to `width`, each comment at the first stop (42, then 50) at
+    least two spaces after its column's text."""
+    lines = [f"    {column.name.ljust(width)} {column.sql}" for column in columns] + [f"    {c}" for c in constraints]
+    for number, line in enumerate(lines):
+        if number < len(lines) - 1:
+            line += ","
+        comment = columns[number].comment if number < len(columns) else ""
+        if comment:
+            line = line.ljust(next(stop for stop in (42, 50, len(line) + 2) if stop >= len(line) + 2)) + "-- " + comment
+        lines[number] = line
+    return f"CREATE TABLE {name} (\n" + "\n".join(lines) + "\n);\n"
+
+
 SCHEMA = """
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -53,44 +155,14 @@ CREATE TABLE rejected_rows (
     reason    TEXT NOT NULL,
     raw       TEXT
 );
-CREATE TABLE entities (
-    id          INTEGER PRIMARY KEY,
-    type        TEXT NOT NULL,
-    key         TEXT,                     -- canonical key (E.164, email, IMEI...), NULL for persons
-    label       TEXT NOT NULL,
-    attrs       TEXT NOT NULL DEFAULT '{}',
-    role        TEXT,                     -- persons: suspect, victim, witness, associate, unknown
-    minor       INTEGER NOT NULL DEFAULT 0,
-    first_seen  INTEGER,
-    last_seen   INTEGER,
-    merged_into INTEGER REFERENCES entities(id),  -- set by a merge, cleared by unmerge
-    source_id   INTEGER REFERENCES sources(id),   -- the source that first produced it
-    UNIQUE (type, key)
-);
-CREATE INDEX entities_label ON entities(label);
+{entities}CREATE INDEX entities_label ON entities(label);
 CREATE TABLE entity_evidence (
     entity_id INTEGER NOT NULL REFERENCES entities(id),
     source_id INTEGER NOT NULL REFERENCES sources(id),
     row       INTEGER NOT NULL,           -- first row of that source naming the entity
     PRIMARY KEY (entity_id, source_id)
 ) WITHOUT ROWID;
-CREATE TABLE links (
-    id        INTEGER PRIMARY KEY,
-    type      TEXT NOT NULL,
-    src       INTEGER NOT NULL REFERENCES entities(id),
-    dst       INTEGER NOT NULL REFERENCES entities(id),
-    start     INTEGER,
-    end       INTEGER,
-    duration  REAL,                       -- seconds
-    amount    REAL,
-    currency  TEXT,
-    location  INTEGER REFERENCES entities(id),
-    weight    REAL NOT NULL DEFAULT 1,
-    attrs     TEXT,                       -- JSON or NULL
-    source_id INTEGER NOT NULL REFERENCES sources(id),
-    row       INTEGER NOT NULL
-);
-CREATE INDEX links_src ON links(src);
+{links}CREATE INDEX links_src ON links(src);
 CREATE INDEX links_dst ON links(dst);
 CREATE INDEX links_source ON links(source_id);
 CREATE TABLE link_evidence (
@@ -133,7 +205,8 @@ CREATE TABLE audit (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 );
-"""
+""".replace("{entities}", _create_table("entities", ENTITY_COLUMNS, 11, ["UNIQUE (type, key)"])).replace(
+    "{links}", _create_table("links", LINK_COLUMNS, 9))
 
 # Raw rows one by one, as version 1 stored them: for the sqlite3 shell and SQL readers (linkgraph reads the
 # blocks: a row lookup through the view parses every block of its source). Inserting a row through the view
