@@ -22,7 +22,7 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
-from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
+from linkgraph.analysis.centrality import GraphArrays, arrays
 
 METHODS = ("auto", "leiden", "louvain", "multiplex")   # auto: multiplex when the case has 2+ layers
 CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
@@ -188,7 +188,7 @@ def layer_modularity(data: GraphArrays, layers: list[Layer], membership: dict[in
 def components(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict[int, int]:
     """Node -> connected component number (0 = largest)."""
     if data is not None:
-        membership = component_membership(data.igraph).tolist()
+        membership = data.components().tolist()
         return _numbered(dict(zip(data.nodes, membership, strict=True)))
     found = {}
     for number, part in enumerate(nx.connected_components(graph)):

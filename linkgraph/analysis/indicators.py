@@ -64,7 +64,7 @@ def bundled_rules() -> tuple[Rule, ...]:
 
 
 def _parse(text: str) -> list[Rule]:
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml when built with it
     rules = []
     seen: set[str] = set()
     for raw in data.get("rules") or []:

@@ -1,0 +1,37 @@
+"""The analysis's per-entity arithmetic on arrays, for cases of a hundred thousand entities.
+
+Each function here gives exactly what a plain function elsewhere gives (named in its docstring, and
+held to it by tests/analysis/test_at_scale.py): the plain one is the reference a reader checks by hand,
+this one does the same sums on numpy arrays instead of one Python dict entry at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def column(values: Mapping[int, float], nodes: Sequence[int]) -> np.ndarray:
+    """A measure (entity -> value) as an array in the order of `nodes` (missing entities count 0)."""
+    if len(values) == len(nodes) and list(values) == list(nodes):      # made in node order (the usual case)
+        return np.fromiter(values.values(), dtype=float, count=len(nodes))
+    return np.fromiter((values.get(n, 0.0) for n in nodes), dtype=float, count=len(nodes))
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top else np.zeros(len(values))
+
+
+def key_player_scores(degree: np.ndarray, betweenness: np.ndarray, pagerank: np.ndarray) -> np.ndarray:
+    """centrality.key_player_scores on arrays in one node order: the mean of the three measures, each scaled
+    by its maximum, rounded to 6 places as Python's round() does (numpy's rounding can differ in the last digit)."""
+    raw = (_scaled(degree) + _scaled(betweenness) + _scaled(pagerank)) / 3
+    return np.array([round(x, 6) for x in raw.tolist()], dtype=float)
+
+
+def ranks(ids: np.ndarray, values: np.ndarray) -> dict[int, int]:
+    """Entity -> 1-based rank by value, highest first, ties by id (for rules that require a top rank)."""
+    order = np.lexsort((ids, -values))
+    return dict(zip(ids[order].tolist(), range(1, len(order) + 1), strict=True))
