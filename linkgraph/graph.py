@@ -173,13 +173,27 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
             frame[name] = _follow(frame[name], reps)
     if attrs:
         wanted = names if attrs is True else [n for n in attrs]
-        parsed = dict(case.conn.execute(
-            f"SELECT id, attrs FROM links WHERE attrs IS NOT NULL AND type IN ({','.join('?' * len(wanted))})"
-            f"{where} ORDER BY id", [*wanted, *args]))
+        if attrs is True:
+            parsed = dict(case.conn.execute(f"SELECT id, attrs FROM links WHERE attrs IS NOT NULL{where} ORDER BY id",
+                                            args))
+        else:
+            # Only the rows of the wanted types, looked up by id (a million calls' attributes are not scanned).
+            chosen = frame["id"].to_numpy()[np.isin(codes, [i for i, n in enumerate(names) if n in set(wanted)])]
+            parsed = _attrs_text(case, chosen.tolist())
         empty: dict[str, Any] = {}
         frame["attrs"] = [_attrs(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
             if parsed else [empty] * len(frame)
     return frame
+
+
+def _attrs_text(case: CaseFile, ids: list[int]) -> dict[int, str]:
+    """Link id -> its stored attributes (JSON text), for these links that have any."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        found.update(case.conn.execute(
+            f"SELECT id, attrs FROM links WHERE attrs IS NOT NULL AND id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def _followed(case: CaseFile, flt: GraphFilter | None) -> dict[int, int]:

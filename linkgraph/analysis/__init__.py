@@ -10,6 +10,7 @@ name entities by the same id and label as "entities" and cite their records as
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -324,18 +325,40 @@ def _components(component: dict[int, int]) -> list[dict[str, int]]:
     return [{"id": cid, "size": size} for cid, size in sorted(sizes.items())]
 
 
-def _ranks(m: centrality.Centrality) -> dict[str, dict[int, int]]:
+class _Ranks(Mapping):
+    """Measure -> entity -> 1-based rank (ties by id), for rules that require a top rank; each measure ranked
+    when a rule first asks for it (most cases' rules ask for one measure, or none)."""
+
+    NAMES = ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness")
+
+    def __init__(self, m: centrality.Centrality) -> None:
+        self.m = m
+        self.made: dict[str, dict[int, int]] = {}
+
+    def __getitem__(self, name: str) -> dict[int, int]:
+        if name not in self.NAMES:
+            raise KeyError(name)
+        if name not in self.made:
+            m = self.m
+            if name in m.columns:
+                self.made[name] = at_scale.ranks(np.asarray(m.nodes, dtype=np.int64), m.columns[name])
+            else:
+                values = getattr(m, name)
+                ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+                numbers = np.fromiter(values.values(), dtype=float, count=len(values))
+                self.made[name] = at_scale.ranks(ids, numbers)
+        return self.made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+def _ranks(m: centrality.Centrality) -> Mapping[str, dict[int, int]]:
     """Measure -> entity -> 1-based rank (ties by id), for rules that require a top rank."""
-    out = {}
-    for name in ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness"):
-        if name in m.columns:
-            out[name] = at_scale.ranks(np.asarray(m.nodes, dtype=np.int64), m.columns[name])
-            continue
-        values = getattr(m, name)
-        ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
-        numbers = np.fromiter(values.values(), dtype=float, count=len(values))
-        out[name] = at_scale.ranks(ids, numbers)
-    return out
+    return _Ranks(m)
 
 
 def _top_of(entities: list[dict[str, Any]], types: tuple[str, ...], count: int) -> list[int]:

@@ -35,3 +35,22 @@ def ranks(ids: np.ndarray, values: np.ndarray) -> dict[int, int]:
     """Entity -> 1-based rank by value, highest first, ties by id (for rules that require a top rank)."""
     order = np.lexsort((ids, -values))
     return dict(zip(ids[order].tolist(), range(1, len(order) + 1), strict=True))
+
+
+def numbered(nodes: Sequence[int], groups: Sequence[int] | np.ndarray) -> dict[int, int]:
+    """communities._numbered of dict(zip(nodes, groups)), on arrays: groups renumbered by size (largest first),
+    ties by smallest member id; the dict lists nodes by new number, then in their given order, as the plain
+    one does."""
+    if not len(nodes):
+        return {}
+    ids = np.asarray(nodes, dtype=np.int64)
+    labels, group = np.unique(np.asarray(groups, dtype=np.int64), return_inverse=True)
+    group = group.ravel()
+    sizes = np.bincount(group, minlength=len(labels))
+    smallest = np.full(len(labels), np.iinfo(np.int64).max)
+    np.minimum.at(smallest, group, ids)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.lexsort((smallest, -sizes))] = np.arange(len(labels))
+    new = rank[group]
+    order = np.argsort(new, kind="stable")
+    return dict(zip(ids[order].tolist(), new[order].tolist(), strict=True))

@@ -22,6 +22,7 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
+from linkgraph.analysis import at_scale
 from linkgraph.analysis.centrality import GraphArrays, arrays
 
 METHODS = ("auto", "leiden", "louvain", "multiplex")   # auto: multiplex when the case has 2+ layers
@@ -56,7 +57,7 @@ def leiden(
             objective_function="modularity", weights=data.weight.tolist(), resolution=resolution,
             n_iterations=iterations,
         )
-    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
+    return at_scale.numbered(data.nodes, parts.membership)
 
 
 def louvain(
@@ -68,7 +69,7 @@ def louvain(
         return {}
     with seeded(seed):
         parts = data.igraph.community_multilevel(weights=data.weight.tolist(), resolution=resolution)
-    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
+    return at_scale.numbered(data.nodes, parts.membership)
 
 
 def communities(
@@ -165,7 +166,7 @@ def multiplex(
     membership, _ = leidenalg.find_partition_multiplex(
         graphs, leidenalg.RBConfigurationVertexPartition, n_iterations=iterations, seed=seed,
         weights="weight", resolution_parameter=resolution)
-    numbered = _numbered(dict(zip(data.nodes, membership, strict=True)))
+    numbered = at_scale.numbered(data.nodes, membership)
     ordered = [numbered[node] for node in data.nodes]
     per_layer = {layer.name: round(float(g.modularity(ordered, weights="weight")), 6) if g.ecount() else 0.0
                  for layer, g in zip(layers, graphs, strict=True)}
@@ -189,7 +190,7 @@ def components(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict[int,
     """Node -> connected component number (0 = largest)."""
     if data is not None:
         membership = data.components().tolist()
-        return _numbered(dict(zip(data.nodes, membership, strict=True)))
+        return at_scale.numbered(data.nodes, membership)
     found = {}
     for number, part in enumerate(nx.connected_components(graph)):
         for node in part:
@@ -317,7 +318,8 @@ def group_name_reference(cid: int, ids: list[int], nodes: Any, count: int = 3) -
 
 
 def _numbered(membership: dict[int, int]) -> dict[int, int]:
-    """Renumber groups by size (largest first), ties by smallest member id: stable across runs."""
+    """Renumber groups by size (largest first), ties by smallest member id: stable across runs. The plain
+    reading that at_scale.numbered (used on igraph's memberships) is held to."""
     groups: dict[int, list[int]] = {}
     for node, group in membership.items():
         groups.setdefault(group, []).append(node)

@@ -57,3 +57,17 @@ def test_disruption_with_shared_components_equals_a_fresh_count() -> None:
     assert disruption.pairs_after_removal(g).tolist() == \
         disruption.pairs_after_removal(g, membership=data.components()).tolist()
     assert disruption.state(g) == disruption.state(g, membership=data.components())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numbered_equals_the_plain_renumbering_order_included(seed: int) -> None:
+    from linkgraph.analysis.communities import _numbered
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    nodes = rng.choice(100_000, n, replace=False).tolist()
+    groups = rng.integers(0, int(rng.integers(1, 40)), n) * int(rng.integers(1, 5))   # gaps in the numbers
+    fast = at_scale.numbered(nodes, groups.tolist())
+    plain = _numbered(dict(zip(nodes, groups.tolist(), strict=True)))
+    assert fast == plain and list(fast.items()) == list(plain.items())
+    assert at_scale.numbered([], []) == {}
