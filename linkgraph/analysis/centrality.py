@@ -67,7 +67,9 @@ class GraphArrays:
     def from_edges(cls, edges: Any) -> GraphArrays:
         """Arrays straight from folded edges (graph.fold_links: columns a, b, weight, count, first, last),
         for the graph graph.graph_from_edges makes of them; no pass over networkx."""
-        nodes = np.unique(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
+        from linkgraph.analysis.at_scale import sorted_distinct
+
+        nodes = sorted_distinct(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
         a = np.searchsorted(nodes, edges["a"].to_numpy(np.int64))
         b = np.searchsorted(nodes, edges["b"].to_numpy(np.int64))
         values = np.column_stack([edges[c].to_numpy(float) for c in ("weight", "count", "first", "last")]) \

@@ -10,12 +10,14 @@ are read off the block-cut tree of the biconnected components (one linear pass i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import igraph as ig
 import networkx as nx
 import numpy as np
 
+from linkgraph.analysis.at_scale import sorted_distinct
 from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
 
 # Who can be a target: people and what they carry (a hotel or a cell tower is not arrested).
@@ -64,8 +66,8 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
         ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     sizes_of_blocks = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=nb)
     block_of_edge = np.repeat(np.arange(nb, dtype=np.int64), sizes_of_blocks)
-    edge_ids = np.fromiter((e for b in blocks for e in b), dtype=np.int64, count=int(sizes_of_blocks.sum()))
-    pairs = np.unique(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
+    edge_ids = np.fromiter(chain.from_iterable(blocks), dtype=np.int64, count=int(sizes_of_blocks.sum()))
+    pairs = sorted_distinct(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
     pair_block, pair_vertex = pairs // n, pairs % n
     cut_index = np.full(n, -1, dtype=np.int64)
     cut_index[np.asarray(cuts, dtype=np.int64)] = np.arange(len(cuts))

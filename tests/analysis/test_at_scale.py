@@ -71,3 +71,10 @@ def test_numbered_equals_the_plain_renumbering_order_included(seed: int) -> None
     plain = _numbered(dict(zip(nodes, groups.tolist(), strict=True)))
     assert fast == plain and list(fast.items()) == list(plain.items())
     assert at_scale.numbered([], []) == {}
+
+
+@pytest.mark.parametrize("high", [1, 50, 10**12])
+def test_sorted_distinct_equals_numpy_unique(high: int) -> None:
+    values = np.random.default_rng(high % 97).integers(-high, high, 5_000)
+    assert at_scale.sorted_distinct(values).tolist() == np.unique(values).tolist()
+    assert at_scale.sorted_distinct(np.zeros(0, dtype=np.int64)).tolist() == []
