@@ -95,8 +95,24 @@ def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame["service"] = frame["kind"].isin(["service", "short_code"])
     if attrs:
-        frame["attrs"] = [_attrs(text) if text and text != "{}" else {} for text in frame["attrs"]]
+        frame["attrs"] = _all_attrs(frame["attrs"].tolist())
     return frame
+
+
+def _all_attrs(texts: list[Any]) -> list[Any]:
+    """Each entity's stored attributes as Python, as `_attrs` reads one (an empty dict for none): a hundred
+    thousand read by orjson in one call as one JSON array, when none holds what orjson reads otherwise."""
+    filled = [text if text else "{}" for text in texts]
+    if _orjson_loads is not json.loads and filled:
+        joined = "[" + ",".join(filled) + "]"
+        if _LONG_NUMBER.search(joined) is None:
+            try:
+                parsed = _orjson_loads(joined)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, list) and len(parsed) == len(filled):
+                return parsed
+    return [_attrs(text) if text != "{}" else {} for text in filled]
 
 
 def _attrs(text: str) -> Any:

@@ -78,3 +78,17 @@ def test_sorted_distinct_equals_numpy_unique(high: int) -> None:
     values = np.random.default_rng(high % 97).integers(-high, high, 5_000)
     assert at_scale.sorted_distinct(values).tolist() == np.unique(values).tolist()
     assert at_scale.sorted_distinct(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("texts", [
+    ['{"kind": "mobile_or_fixed"}', None, "", "{}", '{"city": "Fresno", "n": [1, 2.5, null]}'],
+    ['{"imei": 1234567890123456789012}', '{"a": 1}'],         # a long integer: read as the standard library does
+    ['{"x": NaN}', '{"a": 1}'],                               # orjson refuses NaN
+    ['[1, 2]', '"text"', '{"a": {"b": true}}'],
+    [],
+])
+def test_entity_attributes_read_at_once_equal_one_by_one(texts: list) -> None:
+    from linkgraph.graph import _all_attrs, _attrs
+
+    one_by_one = [_attrs(t) if t and t != "{}" else {} for t in texts]
+    assert _all_attrs(list(texts)) == one_by_one
