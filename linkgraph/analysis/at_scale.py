@@ -62,3 +62,14 @@ def numbered(nodes: Sequence[int], groups: Sequence[int] | np.ndarray) -> dict[i
     new = rank[group]
     order = np.argsort(new, kind="stable")
     return dict(zip(ids[order].tolist(), new[order].tolist(), strict=True))
+
+
+def members_in_score_order(ids: np.ndarray, group: np.ndarray, score: np.ndarray) -> tuple[list[int], list[int]]:
+    """Each group's members by score (ties by id), as positions into `ids`: (positions, bounds) with group
+    number g's members at positions[bounds[k]:bounds[k + 1]] for the k-th group number in order. The plain
+    reading (communities.summarize's before it): walk the nodes by score and append each to its group."""
+    order = np.lexsort((ids, -score))
+    regrouped = order[np.argsort(group[order], kind="stable")]
+    present = sorted_distinct(group)
+    bounds = np.r_[0, np.cumsum(np.bincount(group)[present])] if len(group) else np.zeros(1, dtype=np.int64)
+    return regrouped.tolist(), bounds.tolist()

@@ -236,18 +236,20 @@ def summarize(
     timed = inside & ~np.isnan(data.first)
     np.minimum.at(first, ga[timed], data.first[timed])
     np.maximum.at(last, ga[timed], data.last[timed])
-    members: dict[int, list[int]] = {}
     ids = np.asarray(data.nodes, dtype=np.int64)
-    score = np.fromiter((scores.get(n, 0.0) for n in data.nodes), dtype=float, count=len(data.nodes))
-    order = np.lexsort((ids, -score))                             # by score, ties by id
-    for node, cid in zip(ids[order].tolist(), group[order].tolist(), strict=True):
-        members.setdefault(cid, []).append(node)
+    positions, bounds = at_scale.members_in_score_order(ids, group, at_scale.column(scores, data.nodes))
     nodes = dict(graph.nodes(data=True))        # plain lookups (networkx's node view costs more per call)
+    listed = data.nodes
+    labels = [nodes[m].get("label", str(m)) for m in listed]
+    member_ids = [listed[p] for p in positions]
+    member_labels = [labels[p] for p in positions]
     out = []
-    for cid in sorted(members):
-        ids = members[cid]
+    for k, cid in enumerate(at_scale.sorted_distinct(group).tolist()):
+        lo, hi = bounds[k], bounds[k + 1]
+        ids = member_ids[lo:hi]
         out.append({
-            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
+            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": member_labels[lo:hi],
+            "member_ids": ids,
             "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
                              "score": scores.get(m, 0.0)} for m in ids[:top]],
             "internal_links": int(internal_links[cid]), "external_links": int(external_links[cid]),

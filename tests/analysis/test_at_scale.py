@@ -92,3 +92,18 @@ def test_entity_attributes_read_at_once_equal_one_by_one(texts: list) -> None:
 
     one_by_one = [_attrs(t) if t and t != "{}" else {} for t in texts]
     assert _all_attrs(list(texts)) == one_by_one
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_members_in_score_order_equal_the_plain_walk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    ids = np.sort(rng.choice(10_000, n, replace=False))
+    group = rng.integers(0, int(rng.integers(1, 20)), n)
+    score = np.round(rng.random(n), 1)                          # ties on score, settled by id
+    plain: dict[int, list[int]] = {}
+    for position in sorted(range(n), key=lambda p: (-score[p], ids[p])):
+        plain.setdefault(int(group[position]), []).append(position)
+    positions, bounds = at_scale.members_in_score_order(ids, group, score)
+    fast = {cid: positions[bounds[k]:bounds[k + 1]] for k, cid in enumerate(sorted(plain))}
+    assert fast == plain and len(bounds) == len(plain) + 1
