@@ -129,7 +129,7 @@ def _key_words(entities: dict[str, EntityType], kinds: dict[str, KeyKind]) -> di
 def load_model() -> Model:
     """The model declared in linkgraph/model.yaml (read once)."""
     text = resources.files("linkgraph").joinpath("model.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built with it
     entities = {
         name: EntityType(
             name=name,

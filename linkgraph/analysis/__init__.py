@@ -10,6 +10,7 @@ name entities by the same id and label as "entities" and cite their records as
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pandas as pd
 
 from linkgraph.analysis import (
     activity,
+    at_scale,
     centrality,
     circuits,
     colocation,
@@ -302,28 +304,30 @@ def _entities(graph: nx.Graph, data: centrality.GraphArrays, m: centrality.Centr
     if not nodes:
         return []
     ids = np.asarray(nodes, dtype=np.int64)
+    columns = m.columns if m.nodes == nodes else {}
 
-    def column(values: dict[int, float], places: int | None = 6) -> np.ndarray:
-        array = np.fromiter((values[n] for n in nodes), dtype=float, count=len(nodes))
+    def column(name: str, places: int | None = 6) -> np.ndarray:
+        array = columns[name] if name in columns else at_scale.column(getattr(m, name), nodes)
         return np.round(array, places) if places is not None else array
 
-    score = column(m.score, None)
+    score = column("score", None)
     order = np.lexsort((ids, -score))
-    ranked = [nodes[i] for i in order.tolist()]
+    ranked = ids[order].tolist()
     attrs = dict(graph.nodes(data=True))          # one plain lookup per node (networkx's view costs more)
-    picked = {name: column(values)[order].tolist() for name, values in (
-        ("weighted_degree", m.weighted_degree), ("betweenness", m.betweenness), ("closeness", m.closeness),
-        ("eigenvector", m.eigenvector), ("pagerank", m.pagerank))}
+    picked = {name: column(name)[order].tolist() for name in (
+        "weighted_degree", "betweenness", "closeness", "eigenvector", "pagerank")}
+    whole = {name: column(name, None)[order].astype(np.int64).tolist() for name in ("degree", "core")}
     return [
         {
             "id": n, "type": a["type"], "label": a["label"], "role": a.get("role"),
-            "minor": a.get("minor", False), "degree": m.degree[n], "weighted_degree": wd,
-            "betweenness": bt, "closeness": cl, "eigenvector": ev, "pagerank": pr, "k_core": m.core[n],
-            "community": membership.get(n), "component": component.get(n), "score": m.score[n],
+            "minor": a.get("minor", False), "degree": dg, "weighted_degree": wd,
+            "betweenness": bt, "closeness": cl, "eigenvector": ev, "pagerank": pr, "k_core": kc,
+            "community": membership.get(n), "component": component.get(n), "score": sc,
         }
-        for n, a, wd, bt, cl, ev, pr in zip(ranked, map(attrs.__getitem__, ranked), picked["weighted_degree"],
-                                            picked["betweenness"], picked["closeness"], picked["eigenvector"],
-                                            picked["pagerank"], strict=True)
+        for n, a, dg, wd, bt, cl, ev, pr, kc, sc in zip(
+            ranked, map(attrs.__getitem__, ranked), whole["degree"], picked["weighted_degree"],
+            picked["betweenness"], picked["closeness"], picked["eigenvector"], picked["pagerank"], whole["core"],
+            score[order].tolist(), strict=True)
     ]
 
 
@@ -334,16 +338,40 @@ def _components(component: dict[int, int]) -> list[dict[str, int]]:
     return [{"id": cid, "size": size} for cid, size in sorted(sizes.items())]
 
 
-def _ranks(m: centrality.Centrality) -> dict[str, dict[int, int]]:
+class _Ranks(Mapping):
+    """Measure -> entity -> 1-based rank (ties by id), for rules that require a top rank; each measure ranked
+    when a rule first asks for it (most cases' rules ask for one measure, or none)."""
+
+    NAMES = ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness")
+
+    def __init__(self, m: centrality.Centrality) -> None:
+        self.m = m
+        self.made: dict[str, dict[int, int]] = {}
+
+    def __getitem__(self, name: str) -> dict[int, int]:
+        if name not in self.NAMES:
+            raise KeyError(name)
+        if name not in self.made:
+            m = self.m
+            if name in m.columns:
+                self.made[name] = at_scale.ranks(np.asarray(m.nodes, dtype=np.int64), m.columns[name])
+            else:
+                values = getattr(m, name)
+                ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+                numbers = np.fromiter(values.values(), dtype=float, count=len(values))
+                self.made[name] = at_scale.ranks(ids, numbers)
+        return self.made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+def _ranks(m: centrality.Centrality) -> Mapping[str, dict[int, int]]:
     """Measure -> entity -> 1-based rank (ties by id), for rules that require a top rank."""
-    out = {}
-    for name in ("betweenness", "pagerank", "degree", "score", "eigenvector", "closeness"):
-        values = getattr(m, name)
-        ids = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
-        numbers = np.fromiter(values.values(), dtype=float, count=len(values))
-        order = np.lexsort((ids, -numbers))
-        out[name] = dict(zip(ids[order].tolist(), range(1, len(order) + 1), strict=True))
-    return out
+    return _Ranks(m)
 
 
 def _top_of(entities: list[dict[str, Any]], types: tuple[str, ...], count: int) -> list[int]:

@@ -44,6 +44,7 @@ class GraphArrays:
     last: np.ndarray
     igraph: ig.Graph
     _matrix: sp.csr_array | None = field(default=None, repr=False)
+    _components: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, graph: nx.Graph) -> GraphArrays:
@@ -66,7 +67,9 @@ class GraphArrays:
     def from_edges(cls, edges: Any) -> GraphArrays:
         """Arrays straight from folded edges (graph.fold_links: columns a, b, weight, count, first, last),
         for the graph graph.graph_from_edges makes of them; no pass over networkx."""
-        nodes = np.unique(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
+        from linkgraph.analysis.at_scale import sorted_distinct
+
+        nodes = sorted_distinct(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
         a = np.searchsorted(nodes, edges["a"].to_numpy(np.int64))
         b = np.searchsorted(nodes, edges["b"].to_numpy(np.int64))
         values = np.column_stack([edges[c].to_numpy(float) for c in ("weight", "count", "first", "last")]) \
@@ -93,6 +96,12 @@ class GraphArrays:
             cols = np.r_[self.b, self.a]
             self._matrix = sp.csr_array((np.r_[self.weight, self.weight], (rows, cols)), shape=(n, n))
         return self._matrix
+
+    def components(self) -> np.ndarray:
+        """Each node's connected component number (igraph's numbering), computed once per graph."""
+        if self._components is None:
+            self._components = component_membership(self.igraph)
+        return self._components
 
     def as_dict(self, values: np.ndarray | list[float]) -> dict[int, float]:
         return {node: float(v) for node, v in zip(self.nodes, values, strict=True)}
@@ -177,7 +186,7 @@ def closeness(
     if k is not None and sample is True:
         k = min(k, CLOSENESS_PIVOTS)
     g = data.igraph
-    membership = component_membership(g)
+    membership = data.components()
     sizes = np.bincount(membership)
     size_of = sizes[membership].astype(float)
     scale = (size_of - 1) / (n - 1)
@@ -276,17 +285,31 @@ class Centrality:
     score: dict[int, float]
     betweenness_sample: int | None
     closeness_sample: int | None
+    # The same measures as arrays in the order of `nodes` (GraphArrays.nodes), for the entity list and ranks.
+    nodes: list[int] = field(default_factory=list)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None) -> Centrality:
     """All measures at once, sharing one igraph twin of the graph."""
+    from linkgraph.analysis import at_scale
+
     data = data or arrays(graph)
     deg = degree(graph, data=data)
     between, b_sample = betweenness(graph, seed=seed, data=data)
     close, c_sample = closeness(graph, seed=seed, data=data)
     rank = pagerank(graph, data=data)
+    columns = {name: at_scale.column(values, data.nodes) for name, values in (
+        ("degree", deg), ("betweenness", between), ("pagerank", rank))}
+    score = at_scale.key_player_scores(columns["degree"], columns["betweenness"], columns["pagerank"])
+    columns["score"] = score
+    weighted, eigen, close_c, core = (weighted_degree(graph, data=data), eigenvector(graph, data=data), close,
+                                      core_number(graph, data=data))
+    for name, values in (("weighted_degree", weighted), ("eigenvector", eigen), ("closeness", close_c),
+                         ("core", core)):
+        columns[name] = at_scale.column(values, data.nodes)
     return Centrality(
-        degree=deg, weighted_degree=weighted_degree(graph, data=data), betweenness=between, closeness=close,
-        eigenvector=eigenvector(graph, data=data), pagerank=rank, core=core_number(graph, data=data),
-        score=key_player_scores(deg, between, rank), betweenness_sample=b_sample, closeness_sample=c_sample,
+        degree=deg, weighted_degree=weighted, betweenness=between, closeness=close, eigenvector=eigen,
+        pagerank=rank, core=core, score=dict(zip(data.nodes, score.tolist(), strict=True)),
+        betweenness_sample=b_sample, closeness_sample=c_sample, nodes=data.nodes, columns=columns,
     )

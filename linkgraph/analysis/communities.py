@@ -22,7 +22,8 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
-from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
+from linkgraph.analysis import at_scale
+from linkgraph.analysis.centrality import GraphArrays, arrays
 
 METHODS = ("auto", "leiden", "louvain", "multiplex")   # auto: multiplex when the case has 2+ layers
 CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
@@ -56,7 +57,7 @@ def leiden(
             objective_function="modularity", weights=data.weight.tolist(), resolution=resolution,
             n_iterations=iterations,
         )
-    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
+    return at_scale.numbered(data.nodes, parts.membership)
 
 
 def louvain(
@@ -68,7 +69,7 @@ def louvain(
         return {}
     with seeded(seed):
         parts = data.igraph.community_multilevel(weights=data.weight.tolist(), resolution=resolution)
-    return _numbered(dict(zip(data.nodes, parts.membership, strict=True)))
+    return at_scale.numbered(data.nodes, parts.membership)
 
 
 def communities(
@@ -165,7 +166,7 @@ def multiplex(
     membership, _ = leidenalg.find_partition_multiplex(
         graphs, leidenalg.RBConfigurationVertexPartition, n_iterations=iterations, seed=seed,
         weights="weight", resolution_parameter=resolution)
-    numbered = _numbered(dict(zip(data.nodes, membership, strict=True)))
+    numbered = at_scale.numbered(data.nodes, membership)
     ordered = [numbered[node] for node in data.nodes]
     per_layer = {layer.name: round(float(g.modularity(ordered, weights="weight")), 6) if g.ecount() else 0.0
                  for layer, g in zip(layers, graphs, strict=True)}
@@ -188,8 +189,8 @@ def layer_modularity(data: GraphArrays, layers: list[Layer], membership: dict[in
 def components(graph: nx.Graph, *, data: GraphArrays | None = None) -> dict[int, int]:
     """Node -> connected component number (0 = largest)."""
     if data is not None:
-        membership = component_membership(data.igraph).tolist()
-        return _numbered(dict(zip(data.nodes, membership, strict=True)))
+        membership = data.components().tolist()
+        return at_scale.numbered(data.nodes, membership)
     found = {}
     for number, part in enumerate(nx.connected_components(graph)):
         for node in part:
@@ -235,18 +236,20 @@ def summarize(
     timed = inside & ~np.isnan(data.first)
     np.minimum.at(first, ga[timed], data.first[timed])
     np.maximum.at(last, ga[timed], data.last[timed])
-    members: dict[int, list[int]] = {}
     ids = np.asarray(data.nodes, dtype=np.int64)
-    score = np.fromiter((scores.get(n, 0.0) for n in data.nodes), dtype=float, count=len(data.nodes))
-    order = np.lexsort((ids, -score))                             # by score, ties by id
-    for node, cid in zip(ids[order].tolist(), group[order].tolist(), strict=True):
-        members.setdefault(cid, []).append(node)
+    positions, bounds = at_scale.members_in_score_order(ids, group, at_scale.column(scores, data.nodes))
     nodes = dict(graph.nodes(data=True))        # plain lookups (networkx's node view costs more per call)
+    listed = data.nodes
+    labels = [nodes[m].get("label", str(m)) for m in listed]
+    member_ids = [listed[p] for p in positions]
+    member_labels = [labels[p] for p in positions]
     out = []
-    for cid in sorted(members):
-        ids = members[cid]
+    for k, cid in enumerate(at_scale.sorted_distinct(group).tolist()):
+        lo, hi = bounds[k], bounds[k + 1]
+        ids = member_ids[lo:hi]
         out.append({
-            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": [nodes[m].get("label", str(m)) for m in ids], "member_ids": ids,
+            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": member_labels[lo:hi],
+            "member_ids": ids,
             "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
                              "score": scores.get(m, 0.0)} for m in ids[:top]],
             "internal_links": int(internal_links[cid]), "external_links": int(external_links[cid]),
@@ -317,7 +320,8 @@ def group_name_reference(cid: int, ids: list[int], nodes: Any, count: int = 3) -
 
 
 def _numbered(membership: dict[int, int]) -> dict[int, int]:
-    """Renumber groups by size (largest first), ties by smallest member id: stable across runs."""
+    """Renumber groups by size (largest first), ties by smallest member id: stable across runs. The plain
+    reading that at_scale.numbered (used on igraph's memberships) is held to."""
     groups: dict[int, list[int]] = {}
     for node, group in membership.items():
         groups.setdefault(group, []).append(node)

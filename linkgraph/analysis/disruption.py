@@ -10,12 +10,14 @@ are read off the block-cut tree of the biconnected components (one linear pass i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import igraph as ig
 import networkx as nx
 import numpy as np
 
+from linkgraph.analysis.at_scale import sorted_distinct
 from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
 
 # Who can be a target: people and what they carry (a hotel or a cell tower is not arrested).
@@ -26,9 +28,12 @@ def _pairs(sizes: Iterable[int]) -> int:
     return int(sum(s * (s - 1) // 2 for s in sizes))
 
 
-def state(g: ig.Graph, top: int = 5) -> dict[str, Any]:
-    """Components, the largest sizes, reachable pairs and fragmentation (0 = all connected, 1 = all apart)."""
-    sizes = sorted(np.bincount(component_membership(g)).tolist(), reverse=True) if g.vcount() else []
+def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None) -> dict[str, Any]:
+    """Components, the largest sizes, reachable pairs and fragmentation (0 = all connected, 1 = all apart).
+    `membership`: the graph's component numbers when the caller has them already."""
+    if membership is None and g.vcount():
+        membership = component_membership(g)
+    sizes = sorted(np.bincount(membership).tolist(), reverse=True) if g.vcount() else []
     n = g.vcount()
     reachable = _pairs(sizes)
     every = n * (n - 1) // 2
@@ -38,12 +43,14 @@ def state(g: ig.Graph, top: int = 5) -> dict[str, Any]:
     }
 
 
-def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None) -> np.ndarray:
+def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
+                        membership: np.ndarray | None = None) -> np.ndarray:
     """For every vertex: how many pairs can still reach each other once it is removed.
 
     `ends`: the graph's edges as an (m, 2) array in igraph's edge order, when the caller keeps them
-    (reading a million edges back from igraph costs about a second)."""
-    membership = component_membership(g)
+    (reading a million edges back from igraph costs about a second); `membership`: its component numbers."""
+    if membership is None:
+        membership = component_membership(g)
     sizes = np.bincount(membership)
     total = _pairs(sizes.tolist())
     size_of = sizes[membership]
@@ -59,8 +66,8 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None) -> np.ndarr
         ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     sizes_of_blocks = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=nb)
     block_of_edge = np.repeat(np.arange(nb, dtype=np.int64), sizes_of_blocks)
-    edge_ids = np.fromiter((e for b in blocks for e in b), dtype=np.int64, count=int(sizes_of_blocks.sum()))
-    pairs = np.unique(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
+    edge_ids = np.fromiter(chain.from_iterable(blocks), dtype=np.int64, count=int(sizes_of_blocks.sum()))
+    pairs = sorted_distinct(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
     pair_block, pair_vertex = pairs // n, pairs % n
     cut_index = np.full(n, -1, dtype=np.int64)
     cut_index[np.asarray(cuts, dtype=np.int64)] = np.arange(len(cuts))
@@ -123,7 +130,8 @@ def key_players(
     ids = list(data.nodes)
     nodes = graph.nodes
     allowed = set(types) if types else None
-    before = state(g)
+    membership = data.components() if g.vcount() else None
+    before = state(g, membership=membership)
     removed = []
     # The edges as igraph orders them (the twin is built from data.a, data.b in that order); deleting a
     # vertex keeps the other edges' order and shifts the later vertex numbers down by one.
@@ -131,7 +139,7 @@ def key_players(
     for step in range(1, k + 1):
         if g.vcount() < 2 or g.ecount() == 0:
             break
-        after = pairs_after_removal(g, ends)
+        after = pairs_after_removal(g, ends, membership)
         best = None
         for v in np.argsort(after, kind="stable"):
             node = ids[int(v)]
@@ -149,6 +157,7 @@ def key_players(
         g.delete_vertices(v)
         ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
         ends = ends - (ends > v)
+        membership = component_membership(g) if g.vcount() else None
         removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
-                        "type": nodes[node].get("type"), **state(g)})
-    return {"before": before, "removed": removed, "after": state(g)}
+                        "type": nodes[node].get("type"), **state(g, membership=membership)})
+    return {"before": before, "removed": removed, "after": state(g, membership=membership)}

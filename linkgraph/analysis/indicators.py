@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -64,7 +64,7 @@ def bundled_rules() -> tuple[Rule, ...]:
 
 
 def _parse(text: str) -> list[Rule]:
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml when built with it
     rules = []
     seen: set[str] = set()
     for raw in data.get("rules") or []:
@@ -90,7 +90,7 @@ def run_rules(
     rules: Iterable[Rule] | None = None,
     *,
     findings: dict[str, list[dict[str, Any]]] | None = None,
-    ranks: dict[str, dict[int, int]] | None = None,
+    ranks: Mapping[str, dict[int, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every rule's findings, strongest rule first: [{"rule", "title", "area", "weight", "entities", "records",
     "summary", "links"}]. `findings` feeds kind "finding" rules; `ranks` (measure -> entity -> 1-based
@@ -110,7 +110,7 @@ def run_rules(
 class _Context:
     records: Records
     findings: dict[str, list[dict[str, Any]]]
-    ranks: dict[str, dict[int, int]]
+    ranks: Mapping[str, dict[int, int]]
 
 
 # ---------------------------------------------------------------------------------------- values

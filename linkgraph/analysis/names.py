@@ -25,7 +25,7 @@ COMMON = 1_000          # a name with this many namesakes or more is common: no 
 @cache
 def _frequencies() -> dict[str, Any]:
     text = resources.files("linkgraph.analysis").joinpath("common_names.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built with it
     return {"people": float(data["population_per_sex"]),
             "surnames": {str(k): float(v) / 100 for k, v in data["surnames"].items()},
             "first": {str(k): float(v) / 100 for k, v in data["first_names"].items()}}

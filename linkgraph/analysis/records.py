@@ -251,7 +251,7 @@ class Records:
             return []
         rows: set[tuple[int, int, int]] = set()
         for link_id in ids:
-            found = self._rows.get(link_id)
+            found = self._row_of(link_id)
             if found is not None:
                 rows.add((found[0], found[1], link_id))
         for link_id, extra in self._extra(ids).items():
@@ -262,10 +262,24 @@ class Records:
         return [{"link": link_id, "source": self.sources.get(source_id, str(source_id)), "source_id": source_id,
                  "row": row} for source_id, row, link_id in ordered]
 
+    def _row_of(self, link_id: int) -> tuple[int, int] | None:
+        """A link's (source id, row) by binary search over the ids (no dict of a million entries)."""
+        ids, order = self._link_ids
+        at = int(np.searchsorted(ids, link_id, side="right")) - 1     # the last of equal ids, as a dict keeps
+        if at < 0 or ids[at] != link_id:
+            return None
+        position = int(order[at])
+        return int(self._sources_rows[0][position]), int(self._sources_rows[1][position])
+
     @cached_property
-    def _rows(self) -> dict[int, tuple[int, int]]:
-        return dict(zip(self.links["id"].tolist(),
-                        zip(self.links["source_id"].tolist(), self.links["row"].tolist(), strict=True), strict=True))
+    def _link_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        ids = self.links["id"].to_numpy(np.int64)
+        order = np.argsort(ids, kind="stable")
+        return ids[order], order
+
+    @cached_property
+    def _sources_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.links["source_id"].to_numpy(np.int64), self.links["row"].to_numpy(np.int64)
 
     def _extra(self, ids: list[int]) -> dict[int, list[tuple[int, int]]]:
         if self.extra_evidence is not None:

@@ -323,7 +323,9 @@ def _shared_contacts(
     rooted_old, rooted_new = lookup[old], lookup[new]
     keep = fits & (rooted_old != rooted_new) & (contact != rooted_old) & (contact != rooted_new)
     span = len(lookup)
-    keys, counts = np.unique(old[keep] * span + new[keep], return_counts=True)
+    keyed = np.sort(old[keep] * span + new[keep])
+    heads = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else np.zeros(0, dtype=np.int64)
+    keys, counts = keyed[heads], np.diff(np.r_[heads, len(keyed)])           # np.unique's, without its hashing
     return {(int(k // span), int(k % span)): int(c) for k, c in zip(keys.tolist(), counts.tolist(), strict=True)}
 
 
