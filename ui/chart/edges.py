@@ -31,7 +31,10 @@ SMOOTH_MOST = 1500       # antialiased lines only when at most this many links a
 THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
 OVERVIEW_FROM = 20_000   # charts with more links draw far zoom from pre-drawn overview images ...
-OVERVIEW_PX = (1024, 2048, 4096)   # ... this many pixels across the chart's longer side, one image per size
+OVERVIEW_PX = (1024, 2048)         # ... this many pixels across the chart's longer side, one image per size
+STUB_FROM = 260.0        # on such charts, far out, a link longer than this on screen (pixels) is two stubs ...
+STUB = 36.0              # ... this long from each end, pointing at the other end (a hairball of long lines
+                         # says nothing and costs most of a frame); a selected entity's links are drawn whole
 BACKGROUND = QColor("#fbfbfa")     # the chart's background (the overview images are opaque)
 
 
@@ -251,7 +254,8 @@ class EdgeLayer(QGraphicsItem):
         if self._paint_overview(painter, lod):
             self._paint_highlight(painter)
             return
-        shown = self._exposed(option.exposedRect, lod)
+        exposed = self._in_view(option.exposedRect)
+        shown = self._exposed(exposed, lod)
         in_view = len(self.segments) if shown is None else int(shown.sum())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5 and in_view <= SMOOTH_MOST)
         thin = lod < 0.25 or in_view > THIN_FROM
@@ -261,14 +265,24 @@ class EdgeLayer(QGraphicsItem):
             if not len(chosen):
                 continue
             painter.setPen(self._pen(1.0 if thin else width, self._colour))
-            draw_lines(painter, self.segments[chosen])
+            draw_lines(painter, self._stubbed(chosen, lod))
         self._paint_highlight(painter)
         if self.points_mode:
-            self._paint_dots(painter, lod, option.exposedRect)
+            self._paint_dots(painter, lod, exposed)
         if lod >= ARROW_LOD and self.directed:
             self._arrows(painter, shown, lod)
         if lod >= LABEL_LOD:
             self._labels(painter, shown, lod)
+
+    def _in_view(self, exposed: QRectF) -> QRectF:
+        """The exposed rectangle cut to what the view shows (a cached item is asked for all of itself)."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            return exposed
+        view = views[0]
+        seen = view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-2, -2, 2, 2)
+        return exposed.intersected(seen) if not exposed.isNull() else seen
 
     def _paint_highlight(self, painter: QPainter) -> None:
         if not self.highlight:
@@ -284,6 +298,25 @@ class EdgeLayer(QGraphicsItem):
                 colour, radius = self.dots.get(i, (QColor(EDGE_COLOUR), 12.0))
                 painter.setPen(self._dot_pen(colour, radius, lod))
                 draw_points(painter, self.xy[[i]])
+
+    def _stubs(self) -> bool:
+        """Whether long links are drawn as stubs: far out (entities as dots) on a chart of many links."""
+        return self.points_mode and len(self.segments) > OVERVIEW_FROM
+
+    def _stubbed(self, links: np.ndarray | None, lod: float) -> np.ndarray:
+        """Rows (x1, y1, x2, y2) to draw for these links at `lod`: whole, or far out on a big chart two stubs
+        when the link is longer than STUB_FROM pixels."""
+        rows = self.segments if links is None else self.segments[links]
+        length = self._length if links is None else self._length[links]
+        if not self._stubs():
+            return rows
+        long = length * lod > STUB_FROM
+        if not long.any():
+            return rows
+        far = rows[long]
+        unit = (far[:, 2:] - far[:, :2]) / length[long][:, None] * (STUB / lod)
+        stubs = np.vstack([np.hstack([far[:, :2], far[:, :2] + unit]), np.hstack([far[:, 2:] - unit, far[:, 2:]])])
+        return np.vstack([rows[~long], stubs])
 
     def _paint_overview(self, painter: QPainter, lod: float) -> bool:
         """Far zoom on a big chart: the finest-needed overview image scaled onto the view; False when the view
@@ -318,9 +351,9 @@ class EdgeLayer(QGraphicsItem):
         image.fill(BACKGROUND)
         painter = QPainter(image)
         origin = np.array([self._bounds.left(), self._bounds.top()] * 2)
-        long_enough = self._length * scale >= SHORTEST
+        long_enough = np.flatnonzero(self._length * scale >= SHORTEST)
         painter.setPen(self._pen(1.0, self._colour))
-        draw_lines(painter, (self.segments[long_enough] - origin) * scale)
+        draw_lines(painter, (self._stubbed(long_enough, scale) - origin) * scale)
         self._dots_at(painter, scale, (self.xy - origin[:2]) * scale)
         painter.end()
         self._overview[pixels] = (image, scale)
@@ -381,6 +414,15 @@ class EdgeLayer(QGraphicsItem):
             low, high = self._low, self._high
             mask &= ((high[:, 0] >= rect.left()) & (low[:, 0] <= rect.right())
                      & (high[:, 1] >= rect.top()) & (low[:, 1] <= rect.bottom()))
+            if self._stubs():                           # a stubbed link shows only if an end is near the view
+                stubbed = mask & (self._length * lod > STUB_FROM)
+                if stubbed.any():
+                    box = rect.adjusted(-STUB / lod, -STUB / lod, STUB / lod, STUB / lod)
+                    near = np.zeros(len(mask), dtype=bool)
+                    for at in (0, 2):
+                        x, y = self.segments[:, at], self.segments[:, at + 1]
+                        near |= (x >= box.left()) & (x <= box.right()) & (y >= box.top()) & (y <= box.bottom())
+                    mask &= ~stubbed | near
         return None if mask.all() else mask
 
     def _arrows(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
