@@ -117,13 +117,33 @@ class EdgeLayer(QGraphicsItem):
         self.index = {n: i for i, n in enumerate(self.ids)}
         self.xy = np.array([positions[n] for n in self.ids], dtype=float).reshape(len(self.ids), 2)
         index = self.index
-        kept = links if all(a in index and b in index for a, b, _, _ in links) else \
-            [link for link in links if link[0] in index and link[1] in index]
-        self.pairs = [(a, b) for a, b, _, _ in kept]
-        self.labels = [t for _, _, _, t in kept]
-        self.ends = np.fromiter((index[x] for a, b, _, _ in kept for x in (a, b)), dtype=np.int64,
-                                count=2 * len(kept)).reshape(-1, 2)
-        weights = np.fromiter((w for _, _, w, _ in kept), dtype=float, count=len(kept))
+        columns = list(zip(*links, strict=True)) or [(), (), (), ()]    # ends, weights, labels as columns
+        if not (index.keys() >= set(columns[0]) and index.keys() >= set(columns[1])):
+            columns = list(zip(*[k for k in links if k[0] in index and k[1] in index], strict=True)) or [(), (), (), ()]
+        firsts, seconds, weight_column, label_column = columns
+        self.pairs = list(zip(firsts, seconds, strict=True))
+        self.labels = list(label_column)
+        self.ends = np.column_stack([np.fromiter(map(index.__getitem__, firsts), dtype=np.int64, count=len(firsts)),
+                                     np.fromiter(map(index.__getitem__, seconds), dtype=np.int64, count=len(seconds))])
+        weights = np.fromiter(weight_column, dtype=float, count=len(weight_column))
+        self._take(weights)
+
+    def set_link_columns(self, positions: dict[int, tuple[float, float]], firsts: np.ndarray, seconds: np.ndarray,
+                         weights: list[float], labels: list[Any], *, directed: bool = False) -> None:
+        """`set_links` for a big chart: the links' ends as node numbers (positions in the order of `positions`),
+        their weights and labels as columns."""
+        self.prepareGeometryChange()
+        self.directed = directed
+        self.ids = list(positions)
+        self.index = {n: i for i, n in enumerate(self.ids)}
+        self.xy = np.array(list(positions.values()), dtype=float).reshape(len(self.ids), 2)
+        self.ends = np.column_stack([np.asarray(firsts, dtype=np.int64), np.asarray(seconds, dtype=np.int64)])
+        ids = self.ids
+        self.pairs = [(ids[a], ids[b]) for a, b in self.ends.tolist()]
+        self.labels = list(labels)
+        self._take(np.asarray(weights, dtype=float))
+
+    def _take(self, weights: np.ndarray) -> None:
         widths = np.round(edge_widths(weights))
         self.buckets = [(float(w), np.flatnonzero(widths == w)) for w in np.unique(widths)]
         self._touch = None

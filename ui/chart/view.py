@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from linkgraph.layout import LAYOUTS, around, layout
+from linkgraph.layout_fast import edge_ends
 from ui.chart.edges import EdgeLayer
 from ui.chart.legend import Legend, LegendEntry
 from ui.palette import (
@@ -262,7 +263,7 @@ class ChartView(QGraphicsView):
         self._label_timer.timeout.connect(self._update_labels)
         self._warm = QTimer(self)                 # the link layer's overview images, drawn once the chart is shown
         self._warm.setSingleShot(True)
-        self._warm.setInterval(200)
+        self._warm.setInterval(600)
         self._warm.timeout.connect(lambda: self.edges.warm())
         self.legend = Legend(self)
         self.legend.move(8, 8)
@@ -413,10 +414,17 @@ class ChartView(QGraphicsView):
 
     def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
         shown = self._shown_graph()
-        links = [(a, b, float(data.get("weight", 1.0) or 1.0), data) for a, b, data in shown.edges(data=True)]
         if positions is None or len(positions) != len(self.placed):
             positions = self.positions()
-        self.edges.set_links(positions, links, directed=shown.is_directed())
+        if len(positions) > EAGER_MOST and not shown.is_multigraph() and positions.keys() >= shown.nodes.keys():
+            # a big chart: the edges read straight from the adjacency, in numpy
+            ids = list(positions)
+            firsts, seconds, attrs = edge_ends(shown, {n: i for i, n in enumerate(ids)}, data=True)
+            weights = [float(d.get("weight", 1.0) or 1.0) for d in attrs]
+            self.edges.set_link_columns(positions, firsts, seconds, weights, attrs, directed=shown.is_directed())
+        else:
+            links = [(a, b, float(data.get("weight", 1.0) or 1.0), data) for a, b, data in shown.edges(data=True)]
+            self.edges.set_links(positions, links, directed=shown.is_directed())
         if all(n in self.colours for n in self.placed):
             self.edges.set_dots({n: (self.colours[n], self.radius.get(n, NODE_RADIUS)) for n in self.placed})
 
@@ -438,10 +446,11 @@ class ChartView(QGraphicsView):
             attr = "degree"
         self._sized_by = attr
         values = {}
+        degree = dict(self.graph.degree()) if attr == "degree" else {}
         for node, item_attrs in self._shown_graph().nodes(data=True):
             value = item_attrs.get(attr)
             if value is None and attr == "degree":
-                value = self.graph.degree(node)
+                value = degree[node]
             try:
                 values[node] = float(value) if value is not None else 0.0
             except (TypeError, ValueError):
