@@ -85,7 +85,7 @@ class EdgeLayer(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.directed = False
         self.ends = np.zeros((0, 2), dtype=np.int64)        # (a, b) node indices per link
-        self.pairs: list[tuple[int, int]] = []               # (a, b) entity ids per link
+        self._pairs: list[tuple[int, int]] | None = []       # (a, b) entity ids per link (see pairs)
         self.labels: list[Any] = []
         self.buckets: list[tuple[float, np.ndarray]] = []    # (pixel width, link indices)
         self.segments = np.zeros((0, 4))                     # (x1, y1, x2, y2) per link
@@ -121,7 +121,7 @@ class EdgeLayer(QGraphicsItem):
         if not (index.keys() >= set(columns[0]) and index.keys() >= set(columns[1])):
             columns = list(zip(*[k for k in links if k[0] in index and k[1] in index], strict=True)) or [(), (), (), ()]
         firsts, seconds, weight_column, label_column = columns
-        self.pairs = list(zip(firsts, seconds, strict=True))
+        self._pairs = list(zip(firsts, seconds, strict=True))
         self.labels = list(label_column)
         self.ends = np.column_stack([np.fromiter(map(index.__getitem__, firsts), dtype=np.int64, count=len(firsts)),
                                      np.fromiter(map(index.__getitem__, seconds), dtype=np.int64, count=len(seconds))])
@@ -138,10 +138,17 @@ class EdgeLayer(QGraphicsItem):
         self.index = {n: i for i, n in enumerate(self.ids)}
         self.xy = np.array(list(positions.values()), dtype=float).reshape(len(self.ids), 2)
         self.ends = np.column_stack([np.asarray(firsts, dtype=np.int64), np.asarray(seconds, dtype=np.int64)])
-        ids = self.ids
-        self.pairs = [(ids[a], ids[b]) for a, b in self.ends.tolist()]
+        self._pairs = None
         self.labels = list(labels)
         self._take(np.asarray(weights, dtype=float))
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """(a, b) entity ids per link (made when first asked for on a big chart)."""
+        if self._pairs is None:
+            ids = self.ids
+            self._pairs = [(ids[a], ids[b]) for a, b in self.ends.tolist()]
+        return self._pairs
 
     def _take(self, weights: np.ndarray) -> None:
         widths = np.round(edge_widths(weights))
