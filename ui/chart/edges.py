@@ -14,6 +14,7 @@ charts) and link labels appear for the links in view.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,25 @@ def draw_points(painter: QPainter, points: np.ndarray) -> None:
     if len(points):
         rows = np.ascontiguousarray(points, dtype=np.float64)
         painter.drawPoints(shiboken6.wrapInstance(rows.ctypes.data, QPointF), len(rows))
+
+
+class _Dots(Mapping):
+    """Node index -> (colour, radius) for a big chart, kept as columns (see EdgeLayer.set_dots)."""
+
+    def __init__(self, members: np.ndarray, shades: list[QColor], sizes: np.ndarray) -> None:
+        self.at = {int(i): j for j, i in enumerate(members.tolist())}
+        self.shades = shades
+        self.sizes = sizes
+
+    def __getitem__(self, i: int) -> tuple[QColor, float]:
+        j = self.at[i]
+        return self.shades[j], float(self.sizes[j])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.at)
+
+    def __len__(self) -> int:
+        return len(self.at)
 
 
 class _Lines:
@@ -98,7 +118,7 @@ class EdgeLayer(QGraphicsItem):
         self._length = np.zeros(0)                           # each link's length
         self.highlight: set[int] = set()                     # node indices selected
         self.points_mode = False                             # draw entities as dots (far zoom)
-        self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
+        self.dots: Mapping[int, tuple[QColor, float]] = {}   # node index -> (colour, radius)
         self._dot_groups: list[tuple[QColor, float, np.ndarray]] | None = None
         self._overview: dict[int, tuple[QImage, float]] = {}   # pixels across -> (image, scale)
         self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0, "overview": 0}   # what the last paint drew
@@ -214,10 +234,33 @@ class EdgeLayer(QGraphicsItem):
         self.highlight = {self.index[n] for n in entities if n in self.index}
         self.update()
 
-    def set_dots(self, dots: dict[int, tuple[QColor, float]]) -> None:
-        """Entity id -> (colour, radius) for drawing entities as dots when zoomed far out."""
-        self.dots = {self.index[n]: v for n, v in dots.items() if n in self.index}
-        self._dot_groups = None
+    def set_dots(self, dots: Mapping[int, tuple[QColor, float]] | None = None, *,
+                 colours: Mapping[int, QColor] | None = None, radius: Mapping[int, float] | None = None) -> None:
+        """Entity id -> (colour, radius) for drawing entities as dots when zoomed far out; or the same as two
+        mappings (colours, radius), which a 100,000-entity chart groups without a tuple per entity."""
+        if dots is not None:
+            self.dots = {self.index[n]: v for n, v in dots.items() if n in self.index}
+            self._dot_groups = None
+        else:
+            assert colours is not None and radius is not None
+            ids = self.ids
+            known = [i for i, n in enumerate(ids) if n in colours] if len(colours) < len(ids) else range(len(ids))
+            chosen = [ids[i] for i in known]
+            shades = [colours[n] for n in chosen]
+            keys = np.fromiter((c.rgba() for c in shades), dtype=np.int64, count=len(shades))
+            sizes = np.round(np.fromiter((radius.get(n, 12.0) for n in chosen), dtype=float, count=len(chosen)))
+            members = np.asarray(known, dtype=np.int64)
+            self.dots = _Dots(members, shades, sizes)
+            groups = []
+            if len(members):
+                kinds, first, which = np.unique(np.column_stack([keys, sizes]), axis=0, return_index=True,
+                                                return_inverse=True)
+                which = which.ravel()
+                order = np.argsort(which, kind="stable")
+                bounds = np.searchsorted(which[order], np.arange(len(kinds) + 1))
+                groups = [(shades[int(first[g])], float(kinds[g][1]), members[order[bounds[g]:bounds[g + 1]]])
+                          for g in range(len(kinds))]
+            self._dot_groups = groups
         self._overview = {}
         self.update()
 
