@@ -33,6 +33,7 @@ THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
 OVERVIEW_FROM = 20_000   # charts with more links draw far zoom from pre-drawn overview images ...
 OVERVIEW_PX = (1024, 2048)         # ... this many pixels across the chart's longer side, one image per size
+OVERVIEW_ZOOM = 2.0      # the finest overview image is also shown enlarged up to this much
 STUB_FROM = 260.0        # on such charts, far out, a link longer than this on screen (pixels) is two stubs ...
 STUB = 36.0              # ... this long from each end, pointing at the other end (a hairball of long lines
                          # says nothing and costs most of a frame); a selected entity's links are drawn whole
@@ -395,11 +396,13 @@ class EdgeLayer(QGraphicsItem):
             return False
         side = max(self._bounds.width(), self._bounds.height())
         fitting = [px for px in OVERVIEW_PX if px / side >= lod * 0.98]
+        if not fitting and OVERVIEW_PX[-1] / side * OVERVIEW_ZOOM >= lod:
+            fitting = [OVERVIEW_PX[-1]]               # a little closer: the finest image, enlarged smoothly
         if not fitting:
             return False
         image, scale = self.overview(fitting[0])
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < lod)
         painter.translate(self._bounds.topLeft())
         painter.scale(1 / scale, 1 / scale)
         painter.drawImage(0, 0, image)
