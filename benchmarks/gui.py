@@ -8,7 +8,8 @@ stops is timed on its own line); every layout <= 10 s. The case is seeded (the s
 arguments give the same case): calling groups of about fifty phones, persons who use them,
 hotels and ads, with ties mostly inside a group. Frame times run from a wheel or pan step to its frame
 painted (`viewport().repaint()`, synchronous), plus frames with the link layer's cache dropped. Prints the figures
-and the machine.
+and the machine; the open and the layouts also in CPU seconds of this process, which on a shared, loaded
+machine are close to what the wall clock gives on an idle one (the work is single-threaded).
 """
 
 from __future__ import annotations
@@ -151,15 +152,15 @@ def main() -> None:
     panel.resize(1600, 1000)
     panel.show()
     app.processEvents()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     case = CaseFile.open(path, read_only=True)
     panel.set_case(case)
     app.processEvents()
     panel.chart.viewport().repaint()
-    shown = time.perf_counter() - began
+    shown, shown_cpu = time.perf_counter() - began, time.process_time() - cpu
     chart = panel.chart
     print(f"chart: {len(chart.shown_entities()):,} entities, {chart.edges.link_count():,} ties")
-    print(f"open case + chart shown: {shown:.2f} s (target <= 3 s)")
+    print(f"open case + chart shown: {shown:.2f} s, {shown_cpu:.2f} s of CPU (target <= 3 s; 100,000: <= 5 s)")
 
     floor = floor_ms()
     print(f"floor (10,000 lines into an image): {floor:.1f} ms")
@@ -188,9 +189,10 @@ def main() -> None:
         print(f"{name:<30}{zoom:>12.3f}{statistics.median(times):>11.1f}{max(times):>9.1f}{max(times) / floor:>11.1f}")
     print(f"worst frame: {worst:.1f} ms = {worst / floor:.1f} floors (target <= 50 ms); floor after: {floor_ms():.1f} ms")
     for name in ("circular", "hierarchical", "peacock", "force"):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         chart.set_layout(name)
-        print(f"layout {name}: {time.perf_counter() - began:.2f} s (layout + moving the items)")
+        print(f"layout {name}: {time.perf_counter() - began:.2f} s, {time.process_time() - cpu:.2f} s of CPU "
+              "(layout + moving the items)")
     case.close()
 
 

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from linkgraph.analysis.communities import seeded  # igraph's generator is shared: one seeded block at a time
-from linkgraph.layout_fast import group_discs, layered
+from linkgraph.layout_fast import edge_ends, group_discs, layered
 
 LAYOUTS = ("force", "circular", "hierarchical", "peacock")
 LAYOUT_LABELS = {"force": "Force-directed", "circular": "Circular by community", "hierarchical": "Hierarchical",
@@ -61,10 +61,9 @@ def layout(
 
 def _igraph(graph: nx.Graph, nodes: list[int]) -> ig.Graph:
     index = {n: i for i, n in enumerate(nodes)}
-    if len(index) == graph.number_of_nodes():     # every end is a node: one lookup per end, no test
-        ends = np.fromiter((index[x] for edge in graph.edges() for x in edge), dtype=np.int64,
-                           count=2 * graph.number_of_edges()).reshape(-1, 2)
-        return ig.Graph(n=len(nodes), edges=list(zip(ends[:, 0].tolist(), ends[:, 1].tolist(), strict=True)))
+    if len(index) >= FAST_FROM and len(index) == graph.number_of_nodes() and not graph.is_multigraph():
+        firsts, seconds, _ = edge_ends(graph, index)
+        return ig.Graph(n=len(nodes), edges=list(zip(firsts.tolist(), seconds.tolist(), strict=True)))
     edges = [(index[a], index[b]) for a, b in graph.edges() if a in index and b in index]
     return ig.Graph(n=len(nodes), edges=edges)
 

@@ -87,3 +87,19 @@ def test_every_layout_places_every_entity_of_a_big_chart(monkeypatch) -> None:
         placed = plain.layout(graph, name)
         assert set(placed) == set(graph.nodes), name
         assert all(np.isfinite(p).all() for p in placed.values()), name
+
+
+def test_edge_ends_lists_every_edge_once() -> None:
+    from linkgraph.layout_fast import edge_ends
+
+    graph = forest()
+    graph.add_edge(7, 7, weight=2)                               # a self-loop
+    index = {n: i for i, n in enumerate(sorted(graph.nodes))}
+    firsts, seconds, attrs = edge_ends(graph, index, data=True)
+    got = sorted((int(a), int(b)) for a, b in zip(firsts, seconds, strict=True))
+    assert got == sorted(tuple(sorted((index[a], index[b]))) for a, b in graph.edges())
+    loop = int(np.flatnonzero((firsts == index[7]) & (seconds == index[7]))[0])
+    assert len(attrs) == len(got) and attrs[loop] == {"weight": 2}
+    directed = nx.DiGraph([(2, 1), (1, 2), (3, 1)])
+    firsts, seconds, _ = edge_ends(directed, {1: 0, 2: 1, 3: 2})
+    assert sorted(zip(firsts.tolist(), seconds.tolist(), strict=True)) == [(0, 1), (1, 0), (2, 0)]

@@ -14,6 +14,7 @@ charts) and link labels appear for the links in view.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,11 @@ SMOOTH_MOST = 1500       # antialiased lines only when at most this many links a
 THIN_FROM = 5000         # one-pixel lines when more links than this are in view
 SHORTEST = 3.0           # links shorter than this on screen (pixels) are covered by their ends and not drawn
 OVERVIEW_FROM = 20_000   # charts with more links draw far zoom from pre-drawn overview images ...
-OVERVIEW_PX = (1024, 2048, 4096)   # ... this many pixels across the chart's longer side, one image per size
+OVERVIEW_PX = (1024, 2048)         # ... this many pixels across the chart's longer side, one image per size
+OVERVIEW_ZOOM = 2.0      # the finest overview image is also shown enlarged up to this much
+STUB_FROM = 260.0        # on such charts, far out, a link longer than this on screen (pixels) is two stubs ...
+STUB = 36.0              # ... this long from each end, pointing at the other end (a hairball of long lines
+                         # says nothing and costs most of a frame); a selected entity's links are drawn whole
 BACKGROUND = QColor("#fbfbfa")     # the chart's background (the overview images are opaque)
 
 
@@ -47,6 +52,25 @@ def draw_points(painter: QPainter, points: np.ndarray) -> None:
     if len(points):
         rows = np.ascontiguousarray(points, dtype=np.float64)
         painter.drawPoints(shiboken6.wrapInstance(rows.ctypes.data, QPointF), len(rows))
+
+
+class _Dots(Mapping):
+    """Node index -> (colour, radius) for a big chart, kept as columns (see EdgeLayer.set_dots)."""
+
+    def __init__(self, members: np.ndarray, shades: list[QColor], sizes: np.ndarray) -> None:
+        self.at = {int(i): j for j, i in enumerate(members.tolist())}
+        self.shades = shades
+        self.sizes = sizes
+
+    def __getitem__(self, i: int) -> tuple[QColor, float]:
+        j = self.at[i]
+        return self.shades[j], float(self.sizes[j])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.at)
+
+    def __len__(self) -> int:
+        return len(self.at)
 
 
 class _Lines:
@@ -82,7 +106,7 @@ class EdgeLayer(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.directed = False
         self.ends = np.zeros((0, 2), dtype=np.int64)        # (a, b) node indices per link
-        self.pairs: list[tuple[int, int]] = []               # (a, b) entity ids per link
+        self._pairs: list[tuple[int, int]] | None = []       # (a, b) entity ids per link (see pairs)
         self.labels: list[Any] = []
         self.buckets: list[tuple[float, np.ndarray]] = []    # (pixel width, link indices)
         self.segments = np.zeros((0, 4))                     # (x1, y1, x2, y2) per link
@@ -95,7 +119,7 @@ class EdgeLayer(QGraphicsItem):
         self._length = np.zeros(0)                           # each link's length
         self.highlight: set[int] = set()                     # node indices selected
         self.points_mode = False                             # draw entities as dots (far zoom)
-        self.dots: dict[int, tuple[QColor, float]] = {}      # node index -> (colour, radius)
+        self.dots: Mapping[int, tuple[QColor, float]] = {}   # node index -> (colour, radius)
         self._dot_groups: list[tuple[QColor, float, np.ndarray]] | None = None
         self._overview: dict[int, tuple[QImage, float]] = {}   # pixels across -> (image, scale)
         self.drawn = {"links": 0, "arrows": 0, "labels": 0, "dots": 0, "overview": 0}   # what the last paint drew
@@ -114,13 +138,40 @@ class EdgeLayer(QGraphicsItem):
         self.index = {n: i for i, n in enumerate(self.ids)}
         self.xy = np.array([positions[n] for n in self.ids], dtype=float).reshape(len(self.ids), 2)
         index = self.index
-        kept = links if all(a in index and b in index for a, b, _, _ in links) else \
-            [link for link in links if link[0] in index and link[1] in index]
-        self.pairs = [(a, b) for a, b, _, _ in kept]
-        self.labels = [t for _, _, _, t in kept]
-        self.ends = np.fromiter((index[x] for a, b, _, _ in kept for x in (a, b)), dtype=np.int64,
-                                count=2 * len(kept)).reshape(-1, 2)
-        weights = np.fromiter((w for _, _, w, _ in kept), dtype=float, count=len(kept))
+        columns = list(zip(*links, strict=True)) or [(), (), (), ()]    # ends, weights, labels as columns
+        if not (index.keys() >= set(columns[0]) and index.keys() >= set(columns[1])):
+            columns = list(zip(*[k for k in links if k[0] in index and k[1] in index], strict=True)) or [(), (), (), ()]
+        firsts, seconds, weight_column, label_column = columns
+        self._pairs = list(zip(firsts, seconds, strict=True))
+        self.labels = list(label_column)
+        self.ends = np.column_stack([np.fromiter(map(index.__getitem__, firsts), dtype=np.int64, count=len(firsts)),
+                                     np.fromiter(map(index.__getitem__, seconds), dtype=np.int64, count=len(seconds))])
+        weights = np.fromiter(weight_column, dtype=float, count=len(weight_column))
+        self._take(weights)
+
+    def set_link_columns(self, positions: dict[int, tuple[float, float]], firsts: np.ndarray, seconds: np.ndarray,
+                         weights: list[float], labels: list[Any], *, directed: bool = False) -> None:
+        """`set_links` for a big chart: the links' ends as node numbers (positions in the order of `positions`),
+        their weights and labels as columns."""
+        self.prepareGeometryChange()
+        self.directed = directed
+        self.ids = list(positions)
+        self.index = {n: i for i, n in enumerate(self.ids)}
+        self.xy = np.array(list(positions.values()), dtype=float).reshape(len(self.ids), 2)
+        self.ends = np.column_stack([np.asarray(firsts, dtype=np.int64), np.asarray(seconds, dtype=np.int64)])
+        self._pairs = None
+        self.labels = list(labels)
+        self._take(np.asarray(weights, dtype=float))
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """(a, b) entity ids per link (made when first asked for on a big chart)."""
+        if self._pairs is None:
+            ids = self.ids
+            self._pairs = [(ids[a], ids[b]) for a, b in self.ends.tolist()]
+        return self._pairs
+
+    def _take(self, weights: np.ndarray) -> None:
         widths = np.round(edge_widths(weights))
         self.buckets = [(float(w), np.flatnonzero(widths == w)) for w in np.unique(widths)]
         self._touch = None
@@ -184,10 +235,33 @@ class EdgeLayer(QGraphicsItem):
         self.highlight = {self.index[n] for n in entities if n in self.index}
         self.update()
 
-    def set_dots(self, dots: dict[int, tuple[QColor, float]]) -> None:
-        """Entity id -> (colour, radius) for drawing entities as dots when zoomed far out."""
-        self.dots = {self.index[n]: v for n, v in dots.items() if n in self.index}
-        self._dot_groups = None
+    def set_dots(self, dots: Mapping[int, tuple[QColor, float]] | None = None, *,
+                 colours: Mapping[int, QColor] | None = None, radius: Mapping[int, float] | None = None) -> None:
+        """Entity id -> (colour, radius) for drawing entities as dots when zoomed far out; or the same as two
+        mappings (colours, radius), which a 100,000-entity chart groups without a tuple per entity."""
+        if dots is not None:
+            self.dots = {self.index[n]: v for n, v in dots.items() if n in self.index}
+            self._dot_groups = None
+        else:
+            assert colours is not None and radius is not None
+            ids = self.ids
+            known = [i for i, n in enumerate(ids) if n in colours] if len(colours) < len(ids) else range(len(ids))
+            chosen = [ids[i] for i in known]
+            shades = [colours[n] for n in chosen]
+            keys = np.fromiter((c.rgba() for c in shades), dtype=np.int64, count=len(shades))
+            sizes = np.round(np.fromiter((radius.get(n, 12.0) for n in chosen), dtype=float, count=len(chosen)))
+            members = np.asarray(known, dtype=np.int64)
+            self.dots = _Dots(members, shades, sizes)
+            groups = []
+            if len(members):
+                kinds, first, which = np.unique(np.column_stack([keys, sizes]), axis=0, return_index=True,
+                                                return_inverse=True)
+                which = which.ravel()
+                order = np.argsort(which, kind="stable")
+                bounds = np.searchsorted(which[order], np.arange(len(kinds) + 1))
+                groups = [(shades[int(first[g])], float(kinds[g][1]), members[order[bounds[g]:bounds[g + 1]]])
+                          for g in range(len(kinds))]
+            self._dot_groups = groups
         self._overview = {}
         self.update()
 
@@ -251,7 +325,8 @@ class EdgeLayer(QGraphicsItem):
         if self._paint_overview(painter, lod):
             self._paint_highlight(painter)
             return
-        shown = self._exposed(option.exposedRect, lod)
+        exposed = self._in_view(option.exposedRect)
+        shown = self._exposed(exposed, lod)
         in_view = len(self.segments) if shown is None else int(shown.sum())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5 and in_view <= SMOOTH_MOST)
         thin = lod < 0.25 or in_view > THIN_FROM
@@ -261,14 +336,24 @@ class EdgeLayer(QGraphicsItem):
             if not len(chosen):
                 continue
             painter.setPen(self._pen(1.0 if thin else width, self._colour))
-            draw_lines(painter, self.segments[chosen])
+            draw_lines(painter, self._stubbed(chosen, lod))
         self._paint_highlight(painter)
         if self.points_mode:
-            self._paint_dots(painter, lod, option.exposedRect)
+            self._paint_dots(painter, lod, exposed)
         if lod >= ARROW_LOD and self.directed:
             self._arrows(painter, shown, lod)
         if lod >= LABEL_LOD:
             self._labels(painter, shown, lod)
+
+    def _in_view(self, exposed: QRectF) -> QRectF:
+        """The exposed rectangle cut to what the view shows (a cached item is asked for all of itself)."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            return exposed
+        view = views[0]
+        seen = view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-2, -2, 2, 2)
+        return exposed.intersected(seen) if not exposed.isNull() else seen
 
     def _paint_highlight(self, painter: QPainter) -> None:
         if not self.highlight:
@@ -285,6 +370,25 @@ class EdgeLayer(QGraphicsItem):
                 painter.setPen(self._dot_pen(colour, radius, lod))
                 draw_points(painter, self.xy[[i]])
 
+    def _stubs(self) -> bool:
+        """Whether long links are drawn as stubs: far out (entities as dots) on a chart of many links."""
+        return self.points_mode and len(self.segments) > OVERVIEW_FROM
+
+    def _stubbed(self, links: np.ndarray | None, lod: float) -> np.ndarray:
+        """Rows (x1, y1, x2, y2) to draw for these links at `lod`: whole, or far out on a big chart two stubs
+        when the link is longer than STUB_FROM pixels."""
+        rows = self.segments if links is None else self.segments[links]
+        length = self._length if links is None else self._length[links]
+        if not self._stubs():
+            return rows
+        long = length * lod > STUB_FROM
+        if not long.any():
+            return rows
+        far = rows[long]
+        unit = (far[:, 2:] - far[:, :2]) / length[long][:, None] * (STUB / lod)
+        stubs = np.vstack([np.hstack([far[:, :2], far[:, :2] + unit]), np.hstack([far[:, 2:] - unit, far[:, 2:]])])
+        return np.vstack([rows[~long], stubs])
+
     def _paint_overview(self, painter: QPainter, lod: float) -> bool:
         """Far zoom on a big chart: the finest-needed overview image scaled onto the view; False when the view
         is too close for one (or the chart too small to need it)."""
@@ -292,11 +396,13 @@ class EdgeLayer(QGraphicsItem):
             return False
         side = max(self._bounds.width(), self._bounds.height())
         fitting = [px for px in OVERVIEW_PX if px / side >= lod * 0.98]
+        if not fitting and OVERVIEW_PX[-1] / side * OVERVIEW_ZOOM >= lod:
+            fitting = [OVERVIEW_PX[-1]]               # a little closer: the finest image, enlarged smoothly
         if not fitting:
             return False
         image, scale = self.overview(fitting[0])
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < lod)
         painter.translate(self._bounds.topLeft())
         painter.scale(1 / scale, 1 / scale)
         painter.drawImage(0, 0, image)
@@ -318,9 +424,9 @@ class EdgeLayer(QGraphicsItem):
         image.fill(BACKGROUND)
         painter = QPainter(image)
         origin = np.array([self._bounds.left(), self._bounds.top()] * 2)
-        long_enough = self._length * scale >= SHORTEST
+        long_enough = np.flatnonzero(self._length * scale >= SHORTEST)
         painter.setPen(self._pen(1.0, self._colour))
-        draw_lines(painter, (self.segments[long_enough] - origin) * scale)
+        draw_lines(painter, (self._stubbed(long_enough, scale) - origin) * scale)
         self._dots_at(painter, scale, (self.xy - origin[:2]) * scale)
         painter.end()
         self._overview[pixels] = (image, scale)
@@ -381,6 +487,15 @@ class EdgeLayer(QGraphicsItem):
             low, high = self._low, self._high
             mask &= ((high[:, 0] >= rect.left()) & (low[:, 0] <= rect.right())
                      & (high[:, 1] >= rect.top()) & (low[:, 1] <= rect.bottom()))
+            if self._stubs():                           # a stubbed link shows only if an end is near the view
+                stubbed = mask & (self._length * lod > STUB_FROM)
+                if stubbed.any():
+                    box = rect.adjusted(-STUB / lod, -STUB / lod, STUB / lod, STUB / lod)
+                    near = np.zeros(len(mask), dtype=bool)
+                    for at in (0, 2):
+                        x, y = self.segments[:, at], self.segments[:, at + 1]
+                        near |= (x >= box.left()) & (x <= box.right()) & (y >= box.top()) & (y <= box.bottom())
+                    mask &= ~stubbed | near
         return None if mask.all() else mask
 
     def _arrows(self, painter: QPainter, shown: np.ndarray | None, lod: float) -> None:
