@@ -57,6 +57,7 @@ from importers.phone import (
 from importers.readers import DELIMITERS, Table
 from importers.tabular import MappedTable, open_session
 from importers.text_batches import NotStreamable, TextBatches, open_text_batches
+from importers.working_memory import hand_back
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.raw_rows import block_starts
 from linkgraph.errors import InputError
@@ -157,7 +158,10 @@ def _import(case: CaseFile, path: Path, options: ImportOptions, progress: Progre
                 if len(mapped):
                     calls = read_calls(mapped, profile, tz, region, options.date_format, owner, state.numbers)
                     state.add(calls, problems.read(mapped, calls))
+                    del calls
                 done += len(mapped)
+                del batch, mapped
+                hand_back()
                 session.check_cancel(done // 2, estimate, f"Importing {path.name}")
             state.keep_raw(None, None, 0)
             problems.record(session, options.strict, path)
@@ -348,10 +352,18 @@ class _Batches:
             if not len(chosen):
                 continue
             columns = {"key": keys, **attrs}
-            frame = pd.DataFrame({name: coded.values[coded.codes[chosen]] for name, coded in columns.items()})
-            frame = frame.drop_duplicates()
-            frame["row"] = calls.rows[chosen[frame.index.to_numpy()]]
-            self.site_parts[end_name].append(frame.reset_index(drop=True))
+            if np.prod([float(len(c.values)) for c in columns.values()]) < 2 ** 62:
+                combined = np.zeros(len(chosen), dtype=np.int64)      # one number per combination of codes
+                for coded in columns.values():
+                    combined = combined * len(coded.values) + coded.codes[chosen]
+                _, first = np.unique(combined, return_index=True)     # the first row of each combination
+                first.sort()
+            else:
+                codes = pd.DataFrame({name: coded.codes[chosen] for name, coded in columns.items()})
+                first = codes.drop_duplicates().index.to_numpy()
+            self.site_parts[end_name].append(pd.DataFrame(
+                {name: coded.values[coded.codes[chosen[first]]] for name, coded in columns.items()}
+                | {"row": calls.rows[chosen[first]]}))
 
     def _devices(self, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:
         """Device sightings per (device, own phone), or per (device, both ends) where the direction does not
@@ -479,6 +491,8 @@ class _Batches:
                 batch.column("duration").to_numpy(zero_copy_only=False), nothing, nothing,
                 pa.array(loc, mask=loc < 0), [1.0] * len(rows), attrs, rows])
             session.mark_imported(rows)
+            del batch, src, dst, attrs, sites, combined, body
+            hand_back()
             done += len(rows)
             session.check_cancel(self.spilled // 2 + done // 2, self.spilled, "Writing calls and texts")
         self._device_links(phone_ids)
