@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,8 +33,8 @@ from importers.coded import Coded
 from importers.mapping import header_scorer, resolve
 from importers.options import ImportOptions
 from importers.phone import (
-    COMBINED_EXTRAS,
     DUPLICATE_SECONDS,
+    EXTRA_FIELDS,
     KIND,
     LINK_SITE_ATTRS,
     NUMERIC_SITE_ATTRS,
@@ -44,6 +43,7 @@ from importers.phone import (
     UNREADABLE,
     Calls,
     _check_region,
+    _combination,
     _known_events,
     _match_known,
     _member,
@@ -66,10 +66,15 @@ from linkgraph.progress import Progress
 
 HEAD_ROWS = 5000            # rows the file's checks look at (region, zone, date order), as read whole
 NEVER = np.iinfo(np.int64).max
+SITE_MEMBERS = tuple(f"{end}_{attr}" for end in ("first", "last") for attr in LINK_SITE_ATTRS)
+# each call's attrs members, as phone._Members and phone._attrs order them: those with few values (joined per
+# combination with the cell sites, which sit after the direction), then the rest (joined per row)
+FEW_MEMBERS = ("call_type", "direction", *SITE_MEMBERS, "rolled_to_voicemail", "direction_as_written")
+ROW_MEMBERS = ("time_text", *EXTRA_FIELDS, "dialed", "forwarded_to")
 SPILL_SCHEMA = pa.schema([
     ("row", pa.int64()), ("kind", pa.string()), ("src", pa.int64()), ("dst", pa.int64()),
     ("start", pa.float64()), ("duration", pa.float64()), ("first_site", pa.int64()), ("last_site", pa.int64()),
-    ("before", pa.string()), ("after", pa.string()), ("direction_as_written", pa.string()), ("rest", pa.string()),
+    *[(f"few:{name}", pa.string()) for name in FEW_MEMBERS], *[(f"row:{name}", pa.string()) for name in ROW_MEMBERS],
 ])
 
 
@@ -210,20 +215,6 @@ class _Problems:
             session.set_aside(row, column, value, reason)
 
 
-def _group(parts: Sequence[pa.Array | None]) -> pa.Array | None:
-    """Members joined with ', ' where present (null where none is): JSON members of one row, in order."""
-    out: pa.Array | None = None
-    for part in parts:
-        if part is None:
-            continue
-        if out is None:
-            out = part
-            continue
-        both = pc.binary_join_element_wise(out, part, ", ")
-        out = pc.if_else(pc.is_null(out), part, pc.if_else(pc.is_null(part), out, both))
-    return out
-
-
 def _nulls(count: int) -> pa.Array:
     return pa.nulls(count, type=pa.string())
 
@@ -330,15 +321,14 @@ class _Batches:
             self.window = [min(self.window[0], float(timed.min())), max(self.window[1], float(timed.max()))]
         if not len(index):
             return
-        before, after, written, rest = self._members(calls, index)
+        members = self._members(calls, index)
         kind = (pa.array(["seen_at"] * len(index), pa.string()) if calls.tower
                 else pa.array(calls.kind.text(index).tolist(), pa.string()))
         self.writer.write_batch(pa.record_batch([
             pa.array(calls.rows[index]), kind, pa.array(caller[index]), pa.array(dst[index]),
             pa.array(calls.start[index], pa.float64()), pa.array(calls.duration[index], pa.float64()),
             pa.array(sites["first"][index]), pa.array(sites["last"][index]),
-            before if before is not None else _nulls(len(index)), after if after is not None else _nulls(len(index)),
-            written if written is not None else _nulls(len(index)), rest if rest is not None else _nulls(len(index)),
+            *[members.get(name) or _nulls(len(index)) for name in (*FEW_MEMBERS, *ROW_MEMBERS)],
         ], schema=SPILL_SCHEMA))
         self.spilled += len(index)
 
@@ -416,38 +406,38 @@ class _Batches:
                     known[2] += int(rows[number])
                     known[3] = min(known[3], int(row_of[number]))
 
-    def _members(self, calls: Calls, rows: np.ndarray) -> tuple[pa.Array | None, ...]:
-        """The attrs members of the chosen rows (phone._Members and phone._attrs), in four parts: before the
-        cell sites, after them, the direction as written (kept only if some batch needs it) and the rest."""
+    def _members(self, calls: Calls, rows: np.ndarray) -> dict[str, pa.Array]:
+        """The attrs members of the chosen rows (phone._Members and phone._attrs), each as its own column: the
+        cell sites' are added when their entity ids are known; the direction as written is kept only if some
+        batch needs it."""
         def coded(name: str, values: Coded) -> pa.Array:
             return _member(name, values.values).take(pa.array(values.codes[rows]))
 
-        before = _group([coded("call_type", calls.call_type), coded("direction", calls.direction)])
-        after = []
+        found = {"call_type": coded("call_type", calls.call_type), "direction": coded("direction", calls.direction)}
         for end_name in ("first", "last"):
             for attr in LINK_SITE_ATTRS:
                 if attr in calls.site_attrs[end_name]:
-                    after.append(coded(f"{end_name}_{attr}", calls.site_attrs[end_name][attr]))
+                    found[f"{end_name}_{attr}"] = coded(f"{end_name}_{attr}", calls.site_attrs[end_name][attr])
         if "rolled_to_voicemail" in calls.extras:
-            after.append(coded("rolled_to_voicemail", calls.extras["rolled_to_voicemail"]))
-        written = (coded("direction_as_written", calls.direction_written)
-                   if calls.direction_written is not None else None)
+            found["rolled_to_voicemail"] = coded("rolled_to_voicemail", calls.extras["rolled_to_voicemail"])
+        if calls.direction_written is not None:
+            found["direction_as_written"] = coded("direction_as_written", calls.direction_written)
         parts = [pa.array([v or None for v in part.values], type=pa.string()).take(pa.array(part.codes[rows]))
                  for part in calls.when]
         when = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " ", null_handling="skip")
-        rest = [_member("time_text", when)]
+        found["time_text"] = _member("time_text", when)
         for name, values in calls.extras.items():
-            if name not in COMBINED_EXTRAS:
-                rest.append(coded(name, values))
-        numbers = _member("dialed", [p.e164 for p in calls.phones] or [""])
+            if name in EXTRA_FIELDS:
+                found[name] = coded(name, values)
+        numbers = [p.e164 for p in calls.phones] or [""]
         dialed = calls.dialed[rows]
         dialed = np.where(dialed != calls.callee[rows], dialed, -1)
-        rest.append(numbers.take(pa.array(np.maximum(dialed, 0), mask=dialed < 0)))
+        found["dialed"] = _member("dialed", numbers).take(pa.array(np.maximum(dialed, 0), mask=dialed < 0))
         ahead = calls.forwarded_to[rows]
         if (ahead >= 0).any():
-            forwarded = _member("forwarded_to", [p.e164 for p in calls.phones] or [""])
-            rest.append(forwarded.take(pa.array(np.maximum(ahead, 0), mask=ahead < 0)))
-        return before, _group(after), written, _group(rest)
+            found["forwarded_to"] = _member("forwarded_to", numbers).take(pa.array(np.maximum(ahead, 0),
+                                                                                  mask=ahead < 0))
+        return found
 
     # ---- the end -------------------------------------------------------------------------
     def write(self, profile: Any, options: ImportOptions) -> None:
@@ -478,12 +468,7 @@ class _Batches:
             if not len(rows):
                 continue
             src, dst, loc, last = self._ends(batch, phone_ids, site_ids)
-            sites = [pc.binary_join_element_wise(f'"{name}": ', pa.array(ids, mask=ids < 0).cast(pa.string()), "")
-                     for name, ids in (("first_site", loc), ("last_site", last))]
-            combined = _group([_present(batch.column("before")), *sites, _present(batch.column("after")),
-                               _present(batch.column("direction_as_written")) if self.direction_differs else None])
-            body = _group([combined, _present(batch.column("rest"))])
-            attrs = pc.binary_join_element_wise("{", body, "}", "")
+            attrs = self._attrs(batch, loc, last)
             nothing = [None] * len(rows)
             session.links_columns([
                 batch.column("kind").to_numpy(zero_copy_only=False), src, dst,
@@ -491,11 +476,40 @@ class _Batches:
                 batch.column("duration").to_numpy(zero_copy_only=False), nothing, nothing,
                 pa.array(loc, mask=loc < 0), [1.0] * len(rows), attrs, rows])
             session.mark_imported(rows)
-            del batch, src, dst, attrs, sites, combined, body
+            del batch, src, dst, attrs
             hand_back()
             done += len(rows)
             session.check_cancel(self.spilled // 2 + done // 2, self.spilled, "Writing calls and texts")
         self._device_links(phone_ids)
+
+    def _attrs(self, batch: pa.RecordBatch, loc: np.ndarray, last: np.ndarray) -> pa.Array:
+        """The calls' attrs JSON as phone._attrs builds it: the members with few values (with the cell sites'
+        entity ids) joined once per distinct combination, then the rest joined row by row."""
+        def few(name: str) -> tuple[np.ndarray, list[str | None]]:
+            encoded = batch.column(f"few:{name}").dictionary_encode()
+            size = len(encoded.dictionary)
+            codes = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False).astype(np.int64)
+            return codes, [*encoded.dictionary.to_pylist(), None]
+
+        def site(name: str, ids: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+            codes, distinct = pd.factorize(ids)
+            return codes, [f'"{name}": {i}' if i >= 0 else None for i in distinct.tolist()]
+
+        columns = [few("call_type"), few("direction"), site("first_site", loc), site("last_site", last),
+                   *[few(name) for name in SITE_MEMBERS], few("rolled_to_voicemail")]
+        if self.direction_differs:
+            columns.append(few("direction_as_written"))
+        combination = _combination([codes for codes, _ in columns], [len(members) for _, members in columns])
+        first = np.full(int(combination.max()) + 1 if len(combination) else 0, len(combination))
+        np.minimum.at(first, combination, np.arange(len(combination)))
+        texts = []
+        for row in first.tolist():
+            found = [members[codes[row]] for codes, members in columns if members[codes[row]] is not None]
+            texts.append(", ".join(found) or None)
+        combined = pa.array(texts, type=pa.string()).take(pa.array(combination))
+        pieces = [combined, *[batch.column(f"row:{name}") for name in ROW_MEMBERS]]
+        body = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
+        return pc.binary_join_element_wise("{", body, "}", "")
 
     def _spilled(self):
         """The spilled calls, a batch at a time, in row order."""
@@ -622,9 +636,3 @@ class _Batches:
                 self.session.link("uses", device_id, phone, row=row, start=int(lo) if timed_pair else None,
                                   end=int(hi) if timed_pair else None, weight=float(rows),
                                   attrs={"identifier": label, "rows": int(rows)})
-
-
-def _present(column: pa.ChunkedArray | pa.Array) -> pa.Array | None:
-    """A spilled member column as one array (None when every row lacks it)."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return None if array.null_count == len(array) else array
