@@ -57,13 +57,14 @@ from importers.phone import (
 from importers.readers import DELIMITERS, Table
 from importers.tabular import MappedTable, open_session
 from importers.text_batches import NotStreamable, TextBatches, open_text_batches
-from importers.working_memory import hand_back
+from importers.working_memory import hand_back, resident_bytes
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.raw_rows import block_starts
 from linkgraph.errors import InputError
 from linkgraph.identity import NOT_DIALABLE, WITHHELD, PhoneKey, service_numbers
 from linkgraph.progress import Progress
 
+MEMORY_GROWTH = 1.2         # free pages are handed back once the import holds this much more than after a batch
 HEAD_ROWS = 5000            # rows the file's checks look at (region, zone, date order), as read whole
 NEVER = np.iinfo(np.int64).max
 SITE_MEMBERS = tuple(f"{end}_{attr}" for end in ("first", "last") for attr in LINK_SITE_ATTRS)
@@ -166,7 +167,7 @@ def _import(case: CaseFile, path: Path, options: ImportOptions, progress: Progre
                     del calls
                 done += len(mapped)
                 del batch, mapped
-                hand_back()
+                state.hand_back()
                 session.check_cancel(done // 2, estimate, f"Importing {path.name}")
             state.keep_raw(None, None, 0)
             problems.record(session, options.strict, path)
@@ -245,7 +246,16 @@ class _Batches:
         self.direction_differs = False
         self.window = [np.inf, -np.inf]
         self.spilled = 0
+        self.budget: int | None = None                    # resident bytes past which free pages are handed back
         self.numbers: dict[str, PhoneKey | None] = {}     # raw number -> its normalised key, for every batch
+
+    def hand_back(self) -> None:
+        """Free heap pages back to the system once the import holds a fifth more than after its first batch
+        (MEMORY_GROWTH): memory stays that of a batch or two, without faulting pages in again every batch."""
+        if self.budget is None:
+            resident = resident_bytes()
+            self.budget = int(resident * MEMORY_GROWTH) if resident is not None else 0
+        hand_back(self.budget or None)
 
     # ---- raw rows ------------------------------------------------------------------------
     def keep_raw(self, mapped: MappedTable | None, lines: pa.Array | None, first_line: int) -> None:
@@ -477,7 +487,7 @@ class _Batches:
                 pa.array(loc, mask=loc < 0), [1.0] * len(rows), attrs, rows])
             session.mark_imported(rows)
             del batch, src, dst, attrs
-            hand_back()
+            self.hand_back()
             done += len(rows)
             session.check_cancel(self.spilled // 2 + done // 2, self.spilled, "Writing calls and texts")
         self._device_links(phone_ids)
