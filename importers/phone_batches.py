@@ -159,7 +159,7 @@ def _import(case: CaseFile, path: Path, options: ImportOptions, progress: Progre
             for batch in stream.batches(batch_rows):
                 _text_columns(batch.table)
                 mapped = MappedTable(path, batch.table, detection)
-                state.keep_raw(mapped, batch.lines, batch.first_line)
+                state.keep_raw(mapped, batch.lines, batch.first_line, batch.quotes)
                 problems.malformed.extend(mapped.table.malformed)
                 if len(mapped):
                     calls = read_calls(mapped, profile, tz, region, options.date_format, owner, state.numbers)
@@ -258,7 +258,8 @@ class _Batches:
         hand_back(self.budget or None)
 
     # ---- raw rows ------------------------------------------------------------------------
-    def keep_raw(self, mapped: MappedTable | None, lines: pa.Array | None, first_line: int) -> None:
+    def keep_raw(self, mapped: MappedTable | None, lines: pa.Array | None, first_line: int,
+                 quotes: bool = True) -> None:
         """A batch's rows kept as their lines; the last block of each batch waits for the next batch, so blocks
         break where reading the whole file breaks them. `mapped` None: the end (what waits is written)."""
         if mapped is None:
@@ -267,7 +268,7 @@ class _Batches:
         else:
             own = np.asarray(mapped.table.row_numbers, dtype=np.int64)
             chosen = lines.take(pa.array(own - first_line)) if len(own) else pa.array([], type=pa.string())
-            if len(chosen) and pc.any(pc.not_equal(pc.bit_wise_and(
+            if quotes and len(chosen) and pc.any(pc.not_equal(pc.bit_wise_and(
                     pc.count_substring(chosen, '"'), pa.scalar(1, pa.int32())), 0)).as_py():
                 raise NotStreamable("a row with a quoted value over several lines")
             rows = np.concatenate([self.carry_rows, own])
@@ -470,7 +471,7 @@ class _Batches:
         matched_rows = np.fromiter(matched, dtype=np.int64, count=len(matched))
         done = 0
         for batch in self._spilled():
-            rows = batch.column("row").to_numpy()
+            rows = batch.column("row").to_numpy().copy()      # kept by the session: not a view of the batch
             fresh = ~np.isin(rows, matched_rows) if len(matched_rows) else np.ones(len(rows), dtype=bool)
             if not fresh.all():
                 batch = batch.filter(pa.array(fresh))

@@ -54,6 +54,7 @@ class Batch:
     table: Table
     lines: pa.Array              # each line with its line break
     first_line: int
+    quotes: bool = True          # some line holds a quote character
 
 
 @dataclass
@@ -114,7 +115,8 @@ class TextBatches:
 
     def _read(self, chunk: bytes, number: int, last: bool, histogram: np.ndarray) -> Batch:
         """One batch's lines parsed as readers._parse_body and cleaned up as readers._finish would."""
-        if chunk.count(b'"') % 2 or not _valid_utf8(chunk):
+        quotes = chunk.count(b'"')
+        if quotes % 2 or not _valid_utf8(chunk):
             raise NotStreamable("a quoted value over several lines, or text that is not UTF-8")
         width = len(self.columns)
         lines_in = chunk.count(b"\n") + (1 if chunk and not chunk.endswith(b"\n") else 0)
@@ -138,7 +140,7 @@ class TextBatches:
         frame, rows = self._clean(frame, rows, last, histogram)
         lines = _chunk_lines(chunk)
         return Batch(Table(self.path, self.columns, frame, rows, self.header_row, encoding=self.encoding,
-                           malformed=malformed), lines, number)
+                           malformed=malformed), lines, number, bool(quotes))
 
     def _clean(self, frame: pd.DataFrame, rows: np.ndarray, last: bool, histogram: np.ndarray
                ) -> tuple[pd.DataFrame, np.ndarray]:
