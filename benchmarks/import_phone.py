@@ -1,12 +1,18 @@
 """Phone-records import speed: a 1,000,000-row carrier-style CSV and a 100,000-row XLSX, each into a fresh case.
 
     python benchmarks/import_phone.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]
+    python benchmarks/import_phone.py --memory [--memory-rows 1000000,5000000] [--rounds 2] [--keep DIR]
 
 Prints the machine, rows/s, seconds and peak memory (resident set) of each import. Each import
 runs in its own process so the peak memory is that import's alone; the clock starts once the importer's
 Python modules are loaded (as in the desktop app, which loads them once), and that loading time is printed
 beside it. Targets on a 2-core machine:
 the CSV in 6 s or less with 1.5 GiB peak or less, the XLSX in 4 s or less.
+
+`--memory` imports CSVs of each size in `--memory-rows`, read in batches (importers/phone_batches.py) and read
+whole, alternating (`--rounds` times) so a busy machine slows both alike, and prints each peak and the ratio of
+the biggest file's peak to the smallest's: read in batches, peak memory stays flat as the file grows.
+`--batch-rows N` sets the batch size (default: importers.phone.BATCH_ROWS).
 """
 
 from __future__ import annotations
@@ -30,14 +36,16 @@ sys.path.insert(0, str(ROOT))
 TARGET = 2095550123
 
 
-def carrier_frame(rows: int, seed: int = 7) -> pd.DataFrame:
-    """T-Mobile-style rows: one target number, 5,000 contacts, calls and texts over 90 days, 60 towers."""
+def carrier_frame(rows: int, seed: int = 7, days_before: int = 0) -> pd.DataFrame:
+    """T-Mobile-style rows: one target number, 5,000 contacts, calls and texts over 90 days, 60 towers
+    (`days_before`: the 90 days start that many days later, so parts written one after another stay in order)."""
     rng = np.random.default_rng(seed)
     contacts = 12000000000 + rng.choice(np.arange(2000000000, 9999999999, 977), 5000, replace=False)
     other = contacts[rng.integers(0, len(contacts), rows)]
     outgoing = rng.random(rows) < 0.55
     sms = rng.random(rows) < 0.4
-    start = np.sort(rng.integers(1709251200, 1709251200 + 90 * 86400, rows))
+    first = 1709251200 + days_before * 86400
+    start = np.sort(rng.integers(first, first + 90 * 86400, rows))
     stamp = pd.to_datetime(start, unit="s")
     site = rng.integers(0, 60, rows)
     sector = rng.integers(0, 3, rows)
@@ -64,11 +72,15 @@ def carrier_frame(rows: int, seed: int = 7) -> pd.DataFrame:
     })
 
 
+PART_ROWS = 1_000_000         # a bigger CSV is written a million rows (a new 90 days, new contacts) at a time
+
+
 def write_csv(path: Path, rows: int) -> None:
-    frame = carrier_frame(rows)
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write("T-Mobile USA, Inc. - Law Enforcement Relations\nAll times are in UTC\n\n")
-        frame.to_csv(handle, index=False, lineterminator="\n")
+        for part, begin in enumerate(range(0, rows, PART_ROWS)):
+            frame = carrier_frame(min(PART_ROWS, rows - begin), seed=7 + part, days_before=90 * part)
+            frame.to_csv(handle, index=False, header=part == 0, lineterminator="\n")
         handle.write(f"\nTotal Records: {rows}\n")
 
 
@@ -77,19 +89,31 @@ def write_xlsx(path: Path, rows: int) -> None:
     frame.to_excel(path, index=False, engine="openpyxl")
 
 
-def _import(path: str, case: str, queue) -> None:
+def _import(path: str, case: str, queue, batch_rows: int | None = None) -> None:
     loading = time.perf_counter()
     from importers import import_file, kind_module
     from importers.options import ImportOptions
     from linkgraph.case import CaseFile
 
     kind_module("phone")          # the importer and its libraries (pandas, pyarrow) load once per process
+    import importers.phone_batches  # noqa: F401   (loaded by the first import otherwise)
+
     loaded = time.perf_counter() - loading
     began = time.perf_counter()
+    cpu = _cpu_seconds()
+    extra = {"batch_rows": batch_rows} if batch_rows else {}
     with CaseFile.create(Path(case), name="bench", timezone="America/Los_Angeles", region="US") as opened:
-        result = import_file(opened, Path(path), ImportOptions(kind="phone"))
+        result = import_file(opened, Path(path), ImportOptions(kind="phone", extra=extra))
     seconds = time.perf_counter() - began
-    queue.put((seconds, peak_memory_kib(), result.rows_imported, result.links_created, result.profile, loaded))
+    cpu = _cpu_seconds() - cpu
+    queue.put((seconds, peak_memory_kib(), result.rows_imported, result.links_created, result.profile, loaded, cpu))
+
+
+def _cpu_seconds() -> float:
+    """CPU time this process used (user + system, every thread): on a busy machine a steadier measure than the
+    wall clock, since waiting for a core is not counted."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_memory_kib() -> int:
@@ -104,16 +128,51 @@ def peak_memory_kib() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-def measure(path: Path, folder: Path, label: str) -> None:
+def measure(path: Path, folder: Path, label: str, batch_rows: int | None = None) -> tuple[float, int, float]:
+    """One import in its own process; prints and returns its seconds, peak memory (KiB) and CPU seconds."""
     case = folder / f"{path.stem}.lgcase"
+    case.unlink(missing_ok=True)
     queue = multiprocessing.get_context("spawn").Queue()
-    process = multiprocessing.get_context("spawn").Process(target=_import, args=(str(path), str(case), queue))
+    process = multiprocessing.get_context("spawn").Process(target=_import,
+                                                           args=(str(path), str(case), queue, batch_rows))
     process.start()
-    seconds, peak_kib, rows, links, profile, loaded = queue.get()
+    seconds, peak_kib, rows, links, profile, loaded, cpu = queue.get()
     process.join()
-    print(f"{label:<28} {rows:>9,} rows  {seconds:7.2f} s  {rows / seconds:>10,.0f} rows/s  "
+    print(f"{label:<28} {rows:>9,} rows  {seconds:7.2f} s (CPU {cpu:6.2f} s)  {rows / seconds:>10,.0f} rows/s  "
           f"peak {peak_kib / 1024 / 1024:5.2f} GiB  ({links:,} links, profile {profile}; "
-          f"modules loaded first in {loaded:.2f} s){load_average()}")
+          f"modules loaded first in {loaded:.2f} s){load_average()}", flush=True)
+    case.unlink(missing_ok=True)
+    return seconds, peak_kib, cpu
+
+
+WHOLE = 10 ** 12                 # a batch size no file reaches: the file is read whole
+
+
+def memory_report(folder: Path, sizes: list[int], rounds: int, batch_rows: int | None) -> None:
+    """Peak memory and time per file size, in batches and whole, alternating; the peaks' ratio."""
+    from importers.phone import BATCH_ROWS
+
+    paths = {}
+    for rows in sizes:
+        paths[rows] = folder / f"carrier_{rows}.csv"
+        if not paths[rows].is_file():
+            write_csv(paths[rows], rows)
+    chosen = batch_rows or BATCH_ROWS
+    results: dict[tuple[int, str], list[tuple[float, int, float]]] = {}
+    for round_number in range(rounds):
+        for rows in sizes:
+            for mode, size in (("batches", chosen), ("whole", WHOLE)):
+                label = f"CSV {rows:,} {mode} ({round_number + 1})"
+                results.setdefault((rows, mode), []).append(measure(paths[rows], folder, label, size))
+    print(f"\nbatches of {chosen:,} rows; best of {rounds} (wall and CPU time), highest peak:")
+    for mode in ("batches", "whole"):
+        peaks = {rows: max(p for _, p, _ in results[(rows, mode)]) for rows in sizes}
+        times = {rows: min(t for t, _, _ in results[(rows, mode)]) for rows in sizes}
+        cpus = {rows: min(c for _, _, c in results[(rows, mode)]) for rows in sizes}
+        line = "  ".join(f"{rows:,}: {times[rows]:.2f} s (CPU {cpus[rows]:.2f} s), "
+                         f"{peaks[rows] / 1024 / 1024:.2f} GiB" for rows in sizes)
+        print(f"  {mode:<8} {line}  peak ratio {max(sizes):,}/{min(sizes):,} rows: "
+              f"{peaks[max(sizes)] / peaks[min(sizes)]:.2f}x")
 
 
 def load_average() -> str:
@@ -128,12 +187,19 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="write the files and cases here (default: a temporary folder)")
+    parser.add_argument("--memory", action="store_true", help="peak memory by file size, in batches and whole")
+    parser.add_argument("--memory-rows", default="1000000,5000000", help="file sizes for --memory (rows)")
+    parser.add_argument("--rounds", type=int, default=2, help="--memory: imports of each kind, alternating")
+    parser.add_argument("--batch-rows", type=int, help="rows per batch (default importers.phone.BATCH_ROWS)")
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"pandas {pd.__version__}{load_average()}")
     with tempfile.TemporaryDirectory() as temp:
         folder = args.keep or Path(temp)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.memory:
+            memory_report(folder, [int(v) for v in args.memory_rows.split(",")], args.rounds, args.batch_rows)
+            return 0
         csv_path = folder / f"carrier_{args.rows}.csv"
         xlsx_path = folder / f"carrier_{args.xlsx_rows}.xlsx"
         began = time.perf_counter()
@@ -145,7 +211,7 @@ def main() -> int:
               f"(CSV {csv_path.stat().st_size / 1e6:.0f} MB, XLSX {xlsx_path.stat().st_size / 1e6:.0f} MB)")
         for stale in folder.glob("*.lgcase"):
             stale.unlink()
-        measure(csv_path, folder, f"CSV {args.rows:,} rows")
+        measure(csv_path, folder, f"CSV {args.rows:,} rows", args.batch_rows)
         measure(xlsx_path, folder, f"XLSX {args.xlsx_rows:,} rows")
     return 0
 

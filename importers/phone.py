@@ -55,6 +55,7 @@ from linkgraph.identity import (
 from linkgraph.progress import Progress, no_progress
 
 KIND = "phone"
+BATCH_ROWS = 250_000            # a big text file is read, parsed and kept this many lines at a time
 WRITE_SLICE = 200_000           # links built and written this many at a time
 FIRST_SLICE = 25_000            # ... after two small slices (this many, then three times as many)
 DUPLICATE_SECONDS = 60          # the same call in two returns: start times at most this far apart
@@ -146,10 +147,20 @@ class Calls:
     set_aside: list[tuple[int, str, str, str]] = field(default_factory=list)   # (index, field, value, reason)
     device_notes: dict[str, tuple[str, str]] = field(default_factory=dict)   # IMEI key -> (as written, note)
     tower: bool = False                    # a phone seen at a cell site per row (tower dump), not a call
+    direction_written: Coded | None = None  # the direction column as written (when the file has one)
+    direction_differs: bool = False        # ... and it says more than in or out ('Missed'): kept on each call
 
 
 def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Progress = no_progress) -> ImportResult:
-    """Import one phone-records file: calls and texts, phones, devices and cell sites, each cited to its row."""
+    """Import one phone-records file: calls and texts, phones, devices and cell sites, each cited to its row.
+    A big CSV/TSV is read and written in batches of `BATCH_ROWS` lines (importers/phone_batches.py), the
+    result the same as read whole; `options.extra['batch_rows']` sets another batch size."""
+    from importers.phone_batches import import_in_batches
+
+    batch_rows = int(options.extra.pop("batch_rows", 0) or BATCH_ROWS)
+    streamed = import_in_batches(case, path, options, progress, batch_rows)
+    if streamed is not None:
+        return streamed
     mapped = read_mapped(path, KIND, options)
     frame = mapped.table.frame
     loose = {name: "str" for name in frame.columns if frame[name].dtype == object}
@@ -181,20 +192,30 @@ def import_file(case: CaseFile, path: Path, options: ImportOptions, progress: Pr
 def write_read_calls(session: ImportSession, mapped: MappedTable, calls: Calls, options: ImportOptions) -> RowProblems:
     """Record what reading found: rows that cannot be read (strict: the first stops the import), values set
     aside with their records kept, and how many parties are not dialable numbers."""
+    problems = record_problems(session, mapped, calls, options)
+    reading_notes(session, len(calls.device_notes), sum(1 for p in calls.phones if p.kind in ("identifier", "invalid")))
+    return problems
+
+
+def record_problems(session: ImportSession, mapped: MappedTable, calls: Calls, options: ImportOptions) -> RowProblems:
+    """Rows that cannot be read (strict: the first stops the import) and values set aside, records kept."""
     calls.problems.sort(key=lambda p: p[0])
     problems = RowProblems(session, mapped, options.strict)   # strict: the first bad row rolls it all back
     for index, name, reason in calls.problems:
         problems(index, name, reason)
     for index, name, value, reason in calls.set_aside:
         problems.set_aside(index, name, value, reason)
-    if calls.device_notes:
-        session.notes.append(f"{len(calls.device_notes):,} IMEIs keyed by their first 14 digits: a 15th digit that "
-                             "is not the check digit, or IMEISV digits, kept as written on the Device")
-    odd = [p for p in calls.phones if p.kind in ("identifier", "invalid")]
-    if odd:
-        session.notes.append(f"{len(odd):,} parties are not dialable numbers (subscriber or pseudonymous IDs, "
-                             f"numbers of no valid length): kept as phone identifiers flagged '{NOT_DIALABLE}'")
     return problems
+
+
+def reading_notes(session: ImportSession, device_notes: int, odd: int) -> None:
+    """The import line's notes on IMEIs keyed by 14 digits and parties that are not dialable numbers."""
+    if device_notes:
+        session.notes.append(f"{device_notes:,} IMEIs keyed by their first 14 digits: a 15th digit that "
+                             "is not the check digit, or IMEISV digits, kept as written on the Device")
+    if odd:
+        session.notes.append(f"{odd:,} parties are not dialable numbers (subscriber or pseudonymous IDs, "
+                             f"numbers of no valid length): kept as phone identifiers flagged '{NOT_DIALABLE}'")
 
 
 def owner_phone(options: ImportOptions, region: str) -> PhoneKey | None:
@@ -618,9 +639,10 @@ def _when_text(when: list[Coded], row: int) -> str:
 
 
 def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date_format: str | None,
-               owner: PhoneKey | None = None) -> Calls:
+               owner: PhoneKey | None = None, numbers: dict[str, PhoneKey | None] | None = None) -> Calls:
     """Parse every column once per distinct value (numbers, times, durations, types, devices, sites).
-    A handset's log (one party per row and a direction) is drawn between `owner` and that party."""
+    A handset's log (one party per row and a direction) is drawn between `owner` and that party.
+    `numbers`: raw values already normalised (by earlier batches of the file), extended with this one's."""
     problems: list[tuple[int, str, str]] = []
     quirks = profile.options
     n = len(mapped)
@@ -673,7 +695,11 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         callee_raw, _ = _split_dialed(_coded("callee"))
     dialed_raw = _coded("dialed")
     distinct = dict.fromkeys([*caller_raw.values, *callee_raw.values, *dialed_raw.values, *caller_dialed.values])
-    lookup = normalize_phones(distinct, region)
+    if numbers is None:
+        lookup = normalize_phones(distinct, region)
+    else:
+        numbers.update(normalize_phones([v for v in distinct if v not in numbers], region))
+        lookup = {v: numbers[v] for v in distinct}
     damaged: dict[str, str] = {}
     for raw in lookup:
         if raw and len(raw) <= 3 and lookup[raw] is not None and is_withheld(raw):
@@ -832,7 +858,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
     pairs = np.unique(direction_raw.codes * max(len(direction.values), 1) + direction.codes) if n else []
     written = [(direction_raw.values[p // max(len(direction.values), 1)], direction.values[p % max(len(direction.values), 1)])
                for p in np.asarray(pairs).tolist()]
-    if mapped.has("direction") and any(column_key(raw) not in ("", column_key(meaning)) for raw, meaning in written):
+    differs = mapped.has("direction") and any(column_key(raw) not in ("", column_key(meaning)) for raw, meaning in written)
+    if differs:
         extras["direction_as_written"] = direction_raw      # 'Missed', 'Rejected': more than in or out
     if names is not None and names.present().any() and "contact" not in extras:
         extras["contact"] = names
@@ -846,7 +873,8 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         forwarded_to=forwarded_to, dialed=dialed, start=start, duration=duration, kind=kind, call_type=call_type,
         direction=direction, when=when, imei=devices["imei"], imsi=devices["imsi"], sites=sites,
         site_attrs=site_attrs, extras=extras, problems=problems, set_aside=set_aside, device_notes=device_notes,
-        tower=one_phone,
+        tower=one_phone, direction_written=direction_raw if mapped.has("direction") else None,
+        direction_differs=bool(differs),
     )
 
 

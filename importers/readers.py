@@ -310,6 +310,19 @@ def _read_text(
     data = path.read_bytes() if data is None else data
     body, used = _utf8_bytes(path, data, encoding)
     del data
+    delimiter, columns, header_index, skipped = _text_header(path, body, header_score, delimiter, scan, no_header)
+    header_row = header_index + 1
+    frame, rows, malformed, more_skipped = _parse_body(path, body, delimiter, columns, header_row)
+    skipped.extend(more_skipped)
+    table = _finish(path, columns, frame, rows, header_row, skipped, malformed, encoding=used)
+    table.text = body
+    return table
+
+
+def _text_header(path: Path, body: bytes, header_score: HeaderScore | None, delimiter: str | None, scan: int,
+                 no_header: bool = False) -> tuple[str, list[str], int, list[tuple[int, str]]]:
+    """A text file's delimiter, column names, header line index (0-based; -1 without a header) and the
+    title lines above the header, from its first `scan` + 1 lines (UTF-8 bytes)."""
     starts = _line_starts(body, scan + 1)
     head_lines = [body[a:b].decode("utf-8").rstrip("\r\n") for a, b in zip(starts, starts[1:], strict=False)]
     delimiter = delimiter or _sniff_delimiter(head_lines, path.suffix.lower())
@@ -327,12 +340,7 @@ def _read_text(
             header_cells.append("")         # every row ends with a delimiter the header lacks (Chase downloads)
         columns = _column_names(header_cells)
     skipped = [(i + 1, head_lines[i]) for i in range(header_index) if head_lines[i].strip()]
-    header_row = header_index + 1
-    frame, rows, malformed, more_skipped = _parse_body(path, body, delimiter, columns, header_row)
-    skipped.extend(more_skipped)
-    table = _finish(path, columns, frame, rows, header_row, skipped, malformed, encoding=used)
-    table.text = body
-    return table
+    return delimiter, columns, header_index, skipped
 
 
 def _line_starts(data: bytes, count: int) -> list[int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import platform
 import threading
 from collections.abc import Iterator
@@ -53,6 +54,30 @@ def _system_pool() -> pa.MemoryPool | None:
         return pa.system_memory_pool()
     except (NotImplementedError, pa.ArrowNotImplementedError):
         return None
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory now (Linux), else None."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def hand_back(above: int | None = None) -> None:
+    """Give the free pages of glibc's heap back to the system when the process holds more than `above` bytes
+    (between the batches of a file read in batches: the heap's free space is scattered between blocks still in
+    use, so reuse alone lets it grow batch by batch; handing back every time would fault the pages in again
+    for the next batch). Nothing elsewhere than glibc."""
+    libc = _glibc()
+    if libc is None:
+        return
+    if above is not None:
+        resident = resident_bytes()
+        if resident is not None and resident <= above:
+            return
+    libc.malloc_trim(0)
 
 
 @contextmanager

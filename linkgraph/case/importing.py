@@ -253,6 +253,8 @@ class ImportSession:
         self._hasher: ThreadPoolExecutor | None = None   # the thread that hashes written rows for the data digest
         self._hashing: Future | None = None              # the last hashing handed to it (they run in order)
         self._held_digests: list[Callable[[], object]] = []   # links hashings held back while links are written
+        self._held_rows = 0                      # ... and how many links they hash
+        self._hold_limit: int | None = None      # bounded memory (bound_memory): hash past this many held links
         self._open = False
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -324,7 +326,7 @@ class ImportSession:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-import-writer")
             self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-import-digest")
         if digest is not None:
-            if self._hashing is not None and self._hashing.done():
+            if self._hashing is not None and (self._hashing.done() or self._hold_limit is not None):
                 self._hashing.result()                # an error in hashing surfaces at the next write
             self._hashing = self._hasher.submit(digest)
         self._running = self._writer.submit(write)
@@ -347,6 +349,7 @@ class ImportSession:
         other (writing a million links took 0.6 s longer). The index rebuild that follows the links runs in
         SQLite without the GIL, so that is when they run."""
         held, self._held_digests = self._held_digests, []
+        self._held_rows = 0
         if held and self._hasher is None:
             self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-import-digest")
         for digest in held:
@@ -615,6 +618,11 @@ class ImportSession:
 
         self._behind(write)
         self._held_digests.append(digest)       # hashed once the links are written (see _release_digests)
+        self._held_rows += count
+        if self._hold_limit is not None and self._held_rows > self._hold_limit:
+            if self._hashing is not None:
+                self._hashing.result()           # the hashings released last time are done: their columns freed
+            self._release_digests()
         self._next_link += count
         self._links_written += count
         return ids
@@ -658,6 +666,12 @@ class ImportSession:
 
         self._behind(write, digest)
         self.rows_read += len(numbers)
+
+    def bound_memory(self, links: int) -> None:
+        """For a file written in batches: hash the links written once more than `links` wait (rather than all
+        at the end, which holds every link's columns), and the raw rows of one batch before the next is
+        handed over, so the memory an import holds does not grow with the file. The digests are the same."""
+        self._hold_limit = links
 
     @property
     def next_link_id(self) -> int:
