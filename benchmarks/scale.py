@@ -65,7 +65,9 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
         "push_id": [PUSH] * (phones + 2000), "ekey": list(keys) + list(site_keys),
         "type": ["Phone"] * phones + ["CellSite"] * 2000, "label": [None] * (phones + 2000),
         "role": pa.array([None] * (phones + 2000), pa.string()), "minor": [False] * (phones + 2000),
-        "service": [False] * (phones + 2000), "protected": [False] * (phones + 2000)})
+        "service": [False] * (phones + 2000), "protected": [False] * (phones + 2000),
+        "city": pa.array([None] * (phones + 2000), pa.string()),
+        "first_seen": pa.array([None] * (phones + 2000), pa.int64())})
     pq.write_table(entity, data / "entities" / f"{PUSH}.parquet")
     month = ((start - START) // (30 * DAY)).astype(np.int64)
     for m in np.unique(month):
@@ -76,7 +78,8 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
             "type": pa.array(["call"] * len(chosen), pa.string()),
             "a_key": pa.array(keys[a[chosen]], pa.string()), "b_key": pa.array(keys[b[chosen]], pa.string()),
             "start_time": pa.array(start[chosen], pa.int64()), "end_time": pa.array([None] * len(chosen), pa.int64()),
-            "duration": pa.array(np.full(len(chosen), 60.0)), "weight": pa.array(np.ones(len(chosen))),
+            "duration": pa.array(np.full(len(chosen), 60.0)), "amount": pa.array([None] * len(chosen), pa.float64()),
+            "weight": pa.array(np.ones(len(chosen))),
             "location_key": pa.array([site_keys[s] if s >= 0 else None for s in site[chosen].tolist()], pa.string()),
             "day": pa.array((start[chosen] // DAY).astype(np.int64)), "day_end": pa.array(start[chosen] // DAY),
             "room": pa.array([None] * len(chosen), pa.string()),
@@ -163,8 +166,22 @@ def tree_rss(pid: int) -> int:
 def measure(path: str, folder: Path) -> dict[str, Any]:
     """Run one path in a child process; its result with the peak RSS of its process tree."""
     command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    log = folder / f"{path}.log"
+    with open(log, "w", encoding="utf-8") as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+        out = _watch(proc)
+    if proc.returncode != 0:
+        lines = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        cause = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
+        return {"error": f"exit {proc.returncode}: {cause.strip()[:300]} (whole log: {log})"}
+    result = json.loads(out["text"].strip().splitlines()[-1])
+    result["peak_mb"] = round(out["peak"] / 2**20)
+    return result
+
+
+def _watch(proc: subprocess.Popen) -> dict[str, Any]:
+    """Wait for a child, sampling its process tree's memory four times a second."""
     peak = 0
     done = threading.Event()
 
@@ -179,11 +196,7 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
     out, _ = proc.communicate()
     done.set()
     watcher.join()
-    if proc.returncode != 0:
-        return {"error": f"exit {proc.returncode}"}
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = round(peak / 2**20)
-    return result
+    return {"text": out, "peak": peak}
 
 
 def main() -> None:

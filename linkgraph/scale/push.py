@@ -81,6 +81,18 @@ def case_ekeys(case: CaseFile, keys: EntityKeys) -> pd.DataFrame:
     return entities.assign(ekey=ekeys, protected=[int(i) in keys.protected for i in entities.index])
 
 
+def entity_cities(case: CaseFile, links: pd.DataFrame) -> dict[int, str]:
+    """Entity id -> city key (hotels, locations, cell sites, ads, businesses, accounts), read as the desktop's
+    findings read it (`Records.city`: attributes, address, a location's label, an ad's listed place), so
+    circuits at scale move between the same cities."""
+    from linkgraph.analysis.records import Records
+    from linkgraph.graph import AD_LINKS
+
+    records = Records(entities=load_entities(case, attrs=True),
+                      links=links[links["type"].isin(AD_LINKS).to_numpy()].reset_index(drop=True))
+    return {int(k): str(v) for k, v in records.city.items()}
+
+
 def local_days(epochs: np.ndarray, timezone: str) -> np.ndarray:
     """Epoch seconds -> the case's local calendar day numbers (as the desktop's Records.local_day)."""
     stamps = pd.to_datetime(pd.Series(epochs, dtype=float), unit="s", utc=True).dt.tz_convert(timezone)
@@ -107,6 +119,8 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     progress(0, 4, "Naming entities")
     keys = entity_keys(case, secret)
     entities = case_ekeys(case, keys)
+    links = load_links(case, GraphFilter(), attrs=ROOM_LINKS)
+    cities = entity_cities(case, links)
     ekey_of = dict(zip(entities.index.tolist(), entities["ekey"].tolist(), strict=True))
     labels = [None if keys.blind else (f"Protected {t}" if p else lab)
               for t, lab, p in zip(entities["type"], entities["label"], entities["protected"], strict=True)]
@@ -125,9 +139,11 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "minor": pa.array(entities["minor"].astype(bool).tolist(), pa.bool_()),
         "service": pa.array(entities["service"].astype(bool).tolist(), pa.bool_()),
         "protected": pa.array(entities["protected"].tolist(), pa.bool_()),
+        "city": pa.array([cities.get(int(i)) for i in entities.index], pa.string()),
+        "first_seen": pa.array([None if s != s else int(s) for s in entities["first_seen"].to_numpy(float)],
+                               pa.int64()),
     })
     progress(1, 4, "Reading links")
-    links = load_links(case, GraphFilter(), attrs=ROOM_LINKS)
     links = links[links["src"].isin(ekey_of) & links["dst"].isin(ekey_of)]
     sources = case.conn.execute(
         "SELECT id, name, sha256, kind, agency, reliability, information, handling, rows_imported FROM sources "
@@ -154,6 +170,7 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "start_time": ints(start, timed),
         "end_time": ints(end, ~np.isnan(end)),
         "duration": pa.array(links["duration"].to_numpy(float), pa.float64(), mask=np.isnan(links["duration"])),
+        "amount": pa.array(links["amount"].to_numpy(float), pa.float64(), mask=np.isnan(links["amount"])),
         "weight": pa.array(links["weight"].to_numpy(float), pa.float64()),
         "location_key": pa.array([ekey_of.get(int(v)) if v == v else None for v in location], pa.string()),
         "day": ints(day, ~np.isnan(day)),
