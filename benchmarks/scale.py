@@ -83,6 +83,9 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
             "location_key": pa.array([site_keys[s] if s >= 0 else None for s in site[chosen].tolist()], pa.string()),
             "day": pa.array((start[chosen] // DAY).astype(np.int64)), "day_end": pa.array(start[chosen] // DAY),
             "room": pa.array([None] * len(chosen), pa.string()),
+            "hour": pa.array(start[chosen] // 3600 % 24), "weekday": pa.array((start[chosen] // DAY + 3) % 7),
+            **{f"attr_{name}": pa.array([None] * len(chosen), pa.string())
+               for name in ("category", "method", "payment", "obscured", "source")},
             "source_sha256": pa.array(["0" * 64] * len(chosen), pa.string()),
             "src_row": pa.array(chosen.astype(np.int64) + 2)})
         out = data / "links" / f"month=2024-{int(m) + 1:02d}"

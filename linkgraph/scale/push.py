@@ -31,8 +31,11 @@ from linkgraph.scale.pseudonyms import check_value, derive_key, token
 from linkgraph.scale.store import Store, canonical, now_iso, sha256_file
 
 FORMAT = "linkgraph-push"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2             # 2: entities' city and first-seen time; links' amount, hour, weekday, attributes
 ROOM_LINKS = ("stayed_at", "booked")
+# Record attributes the indicator rules read at scale (categories and flags, never names or ad text); they go
+# as columns attr_<name>, text lower-cased and trimmed as the rules compare it.
+PUSHED_ATTRS = ("category", "method", "payment", "obscured", "source")
 
 
 @dataclass
@@ -93,6 +96,16 @@ def entity_cities(case: CaseFile, links: pd.DataFrame) -> dict[int, str]:
     return {int(k): str(v) for k, v in records.city.items()}
 
 
+def attr_text(value: Any) -> str | None:
+    """An attribute as indicator rules compare it: text lower-cased and trimmed, a flag as 'true'/'false'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).strip().lower()
+    return text or None
+
+
 def local_days(epochs: np.ndarray, timezone: str) -> np.ndarray:
     """Epoch seconds -> the case's local calendar day numbers (as the desktop's Records.local_day)."""
     stamps = pd.to_datetime(pd.Series(epochs, dtype=float), unit="s", utc=True).dt.tz_convert(timezone)
@@ -119,7 +132,9 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     progress(0, 4, "Naming entities")
     keys = entity_keys(case, secret)
     entities = case_ekeys(case, keys)
-    links = load_links(case, GraphFilter(), attrs=ROOM_LINKS)
+    from linkgraph.analysis.records import ATTR_LINKS
+
+    links = load_links(case, GraphFilter(), attrs=ATTR_LINKS)
     cities = entity_cities(case, links)
     ekey_of = dict(zip(entities.index.tolist(), entities["ekey"].tolist(), strict=True))
     labels = [None if keys.blind else (f"Protected {t}" if p else lab)
@@ -155,6 +170,9 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     day = local_days(start, case.timezone)
     day_end = local_days(np.where(np.isnan(end), start, end), case.timezone)
     rooms = [None if not a or a.get("room") in (None, "") else str(a.get("room")) for a in links["attrs"]]
+    stamps = pd.to_datetime(pd.Series(start), unit="s", utc=True).dt.tz_convert(case.timezone)
+    hours = stamps.dt.hour.to_numpy(dtype=float, na_value=np.nan)
+    weekdays = stamps.dt.day_of_week.to_numpy(dtype=float, na_value=np.nan)
     location = links["location"].to_numpy(float)
     months = pd.to_datetime(pd.Series(start), unit="s", utc=True).dt.strftime("%Y-%m").fillna("undated").to_numpy()
 
@@ -176,6 +194,10 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "day": ints(day, ~np.isnan(day)),
         "day_end": ints(day_end, ~np.isnan(day_end)),
         "room": pa.array(rooms, pa.string()),
+        "hour": ints(hours, ~np.isnan(hours)),
+        "weekday": ints(weekdays, ~np.isnan(weekdays)),
+        **{f"attr_{name}": pa.array([attr_text(a.get(name)) if a else None for a in links["attrs"]], pa.string())
+           for name in PUSHED_ATTRS},
         "source_sha256": pa.array([sha_of[int(s)] for s in links["source_id"]], pa.string()),
         "src_row": pa.array(links["row"].to_numpy(np.int64), pa.int64()),
     })

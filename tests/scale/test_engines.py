@@ -1,5 +1,5 @@
 """The same analyses on DuckDB and on Spark local mode as on the desktop's igraph/pandas path: degree,
-components, k-core, number swaps and co-locations equal; PageRank within 1e-6 per node of the desktop's (and
+components, k-core, number swaps, co-locations, circuits and the indicator rules run at scale equal; PageRank within 1e-6 per node of the desktop's (and
 within n tol d/(1-d) in L1 of igraph's PRPACK); groups within 0.05 modularity of full Leiden (label propagation ->
 contract -> Leiden -> refine)."""
 
@@ -55,6 +55,7 @@ def _compare(got: dict[str, Any], want: dict[str, Any]) -> None:
     assert got["sites"] == want["sites"]
     assert set(got["circuits"]) == set(want["circuits"])          # circuits tied on their ordering keys are
     assert [c[4] for c in got["circuits"]] == [c[4] for c in want["circuits"]]   # ordered by store key there
+    assert got["indicators"] == want["indicators"]
     assert got["modularity"] >= want["modularity"] - MODULARITY_GAP
 
 
@@ -66,7 +67,7 @@ def test_duckdb_equals_desktop(pushed: dict[str, Any], seed: int) -> None:
     finally:
         engine.close()
     want = pushed[seed]["desktop"]
-    assert want["swaps"] and want["hotel"] and want["sites"]     # the seeded case plants each kind
+    assert want["swaps"] and want["hotel"] and want["sites"] and want["circuits"] and want["indicators"]
     _compare(got, want)
 
 
@@ -138,6 +139,7 @@ def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
     finally:
         engine.close()
     assert sample_pushed["desktop"]["swaps"] and sample_pushed["desktop"]["hotel"]
+    assert len(sample_pushed["desktop"]["circuits"]) == 6 and len(sample_pushed["desktop"]["indicators"]) >= 30
     _compare(got, sample_pushed["desktop"])
 
 
