@@ -145,6 +145,7 @@ def child(path: str, folder: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - clock, "seconds_start": started,
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
+            "seconds_findings": counts["seconds_circuits_indicators"],
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
 
 
@@ -215,8 +216,11 @@ def main() -> None:
         return
     import igraph
 
+    from linkgraph.scale.engines import local_memory
+
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}")
+          f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}; "
+          f"Spark local heap {local_memory()}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
     base = args.keep or Path(tempfile.mkdtemp(prefix="lg-scale-bench-"))
     results: dict[int, dict[str, Any]] = {}
     for calls in args.calls:
@@ -235,8 +239,8 @@ def main() -> None:
                 continue
             extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
                             ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
-                             "seconds_colocations") if k in got)
-            print(f"  {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
+                             "seconds_colocations", "seconds_findings") if k in got)
+            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB, modularity {got.get('modularity') or 0:.3f}, load "
                   f"{os.getloadavg()[0]:.1f}")
     sizes = sorted(results)
