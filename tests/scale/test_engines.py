@@ -150,3 +150,25 @@ def test_sample_case_on_spark(sample_pushed: dict[str, Any], spark_session: Any)
     finally:
         engine.close()
     _compare(got, sample_pushed["desktop"])
+
+
+def test_indicator_rules_compile_or_say_why() -> None:
+    """Each bundled rule either compiles to SQL (no dialect-specific text: no regular expressions, no backslashes)
+    or names what stops it; a rule reading ad text is refused, not run on missing columns."""
+    from linkgraph.analysis.indicators import Rule, bundled_rules
+    from linkgraph.scale.indicators import NotAtScale, links_rule_sql, rules_at_scale
+
+    reasons = rules_at_scale()
+    assert set(reasons) == {r.id for r in bundled_rules()}
+    assert reasons["night_calling"] is None and reasons["hotels_along_ad_circuit"] is None
+    assert "attr.body" in reasons["ad_youth_language"] and "within_days" in reasons["prepaid_cards"]
+    night = next(r for r in bundled_rules() if r.id == "night_calling")
+    text = links_rule_sql(night)
+    assert "UNION ALL" in text and "r.hour" in text and "\\" not in text
+    odd = Rule(id="x", title="x", area="phones", kind="links",
+               spec={"links": ["call"], "where": [{"field": "other.label", "in": ["o'brien"]}]})
+    with pytest.raises(NotAtScale, match="other.label"):
+        links_rule_sql(odd)
+    quoted = Rule(id="y", title="y", area="phones", kind="links",
+                  spec={"links": ["call"], "where": [{"field": "attr.category", "in": ["o'brien"]}]})
+    assert "'o''brien'" in links_rule_sql(quoted)
