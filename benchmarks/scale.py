@@ -137,9 +137,15 @@ def child(path: str, folder: Path) -> dict[str, Any]:
 
     engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark")
     started = time.perf_counter() - clock
+    def said(done: int, total: int, what: str) -> bool:
+        """Each step on stderr with the time, so a run that does not finish shows where it was."""
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} {path} step {done}/{total}: {what}", file=sys.stderr,
+              flush=True)
+        return True
+
     with open_store(folder) as store:
         load_snapshot(engine, store, snapshot(store, "latest"))
-        report = analyse(engine, RunParams())
+        report = analyse(engine, RunParams(), said)
     engine.close()
     counts = report.counts
     return {"seconds": time.perf_counter() - clock, "seconds_start": started,
