@@ -181,6 +181,12 @@ LOCAL_CONF = {
     "spark.cleaner.periodicGC.interval": "1min",
     # The JIT's top tier and the parallel collector cost more than they give on short jobs (start ~10-15 s).
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    # The status store keeps every query's plan and per-task metrics for a UI that is off; an iterative run makes
+    # thousands of queries, so keep only the last few.
+    "spark.sql.ui.retainedExecutions": "20",
+    "spark.ui.retainedJobs": "50",
+    "spark.ui.retainedStages": "50",
+    "spark.ui.retainedTasks": "1000",
     # Results that come to the driver as Arrow (scores per entity, ties) may pass Spark's 1 GB default.
     "spark.driver.maxResultSize": "4g",
 }

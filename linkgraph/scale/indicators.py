@@ -140,6 +140,11 @@ def _ends_sql(types: list[str], group_by: Any) -> tuple[str, bool]:
 def links_rule_sql(rule: Rule) -> str:
     """The SQL of a `links` rule: one row per matching record of every group that meets the requirements, with
     the group (`gkey`, subject, other) and the record's citation. Raises NotAtScale with the reason."""
+    return f"WITH {rule_hits_ctes(rule)}\nSELECT * FROM rule_hits"
+
+
+def rule_hits_ctes(rule: Rule) -> str:
+    """The common table expressions of a `links` rule, the last named `rule_hits` (see links_rule_sql)."""
     spec = rule.spec
     for key in ("within_days", "unless", "cite_ads"):
         if spec.get(key):
@@ -171,7 +176,7 @@ def links_rule_sql(rule: Rule) -> str:
     gkey = "r.subject || '|' || r.other" if pairs else "r.subject"
     extra = "".join(f", {c}" for c in carried)
     return f"""
-WITH r AS ({ends}),
+r AS ({ends}),
 chosen AS (
     SELECT {gkey} AS gkey, r.subject, r.other, r.link_ref, r.source_sha256, r.src_row,
            CASE WHEN {' AND '.join(match) if match else 'TRUE'} THEN 1 ELSE 0 END AS matched{extra}
@@ -180,26 +185,30 @@ chosen AS (
 ),
 passing AS (
     SELECT gkey FROM chosen GROUP BY gkey HAVING {' AND '.join(have)}
-)
-SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row
-FROM chosen c JOIN passing p ON p.gkey = c.gkey
-WHERE c.matched = 1"""
+),
+rule_hits AS (
+    SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row
+    FROM chosen c JOIN passing p ON p.gkey = c.gkey
+    WHERE c.matched = 1
+)"""
 
 
-def _links_findings(engine: Engine, rule: Rule, sql: str) -> list[dict[str, Any]]:
+def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any]]:
     """Run one compiled rule: its findings with the entities (subject, the pair's other end, the most frequent
     other ends) and the records cited (the first EVIDENCE_LIMIT by source file and row)."""
-    engine.materialise("rule_hits", sql)
-    groups = engine.arrow("SELECT gkey, MIN(subject) AS subject, MIN(other) AS pair, COUNT(*) AS n "
+    # Three small questions over the rule's hits, each with the rule as a CTE: nothing is materialised (on Spark
+    # a checkpoint per rule would stay in the session's memory).
+    hits = f"WITH {ctes}\n"
+    groups = engine.arrow(hits + "SELECT gkey, MIN(subject) AS subject, MIN(other) AS pair, COUNT(*) AS n "
                           "FROM rule_hits GROUP BY gkey").to_pylist()
     if not groups:
         return []
-    others = engine.arrow("""
+    others = engine.arrow(hits + """
         SELECT gkey, other, n FROM (
             SELECT gkey, other, n, ROW_NUMBER() OVER (PARTITION BY gkey ORDER BY n DESC, other) AS place
             FROM (SELECT gkey, other, COUNT(*) AS n FROM rule_hits GROUP BY gkey, other) counted
         ) ranked WHERE place <= 10""").to_pylist()
-    cited = engine.arrow(f"""
+    cited = engine.arrow(hits + f"""
         SELECT gkey, link_ref, source_sha256, src_row FROM (
             SELECT gkey, link_ref, source_sha256, src_row,
                    ROW_NUMBER() OVER (PARTITION BY gkey ORDER BY source_sha256, src_row, link_ref) AS place
@@ -270,7 +279,7 @@ def run_indicators(engine: Engine, params: RunParams, report: RunReport) -> list
             if rule.kind == "finding":
                 items = _finding_rule(rule, report)
             elif rule.kind == "links":
-                items = _links_findings(engine, rule, links_rule_sql(rule))
+                items = _links_findings(engine, rule, rule_hits_ctes(rule))
             else:
                 raise NotAtScale(f"kind {rule.kind}")
         except NotAtScale as exc:
