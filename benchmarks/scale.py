@@ -65,7 +65,9 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
         "push_id": [PUSH] * (phones + 2000), "ekey": list(keys) + list(site_keys),
         "type": ["Phone"] * phones + ["CellSite"] * 2000, "label": [None] * (phones + 2000),
         "role": pa.array([None] * (phones + 2000), pa.string()), "minor": [False] * (phones + 2000),
-        "service": [False] * (phones + 2000), "protected": [False] * (phones + 2000)})
+        "service": [False] * (phones + 2000), "protected": [False] * (phones + 2000),
+        "city": pa.array([None] * (phones + 2000), pa.string()),
+        "first_seen": pa.array([None] * (phones + 2000), pa.int64())})
     pq.write_table(entity, data / "entities" / f"{PUSH}.parquet")
     month = ((start - START) // (30 * DAY)).astype(np.int64)
     for m in np.unique(month):
@@ -76,10 +78,14 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
             "type": pa.array(["call"] * len(chosen), pa.string()),
             "a_key": pa.array(keys[a[chosen]], pa.string()), "b_key": pa.array(keys[b[chosen]], pa.string()),
             "start_time": pa.array(start[chosen], pa.int64()), "end_time": pa.array([None] * len(chosen), pa.int64()),
-            "duration": pa.array(np.full(len(chosen), 60.0)), "weight": pa.array(np.ones(len(chosen))),
+            "duration": pa.array(np.full(len(chosen), 60.0)), "amount": pa.array([None] * len(chosen), pa.float64()),
+            "weight": pa.array(np.ones(len(chosen))),
             "location_key": pa.array([site_keys[s] if s >= 0 else None for s in site[chosen].tolist()], pa.string()),
             "day": pa.array((start[chosen] // DAY).astype(np.int64)), "day_end": pa.array(start[chosen] // DAY),
             "room": pa.array([None] * len(chosen), pa.string()),
+            "hour": pa.array(start[chosen] // 3600 % 24), "weekday": pa.array((start[chosen] // DAY + 3) % 7),
+            **{f"attr_{name}": pa.array([None] * len(chosen), pa.string())
+               for name in ("category", "method", "payment", "obscured", "source")},
             "source_sha256": pa.array(["0" * 64] * len(chosen), pa.string()),
             "src_row": pa.array(chosen.astype(np.int64) + 2)})
         out = data / "links" / f"month=2024-{int(m) + 1:02d}"
@@ -131,14 +137,21 @@ def child(path: str, folder: Path) -> dict[str, Any]:
 
     engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark")
     started = time.perf_counter() - clock
+    def said(done: int, total: int, what: str) -> bool:
+        """Each step on stderr with the time, so a run that does not finish shows where it was."""
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} {path} step {done}/{total}: {what}", file=sys.stderr,
+              flush=True)
+        return True
+
     with open_store(folder) as store:
         load_snapshot(engine, store, snapshot(store, "latest"))
-        report = analyse(engine, RunParams())
+        report = analyse(engine, RunParams(), said)
     engine.close()
     counts = report.counts
     return {"seconds": time.perf_counter() - clock, "seconds_start": started,
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
+            "seconds_findings": counts["seconds_circuits_indicators"],
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
 
 
@@ -163,8 +176,22 @@ def tree_rss(pid: int) -> int:
 def measure(path: str, folder: Path) -> dict[str, Any]:
     """Run one path in a child process; its result with the peak RSS of its process tree."""
     command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    log = folder / f"{path}.log"
+    with open(log, "w", encoding="utf-8") as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+        out = _watch(proc)
+    if proc.returncode != 0:
+        lines = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        cause = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
+        return {"error": f"exit {proc.returncode}: {cause.strip()[:300]} (whole log: {log})"}
+    result = json.loads(out["text"].strip().splitlines()[-1])
+    result["peak_mb"] = round(out["peak"] / 2**20)
+    return result
+
+
+def _watch(proc: subprocess.Popen) -> dict[str, Any]:
+    """Wait for a child, sampling its process tree's memory four times a second."""
     peak = 0
     done = threading.Event()
 
@@ -179,11 +206,7 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
     out, _ = proc.communicate()
     done.set()
     watcher.join()
-    if proc.returncode != 0:
-        return {"error": f"exit {proc.returncode}"}
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = round(peak / 2**20)
-    return result
+    return {"text": out, "peak": peak}
 
 
 def main() -> None:
@@ -199,8 +222,11 @@ def main() -> None:
         return
     import igraph
 
+    from linkgraph.scale.engines import local_memory
+
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}")
+          f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}; "
+          f"Spark local heap {local_memory()}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
     base = args.keep or Path(tempfile.mkdtemp(prefix="lg-scale-bench-"))
     results: dict[int, dict[str, Any]] = {}
     for calls in args.calls:
@@ -219,8 +245,8 @@ def main() -> None:
                 continue
             extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
                             ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
-                             "seconds_colocations") if k in got)
-            print(f"  {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
+                             "seconds_colocations", "seconds_findings") if k in got)
+            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB, modularity {got.get('modularity') or 0:.3f}, load "
                   f"{os.getloadavg()[0]:.1f}")
     sizes = sorted(results)

@@ -42,6 +42,8 @@ class RunParams:
     site_minutes: float = 15.0           # co-locations: see analysis.colocation.ColocationParams
     min_meetings: int = 2
     max_crowd: int = 30
+    circuit_min_cities: int = 3          # circuits: see analysis.circuits.CircuitParams
+    circuit_max_gap_days: float = 21.0
     graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,6 +59,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     groups: dict[str, Any] = field(default_factory=dict)
     swaps: list[dict[str, Any]] = field(default_factory=list)
+    circuits: list[dict[str, Any]] = field(default_factory=list)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
 
 
 def prepare(engine: Engine, report: RunReport) -> None:

@@ -2,7 +2,8 @@
 task force's graph, imported as a source of kind `cluster`.
 
 The results are first written as an extract file beside the case (JSON lines: a header naming the store,
-run, manifest digest, focus and hops; then one line per entity, tie and finding). That file is imported with
+run, manifest digest, focus and hops; then one line per entity, tie and finding: swaps, co-locations, circuits
+and indicator findings touching the focus, each citing its records by source SHA-256 and row). That file is imported with
 ImportSession like any other source: its SHA-256 and every line are kept, each pulled entity and tie cites its
 line, and the import's data digest puts it under `linkgraph verify`. Ties between two of this case's own
 entities that the case links already are not imported again (the case holds the records behind them); the
@@ -133,6 +134,12 @@ def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | No
         for row in tables[name].to_pylist():
             if row["a_key"] in focus_set or row["b_key"] in focus_set:
                 lines.append(canonical({"record": name.split(".")[0], **row}))
+    for circuit in tables.get("circuits.json", []):            # runs before circuits were found at scale have none
+        if circuit["entity"] in focus_set:
+            lines.append(canonical({"record": "circuit", **circuit}))
+    for finding in tables.get("indicators.json", []):
+        if focus_set.intersection(finding["entities"]):
+            lines.append(canonical({"record": "indicator", **finding}))
     text = "\n".join(lines) + "\n"
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     folder = case.path.parent / f"{case.path.stem}.cluster"

@@ -33,8 +33,11 @@ from linkgraph.scale.pseudonyms import check_value, derive_key, token
 from linkgraph.scale.store import Store, canonical, now_iso, sha256_file
 
 FORMAT = "linkgraph-push"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2             # 2: entities' city and first-seen time; links' amount, hour, weekday, attributes
 ROOM_LINKS = ("stayed_at", "booked")
+# Record attributes the indicator rules read at scale (categories and flags, never names or ad text); they go
+# as columns attr_<name>, text lower-cased and trimmed as the rules compare it.
+PUSHED_ATTRS = ("category", "method", "payment", "obscured", "source")
 
 
 @dataclass
@@ -84,6 +87,28 @@ def case_ekeys(case: CaseFile, keys: EntityKeys) -> pd.DataFrame:
     return entities.assign(ekey=ekeys, protected=[int(i) in keys.protected for i in entities.index])
 
 
+def entity_cities(case: CaseFile, links: pd.DataFrame) -> dict[int, str]:
+    """Entity id -> city key (hotels, locations, cell sites, ads, businesses, accounts), read as the desktop's
+    findings read it (`Records.city`: attributes, address, a location's label, an ad's listed place), so
+    circuits at scale move between the same cities."""
+    from linkgraph.analysis.records import Records
+    from linkgraph.graph import AD_LINKS
+
+    records = Records(entities=load_entities(case, attrs=True),
+                      links=links[links["type"].isin(AD_LINKS).to_numpy()].reset_index(drop=True))
+    return {int(k): str(v) for k, v in records.city.items()}
+
+
+def attr_text(value: Any) -> str | None:
+    """An attribute as indicator rules compare it: text lower-cased and trimmed, a flag as 'true'/'false'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).strip().lower()
+    return text or None
+
+
 def local_days(epochs: np.ndarray, timezone: str) -> np.ndarray:
     """Epoch seconds -> the case's local calendar day numbers (as the desktop's Records.local_day)."""
     stamps = pd.to_datetime(pd.Series(epochs, dtype=float), unit="s", utc=True).dt.tz_convert(timezone)
@@ -120,6 +145,10 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     progress(0, 4, "Naming entities")
     keys = entity_keys(case, secret)
     entities = case_ekeys(case, keys)
+    from linkgraph.analysis.records import ATTR_LINKS
+
+    links = load_links(case, GraphFilter(), attrs=ATTR_LINKS)
+    cities = entity_cities(case, links)
     ekey_of = dict(zip(entities.index.tolist(), entities["ekey"].tolist(), strict=True))
     labels = [None if keys.blind else (f"Protected {t}" if p else lab)
               for t, lab, p in zip(entities["type"], entities["label"], entities["protected"], strict=True)]
@@ -137,9 +166,11 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "minor": pa.array(entities["minor"].astype(bool).tolist(), pa.bool_()),
         "service": pa.array(entities["service"].astype(bool).tolist(), pa.bool_()),
         "protected": pa.array(entities["protected"].tolist(), pa.bool_()),
+        "city": pa.array([cities.get(int(i)) for i in entities.index], pa.string()),
+        "first_seen": pa.array([None if s != s else int(s) for s in entities["first_seen"].to_numpy(float)],
+                               pa.int64()),
     })
     progress(1, 4, "Reading links")
-    links = load_links(case, GraphFilter(), attrs=ROOM_LINKS)
     links = links[links["src"].isin(ekey_of) & links["dst"].isin(ekey_of)]
     sources = case.conn.execute(
         "SELECT id, name, sha256, kind, agency, reliability, information, handling, rows_imported FROM sources "
@@ -151,6 +182,9 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
     day = local_days(start, case.timezone)
     day_end = local_days(np.where(np.isnan(end), start, end), case.timezone)
     rooms = [None if not a or a.get("room") in (None, "") else str(a.get("room")) for a in links["attrs"]]
+    stamps = pd.to_datetime(pd.Series(start), unit="s", utc=True).dt.tz_convert(case.timezone)
+    hours = stamps.dt.hour.to_numpy(dtype=float, na_value=np.nan)
+    weekdays = stamps.dt.day_of_week.to_numpy(dtype=float, na_value=np.nan)
     location = links["location"].to_numpy(float)
     months = pd.to_datetime(pd.Series(start), unit="s", utc=True).dt.strftime("%Y-%m").fillna("undated").to_numpy()
 
@@ -166,11 +200,16 @@ def push_case(case: CaseFile, store: Store, *, secret: str | None = None, agency
         "start_time": ints(start, timed),
         "end_time": ints(end, ~np.isnan(end)),
         "duration": pa.array(links["duration"].to_numpy(float), pa.float64(), mask=np.isnan(links["duration"])),
+        "amount": pa.array(links["amount"].to_numpy(float), pa.float64(), mask=np.isnan(links["amount"])),
         "weight": pa.array(links["weight"].to_numpy(float), pa.float64()),
         "location_key": pa.array([ekey_of.get(int(v)) if v == v else None for v in location], pa.string()),
         "day": ints(day, ~np.isnan(day)),
         "day_end": ints(day_end, ~np.isnan(day_end)),
         "room": pa.array(rooms, pa.string()),
+        "hour": ints(hours, ~np.isnan(hours)),
+        "weekday": ints(weekdays, ~np.isnan(weekdays)),
+        **{f"attr_{name}": pa.array([attr_text(a.get(name)) if a else None for a in links["attrs"]], pa.string())
+           for name in PUSHED_ATTRS},
         "source_sha256": pa.array([sha_of[int(s)] for s in links["source_id"]], pa.string()),
         "src_row": pa.array(links["row"].to_numpy(np.int64), pa.int64()),
     })

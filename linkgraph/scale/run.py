@@ -22,7 +22,9 @@ from linkgraph import __version__
 from linkgraph.progress import Progress, no_progress
 from linkgraph.scale import ScaleError
 from linkgraph.scale.analyses import ENTITY_RESULTS, TIE_RESULTS, RunParams, RunReport, measures, prepare
+from linkgraph.scale.circuits import find_circuits
 from linkgraph.scale.engines import Engine, open_engine
+from linkgraph.scale.indicators import run_indicators
 from linkgraph.scale.store import Store, canonical, now_iso, sha256_file
 from linkgraph.scale.swaps import colocations, find_swaps
 
@@ -70,20 +72,25 @@ def analyse(engine: Engine, params: RunParams, progress: Progress = no_progress)
     report = RunReport()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    progress(0, 4, "Folding links into ties")
+    progress(0, 5, "Folding links into ties")
     prepare(engine, report)
     timings["fold"] = time.perf_counter() - clock
     clock = time.perf_counter()
     measures(engine, params, report, progress)
     timings["measures"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    progress(2, 4, "Number swaps")
+    progress(2, 5, "Number swaps")
     report.swaps = find_swaps(engine, params, report)
     timings["swaps"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    progress(3, 4, "Co-locations")
+    progress(3, 5, "Co-locations")
     colocations(engine, params, report)
     timings["colocations"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    progress(4, 5, "Circuits and indicators")
+    report.circuits = find_circuits(engine, params, report)
+    report.indicators = run_indicators(engine, params, report)
+    timings["circuits_indicators"] = time.perf_counter() - clock
     report.counts.update({f"seconds_{k}": round(v, 2) for k, v in timings.items()})   # type: ignore[misc]
     return report
 
@@ -108,9 +115,12 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
                           ("site_meetings.parquet", "SELECT * FROM site_meetings")):
             engine.write_parquet(sql, folder / name)
             outputs.append(name)
-        (folder / "swaps.json").write_text(json.dumps(report.swaps, indent=1), encoding="utf-8")
-        outputs.append("swaps.json")
-        rows = {name: pq.ParquetFile(folder / name).metadata.num_rows for name in outputs if name.endswith(".parquet")}
+        for name, found in (("swaps.json", report.swaps), ("circuits.json", report.circuits),
+                            ("indicators.json", report.indicators)):
+            (folder / name).write_text(json.dumps(found, indent=1), encoding="utf-8")
+            outputs.append(name)
+        rows = {name: pq.ParquetFile(folder / name).metadata.num_rows if name.endswith(".parquet")
+                else len(json.loads((folder / name).read_text(encoding="utf-8"))) for name in outputs}
         versions = engine.versions()
     finally:
         if owned:
@@ -128,7 +138,7 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
         "sample_sizes": {"pagerank": "all nodes (exact power iteration)", "betweenness": "not run at scale"},
         "community": report.groups, "counts": report.counts, "rounds": report.rounds, "notes": report.notes,
         "outputs": [{"path": f"runs/{run_id}/{name}", "sha256": sha256_file(folder / name),
-                     "rows": rows.get(name, len(report.swaps))} for name in outputs],
+                     "rows": rows[name]} for name in outputs],
     }
     text = canonical(manifest)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

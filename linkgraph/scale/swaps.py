@@ -148,6 +148,9 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
 
 def colocations(engine: Engine, params: RunParams, report: RunReport) -> None:
     """Hotel overlaps and cell-site meetings as tables `hotel_overlaps` and `site_meetings` (entity keys)."""
+    from linkgraph.scale.circuits import prepare_findings
+
+    prepare_findings(engine)
     report.counts["hotel_overlaps"] = engine.run("hotel_overlaps", "hotel_overlaps", count=True)
     report.counts["site_meetings"] = engine.run(
         "site_meetings", "cell_site_meetings", count=True, window=int(round(params.site_minutes * 60)),

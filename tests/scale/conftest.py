@@ -48,7 +48,7 @@ def spark_session() -> Iterator[object]:
     from linkgraph.scale.engines import spark_session as make
 
     session = make("local-spark", conf={"spark.sql.shuffle.partitions": "2",
-                                        "spark.driver.memory": "2g"})
+                                        "spark.driver.memory": "3g"})
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -13,6 +13,73 @@ from linkgraph.graph import build_graph
 from linkgraph.scale.push import case_ekeys, entity_keys
 
 
+def link_rows(case: CaseFile) -> dict[int, tuple[str, int]]:
+    """Link id -> (source file's SHA-256, row): how the store cites a record."""
+    return {int(i): (sha, int(row)) for i, sha, row in case.conn.execute(
+        "SELECT l.id, s.sha256, l.row FROM links l JOIN sources s ON s.id = l.source_id")}
+
+
+def desktop_circuits(case: CaseFile, records: Any, ekey: dict[int, str]) -> list[tuple]:
+    """The desktop's circuits as comparable rows: (entity key, stops (city, from, to, ads, stays), sources,
+    cited records as (SHA-256, row)), in the desktop's order."""
+    from linkgraph.analysis.circuits import find_circuits
+
+    rows = link_rows(case)
+    return [(ekey[c["entity"]["id"]],
+             tuple((s["city"], s["from"], s["to"], s["ads"], s["stays"]) for s in c["stops"]),
+             tuple(c["sources"]), frozenset(rows[i] for i in c["links"]), c["distinct_cities"])
+            for c in find_circuits(records)]
+
+
+def engine_circuits(circuits: list[dict[str, Any]], timezone: str) -> list[tuple]:
+    """A cluster run's circuits in the same shape, times shown in the case's zone as the desktop shows them."""
+    from linkgraph.times import format_time
+
+    return [(c["entity"],
+             tuple((s["city"].title(), format_time(s["from"], timezone), format_time(s["to"], timezone), s["ads"],
+                    s["stays"]) for s in c["stops"]),
+             tuple(c["sources"]), frozenset((r["source_sha256"], r["row"]) for r in c["links"]), c["distinct_cities"])
+            for c in circuits]
+
+
+def desktop_indicators(case: CaseFile, records: Any, ekey: dict[int, str], rule_ids: set[str]) -> set[tuple]:
+    """The desktop's findings of these rules: (rule, entity keys the finding is about, records, cited rows).
+    Findings of circuits and swaps compare by their entities only (swaps at scale cite no records)."""
+    from linkgraph.analysis.circuits import find_circuits
+    from linkgraph.analysis.indicators import bundled_rules, run_rules
+
+    rows = link_rows(case)
+    rules = [r for r in bundled_rules() if r.id in rule_ids]
+    found = run_rules(records, rules, findings={"circuits": find_circuits(records),
+                                                "replacements": find_replacements(records)})
+    kinds = {r.id: r.kind for r in rules}
+    return {_indicator_row(f["rule"], [ekey[e["id"]] for e in f["entities"]], f["records"],
+                           [rows[i] for i in f["links"]], kinds[f["rule"]], pair=_pairs(f["rule"]))
+            for f in found}
+
+
+def _pairs(rule_id: str) -> bool:
+    from linkgraph.analysis.indicators import bundled_rules
+
+    return any(r.id == rule_id and isinstance(r.spec.get("group_by"), list) for r in bundled_rules())
+
+
+def _indicator_row(rule: str, entities: list[str], records: int, cited: list[tuple[str, int]], kind: str,
+                   *, pair: bool) -> tuple:
+    if kind == "finding":
+        return (rule, tuple(entities), None, None)
+    head = tuple(entities[:2] if pair else entities[:1])
+    return (rule, head, records, frozenset(cited) if records <= 100 else None)
+
+
+def engine_indicators(found: list[dict[str, Any]]) -> set[tuple]:
+    from linkgraph.analysis.indicators import bundled_rules
+
+    kinds = {r.id: r.kind for r in bundled_rules()}
+    return {_indicator_row(f["rule"], f["entities"], f["records"], [(c["source_sha256"], c["row"]) for c in f["links"]],
+                           kinds[f["rule"]], pair=_pairs(f["rule"])) for f in found}
+
+
 def desktop_answers(case: CaseFile) -> dict[str, Any]:
     keys = case_ekeys(case, entity_keys(case, None))
     ekey = dict(zip(keys.index.tolist(), keys["ekey"].tolist(), strict=True))
@@ -25,7 +92,12 @@ def desktop_answers(case: CaseFile) -> dict[str, Any]:
     leiden = communities.leiden(graph, data=data)
     records = load_records(case)
     params = ColocationParams()
+    from linkgraph.scale.indicators import rules_at_scale
+
+    at_scale = {rule for rule, reason in rules_at_scale().items() if reason is None}
     return {
+        "indicators": desktop_indicators(case, records, ekey, at_scale),
+        "circuits": desktop_circuits(case, records, ekey),
         "degree": {ekey[n]: d for n, d in centrality.degree(graph).items()},
         "strength": {ekey[n]: d for n, d in centrality.weighted_degree(graph, data=data).items()},
         "core": {ekey[n]: k for n, k in centrality.core_number(graph, data=data).items()},
@@ -43,7 +115,7 @@ def desktop_answers(case: CaseFile) -> dict[str, Any]:
     }
 
 
-def engine_answers(engine: Any, report: Any) -> dict[str, Any]:
+def engine_answers(engine: Any, report: Any, timezone: str) -> dict[str, Any]:
     from linkgraph.scale.analyses import ENTITY_RESULTS
 
     rows = engine.arrow(ENTITY_RESULTS).to_pylist()
@@ -53,6 +125,8 @@ def engine_answers(engine: Any, report: Any) -> dict[str, Any]:
     hotel = engine.arrow("SELECT * FROM hotel_overlaps").to_pylist()
     sites = engine.arrow("SELECT * FROM site_meetings").to_pylist()
     return {
+        "indicators": engine_indicators(report.indicators),
+        "circuits": engine_circuits(report.circuits, timezone),
         "degree": {r["ekey"]: int(r["degree"]) for r in rows},
         "strength": {r["ekey"]: float(r["strength"]) for r in rows},
         "core": {r["ekey"]: int(r["core"]) for r in rows},

@@ -80,6 +80,24 @@ def build_seeded_case(path: Path, seed: int, *, phones: int = 120, calls: int = 
                 when = START + arrive * DAY + 15 * 3600
                 session.link("stayed_at", who, hotel, row=next_row("stay", who), start=when,
                              end=when + nights * DAY - 4 * 3600, attrs={"room": room})
+            # A circuit: the boss's phone advertised in three cities a few days apart, and the boss staying at
+            # hotels in two of them (the ads are dated by their posting records, the last by its first-seen time,
+            # which an untimed posting record leaves to its other records).
+            ads = []
+            for n, (city, day) in enumerate((("Fresno, CA", 50), ("Modesto", 54), ("Reno, NV 89501", 58),
+                                             ("Fresno", 62))):
+                ad = session.entity("Ad", f"https://ads.example/{prefix}/{n}", f"Ad {n}", row=next_row("ad", n),
+                                    attrs={"city": city})
+                when = START + day * DAY + 7200
+                session.link("posted", ids[0], ad, row=next_row("post", n), start=None if n == 3 else when)
+                ads.append(ad)
+                if n == 3:
+                    session.link("near_duplicate", ad, ads[0], row=next_row("dup", n), start=when)
+            for n, (city, day) in enumerate((("Modesto", 55), ("Reno", 59))):
+                inn = session.entity("Hotel", f"inn-{prefix}-{n}", f"Inn {n}", row=next_row("inn", n),
+                                     attrs={"city": city})
+                when = START + day * DAY + 15 * 3600
+                session.link("stayed_at", boss, inn, row=next_row("inn-stay", n), start=when, end=when + DAY)
             session.link("uses", boss, ids[0], row=next_row("uses"))
             session.link("uses", girl, ids[3], row=next_row("uses2"))
         # A merge: the helper's second record merged into the first (links follow the survivor).

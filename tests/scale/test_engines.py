@@ -1,6 +1,6 @@
 """The same analyses on DuckDB and on Spark local mode as on the desktop's igraph/pandas path: degree,
-components, k-core, number swaps and co-locations equal; PageRank within 1e-6 per node of the desktop's (and
-within 2 n tol in L1 of igraph's PRPACK); groups within 0.05 modularity of full Leiden (label propagation ->
+components, k-core, number swaps, co-locations, circuits and the indicator rules run at scale equal; PageRank within 1e-6 per node of the desktop's (and
+within n tol d/(1-d) in L1 of igraph's PRPACK); groups within 0.05 modularity of full Leiden (label propagation ->
 contract -> Leiden -> refine)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def pushed(seeded_paths: dict[int, Path], tmp_path_factory: pytest.TempPathFacto
         with CaseFile.open(path) as case, open_store(folder, create=True) as store:
             push_case(case, store)
             snap = snapshot(store, "latest")
-            out[seed] = {"store": folder, "snapshot": snap, "desktop": desktop_answers(case)}
+            out[seed] = {"store": folder, "snapshot": snap, "desktop": desktop_answers(case), "timezone": case.timezone}
     return out
 
 
@@ -39,7 +39,7 @@ def _run(engine: Any, entry: dict[str, Any]) -> dict[str, Any]:
     with open_store(entry["store"]) as store:
         load_snapshot(engine, store, entry["snapshot"])
         report = analyse(engine, RunParams())
-    return engine_answers(engine, report)
+    return engine_answers(engine, report, entry["timezone"])
 
 
 def _compare(got: dict[str, Any], want: dict[str, Any]) -> None:
@@ -53,6 +53,9 @@ def _compare(got: dict[str, Any], want: dict[str, Any]) -> None:
     assert got["swaps"] == want["swaps"]
     assert got["hotel"] == want["hotel"]
     assert got["sites"] == want["sites"]
+    assert set(got["circuits"]) == set(want["circuits"])          # circuits tied on their ordering keys are
+    assert [c[4] for c in got["circuits"]] == [c[4] for c in want["circuits"]]   # ordered by store key there
+    assert got["indicators"] == want["indicators"]
     assert got["modularity"] >= want["modularity"] - MODULARITY_GAP
 
 
@@ -64,7 +67,7 @@ def test_duckdb_equals_desktop(pushed: dict[str, Any], seed: int) -> None:
     finally:
         engine.close()
     want = pushed[seed]["desktop"]
-    assert want["swaps"] and want["hotel"] and want["sites"]     # the seeded case plants each kind
+    assert want["swaps"] and want["hotel"] and want["sites"] and want["circuits"] and want["indicators"]
     _compare(got, want)
 
 
@@ -79,8 +82,8 @@ def test_spark_local_equals_desktop(pushed: dict[str, Any], seed: int, spark_ses
 
 
 def test_pagerank_near_igraph(seeded_paths: dict[int, Path], pushed: dict[str, Any]) -> None:
-    """Against igraph's own PageRank (PRPACK, solved exactly): within 2 n tol in L1 (the power iteration stops
-once a step changes the vector by less than n tol in L1, as the desktop's does)."""
+    """Against igraph's own PageRank (PRPACK, solved exactly): within n tol d/(1-d) in L1, the bound on the error
+left when the power iteration stops (a step changing the vector by less than n tol in L1, as the desktop's)."""
     from linkgraph.analysis import centrality
     from linkgraph.graph import build_graph
 
@@ -100,7 +103,8 @@ once a step changes the vector by less than n tol in L1, as the desktop's does).
         keys = case_ekeys(case, entity_keys(case, None))
     ekey = dict(zip(keys.index.tolist(), keys["ekey"].tolist(), strict=True))
     l1 = sum(abs(got["pagerank"][ekey[n]] - x) for n, x in zip(data.nodes, exact, strict=True))
-    assert l1 < 2 * len(data.nodes) * RunParams().pagerank_tol
+    params = RunParams()
+    assert l1 < len(data.nodes) * params.pagerank_tol * params.damping / (1 - params.damping)
     assert set(desktop) == set(got["pagerank"])
 
 
@@ -123,7 +127,8 @@ def sample_pushed(sample_reviewed, tmp_path_factory: pytest.TempPathFactory) -> 
     path = sample_reviewed.copy(folder / "sample.lgcase")
     with CaseFile.open(path) as case, open_store(folder / "store", create=True) as store:
         push_case(case, store)
-        return {"store": folder / "store", "snapshot": snapshot(store, "latest"), "desktop": desktop_answers(case)}
+        return {"store": folder / "store", "snapshot": snapshot(store, "latest"), "desktop": desktop_answers(case),
+                "timezone": case.timezone}
 
 
 def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
@@ -133,6 +138,7 @@ def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
     finally:
         engine.close()
     assert sample_pushed["desktop"]["swaps"] and sample_pushed["desktop"]["hotel"]
+    assert len(sample_pushed["desktop"]["circuits"]) == 6 and len(sample_pushed["desktop"]["indicators"]) >= 30
     _compare(got, sample_pushed["desktop"])
 
 
@@ -143,3 +149,25 @@ def test_sample_case_on_spark(sample_pushed: dict[str, Any], spark_session: Any)
     finally:
         engine.close()
     _compare(got, sample_pushed["desktop"])
+
+
+def test_indicator_rules_compile_or_say_why() -> None:
+    """Each bundled rule either compiles to SQL (no dialect-specific text: no regular expressions, no backslashes)
+    or names what stops it; a rule reading ad text is refused, not run on missing columns."""
+    from linkgraph.analysis.indicators import Rule, bundled_rules
+    from linkgraph.scale.indicators import NotAtScale, links_rule_sql, rules_at_scale
+
+    reasons = rules_at_scale()
+    assert set(reasons) == {r.id for r in bundled_rules()}
+    assert reasons["night_calling"] is None and reasons["hotels_along_ad_circuit"] is None
+    assert "attr.body" in reasons["ad_youth_language"] and "within_days" in reasons["prepaid_cards"]
+    night = next(r for r in bundled_rules() if r.id == "night_calling")
+    text = links_rule_sql(night)
+    assert "UNION ALL" in text and "r.hour" in text and "\\" not in text
+    odd = Rule(id="x", title="x", area="phones", kind="links",
+               spec={"links": ["call"], "where": [{"field": "other.label", "in": ["o'brien"]}]})
+    with pytest.raises(NotAtScale, match="other.label"):
+        links_rule_sql(odd)
+    quoted = Rule(id="y", title="y", area="phones", kind="links",
+                  spec={"links": ["call"], "where": [{"field": "attr.category", "in": ["o'brien"]}]})
+    assert "'o''brien'" in links_rule_sql(quoted)

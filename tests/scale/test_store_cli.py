@@ -54,6 +54,9 @@ def test_postgres_push_run_pull(cases: dict[str, Path], postgres_uri: str, tmp_p
     assert len(run["inputs"]) == 3 and run["counts"]["components"] == 1   # the bridge joins both agencies' nets
     assert run["engine"]["engine"] == "duckdb" and run["community"]["modularity"] > 0.3
     assert {"seeds", "parameters", "sample_sizes", "snapshot_digest", "outputs"} <= set(run)
+    outputs = {Path(o["path"]).name: o for o in run["outputs"]}
+    assert outputs["circuits.json"]["rows"] == 4 and outputs["indicators.json"]["rows"] > 0   # boss, his phone
+    assert any("indicators not run at scale" in note for note in run["notes"])
     pulled = _json(capsys, ["pull", str(cases["one"]), "--store", store, "--run", run["run_id"],
                             "--focus", "+12095550005", "--hops", "2", "--json"])
     assert pulled["kind"] == "cluster" and pulled["links_created"] > 0
@@ -66,6 +69,13 @@ def test_postgres_push_run_pull(cases: dict[str, Path], postgres_uri: str, tmp_p
         assert cites and cites[0]["sha256"] == pulled["sha256"] and "tie" not in cites[0]["raw"]
         actions = [r[0] for r in case.conn.execute("SELECT action FROM audit")]
         assert "scale_push" in actions and actions[-1] == "import"
+    circuit = _json(capsys, ["pull", str(cases["one"]), "--store", store, "--run", run["run_id"],
+                             "--focus", "+12095550000", "--hops", "0", "--json"])     # the boss's advertised phone
+    records = [json.loads(line) for line in Path(circuit["file"]).read_text(encoding="utf-8").splitlines()[1:]]
+    found = [r for r in records if r["record"] == "circuit"]
+    assert len(found) == 1 and found[0]["cities"] == ["fresno", "modesto", "reno", "fresno"]
+    assert all(len(c["source_sha256"]) == 64 and c["row"] > 1 for c in found[0]["links"])
+    assert {r["rule"] for r in records if r["record"] == "indicator"} >= {"number_replacement"}
     with open_store(store) as opened:
         assert opened.verify() == []
         import psycopg

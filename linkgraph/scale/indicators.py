@@ -1,0 +1,295 @@
+"""Indicators at scale: the rules of indicators.yaml (the desktop's own rule file, read by the desktop's
+reader) run over a cluster run's records and findings, on any engine.
+
+- kind `links`: each rule becomes one SQL query, the same text on DuckDB and Spark SQL: the records of its link
+  types, seen from the end it groups by, filtered by `where`, counted by `match`, and the groups meeting
+  `require` (count, share, distinct, sum). Fields are the pushed ones: link type, amount, duration, times,
+  weight, local hour, weekday and day, nights, the pushed attributes (category, method, payment, obscured,
+  source), and each end's type, role, minor and service flags, city, its user's role and minor flag and
+  whether it is in ads.
+- kind `finding`: the run's circuits and number swaps tested with the desktop's condition reader.
+
+What the store cannot answer is named in the manifest's notes, never dropped silently: rules reading ad text,
+names or labels (they stay with the owning agency), regular expressions, betweenness ranks (not computed at
+scale), exceptions (`unless`) and the desktop's best-window search (`within_days`) run on the pulled
+subgraph on the desktop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linkgraph.analysis.indicators import EVIDENCE_LIMIT, Rule, _check, _dig, _norm, bundled_rules
+from linkgraph.scale.analyses import RunParams, RunReport
+from linkgraph.scale.engines import Engine
+
+PUSHED_ATTRS = ("category", "method", "payment", "obscured", "source")
+LINK_NUMBERS = {"amount": "r.amount", "duration": "r.duration", "weight": "r.weight", "start": "r.start_time",
+                "end": "r.end_time", "hour": "r.hour", "weekday": "r.weekday", "day": "r.day", "nights": "r.nights",
+                "days": "(r.end_time - r.start_time) / 86400.0"}
+ENTITY_TEXT = ("type", "role", "city", "user_role")
+ENTITY_FLAGS = ("minor", "service", "user_minor", "in_ads")
+END_ALIAS = {"self": "fs", "other": "fo", "src": "fa", "dst": "fb"}
+END_KEY = {"self": "r.subject", "other": "r.other", "src": "r.a_key", "dst": "r.b_key"}
+
+
+class NotAtScale(Exception):
+    """A rule (or one of its conditions) the store's fields cannot answer; the message says what."""
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "'true'" if value else "'false'"
+    if isinstance(value, (int, float)):
+        return repr(float(value))
+    text = str(value)
+    if "\\" in text:
+        raise NotAtScale("a backslash in a value")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _Compiler:
+    """Conditions of one rule as SQL over the record table `r` and the facts of its ends (fs, fo, fa, fb)."""
+
+    def __init__(self) -> None:
+        self.ends: set[str] = set()
+
+    def field(self, name: str) -> tuple[str, str]:
+        """(SQL expression, kind: number, text, flag or key) of a rule field."""
+        head, _, rest = name.partition(".")
+        if head in END_KEY:
+            if not rest:
+                return END_KEY[head], "key"
+            self.ends.add(head)
+            if rest in ENTITY_TEXT:
+                return f"{END_ALIAS[head]}.{rest}", "text"
+            if rest in ENTITY_FLAGS:
+                return f"{END_ALIAS[head]}.{rest}", "flag"
+            raise NotAtScale(f"{name} (not pushed)")
+        if head == "attr":
+            if rest in PUSHED_ATTRS:
+                return f"r.attr_{rest}", "text"
+            raise NotAtScale(f"{name} (not pushed)")
+        if name == "type":
+            return "r.type", "text"
+        if name in LINK_NUMBERS:
+            return LINK_NUMBERS[name], "number"
+        raise NotAtScale(f"{name} (not pushed)")
+
+    def condition(self, cond: dict[str, Any]) -> str:
+        if "any" in cond and "field" not in cond:
+            return "(" + " OR ".join(self.condition(c) for c in cond["any"]) + ")"
+        if "all" in cond and "field" not in cond:
+            return "(" + " AND ".join(self.condition(c) for c in cond["all"]) + ")"
+        if "not" in cond:
+            return f"(NOT {self.condition(cond['not'])})"
+        column, kind = self.field(str(cond["field"]))
+        value = f"LOWER(TRIM({column}))" if kind == "text" else column
+        tests = []
+        for verb in ("in", "not_in"):
+            if verb not in cond:
+                continue
+            listed = [_norm(v) for v in cond[verb]]
+            if kind == "flag":
+                if not all(isinstance(v, bool) for v in listed):
+                    raise NotAtScale(f"{cond['field']}: a flag compared with text")
+                inside = f"{value} IN ({', '.join('1' if v else '0' for v in listed)})"
+            elif kind == "number":
+                inside = f"{value} IN ({', '.join(_literal(v) for v in listed)})"
+            else:
+                inside = f"{value} IN ({', '.join(_literal(v) for v in listed)})"
+            tests.append(f"COALESCE({inside}, FALSE)" if verb == "in" else f"({value} IS NULL OR NOT ({inside}))")
+        if "all" in cond or "matches" in cond:
+            raise NotAtScale(f"{cond['field']}: {'a regular expression' if 'matches' in cond else 'all'}")
+        for verb, op in (("min", ">="), ("max", "<=")):
+            if verb in cond:
+                if kind not in ("number", "flag"):
+                    raise NotAtScale(f"{cond['field']}: a number bound on text")
+                tests.append(f"COALESCE({column} {op} {float(cond[verb])!r}, FALSE)")
+        if "present" in cond:
+            there = (f"({column} IS NOT NULL AND TRIM({column}) <> '')" if kind == "text"
+                     else f"({column} IS NOT NULL)")
+            tests.append(there if cond["present"] else f"(NOT {there})")
+        if not tests:
+            raise NotAtScale(f"{cond['field']}: tests nothing")
+        return "(" + " AND ".join(tests) + ")"
+
+
+def _ends_sql(types: list[str], group_by: Any) -> tuple[str, bool]:
+    """The records of `types` as (subject, other) rows for the grouping; whether groups are pairs."""
+    listed = ", ".join(_literal(t) for t in types)
+    base = f"SELECT x.*, {{s}} AS subject, {{o}} AS other FROM indicator_records x {{join}}WHERE x.type IN ({listed})"
+    forward = {"s": "x.a_key", "o": "x.b_key", "join": ""}
+    backward = {"s": "x.b_key", "o": "x.a_key", "join": ""}
+    if isinstance(group_by, list):
+        if group_by not in (["src", "dst"], ["dst", "src"]):
+            raise NotAtScale(f"group_by {group_by}")
+        return base.format(**(forward if group_by[0] == "src" else backward)), True
+    if group_by == "src":
+        return base.format(**forward), False
+    if group_by == "dst":
+        return base.format(**backward), False
+    if group_by == "either":
+        return base.format(**forward) + " UNION ALL " + base.format(**backward), False
+    kind = _literal(group_by)
+    ahead = base.format(s="x.a_key", o="x.b_key", join="JOIN entity_facts t ON t.ekey = x.a_key ")
+    behind = base.format(s="x.b_key", o="x.a_key", join="JOIN entity_facts t ON t.ekey = x.b_key ")
+    return f"{ahead} AND t.type = {kind} UNION ALL {behind} AND t.type = {kind}", False
+
+
+def links_rule_sql(rule: Rule) -> str:
+    """The SQL of a `links` rule: one row per matching record of every group that meets the requirements, with
+    the group (`gkey`, subject, other) and the record's citation. Raises NotAtScale with the reason."""
+    return f"WITH {rule_hits_ctes(rule)}\nSELECT * FROM rule_hits"
+
+
+def rule_hits_ctes(rule: Rule) -> str:
+    """The common table expressions of a `links` rule, the last named `rule_hits` (see links_rule_sql)."""
+    spec = rule.spec
+    for key in ("within_days", "unless", "cite_ads"):
+        if spec.get(key):
+            raise NotAtScale(key)
+    require = dict(spec.get("require") or {})
+    if require.get("rank"):
+        raise NotAtScale("a betweenness rank")
+    compiler = _Compiler()
+    where = [compiler.condition(c) for c in spec.get("where") or []]
+    match = [compiler.condition(c) for c in spec.get("match") or []]
+    have = ["SUM(matched) >= " + str(int(require.get("count", 1)))]
+    carried = []
+    for number, (name, least) in enumerate((require.get("distinct") or {}).items()):
+        column, kind = compiler.field(str(name))
+        shown = f"NULLIF(LOWER(TRIM({column})), '')" if kind == "text" else column
+        carried.append(f"{shown} AS d{number}")
+        have.append(f"COUNT(DISTINCT CASE WHEN matched = 1 THEN d{number} END) >= {int(least)}")
+    for number, (name, least) in enumerate((require.get("sum") or {}).items()):
+        column, kind = compiler.field(str(name))
+        if kind != "number":
+            raise NotAtScale(f"a sum of {name}")
+        carried.append(f"{column} AS s{number}")
+        have.append(f"COALESCE(SUM(CASE WHEN matched = 1 THEN s{number} END), 0) >= {float(least) - 1e-9!r}")
+    if "share" in require:
+        have.append(f"CAST(SUM(matched) AS DOUBLE) / COUNT(*) >= {float(require['share'])!r}")
+    ends, pairs = _ends_sql(list(spec.get("links") or []), spec.get("group_by", "src"))
+    joins = "".join(f" JOIN entity_facts {END_ALIAS[e]} ON {END_ALIAS[e]}.ekey = {END_KEY[e]}"
+                    for e in sorted(compiler.ends))
+    gkey = "r.subject || '|' || r.other" if pairs else "r.subject"
+    extra = "".join(f", {c}" for c in carried)
+    return f"""
+r AS ({ends}),
+chosen AS (
+    SELECT {gkey} AS gkey, r.subject, r.other, r.link_ref, r.source_sha256, r.src_row,
+           CASE WHEN {' AND '.join(match) if match else 'TRUE'} THEN 1 ELSE 0 END AS matched{extra}
+    FROM r{joins}
+    WHERE {' AND '.join(where) if where else 'TRUE'}
+),
+passing AS (
+    SELECT gkey FROM chosen GROUP BY gkey HAVING {' AND '.join(have)}
+),
+rule_hits AS (
+    SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row
+    FROM chosen c JOIN passing p ON p.gkey = c.gkey
+    WHERE c.matched = 1
+)"""
+
+
+def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any]]:
+    """Run one compiled rule: its findings with the entities (subject, the pair's other end, the most frequent
+    other ends) and the records cited (the first EVIDENCE_LIMIT by source file and row)."""
+    # Three small questions over the rule's hits, each with the rule as a CTE: nothing is materialised (on Spark
+    # a checkpoint per rule would stay in the session's memory).
+    hits = f"WITH {ctes}\n"
+    groups = engine.arrow(hits + "SELECT gkey, MIN(subject) AS subject, MIN(other) AS pair, COUNT(*) AS n "
+                          "FROM rule_hits GROUP BY gkey").to_pylist()
+    if not groups:
+        return []
+    others = engine.arrow(hits + """
+        SELECT gkey, other, n FROM (
+            SELECT gkey, other, n, ROW_NUMBER() OVER (PARTITION BY gkey ORDER BY n DESC, other) AS place
+            FROM (SELECT gkey, other, COUNT(*) AS n FROM rule_hits GROUP BY gkey, other) counted
+        ) ranked WHERE place <= 10""").to_pylist()
+    cited = engine.arrow(hits + f"""
+        SELECT gkey, link_ref, source_sha256, src_row FROM (
+            SELECT gkey, link_ref, source_sha256, src_row,
+                   ROW_NUMBER() OVER (PARTITION BY gkey ORDER BY source_sha256, src_row, link_ref) AS place
+            FROM rule_hits
+        ) ranked WHERE place <= {EVIDENCE_LIMIT}""").to_pylist()
+    pairs = isinstance(rule.spec.get("group_by"), list)
+    near: dict[str, list[str]] = {}
+    for row in sorted(others, key=lambda r: (r["gkey"], -r["n"], r["other"])):
+        near.setdefault(row["gkey"], []).append(row["other"])
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(cited, key=lambda r: (r["gkey"], r["source_sha256"], r["src_row"], r["link_ref"])):
+        evidence.setdefault(row["gkey"], []).append({"link_ref": row["link_ref"], "source_sha256": row["source_sha256"],
+                                                     "row": int(row["src_row"])})
+    out = []
+    for group in groups:
+        head = [group["subject"]] + ([group["pair"]] if pairs else [])
+        entities = head + [o for o in near.get(group["gkey"], []) if o not in head][:8]
+        out.append({"entities": entities, "records": int(group["n"]), "links": evidence.get(group["gkey"], []),
+                    "summary": f"{rule.title}: {group['subject']} ({int(group['n'])} records)"})
+    return out
+
+
+def _finding_rule(rule: Rule, report: RunReport) -> list[dict[str, Any]]:
+    """Items of the run's circuits or number swaps meeting the rule's `where`."""
+    name = rule.spec.get("finding")
+    items = {"circuits": report.circuits, "replacements": report.swaps}.get(name)
+    if items is None:
+        raise NotAtScale(f"finding {name}")
+    out = []
+    for item in items:
+        if not all(_check(c, lambda f, item=item: _dig(item, f)) for c in rule.spec.get("where") or []):
+            continue
+        entities = [item["entity"]] if name == "circuits" else [item["old"], item["new"]]
+        links = item.get("links", [])
+        shown = " -> ".join(item["cities"] if name == "circuits" else entities)
+        out.append({"entities": entities, "records": len(links), "links": links[:EVIDENCE_LIMIT],
+                    "summary": f"{rule.title}: {shown}"})
+    return out
+
+
+def rules_at_scale() -> dict[str, str | None]:
+    """Rule id -> None where the run answers the rule, else what stops it (the bundled rules)."""
+    out: dict[str, str | None] = {}
+    for rule in bundled_rules():
+        try:
+            if rule.kind == "links":
+                links_rule_sql(rule)
+            elif rule.kind != "finding" or rule.spec.get("finding") not in ("circuits", "replacements"):
+                raise NotAtScale(f"kind {rule.kind}" if rule.kind != "finding" else f"finding {rule.spec.get('finding')}")
+            out[rule.id] = None
+        except NotAtScale as exc:
+            out[rule.id] = str(exc)
+    return out
+
+
+def run_indicators(engine: Engine, params: RunParams, report: RunReport) -> list[dict[str, Any]]:
+    """Every rule the run can answer, strongest rule first as the desktop orders them; the others named in the
+    report's notes with what stops them."""
+    from linkgraph.scale.circuits import prepare_findings
+
+    prepare_findings(engine)
+    engine.run("entity_facts", "entity_facts")
+    engine.run("indicator_records", "indicator_records")
+    found = []
+    skipped = []
+    for rule in bundled_rules():
+        try:
+            if rule.kind == "finding":
+                items = _finding_rule(rule, report)
+            elif rule.kind == "links":
+                items = _links_findings(engine, rule, rule_hits_ctes(rule))
+            else:
+                raise NotAtScale(f"kind {rule.kind}")
+        except NotAtScale as exc:
+            skipped.append(f"{rule.id} ({exc})")
+            continue
+        for item in items:
+            found.append({"rule": rule.id, "title": rule.title, "area": rule.area, "weight": rule.weight, **item})
+    if skipped:
+        report.notes.append("indicators not run at scale (run them on the pulled subgraph): " + "; ".join(skipped))
+    found.sort(key=lambda f: (-f["weight"], f["rule"], -f["records"], f["entities"]))
+    report.counts["indicators"] = len(found)
+    report.counts["indicator_rules_at_scale"] = len(bundled_rules()) - len(skipped)
+    return found
