@@ -292,20 +292,20 @@ def floor(csv: Path) -> dict[str, float]:
             "ties": len(pairs)}
 
 
-def command(case: Path, out: Path) -> dict[str, float]:
+def command(case: Path, out: Path, extra: tuple[str, ...] = ()) -> dict[str, float]:
     """`linkgraph analyze CASE --json > out` in a fresh process: seconds and that process's peak memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     with out.open("wb") as handle:
-        subprocess.run([sys.executable, "-m", "linkgraph", "analyze", str(case), "--json"], stdout=handle,
-                       check=True, cwd=Path(__file__).resolve().parents[1])
+        subprocess.run([sys.executable, "-m", "linkgraph", "analyze", str(case), "--json", *extra],
+                       stdout=handle, check=True, cwd=Path(__file__).resolve().parents[1])
     seconds = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"seconds": seconds, "cpu": cpu, "peak_gib": after.ru_maxrss / 2**20, "bytes": out.stat().st_size}
 
 
-def end_to_end(folder: Path, rows: int, phones: int, repeat: int) -> None:
+def end_to_end(folder: Path, rows: int, phones: int, repeat: int, extra: tuple[str, ...] = ()) -> None:
     """The command against the floor, interleaved (floor, command, floor, ...) so both see the same load."""
     csv = folder / f"network_{rows}_{phones}.csv"
     case = csv.with_suffix(".lgcase")
@@ -325,11 +325,11 @@ def end_to_end(folder: Path, rows: int, phones: int, repeat: int) -> None:
     floors, runs = [floor(csv)], []
     for _ in range(repeat):
         load = os.getloadavg()[0]
-        runs.append({**command(case, folder / "out.json"), "load": load})
+        runs.append({**command(case, folder / "out.json", extra), "load": load})
         floors.append(floor(csv))
     base = statistics.median(f["seconds"] for f in floors)
     base_cpu = statistics.median(f["cpu"] for f in floors)
-    print(f"\n== linkgraph analyze CASE --json > out.json: {rows:,} rows, {floors[0]['nodes']:,} phones, "
+    print(f"\n== linkgraph analyze CASE --json{''.join(' ' + e for e in extra)} > out.json: {rows:,} rows, {floors[0]['nodes']:,} phones, "
           f"{floors[0]['ties']:,} ties ({os.cpu_count()} cores)")
     each = ", ".join(f"{f['seconds']:.2f}" for f in floors)
     print(f"  floor (pandas read + pair fold + igraph Leiden + PageRank + degree): {each} s, median {base:.2f} s "
@@ -350,12 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--links", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=10_000, help="entities of the small case (0 to skip)")
+    parser.add_argument("--full", action="store_true",
+                        help="time `analyze --full` (every measure; the default leaves out closeness and eigenvector "
+                             "and samples betweenness harder above 200,000 ties)")
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the generated files in")
     args = parser.parse_args(argv)
     print("machine:", json.dumps(machine()))
     folder = args.keep or Path(tempfile.mkdtemp(prefix="linkgraph-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    end_to_end(folder, args.rows, args.phones, args.repeat)
+    end_to_end(folder, args.rows, args.phones, args.repeat, ("--full",) if args.full else ())
     if not args.steps:
         return 0
     # The small case first: a process still holding the big one's objects makes Python's cycle collector

@@ -65,6 +65,15 @@ def evidence_entities(key: str, item: dict[str, Any]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
 
+def _said(result: dict[str, Any]) -> str:
+    """What the analysis left out or sampled (service numbers, a large case's measures), as the command's first
+    line says it; the desktop runs the default, so a large case's `--full` is the command's (or a smaller view)."""
+    from linkgraph.analysis import left_out_line
+
+    said = left_out_line(result.get("left_out") or {})
+    return f"\n{said}" if said else ""
+
+
 def _cell(value: Any) -> QStandardItem:
     """A table cell that sorts numbers as numbers and shows lists joined."""
     item = QStandardItem()
@@ -223,6 +232,7 @@ class AnalysisPanel(QWidget):
             f"{graph.get('nodes', 0):,} entities, {graph.get('edges', 0):,} ties ({graph.get('view', 'entities')} view), "
             f"{len(result.get('communities', []))} groups, modularity {graph.get('modularity', 0):.2f}"
             + (f" · run {result['run_id']}" if result.get("run_id") else "")
+            + _said(result)
         )
 
     def _clicked(self, table: FindingTable, row: int) -> None:

@@ -70,6 +70,7 @@ class AnalysisParams:
     activity: list[int] | None = None             # activity of these (None: the top key players)
     findings: bool = True                         # replacements, co-locations, circuits, indicators
     beside: bool = False                          # findings in a forked child beside the measures (command line)
+    full: bool = False                            # every measure on a large case too (see centrality.LARGE_TIES)
     rules: str | None = None                      # an indicators file instead of the bundled one
     replacement: replacements.ReplacementParams = field(default_factory=replacements.ReplacementParams)
     colocation: colocation.ColocationParams = field(default_factory=colocation.ColocationParams)
@@ -80,7 +81,7 @@ class AnalysisParams:
             "filter": self.filter.as_dict(), "seed": self.seed, "resolution": self.resolution, "top": self.top,
             "method": self.method, "disrupt": self.disrupt, "path": list(self.path) if self.path else None,
             "max_hops": self.max_hops, "connect": self.connect, "common": self.common, "activity": self.activity,
-            "findings": self.findings, "rules": self.rules, "replacement": asdict(self.replacement),
+            "findings": self.findings, "full": self.full, "rules": self.rules, "replacement": asdict(self.replacement),
             "colocation": asdict(self.colocation), "circuit": asdict(self.circuit),
         }
 
@@ -141,9 +142,12 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     # Swaps, co-locations and circuits need the records, not the measures: on a big case they are found in
     # a forked child while this process computes the measures (two cores; see beside.py).
     found = Beside(lambda: _findings(records, params), params.beside and len(links) >= BESIDE_FROM)
+    rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
+        if params.findings else []
     try:
         step("Centrality")
-        measures = centrality.measure(graph, seed=params.seed, data=data)
+        measures = centrality.measure(graph, seed=params.seed, data=data, full=params.full,
+                                      need=indicators.ranked_by(rules))
         step("Communities")
         method, layers, membership, per_layer = _groups(chosen, data, graph, params)
         component = communities.components(graph, data=data)
@@ -174,13 +178,13 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     }
     left_out["sampled"] = {"betweenness": measures.betweenness_sample, "closeness": measures.closeness_sample,
                            "of": len(data.nodes)}
+    left_out["large_case"] = _large_case(measures, len(data.a))
     if params.findings:
         result["left_out"]["crowded_hotel_nights"] = crowded[:100]
         result["left_out"]["crowded_hotel_nights_count"] = len(crowded)
     step("Indicators")
     found_indicators: list[dict[str, Any]] = []
     if params.findings:
-        rules = indicators.load_rules(Path(params.rules)) if params.rules else None
         found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=_ranks(measures))
     for name, items in findings.items():
         result[name] = _cited(records, items)
@@ -198,6 +202,17 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
                                      "contacts": contacts.common_contacts(graph, params.common)}
     step("Done")
     return result
+
+
+def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | None:
+    """What the large-case mode left out or sampled harder, and how to get it (None: every measure computed)."""
+    full = centrality.sample_size(len(measures.nodes), ties)
+    fewer = measures.betweenness_sample is not None and full is not None and measures.betweenness_sample < full
+    if not measures.left_out and not fewer:
+        return None
+    return {"ties": ties, "from_ties": centrality.LARGE_TIES, "not_computed": list(measures.left_out),
+            "betweenness_sources": measures.betweenness_sample, "betweenness_sources_full": full,
+            "how": "--full (AnalysisParams.full) computes every measure"}
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
@@ -264,7 +279,17 @@ def left_out_line(left_out: dict[str, Any]) -> str | None:
     hotels = (f" Hotel nights with more than the crowd limit of guests ({crowded:,}) count for no co-location."
               if crowded else "")
     sampled = left_out.get("sampled") or {}
-    if sampled.get("betweenness") or sampled.get("closeness"):
+    large = left_out.get("large_case")
+    if large:
+        missing = " and ".join(large["not_computed"])
+        fewer, usual = large["betweenness_sources"], large["betweenness_sources_full"]
+        said = ([f"{missing} not computed (null)"] if missing else []) + (
+            [f"betweenness estimated from {fewer} sampled sources of {sampled.get('of', 0):,} entities"]
+            if fewer else [])
+        more = ([missing] if missing else []) + ([f"betweenness from {usual} sources"] if fewer else [])
+        hotels += (f" Large case ({large['ties']:,} ties, over {large['from_ties']:,}): {'; '.join(said)}; "
+                   f"--full computes {' and '.join(more)}.")
+    if sampled.get("closeness") or (sampled.get("betweenness") and not large):
         hotels += (f" Betweenness estimated from {sampled.get('betweenness') or 'all'} and closeness from "
                    f"{sampled.get('closeness') or 'all'} sampled sources of {sampled.get('of', 0):,} entities.")
     hotels += common
@@ -307,6 +332,8 @@ def _entities(graph: nx.Graph, data: centrality.GraphArrays, m: centrality.Centr
     columns = m.columns if m.nodes == nodes else {}
 
     def column(name: str, places: int | None = 6) -> np.ndarray:
+        if name in m.left_out:                    # not computed on a large case: null for every entity
+            return np.full(len(nodes), None, dtype=object)
         array = columns[name] if name in columns else at_scale.column(getattr(m, name), nodes)
         return np.round(array, places) if places is not None else array
 
@@ -353,7 +380,9 @@ class _Ranks(Mapping):
             raise KeyError(name)
         if name not in self.made:
             m = self.m
-            if name in m.columns:
+            if name in m.left_out:                # not computed (no rule ranks by it: see indicators.ranked_by)
+                self.made[name] = {}
+            elif name in m.columns:
                 self.made[name] = at_scale.ranks(np.asarray(m.nodes, dtype=np.int64), m.columns[name])
             else:
                 values = getattr(m, name)

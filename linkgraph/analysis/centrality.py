@@ -14,6 +14,7 @@ from a seeded sample of source nodes whose size is reported (`sample_size`).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,13 @@ SAMPLE_WORK = 20_000_000        # above it, about this many edge visits: sample 
 MIN_SAMPLE = 32                 # ... but never fewer sources than this (top ranks settle by then; the size is reported)
 SMALL_COMPONENT = 1_000         # closeness is exact inside components up to this size
 CLOSENESS_PIVOTS = 32           # sampled closeness: mean distance from this many pivots (error about 5%)
+# A large case (more ties than LARGE_TIES): the measures that cost most and weigh least in ranking key players
+# wait for `full=True` (`linkgraph analyze --full`): closeness and eigenvector are not computed (null), and
+# betweenness, one third of the key-player score, is estimated from LARGE_SAMPLE sources instead of MIN_SAMPLE.
+# The result says so (`Centrality.left_out`, the analysis's "left_out" -> "large_case" and its first line).
+LARGE_TIES = 200_000
+LARGE_SAMPLE = 16             # (top 25 by score: 24 of a 256-source estimate with 16 or 32 sources, 22-24 with 8)
+LEFT_OUT_WHEN_LARGE = ("closeness", "eigenvector")
 
 
 @dataclass
@@ -288,28 +296,48 @@ class Centrality:
     # The same measures as arrays in the order of `nodes` (GraphArrays.nodes), for the entity list and ranks.
     nodes: list[int] = field(default_factory=list)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    # Measures not computed on a large case (their values are None); empty when every measure was computed.
+    left_out: tuple[str, ...] = ()
 
 
-def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None) -> Centrality:
-    """All measures at once, sharing one igraph twin of the graph."""
+def is_large(edges: int) -> bool:
+    """Whether a graph of this many ties gets the large-case measures (see LARGE_TIES)."""
+    return edges > LARGE_TIES
+
+
+def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, full: bool = True,
+            need: Iterable[str] = ()) -> Centrality:
+    """All measures at once, sharing one igraph twin of the graph. `full=False` on a large case (is_large)
+    leaves out closeness and eigenvector, except those in `need` (a rule ranks by them), and estimates
+    betweenness from LARGE_SAMPLE sources; `left_out` names what was left out."""
     from linkgraph.analysis import at_scale
 
     data = data or arrays(graph)
+    large = not full and is_large(len(data.a))
+    needed = set(need)
+    left_out = tuple(name for name in LEFT_OUT_WHEN_LARGE if name not in needed) if large else ()
     deg = degree(graph, data=data)
-    between, b_sample = betweenness(graph, seed=seed, data=data)
-    close, c_sample = closeness(graph, seed=seed, data=data)
+    chosen = sample_size(len(data.nodes), len(data.a))
+    sources: int | None | bool = min(chosen, LARGE_SAMPLE) if large and chosen is not None else True
+    between, b_sample = betweenness(graph, seed=seed, data=data, sample=sources)
+    if "closeness" in left_out:
+        close, c_sample = dict.fromkeys(data.nodes), None
+    else:
+        close, c_sample = closeness(graph, seed=seed, data=data)
     rank = pagerank(graph, data=data)
     columns = {name: at_scale.column(values, data.nodes) for name, values in (
         ("degree", deg), ("betweenness", between), ("pagerank", rank))}
     score = at_scale.key_player_scores(columns["degree"], columns["betweenness"], columns["pagerank"])
     columns["score"] = score
-    weighted, eigen, close_c, core = (weighted_degree(graph, data=data), eigenvector(graph, data=data), close,
-                                      core_number(graph, data=data))
-    for name, values in (("weighted_degree", weighted), ("eigenvector", eigen), ("closeness", close_c),
+    eigen = dict.fromkeys(data.nodes) if "eigenvector" in left_out else eigenvector(graph, data=data)
+    weighted, core = weighted_degree(graph, data=data), core_number(graph, data=data)
+    for name, values in (("weighted_degree", weighted), ("eigenvector", eigen), ("closeness", close),
                          ("core", core)):
-        columns[name] = at_scale.column(values, data.nodes)
+        if name not in left_out:
+            columns[name] = at_scale.column(values, data.nodes)
     return Centrality(
         degree=deg, weighted_degree=weighted, betweenness=between, closeness=close, eigenvector=eigen,
         pagerank=rank, core=core, score=dict(zip(data.nodes, score.tolist(), strict=True)),
         betweenness_sample=b_sample, closeness_sample=c_sample, nodes=data.nodes, columns=columns,
+        left_out=left_out,
     )

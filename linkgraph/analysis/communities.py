@@ -13,7 +13,7 @@ import math
 import random
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -243,12 +243,22 @@ def summarize(
     labels = [nodes[m].get("label", str(m)) for m in listed]
     member_ids = [listed[p] for p in positions]
     member_labels = [labels[p] for p in positions]
+    # Each group's member types (group_name stops once every naming kind present has given its labels).
+    kind_of = [nodes[m].get("type") for m in listed]
+    names = sorted({k for k in kind_of if k is not None}, key=str)
+    code = {k: i + 1 for i, k in enumerate(names)}
+    codes = np.fromiter((code.get(k, 0) for k in kind_of), dtype=np.int64, count=len(kind_of))
+    pairs = at_scale.sorted_distinct(group * (len(names) + 1) + codes)
+    present: list[list[Any]] = [[] for _ in range(len(bounds) - 1)]
+    where = np.searchsorted(at_scale.sorted_distinct(group), pairs // (len(names) + 1))
+    for k, c in zip(where.tolist(), (pairs % (len(names) + 1)).tolist(), strict=True):
+        present[k].append(names[c - 1] if c else None)
     out = []
     for k, cid in enumerate(at_scale.sorted_distinct(group).tolist()):
         lo, hi = bounds[k], bounds[k + 1]
         ids = member_ids[lo:hi]
         out.append({
-            "id": cid, "name": group_name(cid, ids, nodes), "size": len(ids), "members": member_labels[lo:hi],
+            "id": cid, "name": group_name(cid, ids, nodes, kinds=present[k]), "size": len(ids), "members": member_labels[lo:hi],
             "member_ids": ids,
             "top_members": [{"id": m, "label": nodes[m].get("label", str(m)), "type": nodes[m].get("type"),
                              "score": scores.get(m, 0.0)} for m in ids[:top]],
@@ -266,16 +276,20 @@ NAMING_TYPES = ("Person", "Phone", "OnlineAccount", "Email", "Account", "Vehicle
 _ID_LIKE = re.compile(r"^(?:ad[:\s#-]*)?[0-9a-f:_#-]{6,}$|^(?:ad|id|row|entity)\s*[:#]?\s*\d+$", re.I)
 
 
-def group_name(cid: int, ids: list[int], nodes: Any, count: int = 3) -> str:
+def group_name(cid: int, ids: list[int], nodes: Any, count: int = 3, kinds: Collection[Any] | None = None) -> str:
     """A community as an analyst reads it: its top people or phones by label ("Haskins, Mims +12"),
     never an ad id or a database id; members come in score order.
 
     One pass over the members, stopping once enough people are found (a group of 50,000 phones is not read
-    eleven times over); `group_name_reference` is the plain kind-by-kind reading that tests hold it to."""
+    eleven times over); `group_name_reference` is the plain kind-by-kind reading that tests hold it to.
+    `kinds`: the entity types among the members, when the caller knows them: the pass then also stops once
+    every naming kind present has given all the labels it can (a group of phones only: after a few phones)."""
     rank = {kind: i for i, kind in enumerate(NAMING_TYPES)}
     found: list[list[str]] = [[] for _ in NAMING_TYPES]       # per kind: its first distinct usable labels
     enough = 2 * count - 1        # a kind gives at most `count` labels after at most `count - 1` taken before it
-    for m in ids:
+    open_kinds = None if kinds is None else {rank[k] for k in kinds if k in rank}
+    walk = [] if open_kinds is not None and not open_kinds else ids       # [] when no member can name the group
+    for m in walk:
         attrs = nodes[m]
         place = rank.get(attrs.get("type"))
         if place is None or len(found[place]) >= enough:
@@ -285,6 +299,10 @@ def group_name(cid: int, ids: list[int], nodes: Any, count: int = 3) -> str:
             found[place].append(label)
             if place == 0 and len(found[0]) >= count:
                 break
+            if open_kinds is not None and len(found[place]) >= enough:
+                open_kinds.discard(place)
+                if not open_kinds:
+                    break
     chosen: list[str] = []
     for labels in found:
         for label in labels:

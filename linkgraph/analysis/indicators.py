@@ -63,6 +63,11 @@ def bundled_rules() -> tuple[Rule, ...]:
     return tuple(load_rules())
 
 
+def ranked_by(rules: Iterable[Rule]) -> set[str]:
+    """The measures these rules rank by (`require: rank`), which the analysis must compute on any case."""
+    return {str(measure) for rule in rules for measure in ((rule.spec.get("require") or {}).get("rank") or {})}
+
+
 def _parse(text: str) -> list[Rule]:
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml when built with it
     rules = []

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from linkgraph.analysis import AnalysisParams, analyze_and_record, left_out_line
+from linkgraph.analysis.centrality import LARGE_TIES
 from linkgraph.analysis.communities import METHODS
 from linkgraph.analysis.disruption import TARGET_TYPES
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_table
@@ -36,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--no-findings", action="store_true",
                      help="measures and groups only (no swaps, co-locations, circuits, indicators)")
     add_filter(cmd)
+    cmd.add_argument("--full", action="store_true",
+                     help="every measure on a large case too: closeness and eigenvector (left out above "
+                          f"{LARGE_TIES:,} ties) and betweenness from more sampled sources (slower)")
     cmd.set_defaults(run=cmd_analyze)
 
 
@@ -45,7 +49,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             filter=graph_filter(args, case), seed=args.seed, top=args.top, method=args.method,
             resolution=args.resolution, disrupt=args.disrupt, path=tuple(args.path) if args.path else None,
             max_hops=args.max_hops, connect=args.connect, common=args.common, findings=not args.no_findings,
-            beside=True,                  # a command holds no other threads: big cases use a second core
+            full=args.full, beside=True,                  # a command holds no other threads: big cases use a second core
         )
         bar = TerminalProgress()
         try:

@@ -130,3 +130,42 @@ def test_json_out_compact_or_indented_with_or_without_orjson(indent, fast, monke
     text = out.getvalue()
     assert json.loads(text) == {"entities": data["entities"], "n": {"3": "x"}}
     assert text.endswith("\n") and (text.count("\n") == 1) == (indent is None)
+
+
+def test_large_case_leaves_out_costly_measures_and_says_so(case: CaseFile, crew: dict[str, int],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkgraph.analysis import centrality, left_out_line
+
+    every = analyze(case, AnalysisParams())
+    assert every["left_out"]["large_case"] is None and every["params"]["full"] is False
+    monkeypatch.setattr(centrality, "LARGE_TIES", 3)          # the crew's graph counts as large
+    large = analyze(case, AnalysisParams())
+    said = large["left_out"]["large_case"]
+    assert said["not_computed"] == ["closeness", "eigenvector"] and said["from_ties"] == 3
+    assert all(e["closeness"] is None and e["eigenvector"] is None for e in large["entities"])
+    line = left_out_line(large["left_out"])
+    assert line and "closeness and eigenvector not computed (null)" in line and "--full" in line
+    # degree, betweenness (exact on a graph this small), PageRank and the score are unchanged
+    for a, b in zip(every["entities"], large["entities"], strict=True):
+        assert (a["id"], a["score"], a["betweenness"], a["pagerank"]) == (b["id"], b["score"], b["betweenness"],
+                                                                          b["pagerank"])
+    assert large["communities"] == every["communities"] and large["disruption"] == every["disruption"]
+    full = analyze(case, AnalysisParams(full=True))
+    assert full["left_out"]["large_case"] is None and full["entities"] == every["entities"]
+
+
+def test_large_case_samples_betweenness_harder_and_keeps_ranked_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import networkx as nx
+
+    from linkgraph.analysis import centrality
+
+    graph = nx.barabasi_albert_graph(400, 3, seed=1)
+    monkeypatch.setattr(centrality, "EXACT_WORK", 1000)
+    monkeypatch.setattr(centrality, "SAMPLE_WORK", 1000)       # sampled from MIN_SAMPLE sources
+    usual = centrality.measure(graph, seed=7)
+    assert usual.betweenness_sample == centrality.MIN_SAMPLE and usual.left_out == ()
+    monkeypatch.setattr(centrality, "LARGE_TIES", 100)
+    large = centrality.measure(graph, seed=7, full=False, need={"closeness"})
+    assert large.betweenness_sample == centrality.LARGE_SAMPLE and large.left_out == ("eigenvector",)
+    assert large.closeness == usual.closeness and set(large.eigenvector.values()) == {None}
+    assert centrality.measure(graph, seed=7, full=True).betweenness == usual.betweenness

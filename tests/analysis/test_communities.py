@@ -116,4 +116,7 @@ def test_group_name_reads_as_the_plain_reference() -> None:
         ids = list(range(size))
         draw.shuffle(ids)
         count = draw.randint(1, 4)
-        assert communities.group_name(5, ids, nodes, count) == communities.group_name_reference(5, ids, nodes, count)
+        expected = communities.group_name_reference(5, ids, nodes, count)
+        assert communities.group_name(5, ids, nodes, count) == expected
+        present = {nodes[m]["type"] for m in ids}       # as summarize passes them: the types among the members
+        assert communities.group_name(5, ids, nodes, count, kinds=present) == expected

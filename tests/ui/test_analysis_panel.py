@@ -100,3 +100,12 @@ def test_clearing_the_panel(panel):
     panel.set_result(None)
     assert panel.tables["entities"].model().rowCount() == 0
     assert panel.summary.text().startswith("No analysis yet")
+
+
+def test_the_summary_says_what_the_analysis_left_out(panel):
+    large = {"ties": 698_447, "from_ties": 200_000, "not_computed": ["closeness", "eigenvector"],
+             "betweenness_sources": 16, "betweenness_sources_full": 32, "how": "--full"}
+    panel.set_result({"graph": {"nodes": 99_998, "edges": 698_447}, "communities": [],
+                      "left_out": {"large_case": large, "sampled": {"betweenness": 16, "of": 99_998}}})
+    text = panel.summary.text()
+    assert "698,447 ties" in text and "closeness and eigenvector not computed" in text and "--full" in text
