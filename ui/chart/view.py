@@ -291,14 +291,15 @@ class ChartView(QGraphicsView):
         self.graph = graph                      # copied before `expand` changes it (see _own_graph)
         self._owned = False
         shown = self._shown_graph()
+        ties = self._ties(shown)
         if positions is None:
             fresh = [n for n in shown if n not in old]
             if fresh or not old:
-                positions = layout(shown, self.layout_name, pinned=old or None)
+                positions = layout(shown, self.layout_name, pinned=old or None, ends=ties[:2] if ties else None)
                 positions.update(old)
             else:
                 positions = dict(old)
-        self._populate(positions)
+        self._populate(positions, ties)
         if selected:
             self.select_entities(selected & set(self.items_by_id), centre=False)
         if not keep_view:
@@ -309,8 +310,17 @@ class ChartView(QGraphicsView):
             return self.graph
         return self.graph.subgraph([n for n in self.graph.nodes if n not in self.hidden])
 
-    def _populate(self, positions: dict[int, tuple[float, float]]) -> None:
-        """Rebuild the node items and the link layer for the shown graph."""
+    @staticmethod
+    def _ties(shown: nx.Graph) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None:
+        """A big chart's edges read once from the adjacency, as places in `sorted(shown.nodes)` (the order of
+        `placed`) and their data, for the layout and the link layer both; None for a small chart."""
+        if shown.number_of_nodes() <= EAGER_MOST or shown.is_multigraph():
+            return None
+        return edge_ends(shown, {n: i for i, n in enumerate(sorted(shown.nodes))}, data=True)
+
+    def _populate(self, positions: dict[int, tuple[float, float]],
+                  ties: tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None = None) -> None:
+        """Rebuild the node items and the link layer for the shown graph (`ties`: its edges, see _ties)."""
         self._quiet = True
         scene = self.scene()
         scene.removeItem(self.node_layer)       # the old icons go with their parent, in one call
@@ -330,7 +340,7 @@ class ChartView(QGraphicsView):
         for node in sorted(shown.nodes):
             x, y = positions.get(node, (0.0, 0.0))
             self.placed[node] = (float(x), float(y))
-        self._refresh_links(self.placed)
+        self._refresh_links(self.placed, ties)
         self._restyle()
         if len(self.placed) <= EAGER_MOST:
             for node in self.placed:
@@ -413,14 +423,18 @@ class ChartView(QGraphicsView):
             parts.append(f"key-player score {float(attrs['score']):.3f}")
         return "\n".join(parts)
 
-    def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
+    def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None,
+                       ties: tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None = None) -> None:
+        """The link layer for the shown graph (`ties`: its edges already read, in the order of `positions`)."""
         shown = self._shown_graph()
         if positions is None or len(positions) != len(self.placed):
             positions = self.positions()
         if len(positions) > EAGER_MOST and not shown.is_multigraph() and positions.keys() >= shown.nodes.keys():
             # a big chart: the edges read straight from the adjacency, in numpy
             ids = list(positions)
-            firsts, seconds, attrs = edge_ends(shown, {n: i for i, n in enumerate(ids)}, data=True)
+            if ties is None or len(ids) != shown.number_of_nodes():
+                ties = edge_ends(shown, {n: i for i, n in enumerate(ids)}, data=True)
+            firsts, seconds, attrs = ties
             weights = [float(d.get("weight", 1.0) or 1.0) for d in attrs]
             self.edges.set_link_columns(positions, firsts, seconds, weights, attrs, directed=shown.is_directed())
         else:
