@@ -342,16 +342,16 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     nodes = entities.loc[sorted_distinct(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
     # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
     # without its per-edge checks: a 700,000-tie graph in about half the time.
+    columns = [nodes[name].tolist() for name in ("type", "key", "label", "role", "minor")]
     graph._node.update(
         (int(i), {"type": t, "key": k, "label": lab, "role": r, "minor": bool(m)})
-        for i, t, k, lab, r, m in nodes.itertuples(name=None)
+        for i, t, k, lab, r, m in zip(nodes.index.tolist(), *columns, strict=True)
     )
     adjacency = graph._adj
     adjacency.update((node, {}) for node in graph._node)
     if not ties:
         return graph
-    first = [None if t != t else int(t) for t in edges["first"].tolist()]
-    last = [None if t != t else int(t) for t in edges["last"].tolist()]
+    first, last = _whole_or_none(edges["first"]), _whole_or_none(edges["last"])
     with collector_paused():
         for a, b, w, c, t, f, la in zip(ends_a.tolist(), ends_b.tolist(), edges["weight"].tolist(),
                                         edges["count"].tolist(), edges["types"].tolist(), first, last, strict=True):
@@ -359,6 +359,15 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
             adjacency[a][b] = data
             adjacency[b][a] = data
     return graph
+
+
+def _whole_or_none(column: pd.Series) -> list[int | None]:
+    """Times as Python ints (cut toward zero, as int() cuts), None where NaN: in numpy, not one test per edge."""
+    values = column.to_numpy(float)
+    out = np.empty(len(values), dtype=object)
+    timed = ~np.isnan(values)
+    out[timed] = values[timed].astype(np.int64).tolist()
+    return out.tolist()
 
 
 def fold_links(links: pd.DataFrame) -> pd.DataFrame:
