@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from linkgraph.case import CaseFile
 from linkgraph.graph import (
+    CHART_COLUMNS,
     GraphFilter,
     collector_paused,
     graph_from_links,
@@ -169,7 +170,7 @@ class ChartPanel(QWidget):
             self.measures = {}
         with collector_paused():
             self.entities = load_entities(case)
-            self.links = load_links(case)
+            self.links = load_links(case, columns=CHART_COLUMNS)
             self._set_types()
             self._set_span(same)
             self.apply_filter(keep_view=same)
