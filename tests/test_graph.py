@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from linkgraph.case import CaseFile, ImportSession, merge_entities
-from linkgraph.graph import GraphFilter, build_graph, edge_links, graph_links, load_links, person_owners
+from linkgraph.graph import (
+    CHART_COLUMNS,
+    GraphFilter,
+    build_graph,
+    edge_links,
+    graph_links,
+    load_entities,
+    load_links,
+    person_owners,
+)
 from linkgraph.times import parse_iso
 
 
@@ -172,3 +181,22 @@ def test_stored_attributes_read_as_the_standard_library_reads_them() -> None:
     for text in ['{"a": NaN}', '{"iccid": 89014103211118510720}', '{"b": -1234567890123456789}',
                  '{"c": [1, 2.5, "é", null, true]}', '{"d": 1e400}', '{"e": 1.5e-300, "f": {"g": "\\u2028"}}']:
         assert repr(_attrs(text)) == repr(json.loads(text)), text
+
+
+def test_the_charts_columns_make_the_same_graphs(case: CaseFile, calls: dict[str, int], write) -> None:
+    """The chart reads only CHART_COLUMNS of the links: every view and filter gives the graph all columns give."""
+    with write() as w:
+        p1, p2 = w.phone("0150"), w.phone("0151")
+        ad1 = w.entity("Ad", "site:1", "Ad 1")
+        w.link("posted", ad1, p1, start=at("2024-03-01 12:00"))
+        w.link("posted", ad1, p2, start=at("2024-03-01 12:00"))
+    merge_entities(case, calls["A"], calls["C"], "same phone written differently")
+    entities = load_entities(case)
+    narrow = load_links(case, columns=CHART_COLUMNS)
+    assert set(narrow.columns) == set(CHART_COLUMNS)
+    for flt in (GraphFilter(), GraphFilter(view="persons"), GraphFilter(view="ad_phones"),
+                GraphFilter(start=at("2024-03-04 00:00"), end=at("2024-03-31 23:59"), min_weight=1)):
+        full = build_graph(case, flt, entities=entities, links=load_links(case))
+        chart = build_graph(case, flt, entities=entities, links=narrow)
+        assert list(chart.nodes(data=True)) == list(full.nodes(data=True)), flt.view
+        assert list(chart.edges(data=True)) == list(full.edges(data=True)), flt.view

@@ -103,3 +103,15 @@ def test_edge_ends_lists_every_edge_once() -> None:
     directed = nx.DiGraph([(2, 1), (1, 2), (3, 1)])
     firsts, seconds, _ = edge_ends(directed, {1: 0, 2: 1, 3: 2})
     assert sorted(zip(firsts.tolist(), seconds.tolist(), strict=True)) == [(0, 1), (1, 0), (2, 0)]
+
+
+def test_edges_read_once_give_the_same_layouts(monkeypatch) -> None:
+    """The chart reads a big graph's edges once for the layout and its links: the same places as without."""
+    from linkgraph.layout_fast import edge_ends
+
+    for name, value in (("BIG", 10), ("HUGE", 10), ("FAST_FROM", 10)):
+        monkeypatch.setattr(plain, name, value)
+    graph = forest()
+    firsts, seconds, _ = edge_ends(graph, {n: i for i, n in enumerate(sorted(graph.nodes))})
+    for name in ("force", "hierarchical"):
+        assert plain.layout(graph, name, ends=(firsts, seconds)) == plain.layout(graph, name), name

@@ -265,6 +265,20 @@ class EdgeLayer(QGraphicsItem):
         self._overview = {}
         self.update()
 
+    def set_dot_columns(self, codes: np.ndarray, shades: list[QColor], radius: np.ndarray) -> None:
+        """`set_dots` for every entity of a big chart as columns in node index order: each one's shade number
+        (into `shades`) and radius (the same dots and groups, without asking a QColor per entity)."""
+        from ui.chart.style_fast import dot_groups
+
+        codes = np.asarray(codes, dtype=np.int64)
+        sizes = np.round(np.asarray(radius, dtype=float))
+        rgba = np.array([c.rgba() for c in shades], dtype=np.int64)
+        self.dots = _Dots(np.arange(len(codes), dtype=np.int64), [shades[c] for c in codes.tolist()], sizes)
+        self._dot_groups = [(shades[shade], size, members)
+                            for shade, size, members in dot_groups(codes, rgba, sizes)]
+        self._overview = {}
+        self.update()
+
     def set_points_mode(self, on: bool) -> None:
         """Draw the entities as dots here (far zoom) or leave them to their own items."""
         self.points_mode = on

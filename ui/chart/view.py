@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from linkgraph.layout import LAYOUTS, around, layout
 from linkgraph.layout_fast import edge_ends
+from ui.chart import style_fast
 from ui.chart.edges import EdgeLayer
 from ui.chart.legend import Legend, LegendEntry
 from ui.palette import (
@@ -175,6 +176,17 @@ LABEL_HALO = QColor(255, 255, 255, 215)
 LABEL_INK = QColor("#1d1d1d")
 
 
+def _shade(key: tuple) -> QColor:
+    """The fill colour of a colour key: ("type", t), ("role", r), ("ramp", share) or ("group", value)."""
+    if key[0] == "type":
+        return type_colour(key[1])
+    if key[0] == "role":
+        return QColor(ROLE_COLOURS.get(key[1], ROLE_COLOURS["unknown"]))
+    if key[0] == "ramp":
+        return ramp_colour(key[1])
+    return category_colour(key[1])
+
+
 def _badge(parent: QGraphicsItem, letter: str, colour: str, corner: QPointF) -> QGraphicsEllipseItem:
     badge = QGraphicsEllipseItem(-5.5, -5.5, 11, 11, parent)
     badge.setPos(corner)
@@ -291,14 +303,15 @@ class ChartView(QGraphicsView):
         self.graph = graph                      # copied before `expand` changes it (see _own_graph)
         self._owned = False
         shown = self._shown_graph()
+        ties = self._ties(shown)
         if positions is None:
             fresh = [n for n in shown if n not in old]
             if fresh or not old:
-                positions = layout(shown, self.layout_name, pinned=old or None)
+                positions = layout(shown, self.layout_name, pinned=old or None, ends=ties[:2] if ties else None)
                 positions.update(old)
             else:
                 positions = dict(old)
-        self._populate(positions)
+        self._populate(positions, ties)
         if selected:
             self.select_entities(selected & set(self.items_by_id), centre=False)
         if not keep_view:
@@ -309,8 +322,17 @@ class ChartView(QGraphicsView):
             return self.graph
         return self.graph.subgraph([n for n in self.graph.nodes if n not in self.hidden])
 
-    def _populate(self, positions: dict[int, tuple[float, float]]) -> None:
-        """Rebuild the node items and the link layer for the shown graph."""
+    @staticmethod
+    def _ties(shown: nx.Graph) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None:
+        """A big chart's edges read once from the adjacency, as places in `sorted(shown.nodes)` (the order of
+        `placed`) and their data, for the layout and the link layer both; None for a small chart."""
+        if shown.number_of_nodes() <= EAGER_MOST or shown.is_multigraph():
+            return None
+        return edge_ends(shown, {n: i for i, n in enumerate(sorted(shown.nodes))}, data=True)
+
+    def _populate(self, positions: dict[int, tuple[float, float]],
+                  ties: tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None = None) -> None:
+        """Rebuild the node items and the link layer for the shown graph (`ties`: its edges, see _ties)."""
         self._quiet = True
         scene = self.scene()
         scene.removeItem(self.node_layer)       # the old icons go with their parent, in one call
@@ -330,7 +352,7 @@ class ChartView(QGraphicsView):
         for node in sorted(shown.nodes):
             x, y = positions.get(node, (0.0, 0.0))
             self.placed[node] = (float(x), float(y))
-        self._refresh_links(self.placed)
+        self._refresh_links(self.placed, ties)
         self._restyle()
         if len(self.placed) <= EAGER_MOST:
             for node in self.placed:
@@ -413,14 +435,18 @@ class ChartView(QGraphicsView):
             parts.append(f"key-player score {float(attrs['score']):.3f}")
         return "\n".join(parts)
 
-    def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None) -> None:
+    def _refresh_links(self, positions: dict[int, tuple[float, float]] | None = None,
+                       ties: tuple[np.ndarray, np.ndarray, list[dict[str, Any]]] | None = None) -> None:
+        """The link layer for the shown graph (`ties`: its edges already read, in the order of `positions`)."""
         shown = self._shown_graph()
         if positions is None or len(positions) != len(self.placed):
             positions = self.positions()
         if len(positions) > EAGER_MOST and not shown.is_multigraph() and positions.keys() >= shown.nodes.keys():
             # a big chart: the edges read straight from the adjacency, in numpy
             ids = list(positions)
-            firsts, seconds, attrs = edge_ends(shown, {n: i for i, n in enumerate(ids)}, data=True)
+            if ties is None or len(ids) != shown.number_of_nodes():
+                ties = edge_ends(shown, {n: i for i, n in enumerate(ids)}, data=True)
+            firsts, seconds, attrs = ties
             weights = [float(d.get("weight", 1.0) or 1.0) for d in attrs]
             self.edges.set_link_columns(positions, firsts, seconds, weights, attrs, directed=shown.is_directed())
         else:
@@ -460,11 +486,17 @@ class ChartView(QGraphicsView):
         return {n: (v / top if top > 0 else 0.0) for n, v in values.items()}
 
     def _restyle(self) -> None:
-        """Size and colour every entity on the chart (kept per entity; items made so far take them now)."""
+        """Size and colour every entity on the chart (kept per entity; items made so far take them now).
+        A big chart is styled as columns (ui.chart.style_fast, held equal to the loop here by tests)."""
+        if len(self.placed) > EAGER_MOST:
+            self._restyle_columns()
+            return
         attrs = self.graph._node
         sizes = self._shares(self.size_attr) if self.size_attr else {}
+        sized_by = self._sized_by                # what sizes follow (a colour measure does not change it)
         numeric = self.colour_attr not in (None, *CATEGORICAL)
         colours = self._shares(self.colour_attr) if numeric and self.colour_attr else {}
+        self._sized_by = sized_by
         made = self.items_by_id.made
         self._outlined = {n for n, item in made.items() if item.isSelected()}
         shared: dict[Any, QColor] = {}          # one QColor per type, role or group, not one per entity
@@ -484,16 +516,37 @@ class ChartView(QGraphicsView):
                 key = ("group", data.get(self.colour_attr))
             colour = shared.get(key)
             if colour is None:
-                if key[0] == "type":
-                    colour = type_colour(key[1])
-                elif key[0] == "role":
-                    colour = QColor(ROLE_COLOURS.get(key[1], ROLE_COLOURS["unknown"]))
-                elif key[0] == "ramp":
-                    colour = ramp_colour(key[1])
-                else:
-                    colour = category_colour(key[1])
-                shared[key] = colour
+                colour = shared[key] = _shade(key)
             self.colours[node] = colour
+        self._restyled(bool(sizes))
+        self.edges.set_dots(colours=self.colours, radius=self.radius)
+
+    def _restyle_columns(self) -> None:
+        """_restyle for a big chart: sizes, colour keys and the link layer's dots as columns."""
+        ids = list(self.placed)
+        rows = style_fast.node_rows(self.graph._node, ids)
+        sized = None
+        if self.size_attr:
+            sized, self._sized_by = style_fast.shares(ids, rows, self.size_attr, lambda: dict(self.graph.degree()))
+        numeric = self.colour_attr not in (None, *CATEGORICAL)
+        ramp = None
+        if numeric and self.colour_attr:
+            ramp, _ = style_fast.shares(ids, rows, self.colour_attr, lambda: dict(self.graph.degree()))
+        radius = style_fast.radii(sized, NODE_RADIUS) if sized is not None and len(ids) else [NODE_RADIUS] * len(ids)
+        codes, keys = style_fast.numbered(style_fast.colour_keys(rows, self.colour_attr, ramp))
+        shades = [_shade(key) for key in keys]
+        self.radius = dict(zip(ids, radius, strict=True))
+        self.colours = dict(zip(ids, map(shades.__getitem__, codes.tolist()), strict=True))
+        self._outlined = {n for n, item in self.items_by_id.made.items() if item.isSelected()}
+        self._restyled(bool(len(ids)) and sized is not None)
+        if self.edges.ids == ids:
+            self.edges.set_dot_columns(codes, shades, np.asarray(radius, dtype=float))
+        else:
+            self.edges.set_dots(colours=self.colours, radius=self.radius)
+
+    def _restyled(self, sized: bool) -> None:
+        """After sizes and colours change: the items made so far take them, labels move, the legend follows."""
+        made = self.items_by_id.made
         self._paths: dict[tuple[str, float], QPainterPath] = {}
         for node, item in made.items():
             self._style_item(item, node)
@@ -501,8 +554,7 @@ class ChartView(QGraphicsView):
         for node in self.labels:
             self._place_label(node)
         self._priority = None
-        self._update_legend(sizes)
-        self.edges.set_dots(colours=self.colours, radius=self.radius)
+        self._update_legend(sized)
 
     def _style_item(self, item: QGraphicsPathItem, node: int) -> None:
         """An item's icon at the entity's size, in its colour, outlined when selected."""
@@ -520,7 +572,7 @@ class ChartView(QGraphicsView):
         item.setBrush(QBrush(colour))
         self._outline(item, node in self._outlined)
 
-    def _update_legend(self, sizes: dict[int, float]) -> None:
+    def _update_legend(self, sized: bool) -> None:
         """The legend for what is on the chart now: types, the colour key, what size means, the badges."""
         attrs = self.graph._node                   # the plain dict (100,000 lookups)
         shown = [n for n in self.placed if n in attrs]
@@ -561,7 +613,7 @@ class ChartView(QGraphicsView):
         elif attr is not None and attr != "type":
             entries.append(LegendEntry(f"Colour: {MEASURE_NAMES.get(attr, attr)}", heading=True))
             entries += [LegendEntry("lowest", colour=ramp_colour(0.0)), LegendEntry("highest", colour=ramp_colour(1.0))]
-        if self.size_attr and sizes and self._sized_by:
+        if self.size_attr and sized and self._sized_by:
             name = MEASURE_NAMES.get(self._sized_by, self._sized_by)
             note = " (run the analysis for key-player scores)" if self.size_attr == "score" and self._sized_by != "score" else ""
             entries.append(LegendEntry(f"Size: {name}{note}", heading=True))
