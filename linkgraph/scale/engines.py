@@ -111,6 +111,8 @@ class DuckDBEngine(Engine):
         if temp_directory:
             self._exec("SET temp_directory = ?", [temp_directory])
         self._exec("SET preserve_insertion_order = false")
+        # Spark SQL's name for a regular-expression search, so the indicator rules' SQL is one text on both.
+        self._exec("CREATE OR REPLACE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)")
 
     def _exec(self, sql: str, args: list[Any] | None = None) -> list[tuple]:
         """Run a statement to its end (DuckDB 2 refuses new work while a result is unread)."""

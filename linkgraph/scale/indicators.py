@@ -17,9 +17,13 @@ subgraph on the desktop.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from linkgraph.analysis.indicators import EVIDENCE_LIMIT, Rule, _check, _dig, _norm, bundled_rules
+import numpy as np
+import pandas as pd
+
+from linkgraph.analysis.indicators import EVIDENCE_LIMIT, Rule, _check, _dig, _norm, _windows, bundled_rules
 from linkgraph.scale.analyses import RunParams, RunReport
 from linkgraph.scale.engines import Engine
 
@@ -27,10 +31,11 @@ PUSHED_ATTRS = ("category", "method", "payment", "obscured", "source")
 LINK_NUMBERS = {"amount": "r.amount", "duration": "r.duration", "weight": "r.weight", "start": "r.start_time",
                 "end": "r.end_time", "hour": "r.hour", "weekday": "r.weekday", "day": "r.day", "nights": "r.nights",
                 "days": "(r.end_time - r.start_time) / 86400.0"}
-ENTITY_TEXT = ("type", "role", "city", "user_role")
+ENTITY_TEXT = ("type", "label", "role", "city", "user_role")
 ENTITY_FLAGS = ("minor", "service", "user_minor", "in_ads")
 END_ALIAS = {"self": "fs", "other": "fo", "src": "fa", "dst": "fb"}
 END_KEY = {"self": "r.subject", "other": "r.other", "src": "r.a_key", "dst": "r.b_key"}
+DAY = 86_400
 
 
 class NotAtScale(Exception):
@@ -38,14 +43,14 @@ class NotAtScale(Exception):
 
 
 def _literal(value: Any) -> str:
+    """A value as SQL text both engines read alike: Spark SQL takes a backslash in a string literal as an escape
+    and DuckDB does not, so a backslash goes as CHR(92) joined to the rest."""
     if isinstance(value, bool):
         return "'true'" if value else "'false'"
     if isinstance(value, (int, float)):
         return repr(float(value))
-    text = str(value)
-    if "\\" in text:
-        raise NotAtScale("a backslash in a value")
-    return "'" + text.replace("'", "''") + "'"
+    parts = ["'" + part.replace("'", "''") + "'" for part in str(value).split("\\")]
+    return parts[0] if len(parts) == 1 else "(" + " || CHR(92) || ".join(parts) + ")"
 
 
 class _Compiler:
@@ -69,6 +74,8 @@ class _Compiler:
         if head == "attr":
             if rest in PUSHED_ATTRS:
                 return f"r.attr_{rest}", "text"
+            if rest == "room":
+                return "r.room", "text"
             raise NotAtScale(f"{name} (not pushed)")
         if name == "type":
             return "r.type", "text"
@@ -99,8 +106,16 @@ class _Compiler:
             else:
                 inside = f"{value} IN ({', '.join(_literal(v) for v in listed)})"
             tests.append(f"COALESCE({inside}, FALSE)" if verb == "in" else f"({value} IS NULL OR NOT ({inside}))")
-        if "all" in cond or "matches" in cond:
-            raise NotAtScale(f"{cond['field']}: {'a regular expression' if 'matches' in cond else 'all'}")
+        if "all" in cond:
+            raise NotAtScale(f"{cond['field']}: all")
+        if "matches" in cond:
+            if kind != "text":
+                raise NotAtScale(f"{cond['field']}: a regular expression on a {kind}")
+            # The desktop searches the lower-cased value, ignoring case (Python's re); Java's and RE2's syntax
+            # agree with it on what the rules use (alternatives, optional characters, \\b, escaped dots).
+            # REGEXP_LIKE is Spark's; the DuckDB engine defines it as a macro over regexp_matches.
+            pattern = _literal("(?i)" + str(cond["matches"]))
+            tests.append(f"COALESCE(REGEXP_LIKE({value}, {pattern}), FALSE)")
         for verb, op in (("min", ">="), ("max", "<=")):
             if verb in cond:
                 if kind not in ("number", "flag"):
@@ -146,7 +161,7 @@ def links_rule_sql(rule: Rule) -> str:
 def rule_hits_ctes(rule: Rule) -> str:
     """The common table expressions of a `links` rule, the last named `rule_hits` (see links_rule_sql)."""
     spec = rule.spec
-    for key in ("within_days", "unless", "cite_ads"):
+    for key in ("unless", "cite_ads"):
         if spec.get(key):
             raise NotAtScale(key)
     require = dict(spec.get("require") or {})
@@ -175,10 +190,11 @@ def rule_hits_ctes(rule: Rule) -> str:
                     for e in sorted(compiler.ends))
     gkey = "r.subject || '|' || r.other" if pairs else "r.subject"
     extra = "".join(f", {c}" for c in carried)
+    kept = "".join(", c." + c.rsplit(" AS ", 1)[1] for c in carried)
     return f"""
 r AS ({ends}),
 chosen AS (
-    SELECT {gkey} AS gkey, r.subject, r.other, r.link_ref, r.source_sha256, r.src_row,
+    SELECT {gkey} AS gkey, r.subject, r.other, r.link_ref, r.source_sha256, r.src_row, r.start_time,
            CASE WHEN {' AND '.join(match) if match else 'TRUE'} THEN 1 ELSE 0 END AS matched{extra}
     FROM r{joins}
     WHERE {' AND '.join(where) if where else 'TRUE'}
@@ -187,7 +203,7 @@ passing AS (
     SELECT gkey FROM chosen GROUP BY gkey HAVING {' AND '.join(have)}
 ),
 rule_hits AS (
-    SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row
+    SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row, c.start_time{kept}
     FROM chosen c JOIN passing p ON p.gkey = c.gkey
     WHERE c.matched = 1
 )"""
@@ -198,6 +214,8 @@ def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any
     other ends) and the records cited (the first EVIDENCE_LIMIT by source file and row)."""
     # Three small questions over the rule's hits, each with the rule as a CTE: nothing is materialised (on Spark
     # a checkpoint per rule would stay in the session's memory).
+    if rule.spec.get("within_days") is not None:
+        return _window_findings(engine, rule, ctes)
     hits = f"WITH {ctes}\n"
     groups = engine.arrow(hits + "SELECT gkey, MIN(subject) AS subject, MIN(other) AS pair, COUNT(*) AS n "
                           "FROM rule_hits GROUP BY gkey").to_pylist()
@@ -228,6 +246,46 @@ def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any
         entities = head + [o for o in near.get(group["gkey"], []) if o not in head][:8]
         out.append({"entities": entities, "records": int(group["n"]), "links": evidence.get(group["gkey"], []),
                     "summary": f"{rule.title}: {group['subject']} ({int(group['n'])} records)"})
+    return out
+
+
+def _window_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any]]:
+    """A rule with `within_days`: the engine finds the groups meeting the thresholds over all their records (a
+    window can meet them only where the whole group does) and sends their matching records to the driver, where
+    the desktop's own window search takes the busiest window, then the busiest among the records left, and so
+    on: each window a finding, as on the desktop."""
+    require = dict(rule.spec.get("require") or {})
+    distinct = {str(k): int(v) for k, v in (require.get("distinct") or {}).items()}
+    sums = {str(k): float(v) for k, v in (require.get("sum") or {}).items()}
+    columns = [f"d{n}" for n in range(len(distinct))] + [f"s{n}" for n in range(len(sums))]
+    hits = engine.arrow(f"WITH {ctes}\nSELECT gkey, subject, other, link_ref, source_sha256, src_row, start_time"
+                        + "".join(f", {c}" for c in columns) + " FROM rule_hits").to_pylist()
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for row in hits:
+        by_group.setdefault(row["gkey"], []).append(row)
+    pairs = isinstance(rule.spec.get("group_by"), list)
+    width = float(rule.spec["within_days"]) * DAY
+    out = []
+    for gkey in sorted(by_group):
+        rows = sorted(by_group[gkey], key=lambda r: (r["start_time"] is None, r["start_time"] or 0,
+                                                     r["source_sha256"], r["src_row"], r["link_ref"]))
+        frame = pd.DataFrame({"start": pd.array([r["start_time"] for r in rows], dtype="Float64").astype(float),
+                              "row": np.arange(len(rows))})
+        for number, name in enumerate(distinct):
+            frame["d:" + name] = [r[f"d{number}"] for r in rows]
+        for number, name in enumerate(sums):
+            frame["s:" + name] = pd.array([r[f"s{number}"] for r in rows], dtype="Float64").astype(float)
+        for window in _windows(frame, width, require, distinct, sums):
+            chosen = [rows[i] for i in window["row"].tolist()]
+            head = [rows[0]["subject"]] + ([rows[0]["other"]] if pairs else [])
+            others = Counter(r["other"] for r in chosen)
+            ranked = [o for o, _ in sorted(others.items(), key=lambda kv: (-kv[1], kv[0])) if o not in head]
+            cited = sorted(chosen, key=lambda r: (r["source_sha256"], r["src_row"], r["link_ref"]))
+            out.append({"entities": head + ranked[:8], "records": len(chosen),
+                        "links": [{"link_ref": r["link_ref"], "source_sha256": r["source_sha256"],
+                                   "row": int(r["src_row"])} for r in cited[:EVIDENCE_LIMIT]],
+                        "summary": f"{rule.title}: {head[0]} ({len(chosen)} records within "
+                                   f"{rule.spec['within_days']} days)"})
     return out
 
 
