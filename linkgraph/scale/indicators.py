@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkgraph.analysis.indicators import EVIDENCE_LIMIT, Rule, _check, _dig, _norm, _windows, bundled_rules
 from linkgraph.scale.analyses import RunParams, RunReport
@@ -161,9 +162,8 @@ def links_rule_sql(rule: Rule) -> str:
 def rule_hits_ctes(rule: Rule) -> str:
     """The common table expressions of a `links` rule, the last named `rule_hits` (see links_rule_sql)."""
     spec = rule.spec
-    for key in ("unless", "cite_ads"):
-        if spec.get(key):
-            raise NotAtScale(key)
+    if spec.get("unless"):
+        raise NotAtScale("unless")
     require = dict(spec.get("require") or {})
     if require.get("rank"):
         raise NotAtScale("a betweenness rank")
@@ -245,8 +245,38 @@ def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any
         head = [group["subject"]] + ([group["pair"]] if pairs else [])
         entities = head + [o for o in near.get(group["gkey"], []) if o not in head][:8]
         out.append({"entities": entities, "records": int(group["n"]), "links": evidence.get(group["gkey"], []),
-                    "summary": f"{rule.title}: {group['subject']} ({int(group['n'])} records)"})
+                    "summary": f"{rule.title}: {group['subject']} ({int(group['n'])} records)", "gkey": group["gkey"]})
+    if rule.spec.get("cite_ads"):
+        _cite_ads(engine, hits, out)
+    for item in out:
+        del item["gkey"]
     return out
+
+
+def _cite_ads(engine: Engine, hits: str, found: list[dict[str, Any]]) -> None:
+    """`cite_ads`: each finding also cites the posting and listing records of every ad it names (both of two
+    near-duplicates), as the desktop's; its record count is then of all records cited."""
+    named = sorted({key for item in found for key in item["entities"]})
+    engine.register("named_entities", pa.table({"ekey": pa.array(named, pa.string())}))
+    ad_rows = engine.arrow("""
+        SELECT DISTINCT e.ekey AS ad, x.link_ref, x.source_sha256, x.src_row
+        FROM named_entities n
+        JOIN entity e ON e.ekey = n.ekey AND e.type = 'Ad'
+        JOIN indicator_records x ON x.type IN ('posted', 'listed_in') AND (x.a_key = e.ekey OR x.b_key = e.ekey)
+    """).to_pylist()
+    of_ad: dict[str, set[tuple[str, int, str]]] = {}
+    for row in ad_rows:
+        of_ad.setdefault(row["ad"], set()).add((row["source_sha256"], int(row["src_row"]), row["link_ref"]))
+    own: dict[str, set[tuple[str, int, str]]] = {}
+    for row in engine.arrow(hits + "SELECT gkey, link_ref, source_sha256, src_row FROM rule_hits").to_pylist():
+        own.setdefault(row["gkey"], set()).add((row["source_sha256"], int(row["src_row"]), row["link_ref"]))
+    for item in found:
+        cited = set(own.get(item["gkey"], set()))
+        for key in item["entities"]:
+            cited |= of_ad.get(key, set())
+        ordered = sorted(cited)
+        item["records"] = len(ordered)
+        item["links"] = [{"link_ref": ref, "source_sha256": sha, "row": row} for sha, row, ref in ordered[:EVIDENCE_LIMIT]]
 
 
 def _window_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any]]:
@@ -307,6 +337,83 @@ def _finding_rule(rule: Rule, report: RunReport) -> list[dict[str, Any]]:
     return out
 
 
+def _types_sql(rule: Rule) -> str:
+    types = list(rule.spec.get("links") or [])
+    if not types:
+        raise NotAtScale("no link types")
+    return ", ".join(_literal(t) for t in types)
+
+
+def _regular_payers_findings(engine: Engine, rule: Rule) -> list[dict[str, Any]]:
+    """kind `regular_payers`: a party paid `min_payments` times or more by each of `min_payers` others (records
+    of categories in `skip_categories` left out); the engine finds the parties and their paying-in records,
+    and the driver picks where each passes the money on (the one recipient of half or more of its outgoing
+    amounts, paid `onward_payments` times or more), as the desktop does. Two recipients tied on the amount
+    are ordered by store key rather than case id."""
+    spec = rule.spec
+    types = _types_sql(rule)
+    skip = [_norm(c) for c in spec.get("skip_categories") or []]
+    kept = (f" AND (attr_category IS NULL OR LOWER(TRIM(attr_category)) NOT IN ({', '.join(_literal(c) for c in skip)}))"
+            if skip else "")
+    least, needed = int(spec.get("min_payments", 2)), int(spec.get("min_payers", 3))
+    onward_needed = int(spec.get("onward_payments", 3))
+    base = f"""WITH pay AS (
+        SELECT link_ref, a_key AS src, b_key AS dst, amount, source_sha256, src_row FROM indicator_records
+        WHERE type IN ({types}){kept}
+    ), regular AS (
+        SELECT dst AS hub, src FROM pay WHERE src <> dst GROUP BY dst, src HAVING COUNT(*) >= {least}
+    ), hubs AS (
+        SELECT hub FROM regular GROUP BY hub HAVING COUNT(*) >= {needed}
+    )
+    """
+    payers: dict[str, list[str]] = {}
+    for row in engine.arrow(base + "SELECT r.hub, r.src FROM regular r JOIN hubs h ON h.hub = r.hub").to_pylist():
+        payers.setdefault(row["hub"], []).append(row["src"])
+    if not payers:
+        return []
+    paid_in: dict[str, list[tuple[str, int, str]]] = {}
+    for row in engine.arrow(base + """
+            SELECT p.dst AS hub, p.link_ref, p.source_sha256, p.src_row FROM pay p
+            JOIN regular r ON r.hub = p.dst AND r.src = p.src JOIN hubs h ON h.hub = p.dst""").to_pylist():
+        paid_in.setdefault(row["hub"], []).append((row["source_sha256"], int(row["src_row"]), row["link_ref"]))
+    going: dict[str, list[dict[str, Any]]] = {}
+    for row in engine.arrow(base + """
+            SELECT p.src AS hub, p.dst, p.amount, p.link_ref, p.source_sha256, p.src_row FROM pay p
+            JOIN hubs h ON h.hub = p.src""").to_pylist():
+        going.setdefault(row["hub"], []).append(row)
+    out = []
+    for hub in sorted(payers):
+        regular = sorted(payers[hub])
+        onward: list[tuple[str, int, str]] = []
+        receiver = None
+        if going.get(hub):
+            totals: dict[str, float] = {}
+            for row in going[hub]:
+                amount = row["amount"]
+                totals[row["dst"]] = totals.get(row["dst"], 0.0) + (0.0 if amount is None or amount != amount else amount)
+            top = sorted(totals, key=lambda d: (-totals[d], d))[0]
+            theirs = [r for r in going[hub] if r["dst"] == top]
+            if len(theirs) >= onward_needed and totals[top] >= 0.5 * sum(totals.values()):
+                receiver = top
+                onward = [(r["source_sha256"], int(r["src_row"]), r["link_ref"]) for r in theirs]
+        rows = sorted(set(paid_in.get(hub, [])) | set(onward))
+        out.append({"entities": [hub] + ([receiver] if receiver else []) + regular[:8], "records": len(rows),
+                    "links": [{"link_ref": ref, "source_sha256": sha, "row": row}
+                              for sha, row, ref in rows[:EVIDENCE_LIMIT]],
+                    "summary": f"{rule.title}: {hub} ({len(paid_in.get(hub, []))} payments from {len(regular)} "
+                               "regular payers" + (f", passed on to {receiver} {len(onward)} times)" if receiver
+                                                   else ")")})
+    return out
+
+
+SCALE_KINDS = {"regular_payers": _regular_payers_findings}
+NOT_AT_SCALE_KINDS = {
+    "sequential_numbers": "a protected (victim's) phone goes to the store as a pseudonym, without its number, so a "
+                          "run of numbers through one breaks (the sample case's run starts at a victim's phone)",
+    "ad_bursts": "each ad's calls against its phone's usual rate, written in Python",
+}
+
+
 def rules_at_scale() -> dict[str, str | None]:
     """Rule id -> None where the run answers the rule, else what stops it (the bundled rules)."""
     out: dict[str, str | None] = {}
@@ -314,6 +421,10 @@ def rules_at_scale() -> dict[str, str | None]:
         try:
             if rule.kind == "links":
                 links_rule_sql(rule)
+            elif rule.kind in SCALE_KINDS:
+                _types_sql(rule)
+            elif rule.kind in NOT_AT_SCALE_KINDS:
+                raise NotAtScale(f"kind {rule.kind}: {NOT_AT_SCALE_KINDS[rule.kind]}")
             elif rule.kind != "finding" or rule.spec.get("finding") not in ("circuits", "replacements"):
                 raise NotAtScale(f"kind {rule.kind}" if rule.kind != "finding" else f"finding {rule.spec.get('finding')}")
             out[rule.id] = None
@@ -338,13 +449,20 @@ def run_indicators(engine: Engine, params: RunParams, report: RunReport) -> list
                 items = _finding_rule(rule, report)
             elif rule.kind == "links":
                 items = _links_findings(engine, rule, rule_hits_ctes(rule))
+            elif rule.kind in SCALE_KINDS:
+                items = SCALE_KINDS[rule.kind](engine, rule)
             else:
-                raise NotAtScale(f"kind {rule.kind}")
+                raise NotAtScale(f"kind {rule.kind}" + (f": {NOT_AT_SCALE_KINDS[rule.kind]}"
+                                                        if rule.kind in NOT_AT_SCALE_KINDS else ""))
         except NotAtScale as exc:
             skipped.append(f"{rule.id} ({exc})")
             continue
         for item in items:
             found.append({"rule": rule.id, "title": rule.title, "area": rule.area, "weight": rule.weight, **item})
+    if not engine.scalar("SELECT COUNT(label) FROM entities_raw"):
+        report.notes.append("indicators: the snapshot has no entity labels (blind pushes): conditions on a label "
+                            "(ad sites and merchants by name) matched nothing; run those rules on the pulled "
+                            "subgraph")
     if skipped:
         report.notes.append("indicators not run at scale (run them on the pulled subgraph): " + "; ".join(skipped))
     found.sort(key=lambda f: (-f["weight"], f["rule"], -f["records"], f["entities"]))

@@ -140,10 +140,11 @@ def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
         engine.close()
     assert sample_pushed["desktop"]["swaps"] and sample_pushed["desktop"]["hotel"]
     assert len(sample_pushed["desktop"]["circuits"]) == 6 and len(sample_pushed["desktop"]["indicators"]) >= 30
-    # the rules with a regular expression, a label or a window (`within_days`) have findings to compare here
+    # the rules with a regular expression, a label, a window (`within_days`), cited ads (`cite_ads`) or of kind
+    # regular_payers have findings to compare here
     assert {"escort_ad_payments", "paying_others_upkeep", "prepaid_cards", "hotel_cash_or_prepaid",
             "hotel_one_booker_several_rooms", "hotel_night_by_night_extensions",
-            "wages_into_one_account"} <= {row[0] for row in sample_pushed["desktop"]["indicators"]}
+            "wages_into_one_account", "ad_near_duplicate", "earnings_routed_to_controller"} <= {row[0] for row in sample_pushed["desktop"]["indicators"]}
     _compare(got, sample_pushed["desktop"])
 
 
@@ -166,7 +167,8 @@ def test_indicator_rules_compile_or_say_why() -> None:
     assert set(reasons) == {r.id for r in bundled_rules()}
     assert reasons["night_calling"] is None and reasons["hotels_along_ad_circuit"] is None
     assert "attr.body" in reasons["ad_youth_language"] and reasons["prepaid_cards"] is None
-    assert sum(reason is None for reason in reasons.values()) >= 17
+    assert sum(reason is None for reason in reasons.values()) >= 19
+    assert "victim" in reasons["ad_consecutive_numbers"]
     night = next(r for r in bundled_rules() if r.id == "night_calling")
     text = links_rule_sql(night)
     assert "UNION ALL" in text and "r.hour" in text and "\\" not in text
