@@ -4,15 +4,18 @@ reader) run over a cluster run's records and findings, on any engine.
 - kind `links`: each rule becomes one SQL query, the same text on DuckDB and Spark SQL: the records of its link
   types, seen from the end it groups by, filtered by `where`, counted by `match`, and the groups meeting
   `require` (count, share, distinct, sum). Fields are the pushed ones: link type, amount, duration, times,
-  weight, local hour, weekday and day, nights, the pushed attributes (category, method, payment, obscured,
-  source), and each end's type, role, minor and service flags, city, its user's role and minor flag and
-  whether it is in ads.
+  weight, local hour, weekday and day, nights, room, the pushed attributes (category, method, payment,
+  obscured, source), and each end's type, label (plain pushes only), role, minor and service flags, city, its
+  user's role and minor flag and whether it is in ads. `matches` is a case-blind REGEXP_LIKE. A rule with
+  `within_days` sends its passing groups' records to the driver, where the desktop's window search runs;
+  `cite_ads` adds the named ads' records.
+- kind `regular_payers`: payers and amounts by SQL, the onward recipient chosen on the driver.
 - kind `finding`: the run's circuits and number swaps tested with the desktop's condition reader.
 
-What the store cannot answer is named in the manifest's notes, never dropped silently: rules reading ad text,
-names or labels (they stay with the owning agency), regular expressions, betweenness ranks (not computed at
-scale), exceptions (`unless`) and the desktop's best-window search (`within_days`) run on the pulled
-subgraph on the desktop.
+What the store cannot answer is named in the manifest's notes, never dropped silently: rules reading ad text
+or attributes that stay with the owning agency, betweenness ranks (not computed at scale), exceptions
+(`unless`), sequential numbers (protected phones carry no number) and ad bursts run on the pulled subgraph on
+the desktop.
 """
 
 from __future__ import annotations

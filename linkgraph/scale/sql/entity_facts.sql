@@ -1,6 +1,6 @@
--- Entity fields the indicator rules read: type, label (none in a blind snapshot), role, minor flag, service flag, city; the role and minor flag
--- of the person standing for an identifier (its one owner's, else its own); whether it is in ads (a phone an
--- ad advertises, a person one names, and the user of such a phone).
+-- Entity fields the indicator rules read: type, label (none in a blind snapshot), role, minor flag, service
+-- flag, city; the role and minor flag of the person standing for an identifier (its one owner's, else its
+-- own); whether it is in ads (a phone an ad advertises, a person one names, and the user of such a phone).
 WITH told AS (
     SELECT ekey, MIN(label) AS label, MIN(role) AS role, MAX(CAST(minor AS INT)) AS minor FROM entities_raw
     GROUP BY ekey
