@@ -236,6 +236,18 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
         return builder.getOrCreate()
 
 
+def _parquet_rows(folder: Path) -> int | None:
+    """Rows of the Parquet files Spark wrote in `folder`, from their footers (no Spark job: an iteration asks
+    this every round); None where the driver cannot see the folder."""
+    import pyarrow.parquet as pq
+
+    try:
+        files = [f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_"))]
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if (folder / "_SUCCESS").exists() else None
+    except OSError:
+        return None
+
+
 class SparkEngine(Engine):
     """Spark SQL over DataFrames. Each materialised step is written as Parquet to a scratch folder and read back,
     so an iteration's plan stays one step long and nothing of earlier rounds stays in the JVM: a step's folder
@@ -313,7 +325,10 @@ class SparkEngine(Engine):
         # Read back with the schema known: no job to infer it, and the plan is a scan of the written files.
         frame = self.spark.read.schema(query.schema).parquet(str(path))
         self._replace(name, frame, path)
-        return int(frame.count()) if count else -1
+        if not count:
+            return -1
+        written = _parquet_rows(path)
+        return written if written is not None else int(frame.count())
 
     def alias(self, name: str, source: str) -> None:
         self._replace(name, self._frames[source], self._paths.get(source))
