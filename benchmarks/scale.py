@@ -155,22 +155,25 @@ def child(path: str, folder: Path) -> dict[str, Any]:
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and its descendants (bytes)."""
+def tree_rss(pid: int) -> tuple[int, int]:
+    """Resident memory of a process and its descendants, and of the JVMs among them (bytes)."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, 0
+    total = jvm = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            rss = proc.memory_info().rss
+            total += rss
+            if proc.name() == "java":
+                jvm += rss
         except psutil.Error:
             pass
-    return total
+    return total, jvm
 
 
 def measure(path: str, folder: Path) -> dict[str, Any]:
@@ -187,18 +190,20 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
         return {"error": f"exit {proc.returncode}: {cause.strip()[:300]} (whole log: {log})"}
     result = json.loads(out["text"].strip().splitlines()[-1])
     result["peak_mb"] = round(out["peak"] / 2**20)
+    result["peak_jvm_mb"] = round(out["peak_jvm"] / 2**20)
     return result
 
 
 def _watch(proc: subprocess.Popen) -> dict[str, Any]:
     """Wait for a child, sampling its process tree's memory four times a second."""
-    peak = 0
+    peak = peak_jvm = 0
     done = threading.Event()
 
     def watch() -> None:
-        nonlocal peak
+        nonlocal peak, peak_jvm
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            total, jvm = tree_rss(proc.pid)
+            peak, peak_jvm = max(peak, total), max(peak_jvm, jvm)
             time.sleep(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -206,7 +211,7 @@ def _watch(proc: subprocess.Popen) -> dict[str, Any]:
     out, _ = proc.communicate()
     done.set()
     watcher.join()
-    return {"text": out, "peak": peak}
+    return {"text": out, "peak": peak, "peak_jvm": peak_jvm}
 
 
 def main() -> None:
@@ -243,12 +248,15 @@ def main() -> None:
             if "error" in got:
                 print(f"  {path:8s} {got['error']}")
                 continue
+            jvm = f" (JVM {got['peak_jvm_mb']:,} MB)" if got.get("peak_jvm_mb") else ""
             extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
                             ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
                              "seconds_colocations", "seconds_findings") if k in got)
             print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
-                  f"peak {got['peak_mb']:,} MB, modularity {got.get('modularity') or 0:.3f}, load "
+                  f"peak {got['peak_mb']:,} MB{jvm}, modularity {got.get('modularity') or 0:.3f}, load "
                   f"{os.getloadavg()[0]:.1f}")
+            if got.get("rounds"):
+                print(f"           rounds: {got['rounds']}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]

@@ -111,6 +111,8 @@ class DuckDBEngine(Engine):
         if temp_directory:
             self._exec("SET temp_directory = ?", [temp_directory])
         self._exec("SET preserve_insertion_order = false")
+        # Spark SQL's name for a regular-expression search, so the indicator rules' SQL is one text on both.
+        self._exec("CREATE OR REPLACE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)")
 
     def _exec(self, sql: str, args: list[Any] | None = None) -> list[tuple]:
         """Run a statement to its end (DuckDB 2 refuses new work while a result is unread)."""
@@ -176,8 +178,8 @@ LOCAL_CONF = {
     "spark.default.parallelism": "2",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
-    # Iterations checkpoint a step per round; the blocks of steps no longer referenced are freed when the JVM
-    # collects them, so collect every minute rather than every 30 (a long run otherwise fills the heap).
+    # Shuffle files and broadcasts of finished queries are freed when the JVM collects their objects: collect
+    # every minute rather than every 30 (an iterative run makes thousands of queries).
     "spark.cleaner.periodicGC.interval": "1min",
     # The JIT's top tier and the parallel collector cost more than they give on short jobs (start ~10-15 s).
     "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
@@ -234,11 +236,26 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
         return builder.getOrCreate()
 
 
-class SparkEngine(Engine):
-    """Spark SQL over DataFrames: each materialised step is checkpointed locally, so an iteration's plan stays
-    one step long instead of growing with every round."""
+def _parquet_rows(folder: Path) -> int | None:
+    """Rows of the Parquet files Spark wrote in `folder`, from their footers (no Spark job: an iteration asks
+    this every round); None where the driver cannot see the folder."""
+    import pyarrow.parquet as pq
 
-    def __init__(self, spec: str = "local-spark", *, session: Any = None, conf: dict[str, str] | None = None) -> None:
+    try:
+        files = [f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_"))]
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if (folder / "_SUCCESS").exists() else None
+    except OSError:
+        return None
+
+
+class SparkEngine(Engine):
+    """Spark SQL over DataFrames. Each materialised step is written as Parquet to a scratch folder and read back,
+    so an iteration's plan stays one step long and nothing of earlier rounds stays in the JVM: a step's folder
+    is deleted once no table name refers to it any more. (Local checkpoints did the first but not the second:
+    their blocks lived until the JVM's cleaner noticed, and a million-call run filled a 5 GB heap with them.)"""
+
+    def __init__(self, spec: str = "local-spark", *, session: Any = None, conf: dict[str, str] | None = None,
+                 scratch: str | Path | None = None) -> None:
         super().__init__(name="spark", spec=spec)
         if session is None and not spec.startswith("sc://"):
             from pyspark.sql import SparkSession
@@ -247,6 +264,43 @@ class SparkEngine(Engine):
         self.spark = session if session is not None else spark_session(spec, conf=conf)
         self._owned = session is None
         self._frames: dict[str, Any] = {}
+        self._paths: dict[str, Path] = {}     # table name -> the scratch folder its frame reads
+        self._scratch = Path(scratch) if scratch is not None else None
+        self._own_scratch = False
+        self._steps = 0
+
+    def use_scratch(self, folder: str | Path) -> None:
+        """Write the steps under `folder` (on a cluster: a path every executor and the driver see, such as the
+        store's data root); by default local mode uses a temporary folder of this machine."""
+        self._scratch = Path(folder)
+        self._own_scratch = False
+
+    def _scratch_folder(self) -> Path:
+        if self._scratch is None:
+            import tempfile
+
+            self._scratch = Path(tempfile.mkdtemp(prefix="linkgraph-spark-steps-"))
+            self._own_scratch = True
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        return self._scratch
+
+    def _replace(self, name: str, frame: Any, path: Path | None) -> None:
+        """Let the table `name` be `frame` (reading `path`, if a step); drop what it held before unless another
+        name still refers to it: its cached blocks and its scratch folder."""
+        old, old_path = self._frames.get(name), self._paths.pop(name, None)
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        if path is not None:
+            self._paths[name] = path
+        self.tables.add(name)
+        if old is None or any(f is old for f in self._frames.values()):
+            return
+        if hasattr(old, "unpersist"):
+            old.unpersist()
+        if old_path is not None and old_path not in self._paths.values():
+            import shutil
+
+            shutil.rmtree(old_path, ignore_errors=True)
 
     def register(self, name: str, table: pa.Table) -> None:
         with warnings.catch_warnings():
@@ -254,36 +308,30 @@ class SparkEngine(Engine):
             # way and warns about pandas 3, though no pandas conversion happens here.
             warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
             frame = self.spark.createDataFrame(table)
-        frame.createOrReplaceTempView(name)
-        self._frames[name] = frame
-        self.tables.add(name)
+        self._replace(name, frame, None)
 
     def load_parquet(self, name: str, directory: Path, push_ids: list[str]) -> None:
         from pyspark.sql import functions as F
 
         frame = self.spark.read.option("basePath", str(directory)).parquet(str(directory))
         frame = frame.where(F.col("push_id").isin(list(push_ids)))
-        frame.createOrReplaceTempView(name)
-        self._frames[name] = frame
-        self.tables.add(name)
+        self._replace(name, frame, None)
 
     def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
-        frame = self.spark.sql(sql)
-        if hasattr(frame, "localCheckpoint"):
-            frame = frame.localCheckpoint(eager=True)
-        old = self._frames.get(name)
-        frame.createOrReplaceTempView(name)
-        self._frames[name] = frame
-        if old is not None and hasattr(old, "unpersist") and all(f is not old for f in self._frames.values()):
-            old.unpersist()
-        self.tables.add(name)
-        return int(frame.count()) if count else -1
+        self._steps += 1
+        path = self._scratch_folder() / f"{self._steps:06d}-{name}"
+        query = self.spark.sql(sql)
+        query.write.mode("overwrite").parquet(str(path))
+        # Read back with the schema known: no job to infer it, and the plan is a scan of the written files.
+        frame = self.spark.read.schema(query.schema).parquet(str(path))
+        self._replace(name, frame, path)
+        if not count:
+            return -1
+        written = _parquet_rows(path)
+        return written if written is not None else int(frame.count())
 
     def alias(self, name: str, source: str) -> None:
-        frame = self._frames[source]
-        frame.createOrReplaceTempView(name)
-        self._frames[name] = frame
-        self.tables.add(name)
+        self._replace(name, self._frames[source], self._paths.get(source))
 
     def arrow(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
@@ -309,6 +357,13 @@ class SparkEngine(Engine):
             self.spark.catalog.dropTempView(name)
         self._frames.clear()
         self.tables.clear()
+        import shutil
+
+        for path in set(self._paths.values()):
+            shutil.rmtree(path, ignore_errors=True)
+        self._paths.clear()
+        if self._scratch is not None and self._scratch.exists() and (self._own_scratch or not any(self._scratch.iterdir())):
+            shutil.rmtree(self._scratch, ignore_errors=True)
         if self._owned:
             self.spark.stop()
             return

@@ -106,6 +106,9 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
     started = now_iso()
     run_id = "r-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
     folder = store.data / "runs" / run_id
+    if owned and hasattr(engine, "use_scratch") and not engine_spec.startswith("local"):
+        # A cluster's executors write the iterations' steps where they all read: beside the store's data.
+        engine.use_scratch(store.data / "scratch" / run_id)
     try:
         load_snapshot(engine, store, snap)
         report = analyse(engine, params, progress)

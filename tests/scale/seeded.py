@@ -93,7 +93,7 @@ def build_seeded_case(path: Path, seed: int, *, phones: int = 120, calls: int = 
                 ads.append(ad)
                 if n == 3:
                     session.link("near_duplicate", ad, ads[0], row=next_row("dup", n), start=when)
-            for n, (city, day) in enumerate((("Modesto", 55), ("Reno", 59))):
+            for n, (city, day) in enumerate((("Modesto", 55), ("Reno", 59), ("Sacramento", 63))):   # short stays
                 inn = session.entity("Hotel", f"inn-{prefix}-{n}", f"Inn {n}", row=next_row("inn", n),
                                      attrs={"city": city})
                 when = START + day * DAY + 15 * 3600

@@ -68,6 +68,7 @@ def test_duckdb_equals_desktop(pushed: dict[str, Any], seed: int) -> None:
         engine.close()
     want = pushed[seed]["desktop"]
     assert want["swaps"] and want["hotel"] and want["sites"] and want["circuits"] and want["indicators"]
+    assert "short_stays_many_cities" in {row[0] for row in want["indicators"]}     # a window over cities
     _compare(got, want)
 
 
@@ -139,6 +140,11 @@ def test_sample_case_on_duckdb(sample_pushed: dict[str, Any]) -> None:
         engine.close()
     assert sample_pushed["desktop"]["swaps"] and sample_pushed["desktop"]["hotel"]
     assert len(sample_pushed["desktop"]["circuits"]) == 6 and len(sample_pushed["desktop"]["indicators"]) >= 30
+    # the rules with a regular expression, a label, a window (`within_days`), cited ads (`cite_ads`) or of kind
+    # regular_payers have findings to compare here
+    assert {"escort_ad_payments", "paying_others_upkeep", "prepaid_cards", "hotel_cash_or_prepaid",
+            "hotel_one_booker_several_rooms", "hotel_night_by_night_extensions",
+            "wages_into_one_account", "ad_near_duplicate", "earnings_routed_to_controller"} <= {row[0] for row in sample_pushed["desktop"]["indicators"]}
     _compare(got, sample_pushed["desktop"])
 
 
@@ -160,13 +166,18 @@ def test_indicator_rules_compile_or_say_why() -> None:
     reasons = rules_at_scale()
     assert set(reasons) == {r.id for r in bundled_rules()}
     assert reasons["night_calling"] is None and reasons["hotels_along_ad_circuit"] is None
-    assert "attr.body" in reasons["ad_youth_language"] and "within_days" in reasons["prepaid_cards"]
+    assert "attr.body" in reasons["ad_youth_language"] and reasons["prepaid_cards"] is None
+    assert sum(reason is None for reason in reasons.values()) >= 19
+    assert "victim" in reasons["ad_consecutive_numbers"]
     night = next(r for r in bundled_rules() if r.id == "night_calling")
     text = links_rule_sql(night)
     assert "UNION ALL" in text and "r.hour" in text and "\\" not in text
+    escort = next(r for r in bundled_rules() if r.id == "escort_ad_payments")
+    text = links_rule_sql(escort)     # a regular expression: searched ignoring case; its backslashes as CHR(92)
+    assert "REGEXP_LIKE" in text and "(?i)" in text and "\\" not in text and "CHR(92)" in text
     odd = Rule(id="x", title="x", area="phones", kind="links",
-               spec={"links": ["call"], "where": [{"field": "other.label", "in": ["o'brien"]}]})
-    with pytest.raises(NotAtScale, match="other.label"):
+               spec={"links": ["call"], "where": [{"field": "other.attr.name", "in": ["o'brien"]}]})
+    with pytest.raises(NotAtScale, match="other.attr.name"):
         links_rule_sql(odd)
     quoted = Rule(id="y", title="y", area="phones", kind="links",
                   spec={"links": ["call"], "where": [{"field": "attr.category", "in": ["o'brien"]}]})

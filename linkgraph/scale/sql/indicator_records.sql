@@ -3,7 +3,7 @@
 -- pushed as attr_ columns) and the source file's SHA-256 and row behind it.
 SELECT l.link_ref, l.type, l.a_key, l.b_key, l.start_time, l.end_time, l.duration, l.amount, l.weight,
        l.hour, l.weekday, l.day,
-       CASE WHEN l.start_time IS NULL OR l.end_time IS NULL THEN NULL ELSE l.day_end - l.day END AS nights,
+       CASE WHEN l.start_time IS NULL OR l.end_time IS NULL THEN NULL ELSE l.day_end - l.day END AS nights, l.room,
        l.attr_category, l.attr_method, l.attr_payment, l.attr_obscured, l.attr_source,
        l.source_sha256, l.src_row
 FROM links l
