@@ -72,10 +72,11 @@ SITE_MEMBERS = tuple(f"{end}_{attr}" for end in ("first", "last") for attr in LI
 # combination with the cell sites, which sit after the direction), then the rest (joined per row)
 FEW_MEMBERS = ("call_type", "direction", *SITE_MEMBERS, "rolled_to_voicemail", "direction_as_written")
 ROW_MEMBERS = ("time_text", *EXTRA_FIELDS, "dialed", "forwarded_to")
+FEW_TYPE = pa.dictionary(pa.int32(), pa.string())   # a member with few values: its codes and its distinct members
 SPILL_SCHEMA = pa.schema([
     ("row", pa.int64()), ("kind", pa.string()), ("src", pa.int64()), ("dst", pa.int64()),
     ("start", pa.float64()), ("duration", pa.float64()), ("first_site", pa.int64()), ("last_site", pa.int64()),
-    *[(f"few:{name}", pa.string()) for name in FEW_MEMBERS], *[(f"row:{name}", pa.string()) for name in ROW_MEMBERS],
+    *[(f"few:{name}", FEW_TYPE) for name in FEW_MEMBERS], *[(f"row:{name}", pa.string()) for name in ROW_MEMBERS],
 ])
 
 
@@ -220,6 +221,11 @@ def _nulls(count: int) -> pa.Array:
     return pa.nulls(count, type=pa.string())
 
 
+def _no_member(count: int) -> pa.Array:
+    """A member with few values that this batch's calls do not have."""
+    return pa.DictionaryArray.from_arrays(pa.nulls(count, type=pa.int32()), pa.array([], type=pa.string()))
+
+
 class _Batches:
     """What the batches read so far add up to: the phones and cell sites (in the order they are first named),
     what makes their entities, the device sightings, and the calls spilled to disk."""
@@ -339,7 +345,8 @@ class _Batches:
             pa.array(calls.rows[index]), kind, pa.array(caller[index]), pa.array(dst[index]),
             pa.array(calls.start[index], pa.float64()), pa.array(calls.duration[index], pa.float64()),
             pa.array(sites["first"][index]), pa.array(sites["last"][index]),
-            *[members.get(name) or _nulls(len(index)) for name in (*FEW_MEMBERS, *ROW_MEMBERS)],
+            *[members.get(name) or _no_member(len(index)) for name in FEW_MEMBERS],
+            *[members.get(name) or _nulls(len(index)) for name in ROW_MEMBERS],
         ], schema=SPILL_SCHEMA))
         self.spilled += len(index)
 
@@ -422,7 +429,8 @@ class _Batches:
         cell sites' are added when their entity ids are known; the direction as written is kept only if some
         batch needs it."""
         def coded(name: str, values: Coded) -> pa.Array:
-            return _member(name, values.values).take(pa.array(values.codes[rows]))
+            return pa.DictionaryArray.from_arrays(pa.array(values.codes[rows], pa.int32()),
+                                                  _member(name, values.values))
 
         found = {"call_type": coded("call_type", calls.call_type), "direction": coded("direction", calls.direction)}
         for end_name in ("first", "last"):
@@ -497,7 +505,7 @@ class _Batches:
         """The calls' attrs JSON as phone._attrs builds it: the members with few values (with the cell sites'
         entity ids) joined once per distinct combination, then the rest joined row by row."""
         def few(name: str) -> tuple[np.ndarray, list[str | None]]:
-            encoded = batch.column(f"few:{name}").dictionary_encode()
+            encoded = batch.column(f"few:{name}")              # spilled with its distinct members
             size = len(encoded.dictionary)
             codes = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False).astype(np.int64)
             return codes, [*encoded.dictionary.to_pylist(), None]
