@@ -340,7 +340,7 @@ class _Batches:
             return
         members = self._members(calls, index)
         kind = (pa.array(["seen_at"] * len(index), pa.string()) if calls.tower
-                else pa.array(calls.kind.text(index).tolist(), pa.string()))
+                else pa.array(calls.kind.values.tolist(), pa.string()).take(pa.array(calls.kind.codes[index])))
         self.writer.write_batch(pa.record_batch([
             pa.array(calls.rows[index]), kind, pa.array(caller[index]), pa.array(dst[index]),
             pa.array(calls.start[index], pa.float64()), pa.array(calls.duration[index], pa.float64()),
@@ -382,9 +382,11 @@ class _Batches:
             self.counts += np.bincount(ends, minlength=len(self.counts))[:len(self.counts)]
         if not (calls.imei.present().any() or calls.imsi.present().any()):
             return
-        direction = calls.direction.values[calls.direction.codes]
-        undecided = ~np.isin(direction, ["outgoing", "incoming"]) & ~calls.tower
-        own = np.where(direction == "outgoing", src, np.where(direction == "incoming", dst, -2))
+        said = calls.direction.values                       # each distinct direction once, then by code
+        outgoing = (said == "outgoing")[calls.direction.codes]
+        incoming = (said == "incoming")[calls.direction.codes]
+        undecided = ~(outgoing | incoming) & ~calls.tower
+        own = np.where(outgoing, src, np.where(incoming, dst, -2))
         if calls.tower:
             own = src
         for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
