@@ -151,6 +151,8 @@ def _import(case: CaseFile, path: Path, options: ImportOptions, progress: Progre
             tempfile.TemporaryFile(prefix=".linkgraph-import-", dir=Path(case.path).parent) as spill:
         session.options["timezone"] = tz
         assume_basics(session, head, options, region, tz, zone_why, owner)
+        session.notes.append(f"read in batches of {batch_rows:,} lines (about {estimate:,} rows: memory stays "
+                             "that of one batch; the result is the same as read whole)")
         session.set_header(stream.columns, stream.header_row)
         session.bound_memory(batch_rows)
         state = _Batches(session, spill, raw_delimiter)
