@@ -12,7 +12,8 @@ the CSV in 6 s or less with 1.5 GiB peak or less, the XLSX in 4 s or less.
 `--memory` imports CSVs of each size in `--memory-rows`, read in batches (importers/phone_batches.py) and read
 whole, alternating (`--rounds` times) so a busy machine slows both alike, and prints each peak and the ratio of
 the biggest file's peak to the smallest's: read in batches, peak memory stays flat as the file grows.
-`--batch-rows N` sets the batch size (default: importers.phone.BATCH_ROWS).
+`--batch-rows N` sets the batch size (default: importers.phone.BATCH_ROWS); `--modes batches` imports only in
+batches (a 10,000,000-row file read whole needs about 8 GiB).
 """
 
 from __future__ import annotations
@@ -148,8 +149,10 @@ def measure(path: Path, folder: Path, label: str, batch_rows: int | None = None)
 WHOLE = 10 ** 12                 # a batch size no file reaches: the file is read whole
 
 
-def memory_report(folder: Path, sizes: list[int], rounds: int, batch_rows: int | None) -> None:
-    """Peak memory and time per file size, in batches and whole, alternating; the peaks' ratio."""
+def memory_report(folder: Path, sizes: list[int], rounds: int, batch_rows: int | None,
+                  modes: tuple[str, ...] = ("batches", "whole")) -> None:
+    """Peak memory and time per file size, in batches and whole (or only `modes`), alternating; the peaks'
+    ratio; with both modes, each size's CPU time in batches over whole."""
     from importers.phone import BATCH_ROWS
 
     paths = {}
@@ -162,10 +165,12 @@ def memory_report(folder: Path, sizes: list[int], rounds: int, batch_rows: int |
     for round_number in range(rounds):
         for rows in sizes:
             for mode, size in (("batches", chosen), ("whole", WHOLE)):
+                if mode not in modes:
+                    continue
                 label = f"CSV {rows:,} {mode} ({round_number + 1})"
                 results.setdefault((rows, mode), []).append(measure(paths[rows], folder, label, size))
     print(f"\nbatches of {chosen:,} rows; best of {rounds} (wall and CPU time), highest peak:")
-    for mode in ("batches", "whole"):
+    for mode in modes:
         peaks = {rows: max(p for _, p, _ in results[(rows, mode)]) for rows in sizes}
         times = {rows: min(t for t, _, _ in results[(rows, mode)]) for rows in sizes}
         cpus = {rows: min(c for _, _, c in results[(rows, mode)]) for rows in sizes}
@@ -173,6 +178,10 @@ def memory_report(folder: Path, sizes: list[int], rounds: int, batch_rows: int |
                          f"{peaks[rows] / 1024 / 1024:.2f} GiB" for rows in sizes)
         print(f"  {mode:<8} {line}  peak ratio {max(sizes):,}/{min(sizes):,} rows: "
               f"{peaks[max(sizes)] / peaks[min(sizes)]:.2f}x")
+    if set(modes) == {"batches", "whole"}:
+        best = {key: min(c for _, _, c in found) for key, found in results.items()}
+        ratios = "  ".join(f"{rows:,}: {best[(rows, 'batches')] / best[(rows, 'whole')]:.3f}" for rows in sizes)
+        print(f"  CPU time in batches / whole (best of each): {ratios}")
 
 
 def load_average() -> str:
@@ -191,6 +200,8 @@ def main() -> int:
     parser.add_argument("--memory-rows", default="1000000,5000000", help="file sizes for --memory (rows)")
     parser.add_argument("--rounds", type=int, default=2, help="--memory: imports of each kind, alternating")
     parser.add_argument("--batch-rows", type=int, help="rows per batch (default importers.phone.BATCH_ROWS)")
+    parser.add_argument("--modes", default="batches,whole",
+                        help="--memory: 'batches', 'whole' or both (a 10M-row file read whole needs ~8 GiB)")
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"pandas {pd.__version__}{load_average()}")
@@ -198,7 +209,8 @@ def main() -> int:
         folder = args.keep or Path(temp)
         folder.mkdir(parents=True, exist_ok=True)
         if args.memory:
-            memory_report(folder, [int(v) for v in args.memory_rows.split(",")], args.rounds, args.batch_rows)
+            memory_report(folder, [int(v) for v in args.memory_rows.split(",")], args.rounds, args.batch_rows,
+                          tuple(m for m in ("batches", "whole") if m in args.modes.split(",")))
             return 0
         csv_path = folder / f"carrier_{args.rows}.csv"
         xlsx_path = folder / f"carrier_{args.xlsx_rows}.xlsx"

@@ -255,10 +255,11 @@ def clock_seconds(values: Sequence[str]) -> np.ndarray:
     out = np.full(len(values), np.nan)
     if not len(values):
         return out
-    parsed = pc.strptime(pa.array(list(values), type=pa.string()), format="%H:%M:%S", unit="s", error_is_null=True)
+    text = pa.array(values if isinstance(values, np.ndarray) else list(values), type=pa.string())
+    parsed = pc.strptime(text, format="%H:%M:%S", unit="s", error_is_null=True)
     seconds = parsed.cast(pa.int64()).to_numpy(zero_copy_only=False)
     read = ~np.asarray(parsed.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    lengths = np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
+    lengths = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     read &= lengths == 8                          # exactly HH:MM:SS (Arrow also takes '9:5:7')
     out[read] = np.asarray(seconds[read], dtype=np.float64) % 86400
     for index in np.flatnonzero(~read):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -568,6 +568,16 @@ def _clean_clock(value: str) -> str:
     return re.sub(r"^1899-12-3[01][ T]", "", value) if value.startswith("1899-12-3") else value
 
 
+def _cleaned(coded: Coded, clean: Callable[[str], str], starts_with: str = "", ends_with: str = "") -> Coded:
+    """`clean` applied to each distinct value, only when some value has the Excel part it removes (a clock column
+    of 86,400 distinct times is then not looked at value by value, batch after batch)."""
+    text = pa.array(coded.values, type=pa.string())
+    found = pc.starts_with(text, starts_with) if starts_with else pc.ends_with(text, ends_with)
+    if not pc.any(found).as_py():
+        return coded
+    return coded.with_values(coded.per_value(clean))
+
+
 def _parse_when(when: list[Coded], tz: str, formats: list[str]) -> np.ndarray:
     """Start times (UTC epoch seconds, NaN unreadable) of one date-time column, or of a date and a time
     column: each date and each clock time parsed once, added, then read in zone `tz`; values that are
@@ -780,7 +790,7 @@ def read_calls(mapped: MappedTable, profile: Profile, tz: str, region: str, date
         when = [_coded("start")]
     elif mapped.has("time"):
         day, clock = _coded("date"), _coded("time")
-        when = [day.with_values(day.per_value(_clean_day)), clock.with_values(clock.per_value(_clean_clock))]
+        when = [_cleaned(day, _clean_day, ends_with="00:00:00"), _cleaned(clock, _clean_clock, starts_with="1899-12-3")]
     else:
         when = [_coded("date")]
     formats = [date_format] if date_format else list(profile.date_formats)

@@ -72,10 +72,11 @@ SITE_MEMBERS = tuple(f"{end}_{attr}" for end in ("first", "last") for attr in LI
 # combination with the cell sites, which sit after the direction), then the rest (joined per row)
 FEW_MEMBERS = ("call_type", "direction", *SITE_MEMBERS, "rolled_to_voicemail", "direction_as_written")
 ROW_MEMBERS = ("time_text", *EXTRA_FIELDS, "dialed", "forwarded_to")
+FEW_TYPE = pa.dictionary(pa.int32(), pa.string())   # a member with few values: its codes and its distinct members
 SPILL_SCHEMA = pa.schema([
     ("row", pa.int64()), ("kind", pa.string()), ("src", pa.int64()), ("dst", pa.int64()),
     ("start", pa.float64()), ("duration", pa.float64()), ("first_site", pa.int64()), ("last_site", pa.int64()),
-    *[(f"few:{name}", pa.string()) for name in FEW_MEMBERS], *[(f"row:{name}", pa.string()) for name in ROW_MEMBERS],
+    *[(f"few:{name}", FEW_TYPE) for name in FEW_MEMBERS], *[(f"row:{name}", pa.string()) for name in ROW_MEMBERS],
 ])
 
 
@@ -150,6 +151,8 @@ def _import(case: CaseFile, path: Path, options: ImportOptions, progress: Progre
             tempfile.TemporaryFile(prefix=".linkgraph-import-", dir=Path(case.path).parent) as spill:
         session.options["timezone"] = tz
         assume_basics(session, head, options, region, tz, zone_why, owner)
+        session.notes.append(f"read in batches of {batch_rows:,} lines (about {estimate:,} rows: memory stays "
+                             "that of one batch; the result is the same as read whole)")
         session.set_header(stream.columns, stream.header_row)
         session.bound_memory(batch_rows)
         state = _Batches(session, spill, raw_delimiter)
@@ -218,6 +221,11 @@ class _Problems:
 
 def _nulls(count: int) -> pa.Array:
     return pa.nulls(count, type=pa.string())
+
+
+def _no_member(count: int) -> pa.Array:
+    """A member with few values that this batch's calls do not have."""
+    return pa.DictionaryArray.from_arrays(pa.nulls(count, type=pa.int32()), pa.array([], type=pa.string()))
 
 
 class _Batches:
@@ -334,12 +342,13 @@ class _Batches:
             return
         members = self._members(calls, index)
         kind = (pa.array(["seen_at"] * len(index), pa.string()) if calls.tower
-                else pa.array(calls.kind.text(index).tolist(), pa.string()))
+                else pa.array(calls.kind.values.tolist(), pa.string()).take(pa.array(calls.kind.codes[index])))
         self.writer.write_batch(pa.record_batch([
             pa.array(calls.rows[index]), kind, pa.array(caller[index]), pa.array(dst[index]),
             pa.array(calls.start[index], pa.float64()), pa.array(calls.duration[index], pa.float64()),
             pa.array(sites["first"][index]), pa.array(sites["last"][index]),
-            *[members.get(name) or _nulls(len(index)) for name in (*FEW_MEMBERS, *ROW_MEMBERS)],
+            *[members.get(name) or _no_member(len(index)) for name in FEW_MEMBERS],
+            *[members.get(name) or _nulls(len(index)) for name in ROW_MEMBERS],
         ], schema=SPILL_SCHEMA))
         self.spilled += len(index)
 
@@ -375,9 +384,11 @@ class _Batches:
             self.counts += np.bincount(ends, minlength=len(self.counts))[:len(self.counts)]
         if not (calls.imei.present().any() or calls.imsi.present().any()):
             return
-        direction = calls.direction.values[calls.direction.codes]
-        undecided = ~np.isin(direction, ["outgoing", "incoming"]) & ~calls.tower
-        own = np.where(direction == "outgoing", src, np.where(direction == "incoming", dst, -2))
+        said = calls.direction.values                       # each distinct direction once, then by code
+        outgoing = (said == "outgoing")[calls.direction.codes]
+        incoming = (said == "incoming")[calls.direction.codes]
+        undecided = ~(outgoing | incoming) & ~calls.tower
+        own = np.where(outgoing, src, np.where(incoming, dst, -2))
         if calls.tower:
             own = src
         for label, values in (("imei", calls.imei), ("imsi", calls.imsi)):
@@ -422,7 +433,8 @@ class _Batches:
         cell sites' are added when their entity ids are known; the direction as written is kept only if some
         batch needs it."""
         def coded(name: str, values: Coded) -> pa.Array:
-            return _member(name, values.values).take(pa.array(values.codes[rows]))
+            return pa.DictionaryArray.from_arrays(pa.array(values.codes[rows], pa.int32()),
+                                                  _member(name, values.values))
 
         found = {"call_type": coded("call_type", calls.call_type), "direction": coded("direction", calls.direction)}
         for end_name in ("first", "last"):
@@ -497,7 +509,7 @@ class _Batches:
         """The calls' attrs JSON as phone._attrs builds it: the members with few values (with the cell sites'
         entity ids) joined once per distinct combination, then the rest joined row by row."""
         def few(name: str) -> tuple[np.ndarray, list[str | None]]:
-            encoded = batch.column(f"few:{name}").dictionary_encode()
+            encoded = batch.column(f"few:{name}")              # spilled with its distinct members
             size = len(encoded.dictionary)
             codes = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False).astype(np.int64)
             return codes, [*encoded.dictionary.to_pylist(), None]

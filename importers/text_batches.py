@@ -103,23 +103,25 @@ class TextBatches:
                 last = left <= 0 and len(breaks) <= rows
                 if last:
                     chunk, buffer = buffer, b""
+                    ends, breaks = breaks, breaks[:0]
                 else:
                     cut = int(breaks[rows - 1]) + 1
                     chunk, buffer = buffer[:cut], buffer[cut:]
-                    breaks = breaks[rows:] - cut
-                batch = self._read(chunk, number, last, histogram)
+                    ends, breaks = breaks[:rows], breaks[rows:] - cut
+                batch = self._read(chunk, ends, number, last, histogram)
                 number += len(batch.lines)
                 yield batch
                 if last:
                     return
 
-    def _read(self, chunk: bytes, number: int, last: bool, histogram: np.ndarray) -> Batch:
-        """One batch's lines parsed as readers._parse_body and cleaned up as readers._finish would."""
+    def _read(self, chunk: bytes, ends: np.ndarray, number: int, last: bool, histogram: np.ndarray) -> Batch:
+        """One batch's lines (`ends`: where its line breaks are) parsed as readers._parse_body and cleaned up
+        as readers._finish would."""
         quotes = chunk.count(b'"')
         if quotes % 2 or not _valid_utf8(chunk):
             raise NotStreamable("a quoted value over several lines, or text that is not UTF-8")
         width = len(self.columns)
-        lines_in = chunk.count(b"\n") + (1 if chunk and not chunk.endswith(b"\n") else 0)
+        lines_in = len(ends) + (1 if chunk and not chunk.endswith(b"\n") else 0)
         table, invalid = _parse(chunk, self.delimiter, width)
         if table.num_rows + len(invalid) != lines_in:
             raise NotStreamable("rows the CSV reader could not count")
@@ -138,7 +140,7 @@ class TextBatches:
         malformed, _ = _sort_invalid(invalid, width, self.delimiter, last_row=total_lines if last else -1,
                                      ends_with_newline=self.ends_with_newline)
         frame, rows = self._clean(frame, rows, last, histogram)
-        lines = _chunk_lines(chunk)
+        lines = _chunk_lines(chunk, ends)
         return Batch(Table(self.path, self.columns, frame, rows, self.header_row, encoding=self.encoding,
                            malformed=malformed), lines, number, bool(quotes))
 
@@ -198,12 +200,11 @@ def _median_filled(histogram: np.ndarray) -> int:
     return int((low + high) / 2)
 
 
-def _chunk_lines(chunk: bytes) -> pa.Array:
-    """A batch's lines, each with its line break, cut from its bytes without a copy."""
+def _chunk_lines(chunk: bytes, ends: np.ndarray) -> pa.Array:
+    """A batch's lines, each with its line break, cut from its bytes without a copy (`ends`: its line breaks)."""
     if not chunk:
         return pa.array([], type=pa.string())
-    raw = np.frombuffer(chunk, dtype=np.uint8)
-    breaks = np.flatnonzero(raw == 10).astype(np.int32) + 1
+    breaks = ends.astype(np.int32) + 1
     ends = breaks if len(breaks) and breaks[-1] == len(chunk) else np.r_[breaks, np.int32(len(chunk))]
     offsets = np.r_[np.int32(0), ends].astype(np.int32, copy=False)
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(chunk))

@@ -128,12 +128,26 @@ def _nullable(column: np.ndarray) -> list:
     return out.tolist()
 
 
-def _distinct_count(numbers: np.ndarray) -> int:
-    """How many different numbers (sorted and compared: NumPy's unique is slow on a million consecutive rows)."""
-    if not len(numbers):
+def _row_runs(rows: np.ndarray) -> np.ndarray:
+    """Row numbers as runs of consecutive rows, one [first, last + 1) pair a run: a file's imported rows are a
+    few runs whatever its size, so a big import in batches does not hold eight bytes a row until its end."""
+    if not len(rows):
+        return np.zeros((0, 2), dtype=np.int64)
+    ordered = np.sort(rows)
+    ordered = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    cut = np.flatnonzero(np.diff(ordered) != 1) + 1
+    return np.column_stack([ordered[np.r_[0, cut]], ordered[np.r_[cut - 1, len(ordered) - 1]] + 1])
+
+
+def _runs_size(runs: np.ndarray) -> int:
+    """How many different rows some runs (_row_runs, from several calls, overlapping or not) cover."""
+    if not len(runs):
         return 0
-    ordered = np.sort(numbers)
-    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    runs = runs[np.argsort(runs[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(runs[:, 1])               # the furthest end so far
+    firsts = np.flatnonzero(np.r_[True, runs[1:, 0] >= reach[:-1]])   # runs that start past every earlier one
+    lasts = np.r_[firsts[1:] - 1, len(runs) - 1]
+    return int((reach[lasts] - runs[firsts, 0]).sum())
 
 
 def _distinct(column: Sequence[Any] | np.ndarray) -> Iterable[Any]:
@@ -242,7 +256,7 @@ class ImportSession:
         self._citations: list[tuple[int, int, int]] = []
         self._links_written = 0
         self._rows_imported: set[int] = set()
-        self._rows_imported_bulk: list[np.ndarray] = []   # mark_imported's rows, kept as arrays
+        self._rows_imported_bulk: list[np.ndarray] = []   # mark_imported's rows, kept as runs (_row_runs)
         self._entity_refs: set[Any] = set()      # entity ids this import's links name (checked in _finish)
         self._saved_pragmas: dict[str, int] = {}
         self._digest = SourceDigest()            # the audit's data digest, fed the rows as they are written
@@ -690,7 +704,7 @@ class ImportSession:
     def mark_imported(self, rows: Iterable[int]) -> None:
         """Rows that produced entities only (no link) still count as imported."""
         if isinstance(rows, np.ndarray):
-            self._rows_imported_bulk.append(rows.astype(np.int64, copy=False))
+            self._rows_imported_bulk.append(_row_runs(rows.astype(np.int64, copy=False)))
         else:
             self._rows_imported.update(rows)
 
@@ -885,8 +899,9 @@ class ImportSession:
         self._check_references()
         self._update_seen()
         rejected = len({r[1] for r in self._rejected})
-        imported = _distinct_count(np.concatenate([
-            np.fromiter(self._rows_imported | set(self._evidence.values()), dtype=np.int64), *self._rows_imported_bulk]))
+        imported = _runs_size(np.concatenate([
+            _row_runs(np.fromiter(self._rows_imported | set(self._evidence.values()), dtype=np.int64)),
+            *self._rows_imported_bulk]))
         conn.execute(
             "UPDATE sources SET rows_read = ?, rows_imported = ?, rows_rejected = ?, header = ?, header_row = ?, "
             "options = ?, profile = ? WHERE id = ?",

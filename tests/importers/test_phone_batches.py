@@ -189,3 +189,16 @@ def test_tower_dump_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert tables(batched) == tables(whole)
     with CaseFile.open(batched, read_only=True) as case:
         assert case.conn.execute("SELECT COUNT(*) FROM links WHERE type = 'seen_at'").fetchone()[0] > 390
+
+
+def test_the_import_line_says_the_file_was_read_in_batches(tmp_path: Path) -> None:
+    source = carrier_file(tmp_path / "tmobile_return.csv", rows=600)
+    notes = {}
+    for batch_rows in (WHOLE, 250):
+        with CaseFile.create(tmp_path / f"{batch_rows}.lgcase", name="Line", timezone="America/Los_Angeles",
+                             region="US") as case:
+            result = import_file(case, source, ImportOptions(kind="phone", strict=False,
+                                                             extra={"batch_rows": batch_rows}))
+            notes[batch_rows] = " ".join(result.notes)
+    assert "read in batches of 250 lines" in notes[250]
+    assert "batches" not in notes[WHOLE]
