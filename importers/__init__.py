@@ -13,10 +13,10 @@ from pathlib import Path
 from types import ModuleType
 
 from importers.options import ImportOptions
-from importers.working_memory import reused_memory
 from linkgraph.case import CaseFile, ImportResult
 from linkgraph.errors import InputError, LinkgraphError
 from linkgraph.plugins import importer_kinds
+from linkgraph.process_switches import reused_memory
 from linkgraph.progress import Progress, no_progress
 
 # Header-detection ties go to this order (installed entry points come back sorted by name, so the order is

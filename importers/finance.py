@@ -1082,10 +1082,9 @@ class _AlreadyInCase:
 
     def _label(self, entity: int) -> tuple[str, str] | None:
         if entity not in self._labels:
-            pending = self.session._pending.get(entity)     # made by this import, not written yet
+            pending = self.session.pending_entity(entity)     # made by this import, not written yet
             if pending is not None:
-                item = self.session._new_entities[pending]
-                self._labels[entity] = (item[1], person_name_key(item[3]))
+                self._labels[entity] = (pending[0], person_name_key(pending[1]))
             else:
                 found = self.session.conn.execute("SELECT type, label FROM entities WHERE id = ?", (entity,)).fetchone()
                 self._labels[entity] = (found[0], person_name_key(found[1])) if found else None

@@ -57,11 +57,11 @@ from importers.phone import (
 from importers.readers import DELIMITERS, Table
 from importers.tabular import MappedTable, open_session
 from importers.text_batches import NotStreamable, TextBatches, open_text_batches
-from importers.working_memory import hand_back, resident_bytes
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.raw_rows import block_starts
 from linkgraph.errors import InputError
 from linkgraph.identity import NOT_DIALABLE, WITHHELD, PhoneKey, service_numbers
+from linkgraph.process_switches import hand_back, resident_bytes
 from linkgraph.progress import Progress
 
 MEMORY_GROWTH = 1.2         # free pages are handed back once the import holds this much more than after a batch

@@ -13,11 +13,9 @@ when they appear in the same ad or in near-duplicate ads).
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.case import CaseFile
+from linkgraph.process_switches import collector_paused
 
 try:
     from orjson import loads as _orjson_loads
@@ -66,19 +65,6 @@ class GraphFilter:
             "exclude_ids": sorted(self.exclude_ids), "view": self.view,
             **({"keep_apart": sorted(self.keep_apart)} if self.keep_apart else {}),
         }
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while millions of rows or edge dicts are made (none form cycles);
-    it otherwise rescans them over and over, about a third of the time of a big build."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:

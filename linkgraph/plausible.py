@@ -4,7 +4,9 @@ and by `verify` (a hostile case holding `inf`, 1e308-second calls or 10^14-night
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 EPOCH_1900 = -2_208_988_800      # 1900-01-01T00:00:00Z
 EPOCH_2200 = 7_258_118_400       # 2200-01-01T00:00:00Z
@@ -60,3 +62,25 @@ def sql_outside(column: str, field: str | None = None) -> str:
     found = PLAUSIBLE[field or column]
     return (f"({column} IS NOT NULL AND (typeof({column}) NOT IN ('integer', 'real') "
             f"OR {column} < {found.low!r} OR {column} > {found.high!r}))")
+
+
+def implausible_positions(field: str, column: Sequence[Any]) -> list[int]:
+    """Where a column of `field` values (a list, NumPy or Arrow array) holds one `problem` refuses: checked
+    as one NumPy array when the values are numbers (a million starts in milliseconds), else one by one."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrow = isinstance(column, pa.Array | pa.ChunkedArray)
+    try:
+        values = column.to_numpy(zero_copy_only=False) if arrow else np.asarray(column)
+        numbers = values.astype(np.float64) if values.dtype != object else np.array(
+            [np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        numbers = None
+    if numbers is not None and numbers.ndim == 1:
+        span = PLAUSIBLE[field]
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(numbers) | (numbers < span.low) | (numbers > span.high)
+        return np.flatnonzero(bad).tolist()
+    listed = column.to_pylist() if arrow else list(column)
+    return [i for i, v in enumerate(listed) if problem(field, v) is not None]

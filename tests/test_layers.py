@@ -71,3 +71,22 @@ def test_nothing_declared_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tm
             plugins.front_door("import_file")
     finally:
         plugins.declared.cache_clear()
+
+
+def test_only_the_case_package_writes_to_a_case_with_sql() -> None:
+    """Rows reach a case through linkgraph/case (the session, the bulk writer, the case file's own edits):
+    no other module runs INSERT, UPDATE, DELETE or a PRAGMA that changes a setting. Reads stay where they are
+    clearer. The task-force store writes its own catalogue, not a case."""
+    import re
+
+    writes = re.compile(r"""["'](?:INSERT|UPDATE|DELETE|REPLACE)\s|PRAGMA\s+\w+\s*=""")
+    allowed = {Path("linkgraph/scale/store.py")}
+    found = []
+    for folder in ("linkgraph", "importers", "ui", "sample_cases"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if relative.parts[:2] == ("linkgraph", "case") or relative in allowed:
+                continue
+            found += [f"{relative}:{number}" for number, line in
+                      enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if writes.search(line)]
+    assert not found, found

@@ -39,7 +39,6 @@ from linkgraph.case import CaseFile
 from linkgraph.errors import Cancelled
 from linkgraph.graph import (
     GraphFilter,
-    collector_paused,
     edge_links,
     fold_links,
     graph_from_edges,
@@ -47,6 +46,7 @@ from linkgraph.graph import (
     load_entities,
     load_links,
 )
+from linkgraph.process_switches import collector_paused
 from linkgraph.progress import Progress, no_progress
 
 ACTIVITY_TYPES = ("Phone", "Person")

@@ -16,20 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from linkgraph.case import CaseFile, verify_connection
+from linkgraph.case.bulk_writer import SOURCE_COLUMNS, BulkWriter, attrs_json
 from linkgraph.case.importing import file_sha256
 from linkgraph.case.integrity import source_digest
-from linkgraph.case.raw_rows import copy_rows
+from linkgraph.case.schema import ENTITY_COLUMNS, LINK_COLUMNS
 from linkgraph.errors import Cancelled, LinkgraphError
 from linkgraph.identity import person_name_key, suggest_name_matches
 from linkgraph.progress import Progress, no_progress
 from linkgraph.times import now_iso
 
-SOURCE_FIELDS = (
-    "id, name, path, sha256, size, kind, profile, imported_at, imported_by, agency, reliability, information, "
-    "handling, rows_read, rows_imported, rows_rejected, header, header_row, options, notes"
-)
-ENTITY_FIELDS = "id, type, key, label, attrs, role, minor, first_seen, last_seen, merged_into, source_id"
-LINK_FIELDS = "id, type, src, dst, start, end, duration, amount, currency, location, weight, attrs, source_id, row"
+SOURCE_FIELDS = ", ".join(("id", *SOURCE_COLUMNS))
+ENTITY_FIELDS = ", ".join(column.name for column in ENTITY_COLUMNS)
+LINK_FIELDS = ", ".join(column.name for column in LINK_COLUMNS)
+NEW_ENTITY_COLUMNS = ("id", "type", "key", "label", "attrs", "role", "minor", "first_seen", "last_seen", "source_id")
+LINK_BATCH = 100_000     # links copied this many at a time
 NAME_THRESHOLD = 90.0
 SAME_EVENT_SECONDS = 60  # one call in two agencies' returns: starts at most this far apart (as phone imports)
 
@@ -104,8 +104,7 @@ def merge_case(
                 )
         their_agency = agency or other.meta("agency") or other.name
         result = MergeResult(other.name, other_id, their_agency)
-        with case.transaction() as conn:
-            conn.execute("PRAGMA defer_foreign_keys = ON")
+        with case.transaction():
             _Merger(case, other, result, progress).run()
             result_sha = file_sha256(other_path)[0]
             case.audit("merge_case", {
@@ -124,7 +123,8 @@ class _Merger:
 
     def __init__(self, case: CaseFile, other: CaseFile, result: MergeResult, progress: Progress) -> None:
         self.case, self.other, self.result, self.progress = case, other, result, progress
-        self.conn = case.conn
+        self.conn = case.conn                    # read here; every write goes through the writer
+        self.writer = BulkWriter(case.conn, name=other.name)
         self.sources: dict[int, int] = {}        # copied sources
         self.skipped: dict[int, int] = {}        # other source -> our source with the same SHA-256
         self.entities: dict[int, int] = {}
@@ -132,6 +132,7 @@ class _Merger:
         self.links: dict[int, int] = {}
 
     def run(self) -> None:
+        self.writer.defer_references()
         steps = ("sources", "entities", "links", "rows", "notes", "persons", "audit")
         for number, step in enumerate(steps):
             _ask(self.progress, number, len(steps), f"Merging {step}")
@@ -152,18 +153,11 @@ class _Merger:
                 "case": self.other.name, "case_id": self.other.meta("case_id"), "source_id": values["id"],
                 "kind": values["kind"], "merged_at": now_iso(), "merged_by": self.case.user,
             }
-            cursor = self.conn.execute(
-                "INSERT INTO sources (name, path, sha256, size, kind, profile, imported_at, imported_by, agency, "
-                "reliability, information, handling, rows_read, rows_imported, rows_rejected, header, header_row, "
-                "options, notes) VALUES (?,?,?,?,'case',?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (values["name"], values["path"], values["sha256"], values["size"], values["profile"],
-                 values["imported_at"], values["imported_by"], values["agency"] or self.result.agency,
-                 values["reliability"], values["information"], values["handling"], values["rows_read"],
-                 values["rows_imported"], values["rows_rejected"], values["header"], values["header_row"],
-                 json.dumps(options, ensure_ascii=False, sort_keys=True), values["notes"]),
-            )
-            self.sources[values["id"]] = int(cursor.lastrowid)
-            self.result.sources_added.append(int(cursor.lastrowid))
+            source_id = self.writer.source(values | {
+                "kind": "case", "agency": values["agency"] or self.result.agency,
+                "options": json.dumps(options, ensure_ascii=False, sort_keys=True)})
+            self.sources[values["id"]] = source_id
+            self.result.sources_added.append(source_id)
 
     def _source_of(self, other_source: int | None) -> int | None:
         if other_source is None:
@@ -198,9 +192,7 @@ class _Merger:
             if key is not None:
                 keyed[(etype, key)] = next_id
             next_id += 1
-        self.conn.executemany(
-            "INSERT INTO entities (id, type, key, label, attrs, role, minor, first_seen, last_seen, source_id) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?)", inserts)
+        self.writer.entities(NEW_ENTITY_COLUMNS, inserts)
         self.result.entities_added = len(inserts)
         self._copy_merges(rows)
         evidence = [
@@ -208,7 +200,7 @@ class _Merger:
             for e, s, r in self.other.conn.execute("SELECT entity_id, source_id, row FROM entity_evidence")
             if s in self.sources
         ]
-        self.conn.executemany("INSERT OR IGNORE INTO entity_evidence VALUES (?,?,?)", evidence)
+        self.writer.entity_evidence(evidence)
 
     def _meet(self, ours: int, theirs: int, etype: str, label: str, attrs: dict[str, Any], role: str | None,
               minor: int, first: int | None, last: int | None) -> None:
@@ -238,11 +230,9 @@ class _Merger:
                                "minor flag differs")
         firsts = [v for v in (our_first, first) if v is not None]
         lasts = [v for v in (our_last, last) if v is not None]
-        self.conn.execute(
-            "UPDATE entities SET attrs = ?, first_seen = ?, last_seen = ? WHERE id = ?",
-            (json.dumps(our_attrs, ensure_ascii=False, sort_keys=True, default=str) if added else our_attrs_text,
-             min(firsts) if firsts else None, max(lasts) if lasts else None, ours),
-        )
+        self.writer.update_entity(
+            ours, attrs=attrs_json(our_attrs) if added else our_attrs_text,
+            first_seen=min(firsts) if firsts else None, last_seen=max(lasts) if lasts else None)
 
     def _conflict(self, ours: int, theirs: int, etype: str, label: str, name: str, mine: Any, value: Any,
                   why: str) -> None:
@@ -257,13 +247,10 @@ class _Merger:
             mine, parent = self.entities[eid], self.entities.get(merged_into) if merged_into else None
             if parent is None or mine not in self.new_entities or mine == parent:
                 continue
-            self.conn.execute("UPDATE entities SET merged_into = ? WHERE id = ?", (parent, mine))
+            self.writer.update_entity(mine, merged_into=parent)
             survivor, reason, at, by = reasons.get(eid, (merged_into, "", now_iso(), "unknown"))
-            self.conn.execute(
-                "INSERT INTO merges (survivor, merged, reason, at, by) VALUES (?,?,?,?,?)",
-                (parent, mine, f"from {self.result.agency}'s case {self.other.name}: {reason or 'merged there'}",
-                 at, by),
-            )
+            self.writer.merge_record(parent, mine, f"from {self.result.agency}'s case {self.other.name}: "
+                                     f"{reason or 'merged there'}", at, by)
 
     def _known_events(self) -> dict[tuple[str, int, int], list[tuple[int, float | None, float | None, int]]]:
         """Our timed events between entities the merge met: (type, src, dst) -> [(start, duration, amount, id)]."""
@@ -322,10 +309,10 @@ class _Merger:
                           currency, self.entities.get(location) if location is not None else None, weight, attrs,
                           self.sources[source], r))
             next_id += 1
-            if len(batch) >= 100_000:
-                self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            if len(batch) >= LINK_BATCH:
+                self.writer.link_rows(batch)
                 batch = []
-        self.conn.executemany("INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+        self.writer.link_rows(batch)
         self.result.links_added = len(self.links) - len(same)
         self.result.events_met = len(same)
         citations = same + [
@@ -333,14 +320,13 @@ class _Merger:
             for link, source, r in self.other.conn.execute("SELECT link_id, source_id, row FROM link_evidence")
             if link in self.links and source in self.sources
         ]
-        self.conn.executemany("INSERT OR IGNORE INTO link_evidence VALUES (?,?,?)", citations)
+        self.writer.link_evidence(citations)
         self.result.citations_added = len(citations)
 
     def _rows(self) -> None:
         for other_id, ours in self.sources.items():
-            copy_rows(self.other.conn, other_id, self.conn, ours)
-            self.conn.executemany(
-                "INSERT INTO rejected_rows VALUES (?,?,?,?,?)",
+            self.writer.copy_raw_rows(self.other.conn, other_id, ours)
+            self.writer.rejected(
                 ((ours, r, c, why, raw) for r, c, why, raw in self.other.conn.execute(
                     "SELECT row, column, reason, raw FROM rejected_rows WHERE source_id = ? ORDER BY rowid",
                     (other_id,))),
@@ -349,10 +335,7 @@ class _Merger:
     def _notes(self) -> None:
         for entity_id, text, at, by in self.other.conn.execute("SELECT entity_id, text, at, by FROM notes ORDER BY id"):
             mapped = self.entities.get(entity_id) if entity_id is not None else None
-            self.conn.execute(
-                "INSERT INTO notes (entity_id, text, at, by) VALUES (?,?,?,?)",
-                (mapped, f"[{self.result.agency}] {text}", at, by),
-            )
+            self.writer.note(mapped, f"[{self.result.agency}] {text}", at, by)
 
     def _persons(self) -> None:
         """Suggest (never merge) persons of the two cases that may be one; a differing role is a conflict."""

@@ -307,9 +307,9 @@ def test_links_written_in_chunks_and_hashed_after_them_verify(case: CaseFile, tm
     import numpy as np
     import pyarrow as pa
 
-    from linkgraph.case import importing
+    from linkgraph.case import bulk_writer
 
-    monkeypatch.setattr(importing, "PYTHON_CHUNK", 3)
+    monkeypatch.setattr(bulk_writer, "PYTHON_CHUNK", 3)
     with ImportSession(case, source_file(tmp_path, "a.csv", 12), kind="links") as session:
         phones = [session.entity("Phone", f"+120955500{r:02d}", f"P {r}", row=r) for r in range(2, 14)]
         rows = np.arange(2, 9)

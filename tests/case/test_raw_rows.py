@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from linkgraph.case import CaseFile, ImportSession, importing, integrity, raw_rows, verify_connection
+from linkgraph.case import CaseFile, ImportSession, bulk_writer, integrity, raw_rows, verify_connection
 from linkgraph.case.schema import SCHEMA_VERSION
 from linkgraph.errors import LinkgraphError
 
@@ -138,7 +138,7 @@ def test_inserting_into_the_view_keeps_a_block_of_one(case: CaseFile, tmp_path: 
 
 
 def test_bulk_writes_restores_the_sorter_threads(case: CaseFile, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(importing, "BULK_ROWS", 1)
+    monkeypatch.setattr(bulk_writer, "BULK_ROWS", 1)
     before = case.conn.execute("PRAGMA threads").fetchone()[0]
     with ImportSession(case, source_file(tmp_path, "a.csv"), kind="links") as session:
         with session.bulk_writes(10):
@@ -255,7 +255,7 @@ def file_line_array(data: bytes) -> pa.Array:
 def test_lines_cut_straight_from_the_file_bytes_read_back_exactly(case: CaseFile, tmp_path: Path, monkeypatch,
                                                                  data: bytes) -> None:
     monkeypatch.setattr(raw_rows, "BLOCK_ROWS", 2)
-    monkeypatch.setattr(importing, "DIGEST_LINES", 3)
+    monkeypatch.setattr(bulk_writer, "DIGEST_LINES", 3)
     lines = file_line_array(data)
     assert raw_rows.file_lines(lines) is not None               # the fast path is the one taken
     expected = [line.rstrip("\r\n") for line in data.decode().split("\n")][:len(lines)]

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from importers.working_memory import reused_memory
+from linkgraph.process_switches import reused_memory
 
 
 def test_arrow_uses_the_system_pool_inside_and_its_own_after() -> None:

@@ -1,26 +1,33 @@
-"""Working memory of a bulk import: memory freed between batches is kept and reused, not handed back.
+"""Process-wide switches, in one place, each with its one reason.
 
-A million-row import builds and drops hundreds of megabytes of arrays batch after batch. By default glibc
-returns large freed blocks to the system and Arrow's allocator (mimalloc) purges freed pages, so the next
-batch faults in fresh pages the kernel must zero first: on a small VM that was about a fifth of the CPU an
-import used. Inside `reused_memory()` glibc keeps freed memory in its heap (blocks up to 32 MiB come from
-the heap, which is not trimmed) and Arrow allocates through glibc too; on leaving, the Arrow pool is put
-back and the heap is trimmed, so a long-lived process (the desktop app) does not keep the import's peak.
-Elsewhere than glibc (macOS, Windows, musl) only the Arrow pool is switched.
+Three things change the whole process, not one connection or one object, so they are set here only, for the
+length of a `with` block, and put back on leaving:
+
+- `collector_paused` - Python's cycle collector off (`gc.disable`) while millions of rows or edge dicts are
+  made: none form cycles, and the collector would rescan them over and over (about a third of the time of a
+  big graph build).
+- `reused_memory` - glibc keeps freed memory in its heap (`mallopt`), and Arrow allocates through glibc
+  (`pa.set_memory_pool`): a million-row import builds and drops hundreds of megabytes of arrays batch after
+  batch, and by default glibc returns large freed blocks to the system and Arrow's allocator (mimalloc) purges
+  freed pages, so the next batch faults in fresh pages the kernel must zero first (on a small VM about a fifth
+  of the CPU an import used). On leaving, the Arrow pool is put back and the heap trimmed, so a long-lived
+  process (the desktop app) does not keep the import's peak. Elsewhere than glibc only the Arrow pool is
+  switched.
+- `hand_back` - the heap's free pages given back (`malloc_trim`) between the batches of a file read in batches,
+  once the process holds more than a budget: reuse alone lets the scattered free space grow batch by batch.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import platform
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-
-import pyarrow as pa
 
 # mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
@@ -49,7 +56,9 @@ def _glibc() -> ctypes.CDLL | None:
         return None
 
 
-def _system_pool() -> pa.MemoryPool | None:
+def _system_pool() -> object | None:
+    import pyarrow as pa  # here, not at the top: the graph code imports this module and needs no Arrow
+
     try:
         return pa.system_memory_pool()
     except (NotImplementedError, pa.ArrowNotImplementedError):
@@ -81,8 +90,22 @@ def hand_back(above: int | None = None) -> None:
 
 
 @contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the block runs (see the module note); on again after if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+@contextmanager
 def reused_memory() -> Iterator[None]:
     """Keep freed memory for reuse while the block runs (nested uses share one setting); trims on leaving."""
+    import pyarrow as pa
+
     global _depth
     with _lock:
         _depth += 1
