@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -928,7 +928,7 @@ def phone_attrs(phone: PhoneKey, forwarded: bool, services: tuple[dict[str, str]
     key = phone.e164
     attrs: dict[str, Any] = {"kind": phone.kind}
     label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
-                                                  if phone is WITHHELD else None)
+                                                  if phone.e164 == WITHHELD.e164 else None)
     if forwarded and phone.kind == "mobile_or_fixed":
         attrs["kind"] = "service"
         label = label or "calls forwarded here ('(D)' legs): voicemail platform"
@@ -941,10 +941,8 @@ def phone_attrs(phone: PhoneKey, forwarded: bool, services: tuple[dict[str, str]
     return attrs
 
 
-def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, np.ndarray]:
-    """One CellSite entity per distinct site key, with the position and address the file gives; returns each
-    end's entity id per row (-1 where the row names no site)."""
-    parts = []
+def first_site_readings(calls: Calls, good: np.ndarray) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each end's distinct site readings (key and the site's attributes) at their first good row, with that row."""
     for end_name in ("first", "last"):
         keys = calls.sites[end_name]
         attrs = {a: c for a, c in calls.site_attrs[end_name].items()
@@ -962,8 +960,14 @@ def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carri
         else:
             codes = pd.DataFrame({name: coded.codes[chosen] for name, coded in columns.items()})
             first = codes.drop_duplicates().index.to_numpy()
-        parts.append(pd.DataFrame({name: coded.values[coded.codes[chosen[first]]] for name, coded in columns.items()}
-                                  | {"row": calls.rows[chosen[first]]}))
+        yield end_name, pd.DataFrame({name: coded.values[coded.codes[chosen[first]]] for name, coded in columns.items()}
+                                     | {"row": calls.rows[chosen[first]]})
+
+
+def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, np.ndarray]:
+    """One CellSite entity per distinct site key, with the position and address the file gives; returns each
+    end's entity id per row (-1 where the row names no site)."""
+    parts = [frame for _, frame in first_site_readings(calls, good)]
     ids: dict[str, int] = {}
     if parts:
         table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")

@@ -39,8 +39,6 @@ from importers.phone import (
     LINK_SITE_ATTRS,
     NUMERIC_SITE_ATTRS,
     ONE_SIDED_FIELDS,
-    PER_CALL_SITE_ATTRS,
-    UNREADABLE,
     Calls,
     _check_region,
     _combination,
@@ -50,7 +48,9 @@ from importers.phone import (
     assume_basics,
     clock_only_start,
     file_zone,
+    first_site_readings,
     owner_phone,
+    phone_attrs,
     read_calls,
     reading_notes,
 )
@@ -60,7 +60,7 @@ from importers.text_batches import NotStreamable, TextBatches, open_text_batches
 from linkgraph.case import CaseFile, ImportResult, ImportSession
 from linkgraph.case.raw_rows import block_starts
 from linkgraph.errors import InputError
-from linkgraph.identity import NOT_DIALABLE, WITHHELD, PhoneKey, service_numbers
+from linkgraph.identity import PhoneKey, service_numbers
 from linkgraph.process_switches import hand_back, resident_bytes
 from linkgraph.progress import Progress
 
@@ -354,26 +354,8 @@ class _Batches:
 
     def _site_rows(self, calls: Calls, good: np.ndarray) -> None:
         """Each end's distinct site readings (key, attributes) at their first good row (phone._site_entities)."""
-        for end_name in ("first", "last"):
-            keys = calls.sites[end_name]
-            attrs = {a: c for a, c in calls.site_attrs[end_name].items()
-                     if a not in PER_CALL_SITE_ATTRS or a in ("sector", "azimuth")}
-            chosen = np.flatnonzero(good & keys.present())
-            if not len(chosen):
-                continue
-            columns = {"key": keys, **attrs}
-            if np.prod([float(len(c.values)) for c in columns.values()]) < 2 ** 62:
-                combined = np.zeros(len(chosen), dtype=np.int64)      # one number per combination of codes
-                for coded in columns.values():
-                    combined = combined * len(coded.values) + coded.codes[chosen]
-                _, first = np.unique(combined, return_index=True)     # the first row of each combination
-                first.sort()
-            else:
-                codes = pd.DataFrame({name: coded.codes[chosen] for name, coded in columns.items()})
-                first = codes.drop_duplicates().index.to_numpy()
-            self.site_parts[end_name].append(pd.DataFrame(
-                {name: coded.values[coded.codes[chosen[first]]] for name, coded in columns.items()}
-                | {"row": calls.rows[chosen[first]]}))
+        for end_name, frame in first_site_readings(calls, good):
+            self.site_parts[end_name].append(frame)
 
     def _devices(self, calls: Calls, good: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:
         """Device sightings per (device, own phone), or per (device, both ends) where the direction does not
@@ -580,18 +562,7 @@ class _Batches:
                 break
             phone = self.phones[index]
             key = phone.e164
-            attrs: dict[str, Any] = {"kind": phone.kind}
-            label = codes.get(key) or numbers.get(key) or ("caller ID withheld (private, restricted, blocked)"
-                                                          if phone.e164 == WITHHELD.e164 else None)
-            if index in self.forwarded and phone.kind == "mobile_or_fixed":
-                attrs["kind"] = "service"
-                label = label or "calls forwarded here ('(D)' legs): voicemail platform"
-            if label:
-                attrs["service"] = label
-            if phone.kind in ("identifier", "invalid"):
-                attrs["note"] = NOT_DIALABLE
-            if phone.e164 == UNREADABLE.e164:
-                attrs["service"] = "number not readable (set aside on its rows)"
+            attrs = phone_attrs(phone, index in self.forwarded, (codes, numbers))
             ids[index] = self.session.entity("Phone", key, phone.display, row=int(self.first[index] // 3),
                                              attrs=attrs)
         return ids
