@@ -18,11 +18,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from linkgraph.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ""}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -371,13 +375,43 @@ def _tail_start(data: bytes, first: int, delimiter: str, width: int, limit: int 
     return len(data)
 
 
+def parse_lines(body: pa.Buffer, delimiter: str, width: int) -> tuple[pa.Table, list[tuple[int | None, int, str]]]:
+    """Body lines parsed by pyarrow into `width` text columns (c0, c1, ...), and the rows of another width as
+    (1-based line in the body or None where the reader could not number it, cells, text). Raises ArrowInvalid
+    where pyarrow cannot read the lines at all."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    invalid: list[tuple[int | None, int, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    def parse(threads: bool) -> pa.Table:
+        invalid.clear()
+        return pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
+                                             ignore_empty_lines=False, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )                                  # large_string: what pandas' text columns hold, so no copy follows
+
+    table = parse(True)
+    if any(number is None for number, _, _ in invalid):
+        table = parse(False)               # odd rows inside the body: a serial pass numbers them
+    return table, invalid
+
+
 def _parse_body(
     path: Path, text: bytes, delimiter: str, columns: list[str], header_row: int
 ) -> tuple[pd.DataFrame, np.ndarray, list, list]:
     """Cells below the header: pyarrow when every record is one line (the notes below the data cut off
     first, so the body parses on every core), the csv module otherwise."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     width = len(columns)
     starts = _line_starts(text, header_row)
@@ -391,28 +425,8 @@ def _parse_body(
     body_lines = breaks + (0 if tail == first or text[tail - 1:tail] == b"\n" else 1)
     if text.count(b'"', first, tail) % 2:
         return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, None)
-    names = [f"c{i}" for i in range(width)]
-    invalid: list[tuple[int | None, int, str]] = []
-
-    def on_invalid(row) -> str:
-        invalid.append((row.number, row.actual_columns, row.text))
-        return "skip"
-
-    def parse(threads: bool) -> pa.Table:
-        invalid.clear()
-        return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(text)[first:tail]),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
-                                             ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )                                  # large_string: what pandas' text columns hold, so no copy follows
-
     try:
-        table = parse(True)
-        if any(number is None for number, _, _ in invalid):
-            table = parse(False)           # odd rows inside the body: a serial pass numbers them
+        table, invalid = parse_lines(pa.py_buffer(text)[first:tail], delimiter, width)
     except pa.ArrowInvalid as exc:
         return _parse_body_slow(path, text.decode("utf-8"), delimiter, columns, header_row, str(exc))
     if any(number is None for number, _, _ in invalid) or table.num_rows + len(invalid) != body_lines:

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from importers.readers import (
     _FOOTER,
@@ -35,6 +34,7 @@ from importers.readers import (
     _tail_start,
     _text_header,
     _valid_utf8,
+    parse_lines,
     unsupported_format,
 )
 from linkgraph.errors import InputError
@@ -211,32 +211,12 @@ def _chunk_lines(chunk: bytes, ends: np.ndarray) -> pa.Array:
 
 
 def _parse(chunk: bytes, delimiter: str, width: int) -> tuple[pa.Table, list[tuple[int, int, str]]]:
-    """The lines parsed by pyarrow with the options readers._parse_body uses; rows of the wrong width
+    """The lines parsed by readers.parse_lines, as the whole read parses them; rows of the wrong width
     as (1-based line in the chunk, cells, text)."""
-    names = [f"c{i}" for i in range(width)]
-    invalid: list[tuple[int | None, int, str]] = []
-
-    def on_invalid(row) -> str:
-        invalid.append((row.number, row.actual_columns, row.text))
-        return "skip"
-
-    def parse(threads: bool) -> pa.Table:
-        invalid.clear()
-        return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(chunk)),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
-                                             ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-
     if not chunk:
-        return pa.table({n: pa.array([], type=pa.large_string()) for n in names}), []
+        return pa.table({f"c{i}": pa.array([], type=pa.large_string()) for i in range(width)}), []
     try:
-        table = parse(True)
-        if any(number is None for number, _, _ in invalid):
-            table = parse(False)
+        table, invalid = parse_lines(pa.py_buffer(chunk), delimiter, width)
     except pa.ArrowInvalid as exc:
         raise NotStreamable(str(exc)) from exc
     if any(number is None for number, _, _ in invalid):
