@@ -964,29 +964,36 @@ def first_site_readings(calls: Calls, good: np.ndarray) -> Iterator[tuple[str, p
                                      | {"row": calls.rows[chosen[first]]})
 
 
+def site_entities(session: ImportSession, parts: list[pd.DataFrame], carrier: str) -> dict[str, int]:
+    """One CellSite entity per site key in the first readings `parts` (first_site_readings), in the order of
+    their first rows, with each attribute's first given value; returns key -> entity id."""
+    ids: dict[str, int] = {}
+    if not parts:
+        return ids
+    table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")
+    attr_names = [c for c in table.columns if c not in ("key", "row", "sector", "azimuth")]
+    for key, group in table.groupby("key", sort=False):
+        attrs_of: dict[str, Any] = {"carrier": carrier, "site_id": str(key).split(":", 1)[1]}
+        if "azimuth" in group.columns:
+            faces = group[group["azimuth"] != ""]
+            sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
+            pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
+            if pairs:                          # no sector's azimuth given: no empty {} either
+                attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
+        for name in attr_names:
+            given = group[name][group[name] != ""]
+            if len(given):
+                value = given.iat[0]
+                attrs_of[name] = float(value) if name in NUMERIC_SITE_ATTRS else value
+        label = f"{carrier} site {attrs_of['site_id']}" + (f" ({attrs_of['city']})" if attrs_of.get("city") else "")
+        ids[str(key)] = session.entity("CellSite", str(key), label, row=int(group["row"].iat[0]), attrs=attrs_of)
+    return ids
+
+
 def _site_entities(session: ImportSession, calls: Calls, good: np.ndarray, carrier: str) -> dict[str, np.ndarray]:
     """One CellSite entity per distinct site key, with the position and address the file gives; returns each
     end's entity id per row (-1 where the row names no site)."""
-    parts = [frame for _, frame in first_site_readings(calls, good)]
-    ids: dict[str, int] = {}
-    if parts:
-        table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")
-        attr_names = [c for c in table.columns if c not in ("key", "row", "sector", "azimuth")]
-        for key, group in table.groupby("key", sort=False):
-            attrs_of: dict[str, Any] = {"carrier": carrier, "site_id": str(key).split(":", 1)[1]}
-            if "azimuth" in group.columns:
-                faces = group[group["azimuth"] != ""]
-                sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
-                pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
-                if pairs:                          # no sector's azimuth given: no empty {} either
-                    attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
-            for name in attr_names:
-                given = group[name][group[name] != ""]
-                if len(given):
-                    value = given.iat[0]
-                    attrs_of[name] = float(value) if name in NUMERIC_SITE_ATTRS else value
-            label = f"{carrier} site {attrs_of['site_id']}" + (f" ({attrs_of['city']})" if attrs_of.get("city") else "")
-            ids[str(key)] = session.entity("CellSite", str(key), label, row=int(group["row"].iat[0]), attrs=attrs_of)
+    ids = site_entities(session, [frame for _, frame in first_site_readings(calls, good)], carrier)
     return {end_name: calls.sites[end_name].map(lambda v: ids.get(v, -1), np.int64) for end_name in ("first", "last")}
 
 

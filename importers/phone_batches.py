@@ -37,7 +37,6 @@ from importers.phone import (
     EXTRA_FIELDS,
     KIND,
     LINK_SITE_ATTRS,
-    NUMERIC_SITE_ATTRS,
     ONE_SIDED_FIELDS,
     Calls,
     _check_region,
@@ -53,6 +52,7 @@ from importers.phone import (
     phone_attrs,
     read_calls,
     reading_notes,
+    site_entities,
 )
 from importers.readers import DELIMITERS, Table
 from importers.tabular import MappedTable, open_session
@@ -575,26 +575,8 @@ class _Batches:
                 frame = pd.concat(self.site_parts[end_name], ignore_index=True).fillna("")
                 parts.append(frame.drop_duplicates([c for c in frame.columns if c != "row"]))
         ids = np.full(len(self.site_index), -1, dtype=np.int64)
-        if not parts:
-            return ids
-        carrier = self.carrier
-        table = pd.concat(parts, ignore_index=True).fillna("").sort_values("row", kind="stable")
-        attr_names = [c for c in table.columns if c not in ("key", "row", "sector", "azimuth")]
-        for key, group in table.groupby("key", sort=False):
-            attrs_of: dict[str, Any] = {"carrier": carrier, "site_id": str(key).split(":", 1)[1]}
-            if "azimuth" in group.columns:
-                faces = group[group["azimuth"] != ""]
-                sectors = faces["sector"] if "sector" in faces.columns else pd.Series("", index=faces.index)
-                pairs = dict(zip(sectors.tolist(), faces["azimuth"].tolist(), strict=True))
-                attrs_of["azimuth"] = {str(k or "?"): float(v) for k, v in sorted(pairs.items())}
-            for name in attr_names:
-                given = group[name][group[name] != ""]
-                if len(given):
-                    value = given.iat[0]
-                    attrs_of[name] = float(value) if name in NUMERIC_SITE_ATTRS else value
-            label = f"{carrier} site {attrs_of['site_id']}" + (f" ({attrs_of['city']})" if attrs_of.get("city") else "")
-            ids[self.site_index[str(key)]] = self.session.entity("CellSite", str(key), label,
-                                                                 row=int(group["row"].iat[0]), attrs=attrs_of)
+        for key, entity_id in site_entities(self.session, parts, self.carrier).items():
+            ids[self.site_index[key]] = entity_id
         return ids
 
     def _device_links(self, phone_ids: np.ndarray) -> None:
