@@ -250,11 +250,12 @@ def summarize(
     codes = np.fromiter((code.get(k, 0) for k in kind_of), dtype=np.int64, count=len(kind_of))
     pairs = at_scale.sorted_distinct(group * (len(names) + 1) + codes)
     present: list[list[Any]] = [[] for _ in range(len(bounds) - 1)]
-    where = np.searchsorted(at_scale.sorted_distinct(group), pairs // (len(names) + 1))
+    group_ids = at_scale.sorted_distinct(group)
+    where = np.searchsorted(group_ids, pairs // (len(names) + 1))
     for k, c in zip(where.tolist(), (pairs % (len(names) + 1)).tolist(), strict=True):
         present[k].append(names[c - 1] if c else None)
     out = []
-    for k, cid in enumerate(at_scale.sorted_distinct(group).tolist()):
+    for k, cid in enumerate(group_ids.tolist()):
         lo, hi = bounds[k], bounds[k + 1]
         ids = member_ids[lo:hi]
         out.append({
