@@ -75,11 +75,7 @@ class GraphArrays:
     def from_edges(cls, edges: Any) -> GraphArrays:
         """Arrays straight from folded edges (graph.fold_links: columns a, b, weight, count, first, last),
         for the graph graph.graph_from_edges makes of them; no pass over networkx."""
-        from linkgraph.analysis.at_scale import sorted_distinct
-
-        nodes = sorted_distinct(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
-        a = np.searchsorted(nodes, edges["a"].to_numpy(np.int64))
-        b = np.searchsorted(nodes, edges["b"].to_numpy(np.int64))
+        nodes, a, b = _positions(edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64))
         values = np.column_stack([edges[c].to_numpy(float) for c in ("weight", "count", "first", "last")]) \
             if len(edges) else np.empty((0, 4))
         listed = nodes.tolist()
@@ -89,8 +85,11 @@ class GraphArrays:
     def _sorted(cls, nodes: list[int], index: dict[int, int], a: np.ndarray, b: np.ndarray,
                 values: np.ndarray) -> GraphArrays:
         low, high = np.minimum(a, b), np.maximum(a, b)
-        order = np.lexsort((high, low))
-        a, b, values = low[order], high[order], values[order]
+        if _in_order(low, high):      # folded edges come in this order already: the sort would not move one
+            a, b = low, high
+        else:
+            order = np.lexsort((high, low))
+            a, b, values = low[order], high[order], values[order]
         # Pairs of Python ints: igraph reads them about twice as fast as rows of a numpy array.
         twin = ig.Graph(n=len(nodes), edges=list(zip(a.tolist(), b.tolist(), strict=True)), directed=False)
         return cls(nodes, index, a, b, values[:, 0], values[:, 1].astype(np.int64), values[:, 2], values[:, 3],
@@ -113,6 +112,35 @@ class GraphArrays:
 
     def as_dict(self, values: np.ndarray | list[float]) -> dict[int, float]:
         return {node: float(v) for node, v in zip(self.nodes, values, strict=True)}
+
+
+DENSE_IDS = 4          # entity ids up to this many times the ends' count: found by a table, not a binary search
+
+
+def _positions(ends_a: np.ndarray, ends_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ids of both ends in order, and each end's position among them: as sorted_distinct and
+    np.searchsorted give them, by a table indexed by id when the ids are dense enough (a case's ids are
+    row numbers), which takes a few passes over the ends instead of a sort and two binary searches."""
+    both = np.r_[ends_a, ends_b]
+    if len(both) and int(both.min()) >= 0 and int(both.max()) < DENSE_IDS * len(both) + 1024:
+        seen = np.zeros(int(both.max()) + 1, dtype=bool)
+        seen[both] = True
+        nodes = np.flatnonzero(seen).astype(np.int64)
+        where = np.zeros(len(seen), dtype=np.int64)
+        where[nodes] = np.arange(len(nodes), dtype=np.int64)
+        return nodes, where[ends_a], where[ends_b]
+    from linkgraph.analysis.at_scale import sorted_distinct
+
+    nodes = sorted_distinct(both)
+    return nodes, np.searchsorted(nodes, ends_a), np.searchsorted(nodes, ends_b)
+
+
+def _in_order(low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether the pairs (low, high) are in lexicographic order already (np.lexsort would keep every one)."""
+    if len(low) < 2:
+        return True
+    ahead = low[1:] > low[:-1]
+    return bool(np.all(ahead | ((low[1:] == low[:-1]) & (high[1:] >= high[:-1]))))
 
 
 def arrays(graph: nx.Graph) -> GraphArrays:
