@@ -144,11 +144,16 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
     # measures: on a big case they are found in a forked child while this process computes the measures
     # (two cores; see beside.py).
-    found = Beside(lambda: _findings(records, params, rules), params.beside and len(links) >= BESIDE_FROM)
+    # The child first computes half of the sampled betweenness sources (the parent the other half meanwhile).
+    beside = params.beside and len(links) >= BESIDE_FROM
+    theirs = centrality.sampled_sources(data, seed=params.seed, full=params.full)[::2] if beside else []
+    found = Beside(lambda: _findings(records, params, rules), beside,
+                   first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
         step("Centrality")
         measures = centrality.measure(graph, seed=params.seed, data=data, full=params.full,
-                                      need=indicators.ranked_by(rules))
+                                      need=indicators.ranked_by(rules),
+                                      elsewhere=(theirs, found.first_result) if theirs else None)
         step("Communities")
         method, layers, membership, per_layer = _groups(chosen, data, graph, params)
         component = communities.components(graph, data=data)

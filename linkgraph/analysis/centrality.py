@@ -14,7 +14,7 @@ from a seeded sample of source nodes whose size is reported (`sample_size`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,27 +183,72 @@ def component_membership(g: ig.Graph) -> np.ndarray:
     return np.asarray(ig.GraphBase.connected_components(g, "strong"), dtype=np.int64)
 
 
+# Sampled betweenness split between two processes: the sources done elsewhere, and a call giving their one-source
+# values (`dependencies`) as an array, one row per source in that order.
+Elsewhere = tuple[list[int], Callable[[], np.ndarray]]
+
+
 def betweenness(
-    graph: nx.Graph, *, seed: int = 7, sample: int | None | bool = True, data: GraphArrays | None = None
+    graph: nx.Graph, *, seed: int = 7, sample: int | None | bool = True, data: GraphArrays | None = None,
+    elsewhere: Elsewhere | None = None,
 ) -> tuple[dict[int, float], int | None]:
     """Normalised betweenness (hops, unweighted), as nx.betweenness_centrality; returns (values, sample size).
 
     `sample=True` chooses by size (see sample_size), an int forces that many sources,
     None/False computes exactly. A sampled value is scaled by n/k (an unbiased estimate).
+    `elsewhere`: sampled sources whose values another process computes (see `sampled_sources`); the rest are
+    computed here one source at a time and all are added in source order, as igraph adds them (the same bits).
     """
     data = data or arrays(graph)
     n = len(data.nodes)
     if n < 3:
         return {node: 0.0 for node in data.nodes}, None
-    k = sample_size(n, len(data.a)) if sample is True else (sample or None)
-    if k is not None and k >= n:
-        k = None
+    k = _sources_count(n, len(data.a), sample)
     if k is None:
         raw = np.asarray(data.igraph.betweenness(directed=False), dtype=float)
     else:
         sources = _sample(np.arange(n), k, seed)
-        raw = np.asarray(data.igraph.betweenness(directed=False, sources=sources), dtype=float) * n / k
+        if elsewhere is None:
+            raw = np.asarray(data.igraph.betweenness(directed=False, sources=sources), dtype=float) * n / k
+        else:
+            raw = _summed(data, sources, elsewhere) * n / k
     return data.as_dict(raw * 2.0 / ((n - 1) * (n - 2))), k
+
+
+def _sources_count(n: int, edges: int, sample: int | None | bool) -> int | None:
+    k = sample_size(n, edges) if sample is True else (sample or None)
+    return None if k is not None and k >= n else k
+
+
+def sampled_sources(data: GraphArrays, *, seed: int = 7, full: bool = True) -> list[int]:
+    """The source positions `measure` samples betweenness from on this graph ([] when it is exact)."""
+    n = len(data.nodes)
+    if n < 3:
+        return []
+    k = _sources_count(n, len(data.a), _measure_sample(data, full))
+    return [] if k is None else _sample(np.arange(n), k, seed)
+
+
+def dependencies(data: GraphArrays, sources: list[int]) -> np.ndarray:
+    """Each source's own betweenness values (igraph, unscaled), one row per source: what igraph adds up over
+    the sources of a sampled betweenness."""
+    out = np.zeros((len(sources), len(data.nodes)))
+    for row, source in enumerate(sources):
+        out[row] = data.igraph.betweenness(directed=False, sources=[int(source)])
+    return out
+
+
+def _summed(data: GraphArrays, sources: list[int], elsewhere: Elsewhere) -> np.ndarray:
+    """igraph's sampled betweenness (unscaled), its sources' values added one by one in source order."""
+    theirs = set(elsewhere[0])
+    own = dependencies(data, [s for s in sources if s not in theirs])
+    given = elsewhere[1]()
+    rows = dict(zip(elsewhere[0], given, strict=True))
+    mine = iter(own)
+    raw = np.zeros(len(data.nodes))
+    for source in sources:
+        raw += rows[source] if source in theirs else next(mine)
+    return raw
 
 
 def closeness(
@@ -333,11 +378,18 @@ def is_large(edges: int) -> bool:
     return edges > LARGE_TIES
 
 
+def _measure_sample(data: GraphArrays, full: bool) -> int | bool:
+    """The betweenness `sample` argument `measure` uses: LARGE_SAMPLE sources at most on a large case."""
+    chosen = sample_size(len(data.nodes), len(data.a))
+    return min(chosen, LARGE_SAMPLE) if not full and is_large(len(data.a)) and chosen is not None else True
+
+
 def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, full: bool = True,
-            need: Iterable[str] = ()) -> Centrality:
+            need: Iterable[str] = (), elsewhere: Elsewhere | None = None) -> Centrality:
     """All measures at once, sharing one igraph twin of the graph. `full=False` on a large case (is_large)
     leaves out closeness and eigenvector, except those in `need` (a rule ranks by them), and estimates
-    betweenness from LARGE_SAMPLE sources; `left_out` names what was left out."""
+    betweenness from LARGE_SAMPLE sources; `left_out` names what was left out. `elsewhere`: betweenness
+    sources another process computes (see `betweenness`)."""
     from linkgraph.analysis import at_scale
 
     data = data or arrays(graph)
@@ -345,9 +397,8 @@ def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, 
     needed = set(need)
     left_out = tuple(name for name in LEFT_OUT_WHEN_LARGE if name not in needed) if large else ()
     deg = degree(graph, data=data)
-    chosen = sample_size(len(data.nodes), len(data.a))
-    sources: int | None | bool = min(chosen, LARGE_SAMPLE) if large and chosen is not None else True
-    between, b_sample = betweenness(graph, seed=seed, data=data, sample=sources)
+    between, b_sample = betweenness(graph, seed=seed, data=data, sample=_measure_sample(data, full),
+                                    elsewhere=elsewhere)
     if "closeness" in left_out:
         close, c_sample = dict.fromkeys(data.nodes), None
     else:

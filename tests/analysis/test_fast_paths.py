@@ -53,3 +53,70 @@ def test_arrays_of_edges_in_order_or_not_equal_the_sorted_ones(folded: bool) -> 
     assert data.igraph.get_edgelist() == list(zip(low.tolist(), high.tolist(), strict=True))
     assert centrality._in_order(data.a, data.b) and (folded or not centrality._in_order(
         np.minimum(edges["a"], edges["b"]).to_numpy(), np.maximum(edges["a"], edges["b"]).to_numpy()))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_betweenness_split_between_processes_equals_igraphs_sampled_sum(seed: int) -> None:
+    """Sources computed elsewhere and here, added one by one in source order: igraph's own value, bit for bit."""
+    rng = np.random.default_rng(seed)
+    data = centrality.GraphArrays.from_edges(_edges(rng, np.arange(3_000), 12_000, folded=True))
+    for sample in (7, 16):
+        plain, k = centrality.betweenness(None, seed=seed, data=data, sample=sample)
+        sources = centrality._sample(np.arange(len(data.nodes)), sample, seed)
+        theirs = sources[::2]
+        asked = []
+
+        def fetch(theirs=theirs, asked=asked) -> np.ndarray:
+            asked.append(True)
+            return centrality.dependencies(data, theirs)
+        split, k2 = centrality.betweenness(None, seed=seed, data=data, sample=sample, elsewhere=(theirs, fetch))
+        assert k == k2 == sample and asked == [True]
+        assert list(split.values()) == list(plain.values())     # exact equality, not approximate
+
+
+def test_measure_samples_the_sources_sampled_sources_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(9)
+    data = centrality.GraphArrays.from_edges(_edges(rng, np.arange(2_000), 9_000, folded=True))
+    monkeypatch.setattr(centrality, "LARGE_TIES", 100)
+    monkeypatch.setattr(centrality, "EXACT_WORK", 1_000)
+    monkeypatch.setattr(centrality, "SAMPLE_WORK", 40 * len(data.a))       # 40 sources without the large mode
+    for full in (False, True):
+        sources = centrality.sampled_sources(data, seed=4, full=full)
+        assert len(sources) == (centrality.LARGE_SAMPLE if not full else centrality.sample_size(
+            len(data.nodes), len(data.a)))
+        plain = centrality.measure(None, seed=4, data=data, full=full)
+        split = centrality.measure(None, seed=4, data=data, full=full, elsewhere=(
+            sources[1::3], lambda s=sources: centrality.dependencies(data, s[1::3])))
+        assert split.betweenness == plain.betweenness and split.score == plain.score
+    monkeypatch.setattr(centrality, "EXACT_WORK", 10**12)
+    assert centrality.sampled_sources(data, seed=4) == []
+
+
+@pytest.mark.parametrize("fail", [None, "first", "work"])
+def test_beside_gives_the_first_value_early_and_the_work_after(fail: str | None) -> None:
+    import os
+
+    from linkgraph.analysis.beside import Beside, can_fork
+
+    caller = os.getpid()
+    forkable = can_fork()
+
+    def first() -> tuple[str, bool]:
+        if fail == "first" and os.getpid() != caller:
+            raise RuntimeError("the child fails")
+        return "first", os.getpid() == caller
+
+    def work() -> tuple[str, bool]:
+        if fail == "work" and os.getpid() != caller:
+            raise RuntimeError("the child fails")
+        return "work", os.getpid() == caller
+
+    for allowed in (True, False):
+        found = Beside(work, allowed, first=first)
+        early = found.first_result()
+        late = found.result()
+        assert early[0] == "first" and late[0] == "work"
+        if allowed and forkable and not fail:
+            assert early == ("first", False) and late == ("work", False)     # both made by the child
+    unread = Beside(work, True, first=first)             # a first value never asked for is skipped
+    assert unread.result()[0] == "work"
