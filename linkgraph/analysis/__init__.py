@@ -139,22 +139,28 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
     records = records_from(case, entities, links, flt)
-    # Swaps, co-locations and circuits need the records, not the measures: on a big case they are found in
-    # a forked child while this process computes the measures (two cores; see beside.py).
-    found = Beside(lambda: _findings(records, params), params.beside and len(links) >= BESIDE_FROM)
     rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
         if params.findings else []
+    # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
+    # measures: on a big case they are found in a forked child while this process computes the measures
+    # (two cores; see beside.py).
+    # The child first computes half of the sampled betweenness sources (the parent the other half meanwhile).
+    beside = params.beside and len(links) >= BESIDE_FROM
+    theirs = centrality.sampled_sources(data, seed=params.seed, full=params.full)[::2] if beside else []
+    found = Beside(lambda: _findings(records, params, rules), beside,
+                   first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
         step("Centrality")
         measures = centrality.measure(graph, seed=params.seed, data=data, full=params.full,
-                                      need=indicators.ranked_by(rules))
+                                      need=indicators.ranked_by(rules),
+                                      elsewhere=(theirs, found.first_result) if theirs else None)
         step("Communities")
         method, layers, membership, per_layer = _groups(chosen, data, graph, params)
         component = communities.components(graph, data=data)
         step("Key players")
         disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
         step("Number replacements, co-locations, circuits")
-        findings, crowded = found.result()
+        findings, crowded, early = found.result()
     finally:
         found.close()
     result: dict[str, Any] = {
@@ -185,7 +191,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict
     step("Indicators")
     found_indicators: list[dict[str, Any]] = []
     if params.findings:
-        found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=_ranks(measures))
+        found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=_ranks(measures), done=early)
     for name, items in findings.items():
         result[name] = _cited(records, items)
     result["indicators"] = _cited(records, found_indicators)
@@ -218,15 +224,19 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
 
 
-def _findings(records: Records, params: AnalysisParams) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
-    """Number replacements, co-locations and circuits, and the crowded hotel nights left out."""
+def _findings(records: Records, params: AnalysisParams, rules: list[indicators.Rule]) -> tuple[
+        dict[str, list[dict[str, Any]]], list[Any], dict[str, list[dict[str, Any]]]]:
+    """Number replacements, co-locations and circuits, the crowded hotel nights left out, and the items of the
+    indicator rules that rank by no measure (rule id -> items: see indicators.run_rules's `done`)."""
     findings: dict[str, list[dict[str, Any]]] = {"replacements": [], "colocations": [], "circuits": []}
     if not params.findings:
-        return findings, []
+        return findings, [], {}
     findings["replacements"] = replacements.find_replacements(records, params.replacement)
     findings["colocations"] = colocation.find_colocations(records, params.colocation)
     findings["circuits"] = circuits.find_circuits(records, params.circuit)
-    return findings, records.memo("crowded_hotel_nights", lambda _: [])
+    early = indicators.rule_items(records, [r for r in rules if not indicators.ranks_by_measure(r)],
+                                  findings=findings)
+    return findings, records.memo("crowded_hotel_nights", lambda _: []), early
 
 
 MOST = 0.5        # service exclusion that would take away more than this share of the linked entities or records

@@ -20,10 +20,13 @@ def can_fork() -> bool:
 
 class Beside:
     """`Beside(work, allowed)` starts `work()` in a forked child (when allowed and safe); `result()` gives its
-    value, computed in the caller instead if the child could not be started or failed."""
+    value, computed in the caller instead if the child could not be started or failed. `first`: work the child
+    does before `work`, whose value `first_result()` gives as soon as it is ready (the caller needs it sooner)."""
 
-    def __init__(self, work: Callable[[], Any], allowed: bool) -> None:
+    def __init__(self, work: Callable[[], Any], allowed: bool, first: Callable[[], Any] | None = None) -> None:
         self.work = work
+        self.first = first
+        self.first_pending = first is not None      # the child's first value not read yet
         self.process: Any = None
         self.reader: Any = None
         if not (allowed and can_fork()):
@@ -36,7 +39,7 @@ class Beside:
         try:
             context = multiprocessing.get_context("fork")
             reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(work, writer), daemon=True)
+            process = context.Process(target=_child, args=(work, writer, first), daemon=True)
             process.start()
             writer.close()
             self.process, self.reader = process, reader
@@ -47,9 +50,28 @@ class Beside:
     def forked(self) -> bool:
         return self.process is not None
 
+    def first_result(self) -> Any:
+        """The value of `first` (computed here if the child could not give it); asked for once."""
+        if self.first is None or not self.first_pending:
+            raise RuntimeError("no first work to give, or given already")
+        self.first_pending = False
+        if self.process is None:
+            return self.first()
+        try:
+            done, value = self.reader.recv()
+        except (EOFError, OSError):
+            done, value = False, None
+        return value if done else self.first()
+
     def result(self) -> Any:
         if self.process is None:
             return self.work()
+        if self.first_pending:                        # the caller did not need it after all
+            self.first_pending = False
+            try:
+                self.reader.recv()
+            except (EOFError, OSError):
+                pass
         try:
             done, value = self.reader.recv()
         except (EOFError, OSError):
@@ -69,7 +91,13 @@ class Beside:
             self.process = None
 
 
-def _child(work: Callable[[], Any], writer: Any) -> None:
+def _child(work: Callable[[], Any], writer: Any, first: Callable[[], Any] | None = None) -> None:
+    if first is not None:
+        try:
+            early = (True, first())
+        except BaseException:             # the caller does it itself
+            early = (False, None)
+        writer.send(early)
     try:
         value = (True, work())
     except BaseException:                 # the caller does the work itself

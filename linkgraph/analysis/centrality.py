@@ -14,7 +14,7 @@ from a seeded sample of source nodes whose size is reported (`sample_size`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,11 +75,7 @@ class GraphArrays:
     def from_edges(cls, edges: Any) -> GraphArrays:
         """Arrays straight from folded edges (graph.fold_links: columns a, b, weight, count, first, last),
         for the graph graph.graph_from_edges makes of them; no pass over networkx."""
-        from linkgraph.analysis.at_scale import sorted_distinct
-
-        nodes = sorted_distinct(np.r_[edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)])
-        a = np.searchsorted(nodes, edges["a"].to_numpy(np.int64))
-        b = np.searchsorted(nodes, edges["b"].to_numpy(np.int64))
+        nodes, a, b = _positions(edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64))
         values = np.column_stack([edges[c].to_numpy(float) for c in ("weight", "count", "first", "last")]) \
             if len(edges) else np.empty((0, 4))
         listed = nodes.tolist()
@@ -89,8 +85,11 @@ class GraphArrays:
     def _sorted(cls, nodes: list[int], index: dict[int, int], a: np.ndarray, b: np.ndarray,
                 values: np.ndarray) -> GraphArrays:
         low, high = np.minimum(a, b), np.maximum(a, b)
-        order = np.lexsort((high, low))
-        a, b, values = low[order], high[order], values[order]
+        if _in_order(low, high):      # folded edges come in this order already: the sort would not move one
+            a, b = low, high
+        else:
+            order = np.lexsort((high, low))
+            a, b, values = low[order], high[order], values[order]
         # Pairs of Python ints: igraph reads them about twice as fast as rows of a numpy array.
         twin = ig.Graph(n=len(nodes), edges=list(zip(a.tolist(), b.tolist(), strict=True)), directed=False)
         return cls(nodes, index, a, b, values[:, 0], values[:, 1].astype(np.int64), values[:, 2], values[:, 3],
@@ -113,6 +112,35 @@ class GraphArrays:
 
     def as_dict(self, values: np.ndarray | list[float]) -> dict[int, float]:
         return {node: float(v) for node, v in zip(self.nodes, values, strict=True)}
+
+
+DENSE_IDS = 4          # entity ids up to this many times the ends' count: found by a table, not a binary search
+
+
+def _positions(ends_a: np.ndarray, ends_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ids of both ends in order, and each end's position among them: as sorted_distinct and
+    np.searchsorted give them, by a table indexed by id when the ids are dense enough (a case's ids are
+    row numbers), which takes a few passes over the ends instead of a sort and two binary searches."""
+    both = np.r_[ends_a, ends_b]
+    if len(both) and int(both.min()) >= 0 and int(both.max()) < DENSE_IDS * len(both) + 1024:
+        seen = np.zeros(int(both.max()) + 1, dtype=bool)
+        seen[both] = True
+        nodes = np.flatnonzero(seen).astype(np.int64)
+        where = np.zeros(len(seen), dtype=np.int64)
+        where[nodes] = np.arange(len(nodes), dtype=np.int64)
+        return nodes, where[ends_a], where[ends_b]
+    from linkgraph.analysis.at_scale import sorted_distinct
+
+    nodes = sorted_distinct(both)
+    return nodes, np.searchsorted(nodes, ends_a), np.searchsorted(nodes, ends_b)
+
+
+def _in_order(low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether the pairs (low, high) are in lexicographic order already (np.lexsort would keep every one)."""
+    if len(low) < 2:
+        return True
+    ahead = low[1:] > low[:-1]
+    return bool(np.all(ahead | ((low[1:] == low[:-1]) & (high[1:] >= high[:-1]))))
 
 
 def arrays(graph: nx.Graph) -> GraphArrays:
@@ -155,27 +183,72 @@ def component_membership(g: ig.Graph) -> np.ndarray:
     return np.asarray(ig.GraphBase.connected_components(g, "strong"), dtype=np.int64)
 
 
+# Sampled betweenness split between two processes: the sources done elsewhere, and a call giving their one-source
+# values (`dependencies`) as an array, one row per source in that order.
+Elsewhere = tuple[list[int], Callable[[], np.ndarray]]
+
+
 def betweenness(
-    graph: nx.Graph, *, seed: int = 7, sample: int | None | bool = True, data: GraphArrays | None = None
+    graph: nx.Graph, *, seed: int = 7, sample: int | None | bool = True, data: GraphArrays | None = None,
+    elsewhere: Elsewhere | None = None,
 ) -> tuple[dict[int, float], int | None]:
     """Normalised betweenness (hops, unweighted), as nx.betweenness_centrality; returns (values, sample size).
 
     `sample=True` chooses by size (see sample_size), an int forces that many sources,
     None/False computes exactly. A sampled value is scaled by n/k (an unbiased estimate).
+    `elsewhere`: sampled sources whose values another process computes (see `sampled_sources`); the rest are
+    computed here one source at a time and all are added in source order, as igraph adds them (the same bits).
     """
     data = data or arrays(graph)
     n = len(data.nodes)
     if n < 3:
         return {node: 0.0 for node in data.nodes}, None
-    k = sample_size(n, len(data.a)) if sample is True else (sample or None)
-    if k is not None and k >= n:
-        k = None
+    k = _sources_count(n, len(data.a), sample)
     if k is None:
         raw = np.asarray(data.igraph.betweenness(directed=False), dtype=float)
     else:
         sources = _sample(np.arange(n), k, seed)
-        raw = np.asarray(data.igraph.betweenness(directed=False, sources=sources), dtype=float) * n / k
+        if elsewhere is None:
+            raw = np.asarray(data.igraph.betweenness(directed=False, sources=sources), dtype=float) * n / k
+        else:
+            raw = _summed(data, sources, elsewhere) * n / k
     return data.as_dict(raw * 2.0 / ((n - 1) * (n - 2))), k
+
+
+def _sources_count(n: int, edges: int, sample: int | None | bool) -> int | None:
+    k = sample_size(n, edges) if sample is True else (sample or None)
+    return None if k is not None and k >= n else k
+
+
+def sampled_sources(data: GraphArrays, *, seed: int = 7, full: bool = True) -> list[int]:
+    """The source positions `measure` samples betweenness from on this graph ([] when it is exact)."""
+    n = len(data.nodes)
+    if n < 3:
+        return []
+    k = _sources_count(n, len(data.a), _measure_sample(data, full))
+    return [] if k is None else _sample(np.arange(n), k, seed)
+
+
+def dependencies(data: GraphArrays, sources: list[int]) -> np.ndarray:
+    """Each source's own betweenness values (igraph, unscaled), one row per source: what igraph adds up over
+    the sources of a sampled betweenness."""
+    out = np.zeros((len(sources), len(data.nodes)))
+    for row, source in enumerate(sources):
+        out[row] = data.igraph.betweenness(directed=False, sources=[int(source)])
+    return out
+
+
+def _summed(data: GraphArrays, sources: list[int], elsewhere: Elsewhere) -> np.ndarray:
+    """igraph's sampled betweenness (unscaled), its sources' values added one by one in source order."""
+    theirs = set(elsewhere[0])
+    own = dependencies(data, [s for s in sources if s not in theirs])
+    given = elsewhere[1]()
+    rows = dict(zip(elsewhere[0], given, strict=True))
+    mine = iter(own)
+    raw = np.zeros(len(data.nodes))
+    for source in sources:
+        raw += rows[source] if source in theirs else next(mine)
+    return raw
 
 
 def closeness(
@@ -305,11 +378,18 @@ def is_large(edges: int) -> bool:
     return edges > LARGE_TIES
 
 
+def _measure_sample(data: GraphArrays, full: bool) -> int | bool:
+    """The betweenness `sample` argument `measure` uses: LARGE_SAMPLE sources at most on a large case."""
+    chosen = sample_size(len(data.nodes), len(data.a))
+    return min(chosen, LARGE_SAMPLE) if not full and is_large(len(data.a)) and chosen is not None else True
+
+
 def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, full: bool = True,
-            need: Iterable[str] = ()) -> Centrality:
+            need: Iterable[str] = (), elsewhere: Elsewhere | None = None) -> Centrality:
     """All measures at once, sharing one igraph twin of the graph. `full=False` on a large case (is_large)
     leaves out closeness and eigenvector, except those in `need` (a rule ranks by them), and estimates
-    betweenness from LARGE_SAMPLE sources; `left_out` names what was left out."""
+    betweenness from LARGE_SAMPLE sources; `left_out` names what was left out. `elsewhere`: betweenness
+    sources another process computes (see `betweenness`)."""
     from linkgraph.analysis import at_scale
 
     data = data or arrays(graph)
@@ -317,9 +397,8 @@ def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, 
     needed = set(need)
     left_out = tuple(name for name in LEFT_OUT_WHEN_LARGE if name not in needed) if large else ()
     deg = degree(graph, data=data)
-    chosen = sample_size(len(data.nodes), len(data.a))
-    sources: int | None | bool = min(chosen, LARGE_SAMPLE) if large and chosen is not None else True
-    between, b_sample = betweenness(graph, seed=seed, data=data, sample=sources)
+    between, b_sample = betweenness(graph, seed=seed, data=data, sample=_measure_sample(data, full),
+                                    elsewhere=elsewhere)
     if "closeness" in left_out:
         close, c_sample = dict.fromkeys(data.nodes), None
     else:

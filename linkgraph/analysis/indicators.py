@@ -90,22 +90,47 @@ def _parse(text: str) -> list[Rule]:
     return rules
 
 
+def ranks_by_measure(rule: Rule) -> bool:
+    """Whether a rule ranks by a measure (`require: rank`): it waits for the measures; every other rule reads
+    the records and the findings only (and may run beside the measures: `rule_items`)."""
+    return bool(ranked_by([rule]))
+
+
+def rule_items(
+    records: Records,
+    rules: Iterable[Rule],
+    *,
+    findings: dict[str, list[dict[str, Any]]] | None = None,
+    ranks: Mapping[str, dict[int, int]] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Rule id -> the items it finds (as `run_rules` lists them before naming the rule), for `run_rules(done=)`."""
+    context = _Context(records, findings or {}, ranks or {})
+    return {rule.id: _rule_items(rule, context) for rule in rules}
+
+
+def _rule_items(rule: Rule, context: _Context) -> list[dict[str, Any]]:
+    run = {"links": _links_rule, "finding": _finding_rule, "sequential_numbers": _sequential_rule,
+           "ad_bursts": _burst_rule, "regular_payers": _regular_payers_rule}[rule.kind]
+    return run(rule, context)
+
+
 def run_rules(
     records: Records,
     rules: Iterable[Rule] | None = None,
     *,
     findings: dict[str, list[dict[str, Any]]] | None = None,
     ranks: Mapping[str, dict[int, int]] | None = None,
+    done: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every rule's findings, strongest rule first: [{"rule", "title", "area", "weight", "entities", "records",
     "summary", "links"}]. `findings` feeds kind "finding" rules; `ranks` (measure -> entity -> 1-based
-    rank in this analysis) feeds `require: rank`."""
+    rank in this analysis) feeds `require: rank`; `done`: the items of rules already run (`rule_items`, run
+    beside the measures on a big case), by rule id."""
     found = []
     context = _Context(records, findings or {}, ranks or {})
     for rule in (bundled_rules() if rules is None else rules):
-        run = {"links": _links_rule, "finding": _finding_rule, "sequential_numbers": _sequential_rule,
-               "ad_bursts": _burst_rule, "regular_payers": _regular_payers_rule}[rule.kind]
-        for item in run(rule, context):
+        items = done[rule.id] if done is not None and rule.id in done else _rule_items(rule, context)
+        for item in items:
             found.append({"rule": rule.id, "title": rule.title, "area": rule.area, "weight": rule.weight, **item})
     found.sort(key=lambda f: (-f["weight"], f["rule"], -f["records"], [e["id"] for e in f["entities"]]))
     return found

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
-STATE_PREFIX = "s1:"      # the case-state digest each audit entry records (details "state"), from format s1 on
+STATE_PREFIX = "s2:"      # the case-state digest each audit entry records (details "state"), in its latest format
+# Earlier formats `verify` still reads: s1 hashed each analysis run's whole result (tens of MB on a big case, read
+# again at every write); s2 hashes its `digest` column instead (the result's SHA-256, which verify checks against
+# the result), so a write costs the same however many runs the case keeps.
+STATE_PREFIXES = ("s1:", "s2:")
+# Columns a state digest leaves out, by format: covered by another column of the row that it does hash.
+UNSTATED_COLUMNS = {"s1:": {}, "s2:": {"analysis_runs": ("summary",)}}
 # Meta keys the state digest leaves out: written after the entry that records the state (the head, its signature).
 UNSTATED_META = ("audit_head", "audit_signature")
 # Every table an exhibit or analysis reads that no import's data digest covers, with the schema itself.
@@ -27,19 +33,24 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
-def state_digests(conn: sqlite3.Connection) -> tuple[str, dict[str, str]]:
+def state_digests(conn: sqlite3.Connection, version: str = STATE_PREFIX) -> tuple[str, dict[str, str]]:
     """SHA-256 over every row and column of the case's state tables (entities' labels, roles, minor flags and
     attributes, merges, notes, analysis runs, sources' grades, agencies and names, the case's meta) and over the
     schema (tables, indexes, views, triggers): the whole digest and each table's (its first 16 hex digits).
+    `version`: the format (STATE_PREFIXES), for `verify` to recompute the one an older entry recorded; s2 hashes
+    an analysis run's result by the SHA-256 kept beside it (UNSTATED_COLUMNS).
 
     Each row is encoded by SQLite's json_array, which keeps every value's type (12, 12.0 and "12" differ);
     a value JSON cannot hold (a blob) makes the digest "unreadable"."""
+    if version not in UNSTATED_COLUMNS:
+        raise ValueError(f"unknown state digest format {version!r}")
+    unstated = UNSTATED_COLUMNS[version]
     total = hashlib.sha256()
     tables: dict[str, str] = {}
     queries = [("schema", "SELECT json_array(type, name, tbl_name, sql) AS line FROM sqlite_master "
                 "WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name", False)]
     for table in STATE_TABLES:
-        columns = _columns(conn, table)
+        columns = [c for c in _columns(conn, table) if c not in unstated.get(table, ())]
         if not columns:
             continue
         if table == "meta":
@@ -70,13 +81,18 @@ def state_digests(conn: sqlite3.Connection) -> tuple[str, dict[str, str]]:
             tables[name] = digest.hexdigest()[:16]
             total.update(digest.digest())
     except Exception as exc:      # noqa: BLE001 - a blob or malformed value put in by hand (any driver's error)
-        return f"{STATE_PREFIX}unreadable ({exc})", tables
-    return STATE_PREFIX + total.hexdigest(), tables
+        return f"{version}unreadable ({exc})", tables
+    return version + total.hexdigest(), tables
 
 
-def state_digest(conn: sqlite3.Connection) -> str:
+def state_digest(conn: sqlite3.Connection, version: str = STATE_PREFIX) -> str:
     """The whole state digest (see state_digests)."""
-    return state_digests(conn)[0]
+    return state_digests(conn, version)[0]
+
+
+def state_version(recorded: str) -> str | None:
+    """The format of a recorded state digest ("s1:", "s2:"), None when this linkgraph does not know it."""
+    return next((prefix for prefix in STATE_PREFIXES if recorded.startswith(prefix)), None)
 
 
 def append(conn: sqlite3.Connection, at: str, user: str, action: str, details: dict[str, Any]) -> str:

@@ -520,15 +520,20 @@ def _check_state(conn: sqlite3.Connection, report: VerifyReport) -> None:
                              "entity labels, notes, merges and runs are checked against the audit log only "
                              "(the next write, or `linkgraph sign`, records it)")
         return
-    now, tables = audit.state_digests(conn)
+    version = audit.state_version(str(state))
+    if version is None:
+        report.problems.append(f"case state recorded by entry {seq} in a format this linkgraph does not know "
+                               f"({str(state)[:12]}...): the case cannot be checked against it")
+        return
+    now, tables = audit.state_digests(conn, version)    # in the format that entry recorded (an older one too)
     if now == state:
         report.checks.append(f"case state (entities, sources, merges, notes, analysis runs, meta, schema) is as "
                              f"audited entry {seq} left it")
         return
     recorded_tables = recorded.get("state_tables") or {}
     changed = [name for name, value in tables.items() if recorded_tables.get(name) not in (None, value)]
-    if now.startswith(f"{audit.STATE_PREFIX}unreadable"):
-        report.problems.append(f"case state cannot be read: {now[len(audit.STATE_PREFIX):]}")
+    if now.startswith(f"{version}unreadable"):
+        report.problems.append(f"case state cannot be read: {now[len(version):]}")
     else:
         report.problems.append(
             "changed outside linkgraph after audited entry "

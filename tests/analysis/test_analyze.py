@@ -91,12 +91,36 @@ def test_findings_beside_the_measures_give_the_same_result(case: CaseFile, crew:
     started = []
     original = Beside.__init__
 
-    def watch(self, work, allowed):
-        original(self, work, allowed)
+    def watch(self, work, allowed, first=None):
+        original(self, work, allowed, first)
         started.append(self.forked)
     monkeypatch.setattr(Beside, "__init__", watch)
     beside = analyze(case, AnalysisParams(beside=True))
     assert started == [can_fork()]
+    assert beside == alone
+
+
+def test_sampled_betweenness_split_with_the_child_gives_the_same_result(case: CaseFile, crew: dict[str, int],
+                                                                      monkeypatch) -> None:
+    """Betweenness sampled (the limits lowered for this small case), half its sources in the forked child."""
+    import linkgraph.analysis as analysis
+    from linkgraph.analysis import centrality
+
+    monkeypatch.setattr(centrality, "EXACT_WORK", 10)
+    monkeypatch.setattr(centrality, "MIN_SAMPLE", 4)
+    monkeypatch.setattr(centrality, "SAMPLE_WORK", 1)
+    alone = analyze(case, AnalysisParams())
+    assert alone["graph"]["betweenness_sample"]
+    monkeypatch.setattr(analysis, "BESIDE_FROM", 0)
+    asked = []
+    original = centrality.measure
+
+    def watch(*args, **kwargs):
+        asked.append(kwargs.get("elsewhere"))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(centrality, "measure", watch)
+    beside = analyze(case, AnalysisParams(beside=True))
+    assert asked[0] and asked[0][0]
     assert beside == alone
 
 

@@ -146,3 +146,26 @@ def test_every_finding_cites_source_rows(results) -> None:
             assert item["evidence"], (name, item.get("summary"))
             assert all(re.match(r".+\.(csv|xlsx|jsonl|txt)$", e["source"]) and e["row"] >= 1
                        for e in item["evidence"])
+
+
+def test_rules_run_beside_the_measures_give_the_same_indicators(sample_reviewed, results) -> None:
+    """The rules that rank by no measure run beside the measures on a big case (indicators.rule_items, handed
+    back as run_rules's `done`): the indicators are those of every rule run at once."""
+    from linkgraph.analysis import indicators
+    from linkgraph.analysis.records import ATTR_LINKS, records_from
+    from linkgraph.graph import load_entities, load_links
+
+    rules = list(indicators.bundled_rules())
+    with CaseFile.open(sample_reviewed.path, read_only=True) as case:
+        entities = load_entities(case, attrs=True)
+        links = load_links(case, GraphFilter(), attrs=ATTR_LINKS)
+        records = records_from(case, entities, links, GraphFilter())
+        findings = {name: results["entities"][name] for name in ("replacements", "colocations", "circuits")}
+        ranked = {e["id"]: i + 1 for i, e in enumerate(results["entities"]["entities"])}
+        ranks = {"betweenness": ranked, "pagerank": ranked, "degree": ranked, "score": ranked}
+        early = indicators.rule_items(records, [r for r in rules if not indicators.ranks_by_measure(r)],
+                                      findings=findings)
+        assert set(early) == {r.id for r in rules} - {"controller_phone"}
+        plain = indicators.run_rules(records, rules, findings=findings, ranks=ranks)
+        split = indicators.run_rules(records, rules, findings=findings, ranks=ranks, done=early)
+    assert split == plain and plain

@@ -217,7 +217,7 @@ def test_a_version_1_case_migrates_to_blocks_with_every_digest_unchanged(tmp_pat
         migrated = json.loads(case.conn.execute(
             "SELECT details FROM audit WHERE action = 'migrate'").fetchone()[0])
         assert {k: migrated[k] for k in ("from", "to", "steps")} == {"from": 1, "to": 2, "steps": [2]}
-        assert migrated["state"].startswith("s1:") and verify_connection(case.conn).ok
+        assert migrated["state"].startswith("s2:") and verify_connection(case.conn).ok
         report = verify_connection(case.conn)
         assert report.ok, report.problems
         case.conn.execute("UPDATE source_blocks SET raw = json_set(raw, '$[1]', 'edited') "

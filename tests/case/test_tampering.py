@@ -177,5 +177,5 @@ def test_every_write_records_the_state_and_old_entries_still_verify(tmp_path: Pa
         assert report.ok and any("older linkgraph" in c for c in report.checks)
         case.add_note(None, "checked")
         last = json.loads(case.conn.execute("SELECT details FROM audit ORDER BY seq DESC").fetchone()[0])
-        assert last["state"].startswith("s1:")
+        assert last["state"].startswith("s2:")
         assert verify_connection(case.conn).ok
