@@ -468,7 +468,7 @@ def fold_links(links: pd.DataFrame) -> pd.DataFrame:
     order = np.argsort(pair, kind="stable")
     pair = pair[order]
     heads = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    codes, names = pd.factorize(np.asarray(links["type"], dtype=object), sort=True)
+    codes, names = _type_codes(links["type"])
     if len(names) > 62:
         raise ValueError("more than 62 link types cannot be folded")
     bits = np.left_shift(np.int64(1), codes.astype(np.int64))[order]
@@ -477,15 +477,32 @@ def fold_links(links: pd.DataFrame) -> pd.DataFrame:
     first = np.fmin.reduceat(np.where(timed, start, np.inf), heads)
     last = np.fmax.reduceat(np.where(timed, start, -np.inf), heads)
     masks = np.bitwise_or.reduceat(bits, heads)
-    spelled = {int(m): ",".join(str(names[i]) for i in range(len(names)) if int(m) >> i & 1) for m in np.unique(masks)}
+    kinds, which = np.unique(masks, return_inverse=True)
+    spelled = np.array([",".join(str(names[i]) for i in range(len(names)) if int(m) >> i & 1) for m in kinds] or [""],
+                       dtype=object)
     keys = pair[heads]
     return pd.DataFrame({
         "a": keys // span, "b": keys % span,
         "weight": np.add.reduceat(links["weight"].to_numpy(float)[order], heads),
         "count": np.diff(np.r_[heads, len(pair)]),
         "first": np.where(np.isinf(first), np.nan, first), "last": np.where(np.isinf(last), np.nan, last),
-        "types": [spelled[int(m)] for m in masks],
+        "types": spelled[which.reshape(-1)].tolist(),
     })
+
+
+def _type_codes(types: pd.Series) -> tuple[np.ndarray, Any]:
+    """Each link's type as a number and the types present, in name order (as `pd.factorize(..., sort=True)`
+    gives them); from a categorical's codes when it is one (no string per link made)."""
+    if isinstance(types.dtype, pd.CategoricalDtype):
+        raw = types.cat.codes.to_numpy()
+        present = np.unique(raw)
+        if len(present) and present[0] >= 0:
+            categories = types.cat.categories
+            names = sorted(str(categories[i]) for i in present)
+            rank = np.zeros(len(categories), dtype=np.int64)
+            rank[present] = [names.index(str(categories[i])) for i in present]
+            return rank[raw], pd.Index(names, dtype=object)
+    return pd.factorize(np.asarray(types, dtype=object), sort=True)
 
 
 def edge_links(links: pd.DataFrame, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
