@@ -94,8 +94,10 @@ def _all_attrs(texts: list[Any]) -> list[Any]:
     thousand read by orjson in one call as one JSON array, when none holds what orjson reads otherwise."""
     filled = [text if text else "{}" for text in texts]
     if _orjson_loads is not json.loads and filled:
-        joined = "[" + ",".join(filled) + "]"
-        if _LONG_NUMBER.search(joined) is None:
+        joined = ("[" + ",".join(filled) + "]").encode("utf-8", "surrogatepass")
+        # A run of 19 digits, found as nineteen zeros once every digit reads 0 (bytes.translate and a substring
+        # search: ten times the speed of the regular expression over megabytes).
+        if _ZEROS not in joined.translate(_DIGITS_AS_ZERO):
             try:
                 parsed = _orjson_loads(joined)
             except ValueError:
@@ -118,6 +120,8 @@ def _attrs(text: str) -> Any:
 
 
 _LONG_NUMBER = re.compile(r"\d{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZEROS = b"0" * 19
 
 
 def _window(flt: GraphFilter) -> tuple[str, list[Any]]:
@@ -255,6 +259,8 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
         handles.append(connection)
         statement = adbc_driver_manager.AdbcStatement(connection)
         handles.append(statement)
+        with suppress(Exception):              # fewer, bigger batches: a little less work per row
+            statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
         statement.set_sql_query(text)
         stream, _ = statement.execute_query()
         table = pa.RecordBatchReader.from_stream(stream).read_all()
