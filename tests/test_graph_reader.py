@@ -125,3 +125,17 @@ def test_encrypted_case_reads_as_the_plain_case(sample_built, tmp_path: Path) ->
         assert not isinstance(locked.conn, sqlite3.Connection) and not arrow_reads(locked)
         assert arrow_reads(plain)
         pd.testing.assert_frame_equal(load_links(locked, attrs=ATTR_LINKS), load_links(plain, attrs=ATTR_LINKS))
+
+
+def test_fold_from_type_codes_is_the_fold_from_names(odd_case: Path) -> None:
+    """fold_links numbers the types from a categorical's codes: the same ties as from the names themselves
+    (unused categories, a type outside the model, types not in name order among the categories)."""
+    from linkgraph.graph import fold_links
+
+    with CaseFile.open(odd_case) as case:
+        links = load_links(case)
+    assert len(links["type"].cat.categories) > links["type"].nunique()
+    named = links.assign(type=links["type"].astype(object))
+    pd.testing.assert_frame_equal(fold_links(links), fold_links(named))
+    shuffled = links.assign(type=links["type"].cat.reorder_categories(links["type"].cat.categories[::-1]))
+    pd.testing.assert_frame_equal(fold_links(shuffled), fold_links(named))
