@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -144,7 +145,7 @@ CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_i
 
 
 def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | Iterable[str] = False,
-               columns: Iterable[str] | None = None) -> pd.DataFrame:
+               columns: Iterable[str] | None = None, beside: LinksBeside | None = None) -> pd.DataFrame:
     """Links as columns (id, type, src, dst, start, end, duration, amount, weight, source_id, row, location).
 
     Filtered by the filter's time window and link types; ends (and location) follow merges.
@@ -153,15 +154,15 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     (others get an empty dict, shared: do not modify it). Numbers are read in one pass into a
     numpy array, which keeps a million links at about two seconds. `columns`: only these of LINK_COLUMNS
     (id and type always; CHART_COLUMNS are what `graph_links` needs): a quarter less to read for a chart.
+    `beside`: the numbers already being read (`read_links_beside`), used when asked for the same rows.
     """
     flt = flt or GraphFilter()
-    where, args = _window(flt)
-    where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
-    names = list(case.model.links)
-    code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(names)) + " ELSE -1 END"
     kept = set(LINK_COLUMNS) if columns is None else {"id", "type", *columns}
-    numeric = [c for c in LINK_COLUMNS if c != "type" and c in kept]
-    columns = _number_columns(case, numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args)
+    query = _links_query(case, flt, kept)
+    numeric, code, rest, args, where = query
+    names = list(case.model.links)
+    numbers = beside.numbers(case, query) if beside is not None else None
+    columns = numbers if numbers is not None else _number_columns(case, numeric, code, rest, args)
     codes = columns.pop().astype(np.int64)
     if (codes < 0).any():
         odd = dict(case.conn.execute(f"SELECT id, type FROM links WHERE 1=1{where} AND type NOT IN "
@@ -194,6 +195,52 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
         frame["attrs"] = [_attrs(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
             if parsed else [empty] * len(frame)
     return frame
+
+
+def _links_query(case: CaseFile, flt: GraphFilter, kept: set[str]) -> tuple[list[str], str, str, list[Any], str]:
+    """What `load_links` asks SQLite for: the number columns, the type-code expression, the FROM ... ORDER BY
+    part, its arguments, and the WHERE conditions (time window, link types, removed sources)."""
+    where, args = _window(flt)
+    where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
+    code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(case.model.links)) + " ELSE -1 END"
+    numeric = [c for c in LINK_COLUMNS if c != "type" and c in kept]
+    return numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args, where
+
+
+class LinksBeside:
+    """The links' numbers for `load_links`, read by the Arrow reader in a thread while the caller reads
+    something else (the reader releases the GIL: on two cores the entities are read meanwhile)."""
+
+    def __init__(self, case: CaseFile, flt: GraphFilter | None = None) -> None:
+        self.query = _links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
+        numeric, code, rest, args, _ = self.query
+        self.plan = _arrow_plan(case, numeric, code, rest, args)
+        self.columns: list[np.ndarray] | None = None
+        self.thread: threading.Thread | None = None
+        if self.plan is not None:
+            self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        self.columns = _arrow_read(*self.plan, len(self.query[0]))
+
+    def numbers(self, case: CaseFile, query: tuple) -> list[np.ndarray] | None:
+        """The numbers read, when `query` asks for the same rows and the case's connection would see the
+        same (no transaction open); else None and the caller reads them."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        self.thread = None
+        columns, self.columns = self.columns, None
+        if query != self.query or case.conn.in_transaction:
+            return None
+        return columns
+
+
+def read_links_beside(case: CaseFile, flt: GraphFilter | None = None) -> LinksBeside:
+    """Start reading every column of `load_links(case, flt)` beside other work; give it to `load_links(beside=)`
+    (merges and keep_apart are applied there: the filter here needs the same window and link types only)."""
+    return LinksBeside(case, flt)
 
 
 def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> list[np.ndarray]:
@@ -229,6 +276,13 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
     None when it cannot read them as the case's connection would, and the caller reads them itself: no driver
     installed, an encrypted case (SQLCipher), the connection inside a transaction (another connection would not
     see its uncommitted rows), an argument it cannot spell in SQL, or any error of the driver (a locked file)."""
+    plan = _arrow_plan(case, numeric, last, rest, args)
+    return None if plan is None else _arrow_read(*plan, len(numeric))
+
+
+def _arrow_plan(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> tuple[str, str] | None:
+    """The file URI and the SQL text the Arrow reader runs (read from the case's connection, so made in its
+    thread), or None when it cannot read what the case's connection would (see `_arrow_numbers`)."""
     if not _ARROW_READ or not isinstance(case.conn, sqlite3.Connection) or case.conn.in_transaction:
         return None
     pieces = rest.split("?")
@@ -236,9 +290,8 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
     if None in literals or len(pieces) != len(literals) + 1:
         return None
     try:
-        import adbc_driver_manager
-        import adbc_driver_sqlite
-        import pyarrow as pa
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
     except ImportError:
         return None
     file = next((row[2] for row in case.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
@@ -251,6 +304,16 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
     read = ", ".join(f"CAST(IFNULL({c}, {_NULL}) AS REAL)" for c in numeric)
     text = f"SELECT {read}, {last}, CAST({_NULL} AS REAL) " + "".join(
         piece + literal for piece, literal in zip(pieces, [*literals, ""], strict=True))
+    return uri, text
+
+
+def _arrow_read(uri: str, text: str, width: int) -> list[np.ndarray] | None:
+    """Run `text` on the file at `uri` through the ADBC driver: `width` columns and the code as floats (NaN for
+    the sentinel, read back from the last column as this engine reads it); None on any error of the driver."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+    import pyarrow as pa
+
     handles: list[Any] = []
     try:
         database = adbc_driver_sqlite.connect(uri)
@@ -270,14 +333,14 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
         for handle in reversed(handles):
             with suppress(Exception):
                 handle.close()
-    if table.num_columns != len(numeric) + 2:
+    if table.num_columns != width + 2:
         return None
     null = table.column(table.num_columns - 1)
     sentinel = null[0].as_py() if len(null) else _NULL
     columns = []
-    for i in range(len(numeric) + 1):
+    for i in range(width + 1):
         values = table.column(i).to_numpy().astype(float, copy=False)
-        columns.append(np.where(values == sentinel, np.nan, values) if i < len(numeric) else values)
+        columns.append(np.where(values == sentinel, np.nan, values) if i < width else values)
     return columns
 
 

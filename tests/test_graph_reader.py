@@ -139,3 +139,20 @@ def test_fold_from_type_codes_is_the_fold_from_names(odd_case: Path) -> None:
     pd.testing.assert_frame_equal(fold_links(links), fold_links(named))
     shuffled = links.assign(type=links["type"].cat.reorder_categories(links["type"].cat.categories[::-1]))
     pd.testing.assert_frame_equal(fold_links(shuffled), fold_links(named))
+
+
+def test_links_read_beside_are_the_links_read_after(odd_case: Path) -> None:
+    """The numbers read in a thread (beside the entities) give the frame load_links reads itself; read for
+    another window they are not used."""
+    from linkgraph.graph import read_links_beside
+
+    with CaseFile.open(odd_case) as case:
+        for flt in FILTERS:
+            beside = read_links_beside(case, flt)
+            assert beside.thread is not None
+            pd.testing.assert_frame_equal(load_links(case, flt, attrs=ATTR_LINKS, beside=beside),
+                                          load_links(case, flt, attrs=ATTR_LINKS))
+        other = read_links_beside(case, GraphFilter(start=MARCH_15))
+        pd.testing.assert_frame_equal(load_links(case, GraphFilter(end=MARCH_15), beside=other),
+                                      load_links(case, GraphFilter(end=MARCH_15)))
+        assert other.thread is None and other.numbers(case, other.query) is None
