@@ -45,6 +45,7 @@ from linkgraph.graph import (
     graph_links,
     load_entities,
     load_links,
+    read_links_beside,
 )
 from linkgraph.process_switches import collector_paused
 from linkgraph.progress import Progress, no_progress
@@ -122,11 +123,12 @@ def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, pro
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
     step = _Steps(progress, 10)
     step("Reading records")
+    reading = read_links_beside(case, replace(params.filter, link_types=None))   # in a thread, beside the entities
     entities = load_entities(case, attrs=True)
     apart, kept_apart = names.keep_apart(case, entities)
     base = replace(params.filter, keep_apart=set(params.filter.keep_apart) | apart)
     entities = names.unmerged(entities, base.keep_apart)
-    links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS)
+    links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS, beside=reading)
     flt, left_out = service_choice(entities, links, base)
     left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")

@@ -1,0 +1,158 @@
+"""The links read two ways: by the ADBC SQLite driver into Arrow (fast) and through the case's own connection
+(the reference). Both must give the same frame, and the fast reader must step aside where it cannot read
+what the case's connection reads (an encrypted case, an open transaction)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from linkgraph import graph
+from linkgraph.analysis.records import ATTR_LINKS
+from linkgraph.case import CaseFile, merge_entities
+from linkgraph.graph import CHART_COLUMNS, GraphFilter, load_links
+
+pytest.importorskip("adbc_driver_sqlite")
+
+MARCH_15 = 1_710_486_000          # 2024-03-15 00:00 Pacific
+APRIL_30 = 1_714_460_400
+
+
+def both(case: CaseFile, flt: GraphFilter | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The links read by the Arrow reader and by the case's connection (the reference)."""
+    fast = load_links(case, flt, **options)
+    before, graph._ARROW_READ = graph._ARROW_READ, False
+    try:
+        plain = load_links(case, flt, **options)
+    finally:
+        graph._ARROW_READ = before
+    return fast, plain
+
+
+def arrow_reads(case: CaseFile) -> bool:
+    """Whether the Arrow reader reads this case (rather than stepping aside)."""
+    return graph._arrow_numbers(case, ["id"], "0", "FROM links ORDER BY id", []) is not None
+
+
+@pytest.fixture
+def odd_case(sample_built, tmp_path: Path) -> Path:
+    """The sample case with what a plain read must survive: merges to follow, a removed source, a link type
+    the model does not know, and REAL and NULL values far below rows holding INTEGERs (Arrow infers a
+    column's type from its first rows)."""
+    path = sample_built.copy(tmp_path / "odd #1 100%.lgcase")     # a name a file URI must escape
+    with CaseFile.open(path) as case:
+        phones = [r[0] for r in case.conn.execute("SELECT id FROM entities WHERE type = 'Phone' ORDER BY id LIMIT 4")]
+        people = [r[0] for r in case.conn.execute("SELECT id FROM entities WHERE type = 'Person' ORDER BY id LIMIT 2")]
+        merge_entities(case, phones[0], phones[1], "test")
+        merge_entities(case, people[0], people[1], "test")
+        case.remove_source(2, "test")
+        with case.transaction() as conn:
+            source = conn.execute("SELECT max(id) FROM sources").fetchone()[0]
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            rows = [("weird_tie", phones[2], phones[3], None, None, 3, 7, None, None, 2.5, None, source, 9001),
+                    ("call", phones[2], phones[3], MARCH_15 + 0.5, None, 12.25, None, None, None, 1.0, None, source,
+                     9002),
+                    ("call", phones[3], phones[2], MARCH_15 + 60, MARCH_15 + 90, None, 1, None, phones[0], 1.0, None,
+                     source, 9003)]
+            conn.executemany("INSERT INTO links (type, src, dst, start, end, duration, amount, currency, location, "
+                             "weight, attrs, source_id, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return path
+
+
+FILTERS = [
+    GraphFilter(),
+    GraphFilter(start=MARCH_15, end=APRIL_30),
+    GraphFilter(link_types={"call", "weird_tie", "it's"}, start=MARCH_15),
+    GraphFilter(start=4_000_000_000),                          # only the untimed links
+    GraphFilter(keep_apart={1, 2}),
+]
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=["all", "window", "types", "untimed", "apart"])
+def test_arrow_read_is_the_plain_read(odd_case: Path, flt: GraphFilter) -> None:
+    with CaseFile.open(odd_case) as case:
+        assert arrow_reads(case)
+        fast, plain = both(case, flt, attrs=ATTR_LINKS)
+        pd.testing.assert_frame_equal(fast, plain)
+        assert len(fast)
+        narrow_fast, narrow_plain = both(case, flt, columns=CHART_COLUMNS)
+        pd.testing.assert_frame_equal(narrow_fast, narrow_plain)
+
+
+def test_odd_values_read_as_stored(odd_case: Path) -> None:
+    with CaseFile.open(odd_case) as case:
+        links = load_links(case).set_index("row")
+        assert links.loc[9001, "type"] == "weird_tie" and links.loc[9001, "amount"] == 7.0
+        assert links.loc[9002, "start"] == MARCH_15 + 0.5 and pd.isna(links.loc[9002, "end"])
+        assert links.loc[9003, "end"] == MARCH_15 + 90 and pd.isna(links.loc[9003, "duration"])
+        removed = case.conn.execute("SELECT count(*) FROM links WHERE source_id = 2").fetchone()[0]
+        assert removed and not (links["source_id"] == 2).any()
+
+
+def test_inside_a_transaction_the_case_connection_reads(odd_case: Path) -> None:
+    """Rows not yet committed are seen by the case's connection only: the Arrow reader steps aside."""
+    with CaseFile.open(odd_case) as case:
+        before = len(load_links(case))
+        case.conn.execute("BEGIN")
+        case.conn.execute("DELETE FROM links WHERE row = 9001")
+        assert not arrow_reads(case)
+        assert len(load_links(case)) == before - 1
+        case.conn.execute("ROLLBACK")
+
+
+def test_read_only_media(odd_case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case on read-only media opens immutable; the Arrow reader opens it the same way."""
+    monkeypatch.setattr("linkgraph.case.case_file.unwritable_reason", lambda path: "read-only media (test)")
+    with CaseFile.open(odd_case) as case:
+        assert case.read_only_reason and arrow_reads(case)
+        fast, plain = both(case, attrs=ATTR_LINKS)
+        pd.testing.assert_frame_equal(fast, plain)
+
+
+def test_encrypted_case_reads_as_the_plain_case(sample_built, tmp_path: Path) -> None:
+    """SQLCipher: the driver cannot open it, the case's connection reads it, the same links as the plain case
+    (SQLCipher's SQLite reads the NULL sentinel one unit off: NaN all the same)."""
+    from linkgraph.case import encryption
+
+    if not encryption.available():
+        pytest.skip("SQLCipher not installed")
+    plain_path = sample_built.copy(tmp_path / "plain.lgcase")
+    secret = encryption.encrypt_case(plain_path, "correct horse battery", out=tmp_path / "secret.lgcase")
+    with CaseFile.open(secret, passphrase="correct horse battery") as locked, CaseFile.open(plain_path) as plain:
+        assert not isinstance(locked.conn, sqlite3.Connection) and not arrow_reads(locked)
+        assert arrow_reads(plain)
+        pd.testing.assert_frame_equal(load_links(locked, attrs=ATTR_LINKS), load_links(plain, attrs=ATTR_LINKS))
+
+
+def test_fold_from_type_codes_is_the_fold_from_names(odd_case: Path) -> None:
+    """fold_links numbers the types from a categorical's codes: the same ties as from the names themselves
+    (unused categories, a type outside the model, types not in name order among the categories)."""
+    from linkgraph.graph import fold_links
+
+    with CaseFile.open(odd_case) as case:
+        links = load_links(case)
+    assert len(links["type"].cat.categories) > links["type"].nunique()
+    named = links.assign(type=links["type"].astype(object))
+    pd.testing.assert_frame_equal(fold_links(links), fold_links(named))
+    shuffled = links.assign(type=links["type"].cat.reorder_categories(links["type"].cat.categories[::-1]))
+    pd.testing.assert_frame_equal(fold_links(shuffled), fold_links(named))
+
+
+def test_links_read_beside_are_the_links_read_after(odd_case: Path) -> None:
+    """The numbers read in a thread (beside the entities) give the frame load_links reads itself; read for
+    another window they are not used."""
+    from linkgraph.graph import read_links_beside
+
+    with CaseFile.open(odd_case) as case:
+        for flt in FILTERS:
+            beside = read_links_beside(case, flt)
+            assert beside.thread is not None
+            pd.testing.assert_frame_equal(load_links(case, flt, attrs=ATTR_LINKS, beside=beside),
+                                          load_links(case, flt, attrs=ATTR_LINKS))
+        other = read_links_beside(case, GraphFilter(start=MARCH_15))
+        pd.testing.assert_frame_equal(load_links(case, GraphFilter(end=MARCH_15), beside=other),
+                                      load_links(case, GraphFilter(end=MARCH_15)))
+        assert other.thread is None and other.numbers(case, other.query) is None
