@@ -8,6 +8,7 @@ nodes, ties, arcs, degree, components, core, pagerank, groups, and the findings'
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from linkgraph.progress import Progress, no_progress
 from linkgraph.scale import ScaleError
-from linkgraph.scale.engines import Engine, sql_text
+from linkgraph.scale.engines import Engine
 
 
 @dataclass
@@ -91,7 +92,7 @@ def _iterate(engine: Engine, name: str, init: str, step: str, param: str, column
     for number in range(1, max_rounds + 1):
         after = f"{name}_1" if current == f"{name}_0" else f"{name}_0"
         engine.run(after, step, **{param: current})
-        changed = int(engine.scalar(sql_text("changed", before=current, after=after, column=column)))
+        changed = int(engine.ask("changed", before=current, after=after, column=column))
         current = after
         if not changed:
             report.rounds[name] = number
@@ -151,7 +152,7 @@ def pagerank(engine: Engine, params: RunParams, report: RunReport) -> None:
                     if any_dangling else 0.0)
         after = "pagerank_1" if current == "pagerank_0" else "pagerank_0"
         engine.run(after, "pagerank_step", pr=current, n=n, damping=float(params.damping), dangling=dangling)
-        delta = float(engine.scalar(sql_text("pagerank_delta", before=current, after=after)))
+        delta = float(engine.ask("pagerank_delta", before=current, after=after))
         current = after
         if delta < n * params.pagerank_tol:
             report.rounds["pagerank"] = number
@@ -180,12 +181,12 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
     for number in range(1, params.lpa_rounds + 1):
         after = "lpa_1" if current == "lpa_0" else "lpa_0"
         engine.run(after, "lpa_step", labels=current, round=number)
-        changed = int(engine.scalar(sql_text("changed", before=current, after=after, column="label")))
+        changed = int(engine.ask("changed", before=current, after=after, column="label"))
         current, rounds = after, number
         if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
             break
     engine.alias("lpa", current)
-    lpa_q = float(engine.scalar(sql_text("modularity", groups="lpa", m=m)))
+    lpa_q = float(engine.ask("modularity", groups="lpa", m=m))
     report.counts["lpa_labels"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM lpa"))
     engine.run("super_ties", "contract", labels="lpa")
     super_ties = engine.arrow("SELECT a, b, weight FROM super_ties")
@@ -206,13 +207,13 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
     engine.register("supergroups", pa.table({
         "label": pa.array(labels, pa.int64()), "grp": pa.array([int(g) for g in parts.membership], pa.int64())}))
     engine.run("groups_0", "groups_expand", labels="lpa")
-    best_q = float(engine.scalar(sql_text("modularity", groups="groups_0", m=m)))
+    best_q = float(engine.ask("modularity", groups="groups_0", m=m))
     leiden_q = best_q
     current, moves = "groups_0", 0
     for number in range(1, params.refine_rounds + 1):
         after = "groups_1" if current == "groups_0" else "groups_0"
         engine.run(after, "refine_step", groups=current, m=m, round=number)
-        q = float(engine.scalar(sql_text("modularity", groups=after, m=m)))
+        q = float(engine.ask("modularity", groups=after, m=m))
         if q <= best_q + 1e-12:
             continue                     # the moves made it no better: undone (the next round moves the other half)
         best_q, current, moves = q, after, moves + 1
@@ -233,7 +234,9 @@ def measures(engine: Engine, params: RunParams, report: RunReport, progress: Pro
     for number, (label, step) in enumerate(steps):
         if progress(number, len(steps), f"Running {label}") is False:
             raise ScaleError("cancelled")
+        clock = time.perf_counter()
         step(engine, params, report)
+        report.counts[f"seconds_{label.replace('-', '')}"] = round(time.perf_counter() - clock, 2)  # type: ignore[assignment]
 
 
 ENTITY_RESULTS = """

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,6 +45,11 @@ def sql_text(name: str, **params: Any) -> str:
     return _PARAM.sub(fill, body).strip().rstrip(";")
 
 
+def query_label(sql: str) -> str:
+    """A short name for a query asked outside a SQL file (its first words), for the time spent per query."""
+    return "query " + " ".join(sql.split())[:60]
+
+
 @dataclass
 class Engine:
     """What every engine does: tables in, SQL over them, Arrow out. Subclasses fill in the four verbs."""
@@ -49,6 +57,26 @@ class Engine:
     name: str
     spec: str
     tables: set[str] = field(default_factory=set)
+    # Seconds spent per SQL file (or per table made / query asked outside one): label -> [calls, seconds].
+    spent: dict[str, list[float]] = field(default_factory=dict)
+    _timing: bool = field(default=False, repr=False)
+
+    @contextmanager
+    def timed(self, label: str) -> Iterator[None]:
+        """Count the time of the engine work inside under `label` (the outermost label wins: a SQL file's
+        materialise is counted under the file's name, not twice)."""
+        if self._timing:
+            yield
+            return
+        self._timing = True
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._timing = False
+            entry = self.spent.setdefault(label, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - clock
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (chains, candidates, a super-graph's answer) as the table `name`."""
@@ -81,7 +109,13 @@ class Engine:
 
     def run(self, name: str, sql_file: str, *, count: bool = False, **params: Any) -> int:
         """Materialise the SQL file `sql_file` as `name` (its row count when `count`)."""
-        return self.materialise(name, sql_text(sql_file, **params), count=count)
+        with self.timed(sql_file):
+            return self.materialise(name, sql_text(sql_file, **params), count=count)
+
+    def ask(self, sql_file: str, **params: Any) -> Any:
+        """The one value the SQL file `sql_file` computes (a count, a sum)."""
+        with self.timed(sql_file):
+            return self.scalar(sql_text(sql_file, **params))
 
     def scalar(self, sql: str) -> Any:
         table = self.arrow(sql)
@@ -137,25 +171,28 @@ class DuckDBEngine(Engine):
         self.tables.add(name)
 
     def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
-        self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-        self.tables.add(name)
-        return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
+        with self.timed(f"table {name}"):
+            self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+            self.tables.add(name)
+            return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
 
     def alias(self, name: str, source: str) -> None:
         self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {source}")
         self.tables.add(name)
 
     def arrow(self, sql: str) -> pa.Table:
-        result = self.db.sql(sql)
-        for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # DuckDB 2 renamed the verb
-            if hasattr(result, name):
-                table = getattr(result, name)()
-                return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
+        with self.timed(query_label(sql)):
+            result = self.db.sql(sql)
+            for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # DuckDB 2 renamed the verb
+                if hasattr(result, name):
+                    table = getattr(result, name)()
+                    return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
         raise ScaleError("this DuckDB cannot return Arrow tables")
 
     def write_parquet(self, sql: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._exec(f"COPY ({sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        with self.timed(f"write {path.name}"):
+            self._exec(f"COPY ({sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
 
     def versions(self) -> dict[str, str]:
         import duckdb
@@ -318,6 +355,10 @@ class SparkEngine(Engine):
         self._replace(name, frame, None)
 
     def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+        with self.timed(f"table {name}"):
+            return self._materialise(name, sql, count=count)
+
+    def _materialise(self, name: str, sql: str, *, count: bool) -> int:
         self._steps += 1
         path = self._scratch_folder() / f"{self._steps:06d}-{name}"
         query = self.spark.sql(sql)
@@ -334,7 +375,8 @@ class SparkEngine(Engine):
         self._replace(name, self._frames[source], self._paths.get(source))
 
     def arrow(self, sql: str) -> pa.Table:
-        return self.spark.sql(sql).toArrow()
+        with self.timed(query_label(sql)):
+            return self.spark.sql(sql).toArrow()
 
     def write_parquet(self, sql: str, path: Path) -> None:
         # Through the driver as Arrow: one file the catalogue can hash, and no Hadoop output committer on
