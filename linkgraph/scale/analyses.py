@@ -84,15 +84,15 @@ def prepare(engine: Engine, report: RunReport) -> None:
     engine.run("degree", "degree")
 
 
-def _iterate(engine: Engine, name: str, init: str, step: str, param: str, column: str, max_rounds: int,
+def _iterate(engine: Engine, name: str, init: str, step: str, param: str, max_rounds: int,
              report: RunReport) -> None:
-    """Run `step` from `init` until no row changes; the result is table `name`."""
+    """Run `step` from `init` until no row moves (the step marks its moved rows in the column `moved`: one
+    job a round on Spark); the result is table `name`."""
     engine.run(f"{name}_0", init)
     current = f"{name}_0"
     for number in range(1, max_rounds + 1):
         after = f"{name}_1" if current == f"{name}_0" else f"{name}_0"
-        engine.run(after, step, **{param: current})
-        changed = int(engine.ask("changed", before=current, after=after, column=column))
+        changed = engine.run(after, step, marked="moved", **{param: current})
         current = after
         if not changed:
             report.rounds[name] = number
@@ -113,28 +113,13 @@ def components(engine: Engine, params: RunParams, report: RunReport) -> None:
     else:
         if params.graphframes:
             report.notes.append("GraphFrames asked for but not on this engine (no jar, or not Spark): components by SQL")
-        _iterate(engine, "components", "components_init", "components_step", "labels", "label",
-                 params.max_rounds, report)
+        _iterate(engine, "components", "components_init", "components_step", "labels", params.max_rounds, report)
     report.counts["components"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM components"))
 
 
 def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Core numbers (iterated h-index from the degree; each round recomputes only the changed nodes' neighbours)."""
-    engine.run("core_0", "kcore_init")
-    engine.materialise("core_changed", "SELECT id FROM degree")
-    current = "core_0"
-    for number in range(1, params.max_rounds + 1):
-        after = "core_1" if current == "core_0" else "core_0"
-        engine.run(after, "kcore_step", core=current, changed="core_changed")
-        changed = engine.run("core_changed", "kcore_changed", count=True, before=current, after=after)
-        current = after
-        if not changed:
-            report.rounds["core"] = number
-            break
-    else:
-        report.rounds["core"] = params.max_rounds
-        report.notes.append(f"core: stopped after {params.max_rounds} rounds before settling")
-    engine.alias("core", current)
+    """Core numbers (iterated h-index from the degree; each round recomputes only the moved nodes' neighbours)."""
+    _iterate(engine, "core", "kcore_init", "kcore_step", "core", params.max_rounds, report)
     report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
 
 
@@ -180,8 +165,7 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
     rounds = 0
     for number in range(1, params.lpa_rounds + 1):
         after = "lpa_1" if current == "lpa_0" else "lpa_0"
-        engine.run(after, "lpa_step", labels=current, round=number)
-        changed = int(engine.ask("changed", before=current, after=after, column="label"))
+        changed = engine.run(after, "lpa_step", marked="moved", labels=current, round=number)
         current, rounds = after, number
         if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
             break

@@ -86,9 +86,11 @@ class Engine:
         """The Parquet files under `directory` (hive-partitioned) of these pushes, as the table `name`."""
         raise NotImplementedError
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
         """Compute `sql` once and keep it as the table `name` (iterations read the last step, not its lineage);
-        returns its row count when asked (-1 otherwise: on Spark a count is one more job)."""
+        returns its row count when `count`, or the number of its rows whose column `marked` is not null (an
+        iteration's step marks the rows it moved: on Spark both come from the written files' footers, no job);
+        -1 otherwise."""
         raise NotImplementedError
 
     def alias(self, name: str, source: str) -> None:
@@ -107,10 +109,11 @@ class Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa_table, path)
 
-    def run(self, name: str, sql_file: str, *, count: bool = False, **params: Any) -> int:
-        """Materialise the SQL file `sql_file` as `name` (its row count when `count`)."""
+    def run(self, name: str, sql_file: str, *, count: bool = False, marked: str | None = None, **params: Any) -> int:
+        """Materialise the SQL file `sql_file` as `name` (its row count when `count`, its rows marked in the
+        column `marked` when given)."""
         with self.timed(sql_file):
-            return self.materialise(name, sql_text(sql_file, **params), count=count)
+            return self.materialise(name, sql_text(sql_file, **params), count=count, marked=marked)
 
     def ask(self, sql_file: str, **params: Any) -> Any:
         """The one value the SQL file `sql_file` computes (a count, a sum)."""
@@ -170,10 +173,12 @@ class DuckDBEngine(Engine):
             f"union_by_name = true) WHERE push_id IN ({pushes})")
         self.tables.add(name)
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
         with self.timed(f"table {name}"):
             self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
             self.tables.add(name)
+            if marked:
+                return int(self._exec(f"SELECT COUNT({marked}) FROM {name}")[0][0])
             return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
 
     def alias(self, name: str, source: str) -> None:
@@ -273,15 +278,30 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
         return builder.getOrCreate()
 
 
-def _parquet_rows(folder: Path) -> int | None:
-    """Rows of the Parquet files Spark wrote in `folder`, from their footers (no Spark job: an iteration asks
-    this every round); None where the driver cannot see the folder."""
+def _parquet_rows(folder: Path, marked: str | None = None) -> int | None:
+    """Rows of the Parquet files Spark wrote in `folder` (or those whose column `marked` is not null), from
+    their footers (no Spark job: an iteration asks this every round); None where the driver cannot see the
+    folder or a footer lacks the column's null count."""
     import pyarrow.parquet as pq
 
     try:
+        if not (folder / "_SUCCESS").exists():
+            return None
         files = [f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_"))]
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if (folder / "_SUCCESS").exists() else None
-    except OSError:
+        total = 0
+        for f in files:
+            meta = pq.ParquetFile(f).metadata
+            if marked is None:
+                total += meta.num_rows
+                continue
+            column = meta.schema.names.index(marked)
+            for group in range(meta.num_row_groups):
+                stats = meta.row_group(group).column(column).statistics
+                if stats is None or not stats.has_null_count:
+                    return None
+                total += meta.row_group(group).num_rows - stats.null_count
+        return total
+    except (OSError, ValueError):
         return None
 
 
@@ -354,11 +374,11 @@ class SparkEngine(Engine):
         frame = frame.where(F.col("push_id").isin(list(push_ids)))
         self._replace(name, frame, None)
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
         with self.timed(f"table {name}"):
-            return self._materialise(name, sql, count=count)
+            return self._materialise(name, sql, count=count, marked=marked)
 
-    def _materialise(self, name: str, sql: str, *, count: bool) -> int:
+    def _materialise(self, name: str, sql: str, *, count: bool, marked: str | None) -> int:
         self._steps += 1
         path = self._scratch_folder() / f"{self._steps:06d}-{name}"
         query = self.spark.sql(sql)
@@ -366,6 +386,9 @@ class SparkEngine(Engine):
         # Read back with the schema known: no job to infer it, and the plan is a scan of the written files.
         frame = self.spark.read.schema(query.schema).parquet(str(path))
         self._replace(name, frame, path)
+        if marked:
+            written = _parquet_rows(path, marked)
+            return written if written is not None else int(frame.where(frame[marked].isNotNull()).count())
         if not count:
             return -1
         written = _parquet_rows(path)
