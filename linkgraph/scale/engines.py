@@ -148,6 +148,7 @@ class DuckDBEngine(Engine):
         if temp_directory:
             self._exec("SET temp_directory = ?", [temp_directory])
         self._exec("SET preserve_insertion_order = false")
+        self._exec("SET enable_progress_bar = false")    # a long query printed its bar on the run's output
         # Spark SQL's name for a regular-expression search, so the indicator rules' SQL is one text on both.
         self._exec("CREATE OR REPLACE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)")
 
