@@ -148,11 +148,23 @@ def child(path: str, folder: Path) -> dict[str, Any]:
         report = analyse(engine, RunParams(), said)
     engine.close()
     counts = report.counts
-    return {"seconds": time.perf_counter() - clock, "seconds_start": started,
+    spent = sorted(engine.spent.items(), key=lambda item: -item[1][1])
+    return {"seconds": time.perf_counter() - clock, "cpu_seconds": _cpu_seconds(), "seconds_start": started,
+            "seconds_steps": {k: v for k, v in counts.items() if k.startswith("seconds_")},
+            "spent": [[label, int(calls), round(seconds, 2)] for label, (calls, seconds) in spent[:25]],
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
             "seconds_findings": counts["seconds_circuits_indicators"],
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (user + system): on a shared machine a fairer
+    measure of work than the wall clock."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def tree_rss(pid: int) -> tuple[int, int]:
@@ -219,6 +231,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--paths", nargs="+", default=["desktop", "duckdb", "spark"])
     parser.add_argument("--keep", type=Path, help="keep the generated stores here")
+    parser.add_argument("--spent", action="store_true", help="print the engines' seconds per SQL file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -255,8 +268,16 @@ def main() -> None:
             print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB{jvm}, modularity {got.get('modularity') or 0:.3f}, load "
                   f"{os.getloadavg()[0]:.1f}")
+            if got.get("cpu_seconds"):
+                print(f"           CPU {got['cpu_seconds']:.1f} s (this process; a JVM's own CPU not included)")
             if got.get("rounds"):
                 print(f"           rounds: {got['rounds']}")
+            if got.get("seconds_steps"):
+                print("           steps: " + ", ".join(f"{k.replace('seconds_', '')} {v:.1f}"
+                                                      for k, v in got["seconds_steps"].items()))
+            if args.spent and got.get("spent"):
+                for label, calls, seconds in got["spent"]:
+                    print(f"           {seconds:8.2f} s {calls:4d} x {label}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]

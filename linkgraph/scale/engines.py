@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,6 +45,11 @@ def sql_text(name: str, **params: Any) -> str:
     return _PARAM.sub(fill, body).strip().rstrip(";")
 
 
+def query_label(sql: str) -> str:
+    """A short name for a query asked outside a SQL file (its first words), for the time spent per query."""
+    return "query " + " ".join(sql.split())[:60]
+
+
 @dataclass
 class Engine:
     """What every engine does: tables in, SQL over them, Arrow out. Subclasses fill in the four verbs."""
@@ -49,6 +57,26 @@ class Engine:
     name: str
     spec: str
     tables: set[str] = field(default_factory=set)
+    # Seconds spent per SQL file (or per table made / query asked outside one): label -> [calls, seconds].
+    spent: dict[str, list[float]] = field(default_factory=dict)
+    _timing: bool = field(default=False, repr=False)
+
+    @contextmanager
+    def timed(self, label: str) -> Iterator[None]:
+        """Count the time of the engine work inside under `label` (the outermost label wins: a SQL file's
+        materialise is counted under the file's name, not twice)."""
+        if self._timing:
+            yield
+            return
+        self._timing = True
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._timing = False
+            entry = self.spent.setdefault(label, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - clock
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (chains, candidates, a super-graph's answer) as the table `name`."""
@@ -58,9 +86,11 @@ class Engine:
         """The Parquet files under `directory` (hive-partitioned) of these pushes, as the table `name`."""
         raise NotImplementedError
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
         """Compute `sql` once and keep it as the table `name` (iterations read the last step, not its lineage);
-        returns its row count when asked (-1 otherwise: on Spark a count is one more job)."""
+        returns its row count when `count`, or the number of its rows whose column `marked` is not null (an
+        iteration's step marks the rows it moved: on Spark both come from the written files' footers, no job);
+        -1 otherwise."""
         raise NotImplementedError
 
     def alias(self, name: str, source: str) -> None:
@@ -79,9 +109,16 @@ class Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa_table, path)
 
-    def run(self, name: str, sql_file: str, *, count: bool = False, **params: Any) -> int:
-        """Materialise the SQL file `sql_file` as `name` (its row count when `count`)."""
-        return self.materialise(name, sql_text(sql_file, **params), count=count)
+    def run(self, name: str, sql_file: str, *, count: bool = False, marked: str | None = None, **params: Any) -> int:
+        """Materialise the SQL file `sql_file` as `name` (its row count when `count`, its rows marked in the
+        column `marked` when given)."""
+        with self.timed(sql_file):
+            return self.materialise(name, sql_text(sql_file, **params), count=count, marked=marked)
+
+    def ask(self, sql_file: str, **params: Any) -> Any:
+        """The one value the SQL file `sql_file` computes (a count, a sum)."""
+        with self.timed(sql_file):
+            return self.scalar(sql_text(sql_file, **params))
 
     def scalar(self, sql: str) -> Any:
         table = self.arrow(sql)
@@ -111,6 +148,7 @@ class DuckDBEngine(Engine):
         if temp_directory:
             self._exec("SET temp_directory = ?", [temp_directory])
         self._exec("SET preserve_insertion_order = false")
+        self._exec("SET enable_progress_bar = false")    # a long query printed its bar on the run's output
         # Spark SQL's name for a regular-expression search, so the indicator rules' SQL is one text on both.
         self._exec("CREATE OR REPLACE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)")
 
@@ -136,26 +174,31 @@ class DuckDBEngine(Engine):
             f"union_by_name = true) WHERE push_id IN ({pushes})")
         self.tables.add(name)
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
-        self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-        self.tables.add(name)
-        return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
+        with self.timed(f"table {name}"):
+            self._exec(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+            self.tables.add(name)
+            if marked:
+                return int(self._exec(f"SELECT COUNT({marked}) FROM {name}")[0][0])
+            return int(self._exec(f"SELECT COUNT(*) FROM {name}")[0][0]) if count else -1
 
     def alias(self, name: str, source: str) -> None:
         self._exec(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {source}")
         self.tables.add(name)
 
     def arrow(self, sql: str) -> pa.Table:
-        result = self.db.sql(sql)
-        for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # DuckDB 2 renamed the verb
-            if hasattr(result, name):
-                table = getattr(result, name)()
-                return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
+        with self.timed(query_label(sql)):
+            result = self.db.sql(sql)
+            for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # DuckDB 2 renamed the verb
+                if hasattr(result, name):
+                    table = getattr(result, name)()
+                    return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
         raise ScaleError("this DuckDB cannot return Arrow tables")
 
     def write_parquet(self, sql: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._exec(f"COPY ({sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        with self.timed(f"write {path.name}"):
+            self._exec(f"COPY ({sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
 
     def versions(self) -> dict[str, str]:
         import duckdb
@@ -236,15 +279,30 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
         return builder.getOrCreate()
 
 
-def _parquet_rows(folder: Path) -> int | None:
-    """Rows of the Parquet files Spark wrote in `folder`, from their footers (no Spark job: an iteration asks
-    this every round); None where the driver cannot see the folder."""
+def _parquet_rows(folder: Path, marked: str | None = None) -> int | None:
+    """Rows of the Parquet files Spark wrote in `folder` (or those whose column `marked` is not null), from
+    their footers (no Spark job: an iteration asks this every round); None where the driver cannot see the
+    folder or a footer lacks the column's null count."""
     import pyarrow.parquet as pq
 
     try:
+        if not (folder / "_SUCCESS").exists():
+            return None
         files = [f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_"))]
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if (folder / "_SUCCESS").exists() else None
-    except OSError:
+        total = 0
+        for f in files:
+            meta = pq.ParquetFile(f).metadata
+            if marked is None:
+                total += meta.num_rows
+                continue
+            column = meta.schema.names.index(marked)
+            for group in range(meta.num_row_groups):
+                stats = meta.row_group(group).column(column).statistics
+                if stats is None or not stats.has_null_count:
+                    return None
+                total += meta.row_group(group).num_rows - stats.null_count
+        return total
+    except (OSError, ValueError):
         return None
 
 
@@ -317,7 +375,11 @@ class SparkEngine(Engine):
         frame = frame.where(F.col("push_id").isin(list(push_ids)))
         self._replace(name, frame, None)
 
-    def materialise(self, name: str, sql: str, *, count: bool = False) -> int:
+    def materialise(self, name: str, sql: str, *, count: bool = False, marked: str | None = None) -> int:
+        with self.timed(f"table {name}"):
+            return self._materialise(name, sql, count=count, marked=marked)
+
+    def _materialise(self, name: str, sql: str, *, count: bool, marked: str | None) -> int:
         self._steps += 1
         path = self._scratch_folder() / f"{self._steps:06d}-{name}"
         query = self.spark.sql(sql)
@@ -325,6 +387,9 @@ class SparkEngine(Engine):
         # Read back with the schema known: no job to infer it, and the plan is a scan of the written files.
         frame = self.spark.read.schema(query.schema).parquet(str(path))
         self._replace(name, frame, path)
+        if marked:
+            written = _parquet_rows(path, marked)
+            return written if written is not None else int(frame.where(frame[marked].isNotNull()).count())
         if not count:
             return -1
         written = _parquet_rows(path)
@@ -334,7 +399,8 @@ class SparkEngine(Engine):
         self._replace(name, self._frames[source], self._paths.get(source))
 
     def arrow(self, sql: str) -> pa.Table:
-        return self.spark.sql(sql).toArrow()
+        with self.timed(query_label(sql)):
+            return self.spark.sql(sql).toArrow()
 
     def write_parquet(self, sql: str, path: Path) -> None:
         # Through the driver as Arrow: one file the catalogue can hash, and no Hadoop output committer on

@@ -1,1 +1,1 @@
-SELECT id, id AS label FROM degree
+SELECT id, id AS label, CAST(1 AS INT) AS moved FROM degree

@@ -1,6 +1,8 @@
 -- Weighted label propagation: a node takes the label its neighbours carry with the most weight (ties: the
--- smallest label). Half the nodes move each round (by id parity), which stops two-colour flip-flopping.
-SELECT l.id, CASE WHEN MOD(l.id + {round}, 2) = 0 THEN COALESCE(v.label, l.label) ELSE l.label END AS label
+-- smallest label). Half the nodes move each round (by id parity), which stops two-colour flip-flopping; only
+-- their votes are counted. A node whose label moves is marked (moved = 1, else NULL).
+SELECT l.id, COALESCE(v.label, l.label) AS label,
+       CASE WHEN v.label <> l.label THEN CAST(1 AS INT) END AS moved
 FROM {labels} l
 LEFT JOIN (
     SELECT id, label FROM (
@@ -8,6 +10,7 @@ LEFT JOIN (
         FROM (
             SELECT a.src AS id, n.label, SUM(a.weight) AS w
             FROM arcs a JOIN {labels} n ON n.id = a.dst
+            WHERE MOD(a.src + {round}, 2) = 0
             GROUP BY a.src, n.label
         ) votes
     ) ranked

@@ -5,6 +5,7 @@ WITH totals AS (
 ), towards AS (
     SELECT a.src AS id, n.label, SUM(a.weight) AS k_in
     FROM arcs a JOIN {groups} n ON n.id = a.dst
+    WHERE MOD(a.src + {round}, 2) = 0        -- only the moving half's options are weighed
     GROUP BY a.src, n.label
 ), options AS (
     SELECT g.id, t.label,
