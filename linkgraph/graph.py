@@ -23,7 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -159,10 +159,10 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     flt = flt or GraphFilter()
     kept = set(LINK_COLUMNS) if columns is None else {"id", "type", *columns}
     query = _links_query(case, flt, kept)
-    numeric, code, rest, args, where = query
+    numeric, args, where = query.numeric, query.args, query.where
     names = list(case.model.links)
     numbers = beside.numbers(case, query) if beside is not None else None
-    columns = numbers if numbers is not None else _number_columns(case, numeric, code, rest, args)
+    columns = numbers if numbers is not None else _number_columns(case, numeric, query.code, query.rest, args)
     codes = columns.pop().astype(np.int64)
     if (codes < 0).any():
         odd = dict(case.conn.execute(f"SELECT id, type FROM links WHERE 1=1{where} AND type NOT IN "
@@ -197,14 +197,23 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     return frame
 
 
-def _links_query(case: CaseFile, flt: GraphFilter, kept: set[str]) -> tuple[list[str], str, str, list[Any], str]:
-    """What `load_links` asks SQLite for: the number columns, the type-code expression, the FROM ... ORDER BY
-    part, its arguments, and the WHERE conditions (time window, link types, removed sources)."""
+class LinksQuery(NamedTuple):
+    """What `load_links` asks SQLite for; two reads of the same rows have equal queries."""
+
+    numeric: list[str]        # the number columns
+    code: str                 # the type-code expression
+    rest: str                 # FROM ... WHERE ... ORDER BY id
+    args: list[Any]           # the arguments of `rest`
+    where: str                # its WHERE conditions (time window, link types, removed sources)
+
+
+def _links_query(case: CaseFile, flt: GraphFilter, kept: set[str]) -> LinksQuery:
+    """The query of `load_links` for this filter and these columns."""
     where, args = _window(flt)
     where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
     code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(case.model.links)) + " ELSE -1 END"
     numeric = [c for c in LINK_COLUMNS if c != "type" and c in kept]
-    return numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args, where
+    return LinksQuery(numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args, where)
 
 
 class LinksBeside:
@@ -213,8 +222,8 @@ class LinksBeside:
 
     def __init__(self, case: CaseFile, flt: GraphFilter | None = None) -> None:
         self.query = _links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
-        numeric, code, rest, args, _ = self.query
-        self.plan = _arrow_plan(case, numeric, code, rest, args)
+        query = self.query
+        self.plan = _arrow_plan(case, query.numeric, query.code, query.rest, query.args)
         self.columns: list[np.ndarray] | None = None
         self.thread: threading.Thread | None = None
         if self.plan is not None:
@@ -222,9 +231,9 @@ class LinksBeside:
             self.thread.start()
 
     def _read(self) -> None:
-        self.columns = _arrow_read(*self.plan, len(self.query[0]))
+        self.columns = _arrow_read(*self.plan, len(self.query.numeric))
 
-    def numbers(self, case: CaseFile, query: tuple) -> list[np.ndarray] | None:
+    def numbers(self, case: CaseFile, query: LinksQuery) -> list[np.ndarray] | None:
         """The numbers read, when `query` asks for the same rows and the case's connection would see the
         same (no transaction open); else None and the caller reads them."""
         if self.thread is None:
