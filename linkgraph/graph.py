@@ -14,69 +14,62 @@ when they appear in the same ad or in near-duplicate ads).
 from __future__ import annotations
 
 import json
-import os
 import re
-import sqlite3
-import threading
 from collections.abc import Iterable
-from contextlib import suppress
-from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from linkgraph import reading
 from linkgraph.case import CaseFile
 from linkgraph.process_switches import collector_paused
+from linkgraph.reading import (  # noqa: F401  (GraphFilter, VIEWS and the columns are this module's API too)
+    CHART_COLUMNS,
+    LINK_COLUMNS,
+    NULL,
+    VIEWS,
+    CaseReading,
+    EntityColumns,
+    GraphFilter,
+    LinksQuery,
+    links_query,
+    start_reading,
+)
 
 try:
     from orjson import loads as _orjson_loads
 except ImportError:  # orjson is a dependency; a bare install still reads attributes
     _orjson_loads = json.loads
 
-VIEWS = ("entities", "persons", "ad_phones")
 # Link types that say "this identifier belongs to that person" (for the person-level view).
 USE_LINKS = ("uses", "owns")
 REPLACEABLE = ("Phone", "Account", "Device", "Email", "OnlineAccount", "Vehicle")
 AD_LINKS = ("posted", "listed_in")
-_NULL = -1.5e308                 # stands for NULL while links are read (no stored value comes near it)
-LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
-                "location"]
 
 
-@dataclass
-class GraphFilter:
-    """What to leave in: a time window, types, a minimum weight, and entities left out by hand."""
-
-    start: int | None = None                   # UTC epoch seconds, inclusive
-    end: int | None = None                     # UTC epoch seconds, inclusive
-    entity_types: set[str] | None = None       # None = all
-    link_types: set[str] | None = None         # None = all
-    min_weight: float = 0.0                    # edges with fewer links (or less summed weight) drop out
-    exclude_service: bool = True               # carrier voicemail, short codes, service numbers
-    exclude_ids: set[int] = field(default_factory=set)
-    view: str = "entities"
-    keep_apart: set[int] = field(default_factory=set)   # merged ids analysed as themselves (merge not followed)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "start": self.start, "end": self.end,
-            "entity_types": sorted(self.entity_types) if self.entity_types else None,
-            "link_types": sorted(self.link_types) if self.link_types else None,
-            "min_weight": self.min_weight, "exclude_service": self.exclude_service,
-            "exclude_ids": sorted(self.exclude_ids), "view": self.view,
-            **({"keep_apart": sorted(self.keep_apart)} if self.keep_apart else {}),
-        }
-
-
-def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
+def load_entities(case: CaseFile, *, attrs: bool = False, beside: CaseReading | None = None) -> pd.DataFrame:
     """Every entity as a frame indexed by id: type, key, label, role, minor, first/last seen, service flag.
 
-    With `attrs`, an `attrs` column holds each entity's attributes as a dict.
+    With `attrs`, an `attrs` column holds each entity's attributes as a dict. Read into Arrow columns by the
+    ADBC SQLite driver when it can (`reading.entities_read`: a third of the time of the plain read, which stays
+    the reference and gives the same frame); `beside`: reads already started (`start_reading`).
     """
+    columns = None
+    if beside is not None and beside.entities is not None:
+        columns = beside.entities.columns_for(case, attrs)
+    if columns is None:
+        uri = reading.entities_plan(case)
+        columns = reading.entities_read(uri, attrs) if uri is not None else None
+    if columns is None:
+        return _entities_plain(case, attrs=attrs)
+    return _entities_frame(columns, attrs=attrs)
+
+
+def _entities_plain(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
+    """`load_entities` through the case's own connection: the reference the Arrow read is held equal to."""
     frame = pd.read_sql_query(
         "SELECT id, type, key, label, role, minor, first_seen, last_seen, merged_into, "
         "json_extract(attrs, '$.kind') AS kind" + (", attrs" if attrs else "") + " FROM entities ORDER BY id",
@@ -87,6 +80,30 @@ def load_entities(case: CaseFile, *, attrs: bool = False) -> pd.DataFrame:
     frame["service"] = frame["kind"].isin(["service", "short_code"])
     if attrs:
         frame["attrs"] = _all_attrs(frame["attrs"].tolist())
+    return frame
+
+
+def _entities_frame(columns: EntityColumns, *, attrs: bool) -> pd.DataFrame:
+    """The frame `_entities_plain` makes, from the Arrow reader's columns: whole numbers typed as pandas types a
+    column of Python values read from SQLite (int64 without NULL, float64 with NaN for some, None for all)."""
+    index = pd.Index(columns.ids, name="id")
+    data: dict[str, pd.Series] = {}
+    for name in reading.ENTITY_ORDER:
+        if name in columns.text:           # object, as the plain read leaves it (not inferred as pandas' str)
+            data[name] = pd.Series(columns.text[name], index=index, dtype=object, copy=False)
+            continue
+        values, missing = columns.whole[name]
+        if not missing.any():
+            whole = values
+        elif missing.all():
+            whole = np.full(len(values), None, dtype=object)
+        else:
+            whole = np.where(missing, np.nan, values.astype(float))
+        data[name] = pd.Series(whole, index=index, dtype=whole.dtype, copy=False)
+    frame = pd.DataFrame(data, copy=False)
+    if attrs:
+        frame["attrs"] = _all_attrs(columns.attrs or [])
+    frame["service"] = frame["kind"].isin(["service", "short_code"])
     return frame
 
 
@@ -125,27 +142,8 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZEROS = b"0" * 19
 
 
-def _window(flt: GraphFilter) -> tuple[str, list[Any]]:
-    """SQL conditions (and arguments) for the filter's time window and link types."""
-    sql = ""
-    args: list[Any] = []
-    if flt.link_types:
-        sql += f" AND type IN ({','.join('?' * len(flt.link_types))})"
-        args.extend(sorted(flt.link_types))
-    if flt.start is not None:
-        sql += " AND (start IS NULL OR COALESCE(end, start) >= ?)"
-        args.append(flt.start)
-    if flt.end is not None:
-        sql += " AND (start IS NULL OR start <= ?)"
-        args.append(flt.end)
-    return sql, args
-
-
-CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_id", "row")  # what graph_links reads
-
-
 def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | Iterable[str] = False,
-               columns: Iterable[str] | None = None, beside: LinksBeside | None = None) -> pd.DataFrame:
+               columns: Iterable[str] | None = None, beside: CaseReading | None = None) -> pd.DataFrame:
     """Links as columns (id, type, src, dst, start, end, duration, amount, weight, source_id, row, location).
 
     Filtered by the filter's time window and link types; ends (and location) follow merges.
@@ -154,14 +152,14 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     (others get an empty dict, shared: do not modify it). Numbers are read in one pass into a
     numpy array, which keeps a million links at about two seconds. `columns`: only these of LINK_COLUMNS
     (id and type always; CHART_COLUMNS are what `graph_links` needs): a quarter less to read for a chart.
-    `beside`: the numbers already being read (`read_links_beside`), used when asked for the same rows.
+    `beside`: reads already started (`start_reading`): their numbers are used when asked for the same rows.
     """
     flt = flt or GraphFilter()
     kept = set(LINK_COLUMNS) if columns is None else {"id", "type", *columns}
-    query = _links_query(case, flt, kept)
+    query = links_query(case, flt, kept)
     numeric, args, where = query.numeric, query.args, query.where
     names = list(case.model.links)
-    numbers = beside.numbers(case, query) if beside is not None else None
+    numbers = beside.links.numbers(case, query) if beside is not None and beside.links is not None else None
     columns = numbers if numbers is not None else _number_columns(case, numeric, query.code, query.rest, args)
     codes = columns.pop().astype(np.int64)
     if (codes < 0).any():
@@ -197,61 +195,6 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
     return frame
 
 
-class LinksQuery(NamedTuple):
-    """What `load_links` asks SQLite for; two reads of the same rows have equal queries."""
-
-    numeric: list[str]        # the number columns
-    code: str                 # the type-code expression
-    rest: str                 # FROM ... WHERE ... ORDER BY id
-    args: list[Any]           # the arguments of `rest`
-    where: str                # its WHERE conditions (time window, link types, removed sources)
-
-
-def _links_query(case: CaseFile, flt: GraphFilter, kept: set[str]) -> LinksQuery:
-    """The query of `load_links` for this filter and these columns."""
-    where, args = _window(flt)
-    where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
-    code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(case.model.links)) + " ELSE -1 END"
-    numeric = [c for c in LINK_COLUMNS if c != "type" and c in kept]
-    return LinksQuery(numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args, where)
-
-
-class LinksBeside:
-    """The links' numbers for `load_links`, read by the Arrow reader in a thread while the caller reads
-    something else (the reader releases the GIL: on two cores the entities are read meanwhile)."""
-
-    def __init__(self, case: CaseFile, flt: GraphFilter | None = None) -> None:
-        self.query = _links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
-        query = self.query
-        self.plan = _arrow_plan(case, query.numeric, query.code, query.rest, query.args)
-        self.columns: list[np.ndarray] | None = None
-        self.thread: threading.Thread | None = None
-        if self.plan is not None:
-            self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
-            self.thread.start()
-
-    def _read(self) -> None:
-        self.columns = _arrow_read(*self.plan, len(self.query.numeric))
-
-    def numbers(self, case: CaseFile, query: LinksQuery) -> list[np.ndarray] | None:
-        """The numbers read, when `query` asks for the same rows and the case's connection would see the
-        same (no transaction open); else None and the caller reads them."""
-        if self.thread is None:
-            return None
-        self.thread.join()
-        self.thread = None
-        columns, self.columns = self.columns, None
-        if query != self.query or case.conn.in_transaction:
-            return None
-        return columns
-
-
-def read_links_beside(case: CaseFile, flt: GraphFilter | None = None) -> LinksBeside:
-    """Start reading every column of `load_links(case, flt)` beside other work; give it to `load_links(beside=)`
-    (merges and keep_apart are applied there: the filter here needs the same window and link types only)."""
-    return LinksBeside(case, flt)
-
-
 def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> list[np.ndarray]:
     """`SELECT numeric..., last rest` as float columns, NaN for NULL (`last`, a number never NULL, comes last).
 
@@ -264,10 +207,10 @@ def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, ar
         return columns
     # NULL comes back as a sentinel so the rows stream straight into one float array (np.fromiter),
     # about twice as fast as np.array over a million tuples; the sentinel then becomes NaN.
-    read = ", ".join(f"IFNULL({c}, {_NULL})" for c in numeric)
+    read = ", ".join(f"IFNULL({c}, {NULL})" for c in numeric)
     with collector_paused():
         # The sentinel as this SQLite reads it: some versions (SQLCipher's 3.51) read -1.5e308 one unit lower.
-        null = case.conn.execute(f"SELECT {_NULL}").fetchone()[0]
+        null = case.conn.execute(f"SELECT {NULL}").fetchone()[0]
         rows = case.conn.execute(f"SELECT {read}, {last} {rest}", args).fetchall()
         width = len(numeric) + 1
         table = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(len(rows), width)
@@ -276,92 +219,14 @@ def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, ar
     return [table[:, i] for i in range(width)]
 
 
-_ARROW_READ = os.environ.get("LINKGRAPH_ARROW_READ", "1") != "0"   # "0": every read through case.conn (tests)
-
-
 def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
                    args: list[Any]) -> list[np.ndarray] | None:
     """The columns of `_number_columns`, read into Arrow by the ADBC SQLite driver (no Python object per value);
     None when it cannot read them as the case's connection would, and the caller reads them itself: no driver
     installed, an encrypted case (SQLCipher), the connection inside a transaction (another connection would not
     see its uncommitted rows), an argument it cannot spell in SQL, or any error of the driver (a locked file)."""
-    plan = _arrow_plan(case, numeric, last, rest, args)
-    return None if plan is None else _arrow_read(*plan, len(numeric))
-
-
-def _arrow_plan(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> tuple[str, str] | None:
-    """The file URI and the SQL text the Arrow reader runs (read from the case's connection, so made in its
-    thread), or None when it cannot read what the case's connection would (see `_arrow_numbers`)."""
-    if not _ARROW_READ or not isinstance(case.conn, sqlite3.Connection) or case.conn.in_transaction:
-        return None
-    pieces = rest.split("?")
-    literals = [_sql_literal(a) for a in args]
-    if None in literals or len(pieces) != len(literals) + 1:
-        return None
-    try:
-        import adbc_driver_manager  # noqa: F401
-        import adbc_driver_sqlite  # noqa: F401
-    except ImportError:
-        return None
-    file = next((row[2] for row in case.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
-    if not file:
-        return None
-    # The same file read-only, immutable where the case's connection is (read-only media: no lock file).
-    uri = Path(file).absolute().as_uri() + ("?mode=ro&immutable=1" if case.read_only_reason else "?mode=ro")
-    # Every value a REAL (a column's Arrow type comes from its first rows: a NULL-first or INTEGER-first column
-    # holding a REAL further down would stop the read), NULL the sentinel, as this engine reads it.
-    read = ", ".join(f"CAST(IFNULL({c}, {_NULL}) AS REAL)" for c in numeric)
-    text = f"SELECT {read}, {last}, CAST({_NULL} AS REAL) " + "".join(
-        piece + literal for piece, literal in zip(pieces, [*literals, ""], strict=True))
-    return uri, text
-
-
-def _arrow_read(uri: str, text: str, width: int) -> list[np.ndarray] | None:
-    """Run `text` on the file at `uri` through the ADBC driver: `width` columns and the code as floats (NaN for
-    the sentinel, read back from the last column as this engine reads it); None on any error of the driver."""
-    import adbc_driver_manager
-    import adbc_driver_sqlite
-    import pyarrow as pa
-
-    handles: list[Any] = []
-    try:
-        database = adbc_driver_sqlite.connect(uri)
-        handles.append(database)
-        connection = adbc_driver_manager.AdbcConnection(database)
-        handles.append(connection)
-        statement = adbc_driver_manager.AdbcStatement(connection)
-        handles.append(statement)
-        with suppress(Exception):              # fewer, bigger batches: a little less work per row
-            statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
-        statement.set_sql_query(text)
-        stream, _ = statement.execute_query()
-        table = pa.RecordBatchReader.from_stream(stream).read_all()
-    except Exception:          # noqa: BLE001  (any driver error: the case's own connection reads the same rows)
-        return None
-    finally:
-        for handle in reversed(handles):
-            with suppress(Exception):
-                handle.close()
-    if table.num_columns != width + 2:
-        return None
-    null = table.column(table.num_columns - 1)
-    sentinel = null[0].as_py() if len(null) else _NULL
-    columns = []
-    for i in range(width + 1):
-        values = table.column(i).to_numpy().astype(float, copy=False)
-        columns.append(np.where(values == sentinel, np.nan, values) if i < width else values)
-    return columns
-
-
-def _sql_literal(value: Any) -> str | None:
-    """A filter's argument (a link type, a time) as an SQL literal; None for anything else."""
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)) and np.isfinite(value):
-        return repr(float(value))
-    return None
+    plan = reading.links_plan(case, numeric, last, rest, args)
+    return None if plan is None else reading.links_read(*plan, len(numeric))
 
 
 def _attrs_text(case: CaseFile, ids: list[int]) -> dict[int, str]:

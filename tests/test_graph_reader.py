@@ -1,6 +1,7 @@
-"""The links read two ways: by the ADBC SQLite driver into Arrow (fast) and through the case's own connection
-(the reference). Both must give the same frame, and the fast reader must step aside where it cannot read
-what the case's connection reads (an encrypted case, an open transaction)."""
+"""The links and the entities read two ways: by the ADBC SQLite driver into Arrow (fast) and through the case's
+own connection (the reference). Both must give the same frame, and the fast reader must step aside where it
+cannot read what the case's connection reads (an encrypted case, an open transaction, a value of another type
+than its column's)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkgraph import graph
+from linkgraph import graph, reading
 from linkgraph.analysis.records import ATTR_LINKS
 from linkgraph.case import CaseFile, merge_entities
-from linkgraph.graph import CHART_COLUMNS, GraphFilter, load_links
+from linkgraph.graph import CHART_COLUMNS, GraphFilter, load_entities, load_links
 
 pytest.importorskip("adbc_driver_sqlite")
 
@@ -24,12 +25,23 @@ APRIL_30 = 1_714_460_400
 def both(case: CaseFile, flt: GraphFilter | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The links read by the Arrow reader and by the case's connection (the reference)."""
     fast = load_links(case, flt, **options)
-    before, graph._ARROW_READ = graph._ARROW_READ, False
+    before, reading.ARROW_READ = reading.ARROW_READ, False
     try:
         plain = load_links(case, flt, **options)
     finally:
-        graph._ARROW_READ = before
+        reading.ARROW_READ = before
     return fast, plain
+
+
+def both_entities(case: CaseFile, attrs: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The entities read by the Arrow reader (when it reads them) and by the case's connection (the reference)."""
+    return load_entities(case, attrs=attrs), graph._entities_plain(case, attrs=attrs)
+
+
+def entities_arrow_reads(case: CaseFile) -> bool:
+    """Whether the Arrow reader reads this case's entities (rather than stepping aside)."""
+    uri = reading.entities_plan(case)
+    return uri is not None and reading.entities_read(uri, attrs=True) is not None
 
 
 def arrow_reads(case: CaseFile) -> bool:
@@ -125,6 +137,8 @@ def test_encrypted_case_reads_as_the_plain_case(sample_built, tmp_path: Path) ->
         assert not isinstance(locked.conn, sqlite3.Connection) and not arrow_reads(locked)
         assert arrow_reads(plain)
         pd.testing.assert_frame_equal(load_links(locked, attrs=ATTR_LINKS), load_links(plain, attrs=ATTR_LINKS))
+        assert not entities_arrow_reads(locked) and entities_arrow_reads(plain)
+        pd.testing.assert_frame_equal(load_entities(locked, attrs=True), load_entities(plain, attrs=True))
 
 
 def test_fold_from_type_codes_is_the_fold_from_names(odd_case: Path) -> None:
@@ -144,15 +158,77 @@ def test_fold_from_type_codes_is_the_fold_from_names(odd_case: Path) -> None:
 def test_links_read_beside_are_the_links_read_after(odd_case: Path) -> None:
     """The numbers read in a thread (beside the entities) give the frame load_links reads itself; read for
     another window they are not used."""
-    from linkgraph.graph import read_links_beside
-
     with CaseFile.open(odd_case) as case:
         for flt in FILTERS:
-            beside = read_links_beside(case, flt)
-            assert beside.thread is not None
+            beside = reading.start_reading(case, flt)
+            assert beside.links.thread is not None and beside.entities.thread is not None
             pd.testing.assert_frame_equal(load_links(case, flt, attrs=ATTR_LINKS, beside=beside),
                                           load_links(case, flt, attrs=ATTR_LINKS))
-        other = read_links_beside(case, GraphFilter(start=MARCH_15))
+            pd.testing.assert_frame_equal(load_entities(case, attrs=True, beside=beside),
+                                          graph._entities_plain(case, attrs=True))
+        other = reading.start_reading(case, GraphFilter(start=MARCH_15))
         pd.testing.assert_frame_equal(load_links(case, GraphFilter(end=MARCH_15), beside=other),
                                       load_links(case, GraphFilter(end=MARCH_15)))
-        assert other.thread is None and other.numbers(case, other.query) is None
+        assert other.links.thread is None and other.links.numbers(case, other.links.query) is None
+        # read without attributes, asked for with them: read again
+        pd.testing.assert_frame_equal(load_entities(case, attrs=False, beside=other),
+                                      graph._entities_plain(case, attrs=False))
+        other.finish()
+        assert other.entities.thread is None
+
+
+@pytest.mark.parametrize("attrs", [True, False], ids=["attrs", "no-attrs"])
+def test_entities_arrow_read_is_the_plain_read(odd_case: Path, attrs: bool) -> None:
+    """Merged entities (merged_into set for some), NULL keys and roles, first/last seen NULL for some."""
+    with CaseFile.open(odd_case) as case:
+        assert entities_arrow_reads(case)
+        fast, plain = both_entities(case, attrs)
+        pd.testing.assert_frame_equal(fast, plain)
+        assert fast["merged_into"].notna().any() and fast["merged_into"].isna().any()
+        assert fast["key"].isna().any() and fast["role"].notna().any()
+
+
+def _edit(path: Path, *statements: str) -> None:
+    with CaseFile.open(path) as case, case.transaction() as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("edits, reads", [
+    # no merge at all (merged_into NULL everywhere: None, not NaN), every entity seen (first_seen int64)
+    (["UPDATE entities SET merged_into = NULL", "UPDATE entities SET first_seen = 5, last_seen = 6"], True),
+    # every role NULL, every key set; then text far below thousands of NULL-first rows
+    (["UPDATE entities SET role = NULL", "UPDATE entities SET key = 'k' || id WHERE key IS NULL"], True),
+    # a kind that is a number (json_extract gives an integer): the driver would spell it as text
+    (["UPDATE entities SET attrs = json_set(attrs, '$.kind', 7) WHERE id = (SELECT max(id) FROM entities)"],
+     False),
+    # a REAL in an INTEGER column and text in another
+    (["UPDATE entities SET first_seen = 1.5 WHERE id = (SELECT max(id) FROM entities)"], False),
+    (["UPDATE entities SET last_seen = 'soon' WHERE id = (SELECT max(id) FROM entities)"], False),
+], ids=["no-merges", "null-roles", "number-kind", "real-time", "text-time"])
+def test_entities_odd_columns(odd_case: Path, edits: list[str], reads: bool) -> None:
+    """Column types follow the values as pandas reads them from SQLite; values the Arrow reader would read
+    differently make it step aside."""
+    _edit(odd_case, *edits)
+    with CaseFile.open(odd_case) as case:
+        assert entities_arrow_reads(case) is reads
+        for attrs in (True, False):
+            fast, plain = both_entities(case, attrs)
+            pd.testing.assert_frame_equal(fast, plain)
+
+
+def test_entities_null_first_far_down(tmp_path: Path) -> None:
+    """More entities than a batch of the Arrow reader, the first tens of thousands with NULL key, role, times
+    and merge, then values: read as the case's connection reads them."""
+    path = tmp_path / "many.lgcase"
+    with CaseFile.create(path, name="many", timezone="UTC") as case, case.transaction() as conn:
+        rows = [("Person", None, f"person {i}", "{}", None, 0, None, None, None) for i in range(70_000)]
+        rows += [("Phone", f"+1555{i:07d}", f"phone {i}", '{"kind": "service"}' if i % 3 else '{"a": 1}',
+                  "suspect", 1, 100 + i, 200 + i, 1 if i == 5 else None) for i in range(20)]
+        conn.executemany("INSERT INTO entities (type, key, label, attrs, role, minor, first_seen, last_seen, "
+                         "merged_into) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    with CaseFile.open(path) as case:
+        assert entities_arrow_reads(case)
+        fast, plain = both_entities(case, True)
+        pd.testing.assert_frame_equal(fast, plain)
+        assert fast["service"].sum() == 13 and fast["merged_into"].notna().sum() == 1

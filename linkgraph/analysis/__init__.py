@@ -45,10 +45,10 @@ from linkgraph.graph import (
     graph_links,
     load_entities,
     load_links,
-    read_links_beside,
 )
 from linkgraph.process_switches import collector_paused
 from linkgraph.progress import Progress, no_progress
+from linkgraph.reading import CaseReading, start_reading
 
 ACTIVITY_TYPES = ("Phone", "Person")
 
@@ -101,18 +101,22 @@ class _Steps:
         self.done += 1
 
 
-def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress) -> dict[str, Any]:
-    """Rank entities, find groups, key players, swaps, co-locations, circuits and indicators."""
+def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress, *,
+            reading: CaseReading | None = None) -> dict[str, Any]:
+    """Rank entities, find groups, key players, swaps, co-locations, circuits and indicators.
+
+    `reading`: the case's reads already started (`linkgraph.reading.start_reading`, as the command line does
+    while the analysis libraries load), used where they read the rows the analysis asks for."""
     with collector_paused():
-        return _analyze(case, params or AnalysisParams(), progress)
+        return _analyze(case, params or AnalysisParams(), progress, reading)
 
 
 def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress, *,
-                       save: bool = True) -> dict[str, Any]:
+                       save: bool = True, reading: CaseReading | None = None) -> dict[str, Any]:
     """Analyse, then keep the run in the case (`run_id`) so an exhibit can cite it; a read-only case cannot keep it,
     so the run's record goes into the result (`run_record`). The one path for the command line and the desktop."""
     chosen = params or AnalysisParams()
-    result = analyze(case, chosen, progress)
+    result = analyze(case, chosen, progress, reading=reading)
     if save and case.read_only:
         result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
     elif save:
@@ -120,15 +124,20 @@ def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, pro
     return result
 
 
-def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress) -> dict[str, Any]:
+def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
+             reading: CaseReading | None = None) -> dict[str, Any]:
     step = _Steps(progress, 10)
     step("Reading records")
-    reading = read_links_beside(case, replace(params.filter, link_types=None))   # in a thread, beside the entities
-    entities = load_entities(case, attrs=True)
-    apart, kept_apart = names.keep_apart(case, entities)
-    base = replace(params.filter, keep_apart=set(params.filter.keep_apart) | apart)
-    entities = names.unmerged(entities, base.keep_apart)
-    links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS, beside=reading)
+    if reading is None:           # the links and the entities, each in a thread (the Arrow reader releases the GIL)
+        reading = start_reading(case, replace(params.filter, link_types=None))
+    try:
+        entities = load_entities(case, attrs=True, beside=reading)
+        apart, kept_apart = names.keep_apart(case, entities)
+        base = replace(params.filter, keep_apart=set(params.filter.keep_apart) | apart)
+        entities = names.unmerged(entities, base.keep_apart)
+        links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS, beside=reading)
+    finally:
+        reading.finish()          # no read left running (on an error too; the findings' child forks after this)
     flt, left_out = service_choice(entities, links, base)
     left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")

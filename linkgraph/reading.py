@@ -1,0 +1,340 @@
+"""What the graph reads of a case (the filter, the links query) and the fast way to read it: the ADBC SQLite
+driver into Arrow columns, in a thread, beside other work.
+
+This module imports neither pandas nor networkx, so `linkgraph analyze` starts reading the case
+(`start_reading`) while those libraries load. Every fast read here has a plain reference in graph.py,
+through the case's own connection, that gives the same values (tests/test_graph_reader.py holds them
+equal); a fast read steps aside (None) wherever it cannot read what that connection would, and the plain
+read is done instead. LINKGRAPH_ARROW_READ=0 turns the fast reads off.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from linkgraph.case import CaseFile
+
+VIEWS = ("entities", "persons", "ad_phones")
+NULL = -1.5e308                 # stands for NULL while links are read (no stored value comes near it)
+LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
+                "location"]
+CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_id", "row")  # what graph_links reads
+ENTITY_TEXT = ("type", "key", "label", "role", "kind")            # text (or NULL) in the entities frame
+ENTITY_WHOLE = ("minor", "first_seen", "last_seen", "merged_into")  # integers (or NULL)
+ENTITY_ORDER = ("type", "key", "label", "role", "minor", "first_seen", "last_seen", "merged_into", "kind")
+
+ARROW_READ = os.environ.get("LINKGRAPH_ARROW_READ", "1") != "0"   # "0": every read through case.conn (tests)
+
+
+@dataclass
+class GraphFilter:
+    """What to leave in: a time window, types, a minimum weight, and entities left out by hand."""
+
+    start: int | None = None                   # UTC epoch seconds, inclusive
+    end: int | None = None                     # UTC epoch seconds, inclusive
+    entity_types: set[str] | None = None       # None = all
+    link_types: set[str] | None = None         # None = all
+    min_weight: float = 0.0                    # edges with fewer links (or less summed weight) drop out
+    exclude_service: bool = True               # carrier voicemail, short codes, service numbers
+    exclude_ids: set[int] = field(default_factory=set)
+    view: str = "entities"
+    keep_apart: set[int] = field(default_factory=set)   # merged ids analysed as themselves (merge not followed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start, "end": self.end,
+            "entity_types": sorted(self.entity_types) if self.entity_types else None,
+            "link_types": sorted(self.link_types) if self.link_types else None,
+            "min_weight": self.min_weight, "exclude_service": self.exclude_service,
+            "exclude_ids": sorted(self.exclude_ids), "view": self.view,
+            **({"keep_apart": sorted(self.keep_apart)} if self.keep_apart else {}),
+        }
+
+
+def window_sql(flt: GraphFilter) -> tuple[str, list[Any]]:
+    """SQL conditions (and arguments) for the filter's time window and link types."""
+    sql = ""
+    args: list[Any] = []
+    if flt.link_types:
+        sql += f" AND type IN ({','.join('?' * len(flt.link_types))})"
+        args.extend(sorted(flt.link_types))
+    if flt.start is not None:
+        sql += " AND (start IS NULL OR COALESCE(end, start) >= ?)"
+        args.append(flt.start)
+    if flt.end is not None:
+        sql += " AND (start IS NULL OR start <= ?)"
+        args.append(flt.end)
+    return sql, args
+
+
+class LinksQuery(NamedTuple):
+    """What `load_links` asks SQLite for; two reads of the same rows have equal queries."""
+
+    numeric: list[str]        # the number columns
+    code: str                 # the type-code expression
+    rest: str                 # FROM ... WHERE ... ORDER BY id
+    args: list[Any]           # the arguments of `rest`
+    where: str                # its WHERE conditions (time window, link types, removed sources)
+
+
+def links_query(case: CaseFile, flt: GraphFilter, kept: set[str]) -> LinksQuery:
+    """The query of `load_links` for this filter and these columns."""
+    where, args = window_sql(flt)
+    where += case.removed_links_sql()          # sources taken out (`linkgraph remove-source`) drop out
+    code = "CASE type " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(case.model.links)) + " ELSE -1 END"
+    numeric = [c for c in LINK_COLUMNS if c != "type" and c in kept]
+    return LinksQuery(numeric, code, f"FROM links WHERE 1=1{where} ORDER BY id", args, where)
+
+
+def _file_uri(case: CaseFile) -> str | None:
+    """The case file as a read-only URI for a second connection (immutable where the case's connection is: read-only
+    media, no lock file), or None where a second connection cannot read what the case's own would: an encrypted
+    case (SQLCipher), the connection inside a transaction (its uncommitted rows), no driver installed.
+    Read from the case's connection, so called in its thread."""
+    if not ARROW_READ or not isinstance(case.conn, sqlite3.Connection) or case.conn.in_transaction:
+        return None
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_sqlite  # noqa: F401
+    except ImportError:
+        return None
+    file = next((row[2] for row in case.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not file:
+        return None
+    return Path(file).absolute().as_uri() + ("?mode=ro&immutable=1" if case.read_only_reason else "?mode=ro")
+
+
+def arrow_table(uri: str, text: str) -> Any:
+    """`text` run on the file at `uri` by the ADBC SQLite driver, as one Arrow table; None on any error of the
+    driver (a locked file, a value of another type than the column's first rows held)."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+    import pyarrow as pa
+
+    handles: list[Any] = []
+    try:
+        database = adbc_driver_sqlite.connect(uri)
+        handles.append(database)
+        connection = adbc_driver_manager.AdbcConnection(database)
+        handles.append(connection)
+        statement = adbc_driver_manager.AdbcStatement(connection)
+        handles.append(statement)
+        with suppress(Exception):              # fewer, bigger batches: a little less work per row
+            statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
+        statement.set_sql_query(text)
+        stream, _ = statement.execute_query()
+        return pa.RecordBatchReader.from_stream(stream).read_all()
+    except Exception:          # noqa: BLE001  (any driver error: the case's own connection reads the same rows)
+        return None
+    finally:
+        for handle in reversed(handles):
+            with suppress(Exception):
+                handle.close()
+
+
+def links_plan(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> tuple[str, str] | None:
+    """The file URI and the SQL text the Arrow reader runs for the links' numbers (`SELECT numeric..., last rest`),
+    or None when it cannot read what the case's connection would (see `_file_uri`; or an argument it cannot
+    spell in SQL)."""
+    pieces = rest.split("?")
+    literals = [sql_literal(a) for a in args]
+    if None in literals or len(pieces) != len(literals) + 1:
+        return None
+    uri = _file_uri(case)
+    if uri is None:
+        return None
+    # Every value a REAL (a column's Arrow type comes from its first rows: a NULL-first or INTEGER-first column
+    # holding a REAL further down would stop the read), NULL the sentinel, as this engine reads it.
+    read = ", ".join(f"CAST(IFNULL({c}, {NULL}) AS REAL)" for c in numeric)
+    text = f"SELECT {read}, {last}, CAST({NULL} AS REAL) " + "".join(
+        piece + literal for piece, literal in zip(pieces, [*literals, ""], strict=True))
+    return uri, text
+
+
+def links_read(uri: str, text: str, width: int) -> list[np.ndarray] | None:
+    """Run a `links_plan`: `width` columns and the code as floats (NaN for the sentinel, read back from the last
+    column as this engine reads it); None on any error of the driver."""
+    table = arrow_table(uri, text)
+    if table is None or table.num_columns != width + 2:
+        return None
+    null = table.column(table.num_columns - 1)
+    sentinel = null[0].as_py() if len(null) else NULL
+    columns = []
+    for i in range(width + 1):
+        values = table.column(i).to_numpy().astype(float, copy=False)
+        columns.append(np.where(values == sentinel, np.nan, values) if i < width else values)
+    return columns
+
+
+def sql_literal(value: Any) -> str | None:
+    """A filter's argument (a link type, a time) as an SQL literal; None for anything else."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return repr(float(value))
+    return None
+
+
+class LinksBeside:
+    """The links' numbers for `load_links`, read by the Arrow reader in a thread while the caller does something
+    else (the reader releases the GIL: on two cores the entities are read, or libraries loaded, meanwhile)."""
+
+    def __init__(self, case: CaseFile, flt: GraphFilter | None = None) -> None:
+        self.query = links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
+        query = self.query
+        self.plan = links_plan(case, query.numeric, query.code, query.rest, query.args)
+        self.columns: list[np.ndarray] | None = None
+        self.thread: threading.Thread | None = None
+        if self.plan is not None:
+            self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        self.columns = links_read(*self.plan, len(self.query.numeric))
+
+    def numbers(self, case: CaseFile, query: LinksQuery) -> list[np.ndarray] | None:
+        """The numbers read, when `query` asks for the same rows and the case's connection would see the
+        same (no transaction open); else None and the caller reads them."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        self.thread = None
+        columns, self.columns = self.columns, None
+        if query != self.query or case.conn.in_transaction:
+            return None
+        return columns
+
+
+@dataclass
+class EntityColumns:
+    """The entities as `load_entities` reads them, column by column (rows by id): the ids, the text columns
+    (object arrays, None for NULL), the whole-number columns with their NULLs apart, and each entity's stored
+    attributes (JSON text) when asked for."""
+
+    ids: np.ndarray
+    text: dict[str, np.ndarray]
+    whole: dict[str, tuple[np.ndarray, np.ndarray]]      # name -> (int64 values, True where NULL)
+    attrs: list[str] | None = None
+
+
+def _entities_sql(attrs: bool) -> str:
+    """The entities query of the Arrow reader: NULLs read as '' or 0 with a bit each in a `nulls` column (a
+    column's Arrow type comes from its first rows: a NULL-first column holding text further down would stop
+    the read), and an `odd` column counting values of another type than the column's (text in a number column,
+    a number as the attribute `kind`), which the driver would read as another type or spell as text."""
+    kind = "json_extract(attrs, '$.kind')"
+    texts = {"type": "type", "key": "key", "label": "label", "role": "role", "kind": "kind"}
+    nulls = " + ".join(f"{1 << i} * ({name} IS NULL)" for i, name in enumerate((*ENTITY_TEXT, *ENTITY_WHOLE)))
+    odd = " + ".join([f"(typeof({name}) NOT IN ('text', 'null'))" for name in ENTITY_TEXT]
+                     + [f"(typeof({name}) NOT IN ('integer', 'null'))" for name in ENTITY_WHOLE]
+                     + ["(typeof(attrs) != 'text')"])
+    read = ", ".join([f"IFNULL({texts[name]}, '')" for name in ENTITY_TEXT]
+                     + [f"IFNULL({name}, 0)" for name in ENTITY_WHOLE])
+    return (f"SELECT id, {read}, {nulls}, {odd}{', attrs' if attrs else ''} FROM (SELECT id, type, key, label, "
+            f"role, minor, first_seen, last_seen, merged_into, attrs, {kind} AS kind FROM entities) ORDER BY id")
+
+
+def entities_plan(case: CaseFile) -> str | None:
+    """The file URI the Arrow reader reads the entities from, or None where it cannot (see `_file_uri`)."""
+    return _file_uri(case)
+
+
+def entities_read(uri: str, attrs: bool) -> EntityColumns | None:
+    """The entities read from the file at `uri` by the Arrow reader; None where it cannot read them as the case's
+    connection would (no rows, a value of another type than its column's, any error of the driver)."""
+    import pyarrow as pa
+
+    table = arrow_table(uri, _entities_sql(attrs))
+    width = 1 + len(ENTITY_TEXT) + len(ENTITY_WHOLE) + 2 + (1 if attrs else 0)
+    if table is None or table.num_columns != width or not table.num_rows:
+        return None
+    names = (*ENTITY_TEXT, *ENTITY_WHOLE)
+    types = table.schema.types
+    texts = range(1, 1 + len(ENTITY_TEXT))
+    numbers = [0, *range(1 + len(ENTITY_TEXT), len(names) + 3)]
+    if any(not (pa.types.is_string(types[i]) or pa.types.is_large_string(types[i])) for i in texts) or any(
+            not pa.types.is_int64(types[i]) for i in numbers) or (attrs and not pa.types.is_string(types[-1])
+                                                                  and not pa.types.is_large_string(types[-1])):
+        return None
+    odd = table.column(len(names) + 2).to_numpy()
+    if odd.any():
+        return None
+    nulls = table.column(len(names) + 1).to_numpy()
+    text: dict[str, np.ndarray] = {}
+    whole: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for position, name in enumerate(names):
+        missing = (nulls >> position & 1).astype(bool)
+        values = table.column(1 + position)
+        if name in ENTITY_TEXT:
+            column = values.to_numpy(zero_copy_only=False).astype(object, copy=False)
+            if missing.any():
+                column = column.copy()
+                column[missing] = None
+            text[name] = column
+        else:
+            whole[name] = (values.to_numpy().astype(np.int64, copy=False), missing)
+    stored = table.column(width - 1).to_pylist() if attrs else None
+    return EntityColumns(table.column(0).to_numpy().astype(np.int64, copy=False), text, whole, stored)
+
+
+class EntitiesBeside:
+    """The entities for `load_entities`, read by the Arrow reader in a thread while the caller does something
+    else; `attrs` as `load_entities` takes it."""
+
+    def __init__(self, case: CaseFile, attrs: bool) -> None:
+        self.attrs = attrs
+        self.uri = entities_plan(case)
+        self.columns: EntityColumns | None = None
+        self.thread: threading.Thread | None = None
+        if self.uri is not None:
+            self.thread = threading.Thread(target=self._read, name="entities-beside", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        self.columns = entities_read(self.uri, self.attrs)
+
+    def columns_for(self, case: CaseFile, attrs: bool) -> EntityColumns | None:
+        """The entities read, when read with the same `attrs` and the case's connection would see the same (no
+        transaction open); else None and the caller reads them. Given once."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        self.thread = None
+        columns, self.columns = self.columns, None
+        if attrs != self.attrs or case.conn.in_transaction:
+            return None
+        return columns
+
+
+@dataclass
+class CaseReading:
+    """Reads of one case started beside other work (`start_reading`): the links' numbers, and the entities."""
+
+    links: LinksBeside | None = None
+    entities: EntitiesBeside | None = None
+
+    def finish(self) -> None:
+        """Wait for any read not taken (a caller that forks after must hold no other thread)."""
+        for beside in (self.links, self.entities):
+            if beside is not None and beside.thread is not None:
+                beside.thread.join()
+                beside.thread = None
+
+
+def start_reading(case: CaseFile, flt: GraphFilter | None = None, *, entities: bool = True,
+                  attrs: bool = True) -> CaseReading:
+    """Start reading every column of `load_links(case, flt)` (merges and keep_apart are applied there: the filter
+    here needs the same window and link types only) and, with `entities`, `load_entities(case, attrs=attrs)`,
+    each in a thread; hand the result to them (`beside=`)."""
+    return CaseReading(LinksBeside(case, flt), EntitiesBeside(case, attrs) if entities else None)
