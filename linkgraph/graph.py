@@ -62,7 +62,8 @@ def load_entities(case: CaseFile, *, attrs: bool = False, beside: CaseReading | 
         columns = beside.entities.columns_for(case, attrs)
     if columns is None:
         uri = reading.entities_plan(case)
-        columns = reading.entities_read(uri, attrs) if uri is not None else None
+        table = reading.entities_read(uri, attrs) if uri is not None else None
+        columns = table.columns() if table is not None else None
     if columns is None:
         return _entities_plain(case, attrs=attrs)
     return _entities_frame(columns, attrs=attrs)

@@ -166,13 +166,32 @@ def links_read(uri: str, text: str, width: int) -> list[np.ndarray] | None:
     table = arrow_table(uri, text)
     if table is None or table.num_columns != width + 2:
         return None
-    null = table.column(table.num_columns - 1)
-    sentinel = null[0].as_py() if len(null) else NULL
-    columns = []
-    for i in range(width + 1):
-        values = table.column(i).to_numpy().astype(float, copy=False)
-        columns.append(np.where(values == sentinel, np.nan, values) if i < width else values)
-    return columns
+    columns = [numbers_of(table.column(i)) for i in range(width + 2)]
+    if any(column is None for column in columns):
+        return None
+    sentinel = columns[-1][0] if len(columns[-1]) else NULL
+    return [np.where(values == sentinel, np.nan, values) if i < width else values.astype(float)
+            for i, values in enumerate(columns[:-1])]
+
+
+def numbers_of(column: Any) -> np.ndarray | None:
+    """An Arrow column of doubles or 64-bit integers without NULL as a numpy array, read from its buffers (Arrow's
+    own conversion loads pandas, which a reading thread must not do while the caller imports it); None for any
+    other column."""
+    import pyarrow as pa
+
+    if pa.types.is_float64(column.type):
+        dtype: Any = np.float64
+    elif pa.types.is_int64(column.type):
+        dtype = np.int64
+    else:
+        return None
+    parts = []
+    for chunk in column.chunks:
+        if chunk.null_count:
+            return None
+        parts.append(np.frombuffer(chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * 8))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
 def sql_literal(value: Any) -> str | None:
@@ -228,19 +247,45 @@ class EntityColumns:
     attrs: list[str] | None = None
 
 
+@dataclass
+class EntityTable:
+    """The entities as the Arrow reader read them (`entities_read`), numbers already apart; `columns()` makes the
+    text columns Python strings (in the caller's thread: Arrow's conversion loads pandas)."""
+
+    table: Any
+    ids: np.ndarray
+    nulls: np.ndarray
+    whole: dict[str, np.ndarray]
+    attrs: bool
+
+    def columns(self) -> EntityColumns:
+        text: dict[str, np.ndarray] = {}
+        whole: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for position, name in enumerate((*ENTITY_TEXT, *ENTITY_WHOLE)):
+            missing = (self.nulls >> position & 1).astype(bool)
+            if name in ENTITY_WHOLE:
+                whole[name] = (self.whole[name], missing)
+                continue
+            column = self.table.column(1 + position).to_numpy(zero_copy_only=False).astype(object, copy=False)
+            if missing.any():
+                column = column.copy()
+                column[missing] = None
+            text[name] = column
+        stored = self.table.column(self.table.num_columns - 1).to_pylist() if self.attrs else None
+        return EntityColumns(self.ids, text, whole, stored)
+
+
 def _entities_sql(attrs: bool) -> str:
     """The entities query of the Arrow reader: NULLs read as '' or 0 with a bit each in a `nulls` column (a
     column's Arrow type comes from its first rows: a NULL-first column holding text further down would stop
     the read), and an `odd` column counting values of another type than the column's (text in a number column,
     a number as the attribute `kind`), which the driver would read as another type or spell as text."""
     kind = "json_extract(attrs, '$.kind')"
-    texts = {"type": "type", "key": "key", "label": "label", "role": "role", "kind": "kind"}
     nulls = " + ".join(f"{1 << i} * ({name} IS NULL)" for i, name in enumerate((*ENTITY_TEXT, *ENTITY_WHOLE)))
     odd = " + ".join([f"(typeof({name}) NOT IN ('text', 'null'))" for name in ENTITY_TEXT]
                      + [f"(typeof({name}) NOT IN ('integer', 'null'))" for name in ENTITY_WHOLE]
                      + ["(typeof(attrs) != 'text')"])
-    read = ", ".join([f"IFNULL({texts[name]}, '')" for name in ENTITY_TEXT]
-                     + [f"IFNULL({name}, 0)" for name in ENTITY_WHOLE])
+    read = ", ".join([f"IFNULL({name}, '')" for name in ENTITY_TEXT] + [f"IFNULL({name}, 0)" for name in ENTITY_WHOLE])
     return (f"SELECT id, {read}, {nulls}, {odd}{', attrs' if attrs else ''} FROM (SELECT id, type, key, label, "
             f"role, minor, first_seen, last_seen, merged_into, attrs, {kind} AS kind FROM entities) ORDER BY id")
 
@@ -250,7 +295,7 @@ def entities_plan(case: CaseFile) -> str | None:
     return _file_uri(case)
 
 
-def entities_read(uri: str, attrs: bool) -> EntityColumns | None:
+def entities_read(uri: str, attrs: bool) -> EntityTable | None:
     """The entities read from the file at `uri` by the Arrow reader; None where it cannot read them as the case's
     connection would (no rows, a value of another type than its column's, any error of the driver)."""
     import pyarrow as pa
@@ -259,33 +304,17 @@ def entities_read(uri: str, attrs: bool) -> EntityColumns | None:
     width = 1 + len(ENTITY_TEXT) + len(ENTITY_WHOLE) + 2 + (1 if attrs else 0)
     if table is None or table.num_columns != width or not table.num_rows:
         return None
-    names = (*ENTITY_TEXT, *ENTITY_WHOLE)
-    types = table.schema.types
-    texts = range(1, 1 + len(ENTITY_TEXT))
-    numbers = [0, *range(1 + len(ENTITY_TEXT), len(names) + 3)]
-    if any(not (pa.types.is_string(types[i]) or pa.types.is_large_string(types[i])) for i in texts) or any(
-            not pa.types.is_int64(types[i]) for i in numbers) or (attrs and not pa.types.is_string(types[-1])
-                                                                  and not pa.types.is_large_string(types[-1])):
+    texts = [*range(1, 1 + len(ENTITY_TEXT)), *([width - 1] if attrs else [])]
+    if any(not pa.types.is_string(table.schema.types[i]) for i in texts):
         return None
-    odd = table.column(len(names) + 2).to_numpy()
+    numbers = [numbers_of(table.column(i)) for i in range(1 + len(ENTITY_TEXT), width - (1 if attrs else 0))]
+    ids = numbers_of(table.column(0))
+    if ids is None or any(column is None or column.dtype != np.int64 for column in [ids, *numbers]):
+        return None
+    *whole, nulls, odd = numbers
     if odd.any():
         return None
-    nulls = table.column(len(names) + 1).to_numpy()
-    text: dict[str, np.ndarray] = {}
-    whole: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for position, name in enumerate(names):
-        missing = (nulls >> position & 1).astype(bool)
-        values = table.column(1 + position)
-        if name in ENTITY_TEXT:
-            column = values.to_numpy(zero_copy_only=False).astype(object, copy=False)
-            if missing.any():
-                column = column.copy()
-                column[missing] = None
-            text[name] = column
-        else:
-            whole[name] = (values.to_numpy().astype(np.int64, copy=False), missing)
-    stored = table.column(width - 1).to_pylist() if attrs else None
-    return EntityColumns(table.column(0).to_numpy().astype(np.int64, copy=False), text, whole, stored)
+    return EntityTable(table, ids, nulls, dict(zip(ENTITY_WHOLE, whole, strict=True)), attrs)
 
 
 class EntitiesBeside:
@@ -295,14 +324,14 @@ class EntitiesBeside:
     def __init__(self, case: CaseFile, attrs: bool) -> None:
         self.attrs = attrs
         self.uri = entities_plan(case)
-        self.columns: EntityColumns | None = None
+        self.table: EntityTable | None = None
         self.thread: threading.Thread | None = None
         if self.uri is not None:
             self.thread = threading.Thread(target=self._read, name="entities-beside", daemon=True)
             self.thread.start()
 
     def _read(self) -> None:
-        self.columns = entities_read(self.uri, self.attrs)
+        self.table = entities_read(self.uri, self.attrs)
 
     def columns_for(self, case: CaseFile, attrs: bool) -> EntityColumns | None:
         """The entities read, when read with the same `attrs` and the case's connection would see the same (no
@@ -311,10 +340,10 @@ class EntitiesBeside:
             return None
         self.thread.join()
         self.thread = None
-        columns, self.columns = self.columns, None
-        if attrs != self.attrs or case.conn.in_transaction:
+        table, self.table = self.table, None
+        if table is None or attrs != self.attrs or case.conn.in_transaction:
             return None
-        return columns
+        return table.columns()
 
 
 @dataclass

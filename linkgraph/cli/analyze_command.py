@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
-from linkgraph.analysis import AnalysisParams, analyze_and_record, left_out_line
-from linkgraph.analysis.centrality import LARGE_TIES
-from linkgraph.analysis.communities import METHODS
-from linkgraph.analysis.disruption import TARGET_TYPES
+from linkgraph.analysis_choices import LARGE_TIES, METHODS
 from linkgraph.cli.common import add_case, add_filter, graph_filter, open_case, print_table
 from linkgraph.progress import TerminalProgress
+from linkgraph.reading import start_reading
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,15 +44,24 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     with open_case(args) as case:
+        flt = graph_filter(args, case)
+        # The case's links and entities are read in threads (the Arrow reader releases the GIL) while the
+        # analysis libraries load: on two cores the second of loading them mostly hides behind the reads.
+        reading = start_reading(case, replace(flt, link_types=None))
+        try:
+            from linkgraph.analysis import AnalysisParams, analyze_and_record
+        except BaseException:
+            reading.finish()
+            raise
         params = AnalysisParams(
-            filter=graph_filter(args, case), seed=args.seed, top=args.top, method=args.method,
+            filter=flt, seed=args.seed, top=args.top, method=args.method,
             resolution=args.resolution, disrupt=args.disrupt, path=tuple(args.path) if args.path else None,
             max_hops=args.max_hops, connect=args.connect, common=args.common, findings=not args.no_findings,
             full=args.full, beside=True,                  # a command holds no other threads: big cases use a second core
         )
         bar = TerminalProgress()
         try:
-            result = analyze_and_record(case, params, bar, save=not args.no_save)
+            result = analyze_and_record(case, params, bar, save=not args.no_save, reading=reading)
         finally:
             bar.done()
     if result.get("run_record"):
@@ -61,6 +69,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
               f"parameters, digest {result['run_record']['digest'][:16]}...) is in this output under 'run_record' "
               "(--json): save the output to keep it", file=sys.stderr)
     if args.json:
+        from linkgraph.analysis import left_out_line
+
         write_json(result, sys.stdout, indent=args.indent)
         said = left_out_line(result.get("left_out") or {})
         if said:
@@ -99,6 +109,9 @@ def write_json(data: Any, out: Any, *, indent: int | None = None) -> None:
 
 def print_summary(result: dict, top: int = 25) -> None:
     """The human reading of an analysis: key players, then groups, then findings."""
+    from linkgraph.analysis import left_out_line
+    from linkgraph.analysis.disruption import TARGET_TYPES
+
     graph = result["graph"]
     said = left_out_line(result.get("left_out") or {})
     if said:

@@ -20,7 +20,7 @@ from linkgraph.safe_text import terminal_text
 from linkgraph.times import parse_iso
 
 if TYPE_CHECKING:
-    from linkgraph.graph import GraphFilter
+    from linkgraph.reading import GraphFilter
 
 
 PASSPHRASE_ENV = "LINKGRAPH_PASSPHRASE"
@@ -115,7 +115,7 @@ def did_you_mean(args: argparse.Namespace, exc: NotACaseFile) -> str:
 
 def add_filter(parser: argparse.ArgumentParser) -> None:
     """The graph filter options shared by analyze, export and the GUI's command line."""
-    from linkgraph.graph import VIEWS  # networkx loads only for the commands that build a graph
+    from linkgraph.reading import VIEWS  # (no pandas or networkx: `analyze` reads the case while they load)
 
     group = parser.add_argument_group("filter")
     group.add_argument("--from", dest="start", metavar="DATE", help="leave out links before DATE (YYYY-MM-DD[ HH:MM])")
@@ -132,7 +132,7 @@ def add_filter(parser: argparse.ArgumentParser) -> None:
 
 def graph_filter(args: argparse.Namespace, case: CaseFile) -> GraphFilter:
     """A GraphFilter from the filter options, dates read in the case's time zone."""
-    from linkgraph.graph import GraphFilter
+    from linkgraph.reading import GraphFilter
 
     model = case.model
 
