@@ -61,8 +61,8 @@ def load_entities(case: CaseFile, *, attrs: bool = False, beside: CaseReading | 
     if beside is not None and beside.entities is not None:
         columns = beside.entities.columns_for(case, attrs)
     if columns is None:
-        uri = reading.entities_plan(case)
-        table = reading.entities_read(uri, attrs) if uri is not None else None
+        plan = reading.entities_plan(case)
+        table = reading.entities_read(plan, attrs) if plan is not None else None
         columns = table.columns() if table is not None else None
     if columns is None:
         return _entities_plain(case, attrs=attrs)
@@ -93,13 +93,13 @@ def _entities_frame(columns: EntityColumns, *, attrs: bool) -> pd.DataFrame:
         if name in columns.text:           # object, as the plain read leaves it (not inferred as pandas' str)
             data[name] = pd.Series(columns.text[name], index=index, dtype=object, copy=False)
             continue
-        values, missing = columns.whole[name]
-        if not missing.any():
-            whole = values
-        elif missing.all():
+        values = columns.whole[name]
+        if not values.null_count:
+            whole = np.asarray(values.to_numpy(), dtype=np.int64)
+        elif values.null_count == len(values):
             whole = np.full(len(values), None, dtype=object)
-        else:
-            whole = np.where(missing, np.nan, values.astype(float))
+        else:                              # NaN for NULL (as pandas makes Python ints and None a float64 column)
+            whole = np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
         data[name] = pd.Series(whole, index=index, dtype=whole.dtype, copy=False)
     frame = pd.DataFrame(data, copy=False)
     if attrs:

@@ -28,8 +28,7 @@ NULL = -1.5e308                 # stands for NULL while links are read (no store
 LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
                 "location"]
 CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_id", "row")  # what graph_links reads
-ENTITY_TEXT = ("type", "key", "label", "role", "kind")            # text (or NULL) in the entities frame
-ENTITY_WHOLE = ("minor", "first_seen", "last_seen", "merged_into")  # integers (or NULL)
+ENTITY_WHOLE = ("minor", "first_seen", "last_seen", "merged_into")  # integers (or NULL) of the entities
 ENTITY_ORDER = ("type", "key", "label", "role", "minor", "first_seen", "last_seen", "merged_into", "kind")
 
 ARROW_READ = os.environ.get("LINKGRAPH_ARROW_READ", "1") != "0"   # "0": every read through case.conn (tests)
@@ -113,9 +112,10 @@ def _file_uri(case: CaseFile) -> str | None:
     return Path(file).absolute().as_uri() + ("?mode=ro&immutable=1" if case.read_only_reason else "?mode=ro")
 
 
-def arrow_table(uri: str, text: str) -> Any:
+def arrow_table(uri: str, text: str, batch_rows: int = 65_536) -> Any:
     """`text` run on the file at `uri` by the ADBC SQLite driver, as one Arrow table; None on any error of the
-    driver (a locked file, a value of another type than the column's first rows held)."""
+    driver (a locked file, a value of another type than the column's first rows held). The driver reads
+    `batch_rows` rows at a time and gives each column the type of the values of its first batch."""
     import adbc_driver_manager
     import adbc_driver_sqlite
     import pyarrow as pa
@@ -129,7 +129,7 @@ def arrow_table(uri: str, text: str) -> Any:
         statement = adbc_driver_manager.AdbcStatement(connection)
         handles.append(statement)
         with suppress(Exception):              # fewer, bigger batches: a little less work per row
-            statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
+            statement.set_options(**{"adbc.sqlite.query.batch_rows": str(max(1, batch_rows))})
         statement.set_sql_query(text)
         stream, _ = statement.execute_query()
         return pa.RecordBatchReader.from_stream(stream).read_all()
@@ -238,83 +238,104 @@ class LinksBeside:
 @dataclass
 class EntityColumns:
     """The entities as `load_entities` reads them, column by column (rows by id): the ids, the text columns
-    (object arrays, None for NULL), the whole-number columns with their NULLs apart, and each entity's stored
+    (object arrays, None for NULL), the whole-number columns (Arrow arrays, NULL kept), and each entity's stored
     attributes (JSON text) when asked for."""
 
     ids: np.ndarray
     text: dict[str, np.ndarray]
-    whole: dict[str, tuple[np.ndarray, np.ndarray]]      # name -> (int64 values, True where NULL)
+    whole: dict[str, Any]
     attrs: list[str] | None = None
+
+
+# The Arrow reader's query. Read in one batch, every column gets the type of all its values: a NULL-first column
+# holding text further down does not stop the read, and a column holding two types (a REAL or text among the
+# integers of first_seen, a BLOB among text) comes with another type than expected, and the plain read is made.
+# `kind` as JSON text (`->`, always text or NULL: json_extract would give a number for a number, which the
+# driver would spell as text in a text column).
+_ENTITIES_SQL = ("SELECT id, type, key, label, role, minor, first_seen, last_seen, merged_into, attrs -> '$.kind'"
+                 "{attrs} FROM entities ORDER BY id")
 
 
 @dataclass
 class EntityTable:
-    """The entities as the Arrow reader read them (`entities_read`), numbers already apart; `columns()` makes the
-    text columns Python strings (in the caller's thread: Arrow's conversion loads pandas)."""
+    """The entities as the Arrow reader read them (`entities_read`); `columns()` makes them Python values (in the
+    caller's thread: Arrow's conversions load pandas, which a reading thread must not do while the caller may be
+    loading it)."""
 
     table: Any
-    ids: np.ndarray
-    nulls: np.ndarray
-    whole: dict[str, np.ndarray]
     attrs: bool
 
-    def columns(self) -> EntityColumns:
+    def columns(self) -> EntityColumns | None:
+        """The columns of `load_entities`; None when a `kind` is not text (a number, true, an object: the plain
+        read gives it as SQLite's json_extract does)."""
+        import pyarrow as pa
+
+        table = self.table
         text: dict[str, np.ndarray] = {}
-        whole: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for position, name in enumerate((*ENTITY_TEXT, *ENTITY_WHOLE)):
-            missing = (self.nulls >> position & 1).astype(bool)
-            if name in ENTITY_WHOLE:
-                whole[name] = (self.whole[name], missing)
-                continue
-            column = self.table.column(1 + position).to_numpy(zero_copy_only=False).astype(object, copy=False)
-            if missing.any():
-                column = column.copy()
-                column[missing] = None
-            text[name] = column
-        stored = self.table.column(self.table.num_columns - 1).to_pylist() if self.attrs else None
-        return EntityColumns(self.ids, text, whole, stored)
+        for position, name in ((1, "type"), (2, "key"), (3, "label"), (4, "role"), (9, "kind")):
+            column = table.column(position)
+            if pa.types.is_string(column.type):
+                text[name] = column.to_numpy(zero_copy_only=False).astype(object, copy=False)
+            else:                                     # NULL throughout (read as integers)
+                text[name] = np.full(len(column), None, dtype=object)
+        kinds = _json_texts(text["kind"])
+        if kinds is None:
+            return None
+        text["kind"] = kinds
+        whole = {name: table.column(position) for position, name in enumerate(ENTITY_WHOLE, 5)}
+        stored = table.column(10).to_pylist() if self.attrs else None
+        return EntityColumns(np.asarray(table.column(0).to_numpy(), dtype=np.int64), text, whole, stored)
 
 
-def _entities_sql(attrs: bool) -> str:
-    """The entities query of the Arrow reader: NULLs read as '' or 0 with a bit each in a `nulls` column (a
-    column's Arrow type comes from its first rows: a NULL-first column holding text further down would stop
-    the read), and an `odd` column counting values of another type than the column's (text in a number column,
-    a number as the attribute `kind`), which the driver would read as another type or spell as text."""
-    kind = "json_extract(attrs, '$.kind')"
-    nulls = " + ".join(f"{1 << i} * ({name} IS NULL)" for i, name in enumerate((*ENTITY_TEXT, *ENTITY_WHOLE)))
-    odd = " + ".join([f"(typeof({name}) NOT IN ('text', 'null'))" for name in ENTITY_TEXT]
-                     + [f"(typeof({name}) NOT IN ('integer', 'null'))" for name in ENTITY_WHOLE]
-                     + ["(typeof(attrs) != 'text')"])
-    read = ", ".join([f"IFNULL({name}, '')" for name in ENTITY_TEXT] + [f"IFNULL({name}, 0)" for name in ENTITY_WHOLE])
-    return (f"SELECT id, {read}, {nulls}, {odd}{', attrs' if attrs else ''} FROM (SELECT id, type, key, label, "
-            f"role, minor, first_seen, last_seen, merged_into, attrs, {kind} AS kind FROM entities) ORDER BY id")
+def _json_texts(values: np.ndarray) -> np.ndarray | None:
+    """JSON strings (as `->` gives them) as the strings they hold, JSON null and NULL as None; None when any is
+    another JSON value. A case holds a handful of distinct kinds: each is read once."""
+    import json
+
+    meaning: dict[Any, Any] = {None: None, "null": None}
+    for value in set(values.tolist()) - meaning.keys():
+        try:
+            read = json.loads(value)
+        except ValueError:
+            return None
+        if not isinstance(read, str):
+            return None
+        meaning[value] = read
+    return np.array([meaning[v] for v in values.tolist()] + [None], dtype=object)[:-1]
 
 
-def entities_plan(case: CaseFile) -> str | None:
-    """The file URI the Arrow reader reads the entities from, or None where it cannot (see `_file_uri`)."""
-    return _file_uri(case)
+def entities_plan(case: CaseFile) -> tuple[str, int] | None:
+    """The file URI the Arrow reader reads the entities from and their count (one batch), or None where it cannot
+    (see `_file_uri`)."""
+    uri = _file_uri(case)
+    if uri is None:
+        return None
+    return uri, case.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
 
 
-def entities_read(uri: str, attrs: bool) -> EntityTable | None:
-    """The entities read from the file at `uri` by the Arrow reader; None where it cannot read them as the case's
-    connection would (no rows, a value of another type than its column's, any error of the driver)."""
+def entities_read(plan: tuple[str, int], attrs: bool) -> EntityTable | None:
+    """The entities read by the Arrow reader (`entities_plan`); None where it cannot read them as the case's
+    connection would (no rows, a column holding another type than its own, any error of the driver)."""
     import pyarrow as pa
 
-    table = arrow_table(uri, _entities_sql(attrs))
-    width = 1 + len(ENTITY_TEXT) + len(ENTITY_WHOLE) + 2 + (1 if attrs else 0)
-    if table is None or table.num_columns != width or not table.num_rows:
+    uri, count = plan
+    table = arrow_table(uri, _ENTITIES_SQL.format(attrs=", attrs" if attrs else ""), batch_rows=count + 1)
+    if table is None or table.num_columns != (11 if attrs else 10) or not table.num_rows:
         return None
-    texts = [*range(1, 1 + len(ENTITY_TEXT)), *([width - 1] if attrs else [])]
-    if any(not pa.types.is_string(table.schema.types[i]) for i in texts):
+    types = table.schema.types
+
+    def all_null(position: int) -> bool:
+        return pa.types.is_int64(types[position]) and table.column(position).null_count == table.num_rows
+
+    if not pa.types.is_int64(types[0]) or table.column(0).null_count:
         return None
-    numbers = [numbers_of(table.column(i)) for i in range(1 + len(ENTITY_TEXT), width - (1 if attrs else 0))]
-    ids = numbers_of(table.column(0))
-    if ids is None or any(column is None or column.dtype != np.int64 for column in [ids, *numbers]):
+    if any(not pa.types.is_string(types[i]) for i in (1, 3, *([10] if attrs else []))):
         return None
-    *whole, nulls, odd = numbers
-    if odd.any():
+    if any(not (pa.types.is_string(types[i]) or all_null(i)) for i in (2, 4, 9)):
         return None
-    return EntityTable(table, ids, nulls, dict(zip(ENTITY_WHOLE, whole, strict=True)), attrs)
+    if any(not pa.types.is_int64(types[i]) for i in range(5, 9)):
+        return None
+    return EntityTable(table, attrs)
 
 
 class EntitiesBeside:
@@ -323,15 +344,15 @@ class EntitiesBeside:
 
     def __init__(self, case: CaseFile, attrs: bool) -> None:
         self.attrs = attrs
-        self.uri = entities_plan(case)
+        self.plan = entities_plan(case)
         self.table: EntityTable | None = None
         self.thread: threading.Thread | None = None
-        if self.uri is not None:
+        if self.plan is not None:
             self.thread = threading.Thread(target=self._read, name="entities-beside", daemon=True)
             self.thread.start()
 
     def _read(self) -> None:
-        self.table = entities_read(self.uri, self.attrs)
+        self.table = entities_read(self.plan, self.attrs)
 
     def columns_for(self, case: CaseFile, attrs: bool) -> EntityColumns | None:
         """The entities read, when read with the same `attrs` and the case's connection would see the same (no

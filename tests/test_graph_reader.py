@@ -40,8 +40,9 @@ def both_entities(case: CaseFile, attrs: bool) -> tuple[pd.DataFrame, pd.DataFra
 
 def entities_arrow_reads(case: CaseFile) -> bool:
     """Whether the Arrow reader reads this case's entities (rather than stepping aside)."""
-    uri = reading.entities_plan(case)
-    return uri is not None and reading.entities_read(uri, attrs=True) is not None
+    plan = reading.entities_plan(case)
+    table = reading.entities_read(plan, attrs=True) if plan is not None else None
+    return table is not None and table.columns() is not None
 
 
 def arrow_reads(case: CaseFile) -> bool:
@@ -199,13 +200,17 @@ def _edit(path: Path, *statements: str) -> None:
     (["UPDATE entities SET merged_into = NULL", "UPDATE entities SET first_seen = 5, last_seen = 6"], True),
     # every role NULL, every key set; then text far below thousands of NULL-first rows
     (["UPDATE entities SET role = NULL", "UPDATE entities SET key = 'k' || id WHERE key IS NULL"], True),
-    # a kind that is a number (json_extract gives an integer): the driver would spell it as text
+    # a kind that is a number (json_extract gives an integer): the plain read
     (["UPDATE entities SET attrs = json_set(attrs, '$.kind', 7) WHERE id = (SELECT max(id) FROM entities)"],
      False),
+    # kinds that are JSON null, escaped text, missing; attributes that are no object
+    (["UPDATE entities SET attrs = json_set(attrs, '$.kind', json('null')) WHERE id % 3 = 0",
+      "UPDATE entities SET attrs = '{\"kind\": \"short\\u005fcode \\\"x\\\"\"}' WHERE id % 3 = 1",
+      "UPDATE entities SET attrs = '[1, 2]' WHERE id = (SELECT max(id) FROM entities)"], True),
     # a REAL in an INTEGER column and text in another
     (["UPDATE entities SET first_seen = 1.5 WHERE id = (SELECT max(id) FROM entities)"], False),
     (["UPDATE entities SET last_seen = 'soon' WHERE id = (SELECT max(id) FROM entities)"], False),
-], ids=["no-merges", "null-roles", "number-kind", "real-time", "text-time"])
+], ids=["no-merges", "null-roles", "number-kind", "odd-kinds", "real-time", "text-time"])
 def test_entities_odd_columns(odd_case: Path, edits: list[str], reads: bool) -> None:
     """Column types follow the values as pandas reads them from SQLite; values the Arrow reader would read
     differently make it step aside."""
