@@ -155,21 +155,29 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
     # measures: on a big case they are found in a forked child while this process computes the measures
     # (two cores; see beside.py).
-    # The child first computes half of the sampled betweenness sources (the parent the other half meanwhile).
+    # The child first computes most of the sampled betweenness sources (CHILD_SOURCES; the parent the rest
+    # meanwhile): its findings cost less than what the parent does besides (groups, key players, the entity list).
     beside = params.beside and len(links) >= BESIDE_FROM
-    theirs = centrality.sampled_sources(data, seed=params.seed, full=params.full)[::2] if beside else []
+    theirs = child_sources(centrality.sampled_sources(data, seed=params.seed, full=params.full)) if beside else []
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
+        # Groups first: they need no measure, and by their end the child's betweenness sources are ready.
+        step("Communities")
+        method, layers, membership, per_layer = _groups(chosen, data, graph, params)
+        component = communities.components(graph, data=data)
         step("Centrality")
         measures = centrality.measure(graph, seed=params.seed, data=data, full=params.full,
                                       need=indicators.ranked_by(rules),
                                       elsewhere=(theirs, found.first_result) if theirs else None)
-        step("Communities")
-        method, layers, membership, per_layer = _groups(chosen, data, graph, params)
-        component = communities.components(graph, data=data)
         step("Key players")
         disrupt = disruption.key_players(graph, k=params.disrupt, scores=measures.score, data=data)
+        # Everything that needs no finding is made before waiting for them (the child may still be at work).
+        ranked = _entities(graph, data, measures, membership, component)
+        groups = communities.summarize(graph, membership, measures.score, data=data)
+        modularity = round(communities.modularity(graph, membership, data=data), 6)
+        wanted = params.activity if params.activity is not None else _top_of(ranked, ACTIVITY_TYPES, 5)
+        active = activity.activity(records, wanted)
         step("Number replacements, co-locations, circuits")
         findings, crowded, early = found.result()
     finally:
@@ -183,13 +191,13 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
             "view": flt.view, "communities_method": method,
             "layers": [layer.name for layer in layers] or sorted({communities.layer_of(str(x))
                                                                  for x in pd.unique(chosen["type"])}),
-            "modularity": round(communities.modularity(graph, membership, data=data), 6),
+            "modularity": modularity,
             "layer_modularity": per_layer,
         },
         # the filter as applied (see left_out) and the community method used ("auto" chooses one)
         "params": {**params.as_dict(), "filter": flt.as_dict(), "method": method},
-        "entities": _entities(graph, data, measures, membership, component),
-        "communities": communities.summarize(graph, membership, measures.score, data=data),
+        "entities": ranked,
+        "communities": groups,
         "components": _components(component),
         "disruption": disrupt,
     }
@@ -207,8 +215,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
         result[name] = _cited(records, items)
     result["indicators"] = _cited(records, found_indicators)
     step("Activity")
-    wanted = params.activity if params.activity is not None else _top_of(result["entities"], ACTIVITY_TYPES, 5)
-    result["activity"] = activity.activity(records, wanted)
+    result["activity"] = active
     step("Paths and contacts")
     if params.path:
         result["paths"] = _paths(graph, chosen, records, *params.path, max_hops=params.max_hops)
@@ -233,6 +240,14 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
+CHILD_SOURCES = (2, 3)  # the forked child computes this share of the sampled betweenness sources (2 of every 3)
+
+
+def child_sources(sources: list[int]) -> list[int]:
+    """The sampled betweenness sources the forked child computes: CHILD_SOURCES of them, spread over the list
+    (the parent computes the rest; the sum is made in source order, so the split changes no bit)."""
+    share, every = CHILD_SOURCES
+    return [s for i, s in enumerate(sources) if i % every < share]
 
 
 def _findings(records: Records, params: AnalysisParams, rules: list[indicators.Rule]) -> tuple[

@@ -10,6 +10,7 @@ are read off the block-cut tree of the biconnected components (one linear pass i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -51,17 +52,66 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
     (reading a million edges back from igraph costs about a second); `membership`: its component numbers."""
     if membership is None:
         membership = component_membership(g)
+    return _block_cut(g, ends, membership).after
+
+
+@dataclass
+class _BlockCut:
+    """One pass over the biconnected components: each vertex's reachable pairs once removed (`after`), and the
+    block-cut forest it was read from (tree nodes: blocks 0..nb-1, then cut vertices), kept to read the pieces
+    a removal leaves (`membership_without`) instead of finding the components again."""
+
+    after: np.ndarray
+    nb: int
+    cut_index: np.ndarray                  # vertex -> its cut vertex number, -1 for a vertex in one block only
+    vertex_block: np.ndarray               # vertex in one block only -> that block (-1: in none, no tie)
+    parent: np.ndarray                     # tree node -> its parent in the forest (-1: a root, or not in a tree)
+    order: list[int]                       # the tree nodes reached from a cut vertex, each after its parent
+    neighbours: list[list[int]]
+
+    def membership_without(self, membership: np.ndarray, v: int) -> np.ndarray | None:
+        """The graph's component numbers once vertex v is removed (v's entry dropped; numbers dense, not
+        igraph's): the pieces a cut vertex leaves are its subtrees in the forest and the rest of its component.
+        None when v was a component of its own (the caller asks igraph)."""
+        c = int(membership[v])
+        if self.cut_index[v] < 0:
+            rest = np.delete(membership, v)
+            return rest if (rest == c).any() else None
+        x = self.nb + int(self.cut_index[v])
+        children = [y for y in self.neighbours[x] if y != self.parent[x]]
+        label = np.full(len(self.parent), -1, dtype=np.int64)
+        label[children] = np.arange(len(children))
+        for z in self.order:                   # a node below a child of x is in that child's piece
+            p = self.parent[z]
+            if label[z] < 0 and p >= 0 and p != x and label[p] >= 0:
+                label[z] = label[p]
+        node = np.where(self.cut_index >= 0, self.nb + self.cut_index, self.vertex_block)
+        piece = np.where(node >= 0, label[np.maximum(node, 0)], -1)
+        piece[v] = -1
+        numbers = int(membership.max()) + 1 + np.arange(len(children), dtype=np.int64)
+        if ((membership == c) & (piece < 0)).sum() == 1:      # nothing left beside v: the first piece keeps c
+            numbers = np.r_[c, numbers[:-1]]
+        out = membership.copy()
+        moved = piece >= 0
+        out[moved] = numbers[piece[moved]]
+        return np.delete(out, v)
+
+
+def _block_cut(g: ig.Graph, ends: np.ndarray | None, membership: np.ndarray) -> _BlockCut:
+    """`pairs_after_removal`, with the block-cut forest it reads the pieces from."""
     sizes = np.bincount(membership)
     total = _pairs(sizes.tolist())
     size_of = sizes[membership]
     after = total - np.maximum(size_of - 1, 0)           # a non-cut vertex: its component shrinks by one
+    n = g.vcount()
     # The raw call (edge ids per block): igraph's wrapper turns every block into a sorted vertex list first.
     blocks, cuts = ig.GraphBase.biconnected_components(g, True)
-    if not cuts:
-        return after
-    cut_at = {v: i for i, v in enumerate(cuts)}
+    cut_index = np.full(n, -1, dtype=np.int64)
+    vertex_block = np.full(n, -1, dtype=np.int64)
     nb = len(blocks)
-    n = g.vcount()
+    if not cuts:                                          # no vertex splits a component (no piece to read)
+        return _BlockCut(after, nb, cut_index, vertex_block, np.full(nb, -1, dtype=np.int64), [],
+                         [[] for _ in range(nb)])
     if ends is None:
         ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     sizes_of_blocks = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=nb)
@@ -69,9 +119,10 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
     edge_ids = np.fromiter(chain.from_iterable(blocks), dtype=np.int64, count=int(sizes_of_blocks.sum()))
     pairs = sorted_distinct(np.r_[block_of_edge * n + ends[edge_ids, 0], block_of_edge * n + ends[edge_ids, 1]])
     pair_block, pair_vertex = pairs // n, pairs % n
-    cut_index = np.full(n, -1, dtype=np.int64)
+    cut_at = {v: i for i, v in enumerate(cuts)}
     cut_index[np.asarray(cuts, dtype=np.int64)] = np.arange(len(cuts))
     is_cut = cut_index[pair_vertex] >= 0
+    vertex_block[pair_vertex[~is_cut]] = pair_block[~is_cut]
     weight = np.zeros(nb + len(cuts), dtype=np.int64)
     weight[nb:] = 1
     weight[:nb] = np.bincount(pair_block[~is_cut], minlength=nb)
@@ -83,6 +134,7 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
     subtree = weight.copy()
     seen = np.zeros(nb + len(cuts), dtype=bool)
     root_of = np.zeros(nb + len(cuts), dtype=np.int64)
+    every: list[int] = []
     for root in range(nb, nb + len(cuts)):
         if seen[root]:
             continue
@@ -101,6 +153,7 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
             root_of[x] = root
             if parent[x] >= 0:
                 subtree[parent[x]] += subtree[x]
+        every.extend(order)
     for v, i in cut_at.items():
         x = nb + i
         whole = int(subtree[root_of[x]])
@@ -109,7 +162,7 @@ def pairs_after_removal(g: ig.Graph, ends: np.ndarray | None = None,
         if rest > 0:
             pieces.append(rest)
         after[v] = total - whole * (whole - 1) // 2 + _pairs(pieces)
-    return after
+    return _BlockCut(after, nb, cut_index, vertex_block, parent, every, neighbours)
 
 
 def key_players(
@@ -122,8 +175,26 @@ def key_players(
 ) -> dict[str, Any]:
     """Remove up to k entities greedily (fewest reachable pairs left); ties go to the higher score, then lower id.
 
-    Returns {"before", "removed": [{id, label, type, step, ...state after}], "after"}.
-    """
+    Returns {"before", "removed": [{id, label, type, step, ...state after}], "after"}. The components each
+    removal leaves are read off the pass that chose it (see `key_players_reference`: igraph finds them again)."""
+    return _greedy(graph, k=k, scores=scores, types=types, data=data, read_pieces=True)
+
+
+def key_players_reference(
+    graph: nx.Graph,
+    *,
+    k: int = 5,
+    scores: dict[int, float] | None = None,
+    types: Iterable[str] | None = TARGET_TYPES,
+    data: GraphArrays | None = None,
+) -> dict[str, Any]:
+    """`key_players` as plainly as it reads: igraph finds the components again after each removal (tests hold
+    the fast one to this)."""
+    return _greedy(graph, k=k, scores=scores, types=types, data=data, read_pieces=False)
+
+
+def _greedy(graph: nx.Graph, *, k: int, scores: dict[int, float] | None, types: Iterable[str] | None,
+            data: GraphArrays | None, read_pieces: bool) -> dict[str, Any]:
     data = data or arrays(graph)
     scores = scores or {}
     g = data.igraph.copy()
@@ -139,7 +210,8 @@ def key_players(
     for step in range(1, k + 1):
         if g.vcount() < 2 or g.ecount() == 0:
             break
-        after = pairs_after_removal(g, ends, membership)
+        tree = _block_cut(g, ends, membership)
+        after = tree.after
         best = None
         for v in np.argsort(after, kind="stable"):
             node = ids[int(v)]
@@ -154,10 +226,16 @@ def key_players(
             break
         v = best[1]
         node = ids.pop(v)
+        left = tree.membership_without(membership, v) if read_pieces else None
         g.delete_vertices(v)
         ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
         ends = ends - (ends > v)
-        membership = component_membership(g) if g.vcount() else None
+        if not g.vcount():
+            membership = None
+        elif left is not None:
+            membership = left
+        else:
+            membership = component_membership(g)
         removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
                         "type": nodes[node].get("type"), **state(g, membership=membership)})
     return {"before": before, "removed": removed, "after": state(g, membership=membership)}

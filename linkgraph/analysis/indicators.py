@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from linkgraph.analysis import at_scale
 from linkgraph.analysis.records import DAY, PHONE_LINKS, Records
 from linkgraph.errors import LinkgraphError
 
@@ -645,7 +646,7 @@ def _burst_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
     starts = np.r_[calls["start"].to_numpy(), calls["start"].to_numpy()]
     ids = np.r_[calls["id"].to_numpy(), calls["id"].to_numpy()]
     keep = np.isin(ends, phones)
-    order = np.lexsort((ids[keep], starts[keep], ends[keep]))
+    order = at_scale.lexsort((ids[keep], starts[keep], ends[keep]))
     ends, starts, ids = ends[keep][order], starts[keep][order], ids[keep][order]
     if not len(ends):                       # no ad phone has a timed call or text: nothing to compare
         return []

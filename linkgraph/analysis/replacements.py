@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from linkgraph.analysis import at_scale
 from linkgraph.analysis.records import DAY, PHONE_LINKS, Records
 
 HANDSET_TYPES = ("Device",)
@@ -73,7 +74,7 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     starts = np.concatenate([calls["start"].to_numpy(), calls["start"].to_numpy()])
     link_ids = np.concatenate([calls["id"].to_numpy(), calls["id"].to_numpy()])
     begin, finish = float(starts.min()), float(starts.max())
-    order = np.lexsort((link_ids, starts, ends))
+    order = at_scale.lexsort((link_ids, starts, ends))
     ends, others, starts, link_ids = ends[order], others[order], starts[order], link_ids[order]
     first_at = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])     # ends are sorted: each phone's first row
     phones = ends[first_at]

@@ -107,3 +107,20 @@ def test_members_in_score_order_equal_the_plain_walk(seed: int) -> None:
     positions, bounds = at_scale.members_in_score_order(ids, group, score)
     fast = {cid: positions[bounds[k]:bounds[k + 1]] for k, cid in enumerate(sorted(plain))}
     assert fast == plain and len(bounds) == len(plain) + 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lexsort_equals_numpys(seed: int) -> None:
+    """at_scale.lexsort against np.lexsort: whole-number keys (ints, epoch seconds as floats, negatives, many
+    ties), keys too wide to join, and keys it leaves to numpy (fractions, NaN)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    ids = rng.permutation(n) if seed % 2 else rng.integers(0, 40, n)
+    starts = rng.integers(1_709_251_200, 1_709_251_200 + 90 * 86_400, n).astype(float)
+    ends = rng.integers(-5, 60, n)
+    wide = rng.integers(0, 1 << 61, n)
+    fractions = starts + rng.random(n)
+    with_nan = np.where(rng.random(n) < 0.1, np.nan, starts)
+    for keys in ((ids, starts, ends), (ends,), (starts, ends), (wide, ends), (ids, wide), (fractions, ends),
+                 (ids, with_nan, ends), (ends.astype(np.uint32), ids)):
+        assert (at_scale.lexsort(keys) == np.lexsort(keys)).all()

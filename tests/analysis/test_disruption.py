@@ -83,3 +83,25 @@ def test_the_edges_kept_beside_igraph_follow_its_deletions() -> None:
         ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
         ends = ends - (ends > v)
         assert (ends == np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)).all()
+
+
+def test_pieces_read_off_the_block_cut_tree_match_igraphs_components() -> None:
+    """The fast greedy (the components a removal leaves read off the pass that chose it) against the plain one
+    (igraph finds them again), on graphs with many cut vertices, several components and pendant trees."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        n = int(rng.integers(5, 120))
+        graph = nx.gnm_random_graph(n, int(rng.integers(n // 2, 2 * n)), seed=trial)
+        for extra in range(int(rng.integers(0, 15))):          # pendant chains and stars hanging off
+            graph.add_edge(int(rng.integers(0, n)), n + extra)
+        graph.add_nodes_from(range(n + 20, n + 20 + int(rng.integers(0, 3))))   # isolated entities
+        typed(graph, "Phone")
+        if trial % 3 == 0:
+            for node in list(graph)[::4]:
+                graph.nodes[node]["type"] = "Hotel"
+        scores = {node: float(rng.integers(0, 4)) for node in graph}
+        k = int(rng.integers(1, 12))
+        assert disruption.key_players(graph, k=k, scores=scores) == \
+            disruption.key_players_reference(graph, k=k, scores=scores), trial

@@ -120,3 +120,28 @@ def test_beside_gives_the_first_value_early_and_the_work_after(fail: str | None)
             assert early == ("first", False) and late == ("work", False)     # both made by the child
     unread = Beside(work, True, first=first)             # a first value never asked for is skipped
     assert unread.result()[0] == "work"
+
+
+def test_stable_order_is_numpys_stable_argsort() -> None:
+    """The fast order (a plain sort of keys with their positions appended) against np.argsort(kind="stable"),
+    with many equal keys, and keys too large for the fast path."""
+    from linkgraph.graph import stable_order, stable_order_reference
+
+    rng = np.random.default_rng(5)
+    for keys in (rng.integers(0, 50, 10_000), rng.integers(0, 10**9, 5_000), np.array([], dtype=np.int64),
+                 np.array([7], dtype=np.int64), rng.integers(1 << 60, 1 << 61, 100), -rng.integers(0, 9, 100)):
+        keys = keys.astype(np.int64)
+        order, ordered = stable_order(keys)
+        plain_order, plain_ordered = stable_order_reference(keys)
+        assert (order == plain_order).all() and (ordered == plain_ordered).all()
+
+
+def test_folded_types_read_as_the_names_joined() -> None:
+    """fold_links's types column (a categorical) reads as each pair's link types in name order, comma-joined."""
+    from linkgraph.graph import fold_links
+
+    links = pd.DataFrame({"src": [1, 2, 1, 3, 2, 3], "dst": [2, 1, 2, 1, 3, 4], "start": [5.0, 1.0, None, 2.0, 3.0, 4.0],
+                          "weight": 1.0, "type": ["sms", "call", "sms", "paid", "sms", "call"]})
+    edges = fold_links(links)
+    assert edges["types"].tolist() == ["call,sms", "paid", "sms", "call"]
+    assert edges[["a", "b"]].to_numpy().tolist() == [[1, 2], [1, 3], [2, 3], [3, 4]]
