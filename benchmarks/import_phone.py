@@ -1,6 +1,6 @@
 """Phone-records import speed: a 1,000,000-row carrier-style CSV and a 100,000-row XLSX, each into a fresh case.
 
-    python benchmarks/import_phone.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]
+    python benchmarks/import_phone.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]   (--xlsx-rows 0: CSV only)
     python benchmarks/import_phone.py --memory [--memory-rows 1000000,5000000] [--rounds 2] [--keep DIR]
 
 Prints the machine, rows/s, seconds and peak memory (resident set) of each import. Each import
@@ -26,7 +26,9 @@ import resource
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import pandas as pd
@@ -91,6 +93,16 @@ def write_xlsx(path: Path, rows: int) -> None:
 
 
 def _import(path: str, case: str, queue, batch_rows: int | None = None) -> None:
+    """One import, its figures put on `queue`; a failure is put there as its traceback (the parent says so and
+    stops, rather than wait for figures that never come)."""
+    try:
+        _timed_import(path, case, queue, batch_rows)
+    except BaseException:
+        queue.put(traceback.format_exc())
+        raise
+
+
+def _timed_import(path: str, case: str, queue, batch_rows: int | None) -> None:
     loading = time.perf_counter()
     from importers import import_file, kind_module
     from importers.options import ImportOptions
@@ -137,13 +149,30 @@ def measure(path: Path, folder: Path, label: str, batch_rows: int | None = None)
     process = multiprocessing.get_context("spawn").Process(target=_import,
                                                            args=(str(path), str(case), queue, batch_rows))
     process.start()
-    seconds, peak_kib, rows, links, profile, loaded, cpu = queue.get()
+    found = _result(queue, process)
     process.join()
+    if isinstance(found, str):
+        raise SystemExit(f"{label}: the import failed\n{found}")
+    seconds, peak_kib, rows, links, profile, loaded, cpu = found
     print(f"{label:<28} {rows:>9,} rows  {seconds:7.2f} s (CPU {cpu:6.2f} s)  {rows / seconds:>10,.0f} rows/s  "
           f"peak {peak_kib / 1024 / 1024:5.2f} GiB  ({links:,} links, profile {profile}; "
           f"modules loaded first in {loaded:.2f} s){load_average()}", flush=True)
     case.unlink(missing_ok=True)
     return seconds, peak_kib, cpu
+
+
+def _result(queue, process) -> tuple | str:
+    """What the import process put on the queue: its figures, or the traceback of its failure; a process that
+    ended without either (killed, out of memory) is reported by its exit code."""
+    while True:
+        try:
+            return queue.get(timeout=1.0)
+        except Empty:
+            if not process.is_alive():
+                try:
+                    return queue.get(timeout=1.0)     # put just before it ended
+                except Empty:
+                    return f"the import process ended with exit code {process.exitcode} and no result"
 
 
 WHOLE = 10 ** 12                 # a batch size no file reaches: the file is read whole
@@ -217,14 +246,16 @@ def main() -> int:
         began = time.perf_counter()
         if not csv_path.is_file():                 # --keep folders reuse the files written before
             write_csv(csv_path, args.rows)
-        if not xlsx_path.is_file():
+        if args.xlsx_rows and not xlsx_path.is_file():
             write_xlsx(xlsx_path, args.xlsx_rows)
-        print(f"files ready in {time.perf_counter() - began:.1f} s "
-              f"(CSV {csv_path.stat().st_size / 1e6:.0f} MB, XLSX {xlsx_path.stat().st_size / 1e6:.0f} MB)")
+        xlsx_size = f"XLSX {xlsx_path.stat().st_size / 1e6:.0f} MB" if args.xlsx_rows else "no XLSX"
+        print(f"files ready in {time.perf_counter() - began:.1f} s (CSV {csv_path.stat().st_size / 1e6:.0f} MB, "
+              f"{xlsx_size})")
         for stale in folder.glob("*.lgcase"):
             stale.unlink()
         measure(csv_path, folder, f"CSV {args.rows:,} rows", args.batch_rows)
-        measure(xlsx_path, folder, f"XLSX {args.xlsx_rows:,} rows")
+        if args.xlsx_rows:                         # --xlsx-rows 0: the CSV only
+            measure(xlsx_path, folder, f"XLSX {args.xlsx_rows:,} rows")
     return 0
 
 

@@ -12,6 +12,7 @@ several lines, a notes block it cannot place) raises `NotStreamable` (the import
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,38 +82,51 @@ class TextBatches:
         return int((self.tail - self.first) / max(self.mean_line, 1.0))
 
     def batches(self, rows: int) -> Iterator[Batch]:
-        """The data in batches of `rows` lines (the last holds the rest and the notes below the data)."""
+        """The data in batches of `rows` lines (the last holds the rest and the notes below the data). Each batch
+        is parsed on a reading thread while the caller works on the one before (the CSV parser leaves Python's
+        lock to the caller, so the two share the cores); one batch at most is read ahead."""
         width = len(self.columns)
         number = self.header_row + 1                      # the file line the next batch starts at
         histogram = np.zeros(width + 1, dtype=np.int64)   # filled cells per data row, all batches so far
-        with self.path.open("rb") as handle:
-            handle.seek(self.base + self.first)
-            left = self.tail - self.first
-            buffer = b""
-            breaks = np.zeros(0, dtype=np.int64)             # where the buffer's line breaks are
-            while True:
-                while len(breaks) < rows and left > 0:
-                    block = handle.read(min(max(READ_BYTES, int(rows * self.mean_line * 1.1)), left))
-                    if not block:
-                        left = 0                              # the file is shorter than when opened
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkgraph-read-ahead")
+        ahead: Future | None = None                       # the batch being read while the caller has the one before
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.base + self.first)
+                left = self.tail - self.first
+                buffer = b""
+                breaks = np.zeros(0, dtype=np.int64)         # where the buffer's line breaks are
+                while True:
+                    while len(breaks) < rows and left > 0:
+                        block = handle.read(min(max(READ_BYTES, int(rows * self.mean_line * 1.1)), left))
+                        if not block:
+                            left = 0                          # the file is shorter than when opened
+                            break
+                        left -= len(block)
+                        found = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + len(buffer)
+                        breaks = np.concatenate([breaks, found])
+                        buffer += block
+                    last = left <= 0 and len(breaks) <= rows
+                    if last:
+                        chunk, buffer = buffer, b""
+                        ends, breaks = breaks, breaks[:0]
+                    else:
+                        cut = int(breaks[rows - 1]) + 1
+                        chunk, buffer = buffer[:cut], buffer[cut:]
+                        ends, breaks = breaks[:rows], breaks[rows:] - cut
+                    # batches are read one after another on the one thread: each sees the histogram of those before
+                    reading = reader.submit(self._read, chunk, ends, number, last, histogram)
+                    number += _line_count(chunk, ends)
+                    del chunk
+                    if ahead is not None:
+                        yield ahead.result()
+                    ahead = reading
+                    if last:
                         break
-                    left -= len(block)
-                    found = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + len(buffer)
-                    breaks = np.concatenate([breaks, found])
-                    buffer += block
-                last = left <= 0 and len(breaks) <= rows
-                if last:
-                    chunk, buffer = buffer, b""
-                    ends, breaks = breaks, breaks[:0]
-                else:
-                    cut = int(breaks[rows - 1]) + 1
-                    chunk, buffer = buffer[:cut], buffer[cut:]
-                    ends, breaks = breaks[:rows], breaks[rows:] - cut
-                batch = self._read(chunk, ends, number, last, histogram)
-                number += len(batch.lines)
-                yield batch
-                if last:
-                    return
+            done, ahead = ahead, None
+            yield done.result()
+        finally:
+            reader.shutdown(wait=True, cancel_futures=True)   # the caller stopped early: the batch ahead is dropped
 
     def _read(self, chunk: bytes, ends: np.ndarray, number: int, last: bool, histogram: np.ndarray) -> Batch:
         """One batch's lines (`ends`: where its line breaks are) parsed as readers._parse_body and cleaned up
@@ -121,7 +135,7 @@ class TextBatches:
         if quotes % 2 or not _valid_utf8(chunk):
             raise NotStreamable("a quoted value over several lines, or text that is not UTF-8")
         width = len(self.columns)
-        lines_in = len(ends) + (1 if chunk and not chunk.endswith(b"\n") else 0)
+        lines_in = _line_count(chunk, ends)
         table, invalid = _parse(chunk, self.delimiter, width)
         if table.num_rows + len(invalid) != lines_in:
             raise NotStreamable("rows the CSV reader could not count")
@@ -185,6 +199,11 @@ class TextBatches:
                 frame = frame.loc[keep].reset_index(drop=True)
                 rows = rows[keep]
         return frame, rows
+
+
+def _line_count(chunk: bytes, ends: np.ndarray) -> int:
+    """Lines in a batch's bytes (`ends`: its line breaks; a last line without one counts)."""
+    return len(ends) + (1 if chunk and not chunk.endswith(b"\n") else 0)
 
 
 def _median_filled(histogram: np.ndarray) -> int:

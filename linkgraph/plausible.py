@@ -70,6 +70,8 @@ def implausible_positions(field: str, column: Sequence[Any]) -> list[int]:
     import numpy as np
     import pyarrow as pa
 
+    if isinstance(column, list) and column.count(None) == len(column):
+        return []                   # a column left empty (an importer's [None] * rows): nothing to look at
     arrow = isinstance(column, pa.Array | pa.ChunkedArray)
     try:
         values = column.to_numpy(zero_copy_only=False) if arrow else np.asarray(column)
