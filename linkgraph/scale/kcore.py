@@ -1,24 +1,30 @@
-"""Exact core numbers at any scale: h-index rounds on the engine while they move many nodes, then the slow tail
-settled on the driver and checked by the engine.
+"""Exact core numbers at any scale: h-index rounds on the engine while they move many nodes, then the nodes
+still able to fall settled on the driver, checked by the engine.
 
 The iterated h-index (Lü et al. 2016) starts from the degree and only ever lowers a node's value, which stays an
-upper bound of its core number; where no node would move any more, the values are the core numbers. Its rounds
-are synchronous, so a fall crosses one tie a round: at 10M calls long runs of nodes fell by one a round for
-hundreds of rounds. Once a round moves few nodes (`RunParams.kcore_handoff`), the driver pulls the nodes that
-can still fall (those at or above the lowest level a moved node fell to, plus one, and the moved ones) with
-their ties; their other neighbours' values are a fixed boundary. It settles them by peeling (Batagelj and
-Zaversnik's order, a boundary neighbour counting while the level is at or below its value), writes the lowered
-values back, and one engine step recomputes the neighbours of every node lowered: if none outside moves, every
-value is a fixed point of the h-index below the degree, which is the core number (a fixed point's nodes at k
-or more form a subgraph of minimum degree k). If some moved, the set widens to them and the level they fell to.
+upper bound of its core number; where no node would move any more, the values are the core numbers (a fixed
+point's nodes at k or more form a subgraph of minimum degree k). Its rounds are synchronous, so a fall crosses
+one tie a round: at 10M calls long runs of nodes fell by one a round for 955 rounds.
 
-The driver's pull is bounded (`RunParams.kcore_driver_arcs` arcs, ~40 bytes each while settled): over it, the
-rounds go on on the engine to `max_rounds` as before, and the manifest says the values are upper bounds.
+No fall lands lower than the lowest landing of the round before (a node's supporters only fall to that landing
+or above, so it keeps that many), hence once the nodes of a round fell no lower than m, every node at m or below
+has its core number. Once a round moves few nodes (`RunParams.kcore_handoff`), the driver pulls the nodes above
+m and those that fell, with their ties; their other neighbours' values are a fixed boundary. It settles them by
+peeling (Batagelj and Zaversnik's order; a boundary neighbour counts while the level is at or below its value),
+writes the lowered values back, and one engine step recomputes the neighbours of every node lowered or fallen:
+if none moves, the values are the core numbers.
+
+The driver's pull is bounded (`RunParams.kcore_driver_arcs` arcs; ~60 bytes each while settled). Over the cap
+the pull grows from the fallen nodes one tie a job as far as the cap allows; each such pull is sound (values only
+fall, and stay upper bounds), and the check's moved nodes seed the next one (the pull is widened) until nothing
+moves. `max_rounds` bounds the engine jobs (rounds, checks and growth): reached, the manifest says the values are
+upper bounds.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,9 +33,6 @@ from linkgraph.scale.engines import Engine, sql_text
 
 if TYPE_CHECKING:
     from linkgraph.scale.analyses import RunParams, RunReport
-
-MAX_WIDENINGS = 50           # pulls after the first before handing back to the engine's rounds
-
 
 def peel_with_boundary(cap: np.ndarray, inner_src: np.ndarray, inner_dst: np.ndarray, outer_src: np.ndarray,
                        outer_value: np.ndarray) -> np.ndarray:
@@ -94,96 +97,123 @@ def inner_degree(starts: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 
 
 def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Core numbers as table `core` (id, k), exact unless the driver's pull would pass its cap (then said)."""
+    """Core numbers as table `core` (id, k), exact unless `max_rounds` engine steps pass first (then said)."""
     nodes = int(report.counts.get("nodes") or engine.scalar("SELECT COUNT(*) FROM degree") or 0)
     engine.run("core_0", "kcore_init")
-    tables = ["core_0", "core_1"]
-    current = "core_0"
-    rounds = 0
+    state = _State(engine, "core_0")
+    detail: dict[str, Any] = {"method": "iterated h-index on the engine", "rounds_engine": 0,
+                              "nodes_settled_on_driver": 0, "pulls": 0, "hops": 0, "arcs_pulled_most": 0,
+                              "driver_cap_arcs": params.kcore_driver_arcs}
     settled = False
     handoff = max(params.kcore_handoff * nodes, 1.0)
-    detail: dict[str, object] = {"method": "iterated h-index on the engine", "rounds_engine": 0,
-                                 "nodes_settled_on_driver": 0, "pulls": 0, "arcs_pulled_most": 0,
-                                 "driver_cap_arcs": params.kcore_driver_arcs}
-
-    def step() -> int:
-        nonlocal current, rounds
-        after = tables[1] if current == tables[0] else tables[0]
-        changed = engine.run(after, "kcore_step", marked="moved", core=current)
-        current = after
-        rounds += 1
-        return changed
-
     driver_tried = params.kcore_driver_arcs <= 0
-    while rounds < params.max_rounds:
-        changed = step()
+    while state.jobs < params.max_rounds:
+        changed = state.step()
         if not changed:
             settled = True
             break
         if not driver_tried and changed <= handoff:
             driver_tried = True
-            current, settled = _finish_on_driver(engine, params, current, detail)
+            settled = _finish_on_driver(state, params, detail)
             if settled:
                 break
-    detail["rounds_engine"] = rounds
+    detail["rounds_engine"] = state.rounds
     detail["exact"] = settled
     if detail["pulls"]:
-        detail["method"] = ("iterated h-index on the engine, then the slow tail settled on the driver by peeling "
-                            "with the rest as a fixed boundary, checked by one engine step per pull")
-    report.rounds["core"] = rounds
-    report.counts["kcore_driver_nodes"] = int(detail["nodes_settled_on_driver"])  # type: ignore[call-overload]
+        detail["method"] = ("iterated h-index on the engine, then the nodes still able to fall settled on the "
+                            "driver by peeling (their other neighbours a fixed boundary), checked by an engine step")
+    report.rounds["core"] = state.rounds
+    report.counts["kcore_driver_nodes"] = int(detail["nodes_settled_on_driver"])
     report.kcore = detail
     if not settled:
-        report.notes.append(f"core: stopped after {params.max_rounds} rounds before settling; the core numbers "
+        report.notes.append(f"core: stopped after {params.max_rounds} engine steps before settling; the core numbers "
                             "are upper bounds, not exact")
-    engine.alias("core", current)
+    engine.alias("core", state.current)
     report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
 
 
-def _finish_on_driver(engine: Engine, params: RunParams, current: str,
-                      detail: dict[str, object]) -> tuple[str, bool]:
-    """Settle the nodes still able to fall on the driver, widening the set until an engine step moves nothing.
-    Returns the table of the values reached and whether they are settled (not where the pull would pass the cap:
-    the engine's rounds go on from there)."""
-    engine.materialise("kcore_pulled_0", "SELECT id FROM degree WHERE degree < 0")
-    kept = "kcore_pulled_0"
+@dataclass
+class _State:
+    """The engine's table of values now, and the engine jobs spent: h-index rounds (a check is one) and hops."""
+
+    engine: Engine
+    current: str
+    rounds: int = 0
+    jobs: int = 0
+
+    def next_name(self) -> str:
+        return "core_1" if self.current == "core_0" else "core_0"
+
+    def step(self) -> int:
+        """One h-index round (recomputing the neighbours of the marked nodes); how many moved."""
+        after = self.next_name()
+        changed = self.engine.run(after, "kcore_step", marked="moved", core=self.current)
+        self.current = after
+        self.rounds += 1
+        self.jobs += 1
+        return changed
+
+
+def _finish_on_driver(state: _State, params: RunParams, detail: dict[str, Any]) -> bool:
+    """Settle the nodes still able to fall on the driver, and check on the engine that nothing else moves;
+    True once settled. The whole set if its pull fits the cap (then one pull suffices), else the set grown tie by
+    tie from the nodes that fell as far as the cap allows, pulled again around whatever the check moved."""
+    engine = state.engine
     level: int | None = None
-    for number in range(1, MAX_WIDENINGS + 2):
-        fell_to = engine.scalar(f"SELECT MIN(k) FROM {current} WHERE moved IS NOT NULL")
-        level = int(fell_to) + 1 if level is None else min(level, int(fell_to) + 1)
-        pulled = f"kcore_pulled_{number % 2 + 1}"
-        engine.run(pulled, "kcore_set", core=current, level=level, kept=kept)
-        kept = pulled
+    while state.jobs < params.max_rounds:
+        fell_to = int(engine.scalar(f"SELECT MIN(k) FROM {state.current} WHERE moved IS NOT NULL"))
+        level = fell_to + 1 if level is None else min(level, fell_to + 1)
+        pulled = "kcore_pulled"
+        engine.run(pulled, "kcore_set", core=state.current, level=level)
         arcs = int(engine.ask("kcore_pull_size", pulled=pulled) or 0)
         if arcs > params.kcore_driver_arcs:
-            detail["driver_refused_arcs"] = arcs
-            return current, False
-        with engine.timed("kcore_pull_nodes"):
-            held = engine.arrow(sql_text("kcore_pull_nodes", pulled=pulled, core=current))
-        with engine.timed("kcore_pull_arcs"):
-            ties = engine.arrow(sql_text("kcore_pull_arcs", pulled=pulled, core=current))
+            pulled = "kcore_hop_0"
+            engine.run(pulled, "kcore_marked", core=state.current)
+            arcs = int(engine.ask("kcore_pull_size", pulled=pulled) or 0)
+            if arcs > params.kcore_driver_arcs:
+                detail["driver_refused_arcs"] = arcs
+                return False
+            while state.jobs < params.max_rounds:
+                grown = "kcore_hop_1" if pulled == "kcore_hop_0" else "kcore_hop_0"
+                engine.run(grown, "kcore_hop", pulled=pulled, core=state.current, level=level)
+                state.jobs += 1
+                detail["hops"] += 1
+                size = int(engine.ask("kcore_pull_size", pulled=grown) or 0)
+                if size > params.kcore_driver_arcs or size == arcs:
+                    break
+                pulled, arcs = grown, size
+        ids, lowered = _settle(engine, pulled, state.current)
+        detail["pulls"] += 1
+        detail["arcs_pulled_most"] = max(detail["arcs_pulled_most"], arcs)
+        detail["nodes_settled_on_driver"] += len(ids)
+        engine.register("kcore_driver", pa.table({"id": pa.array(ids, pa.int64()),
+                                                  "k": pa.array(lowered, pa.int64())}))
+        written = state.next_name()
+        engine.run(written, "kcore_settled", core=state.current)
+        state.current = written
+        if not state.step():           # the check: the neighbours of every node lowered (or fallen last) recomputed
+            return True
+    return False
+
+
+def _settle(engine: Engine, pulled: str, current: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pull the set's nodes and arcs, peel them with their other neighbours fixed; the ids lowered and their
+    new values."""
+    with engine.timed("kcore_pull_nodes"):
+        held = engine.arrow(sql_text("kcore_pull_nodes", pulled=pulled, core=current))
+    with engine.timed("kcore_pull_arcs"):
+        ties = engine.arrow(sql_text("kcore_pull_arcs", pulled=pulled, core=current))
+    with engine.timed("kcore peeling on the driver"):
         ids = held.column("id").to_numpy()
         cap = held.column("k").to_numpy().astype(np.int64)
         order = np.argsort(ids)
         ids, cap = ids[order], cap[order]
-        src = np.searchsorted(ids, ties.column("src").to_numpy())
         inside = ties.column("inside").to_numpy().astype(bool)
+        src = np.searchsorted(ids, ties.column("src").to_numpy())
         dst = ties.column("dst").to_numpy()
         value = ties.column("k").to_numpy().astype(np.int64)
-        core = peel_with_boundary(cap, src[inside], np.searchsorted(ids, dst[inside]), src[~inside], value[~inside])
+        del ties
+        core = peel_with_boundary(cap, src[inside], np.searchsorted(ids, dst[inside]), src[~inside],
+                                  value[~inside])
         lowered = core < cap
-        detail["pulls"] = number
-        detail["arcs_pulled_most"] = max(int(detail["arcs_pulled_most"]), arcs)  # type: ignore[call-overload]
-        detail["nodes_settled_on_driver"] = len(ids)
-        engine.register("kcore_driver", pa.table({"id": pa.array(ids[lowered], pa.int64()),
-                                                  "k": pa.array(core[lowered], pa.int64())}))
-        after = "kcore_2" if current != "kcore_2" else "kcore_3"
-        engine.run(after, "kcore_settled", core=current)
-        checked = "kcore_3" if after == "kcore_2" else "kcore_2"
-        moved = engine.run(checked, "kcore_step", marked="moved", core=after)
-        detail["checks"] = number
-        current = checked
-        if not moved:
-            return current, True
-    detail["driver_gave_up_after_pulls"] = MAX_WIDENINGS + 1
-    return current, False
+    return ids[lowered], core[lowered]
