@@ -46,6 +46,8 @@ class RunParams:
     max_crowd: int = 30
     circuit_min_cities: int = 3          # circuits: see analysis.circuits.CircuitParams
     circuit_max_gap_days: float = 21.0
+    kcore_handoff: float = 0.01          # k-core: the driver settles the rest once a round moves <= this share of nodes
+    kcore_driver_arcs: int = 20_000_000  # k-core: the most arcs the driver pulls (0: rounds on the engine only)
     graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class RunReport:
     swaps: list[dict[str, Any]] = field(default_factory=list)
     circuits: list[dict[str, Any]] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
+    kcore: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare(engine: Engine, report: RunReport) -> None:
@@ -119,8 +122,11 @@ def components(engine: Engine, params: RunParams, report: RunReport) -> None:
 
 
 def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Core numbers (iterated h-index from the degree; each round recomputes only the moved nodes' neighbours)."""
-    _iterate(engine, "core", "kcore_init", "kcore_step", "core", params.max_rounds, report)
+    """Core numbers, exact: iterated h-index rounds on the engine, the slow tail settled on the driver and checked
+    on the engine (linkgraph.scale.kcore)."""
+    from linkgraph.scale import kcore as cores
+
+    cores.kcore(engine, params, report)
     report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
 
 
