@@ -113,3 +113,97 @@ def build_seeded_case(path: Path, seed: int, *, phones: int = 120, calls: int = 
         helper_id = case.conn.execute("SELECT MIN(id) FROM entities WHERE label = ?", (f"Helper {prefix}",)).fetchone()[0]
         merge_entities(case, helper_id, twin, reason="same person")
     return path
+
+
+def build_crowded_case(path: Path, seed: int, *, prefix: str = "212") -> Path:
+    """A case stressing co-locations and swaps at their edges: a crowd of phones on one site in one window (more
+    than the crowd cap, so only its last records meet), records exactly the window apart and a second more,
+    records at the same second, a carrier return whose target owns its sites, a hub called by more phones
+    than the hub cap, and a chain of swaps (A -> B -> C) with a new number starting exactly the largest gap
+    after its old one and another a second later."""
+    rng = random.Random(seed)
+    window = 15 * 60
+    with CaseFile.create(path, name=f"Crowded {seed}", timezone="UTC", region="US", agency="Agency C") as case:
+        source = path.with_suffix(f".{seed}.csv")
+        source.write_text(f"crowded records {seed} {prefix}\n", encoding="utf-8")
+        with ImportSession(case, source, kind="links", grade="B2") as session:
+            session.set_header(["record"], 1)
+            row = 1
+
+            def next_row(*cells: object) -> int:
+                nonlocal row
+                row += 1
+                session.raw_row(row, [" ".join(str(c) for c in cells)])
+                return row
+
+            def phone(n: int) -> int:
+                key = f"+1{prefix}555{n:04d}"
+                return session.entity("Phone", key, key, row=next_row("phone", n), attrs={"kind": "mobile_or_fixed"})
+
+            def call(a: int, b: int, when: int, site: int | None = None) -> None:
+                session.link("call", a, b, row=next_row("call", a, b, when), start=when, duration=60, location=site)
+
+            ids = [phone(n) for n in range(300)]
+            sites = [session.entity("CellSite", f"site-{prefix}-{s}", f"Site {s}", row=next_row("site", s))
+                     for s in range(4)]
+            # Background: the first 60 phones call each other over 100 days, some on the sites.
+            for _ in range(1500):
+                a, b = rng.sample(ids[:60], 2)
+                when = START + rng.randrange(100) * DAY + rng.randrange(DAY)
+                call(a, b, when, sites[rng.randrange(4)] if rng.random() < 0.3 else None)
+            # A crowd: 40 phones on site 0 within ten minutes on four days (each record 15 s after the last):
+            # the first records have more than 30 later records in their window and meet nobody.
+            for day in (10, 20, 30, 40):
+                base = START + day * DAY + 12 * 3600
+                for k, p in enumerate(ids[100:140]):
+                    call(p, ids[rng.randrange(60)], base + 15 * k, sites[0])
+            # Window edges on site 1: 141 and 142 exactly the window apart (they meet), 141 and 143 a second
+            # more (they do not); 144, 145 and 146 at the same second, and 144 twice.
+            for day in (11, 21, 31):
+                base = START + day * DAY + 9 * 3600
+                call(ids[141], ids[1], base, sites[1])
+                call(ids[142], ids[2], base + window, sites[1])
+                call(ids[143], ids[3], base + window + 1 + 5 * DAY // 24, sites[1])
+                call(ids[141], ids[4], base + 5 * DAY // 24, sites[1])
+                for p in (ids[144], ids[145], ids[146], ids[144]):
+                    call(p, ids[5], base + 2 * 3600, sites[1])
+            # A hub (a pizza place) called by 250 phones, the swapping phones among them.
+            hub = ids[299]
+            for p in ids[:150] + ids[155:255]:
+                call(p, hub, START + rng.randrange(100) * DAY + rng.randrange(DAY))
+            # Swaps: A (150) active days 0-30, B (151) from day 51 (exactly 21 days after A's last record) to
+            # day 70, C (152) from day 73; D (153) stops on day 30, E (154) starts 21 days and a second later.
+            friends = ids[160:166]
+            a_last = START + 30 * DAY
+            for k, f in enumerate(friends):
+                call(ids[150], f, START + k * DAY + 600)
+                call(ids[150], f, a_last - k * 60)
+                if k < 3:            # B shares three of A's contacts ...
+                    call(ids[151], f, a_last + 21 * DAY + k * 60)
+                    call(ids[151], f, START + 70 * DAY - k * 60)
+                if k in (0, 3, 4, 5):     # ... and C one of B's, three more of A's: found in round 2, A -> B -> C
+                    call(ids[152], f, START + 73 * DAY + k * 60)
+                    call(ids[152], f, START + 99 * DAY + k * 60)
+                call(ids[153], ids[170 + k], START + k * DAY + 900)
+                call(ids[153], ids[170 + k], a_last - k * 60 - 5)
+                call(ids[154], ids[170 + k], a_last - 5 + 21 * DAY + 1 + k * 60)
+                call(ids[154], ids[170 + k], START + 99 * DAY + k * 60)
+            for p, day in ((150, 29), (151, 60), (152, 90), (153, 29), (154, 90)):
+                call(ids[p], hub, START + day * DAY)
+            for day in (12, 22, 32):             # beside the carrier return's records on site 2
+                call(ids[203], ids[6], START + day * DAY + 15 * 3600 + 60, sites[2])
+        # A carrier return: one target (200) at an end of every record; the site is the target's.
+        source2 = path.with_suffix(f".{seed}.ret.csv")
+        source2.write_text(f"carrier return {seed}\n", encoding="utf-8")
+        with ImportSession(case, source2, kind="links") as session:
+            session.set_header(["record"], 1)
+            for n, day in enumerate((12, 22, 32)):
+                when = START + day * DAY + 15 * 3600
+                session.raw_row(2 + 2 * n, [f"in {day}"])
+                target = session.entity("Phone", f"+1{prefix}5550200", "target", row=2 + 2 * n)
+                caller = session.entity("Phone", f"+1{prefix}5550201", "caller", row=2 + 2 * n)
+                session.link("call", caller, target, row=2 + 2 * n, start=when, duration=30, location=sites[2])
+                session.raw_row(3 + 2 * n, [f"out {day}"])
+                friend = session.entity("Phone", f"+1{prefix}5550202", "friend", row=3 + 2 * n)
+                session.link("call", target, friend, row=3 + 2 * n, start=when + 120, duration=30, location=sites[2])
+    return path

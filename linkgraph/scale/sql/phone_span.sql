@@ -1,19 +1,24 @@
 -- Each phone's first and last record. A call to voicemail or a short code is no contact, but it shows the
--- phone in use: it widens the span of a phone that has contacts.
+-- phone in use: it widens the span of a phone that has contacts. A call between two service numbers is
+-- read twice, which changes no first or last time; the few service numbers are the small side of each join.
 WITH ends AS (
     SELECT src AS phone, start_time FROM phone_calls
     UNION ALL
     SELECT dst AS phone, start_time FROM phone_calls
 ), known AS (
     SELECT DISTINCT phone FROM ends
-), service AS (
-    SELECT l.a_key AS ekey, l.start_time FROM links l
-    JOIN entity ea ON ea.ekey = l.a_key JOIN entity eb ON eb.ekey = l.b_key
-    WHERE l.type IN ('call', 'sms') AND l.start_time IS NOT NULL AND (ea.service = 1 OR eb.service = 1)
+), service_numbers AS (
+    SELECT ekey FROM entity WHERE service = 1
+), service_calls AS (
+    SELECT l.a_key, l.b_key, l.start_time FROM links l JOIN service_numbers s ON s.ekey = l.a_key
+    WHERE l.type IN ('call', 'sms') AND l.start_time IS NOT NULL
     UNION ALL
-    SELECT l.b_key AS ekey, l.start_time FROM links l
-    JOIN entity ea ON ea.ekey = l.a_key JOIN entity eb ON eb.ekey = l.b_key
-    WHERE l.type IN ('call', 'sms') AND l.start_time IS NOT NULL AND (ea.service = 1 OR eb.service = 1)
+    SELECT l.a_key, l.b_key, l.start_time FROM links l JOIN service_numbers s ON s.ekey = l.b_key
+    WHERE l.type IN ('call', 'sms') AND l.start_time IS NOT NULL
+), service AS (
+    SELECT a_key AS ekey, start_time FROM service_calls
+    UNION ALL
+    SELECT b_key AS ekey, start_time FROM service_calls
 ), widened AS (
     SELECT phone, start_time FROM ends
     UNION ALL
