@@ -1,6 +1,7 @@
 """Phone-records import speed: a 1,000,000-row carrier-style CSV and a 100,000-row XLSX, each into a fresh case.
 
     python benchmarks/import_phone.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]   (--xlsx-rows 0: CSV only)
+    python benchmarks/import_phone.py --thread-cpu ...    # and each thread's CPU seconds (importer, writer, ...)
     python benchmarks/import_phone.py --memory [--memory-rows 1000000,5000000] [--rounds 2] [--keep DIR]
 
 Prints the machine, rows/s, seconds and peak memory (resident set) of each import. Each import
@@ -22,9 +23,11 @@ import argparse
 import multiprocessing
 import os
 import platform
+import re
 import resource
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -115,11 +118,63 @@ def _timed_import(path: str, case: str, queue, batch_rows: int | None) -> None:
     began = time.perf_counter()
     cpu = _cpu_seconds()
     extra = {"batch_rows": batch_rows} if batch_rows else {}
+    threads = ThreadCpu() if os.environ.get(THREAD_CPU) else None
     with CaseFile.create(Path(case), name="bench", timezone="America/Los_Angeles", region="US") as opened:
         result = import_file(opened, Path(path), ImportOptions(kind="phone", extra=extra))
     seconds = time.perf_counter() - began
     cpu = _cpu_seconds() - cpu
+    if threads is not None:
+        print(f"  CPU by thread: {threads.stop()}", flush=True)
     queue.put((seconds, peak_memory_kib(), result.rows_imported, result.links_created, result.profile, loaded, cpu))
+
+
+THREAD_CPU = "LINKGRAPH_BENCH_THREAD_CPU"    # set by --thread-cpu for the import processes
+
+
+class ThreadCpu:
+    """Each thread's CPU seconds during an import (--thread-cpu): the threads' /proc stat read every 20 ms, so
+    threads that end before the import does (the writer, the hasher, Arrow's parsers) are counted too. Which
+    thread is short of CPU, and which waits, is what a profile of the importing thread alone cannot show."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, float]] = {}      # thread id -> (name, CPU seconds when last read)
+        self._start = self._read()
+        self._running = True
+        self._sampler = threading.Thread(target=self._sample, name="bench-thread-cpu", daemon=True)
+        self._sampler.start()
+
+    def _read(self) -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        names = {str(thread.native_id): thread.name for thread in threading.enumerate()}
+        found = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+            except OSError:
+                continue                                    # ended meanwhile
+            fields = stat[stat.rindex(")") + 2:].split()
+            found[tid] = (int(fields[11]) + int(fields[12])) / tick
+            self._seen[tid] = (names.get(tid, self._seen.get(tid, ("other",))[0]), found[tid])
+        return found
+
+    def _sample(self) -> None:
+        while self._running:
+            self._read()
+            time.sleep(0.02)
+
+    def stop(self) -> str:
+        """The CPU seconds per thread name (pools' numbered threads together), biggest first."""
+        self._running = False
+        self._sampler.join()
+        self._read()
+        totals: dict[str, float] = {}
+        for tid, (name, seconds) in self._seen.items():
+            if name == "bench-thread-cpu":
+                continue
+            key = re.sub(r"[-_\d]+$", "", name) or "other"
+            totals[key] = totals.get(key, 0.0) + seconds - self._start.get(tid, 0.0)
+        return ", ".join(f"{name} {value:.2f} s" for name, value in sorted(totals.items(), key=lambda i: -i[1])
+                         if value >= 0.01)
 
 
 def _cpu_seconds() -> float:
@@ -229,9 +284,13 @@ def main() -> int:
     parser.add_argument("--memory-rows", default="1000000,5000000", help="file sizes for --memory (rows)")
     parser.add_argument("--rounds", type=int, default=2, help="--memory: imports of each kind, alternating")
     parser.add_argument("--batch-rows", type=int, help="rows per batch (default importers.phone.BATCH_ROWS)")
+    parser.add_argument("--thread-cpu", action="store_true",
+                        help="print each thread's CPU seconds during each import (Linux)")
     parser.add_argument("--modes", default="batches,whole",
                         help="--memory: 'batches', 'whole' or both (a 10M-row file read whole needs ~8 GiB)")
     args = parser.parse_args()
+    if args.thread_cpu:
+        os.environ[THREAD_CPU] = "1"                   # the import processes inherit it
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"pandas {pd.__version__}{load_average()}")
     with tempfile.TemporaryDirectory() as temp:

@@ -1,7 +1,7 @@
 """A big CSV/TSV read in batches of lines, each batch exactly as `readers.read_table` reads it whole.
 
 A carrier return of five million rows read whole costs gigabytes (the bytes, the parsed columns, their
-codes); read a batch at a time, memory stays that of one batch whatever the file's size. Each batch is
+codes); read a batch at a time, memory stays that of a batch (and the next, parsed ahead) whatever the file's size. Each batch is
 a `readers.Table` of its data rows (their line numbers as in the file, blank lines, repeated headers and
 malformed rows handled as the whole-file reader handles them) with the batch's original lines, for raw
 rows. A file this reader cannot read batch by batch exactly as whole (not UTF-8, a quoted value over

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from linkgraph.errors import LinkgraphError
 
 BLOCK_ROWS = 4096
+LINE_GROUP = 16            # blocks of a file's lines made at a time (65,536 lines, a few megabytes)
 _SCAN_BYTES = 1 << 18          # text bytes looked at per step when searching for characters JSON must escape
 _ESCAPES = {0x22: '\\"', 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 # A block's strings arrive as '"a","b","c"' bytes (a blob, so Python makes no str of them); SQLite reads them as
@@ -144,11 +145,22 @@ class FileLines:
         return self.data[int(self.starts[begin]):int(self.ends[end - 1])].to_pybytes()
 
     def texts(self, begin: int, end: int) -> pa.Array:
-        """Lines begin .. end - 1 without their line breaks, as an Arrow string array."""
-        body = self.span(begin, end).replace(self.line_break, b"")
+        """Lines begin .. end - 1 without their line breaks, as an Arrow string array (the line breaks cut out by
+        Arrow, which leaves Python's lock to the importing thread meanwhile)."""
+        body = _pieces_of(self.data, np.array([self.starts[begin], self.ends[end - 1]]), self.line_break, b"")
         lengths = self.ends[begin:end] - self.starts[begin:end]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-        return pa.StringArray.from_buffers(end - begin, pa.py_buffer(offsets), pa.py_buffer(body))
+        start = int(np.frombuffer(body.buffers()[1], dtype=np.int64)[body.offset])
+        return pa.StringArray.from_buffers(end - begin, pa.py_buffer(offsets),
+                                           body.buffers()[2].slice(start, int(offsets[-1])))
+
+
+def _pieces_of(data: pa.Buffer, cuts: np.ndarray, old: bytes, new: bytes) -> pa.Array:
+    """The bytes of `data` between consecutive `cuts`, each piece with `old` replaced by `new`: one Arrow
+    call over a view of the bytes (no copy first, and Python's lock left to other threads while it runs)."""
+    pieces = pa.Array.from_buffers(pa.large_binary(), len(cuts) - 1,
+                                   [None, pa.py_buffer(np.ascontiguousarray(cuts, dtype=np.int64)), data])
+    return pc.replace_substring(pieces, old, new)
 
 
 def file_lines(lines: pa.Array) -> FileLines | None:
@@ -212,15 +224,32 @@ def write_file_lines(conn: sqlite3.Connection, source_id: int, rows: np.ndarray,
         raise LinkgraphError(f"source {source_id}: raw rows cut from a file must come in row order")
     starts = block_starts(numbers)
     ends = np.append(starts[1:], len(numbers))
-
-    def body(begin: int, end: int) -> bytes:
-        text = lines.span(begin, end).replace(lines.line_break, b'","')
-        return text.replace(b"\t", b"\\t") if lines.tabs else text
-
-    conn.executemany(_INSERT_LINES, (
-        (int(source_id), first, body(begin, end))
-        for first, begin, end in zip(numbers[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)))
+    conn.executemany(_INSERT_LINES, _line_blocks(source_id, numbers[starts], starts, lines))
     return numbers[starts], ends - starts
+
+
+def _line_blocks(source_id: int, firsts: np.ndarray, starts: np.ndarray, lines: FileLines
+                 ) -> Iterator[tuple[int, int, memoryview]]:
+    """(source, first row, body) of each block of lines: its lines as in the file, each line break made '","'
+    and each tab '\\t', made by Arrow `LINE_GROUP` blocks at a time (each block runs to the next block's first
+    line, so its last line break is made '","' too and cut off)."""
+    separator = b'","'
+    for at in range(0, len(starts), LINE_GROUP):
+        group = starts[at:at + LINE_GROUP]
+        following = int(starts[at + LINE_GROUP]) if at + LINE_GROUP < len(starts) else None
+        cuts = np.append(lines.starts[group], lines.starts[following] if following is not None else lines.ends[-1])
+        bodies = _pieces_of(lines.data, cuts, lines.line_break, separator)
+        if lines.tabs:
+            bodies = pc.replace_substring(bodies, b"\t", b"\\t")
+        offsets = np.frombuffer(bodies.buffers()[1], dtype=np.int64)[bodies.offset:bodies.offset + len(group) + 1]
+        view = memoryview(bodies.buffers()[2])
+        stops = offsets[1:].copy()
+        if following is not None:
+            stops -= len(separator)                 # the block's last line break, not part of it
+        else:
+            stops[:-1] -= len(separator)
+        for number, first in enumerate(firsts[at:at + LINE_GROUP].tolist()):
+            yield int(source_id), first, view[int(offsets[number]):int(stops[number])]
 
 
 def overlapping_row(firsts: np.ndarray, counts: np.ndarray) -> int | None:
