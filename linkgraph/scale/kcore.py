@@ -14,7 +14,7 @@ peeling (Batagelj and Zaversnik's order; a boundary neighbour counts while the l
 writes the lowered values back, and one engine step recomputes the neighbours of every node lowered or fallen:
 if none moves, the values are the core numbers.
 
-The driver's pull is bounded (`RunParams.kcore_driver_arcs` arcs; ~60 bytes each while settled). Over the cap
+The driver's pull is bounded (`RunParams.kcore_driver_arcs` arcs; ~80 bytes each at the peak). Over the cap
 the pull grows from the fallen nodes one tie a job as far as the cap allows; each such pull is sound (values only
 fall, and stay upper bounds), and the check's moved nodes seed the next one (the pull is widened) until nothing
 moves. `max_rounds` bounds the engine jobs (rounds, checks and growth): reached, the manifest says the values are
@@ -49,13 +49,13 @@ def peel_with_boundary(cap: np.ndarray, inner_src: np.ndarray, inner_dst: np.nda
     core = np.zeros(n, dtype=np.int64)
     if not n:
         return core
-    order = np.argsort(inner_src, kind="stable")
+    order = np.argsort(inner_src)
     neighbours = np.asarray(inner_dst, dtype=np.int64)[order]
     inner = np.bincount(inner_src, minlength=n).astype(np.int64)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(inner, out=starts[1:])
     outer = np.bincount(outer_src, minlength=n).astype(np.int64)
-    by_value = np.argsort(outer_value, kind="stable")
+    by_value = np.argsort(outer_value)
     boundary_value = np.asarray(outer_value, dtype=np.int64)[by_value]
     boundary_src = np.asarray(outer_src, dtype=np.int64)[by_value]
     dropped = 0                          # boundary arcs valued below the level, no longer counted
