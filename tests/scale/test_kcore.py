@@ -222,3 +222,22 @@ def test_sample_case_through_the_driver_on_spark(sample_store: dict[str, Any], s
     finally:
         spark.close()
     assert got == sample_store["core"] and report.kcore["exact"] is True
+
+
+def test_manifest_says_how_k_core_settled(sample_store: dict[str, Any]) -> None:
+    """A cluster run's manifest: the rounds on the engine, the pulls, the nodes settled on the driver, the cap,
+    exact; its core numbers the desktop's."""
+    import pyarrow.parquet as pq
+
+    from linkgraph.scale.run import cluster_run
+    from linkgraph.scale.store import open_store
+
+    with open_store(sample_store["store"]) as store:
+        manifest = cluster_run(store, "latest", "duckdb", params=RunParams(kcore_handoff=1.0))
+        entities = pq.read_table(store.data / "runs" / manifest["run_id"] / "entities.parquet")
+    how = manifest["kcore"]
+    assert how["exact"] is True and how["pulls"] >= 1 and how["nodes_pulled"] >= 1
+    assert how["rounds_engine"] == manifest["rounds"]["core"] and how["driver_cap_arcs"] == 20_000_000
+    assert "driver" in how["method"] and not any("upper bounds" in note for note in manifest["notes"])
+    assert dict(zip(entities.column("ekey").to_pylist(), entities.column("core").to_pylist(), strict=True)) \
+        == sample_store["core"]
