@@ -240,7 +240,7 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (2, 3)  # the forked child computes this share of the sampled betweenness sources (2 of every 3)
+CHILD_SOURCES = (3, 4)  # the forked child computes this share of the sampled betweenness sources (3 of every 4)
 
 
 def child_sources(sources: list[int]) -> list[int]:

@@ -29,13 +29,14 @@ def _pairs(sizes: Iterable[int]) -> int:
     return int(sum(s * (s - 1) // 2 for s in sizes))
 
 
-def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None) -> dict[str, Any]:
+def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None, count: int | None = None) -> dict[str, Any]:
     """Components, the largest sizes, reachable pairs and fragmentation (0 = all connected, 1 = all apart).
-    `membership`: the graph's component numbers when the caller has them already."""
-    if membership is None and g.vcount():
+    `membership`: the graph's component numbers when the caller has them already; `count`: the entities left
+    when that is fewer than the graph holds (a last removal read off the block-cut tree, not made in igraph)."""
+    n = g.vcount() if count is None else count
+    if membership is None and n:
         membership = component_membership(g)
-    sizes = sorted(np.bincount(membership).tolist(), reverse=True) if g.vcount() else []
-    n = g.vcount()
+    sizes = sorted(np.bincount(membership).tolist(), reverse=True) if n else []
     reachable = _pairs(sizes)
     every = n * (n - 1) // 2
     return {
@@ -204,6 +205,7 @@ def _greedy(graph: nx.Graph, *, k: int, scores: dict[int, float] | None, types: 
     membership = data.components() if g.vcount() else None
     before = state(g, membership=membership)
     removed = []
+    count = g.vcount()
     # The edges as igraph orders them (the twin is built from data.a, data.b in that order); deleting a
     # vertex keeps the other edges' order and shifts the later vertex numbers down by one.
     ends = np.column_stack([data.a, data.b]).astype(np.int64) if len(data.a) else np.empty((0, 2), np.int64)
@@ -227,15 +229,19 @@ def _greedy(graph: nx.Graph, *, k: int, scores: dict[int, float] | None, types: 
         v = best[1]
         node = ids.pop(v)
         left = tree.membership_without(membership, v) if read_pieces else None
-        g.delete_vertices(v)
-        ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
-        ends = ends - (ends > v)
-        if not g.vcount():
+        if left is not None and step == k:         # the last removal: nothing more is computed on the graph
+            count = g.vcount() - 1
+        else:
+            g.delete_vertices(v)
+            ends = ends[(ends[:, 0] != v) & (ends[:, 1] != v)]
+            ends = ends - (ends > v)
+            count = g.vcount()
+        if not count:
             membership = None
         elif left is not None:
             membership = left
         else:
             membership = component_membership(g)
         removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
-                        "type": nodes[node].get("type"), **state(g, membership=membership)})
-    return {"before": before, "removed": removed, "after": state(g, membership=membership)}
+                        "type": nodes[node].get("type"), **state(g, membership=membership, count=count)})
+    return {"before": before, "removed": removed, "after": state(g, membership=membership, count=count)}
