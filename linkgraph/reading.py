@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from linkgraph.case import CaseFile
 
 VIEWS = ("entities", "persons", "ad_phones")
-NULL = -1.5e308                 # stands for NULL while links are read (no stored value comes near it)
+NULL = -1.5e308     # stands for NULL while the plain read reads links (no stored value comes near it)
 LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
                 "location"]
 CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_id", "row")  # what graph_links reads
@@ -141,10 +141,11 @@ def arrow_table(uri: str, text: str, batch_rows: int = 65_536) -> Any:
                 handle.close()
 
 
-def links_plan(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> tuple[str, str] | None:
-    """The file URI and the SQL text the Arrow reader runs for the links' numbers (`SELECT numeric..., last rest`),
-    or None when it cannot read what the case's connection would (see `_file_uri`; or an argument it cannot
-    spell in SQL)."""
+def links_plan(case: CaseFile, numeric: list[str], last: str, rest: str,
+               args: list[Any]) -> tuple[str, str, int] | None:
+    """The file URI, the SQL text the Arrow reader runs for the links' numbers (`SELECT numeric..., last rest`)
+    and the rows it reads at most (the links' count), or None when it cannot read what the case's connection
+    would (see `_file_uri`; or an argument it cannot spell in SQL)."""
     pieces = rest.split("?")
     literals = [sql_literal(a) for a in args]
     if None in literals or len(pieces) != len(literals) + 1:
@@ -152,32 +153,30 @@ def links_plan(case: CaseFile, numeric: list[str], last: str, rest: str, args: l
     uri = _file_uri(case)
     if uri is None:
         return None
-    # Every value a REAL (a column's Arrow type comes from its first rows: a NULL-first or INTEGER-first column
-    # holding a REAL further down would stop the read), NULL the sentinel, as this engine reads it.
-    read = ", ".join(f"CAST(IFNULL({c}, {NULL}) AS REAL)" for c in numeric)
-    text = f"SELECT {read}, {last}, CAST({NULL} AS REAL) " + "".join(
+    # Read in one batch, each column gets the type of all its values (INTEGER, or REAL where any value is one;
+    # a NULL-first column does not stop the read) and NULL stays NULL: no expression per value (a fifth less
+    # work than reading each value as a REAL with a sentinel for NULL).
+    text = f"SELECT {', '.join(numeric)}, {last} " + "".join(
         piece + literal for piece, literal in zip(pieces, [*literals, ""], strict=True))
-    return uri, text
+    return uri, text, case.conn.execute("SELECT count(*) FROM links").fetchone()[0]
 
 
-def links_read(uri: str, text: str, width: int) -> list[np.ndarray] | None:
-    """Run a `links_plan`: `width` columns and the code as floats (NaN for the sentinel, read back from the last
-    column as this engine reads it); None on any error of the driver."""
-    table = arrow_table(uri, text)
-    if table is None or table.num_columns != width + 2:
+def links_read(uri: str, text: str, rows: int, width: int) -> list[np.ndarray] | None:
+    """Run a `links_plan`: `width` columns and the code as floats, NaN for NULL; None on any error of the driver
+    or a column that is not numbers (text where a number should be: the case's connection reads it)."""
+    table = arrow_table(uri, text, batch_rows=rows + 1)
+    if table is None or table.num_columns != width + 1:
         return None
-    columns = [numbers_of(table.column(i)) for i in range(width + 2)]
-    if any(column is None for column in columns):
+    columns = [floats_of(table.column(i)) for i in range(width + 1)]
+    if any(column is None for column in columns) or np.isnan(columns[-1]).any():
         return None
-    sentinel = columns[-1][0] if len(columns[-1]) else NULL
-    return [np.where(values == sentinel, np.nan, values) if i < width else values.astype(float)
-            for i, values in enumerate(columns[:-1])]
+    return columns
 
 
-def numbers_of(column: Any) -> np.ndarray | None:
-    """An Arrow column of doubles or 64-bit integers without NULL as a numpy array, read from its buffers (Arrow's
-    own conversion loads pandas, which a reading thread must not do while the caller imports it); None for any
-    other column."""
+def floats_of(column: Any) -> np.ndarray | None:
+    """An Arrow column of 64-bit integers or doubles as floats, NaN for NULL, read from its buffers (Arrow's own
+    conversion loads pandas, which a reading thread must not do while the caller may be loading it); None for
+    a column of any other type."""
     import pyarrow as pa
 
     if pa.types.is_float64(column.type):
@@ -188,10 +187,17 @@ def numbers_of(column: Any) -> np.ndarray | None:
         return None
     parts = []
     for chunk in column.chunks:
+        size = len(chunk)
+        validity, data = chunk.buffers()[:2]
+        if data is None or chunk.null_count == size:
+            parts.append(np.full(size, np.nan))
+            continue
+        values = np.frombuffer(data, dtype=dtype, count=size, offset=chunk.offset * 8).astype(float)
         if chunk.null_count:
-            return None
-        parts.append(np.frombuffer(chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * 8))
-    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+            values[~bits[chunk.offset:chunk.offset + size].astype(bool)] = np.nan
+        parts.append(values)
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def sql_literal(value: Any) -> str | None:
