@@ -1,7 +1,7 @@
 """What a user may choose of an analysis, as the command line offers it: here, outside the analysis package, so
 `linkgraph analyze` builds its options without loading the analysis libraries (pandas, networkx, scipy,
-igraph: about a second), and reads the case meanwhile. tests/cli/test_analyze_startup.py holds these equal to
-the analysis modules' own (communities.METHODS, centrality.LARGE_TIES)."""
+igraph: about a second), and reads the case meanwhile. The analysis modules import them from here (one
+definition)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from linkgraph.analysis_choices import LARGE_TIES
+
 EXACT_WORK = 250_000_000        # nodes x edges up to which betweenness and closeness are exact
 SAMPLE_WORK = 20_000_000        # above it, about this many edge visits: sample = SAMPLE_WORK / edges ...
 MIN_SAMPLE = 32                 # ... but never fewer sources than this (top ranks settle by then; the size is reported)
@@ -32,7 +34,6 @@ CLOSENESS_PIVOTS = 32           # sampled closeness: mean distance from this man
 # wait for `full=True` (`linkgraph analyze --full`): closeness and eigenvector are not computed (null), and
 # betweenness, one third of the key-player score, is estimated from LARGE_SAMPLE sources instead of MIN_SAMPLE.
 # The result says so (`Centrality.left_out`, the analysis's "left_out" -> "large_case" and its first line).
-LARGE_TIES = 200_000
 LARGE_SAMPLE = 16             # (top 25 by score: 24 of a 256-source estimate with 16 or 32 sources, 22-24 with 8)
 LEFT_OUT_WHEN_LARGE = ("closeness", "eigenvector")
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from linkgraph.analysis import at_scale
 from linkgraph.analysis.centrality import GraphArrays, arrays
+from linkgraph.analysis_choices import METHODS
 
-METHODS = ("auto", "leiden", "louvain", "multiplex")   # auto: multiplex when the case has 2+ layers
 CONVERGE_UP_TO = 200_000        # Leiden iterates to a stable partition up to this many ties, else 2 passes
 
 
