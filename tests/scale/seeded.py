@@ -13,6 +13,24 @@ DAY = 86_400
 START = 1_709_280_000  # 2024-03-01 08:00 UTC
 
 
+class _Rows:
+    """Numbers each written record's raw row (a one-cell line naming it) and writes phones by number."""
+
+    def __init__(self, session: ImportSession, prefix: str) -> None:
+        session.set_header(["record"], 1)
+        self.session, self.prefix, self.row = session, prefix, 1
+
+    def next_row(self, *cells: object) -> int:
+        self.row += 1
+        self.session.raw_row(self.row, [" ".join(str(c) for c in cells)])
+        return self.row
+
+    def phone(self, n: int) -> int:
+        key = f"+1{self.prefix}555{n:04d}"
+        return self.session.entity("Phone", key, key, row=self.next_row("phone", n),
+                                   attrs={"kind": "mobile_or_fixed"})
+
+
 def build_seeded_case(path: Path, seed: int, *, phones: int = 120, calls: int = 3000, agency: str = "Agency A",
                       prefix: str = "209") -> Path:
     """A case file with `phones` phones in a few calling groups over 90 days (same seed, same case)."""
@@ -22,18 +40,8 @@ def build_seeded_case(path: Path, seed: int, *, phones: int = 120, calls: int = 
         source = path.with_suffix(f".{seed}.csv")
         source.write_text(f"seeded records {seed} {prefix}\n", encoding="utf-8")
         with ImportSession(case, source, kind="links", grade="B2") as session:
-            session.set_header(["record"], 1)
-            row = 1
-
-            def next_row(*cells: object) -> int:
-                nonlocal row
-                row += 1
-                session.raw_row(row, [" ".join(str(c) for c in cells)])
-                return row
-
-            def phone(n: int) -> int:
-                key = f"+1{prefix}555{n:04d}"
-                return session.entity("Phone", key, key, row=next_row("phone", n), attrs={"kind": "mobile_or_fixed"})
+            rows = _Rows(session, prefix)
+            next_row, phone = rows.next_row, rows.phone
 
             ids = [phone(n) for n in range(phones)]
             voicemail = session.entity("Phone", f"+1{prefix}5559999", "voicemail", row=next_row("vm"),
@@ -127,18 +135,8 @@ def build_crowded_case(path: Path, seed: int, *, prefix: str = "212") -> Path:
         source = path.with_suffix(f".{seed}.csv")
         source.write_text(f"crowded records {seed} {prefix}\n", encoding="utf-8")
         with ImportSession(case, source, kind="links", grade="B2") as session:
-            session.set_header(["record"], 1)
-            row = 1
-
-            def next_row(*cells: object) -> int:
-                nonlocal row
-                row += 1
-                session.raw_row(row, [" ".join(str(c) for c in cells)])
-                return row
-
-            def phone(n: int) -> int:
-                key = f"+1{prefix}555{n:04d}"
-                return session.entity("Phone", key, key, row=next_row("phone", n), attrs={"kind": "mobile_or_fixed"})
+            rows = _Rows(session, prefix)
+            next_row, phone = rows.next_row, rows.phone
 
             def call(a: int, b: int, when: int, site: int | None = None) -> None:
                 session.link("call", a, b, row=next_row("call", a, b, when), start=when, duration=60, location=site)
