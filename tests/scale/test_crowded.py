@@ -72,21 +72,19 @@ def test_the_case_reaches_the_edges(crowded: dict[str, Any]) -> None:
     assert (_phone(153), _phone(154)) not in swaps
 
 
-def test_duckdb_equals_desktop_at_the_edges(crowded: dict[str, Any]) -> None:
-    engine = DuckDBEngine()
+def _assert_equals_desktop(engine: Any, crowded: dict[str, Any]) -> None:
+    """The engine's site meetings and swaps are the desktop's (the engine closed after)."""
     try:
         sites, swaps = _engine_answers(engine, crowded)
     finally:
         engine.close()
     assert sites == crowded["sites"]
     assert swaps == crowded["swaps"]
+
+
+def test_duckdb_equals_desktop_at_the_edges(crowded: dict[str, Any]) -> None:
+    _assert_equals_desktop(DuckDBEngine(), crowded)
 
 
 def test_spark_local_equals_desktop_at_the_edges(crowded: dict[str, Any], spark_session: Any) -> None:
-    engine = SparkEngine("local-spark", session=spark_session)
-    try:
-        sites, swaps = _engine_answers(engine, crowded)
-    finally:
-        engine.close()
-    assert sites == crowded["sites"]
-    assert swaps == crowded["swaps"]
+    _assert_equals_desktop(SparkEngine("local-spark", session=spark_session), crowded)
