@@ -308,6 +308,11 @@ class _Values:
         if name in LINK_FIELDS:
             return self.col(name)
         if name in ("hour", "weekday"):
+            if self.links is not None and len(frame) >= len(self.links):    # each record once (grouped by either
+                local = records.local(self.links["start"])                  # end, a call is here twice)
+                part = local.dt.hour if name == "hour" else local.dt.day_of_week
+                return pd.Series(part.to_numpy(dtype=float, na_value=np.nan)[frame["pos"].to_numpy()],
+                                 index=frame.index)
             local = records.local(self.col("start"))
             part = local.dt.hour if name == "hour" else local.dt.day_of_week
             return pd.Series(part.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
@@ -390,11 +395,13 @@ def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.Data
         if not keep.any():
             break
         keep &= _mask(ends, cond, values)
-    ends = ends[keep]
-    frame = links.iloc[ends["pos"].to_numpy()].reset_index(drop=True)
-    for name in ("subject", "other", "key", "composite"):
-        frame[name] = ends[name].to_numpy()
-    return frame, _Values(frame, records)
+    # The selected records as ends, with the link columns findings always read (id, start, amount); any other
+    # column a rule reads comes through `pos` (a million calls are not copied whole for a count by hour).
+    frame = ends[keep].reset_index(drop=True)
+    pos = frame["pos"].to_numpy()
+    for name in ("id", "start", "amount"):
+        frame[name] = links[name].to_numpy()[pos]
+    return frame, _Values(frame, records, links)
 
 
 def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
@@ -420,14 +427,15 @@ def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
     table["start"] = base["start"].to_numpy()
     table["row"] = np.arange(len(base))
     hits = table[table["matched"]]
+    counted = _group_sizes(hits["key"].to_numpy())
+    passing = counted >= int(require.get("count", 1))
     grouped = hits.groupby("key", sort=True)
-    passing = grouped.size() >= int(require.get("count", 1))
     for name, least in distinct.items():
         passing &= grouped["d:" + name].nunique() >= least
     for name, least in sums.items():
         passing &= grouped["s:" + name].sum() >= least
     if "share" in require:
-        share = grouped.size() / table.groupby("key", sort=True).size().reindex(passing.index)
+        share = counted / _group_sizes(table["key"].to_numpy()).reindex(passing.index)
         passing &= share >= float(require["share"])
     keys = [int(k) for k in passing.index[passing.to_numpy()]]
     if not keys:
@@ -443,7 +451,7 @@ def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
         keys = [k for k in keys if k not in blocked]
     within = spec.get("within_days")
     positions = grouped.indices
-    sizes = table.groupby("key", sort=True).size()
+    sizes = _group_sizes(table["key"].to_numpy())
     out = []
     for key in keys:
         rows = hits.iloc[positions[key]]
@@ -453,6 +461,17 @@ def _links_rule(rule: Rule, context: _Context) -> list[dict[str, Any]]:
             out.append(_links_finding(rule, records, chosen, window, self_of[key],
                                       other_of[key] if composite else None, int(sizes[key]), distinct, sums))
     return out
+
+
+def _group_sizes(keys: np.ndarray) -> pd.Series:
+    """The number of rows of each key, by key: `groupby("key", sort=True).size()` of a frame of these keys (its
+    plain reading), counted with np.bincount when the keys are entity ids (a pair's key is too wide: groupby)."""
+    top = int(keys.max()) if len(keys) else 0
+    if keys.dtype.kind not in "iu" or not len(keys) or int(keys.min()) < 0 or top > 4 * len(keys) + (1 << 20):
+        return pd.DataFrame({"key": keys}).groupby("key", sort=True).size()
+    counts = np.bincount(keys, minlength=top + 1)
+    present = np.flatnonzero(counts)
+    return pd.Series(counts[present], index=pd.Index(present.astype(keys.dtype), name="key"))
 
 
 def _windows(

@@ -69,13 +69,9 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     calls = calls[phone_mask & (calls["src"] != calls["dst"]).to_numpy()]
     if not len(calls):
         return []
-    ends = np.concatenate([calls["src"].to_numpy(), calls["dst"].to_numpy()])
-    others = np.concatenate([calls["dst"].to_numpy(), calls["src"].to_numpy()])
-    starts = np.concatenate([calls["start"].to_numpy(), calls["start"].to_numpy()])
-    link_ids = np.concatenate([calls["id"].to_numpy(), calls["id"].to_numpy()])
+    rows = _by_phone(calls)
+    ends, others, starts, link_ids = rows.ends, rows.others, rows.starts, rows.link_ids
     begin, finish = float(starts.min()), float(starts.max())
-    order = at_scale.lexsort((link_ids, starts, ends))
-    ends, others, starts, link_ids = ends[order], others[order], starts[order], link_ids[order]
     first_at = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])     # ends are sorted: each phone's first row
     phones = ends[first_at]
     last_at = np.r_[first_at[1:], len(ends)] - 1
@@ -95,11 +91,8 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     if not olds or not news:
         return []
     span = int(max(ends.max(), others.max())) + 1
-    distinct = _sorted_unique(ends * span + others)
-    degree_of = np.bincount(distinct % span, minlength=span)       # how many phones call each contact
-    mine = distinct // span
-    wanted = np.isin(mine, np.fromiter(olds | news, dtype=np.int64))
-    pair_phone, pair_contact = mine[wanted], distinct[wanted] % span
+    known = _contact_pairs(calls, span, np.fromiter(olds | news, dtype=np.int64))
+    pair_phone, pair_contact, degree_of = known.phone, known.contact, known.degree_of   # how many phones call each contact
 
     def contacts(phone: int) -> set[int]:
         """The numbers a phone called or was called by (pair_phone is sorted)."""
@@ -131,9 +124,8 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
         return out
 
     for round_number in range(1, params.rounds + 1):
-        old_pairs, new_pairs = _side_pairs(pair_phone, pair_contact, lookup, sorted(olds - replaced),
-                                           sorted(news - taken))
-        shared_count = _shared_contacts(old_pairs, new_pairs, degree_of, (first_at_arr, busy_from_arr),
+        sides = _side_pairs(pair_phone, pair_contact, lookup, sorted(olds - replaced), sorted(news - taken))
+        shared_count = _shared_contacts(sides, degree_of, (first_at_arr, busy_from_arr),
                                         (last_at_arr, busy_until_arr), lookup, params)
         for phones_of in handsets.values():
             for o in phones_of:
@@ -287,11 +279,106 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def _side_pairs(
+@dataclass
+class _Rows:
+    """Each call or text once per end: the end's phone, the other phone, the time and the link id, sorted by
+    phone, then time, then link id."""
+
+    ends: np.ndarray
+    others: np.ndarray
+    starts: np.ndarray
+    link_ids: np.ndarray
+
+
+def _by_phone_reference(calls: pd.DataFrame) -> _Rows:
+    """_by_phone the plain way: both ends of every record, one lexsort."""
+    ends = np.concatenate([calls["src"].to_numpy(), calls["dst"].to_numpy()])
+    others = np.concatenate([calls["dst"].to_numpy(), calls["src"].to_numpy()])
+    starts = np.concatenate([calls["start"].to_numpy(), calls["start"].to_numpy()])
+    link_ids = np.concatenate([calls["id"].to_numpy(), calls["id"].to_numpy()])
+    order = at_scale.lexsort((link_ids, starts, ends))
+    return _Rows(ends[order], others[order], starts[order], link_ids[order])
+
+
+def _by_phone(calls: pd.DataFrame) -> _Rows:
+    """Both ends of every record (no self-calls), sorted by phone, time and link id (_by_phone_reference's
+    order). The records are put in time order once (usually they are already), each followed by its other end,
+    so a stable sort by phone finishes the order: a radix sort, 16 bits of the phone id a pass."""
+    src, dst = calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64)
+    start, ids = calls["start"].to_numpy(np.float64), calls["id"].to_numpy(np.int64)
+    count = len(ids)
+    if not count:
+        return _by_phone_reference(calls)
+    later = start[1:] > start[:-1]
+    if not (later | ((start[1:] == start[:-1]) & (ids[1:] > ids[:-1]))).all():
+        order = at_scale.lexsort((ids, start))
+        src, dst, start, ids = src[order], dst[order], start[order], ids[order]
+    # Two records at one time with one id would tie: their order is the plain way's (by place), not this one's.
+    if ((start[1:] == start[:-1]) & (ids[1:] == ids[:-1])).any():
+        return _by_phone_reference(calls)
+    low = min(int(src.min()), int(dst.min()))
+    ends = np.empty(2 * count, dtype=np.int64)
+    ends[0::2], ends[1::2] = src, dst
+    others = np.empty(2 * count, dtype=np.int64)
+    others[0::2], others[1::2] = dst, src
+    place = ends - low
+    top = int(place.max())
+    order = np.argsort((place & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while top >> shift:
+        order = order[np.argsort(((place[order] >> shift) & 0xFFFF).astype(np.uint16), kind="stable")]
+        shift += 16
+    record = order >> 1                          # rows 2i and 2i + 1 are record i's two ends
+    return _Rows(ends[order], others[order], start[record], ids[record])
+
+
+@dataclass
+class _Contacts:
+    """Who calls whom, each pair once: `phone` -> `contact` for the phones asked about (sorted by phone, then
+    contact), and `degree_of`: how many phones each number is in contact with (indexed by entity id)."""
+
+    phone: np.ndarray
+    contact: np.ndarray
+    degree_of: np.ndarray
+
+
+def _contact_pairs_reference(rows: _Rows, span: int, wanted: np.ndarray) -> _Contacts:
+    """_contact_pairs the plain way: the distinct (end, other) pairs of every row."""
+    distinct = _sorted_unique(rows.ends * span + rows.others)
+    degree_of = np.bincount(distinct % span, minlength=span)
+    mine = distinct // span
+    keep = np.isin(mine, wanted)
+    return _Contacts(mine[keep], distinct[keep] % span, degree_of)
+
+
+def _contact_pairs(calls: pd.DataFrame, span: int, wanted: np.ndarray) -> _Contacts:
+    """The distinct contacts of the `wanted` phones, and every number's count of contacts: from the records'
+    distinct unordered pairs (half the rows of _contact_pairs_reference's, each pair read both ways)."""
+    src, dst = calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64)
+    pairs = _sorted_unique(np.minimum(src, dst) * span + np.maximum(src, dst))
+    low, high = pairs // span, pairs % span
+    degree_of = np.bincount(low, minlength=span) + np.bincount(high, minlength=span)
+    asked = np.zeros(span, dtype=bool)
+    asked[wanted] = True
+    ahead, behind = asked[low], asked[high]
+    keyed = np.sort(np.r_[low[ahead] * span + high[ahead], high[behind] * span + low[behind]])
+    return _Contacts(keyed // span, keyed % span, degree_of)
+
+
+@dataclass
+class _Sides:
+    """The (contact, old) and (contact, new) pairs of one round (see _side_pairs)."""
+
+    old_contact: np.ndarray
+    old: np.ndarray
+    new_contact: np.ndarray
+    new: np.ndarray
+
+
+def _side_pairs_reference(
     pair_phone: np.ndarray, pair_contact: np.ndarray, lookup: np.ndarray, olds: list[int], news: list[int]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(contact, old) and (contact, new) rows as this round sees them: contacts stand for their chain's first
-    number, and an old phone speaks for every number of its chain (what A and B called, for C)."""
+) -> _Sides:
+    """_side_pairs the plain way (pandas: drop duplicates, merge on the chain)."""
     chain_of = lookup[pair_phone]
     contact = lookup[pair_contact]
     by_chain = pd.DataFrame({"chain": chain_of, "contact": contact}).drop_duplicates()
@@ -300,16 +387,48 @@ def _side_pairs(
     old_pairs = old.merge(by_chain, on="chain")[["contact", "old"]]
     fresh = np.isin(pair_phone, np.asarray(news, dtype=np.int64))
     new_pairs = pd.DataFrame({"contact": contact[fresh], "new": pair_phone[fresh]}).drop_duplicates()
-    return old_pairs, new_pairs
+    return _Sides(old_pairs["contact"].to_numpy(np.int64), old_pairs["old"].to_numpy(np.int64),
+                  new_pairs["contact"].to_numpy(np.int64), new_pairs["new"].to_numpy(np.int64))
 
 
-def _shared_contacts(
-    olds: pd.DataFrame, news: pd.DataFrame, degree_of: np.ndarray, first_at: tuple[np.ndarray, ...],
-    last_at: tuple[np.ndarray, ...],
+def _side_pairs(
+    pair_phone: np.ndarray, pair_contact: np.ndarray, lookup: np.ndarray, olds: list[int], news: list[int]
+) -> _Sides:
+    """(contact, old) and (contact, new) pairs as this round sees them, each once: contacts stand for their
+    chain's first number, and an old phone speaks for every number of its chain (what A and B called, for C).
+    The pairs of _side_pairs_reference, maybe in another order (sorted keys and binary search, no pandas)."""
+    span = len(lookup)
+    chain_of, contact = lookup[pair_phone], lookup[pair_contact]
+    keyed = chain_of * span + contact           # with no chain yet, distinct and sorted already
+    if not (np.array_equal(chain_of, pair_phone) and np.array_equal(contact, pair_contact)):
+        keyed = _sorted_unique(keyed)
+    by_chain = keyed // span
+    old = np.asarray(olds, dtype=np.int64)
+    lo = np.searchsorted(by_chain, lookup[old], side="left")
+    hi = np.searchsorted(by_chain, lookup[old], side="right")
+    taken = _ranges(lo, hi)
+    fresh = np.isin(pair_phone, np.asarray(news, dtype=np.int64))
+    new_keyed = _sorted_unique(pair_phone[fresh] * span + contact[fresh])
+    return _Sides(keyed[taken] % span, np.repeat(old, hi - lo), new_keyed % span, new_keyed // span)
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The positions lo[0]..hi[0]-1, lo[1]..hi[1]-1, ... in one array."""
+    sizes = hi - lo
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(lo - offsets, sizes) + np.arange(total, dtype=np.int64)
+
+
+def _shared_contacts_reference(
+    sides: _Sides, degree_of: np.ndarray, first_at: tuple[np.ndarray, ...], last_at: tuple[np.ndarray, ...],
     lookup: np.ndarray, params: ReplacementParams,
 ) -> dict[tuple[int, int], int]:
-    """(old, new) -> contacts in common, for pairs whose dates fit (vectorised: a merge on the contact;
-    phone-indexed arrays for each phone's calling degree, first and last record, and chain)."""
+    """_shared_contacts the plain way: every old and new pair sharing a contact (a merge), then the dates."""
+    olds = pd.DataFrame({"contact": sides.old_contact, "old": sides.old})
+    news = pd.DataFrame({"contact": sides.new_contact, "new": sides.new})
     if not len(olds) or not len(news):
         return {}
     olds = olds[degree_of[olds["contact"].to_numpy()] <= params.hub_limit]
@@ -317,10 +436,24 @@ def _shared_contacts(
     if not len(pairs):
         return {}
     old, new, contact = (pairs[c].to_numpy(np.int64) for c in ("old", "new", "contact"))
+    return _counted(old, new, contact, _dates_fit(old, new, first_at, last_at, params), lookup, params)
+
+
+def _dates_fit(old: np.ndarray, new: np.ndarray, first_at: tuple[np.ndarray, ...], last_at: tuple[np.ndarray, ...],
+               params: ReplacementParams) -> np.ndarray:
+    """Whether each new phone starts within the gap of the old one's end: by the records' dates, or by each
+    phone's change points (the rounds' first_at and last_at arrays, in that order)."""
     fits = np.zeros(len(old), dtype=bool)
     for firsts, lasts in zip(first_at, last_at, strict=True):      # record dates, then each phone's change points
         gap = firsts[new] - lasts[old]
         fits |= (gap >= -params.max_overlap_days * DAY) & (gap <= params.max_gap_days * DAY)
+    return fits
+
+
+def _counted(old: np.ndarray, new: np.ndarray, contact: np.ndarray, fits: np.ndarray, lookup: np.ndarray,
+             params: ReplacementParams) -> dict[tuple[int, int], int]:
+    """(old, new) -> contacts in common, of the rows whose dates fit, whose phones are of two chains and whose
+    contact is neither phone's chain."""
     rooted_old, rooted_new = lookup[old], lookup[new]
     keep = fits & (rooted_old != rooted_new) & (contact != rooted_old) & (contact != rooted_new)
     span = len(lookup)
@@ -328,6 +461,67 @@ def _shared_contacts(
     heads = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else np.zeros(0, dtype=np.int64)
     keys, counts = keyed[heads], np.diff(np.r_[heads, len(keyed)])           # np.unique's, without its hashing
     return {(int(k // span), int(k % span)): int(c) for k, c in zip(keys.tolist(), counts.tolist(), strict=True)}
+
+
+def _shared_contacts(
+    sides: _Sides, degree_of: np.ndarray, first_at: tuple[np.ndarray, ...], last_at: tuple[np.ndarray, ...],
+    lookup: np.ndarray, params: ReplacementParams,
+) -> dict[tuple[int, int], int]:
+    """(old, new) -> contacts in common, for pairs whose dates fit: _shared_contacts_reference's counts without
+    its every-pair merge. Each side is sorted by contact, then date (one number: contact x width + date), and
+    each old row reads the new rows of its contact starting within the gap of its end (binary searches in
+    order, the window widened a little for rounding); the reference's own test then judges those rows. A later
+    dating (change points) is searched only where it moves a row: rows it leaves in place were searched."""
+    hub = degree_of[sides.old_contact] <= params.hub_limit
+    old_contact, old = sides.old_contact[hub], sides.old[hub]
+    new_contact, new = sides.new_contact, sides.new
+    if not len(old) or not len(new):
+        return {}
+    low, high = -params.max_overlap_days * DAY, params.max_gap_days * DAY
+    begins = [firsts[new] for firsts in first_at]
+    ends = [lasts[old] for lasts in last_at]
+    known = [t[np.isfinite(t)] for t in begins + [e + low for e in ends] + [e + high for e in ends]]
+    known = [t for t in known if len(t)]
+    if not known:
+        return {}
+    origin = min(float(t.min()) for t in known)
+    width = max(float(t.max()) for t in known) - origin + 1.0
+    bands = float(max(int(old_contact.max()), int(new_contact.max())) + 1)
+    slack = 1e-9 * width * bands + 1e-6 * max(1.0, abs(low), abs(high))   # far above the keys' rounding
+    width += 4 * slack
+
+    def side(contact: np.ndarray, dates: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows with a date, sorted by key; their keys."""
+        rows = rows[np.isfinite(dates[rows])]
+        keys = contact[rows] * width + (dates[rows] - origin)
+        order = np.argsort(keys)
+        return rows[order], keys[order]
+
+    def join(olds: tuple[np.ndarray, np.ndarray], news: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+        (old_rows, old_keys), (new_rows, new_keys) = olds, news
+        lo = np.searchsorted(new_keys, old_keys + low - slack, side="left")
+        hi = np.searchsorted(new_keys, old_keys + high + slack, side="right")
+        return np.repeat(old_rows, hi - lo), new_rows[_ranges(lo, hi)]
+
+    every_old, every_new = np.arange(len(old)), np.arange(len(new))
+    first_old, first_new = side(old_contact, ends[0], every_old), side(new_contact, begins[0], every_new)
+    found = [join(first_old, first_new)]
+    for later_begins, later_ends in zip(begins[1:], ends[1:], strict=True):
+        moved_old = ~(later_ends == ends[0])                            # NaN either way counts as moved
+        moved_new = ~(later_begins == begins[0])
+        kept_old = (first_old[0][~moved_old[first_old[0]]], first_old[1][~moved_old[first_old[0]]])
+        kept_new = (first_new[0][~moved_new[first_new[0]]], first_new[1][~moved_new[first_new[0]]])
+        shifted_old = side(old_contact, later_ends, np.flatnonzero(moved_old))
+        shifted_new = side(new_contact, later_begins, np.flatnonzero(moved_new))
+        found += [join(kept_old, shifted_new), join(shifted_old, kept_new), join(shifted_old, shifted_new)]
+    old_at = np.concatenate([f[0] for f in found])
+    new_at = np.concatenate([f[1] for f in found])
+    distinct = _sorted_unique(old_at * len(new) + new_at)             # a pair found by two datings counts once
+    old_at, new_at = distinct // len(new), distinct % len(new)
+    same = old_contact[old_at] == new_contact[new_at]
+    pair_old, pair_new, contact = old[old_at[same]], new[new_at[same]], old_contact[old_at[same]]
+    return _counted(pair_old, pair_new, contact, _dates_fit(pair_old, pair_new, first_at, last_at, params),
+                    lookup, params)
 
 
 def _fits(old: int, new: int, first: dict[int, float], last: dict[int, float], params: ReplacementParams) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from linkgraph.analysis import indicators
 from linkgraph.analysis.indicators import RuleError, _parse, load_rules, run_rules
 from linkgraph.analysis.records import load_records
 from tests.analysis.conftest import at
@@ -84,3 +87,31 @@ def test_controller_phone_is_never_a_victims_own_phone(case, write) -> None:
     ranks = {"betweenness": {boss_phone: 1, their_phones[0]: 2}}     # both brokers, the victim's phone too
     found = run_rules(load_records(case), rules("controller_phone"), ranks=ranks)
     assert [f["entities"][0]["id"] for f in found] == [boss_phone]
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_group_sizes_equal_pandas_groupby(wide: bool) -> None:
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 10**15 if wide else 500, 5_000)
+    for chosen in (keys, keys[:0], keys[:1]):
+        expected = pd.DataFrame({"key": chosen}).groupby("key", sort=True).size()
+        assert indicators._group_sizes(chosen).equals(expected)
+
+
+def test_night_calling_by_either_end_reads_each_hour_once_and_finds_the_same(case, write) -> None:
+    # A phone that calls at night (grouped by either end, each call is read twice): its hour read off the records
+    # once equals the hour of each end's row, and the finding names it.
+    with write() as w:
+        owl, friends = w.phone("0101"), [w.phone(f"01{n}") for n in range(10, 16)]
+        for day in range(1, 29):
+            for k, friend in enumerate(friends):
+                w.call(owl, friend, f"2024-03-{day:02d} {'23' if k < 5 else '02'}:{10 + k:02d}")
+            w.call(friends[0], friends[1], f"2024-03-{day:02d} 12:00")
+    records = load_records(case)
+    rule = next(r for r in indicators.bundled_rules() if r.id == "night_calling")
+    frame, values = indicators._select(rule, records, rule.spec)
+    assert len(frame) == 2 * len(records.of_types(("call", "sms")))
+    plain = indicators._Values(frame, records)            # no links: the hour of each row's own start
+    assert values("hour").equals(plain("hour")) and values("weekday").equals(plain("weekday"))
+    found = indicators.run_rules(records, [rule])
+    assert [f["entities"][0]["id"] for f in found] == [owl]

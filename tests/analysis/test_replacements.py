@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkgraph.analysis import replacements
 from linkgraph.analysis.records import load_records
 from linkgraph.analysis.replacements import ReplacementParams, find_replacements
 
@@ -128,3 +133,98 @@ def test_a_phone_that_calls_once_a_week_is_not_quiet_after_two_days(case, write)
             for friend in friends:
                 w.call(other, friend, f"2024-03-{day:02d} 10:00")
     assert find_replacements(load_records(case)) == []
+
+
+# ---- the fast helpers held to their plain references -------------------------------------------------------
+
+def _calls(rng: np.random.Generator, n: int, phones: int, *, in_order: bool) -> pd.DataFrame:
+    """Random calls between phones 5..phones+4 over 60 days, with ties in time (whole minutes) and no self-calls."""
+    src = rng.integers(5, phones + 5, n)
+    dst = rng.integers(5, phones + 5, n)
+    keep = src != dst
+    start = (1_709_280_000 + 60 * rng.integers(0, 60 * 24 * 60, n)).astype(float)[keep]
+    calls = pd.DataFrame({"id": rng.permutation(n)[keep] + 1000, "src": src[keep], "dst": dst[keep], "start": start})
+    return calls.sort_values(["start", "id"]).reset_index(drop=True) if in_order else calls
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_by_phone_and_contact_pairs_equal_their_references(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    calls = _calls(rng, 3_000, 120 if seed % 2 else 70_000, in_order=seed % 3 != 0)
+    fast, plain = replacements._by_phone(calls), replacements._by_phone_reference(calls)
+    for name in ("ends", "others", "starts", "link_ids"):
+        assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
+    span = int(max(calls["src"].max(), calls["dst"].max())) + 1
+    wanted = rng.choice(np.arange(5, span), size=span // 3, replace=False)
+    quick, slow = replacements._contact_pairs(calls, span, wanted), replacements._contact_pairs_reference(plain,
+                                                                                                      span, wanted)
+    for name in ("phone", "contact", "degree_of"):
+        assert np.array_equal(getattr(quick, name), getattr(slow, name)), name
+
+
+def _rows(sides: replacements._Sides) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    return (sorted(zip(sides.old_contact.tolist(), sides.old.tolist(), strict=True)),
+            sorted(zip(sides.new_contact.tolist(), sides.new.tolist(), strict=True)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_side_pairs_and_shared_contacts_equal_their_references(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    calls = _calls(rng, 4_000, 150, in_order=True)
+    span = int(max(calls["src"].max(), calls["dst"].max())) + 1
+    phones = np.arange(5, span)
+    olds = sorted(rng.choice(phones, 60, replace=False).tolist())
+    news = sorted(rng.choice(phones, 60, replace=False).tolist())
+    known = replacements._contact_pairs(calls, span, np.array(sorted(set(olds) | set(news))))
+    lookup = np.arange(span, dtype=np.int64)
+    if seed % 2:                                     # some chains: a few phones stand for another's first number
+        for phone, top in zip(rng.choice(phones, 12, replace=False), rng.choice(phones, 12), strict=True):
+            lookup[phone] = top
+    fast = replacements._side_pairs(known.phone, known.contact, lookup, olds, news)
+    plain = replacements._side_pairs_reference(known.phone, known.contact, lookup, olds, news)
+    assert _rows(fast) == _rows(plain)
+    first = np.full(span, np.nan)
+    last = np.full(span, np.nan)
+    first[phones] = 1_709_280_000 + rng.integers(0, 40, len(phones)) * 86_400.0 + rng.integers(0, 3, len(phones))
+    last[phones] = first[phones] + rng.integers(0, 30, len(phones)) * 86_400.0
+    busy_from, busy_until = first.copy(), last.copy()
+    moved = rng.random(span) < 0.3
+    busy_from[moved] += rng.integers(0, 5, moved.sum()) * 86_400.0
+    busy_until[moved] -= rng.integers(0, 5, moved.sum()) * 86_400.0
+    first[rng.choice(phones, 3)] = np.nan                     # a phone without a date fits nothing
+    params = replacements.ReplacementParams(hub_limit=int(rng.integers(35, 200)),
+                                            max_gap_days=float(rng.choice([3.0, 21.0])))
+    args = (known.degree_of, (first, busy_from), (last, busy_until), lookup, params)
+    expected = replacements._shared_contacts_reference(plain, *args)
+    assert expected                                             # the case tests something
+    assert replacements._shared_contacts(fast, *args) == expected
+    # exact bounds: a gap of exactly max_gap_days, or exactly max_overlap_days before, still fits
+    assert replacements._shared_contacts(fast, known.degree_of, (first,), (first - params.max_gap_days * 86_400,),
+                                         lookup, params) == replacements._shared_contacts_reference(
+        plain, known.degree_of, (first,), (first - params.max_gap_days * 86_400,), lookup, params)
+
+
+def test_find_replacements_equals_the_plain_helpers_on_a_case_of_swaps(case, write, monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    with write() as w:
+        phones = [w.phone(f"{n:04d}") for n in range(60)]
+        for k in range(0, 40, 4):                            # ten swaps: the old phone's people move to the new one
+            old, new, friends = phones[k], phones[k + 1], [phones[k + 2], phones[k + 3]] + [
+                phones[int(i)] for i in rng.choice(np.arange(40, 60), 3, replace=False)]
+            stop = int(rng.integers(8, 20))
+            for day in range(1, stop + 1):
+                for friend in friends:
+                    w.call(old, friend, f"2024-03-{day:02d} {10 + k % 9}:{k:02d}")
+            for day in range(stop + int(rng.integers(0, 4)), 31):
+                for friend in friends[1:]:
+                    w.call(new, friend, f"2024-03-{day:02d} {11 + k % 9}:{k:02d}")
+        for day in range(1, 31):
+            w.call(phones[40], phones[41], f"2024-03-{day:02d} 09:00")
+    fast = find_replacements(load_records(case))
+    assert len(fast) >= 5
+    monkeypatch.setattr(replacements, "_by_phone", replacements._by_phone_reference)
+    monkeypatch.setattr(replacements, "_contact_pairs", lambda calls, span, wanted: replacements._contact_pairs_reference(
+        replacements._by_phone_reference(calls), span, wanted))
+    monkeypatch.setattr(replacements, "_side_pairs", replacements._side_pairs_reference)
+    monkeypatch.setattr(replacements, "_shared_contacts", replacements._shared_contacts_reference)
+    assert find_replacements(load_records(case)) == fast
