@@ -21,6 +21,7 @@ only visible this way).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -60,37 +61,34 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     "shared_contacts", "shared_devices", ...}] with the phones' ids, the gap in days, the round that
     found it and the records behind it (`links`)."""
     params = params or ReplacementParams()
-    types = records.entities["type"]
-    calls = records.of_types(PHONE_LINKS)
-    calls = calls[calls["start"].notna()]
-    phone_ids = types.index[(types == "Phone").to_numpy()].to_numpy(np.int64)
-    phone_mask = np.isin(calls["src"].to_numpy(np.int64), phone_ids) & np.isin(calls["dst"].to_numpy(np.int64),
-                                                                                 phone_ids)
-    calls = calls[phone_mask & (calls["src"] != calls["dst"]).to_numpy()]
-    if not len(calls):
+    calls = _phone_calls(records)
+    if not len(calls.ids):
         return []
     rows = _by_phone(calls)
-    ends, others, starts, link_ids = rows.ends, rows.others, rows.starts, rows.link_ids
+    ends, starts, link_ids = rows.ends, rows.starts, rows.link_ids
     begin, finish = float(starts.min()), float(starts.max())
     first_at = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])     # ends are sorted: each phone's first row
     phones = ends[first_at]
     last_at = np.r_[first_at[1:], len(ends)] - 1
-    first = dict(zip(phones.tolist(), starts[first_at].tolist(), strict=True))
-    last = dict(zip(phones.tolist(), starts[last_at].tolist(), strict=True))
+    first_seen, last_seen = starts[first_at], starts[last_at]
+    first = dict(zip(phones.tolist(), first_seen.tolist(), strict=True))
+    last = dict(zip(phones.tolist(), last_seen.tolist(), strict=True))
     first_link = dict(zip(phones.tolist(), link_ids[first_at].tolist(), strict=True))
     last_link = dict(zip(phones.tolist(), link_ids[last_at].tolist(), strict=True))
-    _widen_with_service_calls(records, first, last, first_link, last_link)
+    if _widen_with_service_calls(records, first, last, first_link, last_link):
+        first_seen = np.fromiter(first.values(), dtype=float, count=len(first))
+        last_seen = np.fromiter(last.values(), dtype=float, count=len(last))
     quiet, quiet_link = _went_quiet(ends, starts, link_ids, first_at, finish, params)
     woke, woke_link = _went_quiet(ends[::-1], -starts[::-1], link_ids[::-1],
                                   np.flatnonzero(np.r_[True, ends[::-1][1:] != ends[::-1][:-1]]), -begin, params)
     woke = {p: -t for p, t in woke.items()}
-    olds = {p for p in first if last[p] <= finish - params.quiet_days * DAY} | set(quiet)
-    news = {p for p in first if first[p] >= begin + params.quiet_days * DAY} | set(woke)
-    busy_until = {p: quiet.get(p, last[p]) for p in first}          # the old phone's own change point
-    busy_from = {p: woke.get(p, first[p]) for p in first}            # ... and the new one's
+    olds = set(phones[last_seen <= finish - params.quiet_days * DAY].tolist()) | set(quiet)
+    news = set(phones[first_seen >= begin + params.quiet_days * DAY].tolist()) | set(woke)
+    busy_until = {**last, **quiet}                                  # the old phone's own change point
+    busy_from = {**first, **woke}                                   # ... and the new one's
     if not olds or not news:
         return []
-    span = int(max(ends.max(), others.max())) + 1
+    span = int(ends.max()) + 1                                       # every phone is an end of its records
     known = _contact_pairs(calls, span, np.fromiter(olds | news, dtype=np.int64))
     pair_phone, pair_contact, degree_of = known.phone, known.contact, known.degree_of   # how many phones call each contact
 
@@ -101,11 +99,10 @@ def find_replacements(records: Records, params: ReplacementParams | None = None)
     lookup = np.arange(span, dtype=np.int64)                       # phone -> the first number of its chain
     first_at_arr = np.full(span, np.nan)
     last_at_arr = np.full(span, np.nan)
-    first_at_arr[list(first)] = list(first.values())
-    last_at_arr[list(last)] = list(last.values())
+    first_at_arr[phones], last_at_arr[phones] = first_seen, last_seen
     busy_from_arr, busy_until_arr = first_at_arr.copy(), last_at_arr.copy()
-    busy_from_arr[list(busy_from)] = list(busy_from.values())
-    busy_until_arr[list(busy_until)] = list(busy_until.values())
+    busy_from_arr[list(woke)] = list(woke.values())
+    busy_until_arr[list(quiet)] = list(quiet.values())
     handsets, handset_links = _handsets(records)
 
     root: dict[int, int] = {}
@@ -201,12 +198,12 @@ def swap_candidate(old: int, new: int, old_side: set[int], new_side: set[int], d
 
 
 def _widen_with_service_calls(records: Records, first: dict[int, float], last: dict[int, float],
-                              first_link: dict[int, int], last_link: dict[int, int]) -> None:
+                              first_link: dict[int, int], last_link: dict[int, int]) -> bool:
     """A call to voicemail or a short code is no contact, but the phone was in use: it moves the phone's
-    first and last record (the old number's last call is often the one to its voicemail)."""
+    first and last record (the old number's last call is often the one to its voicemail). Whether there were any."""
     extra = records.service_calls
     if extra is None or not len(extra):
-        return
+        return False
     extra = extra[extra["start"].notna()].sort_values(["start", "id"])
     for link_id, src, dst, start in extra[["id", "src", "dst", "start"]].itertuples(index=False, name=None):
         for phone in (int(src), int(dst)):
@@ -216,6 +213,7 @@ def _widen_with_service_calls(records: Records, first: dict[int, float], last: d
                 first[phone], first_link[phone] = start, int(link_id)
             if start >= last[phone]:
                 last[phone], last_link[phone] = start, int(link_id)
+    return True
 
 
 def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, heads: np.ndarray, finish: float,
@@ -228,16 +226,14 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     record (link id) at the change point. Called on reversed, negated times it finds when a phone woke."""
     if not len(ends):
         return {}, {}
-    from scipy.special import pdtr
-
     sizes = np.diff(np.r_[heads, len(ends)])
     tails = np.r_[heads[1:], len(ends)]
     # Only a phone's last max_strays + 1 records can be its change point (at most max_strays come after).
-    near_end = np.repeat(tails, sizes) - np.arange(len(ends)) - 1 <= params.max_strays
-    cand = np.flatnonzero(near_end)
-    head_of = np.repeat(heads, sizes)[cand]
+    near_end = np.clip(params.max_strays + 1, 0, sizes)
+    cand = _ranges(tails - near_end, tails)
+    head_of = np.repeat(heads, near_end)
     rank = cand - head_of + 1                                        # records up to and including this one
-    after = np.repeat(sizes, sizes)[cand] - rank
+    after = np.repeat(sizes, near_end) - rank
     span = np.maximum(starts[cand] - starts[head_of], DAY)
     remaining = np.maximum(finish - starts[cand], 0.0)
     expected = rank / span * remaining
@@ -245,7 +241,7 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     # The phone's rate is known from `rank` records only: judge with a low estimate of it (two standard
     # errors down), and ask that so few records after the change point be a rare chance across all phones.
     low = np.maximum(rank - 2.0 * np.sqrt(rank), 0.0) / span * remaining
-    fits[fits] = pdtr(after[fits], low[fits]) <= params.quiet_chance / max(1, len(heads))
+    fits[fits] = _rarely_so_few(after[fits], low[fits], params.quiet_chance / max(1, len(heads)))
     if not fits.any():
         return {}, {}
     # Of the rows that fit, the change point: the cut with the highest two-rate Poisson likelihood
@@ -265,6 +261,37 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
             dict(zip(ends[rows].tolist(), link_ids[rows].tolist(), strict=True)))
 
 
+def _rarely_so_few_reference(count: np.ndarray, expected: np.ndarray, chance: float) -> np.ndarray:
+    """Whether `count` or fewer events, when `expected` are expected (Poisson), have `chance` or less."""
+    from scipy.special import pdtr
+
+    return pdtr(count, expected) <= chance
+
+
+def _rarely_so_few(count: np.ndarray, expected: np.ndarray, chance: float) -> np.ndarray:
+    """_rarely_so_few_reference without scipy.special (a tenth of a second to load, in the findings' child):
+    the Poisson sum e^-m (1 + m + m^2/2! + ... + m^k/k!) for the few counts a change point allows, in logs;
+    a value too near `chance` to tell apart from the reference's rounding is asked of the reference."""
+    if not len(count):
+        return np.zeros(0, dtype=bool)
+    most = int(count.max())
+    if most > 50 or int(count.min()) < 0 or not chance > 1e-250:
+        return _rarely_so_few_reference(count, expected, chance)
+    m = np.asarray(expected, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_m = np.log(m)
+        terms = [np.where(count >= i, (i * log_m if i else 0.0) - math.lgamma(i + 1), -np.inf)
+                 for i in range(most + 1)]
+        top = np.maximum.reduce(terms)
+        log_p = -m + top + np.log(sum(np.exp(t - top) for t in terms))
+    limit = math.log(chance)
+    unsure = ~np.isfinite(log_p) | (np.abs(log_p - limit) <= 1e-6 + 1e-12 * np.abs(m))
+    out = log_p <= limit
+    if unsure.any():
+        out[unsure] = _rarely_so_few_reference(count[unsure], m[unsure], chance)
+    return out
+
+
 def _strays(phone: int, until: float, ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray,
             heads: np.ndarray) -> list[tuple[float, int]]:
     """The records of a phone after it went quiet (time, link id): the stray calls an old phone still makes."""
@@ -280,32 +307,50 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class _Calls:
+    """The calls and texts between two phones (not a phone with itself) that have a time: ends, time, link id."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    start: np.ndarray
+    ids: np.ndarray
+
+
+def _phone_calls(records: Records) -> _Calls:
+    """The records a swap is judged on, as arrays (no copy of the calls' frame)."""
+    types = records.entities["type"]
+    calls = records.of_types(PHONE_LINKS)
+    src, dst = calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64)
+    start, ids = calls["start"].to_numpy(np.float64), calls["id"].to_numpy(np.int64)
+    phone_ids = types.index[(types == "Phone").to_numpy()].to_numpy(np.int64)
+    keep = ~np.isnan(start) & np.isin(src, phone_ids) & np.isin(dst, phone_ids) & (src != dst)
+    return _Calls(src[keep], dst[keep], start[keep], ids[keep])
+
+
+@dataclass
 class _Rows:
-    """Each call or text once per end: the end's phone, the other phone, the time and the link id, sorted by
-    phone, then time, then link id."""
+    """Each call or text once per end: the end's phone, the time and the link id, sorted by phone, then time,
+    then link id."""
 
     ends: np.ndarray
-    others: np.ndarray
     starts: np.ndarray
     link_ids: np.ndarray
 
 
-def _by_phone_reference(calls: pd.DataFrame) -> _Rows:
+def _by_phone_reference(calls: _Calls) -> _Rows:
     """_by_phone the plain way: both ends of every record, one lexsort."""
-    ends = np.concatenate([calls["src"].to_numpy(), calls["dst"].to_numpy()])
-    others = np.concatenate([calls["dst"].to_numpy(), calls["src"].to_numpy()])
-    starts = np.concatenate([calls["start"].to_numpy(), calls["start"].to_numpy()])
-    link_ids = np.concatenate([calls["id"].to_numpy(), calls["id"].to_numpy()])
+    ends = np.concatenate([calls.src, calls.dst])
+    starts = np.concatenate([calls.start, calls.start])
+    link_ids = np.concatenate([calls.ids, calls.ids])
     order = at_scale.lexsort((link_ids, starts, ends))
-    return _Rows(ends[order], others[order], starts[order], link_ids[order])
+    return _Rows(ends[order], starts[order], link_ids[order])
 
 
-def _by_phone(calls: pd.DataFrame) -> _Rows:
+def _by_phone(calls: _Calls) -> _Rows:
     """Both ends of every record (no self-calls), sorted by phone, time and link id (_by_phone_reference's
     order). The records are put in time order once (usually they are already), each followed by its other end,
     so a stable sort by phone finishes the order: a radix sort, 16 bits of the phone id a pass."""
-    src, dst = calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64)
-    start, ids = calls["start"].to_numpy(np.float64), calls["id"].to_numpy(np.int64)
+    src, dst, start, ids = calls.src, calls.dst, calls.start, calls.ids
     count = len(ids)
     if not count:
         return _by_phone_reference(calls)
@@ -319,8 +364,6 @@ def _by_phone(calls: pd.DataFrame) -> _Rows:
     low = min(int(src.min()), int(dst.min()))
     ends = np.empty(2 * count, dtype=np.int64)
     ends[0::2], ends[1::2] = src, dst
-    others = np.empty(2 * count, dtype=np.int64)
-    others[0::2], others[1::2] = dst, src
     place = ends - low
     top = int(place.max())
     order = np.argsort((place & 0xFFFF).astype(np.uint16), kind="stable")
@@ -329,7 +372,9 @@ def _by_phone(calls: pd.DataFrame) -> _Rows:
         order = order[np.argsort(((place[order] >> shift) & 0xFFFF).astype(np.uint16), kind="stable")]
         shift += 16
     record = order >> 1                          # rows 2i and 2i + 1 are record i's two ends
-    return _Rows(ends[order], others[order], start[record], ids[record])
+    counts = np.bincount(place)
+    present = np.flatnonzero(counts)
+    return _Rows(np.repeat(present + low, counts[present]), start[record], ids[record])   # = ends[order]
 
 
 @dataclass
@@ -342,19 +387,19 @@ class _Contacts:
     degree_of: np.ndarray
 
 
-def _contact_pairs_reference(rows: _Rows, span: int, wanted: np.ndarray) -> _Contacts:
-    """_contact_pairs the plain way: the distinct (end, other) pairs of every row."""
-    distinct = _sorted_unique(rows.ends * span + rows.others)
+def _contact_pairs_reference(calls: _Calls, span: int, wanted: np.ndarray) -> _Contacts:
+    """_contact_pairs the plain way: the distinct (end, other) pairs of every record read from both ends."""
+    distinct = _sorted_unique(np.r_[calls.src, calls.dst] * span + np.r_[calls.dst, calls.src])
     degree_of = np.bincount(distinct % span, minlength=span)
     mine = distinct // span
     keep = np.isin(mine, wanted)
     return _Contacts(mine[keep], distinct[keep] % span, degree_of)
 
 
-def _contact_pairs(calls: pd.DataFrame, span: int, wanted: np.ndarray) -> _Contacts:
+def _contact_pairs(calls: _Calls, span: int, wanted: np.ndarray) -> _Contacts:
     """The distinct contacts of the `wanted` phones, and every number's count of contacts: from the records'
     distinct unordered pairs (half the rows of _contact_pairs_reference's, each pair read both ways)."""
-    src, dst = calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64)
+    src, dst = calls.src, calls.dst
     pairs = _sorted_unique(np.minimum(src, dst) * span + np.maximum(src, dst))
     low, high = pairs // span, pairs % span
     degree_of = np.bincount(low, minlength=span) + np.bincount(high, minlength=span)
@@ -474,7 +519,8 @@ def _shared_contacts(
     dating (change points) is searched only where it moves a row: rows it leaves in place were searched."""
     hub = degree_of[sides.old_contact] <= params.hub_limit
     old_contact, old = sides.old_contact[hub], sides.old[hub]
-    new_contact, new = sides.new_contact, sides.new
+    hub = degree_of[sides.new_contact] <= params.hub_limit         # (a hub's rows would meet no old row)
+    new_contact, new = sides.new_contact[hub], sides.new[hub]
     if not len(old) or not len(new):
         return {}
     low, high = -params.max_overlap_days * DAY, params.max_gap_days * DAY

@@ -137,14 +137,17 @@ def test_a_phone_that_calls_once_a_week_is_not_quiet_after_two_days(case, write)
 
 # ---- the fast helpers held to their plain references -------------------------------------------------------
 
-def _calls(rng: np.random.Generator, n: int, phones: int, *, in_order: bool) -> pd.DataFrame:
+def _calls(rng: np.random.Generator, n: int, phones: int, *, in_order: bool) -> replacements._Calls:
     """Random calls between phones 5..phones+4 over 60 days, with ties in time (whole minutes) and no self-calls."""
     src = rng.integers(5, phones + 5, n)
     dst = rng.integers(5, phones + 5, n)
     keep = src != dst
     start = (1_709_280_000 + 60 * rng.integers(0, 60 * 24 * 60, n)).astype(float)[keep]
     calls = pd.DataFrame({"id": rng.permutation(n)[keep] + 1000, "src": src[keep], "dst": dst[keep], "start": start})
-    return calls.sort_values(["start", "id"]).reset_index(drop=True) if in_order else calls
+    if in_order:
+        calls = calls.sort_values(["start", "id"]).reset_index(drop=True)
+    return replacements._Calls(calls["src"].to_numpy(np.int64), calls["dst"].to_numpy(np.int64),
+                               calls["start"].to_numpy(float), calls["id"].to_numpy(np.int64))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -152,11 +155,11 @@ def test_by_phone_and_contact_pairs_equal_their_references(seed: int) -> None:
     rng = np.random.default_rng(seed)
     calls = _calls(rng, 3_000, 120 if seed % 2 else 70_000, in_order=seed % 3 != 0)
     fast, plain = replacements._by_phone(calls), replacements._by_phone_reference(calls)
-    for name in ("ends", "others", "starts", "link_ids"):
+    for name in ("ends", "starts", "link_ids"):
         assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
-    span = int(max(calls["src"].max(), calls["dst"].max())) + 1
+    span = int(max(calls.src.max(), calls.dst.max())) + 1
     wanted = rng.choice(np.arange(5, span), size=span // 3, replace=False)
-    quick, slow = replacements._contact_pairs(calls, span, wanted), replacements._contact_pairs_reference(plain,
+    quick, slow = replacements._contact_pairs(calls, span, wanted), replacements._contact_pairs_reference(calls,
                                                                                                       span, wanted)
     for name in ("phone", "contact", "degree_of"):
         assert np.array_equal(getattr(quick, name), getattr(slow, name)), name
@@ -171,7 +174,7 @@ def _rows(sides: replacements._Sides) -> tuple[list[tuple[int, int]], list[tuple
 def test_side_pairs_and_shared_contacts_equal_their_references(seed: int) -> None:
     rng = np.random.default_rng(seed)
     calls = _calls(rng, 4_000, 150, in_order=True)
-    span = int(max(calls["src"].max(), calls["dst"].max())) + 1
+    span = int(max(calls.src.max(), calls.dst.max())) + 1
     phones = np.arange(5, span)
     olds = sorted(rng.choice(phones, 60, replace=False).tolist())
     news = sorted(rng.choice(phones, 60, replace=False).tolist())
@@ -223,8 +226,23 @@ def test_find_replacements_equals_the_plain_helpers_on_a_case_of_swaps(case, wri
     fast = find_replacements(load_records(case))
     assert len(fast) >= 5
     monkeypatch.setattr(replacements, "_by_phone", replacements._by_phone_reference)
-    monkeypatch.setattr(replacements, "_contact_pairs", lambda calls, span, wanted: replacements._contact_pairs_reference(
-        replacements._by_phone_reference(calls), span, wanted))
+    monkeypatch.setattr(replacements, "_contact_pairs", replacements._contact_pairs_reference)
+    monkeypatch.setattr(replacements, "_rarely_so_few", replacements._rarely_so_few_reference)
     monkeypatch.setattr(replacements, "_side_pairs", replacements._side_pairs_reference)
     monkeypatch.setattr(replacements, "_shared_contacts", replacements._shared_contacts_reference)
     assert find_replacements(load_records(case)) == fast
+
+
+def test_poisson_chance_without_scipy_equals_scipys() -> None:
+    rng = np.random.default_rng(9)
+    count = rng.integers(0, 6, 20_000)
+    expected = np.r_[rng.random(10_000) * 40, rng.random(5_000) * 2_000, np.zeros(5_000)]
+    from scipy.special import pdtr
+
+    for chance in (1e-7, 0.01 / 100_000, 0.5):
+        assert np.array_equal(replacements._rarely_so_few(count, expected, chance),
+                              replacements._rarely_so_few_reference(count, expected, chance))
+    at_the_edge = pdtr(count[:50], expected[:50])        # a chance exactly at the value goes to the reference
+    for k, m, chance in zip(count[:50], expected[:50], at_the_edge, strict=True):
+        if chance > 0:
+            assert replacements._rarely_so_few(np.array([k]), np.array([m]), float(chance))[0]
