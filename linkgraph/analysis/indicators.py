@@ -379,8 +379,9 @@ def _ends(links: pd.DataFrame, group_by: Any, records: Records) -> pd.DataFrame:
         key = subject * span + other
     else:
         key = subject
+    # copy=False: the columns are fresh arrays or the links' own, only read (no copy of a million rows into a block)
     return pd.DataFrame({"pos": pos, "src": src[pos], "dst": dst[pos], "subject": subject, "other": other,
-                         "key": key, "composite": composite})
+                         "key": key, "composite": composite}, copy=False)
 
 
 def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.DataFrame, _Values]:
