@@ -444,17 +444,30 @@ def _side_pairs(
     The pairs of _side_pairs_reference, maybe in another order (sorted keys and binary search, no pandas)."""
     span = len(lookup)
     chain_of, contact = lookup[pair_phone], lookup[pair_contact]
-    keyed = chain_of * span + contact           # with no chain yet, distinct and sorted already
-    if not (np.array_equal(chain_of, pair_phone) and np.array_equal(contact, pair_contact)):
-        keyed = _sorted_unique(keyed)
+    keyed = chain_of * span + contact
+    # The pairs come distinct and sorted: only those a chain renames (a few numbers a round) are sorted again.
+    renamed = contact != pair_contact
+    moved = renamed | (chain_of != pair_phone)
+    keyed = _sorted_unique_but(keyed, moved)
     by_chain = keyed // span
     old = np.asarray(olds, dtype=np.int64)
     lo = np.searchsorted(by_chain, lookup[old], side="left")
     hi = np.searchsorted(by_chain, lookup[old], side="right")
     taken = _ranges(lo, hi)
-    fresh = np.isin(pair_phone, np.asarray(news, dtype=np.int64))
-    new_keyed = _sorted_unique(pair_phone[fresh] * span + contact[fresh])
+    asked = np.zeros(span, dtype=bool)
+    asked[np.asarray(news, dtype=np.int64)] = True
+    fresh = asked[pair_phone]
+    new_keyed = _sorted_unique_but(pair_phone[fresh] * span + contact[fresh], renamed[fresh])
     return _Sides(keyed[taken] % span, np.repeat(old, hi - lo), new_keyed % span, new_keyed // span)
+
+
+def _sorted_unique_but(keys: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """_sorted_unique(keys) when the keys are sorted but at the rows `moved`: those are sorted and put in place."""
+    if not moved.any():
+        return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    still, extra = keys[~moved], np.sort(keys[moved])
+    merged = np.insert(still, np.searchsorted(still, extra), extra)
+    return merged[np.r_[True, merged[1:] != merged[:-1]]]
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -246,3 +246,12 @@ def test_poisson_chance_without_scipy_equals_scipys() -> None:
     for k, m, chance in zip(count[:50], expected[:50], at_the_edge, strict=True):
         if chance > 0:
             assert replacements._rarely_so_few(np.array([k]), np.array([m]), float(chance))[0]
+
+
+def test_sorted_unique_but_a_few_equals_sorted_unique() -> None:
+    rng = np.random.default_rng(2)
+    for moved_share in (0.0, 0.01, 0.3, 1.0):
+        keys = np.sort(rng.integers(0, 5_000, 3_000))
+        moved = rng.random(len(keys)) < moved_share
+        keys[moved] = rng.integers(0, 5_000, int(moved.sum()))
+        assert np.array_equal(replacements._sorted_unique_but(keys, moved), replacements._sorted_unique(keys))
