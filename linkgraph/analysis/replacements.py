@@ -229,7 +229,7 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     sizes = np.diff(np.r_[heads, len(ends)])
     tails = np.r_[heads[1:], len(ends)]
     # Only a phone's last max_strays + 1 records can be its change point (at most max_strays come after).
-    near_end = np.clip(params.max_strays + 1, 0, sizes)
+    near_end = np.minimum(sizes, max(0, math.floor(params.max_strays) + 1))
     cand = _ranges(tails - near_end, tails)
     head_of = np.repeat(heads, near_end)
     rank = cand - head_of + 1                                        # records up to and including this one
@@ -372,6 +372,8 @@ def _by_phone(calls: _Calls) -> _Rows:
         order = order[np.argsort(((place[order] >> shift) & 0xFFFF).astype(np.uint16), kind="stable")]
         shift += 16
     record = order >> 1                          # rows 2i and 2i + 1 are record i's two ends
+    if top > 4 * len(place) + (1 << 20):         # ids far apart: read the phones off in order
+        return _Rows(ends[order], start[record], ids[record])
     counts = np.bincount(place)
     present = np.flatnonzero(counts)
     return _Rows(np.repeat(present + low, counts[present]), start[record], ids[record])   # = ends[order]

@@ -255,3 +255,13 @@ def test_sorted_unique_but_a_few_equals_sorted_unique() -> None:
         moved = rng.random(len(keys)) < moved_share
         keys[moved] = rng.integers(0, 5_000, int(moved.sum()))
         assert np.array_equal(replacements._sorted_unique_but(keys, moved), replacements._sorted_unique(keys))
+
+
+def test_by_phone_with_ids_far_apart_equals_its_reference() -> None:
+    rng = np.random.default_rng(8)
+    calls = _calls(rng, 2_000, 300, in_order=True)
+    far = rng.choice(10**12, 400, replace=False).astype(np.int64)           # phone ids far apart
+    calls = replacements._Calls(far[calls.src], far[calls.dst], calls.start, calls.ids)
+    fast, plain = replacements._by_phone(calls), replacements._by_phone_reference(calls)
+    for name in ("ends", "starts", "link_ids"):
+        assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
