@@ -398,7 +398,7 @@ def _select(rule: Rule, records: Records, spec: dict[str, Any]) -> tuple[pd.Data
         keep &= _mask(ends, cond, values)
     # The selected records as ends, with the link columns findings always read (id, start, amount); any other
     # column a rule reads comes through `pos` (a million calls are not copied whole for a count by hour).
-    frame = ends[keep].reset_index(drop=True)
+    frame = ends if keep.all() else ends[keep].reset_index(drop=True)     # (every row kept: no copy)
     pos = frame["pos"].to_numpy()
     for name in ("id", "start", "amount"):
         frame[name] = links[name].to_numpy()[pos]
