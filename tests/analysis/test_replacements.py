@@ -201,6 +201,10 @@ def test_side_pairs_and_shared_contacts_equal_their_references(seed: int) -> Non
     expected = replacements._shared_contacts_reference(plain, *args)
     assert expected                                             # the case tests something
     assert replacements._shared_contacts(fast, *args) == expected
+    mixed_old, mixed_new = rng.permutation(len(fast.old)), rng.permutation(len(fast.new))   # rows in any order
+    mixed = replacements._Sides(fast.old_contact[mixed_old], fast.old[mixed_old], fast.new_contact[mixed_new],
+                                fast.new[mixed_new])
+    assert replacements._shared_contacts(mixed, *args) == expected
     # exact bounds: a gap of exactly max_gap_days, or exactly max_overlap_days before, still fits
     assert replacements._shared_contacts(fast, known.degree_of, (first,), (first - params.max_gap_days * 86_400,),
                                          lookup, params) == replacements._shared_contacts_reference(
