@@ -148,20 +148,49 @@ def _site_events(records: Records) -> pd.DataFrame:
     links = links[links["location"].notna() & links["start"].notna()]
     if not len(links):
         return pd.DataFrame(columns=["id", "site", "start", "phone", "other"])
-    ends = pd.DataFrame({"source_id": np.r_[links["source_id"], links["source_id"]],
-                         "phone": np.r_[links["src"], links["dst"]]})
-    counts = ends.value_counts().reset_index(name="n").sort_values(["source_id", "n", "phone"],
-                                                                  ascending=[True, False, True])
-    top = counts.drop_duplicates("source_id").set_index("source_id")
-    total = links.groupby("source_id").size()
-    target = top["phone"][top["n"] >= 0.5 * total.reindex(top.index)]
-    dominant = links["source_id"].map(target).to_numpy()
+    dominant = links["source_id"].map(_source_targets(links)).to_numpy()
     at_dst = dominant == links["dst"].to_numpy()
     return pd.DataFrame({
         "id": links["id"].to_numpy(), "site": links["location"].to_numpy(np.int64),
         "start": links["start"].to_numpy(), "phone": np.where(at_dst, links["dst"], links["src"]),
         "other": np.where(at_dst, links["src"], links["dst"]),
     })
+
+
+def _source_targets_reference(links: pd.DataFrame) -> pd.Series:
+    """_source_targets the plain way: every (source, phone) end counted, the most counted phone of each source."""
+    ends = pd.DataFrame({"source_id": np.r_[links["source_id"], links["source_id"]],
+                         "phone": np.r_[links["src"], links["dst"]]})
+    counts = ends.value_counts().reset_index(name="n").sort_values(["source_id", "n", "phone"],
+                                                                  ascending=[True, False, True])
+    top = counts.drop_duplicates("source_id").set_index("source_id")
+    total = links.groupby("source_id").size()
+    return top["phone"][top["n"] >= 0.5 * total.reindex(top.index)]
+
+
+def _source_targets(links: pd.DataFrame) -> pd.Series:
+    """Source id -> the phone that is an end of at least half its records (a carrier return's target), the
+    most frequent end (ties: the smallest id); sources with no such phone are left out. The ends counted per
+    source with np.bincount (the reference's counting of every distinct end pair costs a fifth of a second on
+    a million calls); many sources or ids far apart go to the reference."""
+    source = links["source_id"].to_numpy(np.int64)
+    phone = np.r_[links["src"].to_numpy(np.int64), links["dst"].to_numpy(np.int64)]
+    if not len(source):
+        return _source_targets_reference(links)
+    sources = np.unique(source)
+    low, high = int(phone.min()), int(phone.max())
+    width = high - low + 1
+    if low < 0 or len(sources) * width > 4 * len(phone) + (1 << 22):
+        return _source_targets_reference(links)
+    rank = np.searchsorted(sources, source)
+    counts = np.bincount(np.r_[rank, rank] * width + (phone - low), minlength=len(sources) * width)
+    counts = counts.reshape(len(sources), width)
+    best = counts.argmax(axis=1)                               # the first of the most counted: the smallest id
+    most = counts[np.arange(len(sources)), best]
+    total = np.bincount(rank, minlength=len(sources))
+    chosen = most >= 0.5 * total
+    return pd.Series((best[chosen] + low).astype(np.int64), index=pd.Index(sources[chosen], name="source_id"),
+                     name="phone")
 
 
 def cell_site_meetings(records: Records, params: ColocationParams) -> list[dict[str, Any]]:
@@ -174,7 +203,7 @@ def cell_site_meetings(records: Records, params: ColocationParams) -> list[dict[
     start = events["start"].to_numpy()
     phone = events["phone"].to_numpy()
     ids = events["id"].to_numpy()
-    _, site_rank = np.unique(site, return_inverse=True)
+    site_rank = np.cumsum(np.r_[0, site[1:] != site[:-1]])      # np.unique's inverse (the sites come sorted)
     span = float(start.max() - start.min() + window + 1)
     key = site_rank * span + (start - start.min())
     reach = np.searchsorted(key, key + window, side="right")

@@ -3,6 +3,10 @@ and towers."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
+from linkgraph.analysis import colocation
 from linkgraph.analysis.colocation import ColocationParams, find_colocations
 from linkgraph.analysis.records import load_records
 from tests.analysis.conftest import at
@@ -97,3 +101,17 @@ def test_ad_city_and_date_against_stays_and_towers(case, write) -> None:
     (elsewhere,) = kinds(found, "ad_elsewhere")
     assert elsewhere["ad"]["id"] == away and elsewhere["tower_cities"] == ["Fresno"]
     assert elsewhere["links"] == sorted([posted_away, tower_away])
+
+
+def test_source_targets_equal_their_reference() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(150):
+        n = int(rng.integers(1, 60))
+        src, dst = rng.integers(1, 12, n), rng.integers(1, 12, n)
+        if trial % 3 == 0:                               # a carrier return: one phone at an end of most records
+            src[: n // 2 + 1] = 5
+        links = pd.DataFrame({"source_id": rng.integers(1, 4, n), "src": src, "dst": dst})
+        fast, plain = colocation._source_targets(links), colocation._source_targets_reference(links)
+        assert fast.to_dict() == plain.to_dict()
+        assert np.array_equal(links["source_id"].map(fast).to_numpy(), links["source_id"].map(plain).to_numpy(),
+                              equal_nan=True)
