@@ -151,7 +151,7 @@ def child(path: str, folder: Path) -> dict[str, Any]:
     spent = sorted(engine.spent.items(), key=lambda item: -item[1][1])
     return {"seconds": time.perf_counter() - clock, "cpu_seconds": _cpu_seconds(), "seconds_start": started,
             "seconds_steps": {k: v for k, v in counts.items() if k.startswith("seconds_")},
-            "spent": [[label, int(calls), round(seconds, 2)] for label, (calls, seconds) in spent[:25]],
+            "spent": [[label, int(calls), round(seconds, 2), round(cpu, 2)] for label, (calls, seconds, cpu) in spent[:25]],
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
             "seconds_findings": counts["seconds_circuits_indicators"],
@@ -231,7 +231,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--paths", nargs="+", default=["desktop", "duckdb", "spark"])
     parser.add_argument("--keep", type=Path, help="keep the generated stores here")
-    parser.add_argument("--spent", action="store_true", help="print the engines' seconds per SQL file")
+    parser.add_argument("--spent", action="store_true", help="print the engines' seconds (wall and CPU) per SQL file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -276,8 +276,8 @@ def main() -> None:
                 print("           steps: " + ", ".join(f"{k.replace('seconds_', '')} {v:.1f}"
                                                       for k, v in got["seconds_steps"].items()))
             if args.spent and got.get("spent"):
-                for label, calls, seconds in got["spent"]:
-                    print(f"           {seconds:8.2f} s {calls:4d} x {label}")
+                for label, calls, seconds, cpu in got["spent"]:
+                    print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {calls:4d} x {label}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]

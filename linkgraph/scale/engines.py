@@ -57,7 +57,8 @@ class Engine:
     name: str
     spec: str
     tables: set[str] = field(default_factory=set)
-    # Seconds spent per SQL file (or per table made / query asked outside one): label -> [calls, seconds].
+    # Seconds spent per SQL file (or per table made / query asked outside one): label -> [calls, seconds, CPU
+    # seconds of this process, all its threads: DuckDB's work, not a Spark JVM's].
     spent: dict[str, list[float]] = field(default_factory=dict)
     _timing: bool = field(default=False, repr=False)
 
@@ -69,14 +70,15 @@ class Engine:
             yield
             return
         self._timing = True
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self._timing = False
-            entry = self.spent.setdefault(label, [0, 0.0])
+            entry = self.spent.setdefault(label, [0, 0.0, 0.0])
             entry[0] += 1
             entry[1] += time.perf_counter() - clock
+            entry[2] += time.process_time() - cpu
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (chains, candidates, a super-graph's answer) as the table `name`."""

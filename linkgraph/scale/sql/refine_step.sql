@@ -1,5 +1,6 @@
 -- One refining round: a node (half of them, by parity) moves to the neighbouring group with the best
--- modularity gain, when that gain is positive: (k_iD - k_iC) / m - k_i (T_D - T_C + k_i) / 2m^2.
+-- modularity gain, when that gain is positive: (k_iD - k_iC) / m - k_i (T_D - T_C + k_i) / 2m^2. A node that
+-- moves is marked (moved = 1, else NULL): a round that moves none needs no modularity.
 WITH totals AS (
     SELECT g.label, SUM(d.strength) AS tot FROM {groups} g JOIN degree d ON d.id = g.id GROUP BY g.label
 ), towards AS (
@@ -23,5 +24,5 @@ WITH totals AS (
         SELECT id, label, gain, ROW_NUMBER() OVER (PARTITION BY id ORDER BY gain DESC, label) AS r FROM options
     ) ranked WHERE r = 1 AND gain > 1e-12
 )
-SELECT g.id, COALESCE(b.label, g.label) AS label
+SELECT g.id, COALESCE(b.label, g.label) AS label, CASE WHEN b.label IS NOT NULL THEN CAST(1 AS INT) END AS moved
 FROM {groups} g LEFT JOIN best b ON b.id = g.id
