@@ -10,7 +10,8 @@ name entities by the same id and label as "entities" and cite their records as
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -112,16 +113,45 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
 
 
 def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress, *,
-                       save: bool = True, reading: CaseReading | None = None) -> dict[str, Any]:
+                       save: bool = True, reading: CaseReading | None = None,
+                       while_saving: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Analyse, then keep the run in the case (`run_id`) so an exhibit can cite it; a read-only case cannot keep it,
-    so the run's record goes into the result (`run_record`). The one path for the command line and the desktop."""
+    so the run's record goes into the result (`run_record`). The one path for the command line and the desktop.
+
+    `while_saving(result)`: work on the result (before `run_id` is set; it must not change it) done while the run
+    is kept in the case, which then happens in a thread (the digest and SQLite's write release the GIL): the command
+    line encodes its output meanwhile. Called only when the run is kept in the case."""
     chosen = params or AnalysisParams()
     result = analyze(case, chosen, progress, reading=reading)
     if save and case.read_only:
         result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
+    elif save and while_saving is not None:
+        result["run_id"] = _recorded_beside(case, chosen, result, while_saving)
     elif save:
         result["run_id"] = case.record_analysis(chosen.as_dict(), result)
     return result
+
+
+def _recorded_beside(case: CaseFile, params: AnalysisParams, result: dict[str, Any],
+                     meanwhile: Callable[[dict[str, Any]], None]) -> int:
+    """`case.record_analysis` in a thread while `meanwhile(result)` runs here; its run id (its error raised here)."""
+    kept: dict[str, Any] = {}
+
+    def keep() -> None:
+        try:
+            kept["run_id"] = case.record_analysis(params.as_dict(), result)
+        except BaseException as exc:  # noqa: BLE001  (raised in the caller's thread below)
+            kept["error"] = exc
+
+    thread = threading.Thread(target=keep, name="record-analysis")
+    thread.start()
+    try:
+        meanwhile(result)
+    finally:
+        thread.join()
+    if "error" in kept:
+        raise kept["error"]
+    return int(kept["run_id"])
 
 
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
@@ -147,7 +177,6 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # The measures work on arrays and an igraph twin; the networkx graph carries the nodes' labels and types,
     # and its ties only when paths or contacts are asked for (a million ties cost seconds to make).
     asked = bool(params.path or params.connect or params.common)
-    graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
     records = records_from(case, entities, links, flt)
     rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
@@ -162,6 +191,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
+        # The networkx graph only here needs (labels, types; the findings do not): made once the child is at work.
+        graph = graph_from_edges(edges, entities, flt, ties=asked)
         # Groups first: they need no measure, and by their end the child's betweenness sources are ready.
         step("Communities")
         method, layers, membership, per_layer = _groups(chosen, data, graph, params)
@@ -240,7 +271,7 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (3, 4)  # the forked child computes this share of the sampled betweenness sources (3 of every 4)
+CHILD_SOURCES = (7, 8)  # the forked child computes this share of the sampled betweenness sources (7 of every 8)
 
 
 def child_sources(sources: list[int]) -> list[int]:
