@@ -237,13 +237,14 @@ class LinksBeside:
         self.query = links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
         query = self.query
         self.plan = links_plan(case, query.numeric, query.code, query.rest, query.args)
-        self.columns: list[np.ndarray] | None = None
         self.thread: threading.Thread | None = None
+        self.parts: list[str] = []
+        self.read: list[list[np.ndarray] | None] = []
         if self.plan is None:
             return
         split = split_by_id(case, self.plan[1], PARTS) if self.plan[2] >= SPLIT_FROM else None
         self.parts = split or [self.plan[1]]
-        self.read: list[list[np.ndarray] | None] = [None] * len(self.parts)
+        self.read = [None] * len(self.parts)
         self.begun = 0                           # parts taken by a reader
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
@@ -271,8 +272,15 @@ class LinksBeside:
             self._read()                         # the parts the thread has not begun
         self.thread.join()
         self.thread = None
-        read, self.read = self.read, []
-        if not wanted or any(part is None for part in read):
+        columns = self.columns
+        self.read = []
+        return columns if wanted else None
+
+    @property
+    def columns(self) -> list[np.ndarray] | None:
+        """The parts read put end to end; None until every part is read, or where one could not be."""
+        read = self.read
+        if not read or any(part is None for part in read):
             return None
         return read[0] if len(read) == 1 else [np.concatenate(column) for column in zip(*read, strict=True)]
 

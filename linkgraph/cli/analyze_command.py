@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--full", action="store_true",
                      help="every measure on a large case too: closeness and eigenvector (left out above "
                           f"{LARGE_TIES:,} ties) and betweenness from more sampled sources (slower)")
-    cmd.set_defaults(run=cmd_analyze)
+    cmd.set_defaults(run=cmd_analyze, quick_exit=True)    # its case closed and output written: nothing to tidy
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
