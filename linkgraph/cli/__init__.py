@@ -74,11 +74,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 QUICK_EXIT = os.environ.get("LINKGRAPH_QUICK_EXIT", "1") != "0"   # "0": every command exits the usual way
 _quick = False      # the command that ran asked for a quick exit and succeeded
+_kept: object = None   # its arguments (and what it left on them) until that exit: not freed one by one first
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit 0 on success, 1 with one clear line on error, 130 when cancelled."""
-    global _quick
+    global _quick, _kept
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given else None)
     args = parser.parse_args(given)
@@ -88,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = int(args.run(args) or 0)
         _quick = code == 0 and bool(getattr(args, "quick_exit", False))
+        _kept = args if _quick and QUICK_EXIT else None
         return code
     except Cancelled as exc:
         print(f"linkgraph: cancelled: {exc}", file=sys.stderr)

@@ -70,6 +70,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                                         while_saving=encode if args.json else None)
         finally:
             bar.done()
+    args.result = result           # kept to a quick exit (cli.run): a big result takes a tenth of a second to free
     if result.get("run_record"):
         print(f"linkgraph: note: {case.path.name} is read-only, so this run is not kept in it; its record (time, "
               f"parameters, digest {result['run_record']['digest'][:16]}...) is in this output under 'run_record' "
