@@ -271,7 +271,7 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (7, 8)  # the forked child computes this share of the sampled betweenness sources (7 of every 8)
+CHILD_SOURCES = (13, 16)  # the forked child computes this share of the sampled betweenness sources (13 of every 16)
 
 
 def child_sources(sources: list[int]) -> list[int]:
