@@ -191,7 +191,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
-        # The networkx graph only here needs (labels, types; the findings do not): made once the child is at work.
+        # Only this process reads the networkx graph (labels, types; the findings do not): made once the child works.
         graph = graph_from_edges(edges, entities, flt, ties=asked)
         # Groups first: they need no measure, and by their end the child's betweenness sources are ready.
         step("Communities")

@@ -80,6 +80,7 @@ _kept: object = None   # its arguments (and what it left on them) until that exi
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit 0 on success, 1 with one clear line on error, 130 when cancelled."""
     global _quick, _kept
+    _quick, _kept = False, None
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given else None)
     args = parser.parse_args(given)
