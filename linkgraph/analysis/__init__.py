@@ -177,6 +177,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # The measures work on arrays and an igraph twin; the networkx graph carries the nodes' labels and types,
     # and its ties only when paths or contacts are asked for (a million ties cost seconds to make).
     asked = bool(params.path or params.connect or params.common)
+    graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
     records = records_from(case, entities, links, flt)
     rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
@@ -191,8 +192,6 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
-        # Only this process reads the networkx graph (labels, types; the findings do not): made once the child works.
-        graph = graph_from_edges(edges, entities, flt, ties=asked)
         # Groups first: they need no measure, and by their end the child's betweenness sources are ready.
         step("Communities")
         method, layers, membership, per_layer = _groups(chosen, data, graph, params)
