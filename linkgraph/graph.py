@@ -171,10 +171,11 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
         ids = columns[0].astype(np.int64)
         for position in np.flatnonzero(codes < 0):
             codes[position] = names.index(odd[int(ids[position])])
-    frame = pd.DataFrame(dict(zip(numeric, columns, strict=True)))
-    for name in ("id", "src", "dst", "source_id", "row"):
-        if name in kept:
-            frame[name] = frame[name].astype(np.int64)
+    whole = {"id", "src", "dst", "source_id", "row"}
+    # The id columns as integers before the frame is made, and each column kept as its own block (copy=False):
+    # pandas would otherwise stack the eleven columns of a million links into one block, a copy of 90 MB.
+    frame = pd.DataFrame({name: _whole(column) if name in whole else column
+                          for name, column in zip(numeric, columns, strict=True)}, copy=False)
     frame.insert(1, "type", pd.Categorical.from_codes(codes, categories=names))
     reps = _followed(case, flt)
     if reps and len(frame):
@@ -194,6 +195,13 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
         frame["attrs"] = [_attrs(parsed[i]) if i in parsed else empty for i in frame["id"].tolist()] \
             if parsed else [empty] * len(frame)
     return frame
+
+
+def _whole(column: np.ndarray) -> np.ndarray:
+    """A column of whole numbers read as floats, as int64 (NaN refused as pandas' astype refuses it)."""
+    if np.isfinite(column).all():
+        return column.astype(np.int64)
+    return pd.Series(column).astype(np.int64).to_numpy()
 
 
 def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, args: list[Any]) -> list[np.ndarray]:
@@ -217,7 +225,7 @@ def _number_columns(case: CaseFile, numeric: list[str], last: str, rest: str, ar
         table = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(len(rows), width)
         del rows
     table[table == null] = np.nan
-    return [table[:, i] for i in range(width)]
+    return [np.ascontiguousarray(table[:, i]) for i in range(width)]
 
 
 def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,

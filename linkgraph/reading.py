@@ -211,34 +211,78 @@ def sql_literal(value: Any) -> str | None:
     return None
 
 
+SPLIT_FROM = 200_000    # links from which `LinksBeside` reads them in PARTS ranges of ids
+PARTS = 8
+
+
+def split_by_id(case: CaseFile, text: str, parts: int) -> list[str] | None:
+    """A links read (`links_plan`'s text, ending in ORDER BY id) as reads of `parts` consecutive ranges of ids:
+    the same rows in the same order once put end to end; None for no link."""
+    low, high = case.conn.execute("SELECT min(id), max(id) FROM links").fetchone()
+    order = " ORDER BY id"
+    if low is None or not text.endswith(order):
+        return None
+    head, low, span = text[:-len(order)], int(low), int(high) - int(low) + 1
+    bounds = [low + span * i // parts for i in range(parts + 1)]
+    return [f"{head} AND links.id >= {a} AND links.id < {b}{order}" for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 class LinksBeside:
     """The links' numbers for `load_links`, read by the Arrow reader in a thread while the caller does something
-    else (the reader releases the GIL: on two cores the entities are read, or libraries loaded, meanwhile)."""
+    else (the reader releases the GIL: on two cores the entities are read, or libraries loaded, meanwhile).
+    From SPLIT_FROM links, in PARTS ranges of ids: the caller, once it asks for them, reads the parts not begun
+    beside the thread (the second core it used for loading libraries is free again)."""
 
     def __init__(self, case: CaseFile, flt: GraphFilter | None = None) -> None:
         self.query = links_query(case, flt or GraphFilter(), set(LINK_COLUMNS))
         query = self.query
         self.plan = links_plan(case, query.numeric, query.code, query.rest, query.args)
-        self.columns: list[np.ndarray] | None = None
         self.thread: threading.Thread | None = None
-        if self.plan is not None:
-            self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
-            self.thread.start()
+        self.parts: list[str] = []
+        self.read: list[list[np.ndarray] | None] = []
+        if self.plan is None:
+            return
+        split = split_by_id(case, self.plan[1], PARTS) if self.plan[2] >= SPLIT_FROM else None
+        self.parts = split or [self.plan[1]]
+        self.read = [None] * len(self.parts)
+        self.begun = 0                           # parts taken by a reader
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, name="links-beside", daemon=True)
+        self.thread.start()
 
     def _read(self) -> None:
-        self.columns = links_read(*self.plan, len(self.query.numeric))
+        """Read the parts no reader has taken yet, one at a time (in the thread, and in the caller once it asks)."""
+        uri, _, rows = self.plan
+        width = len(self.query.numeric)
+        while True:
+            with self.lock:
+                part = self.begun
+                if part >= len(self.parts):
+                    return
+                self.begun += 1
+            self.read[part] = links_read(uri, self.parts[part], rows, width)
 
     def numbers(self, case: CaseFile, query: LinksQuery) -> list[np.ndarray] | None:
         """The numbers read, when `query` asks for the same rows and the case's connection would see the
         same (no transaction open); else None and the caller reads them."""
         if self.thread is None:
             return None
+        wanted = query == self.query and not case.conn.in_transaction
+        if wanted:
+            self._read()                         # the parts the thread has not begun
         self.thread.join()
         self.thread = None
-        columns, self.columns = self.columns, None
-        if query != self.query or case.conn.in_transaction:
+        columns = self.columns
+        self.read = []
+        return columns if wanted else None
+
+    @property
+    def columns(self) -> list[np.ndarray] | None:
+        """The parts read put end to end; None until every part is read, or where one could not be."""
+        read = self.read
+        if not read or any(part is None for part in read):
             return None
-        return columns
+        return read[0] if len(read) == 1 else [np.concatenate(column) for column in zip(*read, strict=True)]
 
 
 @dataclass

@@ -178,6 +178,26 @@ def test_links_read_beside_are_the_links_read_after(odd_case: Path) -> None:
         assert other.entities.thread is None
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3, 8, 1000])
+def test_links_read_beside_in_parts_are_the_links_read_after(odd_case: Path, monkeypatch, parts: int) -> None:
+    """Read in ranges of ids (parts the caller takes up once it asks, and parts left empty by a window or by more
+    parts than links), the numbers give the frame load_links reads itself."""
+    monkeypatch.setattr(reading, "SPLIT_FROM", 0)
+    monkeypatch.setattr(reading, "PARTS", parts)
+    with CaseFile.open(odd_case) as case:
+        for flt in FILTERS:
+            beside = reading.start_reading(case, flt)
+            assert len(beside.links.parts) == parts
+            pd.testing.assert_frame_equal(load_links(case, flt, attrs=ATTR_LINKS, beside=beside),
+                                          load_links(case, flt, attrs=ATTR_LINKS))
+            beside.finish()
+        beside = reading.start_reading(case, GraphFilter())
+        beside.links.thread.join()               # every part read by the thread, none by the caller
+        assert beside.links.begun == parts
+        pd.testing.assert_frame_equal(load_links(case, beside=beside), load_links(case))
+        beside.finish()
+
+
 @pytest.mark.parametrize("attrs", [True, False], ids=["attrs", "no-attrs"])
 def test_entities_arrow_read_is_the_plain_read(odd_case: Path, attrs: bool) -> None:
     """Merged entities (merged_into set for some), NULL keys and roles, first/last seen NULL for some."""

@@ -10,7 +10,8 @@ name entities by the same id and label as "entities" and cite their records as
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -112,16 +113,45 @@ def analyze(case: CaseFile, params: AnalysisParams | None = None, progress: Prog
 
 
 def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, progress: Progress = no_progress, *,
-                       save: bool = True, reading: CaseReading | None = None) -> dict[str, Any]:
+                       save: bool = True, reading: CaseReading | None = None,
+                       while_saving: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Analyse, then keep the run in the case (`run_id`) so an exhibit can cite it; a read-only case cannot keep it,
-    so the run's record goes into the result (`run_record`). The one path for the command line and the desktop."""
+    so the run's record goes into the result (`run_record`). The one path for the command line and the desktop.
+
+    `while_saving(result)`: work on the result (before `run_id` is set; it must not change it) done while the run
+    is kept in the case, which then happens in a thread (the digest and SQLite's write release the GIL): the command
+    line encodes its output meanwhile. Called only when the run is kept in the case."""
     chosen = params or AnalysisParams()
     result = analyze(case, chosen, progress, reading=reading)
     if save and case.read_only:
         result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
+    elif save and while_saving is not None:
+        result["run_id"] = _recorded_beside(case, chosen, result, while_saving)
     elif save:
         result["run_id"] = case.record_analysis(chosen.as_dict(), result)
     return result
+
+
+def _recorded_beside(case: CaseFile, params: AnalysisParams, result: dict[str, Any],
+                     meanwhile: Callable[[dict[str, Any]], None]) -> int:
+    """`case.record_analysis` in a thread while `meanwhile(result)` runs here; its run id (its error raised here)."""
+    kept: dict[str, Any] = {}
+
+    def keep() -> None:
+        try:
+            kept["run_id"] = case.record_analysis(params.as_dict(), result)
+        except BaseException as exc:  # noqa: BLE001  (raised in the caller's thread below)
+            kept["error"] = exc
+
+    thread = threading.Thread(target=keep, name="record-analysis")
+    thread.start()
+    try:
+        meanwhile(result)
+    finally:
+        thread.join()
+    if "error" in kept:
+        raise kept["error"]
+    return int(kept["run_id"])
 
 
 def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
@@ -240,7 +270,7 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (3, 4)  # the forked child computes this share of the sampled betweenness sources (3 of every 4)
+CHILD_SOURCES = (13, 16)  # the forked child computes this share of the sampled betweenness sources (13 of every 16)
 
 
 def child_sources(sources: list[int]) -> list[int]:

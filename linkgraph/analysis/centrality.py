@@ -398,19 +398,20 @@ def measure(graph: nx.Graph, *, seed: int = 7, data: GraphArrays | None = None, 
     needed = set(need)
     left_out = tuple(name for name in LEFT_OUT_WHEN_LARGE if name not in needed) if large else ()
     deg = degree(graph, data=data)
-    between, b_sample = betweenness(graph, seed=seed, data=data, sample=_measure_sample(data, full),
-                                    elsewhere=elsewhere)
+    # Every measure but betweenness first: with `elsewhere`, the other process has more time to give its sources.
     if "closeness" in left_out:
         close, c_sample = dict.fromkeys(data.nodes), None
     else:
         close, c_sample = closeness(graph, seed=seed, data=data)
     rank = pagerank(graph, data=data)
+    eigen = dict.fromkeys(data.nodes) if "eigenvector" in left_out else eigenvector(graph, data=data)
+    weighted, core = weighted_degree(graph, data=data), core_number(graph, data=data)
+    between, b_sample = betweenness(graph, seed=seed, data=data, sample=_measure_sample(data, full),
+                                    elsewhere=elsewhere)
     columns = {name: at_scale.column(values, data.nodes) for name, values in (
         ("degree", deg), ("betweenness", between), ("pagerank", rank))}
     score = at_scale.key_player_scores(columns["degree"], columns["betweenness"], columns["pagerank"])
     columns["score"] = score
-    eigen = dict.fromkeys(data.nodes) if "eigenvector" in left_out else eigenvector(graph, data=data)
-    weighted, core = weighted_degree(graph, data=data), core_number(graph, data=data)
     for name, values in (("weighted_degree", weighted), ("eigenvector", eigen), ("closeness", close),
                          ("core", core)):
         if name not in left_out:

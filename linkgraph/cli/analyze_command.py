@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--full", action="store_true",
                      help="every measure on a large case too: closeness and eigenvector (left out above "
                           f"{LARGE_TIES:,} ties) and betweenness from more sampled sources (slower)")
-    cmd.set_defaults(run=cmd_analyze)
+    cmd.set_defaults(run=cmd_analyze, quick_exit=True)    # its case closed and output written: nothing to tidy
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -60,10 +60,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             full=args.full, beside=True,                  # a command holds no other threads: big cases use a second core
         )
         bar = TerminalProgress()
+        encoded: dict[str, bytes | None] = {}
+
+        def encode(result: dict[str, Any]) -> None:        # while the run is kept in the case (a thread)
+            encoded["body"] = json_bytes(result, indent=args.indent)
+
         try:
-            result = analyze_and_record(case, params, bar, save=not args.no_save, reading=reading)
+            result = analyze_and_record(case, params, bar, save=not args.no_save, reading=reading,
+                                        while_saving=encode if args.json else None)
         finally:
             bar.done()
+    args.result = result           # kept to a quick exit (cli.run): a big result takes a tenth of a second to free
     if result.get("run_record"):
         print(f"linkgraph: note: {case.path.name} is read-only, so this run is not kept in it; its record (time, "
               f"parameters, digest {result['run_record']['digest'][:16]}...) is in this output under 'run_record' "
@@ -71,7 +78,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         from linkgraph.analysis import left_out_line
 
-        write_json(result, sys.stdout, indent=args.indent)
+        write_json(result, sys.stdout, indent=args.indent, body=encoded.get("body"))
         said = left_out_line(result.get("left_out") or {})
         if said:
             print(said, file=sys.stderr)
@@ -84,16 +91,27 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_json(data: Any, out: Any, *, indent: int | None = None) -> None:
-    """One JSON object and a line break: orjson when installed (tens of MB in well under a second), else the
-    standard library's C encoder (compact) or its indenting encoder (pure Python: slow on big cases)."""
+def json_bytes(data: Any, *, indent: int | None = None) -> bytes | None:
+    """`data` as `write_json` writes it (no line break), by orjson; None where orjson does not write it (not
+    installed, an indent other than 2)."""
     try:
         import orjson
     except ImportError:
-        orjson = None
-    if orjson is not None and indent in (None, 2):
-        option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-        encoded = orjson.dumps(data, default=str, option=option)
+        return None
+    if indent not in (None, 2):
+        return None
+    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(data, default=str, option=option)
+
+
+def write_json(data: Any, out: Any, *, indent: int | None = None, body: bytes | None = None) -> None:
+    """One JSON object and a line break: orjson when installed (tens of MB in well under a second), else the
+    standard library's C encoder (compact) or its indenting encoder (pure Python: slow on big cases).
+
+    `body`: `json_bytes` of `data` made before its last key, `run_id`, was added (encoded while the run was kept
+    in the case); the run id is written after it, as encoding the whole would have written it."""
+    encoded = (_with_run_id(body, data, indent) if body is not None else None) or json_bytes(data, indent=indent)
+    if encoded is not None:
         buffer = getattr(out, "buffer", None)
         if buffer is not None:
             out.flush()
@@ -105,6 +123,17 @@ def write_json(data: Any, out: Any, *, indent: int | None = None) -> None:
     separators = (",", ":") if indent is None else None
     json.dump(data, out, ensure_ascii=False, indent=indent, separators=separators, default=str)
     out.write("\n")
+
+
+def _with_run_id(body: bytes, data: dict[str, Any], indent: int | None) -> bytes | None:
+    """`body` (the encoding of `data` less its last key, `run_id`) with that key added; None (encode it all) when
+    `data` is not that."""
+    keys = list(data)
+    end = b"\n}" if indent else b"}"
+    if len(keys) < 2 or keys[-1] != "run_id" or type(data["run_id"]) is not int or not body.endswith(end):
+        return None
+    run_id = str(data["run_id"]).encode()
+    return body[:-len(end)] + (b',\n  "run_id": ' + run_id + end if indent else b',"run_id":' + run_id + end)
 
 
 def print_summary(result: dict, top: int = 25) -> None:

@@ -42,3 +42,24 @@ def test_reads_start_before_the_analysis_libraries_load(sample_copy: Path) -> No
     said = json.loads(done.stdout)
     assert said["heavy"] == []
     assert said["read"] == {"links": True, "entities": True}
+
+
+def test_quick_exit_writes_what_the_usual_exit_writes(sample_copy: Path, tmp_path: Path) -> None:
+    """`analyze` exits at once once its case is closed and its output written (cli.run): the same output, the same
+    exit code and the run kept in the case, as with LINKGRAPH_QUICK_EXIT=0."""
+    import os
+    import shutil
+
+    outputs = []
+    for quick in ("1", "0"):
+        case = tmp_path / f"quick{quick}.lgcase"
+        shutil.copy(sample_copy, case)
+        done = subprocess.run([sys.executable, "-c", "from linkgraph.cli import run; run()", "analyze", str(case),
+                               "--json"], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "LINKGRAPH_QUICK_EXIT": quick})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.endswith("}\n")
+        outputs.append((json.loads(done.stdout), done.stderr))
+    (quick, said_quick), (usual, said_usual) = outputs
+    assert quick == usual and said_quick == said_usual
+    assert isinstance(quick["run_id"], int)
