@@ -155,7 +155,8 @@ def child(path: str, folder: Path) -> dict[str, Any]:
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
             "seconds_findings": counts["seconds_circuits_indicators"],
-            "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds}
+            "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds,
+            "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")}}
 
 
 def _cpu_seconds() -> float:
@@ -275,6 +276,8 @@ def main() -> None:
             if got.get("seconds_steps"):
                 print("           steps: " + ", ".join(f"{k.replace('seconds_', '')} {v:.1f}"
                                                       for k, v in got["seconds_steps"].items()))
+            if got.get("betweenness"):
+                print(f"           group betweenness: {got['betweenness']}")
             if args.spent and got.get("spent"):
                 for label, calls, seconds, cpu in got["spent"]:
                     print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {calls:4d} x {label}")

@@ -49,6 +49,8 @@ class RunParams:
     kcore_handoff: float = 0.01          # k-core: the driver settles the rest once a round moves <= this share of nodes
     kcore_driver_arcs: int = 20_000_000  # k-core: the most arcs the driver pulls (0: rounds on the engine only)
     graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
+    betweenness_exact_nodes: int = 2_000  # betweenness within each group: exact up to this many nodes ...
+    betweenness_sources: int = 32        # ... else from this many seeded sources (seed: `seed`), scaled by n/k
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +68,7 @@ class RunReport:
     circuits: list[dict[str, Any]] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
     kcore: dict[str, Any] = field(default_factory=dict)
+    betweenness: dict[str, Any] = field(default_factory=dict)
 
 
 def prepare(engine: Engine, report: RunReport) -> None:
@@ -282,9 +285,17 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
     }
 
 
+def betweenness(engine: Engine, params: RunParams, report: RunReport) -> None:
+    """Betweenness within each group (linkgraph.scale.betweenness): one igraph call per group."""
+    from linkgraph.scale.betweenness import group_betweenness
+
+    group_betweenness(engine, params, report)
+
+
 def measures(engine: Engine, params: RunParams, report: RunReport, progress: Progress = no_progress) -> None:
     """Every graph measure, in order."""
-    steps = (("components", components), ("k-core", kcore), ("pagerank", pagerank), ("groups", groups))
+    steps = (("components", components), ("k-core", kcore), ("pagerank", pagerank), ("groups", groups),
+             ("betweenness", betweenness))
     for number, (label, step) in enumerate(steps):
         if progress(number, len(steps), f"Running {label}") is False:
             raise ScaleError("cancelled")
@@ -295,7 +306,7 @@ def measures(engine: Engine, params: RunParams, report: RunReport, progress: Pro
 
 ENTITY_RESULTS = """
 SELECT n.ekey, e.type, d.degree, d.strength, p.x AS pagerank, c.k AS core, cn.ekey AS component,
-       g.label AS grp
+       g.label AS grp, b.group_betweenness
 FROM nodes n
 JOIN entity e ON e.ekey = n.ekey
 JOIN degree d ON d.id = n.id
@@ -304,6 +315,7 @@ JOIN core c ON c.id = n.id
 JOIN components k ON k.id = n.id
 JOIN nodes cn ON cn.id = k.label
 JOIN groups g ON g.id = n.id
+LEFT JOIN group_betweenness b ON b.id = n.id
 """
 
 TIE_RESULTS = "SELECT a_key, b_key, weight, links, first_time, last_time FROM ties_keys"

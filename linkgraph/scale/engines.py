@@ -12,7 +12,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,6 +48,20 @@ def sql_text(name: str, **params: Any) -> str:
 def query_label(sql: str) -> str:
     """A short name for a query asked outside a SQL file (its first words), for the time spent per query."""
     return "query " + " ".join(sql.split())[:60]
+
+
+GROUP_BATCH_ROWS = 1 << 20      # rows per Arrow batch when DuckDB feeds groups to Python
+
+
+@dataclass(frozen=True)
+class GroupFeed:
+    """One per-group Python computation as each engine calls it (see `Engine.per_group`): `batches` takes an
+    Arrow RecordBatchReader ordered by the group key and returns the answer's Arrow table; `in_pandas` takes one
+    group's pandas DataFrame and returns its answer's; `spark_schema` is the answer's schema (DDL)."""
+
+    batches: Callable[[pa.RecordBatchReader], pa.Table]
+    in_pandas: Callable[[Any], Any]
+    spark_schema: str
 
 
 @dataclass
@@ -110,6 +124,12 @@ class Engine:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa_table, path)
+
+    def per_group(self, name: str, sql: str, key: str, feed: GroupFeed) -> int:
+        """Materialise as `name` one Python call per group of the rows of `sql` (grouped by the column `key`):
+        on Spark `feed.in_pandas` through `groupBy(key).applyInPandas` (the rows go to the Python workers as
+        Arrow), elsewhere `feed.batches` over the rows as Arrow batches ordered by `key`. Returns the row count."""
+        raise NotImplementedError
 
     def run(self, name: str, sql_file: str, *, count: bool = False, marked: str | None = None, **params: Any) -> int:
         """Materialise the SQL file `sql_file` as `name` (its row count when `count`, its rows marked in the
@@ -196,6 +216,15 @@ class DuckDBEngine(Engine):
                     table = getattr(result, name)()
                     return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
         raise ScaleError("this DuckDB cannot return Arrow tables")
+
+    def per_group(self, name: str, sql: str, key: str, feed: GroupFeed) -> int:
+        with self.timed(f"table {name}"):
+            ordered = self.db.sql(f"SELECT * FROM ({sql}) ORDER BY {key}")
+            verb = "to_arrow_reader" if hasattr(ordered, "to_arrow_reader") else "fetch_record_batch"  # DuckDB 2's name
+            reader = getattr(ordered, verb)(GROUP_BATCH_ROWS)
+            table = feed.batches(reader)
+            self.register(name, table)
+            return table.num_rows
 
     def write_parquet(self, sql: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -381,10 +410,20 @@ class SparkEngine(Engine):
         with self.timed(f"table {name}"):
             return self._materialise(name, sql, count=count, marked=marked)
 
-    def _materialise(self, name: str, sql: str, *, count: bool, marked: str | None) -> int:
+    def per_group(self, name: str, sql: str, key: str, feed: GroupFeed) -> int:
+        with self.timed(f"table {name}"):
+            with warnings.catch_warnings():
+                # applyInPandas checks the pandas version and warns about pandas 3; the function it runs only
+                # reads columns as numpy arrays and builds one small frame.
+                warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
+                frame = self.spark.sql(sql).groupBy(key).applyInPandas(feed.in_pandas, feed.spark_schema)
+            return self._materialise(name, frame, count=True, marked=None)
+
+    def _materialise(self, name: str, sql: str | Any, *, count: bool, marked: str | None) -> int:
+        """`sql` may be a DataFrame already (`per_group`)."""
         self._steps += 1
         path = self._scratch_folder() / f"{self._steps:06d}-{name}"
-        query = self.spark.sql(sql)
+        query = self.spark.sql(sql) if isinstance(sql, str) else sql
         query.write.mode("overwrite").parquet(str(path))
         # Read back with the schema known: no job to infer it, and the plan is a scan of the written files.
         frame = self.spark.read.schema(query.schema).parquet(str(path))

@@ -22,6 +22,7 @@ from linkgraph import __version__
 from linkgraph.progress import Progress, no_progress
 from linkgraph.scale import ScaleError
 from linkgraph.scale.analyses import ENTITY_RESULTS, TIE_RESULTS, RunParams, RunReport, measures, prepare
+from linkgraph.scale.betweenness import described
 from linkgraph.scale.circuits import find_circuits
 from linkgraph.scale.engines import Engine, open_engine
 from linkgraph.scale.indicators import run_indicators
@@ -137,8 +138,9 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
         "run_by": actor, "linkgraph": __version__, "driver": {"python": platform.python_version(),
                                                               "igraph": igraph.__version__,
                                                               "leidenalg": leidenalg.version},
-        "parameters": params.as_dict(), "seeds": {"leiden": params.seed},
-        "sample_sizes": {"pagerank": "all nodes (exact power iteration)", "betweenness": "not run at scale"},
+        "parameters": params.as_dict(), "seeds": {"leiden": params.seed, "betweenness": params.seed},
+        "sample_sizes": {"pagerank": "all nodes (exact power iteration)", "betweenness": described(report.betweenness)},
+        "betweenness": report.betweenness,
         "community": report.groups, "kcore": report.kcore, "counts": report.counts, "rounds": report.rounds, "notes": report.notes,
         "outputs": [{"path": f"runs/{run_id}/{name}", "sha256": sha256_file(folder / name),
                      "rows": rows[name]} for name in outputs],

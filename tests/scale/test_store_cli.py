@@ -54,6 +54,8 @@ def test_postgres_push_run_pull(cases: dict[str, Path], postgres_uri: str, tmp_p
     assert len(run["inputs"]) == 3 and run["counts"]["components"] == 1   # the bridge joins both agencies' nets
     assert run["engine"]["engine"] == "duckdb" and run["community"]["modularity"] > 0.3
     assert {"seeds", "parameters", "sample_sizes", "snapshot_digest", "outputs"} <= set(run)
+    assert run["sample_sizes"]["betweenness"].startswith("within each group: exact up to 2,000 nodes")
+    assert run["betweenness"]["groups"] > 0 and run["seeds"]["betweenness"] == run["parameters"]["seed"]
     outputs = {Path(o["path"]).name: o for o in run["outputs"]}
     assert outputs["circuits.json"]["rows"] == 4 and outputs["indicators.json"]["rows"] > 0   # boss, his phone
     assert any("indicators not run at scale" in note for note in run["notes"])
@@ -65,6 +67,7 @@ def test_postgres_push_run_pull(cases: dict[str, Path], postgres_uri: str, tmp_p
         assert report.ok, report.as_dict()
         other = case.find_entity("Phone", "+12105550006")     # agency two's phone, two hops away
         assert other is not None
+        assert "group_betweenness" in other.attrs["cluster"]     # the run's scores carried along
         cites = case.entity_provenance(other.id)
         assert cites and cites[0]["sha256"] == pulled["sha256"] and "tie" not in cites[0]["raw"]
         actions = [r[0] for r in case.conn.execute("SELECT action FROM audit")]
