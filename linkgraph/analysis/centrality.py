@@ -156,8 +156,9 @@ def sample_size(nodes: int, edges: int) -> int | None:
     return int(min(nodes, max(MIN_SAMPLE, SAMPLE_WORK // max(edges, 1))))
 
 
-def _sample(positions: np.ndarray, k: int, seed: int) -> list[int]:
-    """k positions drawn with a seeded generator (the same graph and seed give the same sample)."""
+def sample_positions(positions: np.ndarray, k: int, seed: int) -> list[int]:
+    """k positions drawn with a seeded generator (the same graph and seed give the same sample); the scale
+    engines draw a group's sources by it too."""
     rng = np.random.default_rng(seed)
     return sorted(int(p) for p in rng.choice(positions, size=min(k, len(positions)), replace=False))
 
@@ -208,7 +209,7 @@ def betweenness(
     if k is None:
         raw = np.asarray(data.igraph.betweenness(directed=False), dtype=float)
     else:
-        sources = _sample(np.arange(n), k, seed)
+        sources = sample_positions(np.arange(n), k, seed)
         if elsewhere is None:
             raw = np.asarray(data.igraph.betweenness(directed=False, sources=sources), dtype=float) * n / k
         else:
@@ -227,7 +228,7 @@ def sampled_sources(data: GraphArrays, *, seed: int = 7, full: bool = True) -> l
     if n < 3:
         return []
     k = _sources_count(n, len(data.a), _measure_sample(data, full))
-    return [] if k is None else _sample(np.arange(n), k, seed)
+    return [] if k is None else sample_positions(np.arange(n), k, seed)
 
 
 def dependencies(data: GraphArrays, sources: list[int]) -> np.ndarray:
@@ -283,7 +284,7 @@ def closeness(
         values[small] = inner * scale[small]
     big = np.flatnonzero(size_of > SMALL_COMPONENT) if k is not None else np.array([], dtype=np.int64)
     if len(big):
-        pivots = _sample(big, k, seed)
+        pivots = sample_positions(big, k, seed)
         dist = np.asarray(g.distances(source=pivots), dtype=float)
         same = membership[pivots][:, None] == membership[None, :]
         not_self = np.asarray(pivots)[:, None] != np.arange(n)[None, :]

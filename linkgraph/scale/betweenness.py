@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from linkgraph.analysis.centrality import _sample
+from linkgraph.analysis.centrality import sample_positions
 from linkgraph.scale.engines import GroupFeed
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def betweenness_of_group(ties: Mapping[str, np.ndarray], sampling: GroupSampling
             raw = np.asarray(graph.betweenness(directed=False), dtype=float)
         else:
             sources = sampling.sources
-            chosen = _sample(np.arange(n), sources, sampling.seed)
+            chosen = sample_positions(np.arange(n), sources, sampling.seed)
             raw = np.asarray(graph.betweenness(directed=False, sources=chosen), dtype=float) * n / sources
         values = raw * 2.0 / ((n - 1) * (n - 2))
     return {"grp": np.full(n, group, dtype=np.int64), "id": ids, "group_betweenness": values,

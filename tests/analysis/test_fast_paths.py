@@ -62,7 +62,7 @@ def test_betweenness_split_between_processes_equals_igraphs_sampled_sum(seed: in
     data = centrality.GraphArrays.from_edges(_edges(rng, np.arange(3_000), 12_000, folded=True))
     for sample in (7, 16):
         plain, k = centrality.betweenness(None, seed=seed, data=data, sample=sample)
-        sources = centrality._sample(np.arange(len(data.nodes)), sample, seed)
+        sources = centrality.sample_positions(np.arange(len(data.nodes)), sample, seed)
         theirs = sources[::2]
         asked = []
 
