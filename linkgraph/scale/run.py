@@ -130,14 +130,12 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
         if owned:
             engine.close()
     import igraph
-    import leidenalg
 
     manifest = {
         "format": FORMAT, "run_id": run_id, "snapshot_id": snap["snapshot_id"], "snapshot_digest": snap["digest"],
         "inputs": snap["pushes"], "engine": versions, "started_at": started, "finished_at": now_iso(),
-        "run_by": actor, "linkgraph": __version__, "driver": {"python": platform.python_version(),
-                                                              "igraph": igraph.__version__,
-                                                              "leidenalg": leidenalg.version},
+        "run_by": actor, "linkgraph": __version__,
+        "driver": {"python": platform.python_version(), "igraph": igraph.__version__},   # what runs on the driver
         "parameters": params.as_dict(), "seeds": {"leiden": params.seed, "betweenness": params.seed},
         "sample_sizes": {"pagerank": "all nodes (exact power iteration)", "betweenness": described(report.betweenness)},
         "betweenness": report.betweenness,

@@ -239,5 +239,6 @@ def test_manifest_says_how_k_core_settled(sample_store: dict[str, Any]) -> None:
     assert how["exact"] is True and how["pulls"] >= 1 and how["nodes_pulled"] >= 1
     assert how["rounds_engine"] == manifest["rounds"]["core"] and how["driver_cap_arcs"] == 20_000_000
     assert "driver" in how["method"] and not any("upper bounds" in note for note in manifest["notes"])
+    assert set(manifest["driver"]) == {"python", "igraph"}      # the driver's libraries the run used (no leidenalg)
     assert dict(zip(entities.column("ekey").to_pylist(), entities.column("core").to_pylist(), strict=True)) \
         == sample_store["core"]
