@@ -9,7 +9,7 @@ are read off the block-cut tree of the biconnected components (one linear pass i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 import igraph as ig
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import depth_first_order
 
 from linkgraph.analysis.at_scale import sorted_distinct
 from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
@@ -36,7 +38,13 @@ def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None, count
     n = g.vcount() if count is None else count
     if membership is None and n:
         membership = component_membership(g)
-    sizes = sorted(np.bincount(membership).tolist(), reverse=True) if n else []
+    return state_of_sizes(np.bincount(membership).tolist() if n else [], top)
+
+
+def state_of_sizes(sizes: list[int], top: int = 5) -> dict[str, Any]:
+    """`state` of a graph whose components hold these many entities each (in any order)."""
+    sizes = sorted(sizes, reverse=True)
+    n = sum(sizes)
     reachable = _pairs(sizes)
     every = n * (n - 1) // 2
     return {
@@ -176,9 +184,78 @@ def key_players(
 ) -> dict[str, Any]:
     """Remove up to k entities greedily (fewest reachable pairs left); ties go to the higher score, then lower id.
 
-    Returns {"before", "removed": [{id, label, type, step, ...state after}], "after"}. The components each
-    removal leaves are read off the pass that chose it (see `key_players_reference`: igraph finds them again)."""
-    return _greedy(graph, k=k, scores=scores, types=types, data=data, read_pieces=True)
+    Returns {"before", "removed": [{id, label, type, step, ...state after}], "after"}. Each step is one
+    depth-first pass over arrays, and a removal masks the entity instead of rebuilding the graph (see
+    `key_players_reference`, which tests hold this to: igraph's block-cut tree, the vertex deleted); a graph
+    with a self-loop or a repeated tie, or a score that is not a number, takes the reference's way."""
+    data = data or arrays(graph)
+    scores = scores or {}
+    if not _plain(data, scores):
+        return _greedy(graph, k=k, scores=scores, types=types, data=data, read_pieces=True)
+    return _greedy_on_arrays(graph, k=k, scores=scores, types=types, data=data)
+
+
+def _plain(data: GraphArrays, scores: dict[int, float]) -> bool:
+    """Whether the fast route applies: at least one tie, none a self-loop or repeated (the arrays are sorted by
+    their ends), and every score a number (a NaN would order ties as the reference's tuples do, not as numpy)."""
+    a, b = data.a, data.b
+    if not len(a) or (a == b).any() or ((a[1:] == a[:-1]) & (b[1:] == b[:-1])).any():
+        return False
+    return not np.isnan(np.fromiter(scores.values(), dtype=float, count=len(scores))).any()
+
+
+def _greedy_on_arrays(graph: nx.Graph, *, k: int, scores: dict[int, float], types: Iterable[str] | None,
+                      data: GraphArrays) -> dict[str, Any]:
+    """`_greedy` on the search rows: each step's pass gives every entity's pairs left and the pieces each
+    removal leaves, so the states follow from component sizes without asking igraph again."""
+    ids = data.nodes
+    nodes = graph.nodes
+    allowed = set(types) if types else None
+    before = state(data.igraph, membership=data.components())
+    rows = _SearchRows.of(data)
+    count, ties = len(ids), len(data.a)
+    removed = []
+    current = before
+    target: dict[int, bool] = {}                  # entity position -> whether its type can be removed
+
+    def can_remove(v: int) -> bool:
+        if v not in target:
+            target[v] = allowed is None or nodes[ids[v]].get("type") in allowed
+        return target[v]
+
+    for step in range(1, k + 1):
+        if count < 2 or ties == 0:
+            break
+        cut = _cut_pass(rows)
+        v = _choice(cut.after, ids, scores, can_remove)
+        if v is None:
+            break
+        node = ids[v]
+        current = state_of_sizes(cut.sizes_without(v))
+        removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
+                        "type": nodes[node].get("type"), **current})
+        count -= 1
+        if step < k:
+            ties -= len(rows.neighbours(v))
+            rows.remove(v)
+    return {"before": before, "removed": removed, "after": current}
+
+
+def _choice(after: np.ndarray, ids: list[int], scores: dict[int, float],
+            can_remove: Callable[[int], bool]) -> int | None:
+    """The entity position `_greedy` chooses: the fewest pairs left among those that can be removed, then the
+    higher score, then the lower id (positions are in id order); None when no entity left can be removed."""
+    after = after.copy()
+    while True:
+        least = int(after.min()) if len(after) else NONE
+        if least == NONE:
+            return None
+        tied = np.flatnonzero(after == least)
+        key = np.fromiter((scores.get(ids[v], 0.0) for v in tied.tolist()), dtype=float, count=len(tied))
+        for v in tied[np.lexsort((tied, -key))].tolist():
+            if can_remove(v):
+                return int(v)
+        after[tied] = NONE
 
 
 def key_players_reference(
@@ -245,3 +322,186 @@ def _greedy(graph: nx.Graph, *, k: int, scores: dict[int, float] | None, types: 
         removed.append({"step": step, "id": node, "label": nodes[node].get("label", str(node)),
                         "type": nodes[node].get("type"), **state(g, membership=membership, count=count)})
     return {"before": before, "removed": removed, "after": state(g, membership=membership, count=count)}
+
+
+# --- The fast route: cut vertices from scipy's depth-first order and numpy passes, removals as masked entries ---
+
+HUB_ROW = 256        # entries per row for the depth-first search: a longer row is split into chained rows
+# (scipy's search rescans a row from its start each time it comes back to that vertex: quadratic on a hub's row)
+
+
+@dataclass
+class _SearchRows:
+    """The graph as rows for scipy's depth-first search. Rows 0..n-1 are the entities' neighbours, row n the
+    start, listing every entity (each component's first entity found is its root), then the continuations of
+    rows longer than HUB_ROW (a row's last entry names its continuation). A removed entity is never reached:
+    every entry naming it is pointed at the start, which is reached first."""
+
+    n: int
+    matrix: sp.csr_array
+    owner: np.ndarray                      # row -> the entity whose neighbours it lists (n: the start's rows)
+
+    @classmethod
+    def of(cls, data: GraphArrays) -> _SearchRows:
+        """The rows of the graph's adjacency (the PageRank matrix's when it holds every edge once each way)."""
+        n = len(data.nodes)
+        matrix = data.matrix()
+        if matrix.nnz == 2 * len(data.a):
+            indptr, indices = matrix.indptr, matrix.indices
+        else:
+            order = np.argsort(np.r_[data.a, data.b], kind="stable")
+            indices = np.r_[data.b, data.a][order]
+            indptr = np.r_[0, np.cumsum(np.bincount(np.r_[data.a, data.b], minlength=n))]
+        # Row n: the start, listing every entity.
+        length = np.r_[np.diff(indptr), n].astype(np.int64)
+        entries = np.r_[indices, np.arange(n)].astype(np.int32 if n < 2**31 - 1 else np.int64)
+        first = np.r_[0, np.cumsum(length)]
+        long = np.flatnonzero(length > HUB_ROW)
+        # A long list keeps its first HUB_ROW entries in its own row, then names its first continuation; the
+        # rest fill continuation rows of HUB_ROW (each but the list's last naming the next), after row n.
+        over = length[long] - HUB_ROW
+        pieces = -(-over // HUB_ROW)                            # continuation rows of each long list
+        next_row = n + 1 + np.cumsum(pieces) - pieces          # the first continuation row of each
+        moved = _runs(first[long] + HUB_ROW, over)              # the entries the continuations hold, in order
+        keep = np.ones(len(entries), dtype=bool)
+        keep[moved] = False
+        kept = entries[keep]
+        own = np.cumsum(over) - over                            # entries moved out before each long list
+        head = np.insert(kept, first[long] - own + HUB_ROW, next_row.astype(entries.dtype))
+        # Continuation row i of a list: HUB_ROW entries (fewer in its last), then the next row's number.
+        between = np.repeat(np.arange(len(long)), pieces - 1)   # one per continuation that names a next one
+        at = _counts(pieces - 1) + 1
+        tail = np.insert(entries[moved], own[between] + at * HUB_ROW,
+                         (next_row[between] + at).astype(entries.dtype))
+        rows = n + 1 + int(pieces.sum())
+        row_length = np.r_[np.minimum(length, HUB_ROW) + (length > HUB_ROW),
+                           np.minimum(HUB_ROW, np.repeat(over, pieces) - HUB_ROW * _counts(pieces))
+                           + (_counts(pieces) < np.repeat(pieces, pieces) - 1)]
+        indptr_out = np.r_[0, np.cumsum(row_length)].astype(entries.dtype)
+        matrix = sp.csr_array((np.ones(len(head) + len(tail)), np.r_[head, tail], indptr_out), shape=(rows, rows))
+        list_of_row = np.r_[np.arange(n + 1), np.repeat(long, pieces)]
+        return cls(n, matrix, list_of_row)
+
+    def neighbours(self, v: int) -> np.ndarray:
+        """The entities v's rows name (the start for one removed already); continuation rows left out."""
+        named = []
+        for row in np.flatnonzero(self.owner == v).tolist():
+            entries = self.matrix.indices[self.matrix.indptr[row]:self.matrix.indptr[row + 1]]
+            named.append(entries[entries < self.n])
+        return np.concatenate(named) if named else np.empty(0, dtype=np.int64)
+
+    def remove(self, v: int) -> None:
+        """Entity v is removed: entries naming it name the start instead (reached first, so never followed)."""
+        indices = self.matrix.indices
+        indices[indices == v] = self.n
+
+
+@dataclass
+class _CutPass:
+    """One depth-first pass over the entities left: each one's reachable pairs once removed (`after`; the
+    entities removed already hold NONE), and what a removal leaves: the components' sizes, each entity's
+    component, and the pieces a cut vertex separates (their sizes, and the cut vertex they hang from)."""
+
+    after: np.ndarray
+    sizes: np.ndarray                      # component -> entities in it
+    component: np.ndarray                  # entity -> its component (-1: removed)
+    piece_of: np.ndarray                   # entity whose removal separates each piece
+    piece_size: np.ndarray
+
+    def sizes_without(self, v: int) -> list[int]:
+        """The component sizes once v is removed: its component gives way to the pieces it leaves."""
+        c = int(self.component[v])
+        pieces = self.piece_size[self.piece_of == v].tolist()
+        rest = int(self.sizes[c]) - 1 - sum(pieces)
+        return [*self.sizes[:c].tolist(), *self.sizes[c + 1:].tolist(), *pieces, *([rest] if rest else [])]
+
+
+NONE = np.iinfo(np.int64).max
+
+
+def _cut_pass(rows: _SearchRows) -> _CutPass:
+    """Cut vertices by Hopcroft-Tarjan on scipy's depth-first order: a child's subtree is one contiguous run of
+    the order, its low point the least position its entries name (a range minimum over the run), and it is
+    separated from its parent when that low point is not above the parent's position."""
+    n, matrix, owner = rows.n, rows.matrix, rows.owner
+    order, parent = depth_first_order(matrix, n, directed=True, return_predecessors=True)
+    count = len(order)
+    total_rows = matrix.shape[0]
+    place = np.full(total_rows, count, dtype=np.int64)               # not reached: past the end
+    place[order] = np.arange(count)
+    # Each reached row's least position among itself and what its entries name (the start: never).
+    named = place.copy()
+    named[n] = count
+    named = named[matrix.indices]
+    start = matrix.indptr[:-1]
+    filled = np.flatnonzero(matrix.indptr[1:] > start)
+    least = place.copy()
+    least[filled] = np.minimum(least[filled], np.minimum.reduceat(named, start[filled]))
+    least = least[order]
+    # Each node's subtree runs from its place to past its last descendant: follow last children down.
+    above = place[parent[order[1:]]]
+    last = np.full(count, -1, dtype=np.int64)
+    np.maximum.at(last, above, np.arange(1, count))
+    reach = np.where(last >= 0, last, np.arange(count))
+    moving = np.flatnonzero(last >= 0)
+    while len(moving):
+        step = reach[reach[moving]]
+        still = step != reach[moving]
+        reach[moving] = step
+        moving = moving[still]
+    end = reach + 1
+    low = _range_minimum(least, np.arange(count), end)
+    # Entities (rows below n) in order; their parent entity (the owner of the row they were found from).
+    entity = order < n
+    counted = np.r_[0, np.cumsum(entity)]
+    size = counted[end] - counted[:-1]
+    up = np.r_[-1, owner[parent[order[1:]]]]
+    root = entity & (up == n)
+    child = entity & (up >= 0) & (up < n)
+    separated = np.flatnonzero(child & (low >= place[np.where(child, up, 0)]))
+    sizes = size[root]
+    component_in_order = np.cumsum(root) - 1
+    component = np.full(n, -1, dtype=np.int64)
+    component[order[entity]] = component_in_order[entity]
+    piece_of, piece_size = up[separated], size[separated]
+    alive = component >= 0
+    whole = np.where(alive, sizes[np.maximum(component, 0)], 0)
+    total = int((sizes * (sizes - 1) // 2).sum())
+    after = np.where(alive, total - np.maximum(whole - 1, 0), NONE)
+    cut = np.unique(piece_of)
+    if len(cut):
+        apart = np.bincount(piece_of, weights=piece_size, minlength=n).astype(np.int64)[cut]
+        apart_pairs = np.bincount(piece_of, weights=piece_size * (piece_size - 1) // 2,
+                                  minlength=n).astype(np.int64)[cut]
+        s = whole[cut]
+        rest = s - 1 - apart
+        after[cut] = total - s * (s - 1) // 2 + apart_pairs + rest * (rest - 1) // 2
+    return _CutPass(after, sizes, component, piece_of, piece_size)
+
+
+def _range_minimum(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """min(values[lo[i]:hi[i]]) for every i (each range not empty), from a sparse table of minima."""
+    table = [values]
+    width = 1
+    while 2 * width <= len(values):
+        prev = table[-1]
+        table.append(np.minimum(prev[:-width], prev[width:]))
+        width *= 2
+    level = np.frexp((hi - lo).astype(float))[1] - 1
+    out = np.empty(len(lo), dtype=values.dtype)
+    for k, row in enumerate(table):
+        at = np.flatnonzero(level == k)
+        if len(at):
+            out[at] = np.minimum(row[lo[at]], row[hi[at] - (1 << k)])
+    return out
+
+
+def _counts(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., l-1 for each l in lengths, one after another."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start + 1, ..., start + l - 1 for each (start, l), one run after another."""
+    return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + _counts(lengths)
