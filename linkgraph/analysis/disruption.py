@@ -4,7 +4,9 @@ network most, with the component sizes before and after each removal.
 Greedy, one entity per step: remove the one that leaves the fewest pairs of entities still
 able to reach each other (Borgatti's fragmentation, KPP-Neg). Each step is exact over every
 node, not a sample: only cut vertices split a component, and the pieces a cut vertex leaves
-are read off the block-cut tree of the biconnected components (one linear pass in igraph).
+are read off one linear pass: `key_players` finds the cut vertices from scipy's depth-first
+order with numpy passes and masks a removed entity; `key_players_reference`, which tests hold
+it to, reads them off igraph's block-cut tree and deletes the vertex.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import depth_first_order
 
+from linkgraph.analysis import at_scale
 from linkgraph.analysis.at_scale import sorted_distinct
 from linkgraph.analysis.centrality import GraphArrays, arrays, component_membership
 
@@ -27,8 +30,9 @@ from linkgraph.analysis.centrality import GraphArrays, arrays, component_members
 TARGET_TYPES = ("Person", "Phone", "Account", "Device", "Email", "OnlineAccount", "Vehicle")
 
 
-def _pairs(sizes: Iterable[int]) -> int:
-    return int(sum(s * (s - 1) // 2 for s in sizes))
+def _pairs(sizes: Iterable[int] | np.ndarray) -> int:
+    s = np.asarray(sizes if isinstance(sizes, np.ndarray) else list(sizes), dtype=np.int64)
+    return int((s * (s - 1) // 2).sum())
 
 
 def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None, count: int | None = None) -> dict[str, Any]:
@@ -38,17 +42,17 @@ def state(g: ig.Graph, top: int = 5, membership: np.ndarray | None = None, count
     n = g.vcount() if count is None else count
     if membership is None and n:
         membership = component_membership(g)
-    return state_of_sizes(np.bincount(membership).tolist() if n else [], top)
+    return state_of_sizes(np.bincount(membership) if n else np.empty(0, dtype=np.int64), top)
 
 
-def state_of_sizes(sizes: list[int], top: int = 5) -> dict[str, Any]:
+def state_of_sizes(sizes: np.ndarray, top: int = 5) -> dict[str, Any]:
     """`state` of a graph whose components hold these many entities each (in any order)."""
-    sizes = sorted(sizes, reverse=True)
-    n = sum(sizes)
+    sizes = np.sort(np.asarray(sizes, dtype=np.int64))[::-1]
+    n = int(sizes.sum())
     reachable = _pairs(sizes)
     every = n * (n - 1) // 2
     return {
-        "entities": n, "components": len(sizes), "largest": sizes[:top], "reachable_pairs": reachable,
+        "entities": n, "components": len(sizes), "largest": sizes[:top].tolist(), "reachable_pairs": reachable,
         "fragmentation": round(1 - reachable / every, 6) if every else 0.0,
     }
 
@@ -223,11 +227,21 @@ def _greedy_on_arrays(graph: nx.Graph, *, k: int, scores: dict[int, float], type
             target[v] = allowed is None or nodes[ids[v]].get("type") in allowed
         return target[v]
 
+    every_score: list[np.ndarray] = []
+
+    def score_of(positions: np.ndarray) -> np.ndarray:
+        if len(positions) > MANY_TIED and not every_score:
+            every_score.append(at_scale.column(scores, ids))
+        if every_score:
+            return every_score[0][positions]
+        return np.fromiter((scores.get(ids[v], 0.0) for v in positions.tolist()), dtype=float,
+                           count=len(positions))
+
     for step in range(1, k + 1):
         if count < 2 or ties == 0:
             break
         cut = _cut_pass(rows)
-        v = _choice(cut.after, ids, scores, can_remove)
+        v = _choice(cut.after, ids, score_of, can_remove)
         if v is None:
             break
         node = ids[v]
@@ -241,7 +255,7 @@ def _greedy_on_arrays(graph: nx.Graph, *, k: int, scores: dict[int, float], type
     return {"before": before, "removed": removed, "after": current}
 
 
-def _choice(after: np.ndarray, ids: list[int], scores: dict[int, float],
+def _choice(after: np.ndarray, ids: list[int], scores: Callable[[np.ndarray], np.ndarray],
             can_remove: Callable[[int], bool]) -> int | None:
     """The entity position `_greedy` chooses: the fewest pairs left among those that can be removed, then the
     higher score, then the lower id (positions are in id order); None when no entity left can be removed."""
@@ -251,8 +265,7 @@ def _choice(after: np.ndarray, ids: list[int], scores: dict[int, float],
         if least == NONE:
             return None
         tied = np.flatnonzero(after == least)
-        key = np.fromiter((scores.get(ids[v], 0.0) for v in tied.tolist()), dtype=float, count=len(tied))
-        for v in tied[np.lexsort((tied, -key))].tolist():
+        for v in tied[np.lexsort((tied, -scores(tied)))].tolist():
             if can_remove(v):
                 return int(v)
         after[tied] = NONE
@@ -343,18 +356,14 @@ class _SearchRows:
 
     @classmethod
     def of(cls, data: GraphArrays) -> _SearchRows:
-        """The rows of the graph's adjacency (the PageRank matrix's when it holds every edge once each way)."""
+        """The rows of the graph's adjacency: the PageRank matrix's (`GraphArrays.matrix`), which names each
+        neighbour once for a graph with neither a self-loop nor a repeated tie (`_plain`)."""
         n = len(data.nodes)
         matrix = data.matrix()
-        if matrix.nnz == 2 * len(data.a):
-            indptr, indices = matrix.indptr, matrix.indices
-        else:
-            order = np.argsort(np.r_[data.a, data.b], kind="stable")
-            indices = np.r_[data.b, data.a][order]
-            indptr = np.r_[0, np.cumsum(np.bincount(np.r_[data.a, data.b], minlength=n))]
         # Row n: the start, listing every entity.
-        length = np.r_[np.diff(indptr), n].astype(np.int64)
-        entries = np.r_[indices, np.arange(n)].astype(np.int32 if n < 2**31 - 1 else np.int64)
+        length = np.r_[np.diff(matrix.indptr), n].astype(np.int64)
+        kind = np.int32 if n + 2 + (matrix.nnz + n) // HUB_ROW < 2**31 - 1 else np.int64
+        entries = np.concatenate([matrix.indices.astype(kind), np.arange(n, dtype=kind)])
         first = np.r_[0, np.cumsum(length)]
         long = np.flatnonzero(length > HUB_ROW)
         # A long list keeps its first HUB_ROW entries in its own row, then names its first continuation; the
@@ -408,15 +417,16 @@ class _CutPass:
     piece_of: np.ndarray                   # entity whose removal separates each piece
     piece_size: np.ndarray
 
-    def sizes_without(self, v: int) -> list[int]:
+    def sizes_without(self, v: int) -> np.ndarray:
         """The component sizes once v is removed: its component gives way to the pieces it leaves."""
         c = int(self.component[v])
-        pieces = self.piece_size[self.piece_of == v].tolist()
-        rest = int(self.sizes[c]) - 1 - sum(pieces)
-        return [*self.sizes[:c].tolist(), *self.sizes[c + 1:].tolist(), *pieces, *([rest] if rest else [])]
+        pieces = self.piece_size[self.piece_of == v]
+        rest = int(self.sizes[c]) - 1 - int(pieces.sum())
+        return np.r_[self.sizes[:c], self.sizes[c + 1:], pieces, [rest] if rest else []].astype(np.int64)
 
 
-NONE = np.iinfo(np.int64).max
+NONE = np.iinfo(np.int64).max         # the pairs left "after" removing an entity removed already
+MANY_TIED = 1_000                      # ties beyond this many: every entity's score read once, as an array
 
 
 def _cut_pass(rows: _SearchRows) -> _CutPass:
@@ -427,8 +437,9 @@ def _cut_pass(rows: _SearchRows) -> _CutPass:
     order, parent = depth_first_order(matrix, n, directed=True, return_predecessors=True)
     count = len(order)
     total_rows = matrix.shape[0]
-    place = np.full(total_rows, count, dtype=np.int64)               # not reached: past the end
-    place[order] = np.arange(count)
+    kind = np.int32 if count < 2**31 - 1 else np.int64                # positions: half the memory to read
+    place = np.full(total_rows, count, dtype=kind)                    # not reached: past the end
+    place[order] = np.arange(count, dtype=kind)
     # Each reached row's least position among itself and what its entries name (the start: never).
     named = place.copy()
     named[n] = count
@@ -440,9 +451,9 @@ def _cut_pass(rows: _SearchRows) -> _CutPass:
     least = least[order]
     # Each node's subtree runs from its place to past its last descendant: follow last children down.
     above = place[parent[order[1:]]]
-    last = np.full(count, -1, dtype=np.int64)
-    np.maximum.at(last, above, np.arange(1, count))
-    reach = np.where(last >= 0, last, np.arange(count))
+    last = np.full(count, -1, dtype=kind)
+    np.maximum.at(last, above, np.arange(1, count, dtype=kind))
+    reach = np.where(last >= 0, last, np.arange(count, dtype=kind))
     moving = np.flatnonzero(last >= 0)
     while len(moving):
         step = reach[reach[moving]]
@@ -450,7 +461,7 @@ def _cut_pass(rows: _SearchRows) -> _CutPass:
         reach[moving] = step
         moving = moving[still]
     end = reach + 1
-    low = _range_minimum(least, np.arange(count), end)
+    low = _range_minimum(least, np.arange(count, dtype=kind), end)
     # Entities (rows below n) in order; their parent entity (the owner of the row they were found from).
     entity = order < n
     counted = np.r_[0, np.cumsum(entity)]
@@ -468,7 +479,7 @@ def _cut_pass(rows: _SearchRows) -> _CutPass:
     whole = np.where(alive, sizes[np.maximum(component, 0)], 0)
     total = int((sizes * (sizes - 1) // 2).sum())
     after = np.where(alive, total - np.maximum(whole - 1, 0), NONE)
-    cut = np.unique(piece_of)
+    cut = np.flatnonzero(np.bincount(piece_of, minlength=n))        # the cut vertices
     if len(cut):
         apart = np.bincount(piece_of, weights=piece_size, minlength=n).astype(np.int64)[cut]
         apart_pairs = np.bincount(piece_of, weights=piece_size * (piece_size - 1) // 2,
