@@ -201,9 +201,12 @@ def key_players(
 
 def _plain(data: GraphArrays, scores: dict[int, float]) -> bool:
     """Whether the fast route applies: at least one tie, none a self-loop or repeated (the arrays are sorted by
-    their ends), and every score a number (a NaN would order ties as the reference's tuples do, not as numpy)."""
+    their ends), the adjacency matrix naming each tie once each way, and every score a number (a NaN would
+    order ties as the reference's tuples do, not as numpy)."""
     a, b = data.a, data.b
     if not len(a) or (a == b).any() or ((a[1:] == a[:-1]) & (b[1:] == b[:-1])).any():
+        return False
+    if data.matrix().nnz != 2 * len(a):
         return False
     return not np.isnan(np.fromiter(scores.values(), dtype=float, count=len(scores))).any()
 

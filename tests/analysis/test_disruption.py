@@ -251,3 +251,20 @@ def test_arrays_from_folded_edges_take_the_fast_route_to_the_same_answer() -> No
     fast = disruption.key_players(graph, k=5, scores=scores, data=GraphArrays.from_edges(edges))
     assert fast == disruption.key_players_reference(graph, k=5, scores=scores, data=GraphArrays.from_edges(edges))
     assert len(fast["removed"]) == 5
+
+
+def test_ties_of_weight_zero_keep_the_fast_route() -> None:
+    """The search rows come from the weighted matrix: a tie of weight 0 is still an entry there."""
+    import numpy as np
+    import pandas as pd
+
+    from linkgraph.analysis.centrality import GraphArrays
+
+    edges = pd.DataFrame({"a": [1, 2, 3, 4, 2], "b": [2, 3, 4, 5, 6], "weight": [0.0, 1.0, 0.0, 2.0, 0.0],
+                          "count": 1, "first": np.nan, "last": np.nan})
+    graph = typed(nx.Graph())
+    graph.add_nodes_from(range(1, 7), type="Phone")
+    data = GraphArrays.from_edges(edges)
+    assert disruption._plain(data, {})
+    assert disruption.key_players(graph, k=3, data=data) == \
+        disruption.key_players_reference(graph, k=3, data=GraphArrays.from_edges(edges))
