@@ -97,6 +97,30 @@ def numbered(nodes: Sequence[int], groups: Sequence[int] | np.ndarray) -> dict[i
     return dict(zip(ids[order].tolist(), new[order].tolist(), strict=True))
 
 
+def group_extremes(group: np.ndarray, low: np.ndarray, high: np.ndarray, count: int,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group number 0..count-1, over the rows it holds where `rows` is true and `low` is a number: the least
+    `low` and the greatest `high` (inf and -inf when there is none). As `group_extremes_reference`, without
+    copying out the rows chosen: a row left out takes part as inf (-inf), which changes no minimum (maximum)."""
+    counted = rows & ~np.isnan(low)
+    least = np.full(count, np.inf)
+    greatest = np.full(count, -np.inf)
+    np.minimum.at(least, group, np.where(counted, low, np.inf))
+    np.maximum.at(greatest, group, np.where(counted, high, -np.inf))
+    return least, greatest
+
+
+def group_extremes_reference(group: np.ndarray, low: np.ndarray, high: np.ndarray, count: int,
+                             rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`group_extremes` plainly: the rows chosen copied out, then each group's minimum and maximum."""
+    counted = rows & ~np.isnan(low)
+    least = np.full(count, np.inf)
+    greatest = np.full(count, -np.inf)
+    np.minimum.at(least, group[counted], low[counted])
+    np.maximum.at(greatest, group[counted], high[counted])
+    return least, greatest
+
+
 def members_in_score_order(ids: np.ndarray, group: np.ndarray, score: np.ndarray) -> tuple[list[int], list[int]]:
     """Each group's members by score (ties by id), as positions into `ids`: (positions, bounds) with group
     number g's members at positions[bounds[k]:bounds[k + 1]] for the k-th group number in order. The plain

@@ -226,16 +226,12 @@ def summarize(
     count = int(group.max()) + 1
     ga, gb = group[data.a], group[data.b]
     inside = ga == gb
-    internal_links = np.bincount(ga[inside], data.count[inside], count)
+    internal_links = np.bincount(ga, np.where(inside, data.count, 0), count)
     internal_ties = np.bincount(ga[inside], minlength=count)
-    external_links = np.bincount(ga[~inside], data.count[~inside], count) + np.bincount(
-        gb[~inside], data.count[~inside], count)
-    external_ties = np.bincount(ga[~inside], minlength=count) + np.bincount(gb[~inside], minlength=count)
-    first = np.full(count, np.inf)
-    last = np.full(count, -np.inf)
-    timed = inside & ~np.isnan(data.first)
-    np.minimum.at(first, ga[timed], data.first[timed])
-    np.maximum.at(last, ga[timed], data.last[timed])
+    # A group's external ties and links: all those at its members' ends, less its internal ones (two ends each).
+    external_links = np.bincount(ga, data.count, count) + np.bincount(gb, data.count, count) - 2 * internal_links
+    external_ties = np.bincount(ga, minlength=count) + np.bincount(gb, minlength=count) - 2 * internal_ties
+    first, last = at_scale.group_extremes(ga, data.first, data.last, count, inside)
     ids = np.asarray(data.nodes, dtype=np.int64)
     positions, bounds = at_scale.members_in_score_order(ids, group, at_scale.column(scores, data.nodes))
     nodes = dict(graph.nodes(data=True))        # plain lookups (networkx's node view costs more per call)

@@ -124,3 +124,22 @@ def test_lexsort_equals_numpys(seed: int) -> None:
     for keys in ((ids, starts, ends), (ends,), (starts, ends), (wide, ends), (ids, wide), (fractions, ends),
                  (ids, with_nan, ends), (ends.astype(np.uint32), ids)):
         assert (at_scale.lexsort(keys) == np.lexsort(keys)).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_group_extremes_equal_the_rows_copied_out(seed: int) -> None:
+    """Untimed rows (NaN), rows left out, groups with no row counted, a NaN end beside a start."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 2_000))
+    count = int(rng.integers(1, 40))
+    group = rng.integers(0, count, n)
+    low = rng.integers(1_709_251_200, 1_709_251_200 + 86_400 * 30, n).astype(float)
+    high = low + rng.integers(0, 3_600, n)
+    low[rng.random(n) < 0.2] = np.nan
+    high[rng.random(n) < 0.02] = np.nan
+    rows = rng.random(n) < 0.7
+    with np.errstate(invalid="ignore"):                         # a NaN end makes its group's greatest NaN
+        fast = at_scale.group_extremes(group, low, high, count, rows)
+        plain = at_scale.group_extremes_reference(group, low, high, count, rows)
+    for got, expected in zip(fast, plain, strict=True):
+        assert np.array_equal(got, expected, equal_nan=True)
