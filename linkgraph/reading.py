@@ -417,24 +417,64 @@ class EntitiesBeside:
         return table.columns()
 
 
+class StateBeside:
+    """The audit's state digest of a case made ahead (`audit.state_ahead`) in a thread on a second connection, for
+    the write that keeps the analysis run (`CaseFile.record_analysis(ahead=)`): SQLite reads and hashing, which
+    release the GIL, done while the caller reads and folds the links instead of after the analysis."""
+
+    def __init__(self, case: CaseFile) -> None:
+        self.uri = case.state_uri()
+        self.ahead: Any = None
+        self.thread: threading.Thread | None = None
+        if self.uri is not None:
+            self.thread = threading.Thread(target=self._read, name="state-beside", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        from linkgraph.case import audit
+
+        self.ahead = audit.state_ahead(self.uri)
+
+    def take(self) -> Any:
+        """The `audit.StateAhead` made (None where it could not be); given once (its taker closes it)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        ahead, self.ahead = self.ahead, None
+        return ahead
+
+
+STATE_AHEAD_FROM = 200_000    # links from which the state digest is made ahead (below, the write makes it: quick)
+
+
 @dataclass
 class CaseReading:
-    """Reads of one case started beside other work (`start_reading`): the links' numbers, and the entities."""
+    """Reads of one case started beside other work (`start_reading`): the links' numbers, the entities and, for a
+    run to be kept, the audit's state digest."""
 
     links: LinksBeside | None = None
     entities: EntitiesBeside | None = None
+    state: StateBeside | None = None
 
     def finish(self) -> None:
         """Wait for any read not taken (a caller that forks after must hold no other thread)."""
-        for beside in (self.links, self.entities):
+        for beside in (self.links, self.entities, self.state):
             if beside is not None and beside.thread is not None:
                 beside.thread.join()
                 beside.thread = None
 
+    def state_ahead(self) -> Any:
+        """The state digest made ahead (`audit.StateAhead`, for `record_analysis(ahead=)`), or None."""
+        return self.state.take() if self.state is not None else None
+
 
 def start_reading(case: CaseFile, flt: GraphFilter | None = None, *, entities: bool = True,
-                  attrs: bool = True) -> CaseReading:
+                  attrs: bool = True, state: bool = False) -> CaseReading:
     """Start reading every column of `load_links(case, flt)` (merges and keep_apart are applied there: the filter
     here needs the same window and link types only) and, with `entities`, `load_entities(case, attrs=attrs)`,
-    each in a thread; hand the result to them (`beside=`)."""
-    return CaseReading(LinksBeside(case, flt), EntitiesBeside(case, attrs) if entities else None)
+    each in a thread; hand the result to them (`beside=`). With `state` (the run will be kept in the case) and
+    from STATE_AHEAD_FROM links, the audit's state digest too (`CaseReading.state_ahead`)."""
+    links = LinksBeside(case, flt)
+    big = links.plan is not None and links.plan[2] >= STATE_AHEAD_FROM
+    return CaseReading(links, EntitiesBeside(case, attrs) if entities else None,
+                       StateBeside(case) if state and big else None)
