@@ -263,14 +263,22 @@ def _follow(column: pd.Series, reps: dict[int, int]) -> pd.Series:
 
 
 def person_owners(case: CaseFile, entities: pd.DataFrame | None = None,
-                  flt: GraphFilter | None = None) -> dict[int, int]:
-    """Identifier id (phone, account, device...) -> the person who uses or owns it, where exactly one does."""
+                  flt: GraphFilter | None = None, *, links: pd.DataFrame | None = None) -> dict[int, int]:
+    """Identifier id (phone, account, device...) -> the person who uses or owns it, where exactly one does.
+
+    `links`: every link of the case as `load_links` reads it under `flt`'s merges (no time window or link types
+    applied, ends followed): the uses and owns links are taken from it instead of read again."""
     entities = load_entities(case) if entities is None else entities
-    reps = _followed(case, flt)
-    pairs = case.conn.execute(
-        f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}){case.removed_links_sql()} "
-        "ORDER BY id", USE_LINKS
-    ).fetchall()
+    if links is None:
+        reps = _followed(case, flt)
+        pairs = case.conn.execute(
+            f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}){case.removed_links_sql()} "
+            "ORDER BY id", USE_LINKS
+        ).fetchall()
+    else:                       # their ends followed already
+        reps = {}
+        used = links[links["type"].isin(USE_LINKS).to_numpy()]
+        pairs = list(zip(used["src"].tolist(), used["dst"].tolist(), strict=True))
     types = entities["type"]
     owners: dict[int, set[int]] = {}
     for src, dst in pairs:
@@ -373,9 +381,9 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     if not len(edges):
         return graph
     ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
-    from linkgraph.analysis.at_scale import sorted_distinct  # (imported here: analysis imports this module)
+    from linkgraph.analysis.at_scale import distinct_ids  # (imported here: analysis imports this module)
 
-    nodes = entities.loc[sorted_distinct(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
+    nodes = entities.loc[distinct_ids(ends_a, ends_b), ["type", "key", "label", "role", "minor"]]
     # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
     # without its per-edge checks: a 700,000-tie graph in about half the time.
     columns = [nodes[name].tolist() for name in ("type", "key", "label", "role", "minor")]

@@ -193,7 +193,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     asked = bool(params.path or params.connect or params.common)
     graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
-    records = records_from(case, entities, links, flt)
+    # Links loaded with no time window are every link: the person owners are found among them.
+    records = records_from(case, entities, links, flt, every_link=base.start is None and base.end is None)
     rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
         if params.findings else []
     # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
