@@ -420,13 +420,16 @@ class EntitiesBeside:
 class StateBeside:
     """The audit's state digest of a case made ahead (`audit.state_ahead`) in a thread on a second connection, for
     the write that keeps the analysis run (`CaseFile.record_analysis(ahead=)`): SQLite reads and hashing, which
-    release the GIL, done while the caller reads and folds the links instead of after the analysis."""
+    release the GIL, done on the core the reads leave free while the caller folds the links (`begin`), instead
+    of after the analysis."""
 
     def __init__(self, case: CaseFile) -> None:
-        self.uri = case.state_uri()
+        self.uri = case.state_uri()           # (from the case's connection: in its thread)
         self.ahead: Any = None
         self.thread: threading.Thread | None = None
-        if self.uri is not None:
+
+    def begin(self) -> None:
+        if self.uri is not None and self.thread is None:
             self.thread = threading.Thread(target=self._read, name="state-beside", daemon=True)
             self.thread.start()
 
@@ -434,9 +437,11 @@ class StateBeside:
         from linkgraph.case import audit
 
         self.ahead = audit.state_ahead(self.uri)
+        self.uri = None                       # made once
 
     def take(self) -> Any:
-        """The `audit.StateAhead` made (None where it could not be); given once (its taker closes it)."""
+        """The `audit.StateAhead` made (None where it could not be, or was not begun); given once (its taker
+        closes it)."""
         if self.thread is not None:
             self.thread.join()
             self.thread = None
@@ -457,11 +462,18 @@ class CaseReading:
     state: StateBeside | None = None
 
     def finish(self) -> None:
-        """Wait for any read not taken (a caller that forks after must hold no other thread)."""
+        """Wait for any read not taken, and the state digest begun (a caller that forks after must hold no other
+        thread)."""
         for beside in (self.links, self.entities, self.state):
             if beside is not None and beside.thread is not None:
                 beside.thread.join()
                 beside.thread = None
+
+    def begin_state(self) -> None:
+        """Begin the audit's state digest (when asked for: `start_reading(state=True)`), once the reads are
+        taken: on two cores the second is free again. `finish` waits for it."""
+        if self.state is not None:
+            self.state.begin()
 
     def state_ahead(self) -> Any:
         """The state digest made ahead (`audit.StateAhead`, for `record_analysis(ahead=)`), or None."""
@@ -473,7 +485,8 @@ def start_reading(case: CaseFile, flt: GraphFilter | None = None, *, entities: b
     """Start reading every column of `load_links(case, flt)` (merges and keep_apart are applied there: the filter
     here needs the same window and link types only) and, with `entities`, `load_entities(case, attrs=attrs)`,
     each in a thread; hand the result to them (`beside=`). With `state` (the run will be kept in the case) and
-    from STATE_AHEAD_FROM links, the audit's state digest too (`CaseReading.state_ahead`)."""
+    from STATE_AHEAD_FROM links, the audit's state digest too, once begun (`CaseReading.begin_state`, taken by
+    `CaseReading.state_ahead`)."""
     links = LinksBeside(case, flt)
     big = links.plan is not None and links.plan[2] >= STATE_AHEAD_FROM
     return CaseReading(links, EntitiesBeside(case, attrs) if entities else None,

@@ -182,6 +182,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
         links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS, beside=reading)
     finally:
         reading.finish()          # no read left running (on an error too; the findings' child forks after this)
+    reading.begin_state()         # (a run to be kept) the audit's state digest, on the core the reads leave free
     flt, left_out = service_choice(entities, links, base)
     left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")
@@ -204,6 +205,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # meanwhile): its findings cost less than what the parent does besides (groups, key players, the entity list).
     beside = params.beside and len(links) >= BESIDE_FROM
     theirs = child_sources(centrality.sampled_sources(data, seed=params.seed, full=params.full)) if beside else []
+    reading.finish()              # the state digest made: no other thread runs when the child forks
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:
