@@ -171,7 +171,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
         ids = columns[0].astype(np.int64)
         for position in np.flatnonzero(codes < 0):
             codes[position] = names.index(odd[int(ids[position])])
-    whole = {"id", "src", "dst", "source_id", "row"}
+    whole = set(reading.WHOLE_LINK_COLUMNS)
     # The id columns as integers before the frame is made, and each column kept as its own block (copy=False):
     # pandas would otherwise stack the eleven columns of a million links into one block, a copy of 90 MB.
     frame = pd.DataFrame({name: _whole(column) if name in whole else column
@@ -198,7 +198,10 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
 
 
 def _whole(column: np.ndarray) -> np.ndarray:
-    """A column of whole numbers read as floats, as int64 (NaN refused as pandas' astype refuses it)."""
+    """A column of whole numbers read as floats, as int64 (NaN refused as pandas' astype refuses it); one read as
+    integers (the Arrow reader's, `reading.whole_positions`) as it is."""
+    if column.dtype.kind in "iu":
+        return column.astype(np.int64, copy=False)
     if np.isfinite(column).all():
         return column.astype(np.int64)
     return pd.Series(column).astype(np.int64).to_numpy()
@@ -235,7 +238,7 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
     installed, an encrypted case (SQLCipher), the connection inside a transaction (another connection would not
     see its uncommitted rows), an argument it cannot spell in SQL, or any error of the driver (a locked file)."""
     plan = reading.links_plan(case, numeric, last, rest, args)
-    return None if plan is None else reading.links_read(*plan, len(numeric))
+    return None if plan is None else reading.links_read(*plan, len(numeric), reading.whole_positions(numeric))
 
 
 def _attrs_text(case: CaseFile, ids: list[int]) -> dict[int, str]:
