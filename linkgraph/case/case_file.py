@@ -776,6 +776,7 @@ class CaseFile:
                     "INSERT INTO analysis_runs (at, by, params, summary, digest) VALUES (?, ?, ?, CAST(? AS TEXT), ?)",
                     (now_iso(), self.user, json.dumps(params, sort_keys=True, default=str), encoded, digest),
                 )
+                kept = kept if kept is not None and cursor.lastrowid > kept.after else None   # (its row after them)
                 self.audit("analyze", {"run": cursor.lastrowid, "params": params, "digest": digest}, ahead=kept)
                 return int(cursor.lastrowid)
         finally:
