@@ -90,11 +90,22 @@ def test_the_stored_result_is_the_text_and_digest_of_its_json(case: CaseFile) ->
 def test_analyze_and_record_keeps_the_same_run_with_the_state_made_ahead(sample_copy: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line's path (reads started with the state digest, the output encoded while the run is kept)
-    keeps the run and the audit entry the plain path keeps."""
+    keeps the run and the audit entry the plain path keeps; the state digest's thread is done before the findings'
+    child forks (it forks as it would without it)."""
+    import linkgraph.analysis as analysis
     from linkgraph import reading
     from linkgraph.analysis import AnalysisParams, analyze_and_record
+    from linkgraph.analysis.beside import Beside, can_fork
 
     monkeypatch.setattr(reading, "STATE_AHEAD_FROM", 0)
+    monkeypatch.setattr(analysis, "BESIDE_FROM", 0)
+    forkable, forked = can_fork(), []
+    original = Beside.__init__
+
+    def watch(self, work, allowed, first=None):
+        original(self, work, allowed, first)
+        forked.append(self.forked)
+    monkeypatch.setattr(Beside, "__init__", watch)
     used = []
     finished = audit.StateAhead.finished
     monkeypatch.setattr(audit.StateAhead, "finished", lambda self, conn: used.append(1) or finished(self, conn))
@@ -102,12 +113,12 @@ def test_analyze_and_record_keeps_the_same_run_with_the_state_made_ahead(sample_
         started = reading.start_reading(case, state=True)
         assert started.state is not None
         seen = []
-        result = analyze_and_record(case, AnalysisParams(), reading=started,
+        result = analyze_and_record(case, AnalysisParams(beside=True), reading=started,
                                     while_saving=lambda r: seen.append(result_json(r)))
         entry = _last_entry(case)
         assert (entry["state"], entry["state_tables"]) == audit.state_digests(case.conn)
         stored = case.conn.execute("SELECT summary, digest FROM analysis_runs WHERE id = ?",
                                    (result["run_id"],)).fetchone()
         assert stored[0].encode("utf-8") == seen[0] and stored[1] == entry["digest"]
-        assert used == [1]
+        assert used == [1] and forked == [forkable]
         assert verify_connection(case.conn).ok
