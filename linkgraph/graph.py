@@ -171,7 +171,7 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
         ids = columns[0].astype(np.int64)
         for position in np.flatnonzero(codes < 0):
             codes[position] = names.index(odd[int(ids[position])])
-    whole = {"id", "src", "dst", "source_id", "row"}
+    whole = set(reading.WHOLE_LINK_COLUMNS)
     # The id columns as integers before the frame is made, and each column kept as its own block (copy=False):
     # pandas would otherwise stack the eleven columns of a million links into one block, a copy of 90 MB.
     frame = pd.DataFrame({name: _whole(column) if name in whole else column
@@ -198,7 +198,10 @@ def load_links(case: CaseFile, flt: GraphFilter | None = None, *, attrs: bool | 
 
 
 def _whole(column: np.ndarray) -> np.ndarray:
-    """A column of whole numbers read as floats, as int64 (NaN refused as pandas' astype refuses it)."""
+    """A column of whole numbers read as floats, as int64 (NaN refused as pandas' astype refuses it); one read as
+    integers (the Arrow reader's, `reading.whole_positions`) as it is."""
+    if column.dtype.kind in "iu":
+        return column.astype(np.int64, copy=False)
     if np.isfinite(column).all():
         return column.astype(np.int64)
     return pd.Series(column).astype(np.int64).to_numpy()
@@ -235,7 +238,7 @@ def _arrow_numbers(case: CaseFile, numeric: list[str], last: str, rest: str,
     installed, an encrypted case (SQLCipher), the connection inside a transaction (another connection would not
     see its uncommitted rows), an argument it cannot spell in SQL, or any error of the driver (a locked file)."""
     plan = reading.links_plan(case, numeric, last, rest, args)
-    return None if plan is None else reading.links_read(*plan, len(numeric))
+    return None if plan is None else reading.links_read(*plan, len(numeric), reading.whole_positions(numeric))
 
 
 def _attrs_text(case: CaseFile, ids: list[int]) -> dict[int, str]:
@@ -263,14 +266,22 @@ def _follow(column: pd.Series, reps: dict[int, int]) -> pd.Series:
 
 
 def person_owners(case: CaseFile, entities: pd.DataFrame | None = None,
-                  flt: GraphFilter | None = None) -> dict[int, int]:
-    """Identifier id (phone, account, device...) -> the person who uses or owns it, where exactly one does."""
+                  flt: GraphFilter | None = None, *, links: pd.DataFrame | None = None) -> dict[int, int]:
+    """Identifier id (phone, account, device...) -> the person who uses or owns it, where exactly one does.
+
+    `links`: every link of the case as `load_links` reads it under `flt`'s merges (no time window or link types
+    applied, ends followed): the uses and owns links are taken from it instead of read again."""
     entities = load_entities(case) if entities is None else entities
-    reps = _followed(case, flt)
-    pairs = case.conn.execute(
-        f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}){case.removed_links_sql()} "
-        "ORDER BY id", USE_LINKS
-    ).fetchall()
+    if links is None:
+        reps = _followed(case, flt)
+        pairs = case.conn.execute(
+            f"SELECT src, dst FROM links WHERE type IN ({','.join('?' * len(USE_LINKS))}){case.removed_links_sql()} "
+            "ORDER BY id", USE_LINKS
+        ).fetchall()
+    else:                       # their ends followed already
+        reps = {}
+        used = links[links["type"].isin(USE_LINKS).to_numpy()]
+        pairs = list(zip(used["src"].tolist(), used["dst"].tolist(), strict=True))
     types = entities["type"]
     owners: dict[int, set[int]] = {}
     for src, dst in pairs:
@@ -373,9 +384,9 @@ def graph_from_edges(edges: pd.DataFrame, entities: pd.DataFrame, flt: GraphFilt
     if not len(edges):
         return graph
     ends_a, ends_b = edges["a"].to_numpy(np.int64), edges["b"].to_numpy(np.int64)
-    from linkgraph.analysis.at_scale import sorted_distinct  # (imported here: analysis imports this module)
+    from linkgraph.analysis.at_scale import distinct_ids  # (imported here: analysis imports this module)
 
-    nodes = entities.loc[sorted_distinct(np.r_[ends_a, ends_b]), ["type", "key", "label", "role", "minor"]]
+    nodes = entities.loc[distinct_ids(ends_a, ends_b), ["type", "key", "label", "role", "minor"]]
     # Filled the way nx.Graph.add_edges_from fills them (one attribute dict shared by both directions),
     # without its per-edge checks: a 700,000-tie graph in about half the time.
     columns = [nodes[name].tolist() for name in ("type", "key", "label", "role", "minor")]

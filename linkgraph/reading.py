@@ -27,6 +27,7 @@ VIEWS = ("entities", "persons", "ad_phones")
 NULL = -1.5e308     # stands for NULL while the plain read reads links (no stored value comes near it)
 LINK_COLUMNS = ["id", "type", "src", "dst", "start", "end", "duration", "amount", "weight", "source_id", "row",
                 "location"]
+WHOLE_LINK_COLUMNS = ("id", "src", "dst", "source_id", "row")    # ids and row numbers: never NULL, int64 once read
 CHART_COLUMNS = ("id", "type", "src", "dst", "start", "end", "weight", "source_id", "row")  # what graph_links reads
 ENTITY_WHOLE = ("minor", "first_seen", "last_seen", "merged_into")  # integers (or NULL) of the entities
 ENTITY_ORDER = ("type", "key", "label", "role", "minor", "first_seen", "last_seen", "merged_into", "kind")
@@ -161,22 +162,30 @@ def links_plan(case: CaseFile, numeric: list[str], last: str, rest: str,
     return uri, text, case.conn.execute("SELECT count(*) FROM links").fetchone()[0]
 
 
-def links_read(uri: str, text: str, rows: int, width: int) -> list[np.ndarray] | None:
+def whole_positions(numeric: list[str]) -> tuple[int, ...]:
+    """Where the whole-number columns (WHOLE_LINK_COLUMNS, and the type code after the numbers) stand in a links
+    read of these number columns."""
+    return (*(i for i, name in enumerate(numeric) if name in WHOLE_LINK_COLUMNS), len(numeric))
+
+
+def links_read(uri: str, text: str, rows: int, width: int, whole: tuple[int, ...] = ()) -> list[np.ndarray] | None:
     """Run a `links_plan`: `width` columns and the code as floats, NaN for NULL; None on any error of the driver
-    or a column that is not numbers (text where a number should be: the case's connection reads it)."""
+    or a column that is not numbers (text where a number should be: the case's connection reads it). The columns
+    at `whole` (`whole_positions`) come as int64 where the driver read them as integers none of which is NULL:
+    `load_links` wants them so, and no float is made of them in between."""
     table = arrow_table(uri, text, batch_rows=rows + 1)
     if table is None or table.num_columns != width + 1:
         return None
-    columns = [floats_of(table.column(i)) for i in range(width + 1)]
-    if any(column is None for column in columns) or np.isnan(columns[-1]).any():
+    columns = [floats_of(table.column(i), whole=i in whole) for i in range(width + 1)]
+    if any(column is None for column in columns) or (columns[-1].dtype.kind == "f" and np.isnan(columns[-1]).any()):
         return None
     return columns
 
 
-def floats_of(column: Any) -> np.ndarray | None:
+def floats_of(column: Any, *, whole: bool = False) -> np.ndarray | None:
     """An Arrow column of 64-bit integers or doubles as floats, NaN for NULL, read from its buffers (Arrow's own
     conversion loads pandas, which a reading thread must not do while the caller may be loading it); None for
-    a column of any other type."""
+    a column of any other type. `whole`: a column of integers none of which is NULL stays int64."""
     import pyarrow as pa
 
     if pa.types.is_float64(column.type):
@@ -185,6 +194,7 @@ def floats_of(column: Any) -> np.ndarray | None:
         dtype = np.int64
     else:
         return None
+    kept = float if dtype is np.float64 or not whole or column.null_count else np.int64
     parts = []
     for chunk in column.chunks:
         size = len(chunk)
@@ -192,12 +202,12 @@ def floats_of(column: Any) -> np.ndarray | None:
         if data is None or chunk.null_count == size:
             parts.append(np.full(size, np.nan))
             continue
-        values = np.frombuffer(data, dtype=dtype, count=size, offset=chunk.offset * 8).astype(float)
+        values = np.frombuffer(data, dtype=dtype, count=size, offset=chunk.offset * 8).astype(kept)
         if chunk.null_count:
             bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
             values[~bits[chunk.offset:chunk.offset + size].astype(bool)] = np.nan
         parts.append(values)
-    return np.concatenate(parts) if parts else np.empty(0)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=kept)
 
 
 def sql_literal(value: Any) -> str | None:
@@ -253,14 +263,14 @@ class LinksBeside:
     def _read(self) -> None:
         """Read the parts no reader has taken yet, one at a time (in the thread, and in the caller once it asks)."""
         uri, _, rows = self.plan
-        width = len(self.query.numeric)
+        width, whole = len(self.query.numeric), whole_positions(self.query.numeric)
         while True:
             with self.lock:
                 part = self.begun
                 if part >= len(self.parts):
                     return
                 self.begun += 1
-            self.read[part] = links_read(uri, self.parts[part], rows, width)
+            self.read[part] = links_read(uri, self.parts[part], rows, width, whole)
 
     def numbers(self, case: CaseFile, query: LinksQuery) -> list[np.ndarray] | None:
         """The numbers read, when `query` asks for the same rows and the case's connection would see the
@@ -417,24 +427,77 @@ class EntitiesBeside:
         return table.columns()
 
 
+class StateBeside:
+    """The audit's state digest of a case made ahead (`audit.state_ahead`) in a thread on a second connection, for
+    the write that keeps the analysis run (`CaseFile.record_analysis(ahead=)`): SQLite reads and hashing, which
+    release the GIL, done on the core the reads leave free while the caller folds the links (`begin`), instead
+    of after the analysis."""
+
+    def __init__(self, case: CaseFile) -> None:
+        self.uri = case.state_uri()           # (from the case's connection: in its thread)
+        self.ahead: Any = None
+        self.thread: threading.Thread | None = None
+
+    def begin(self) -> None:
+        if self.uri is not None and self.thread is None:
+            self.thread = threading.Thread(target=self._read, name="state-beside", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        from linkgraph.case import audit
+
+        self.ahead = audit.state_ahead(self.uri)
+        self.uri = None                       # made once
+
+    def take(self) -> Any:
+        """The `audit.StateAhead` made (None where it could not be, or was not begun); given once (its taker
+        closes it)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        ahead, self.ahead = self.ahead, None
+        return ahead
+
+
+STATE_AHEAD_FROM = 200_000    # links from which the state digest is made ahead (below, the write makes it: quick)
+
+
 @dataclass
 class CaseReading:
-    """Reads of one case started beside other work (`start_reading`): the links' numbers, and the entities."""
+    """Reads of one case started beside other work (`start_reading`): the links' numbers, the entities and, for a
+    run to be kept, the audit's state digest."""
 
     links: LinksBeside | None = None
     entities: EntitiesBeside | None = None
+    state: StateBeside | None = None
 
     def finish(self) -> None:
-        """Wait for any read not taken (a caller that forks after must hold no other thread)."""
-        for beside in (self.links, self.entities):
+        """Wait for any read not taken, and the state digest begun (a caller that forks after must hold no other
+        thread)."""
+        for beside in (self.links, self.entities, self.state):
             if beside is not None and beside.thread is not None:
                 beside.thread.join()
                 beside.thread = None
 
+    def begin_state(self) -> None:
+        """Begin the audit's state digest (when asked for: `start_reading(state=True)`), once the reads are
+        taken: on two cores the second is free again. `finish` waits for it."""
+        if self.state is not None:
+            self.state.begin()
+
+    def state_ahead(self) -> Any:
+        """The state digest made ahead (`audit.StateAhead`, for `record_analysis(ahead=)`), or None."""
+        return self.state.take() if self.state is not None else None
+
 
 def start_reading(case: CaseFile, flt: GraphFilter | None = None, *, entities: bool = True,
-                  attrs: bool = True) -> CaseReading:
+                  attrs: bool = True, state: bool = False) -> CaseReading:
     """Start reading every column of `load_links(case, flt)` (merges and keep_apart are applied there: the filter
     here needs the same window and link types only) and, with `entities`, `load_entities(case, attrs=attrs)`,
-    each in a thread; hand the result to them (`beside=`)."""
-    return CaseReading(LinksBeside(case, flt), EntitiesBeside(case, attrs) if entities else None)
+    each in a thread; hand the result to them (`beside=`). With `state` (the run will be kept in the case) and
+    from STATE_AHEAD_FROM links, the audit's state digest too, once begun (`CaseReading.begin_state`, taken by
+    `CaseReading.state_ahead`)."""
+    links = LinksBeside(case, flt)
+    big = links.plan is not None and links.plan[2] >= STATE_AHEAD_FROM
+    return CaseReading(links, EntitiesBeside(case, attrs) if entities else None,
+                       StateBeside(case) if state and big else None)

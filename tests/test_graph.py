@@ -131,6 +131,31 @@ def test_persons_view_replaces_phones_by_their_users(case: CaseFile, calls: dict
     assert ties(only_people) == {tie(ann, bob)}
 
 
+@pytest.mark.parametrize("apart", [False, True])
+def test_person_owners_from_every_link_loaded_equal_the_ones_read(case: CaseFile, calls: dict[str, int], write,
+                                                                  apart: bool) -> None:
+    """Found among the links `load_links` read (ends followed), the owners are those read again from the case:
+    merges followed (or kept apart), a removed source's links left out, a phone two persons use owned by none."""
+    with write() as w:
+        cara, d, e = w.entity("Person", None, "Cara"), w.phone("0104"), w.phone("0105")
+        w.link("owns", d, cara)
+        w.link("uses", cara, e)
+    with write() as w:
+        w.link("uses", calls["Bob"], calls["C"])
+        removed = w.session.source_id
+    with write() as w:
+        w.link("uses", calls["Ann"], e)
+    merge_entities(case, calls["A"], d, "same phone")
+    case.remove_source(removed, "wrong return")
+    flt = GraphFilter(keep_apart={d} if apart else set())
+    entities = load_entities(case)
+    links = load_links(case, flt)
+    owners = person_owners(case, entities, flt)
+    assert person_owners(case, entities, flt, links=links) == owners
+    assert calls["C"] not in owners and e not in owners
+    assert owners[d] == cara if apart else d not in owners and calls["A"] not in owners
+
+
 def test_ad_phones_view_ties_phones_of_the_same_or_near_duplicate_ads(case: CaseFile, write) -> None:
     with write() as w:
         p1, p2, p3, p4 = (w.phone(n) for n in ("0150", "0151", "0152", "0199"))

@@ -257,3 +257,15 @@ def test_entities_null_first_far_down(tmp_path: Path) -> None:
         fast, plain = both_entities(case, True)
         pd.testing.assert_frame_equal(fast, plain)
         assert fast["service"].sum() == 13 and fast["merged_into"].notna().sum() == 1
+
+
+def test_ids_and_rows_read_by_the_arrow_reader_come_as_integers(odd_case: Path) -> None:
+    """The whole-number columns come from the Arrow reader as int64 (no float made of them), the others as floats;
+    load_links's frame is the plain read's all the same (above)."""
+    with CaseFile.open(odd_case) as case:
+        query = reading.links_query(case, GraphFilter(), set(reading.LINK_COLUMNS))
+        plan = reading.links_plan(case, query.numeric, query.code, query.rest, query.args)
+        columns = reading.links_read(*plan, len(query.numeric), reading.whole_positions(query.numeric))
+        kinds = {name: column.dtype.kind for name, column in zip([*query.numeric, "code"], columns, strict=True)}
+        assert {name for name, kind in kinds.items() if kind == "i"} == {*reading.WHOLE_LINK_COLUMNS, "code"}
+        assert kinds["start"] == kinds["weight"] == "f"

@@ -37,6 +37,8 @@ from linkgraph.analysis import (
 from linkgraph.analysis.beside import Beside
 from linkgraph.analysis.records import ATTR_LINKS, Records, records_from
 from linkgraph.case import CaseFile
+from linkgraph.case.audit import StateAhead
+from linkgraph.case.case_file import result_json
 from linkgraph.errors import Cancelled
 from linkgraph.graph import (
     GraphFilter,
@@ -119,27 +121,39 @@ def analyze_and_record(case: CaseFile, params: AnalysisParams | None = None, pro
     so the run's record goes into the result (`run_record`). The one path for the command line and the desktop.
 
     `while_saving(result)`: work on the result (before `run_id` is set; it must not change it) done while the run
-    is kept in the case, which then happens in a thread (the digest and SQLite's write release the GIL): the command
-    line encodes its output meanwhile. Called only when the run is kept in the case."""
+    is kept in the case, which then happens in a thread once the stored JSON is made (its digest and SQLite's
+    write release the GIL): the command line encodes its output meanwhile. Called only when the run is kept in
+    the case. `reading`: started with `state=True`, it made the audit's state digest ahead (see
+    `audit.state_ahead`), and the write reads only its own row."""
     chosen = params or AnalysisParams()
     result = analyze(case, chosen, progress, reading=reading)
-    if save and case.read_only:
-        result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
-    elif save and while_saving is not None:
-        result["run_id"] = _recorded_beside(case, chosen, result, while_saving)
-    elif save:
-        result["run_id"] = case.record_analysis(chosen.as_dict(), result)
+    ahead = reading.state_ahead() if reading is not None else None
+    try:
+        if save and case.read_only:
+            result["run_record"] = case.unrecorded_analysis(chosen.as_dict(), result)
+        elif save and while_saving is not None:
+            result["run_id"] = _recorded_beside(case, chosen, result, while_saving, ahead)
+            ahead = None
+        elif save:
+            result["run_id"] = case.record_analysis(chosen.as_dict(), result, ahead=ahead)
+            ahead = None
+    finally:
+        if ahead is not None:           # not used (no run kept, or it failed before its write)
+            ahead.close()
     return result
 
 
 def _recorded_beside(case: CaseFile, params: AnalysisParams, result: dict[str, Any],
-                     meanwhile: Callable[[dict[str, Any]], None]) -> int:
-    """`case.record_analysis` in a thread while `meanwhile(result)` runs here; its run id (its error raised here)."""
+                     meanwhile: Callable[[dict[str, Any]], None], ahead: StateAhead | None = None) -> int:
+    """`case.record_analysis` in a thread while `meanwhile(result)` runs here; its run id (its error raised here).
+    The stored JSON is made first, here: like `meanwhile`'s work it holds the GIL, which the digest, the INSERT
+    and the COMMIT in the thread do not."""
+    encoded = result_json(result)
     kept: dict[str, Any] = {}
 
     def keep() -> None:
         try:
-            kept["run_id"] = case.record_analysis(params.as_dict(), result)
+            kept["run_id"] = case.record_analysis(params.as_dict(), result, encoded=encoded, ahead=ahead)
         except BaseException as exc:  # noqa: BLE001  (raised in the caller's thread below)
             kept["error"] = exc
 
@@ -168,6 +182,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
         links = load_links(case, replace(base, link_types=None), attrs=ATTR_LINKS, beside=reading)
     finally:
         reading.finish()          # no read left running (on an error too; the findings' child forks after this)
+    reading.begin_state()         # (a run to be kept) the audit's state digest, on the core the reads leave free
     flt, left_out = service_choice(entities, links, base)
     left_out["common_name_merges_kept_apart"] = kept_apart
     step("Building graph")
@@ -179,7 +194,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     asked = bool(params.path or params.connect or params.common)
     graph = graph_from_edges(edges, entities, flt, ties=asked)
     data = centrality.GraphArrays.from_edges(edges)
-    records = records_from(case, entities, links, flt)
+    # Links loaded with no time window are every link: the person owners are found among them.
+    records = records_from(case, entities, links, flt, every_link=base.start is None and base.end is None)
     rules = (indicators.load_rules(Path(params.rules)) if params.rules else list(indicators.bundled_rules())) \
         if params.findings else []
     # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
@@ -189,6 +205,7 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # meanwhile): its findings cost less than what the parent does besides (groups, key players, the entity list).
     beside = params.beside and len(links) >= BESIDE_FROM
     theirs = child_sources(centrality.sampled_sources(data, seed=params.seed, full=params.full)) if beside else []
+    reading.finish()              # the state digest made: no other thread runs when the child forks
     found = Beside(lambda: _findings(records, params, rules), beside,
                    first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
     try:

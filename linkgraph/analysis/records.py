@@ -305,8 +305,13 @@ def load_records(case: CaseFile, flt: GraphFilter | None = None) -> Records:
     return records_from(case, entities, links, flt)
 
 
-def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, flt: GraphFilter) -> Records:
-    """Records from frames already loaded (entities with attrs; links with attrs for ATTR_LINKS)."""
+def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, flt: GraphFilter, *,
+                 every_link: bool = False) -> Records:
+    """Records from frames already loaded (entities with attrs; links with attrs for ATTR_LINKS).
+
+    `every_link`: `links` holds every link of the case (loaded with no time window or link types), so the persons
+    who use or own an identifier are found among them (graph.person_owners) instead of read again."""
+    owners = person_owners(case, entities, flt, links=links if every_link else None)
     dropped = set(flt.exclude_ids)
     service = [int(i) for i in entities.index[entities["service"].to_numpy()]] if flt.exclude_service else []
     dropped.update(service)
@@ -321,5 +326,5 @@ def records_from(case: CaseFile, entities: pd.DataFrame, links: pd.DataFrame, fl
     if "attrs" not in links:
         links = links.assign(attrs=[{}] * len(links))
     sources = dict(case.conn.execute("SELECT id, name FROM sources"))
-    return Records(entities=entities, links=links.reset_index(drop=True), owners=person_owners(case, entities, flt),
+    return Records(entities=entities, links=links.reset_index(drop=True), owners=owners,
                    timezone=case.timezone, sources=sources, case=case, service_calls=service_calls)

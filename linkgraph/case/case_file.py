@@ -393,16 +393,26 @@ class CaseFile:
             self.conn.execute("COMMIT")
             audit.committed(self.conn)     # the new audit head goes to this computer's ledger
 
-    def audit(self, action: str, details: dict[str, Any]) -> str:
+    def audit(self, action: str, details: dict[str, Any], *, ahead: audit.StateAhead | None = None) -> str:
         """Append an audit entry (inside the current transaction, or in one of its own).
 
         A case on read-only media cannot keep it: a read (an export) still runs, and the entry is kept in
-        `unrecorded` for the caller to write beside its output (`write_unrecorded`); returns ''."""
+        `unrecorded` for the caller to write beside its output (`write_unrecorded`); returns ''.
+        `ahead`: the state digest made before this write (see `record_analysis`)."""
         if self.read_only and self.read_only_reason:
             self.unrecorded.append({"at": now_iso(), "by": self.user, "action": action, "details": details})
             return ""
         with self.transaction() as conn:
-            return audit.append(conn, now_iso(), self.user, action, details)
+            return audit.append(conn, now_iso(), self.user, action, details, ahead=ahead)
+
+    def state_uri(self) -> str | None:
+        """This case file as a read-only URI for a second connection that makes the audit's state digest ahead of
+        a write (`audit.state_ahead`, `record_analysis(ahead=)`); None where that does not apply: a read-only or
+        encrypted case, or a transaction open on the case's connection (its rows unseen by another)."""
+        if self.read_only or not isinstance(self.conn, sqlite3.Connection) or self.conn.in_transaction:
+            return None
+        file = next((row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+        return Path(file).absolute().as_uri() + "?mode=ro" if file else None
 
     def write_unrecorded(self, path: Path, files: Iterable[Path] = ()) -> Path:
         """Write the audit entries this read-only case could not keep, with the case's SHA-256 and the
@@ -747,24 +757,37 @@ class CaseFile:
         return [dict(zip(("id", "entity_id", "text", "at", "by"), r, strict=True)) for r in self.conn.execute(sql, args)]
 
     # ---- analysis runs -----------------------------------------------------------------
-    def record_analysis(self, params: dict[str, Any], summary: dict[str, Any]) -> int:
-        """Keep an analysis result with its parameters and time, so an exhibit can cite the run."""
-        encoded = _sorted_json(summary)
-        digest = hashlib.sha256(encoded).hexdigest()
-        text = encoded.decode("utf-8")
-        with self.transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO analysis_runs (at, by, params, summary, digest) VALUES (?, ?, ?, ?, ?)",
-                (now_iso(), self.user, json.dumps(params, sort_keys=True, default=str), text, digest),
-            )
-            self.audit("analyze", {"run": cursor.lastrowid, "params": params, "digest": digest})
-            return int(cursor.lastrowid)
+    def record_analysis(self, params: dict[str, Any], summary: dict[str, Any], *, encoded: bytes | None = None,
+                        ahead: audit.StateAhead | None = None) -> int:
+        """Keep an analysis result with its parameters and time, so an exhibit can cite the run.
+
+        `encoded`: `result_json(summary)`, made already by the caller. `ahead`: the audit's state digest made
+        before (`audit.state_ahead`), used when nothing was committed to the case since; closed here."""
+        try:
+            encoded = result_json(summary) if encoded is None else encoded
+            digest = hashlib.sha256(encoded).hexdigest()
+            # Kept as it is when this write opens its own transaction and nothing was committed since it was made
+            # (asked before the INSERT: its lock keeps any other writer out from here to the COMMIT).
+            kept = ahead if ahead is not None and not self.conn.in_transaction else None
+            with self.transaction() as conn:
+                kept = kept if kept is not None and kept.unchanged() else None
+                # The result's UTF-8 bytes stored as the text they are (no Python str of tens of MB made for it).
+                cursor = conn.execute(
+                    "INSERT INTO analysis_runs (at, by, params, summary, digest) VALUES (?, ?, ?, CAST(? AS TEXT), ?)",
+                    (now_iso(), self.user, json.dumps(params, sort_keys=True, default=str), encoded, digest),
+                )
+                kept = kept if kept is not None and cursor.lastrowid > kept.after else None   # (its row after them)
+                self.audit("analyze", {"run": cursor.lastrowid, "params": params, "digest": digest}, ahead=kept)
+                return int(cursor.lastrowid)
+        finally:
+            if ahead is not None:
+                ahead.close()
 
     def unrecorded_analysis(self, params: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
         """The record `record_analysis` would keep (time, user, parameters, SHA-256 of the result), for a case that
         is read-only: it goes into the output instead, with the case file's own SHA-256 to say which case it was."""
         return {"at": now_iso(), "by": self.user, "params": params, "case_file_sha256": self.sha256(),
-                "digest": hashlib.sha256(_sorted_json(summary)).hexdigest(),
+                "digest": hashlib.sha256(result_json(summary)).hexdigest(),
                 "note": f"not kept in {self.path.name}, which is read-only: {self.read_only_reason}"}
 
     def analysis_run(self, run_id: int | None = None) -> dict[str, Any] | None:
@@ -779,18 +802,22 @@ class CaseFile:
                 "summary": json.loads(row[4]), "digest": row[5]}
 
 
-def _sorted_json(data: Any) -> bytes:
+def result_json(data: Any) -> bytes:
     """A stored result as UTF-8 JSON with sorted keys: orjson (a 28 MB run in a fraction of a second) when it
     takes the data (numbers, numpy's included, as numbers; NaN as null, as `analyze --json` prints them), else the
-    standard library's encoder."""
+    standard library's encoder. Its SHA-256 is the run's digest."""
     try:
         import orjson
     except ImportError:
         orjson = None
     if orjson is not None:
-        try:
-            option = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+        option = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
+        try:     # keys that are all strings first: orjson writes them faster than with OPT_NON_STR_KEYS
             return orjson.dumps(data, default=str, option=option)
+        except TypeError:
+            pass
+        try:
+            return orjson.dumps(data, default=str, option=option | orjson.OPT_NON_STR_KEYS)
         except TypeError:       # what orjson will not write (an integer beyond 64 bits, say)
             pass
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")

@@ -47,7 +47,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         flt = graph_filter(args, case)
         # The case's links and entities are read in threads (the Arrow reader releases the GIL) while the
         # analysis libraries load: on two cores the second of loading them mostly hides behind the reads.
-        reading = start_reading(case, replace(flt, link_types=None))
+        # A run to be kept: the audit's state digest of the case is made meanwhile too (a big case), not after.
+        reading = start_reading(case, replace(flt, link_types=None), state=not args.no_save)
         try:
             from linkgraph.analysis import AnalysisParams, analyze_and_record
         except BaseException:
@@ -100,8 +101,11 @@ def json_bytes(data: Any, *, indent: int | None = None) -> bytes | None:
         return None
     if indent not in (None, 2):
         return None
-    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-    return orjson.dumps(data, default=str, option=option)
+    option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
+    try:        # keys that are all strings first: orjson writes them faster than with OPT_NON_STR_KEYS
+        return orjson.dumps(data, default=str, option=option)
+    except TypeError:
+        return orjson.dumps(data, default=str, option=option | orjson.OPT_NON_STR_KEYS)
 
 
 def write_json(data: Any, out: Any, *, indent: int | None = None, body: bytes | None = None) -> None:

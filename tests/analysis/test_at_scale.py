@@ -80,6 +80,20 @@ def test_sorted_distinct_equals_numpy_unique(high: int) -> None:
     assert at_scale.sorted_distinct(np.zeros(0, dtype=np.int64)).tolist() == []
 
 
+@pytest.mark.parametrize("high", [1, 50, 5_000, 10**12])
+@pytest.mark.parametrize("signed", [False, True])
+def test_distinct_ids_equal_numpy_unique(high: int, signed: bool) -> None:
+    rng = np.random.default_rng(high % 89)
+    a, b = rng.integers(-high if signed else 0, high, 3_000), rng.integers(0, high, 2_000)
+    ids, where = at_scale.dense_distinct(a, b)
+    assert ids.dtype == np.int64 and ids.tolist() == np.unique(np.r_[a, b]).tolist()
+    assert at_scale.distinct_ids(a, b).tolist() == ids.tolist()
+    assert (where is None) == (signed or high == 10**12)            # a table only for dense ids of 0 or more
+    if where is not None:
+        assert ids[where[a]].tolist() == a.tolist() and ids[where[b]].tolist() == b.tolist()
+    assert at_scale.distinct_ids(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).tolist() == []
+
+
 @pytest.mark.parametrize("texts", [
     ['{"kind": "mobile_or_fixed"}', None, "", "{}", '{"city": "Fresno", "n": [1, 2.5, null]}'],
     ['{"imei": 1234567890123456789012}', '{"a": 1}'],         # a long integer: read as the standard library does

@@ -234,10 +234,16 @@ def test_stored_analysis_json_is_sorted_and_reads_back_equal() -> None:
 
     import numpy as np
 
-    from linkgraph.case.case_file import _sorted_json
+    from linkgraph.case.case_file import result_json
 
     data = {"b": [1, 2.5, 1e-7, np.float64(0.25), np.int64(3)], "a": {"é": "ü", 2: None}, "c": (1, 2), "s": {3}}
-    text = _sorted_json(data).decode("utf-8")
+    text = result_json(data).decode("utf-8")
     assert text.index('"a"') < text.index('"b"') < text.index('"c"')
     assert json.loads(text) == {"a": {"é": "ü", "2": None}, "b": [1, 2.5, 1e-7, 0.25, 3], "c": [1, 2], "s": "{3}"}
-    assert json.loads(_sorted_json({"big": 2 ** 70})) == {"big": 2 ** 70}     # beyond orjson: the stdlib writes it
+    assert json.loads(result_json({"big": 2 ** 70})) == {"big": 2 ** 70}     # beyond orjson: the stdlib writes it
+    # Keys that are all strings are written without orjson's OPT_NON_STR_KEYS: the same bytes as with it.
+    import orjson
+
+    plain = {"z": [{"b": 1.5, "a": None}], "y": {"é": np.float64(2.0)}}
+    assert result_json(plain) == orjson.dumps(plain, default=str, option=orjson.OPT_SORT_KEYS
+                                              | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
