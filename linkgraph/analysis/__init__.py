@@ -201,13 +201,13 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     # Swaps, co-locations, circuits and the indicators that rank by no measure need the records, not the
     # measures: on a big case they are found in a forked child while this process computes the measures
     # (two cores; see beside.py).
-    # The child first computes most of the sampled betweenness sources (CHILD_SOURCES; the parent the rest
-    # meanwhile): its findings cost less than what the parent does besides (groups, key players, the entity list).
+    # The child first sums most of the sampled betweenness sources in one call (CHILD_SOURCES; the parent adds the
+    # rest): its findings cost less than what the parent does besides (groups, key players, the entity list).
     beside = params.beside and len(links) >= BESIDE_FROM
     theirs = child_sources(centrality.sampled_sources(data, seed=params.seed, full=params.full)) if beside else []
     reading.finish()              # the state digest made: no other thread runs when the child forks
     found = Beside(lambda: _findings(records, params, rules), beside,
-                   first=(lambda: centrality.dependencies(data, theirs)) if theirs else None)
+                   first=(lambda: centrality.source_sum(data, theirs)) if theirs else None)
     try:
         # Groups first: they need no measure, and by their end the child's betweenness sources are ready.
         step("Communities")
@@ -287,14 +287,14 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (13, 16)  # the forked child computes this share of the sampled betweenness sources (13 of every 16)
+CHILD_SOURCES = (15, 16)  # the forked child sums the first 15 of every 16 sampled betweenness sources
 
 
 def child_sources(sources: list[int]) -> list[int]:
-    """The sampled betweenness sources the forked child computes: CHILD_SOURCES of them, spread over the list
-    (the parent computes the rest; the sum is made in source order, so the split changes no bit)."""
+    """The sampled betweenness sources the forked child sums in one igraph call: the first CHILD_SOURCES share of
+    them (the parent adds the rest one by one after that sum, in source order, so the split changes no bit)."""
     share, every = CHILD_SOURCES
-    return [s for i, s in enumerate(sources) if i % every < share]
+    return sources[:len(sources) * share // every]
 
 
 def _findings(records: Records, params: AnalysisParams, rules: list[indicators.Rule]) -> tuple[

@@ -178,8 +178,8 @@ def component_membership(g: ig.Graph) -> np.ndarray:
     return np.asarray(ig.GraphBase.connected_components(g, "strong"), dtype=np.int64)
 
 
-# Sampled betweenness split between two processes: the sources done elsewhere, and a call giving their one-source
-# values (`dependencies`) as an array, one row per source in that order.
+# Sampled betweenness split between two processes: the first sources, done elsewhere, and a call giving igraph's
+# sum over them (`source_sum`).
 Elsewhere = tuple[list[int], Callable[[], np.ndarray]]
 
 
@@ -191,8 +191,8 @@ def betweenness(
 
     `sample=True` chooses by size (see sample_size), an int forces that many sources,
     None/False computes exactly. A sampled value is scaled by n/k (an unbiased estimate).
-    `elsewhere`: sampled sources whose values another process computes (see `sampled_sources`); the rest are
-    computed here one source at a time and all are added in source order, as igraph adds them (the same bits).
+    `elsewhere`: the first sampled sources, whose sum another process computes (see `sampled_sources`); the rest
+    are computed here one source at a time and added in source order, as igraph adds them (the same bits).
     """
     data = data or arrays(graph)
     n = len(data.nodes)
@@ -224,25 +224,26 @@ def sampled_sources(data: GraphArrays, *, seed: int = 7, full: bool = True) -> l
     return [] if k is None else sample_positions(np.arange(n), k, seed)
 
 
-def dependencies(data: GraphArrays, sources: list[int]) -> np.ndarray:
-    """Each source's own betweenness values (igraph, unscaled), one row per source: what igraph adds up over
-    the sources of a sampled betweenness."""
-    out = np.zeros((len(sources), len(data.nodes)))
-    for row, source in enumerate(sources):
-        out[row] = data.igraph.betweenness(directed=False, sources=[int(source)])
-    return out
+def source_sum(data: GraphArrays, sources: list[int]) -> np.ndarray:
+    """igraph's betweenness (unscaled) summed over these sources, in one call: what a sampled betweenness adds
+    up over its first sources (igraph adds each source's values in turn, from zero)."""
+    if not sources:
+        return np.zeros(len(data.nodes))
+    return np.asarray(data.igraph.betweenness(directed=False, sources=[int(s) for s in sources]), dtype=float)
 
 
 def _summed(data: GraphArrays, sources: list[int], elsewhere: Elsewhere) -> np.ndarray:
-    """igraph's sampled betweenness (unscaled), its sources' values added one by one in source order."""
-    theirs = set(elsewhere[0])
-    own = dependencies(data, [s for s in sources if s not in theirs])
-    given = elsewhere[1]()
-    rows = dict(zip(elsewhere[0], given, strict=True))
-    mine = iter(own)
-    raw = np.zeros(len(data.nodes))
-    for source in sources:
-        raw += rows[source] if source in theirs else next(mine)
+    """igraph's sampled betweenness (unscaled): the sum over the first sources made elsewhere, then each other
+    source's values added in turn, in source order, as igraph's one call adds them (halving each source's
+    values or their sum gives the same bits)."""
+    head = list(elsewhere[0])
+    if sources[:len(head)] != head:
+        raise ValueError("the sources computed elsewhere must be the first of the sample")
+    own = [np.asarray(data.igraph.betweenness(directed=False, sources=[int(source)]), dtype=float)
+           for source in sources[len(head):]]          # made before the wait for the sum made elsewhere
+    raw = np.array(elsewhere[1](), dtype=float)
+    for row in own:
+        raw += row
     return raw
 
 

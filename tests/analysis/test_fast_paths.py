@@ -57,21 +57,36 @@ def test_arrays_of_edges_in_order_or_not_equal_the_sorted_ones(folded: bool) -> 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_betweenness_split_between_processes_equals_igraphs_sampled_sum(seed: int) -> None:
-    """Sources computed elsewhere and here, added one by one in source order: igraph's own value, bit for bit."""
+    """The first sources summed elsewhere in one call, the rest added here one by one in source order: igraph's
+    own value, bit for bit, however many are done elsewhere."""
     rng = np.random.default_rng(seed)
     data = centrality.GraphArrays.from_edges(_edges(rng, np.arange(3_000), 12_000, folded=True))
     for sample in (7, 16):
         plain, k = centrality.betweenness(None, seed=seed, data=data, sample=sample)
         sources = centrality.sample_positions(np.arange(len(data.nodes)), sample, seed)
-        theirs = sources[::2]
-        asked = []
+        for count in (0, 1, sample // 2 + 1, sample - 1, sample):
+            theirs = sources[:count]
+            asked = []
 
-        def fetch(theirs=theirs, asked=asked) -> np.ndarray:
-            asked.append(True)
-            return centrality.dependencies(data, theirs)
-        split, k2 = centrality.betweenness(None, seed=seed, data=data, sample=sample, elsewhere=(theirs, fetch))
-        assert k == k2 == sample and asked == [True]
-        assert list(split.values()) == list(plain.values())     # exact equality, not approximate
+            def fetch(theirs=theirs, asked=asked) -> np.ndarray:
+                asked.append(True)
+                return centrality.source_sum(data, theirs)
+            split, k2 = centrality.betweenness(None, seed=seed, data=data, sample=sample,
+                                               elsewhere=(theirs, fetch))
+            assert k == k2 == sample and asked == [True]
+            assert list(split.values()) == list(plain.values())     # exact equality, not approximate
+        with pytest.raises(ValueError):                              # only the first sources can be elsewhere
+            centrality.betweenness(None, seed=seed, data=data, sample=sample,
+                                   elsewhere=(sources[1:3], lambda s=sources: centrality.source_sum(data, s[1:3])))
+
+
+def test_the_child_sums_the_first_sources() -> None:
+    from linkgraph.analysis import CHILD_SOURCES, child_sources
+
+    share, every = CHILD_SOURCES
+    for count in (0, 1, 16, 32, 40):
+        sources = list(range(100, 100 + count))
+        assert child_sources(sources) == sources[:count * share // every]
 
 
 def test_measure_samples_the_sources_sampled_sources_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +101,7 @@ def test_measure_samples_the_sources_sampled_sources_names(monkeypatch: pytest.M
             len(data.nodes), len(data.a)))
         plain = centrality.measure(None, seed=4, data=data, full=full)
         split = centrality.measure(None, seed=4, data=data, full=full, elsewhere=(
-            sources[1::3], lambda s=sources: centrality.dependencies(data, s[1::3])))
+            sources[:2], lambda s=sources: centrality.source_sum(data, s[:2])))
         assert split.betweenness == plain.betweenness and split.score == plain.score
     monkeypatch.setattr(centrality, "EXACT_WORK", 10**12)
     assert centrality.sampled_sources(data, seed=4) == []
