@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -487,7 +488,8 @@ def _ranks(m: centrality.Centrality) -> Mapping[str, dict[int, int]]:
 
 
 def _top_of(entities: list[dict[str, Any]], types: tuple[str, ...], count: int) -> list[int]:
-    return [e["id"] for e in entities if e["type"] in types][:count]
+    """The ids of the first `count` entities of these types (the list is ranked: no need to read past them)."""
+    return list(islice((e["id"] for e in entities if e["type"] in types), count))
 
 
 def _cited(records: Records, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
