@@ -1,7 +1,8 @@
 """Task-force scale: the same calls analysed on the desktop path (pandas fold + igraph in one process), on
-DuckDB and on Spark local mode, at 1M and 10M calls. Prints seconds, peak memory (the process tree's RSS,
-the JVM included) and how each grows from the smaller size to the larger, with a floor measured in the same
-run (reading the links' Parquet into Arrow and summing a column).
+DuckDB and on Spark local mode, at 1M and 10M calls. Prints wall seconds, CPU seconds and peak memory of each
+path's process tree (the driver, a local Spark's JVM and its Python workers: on a shared machine the CPU
+seconds are the fairer figure), the load average, and how each grows from the smaller size to the larger, with
+a floor measured in the same run (reading the links' Parquet into Arrow and summing a column).
 
     python benchmarks/scale.py [--calls 1000000 10000000] [--paths desktop duckdb spark] [--keep DIR]
 
@@ -100,12 +101,14 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
 
 
 def child(path: str, folder: Path) -> dict[str, Any]:
-    """One path, timed in this (child) process."""
+    """One path, timed in this (child) process: wall seconds and the CPU seconds of its process tree."""
+    from linkgraph.scale.engines import tree_cpu_seconds
+
     clock = time.perf_counter()
     if path == "floor":
         table = pq.read_table(folder / "data" / "links", columns=["weight"])
         total = float(pa.compute.sum(table["weight"]).as_py())
-        return {"seconds": time.perf_counter() - clock, "check": total}
+        return {"seconds": time.perf_counter() - clock, "cpu_seconds": tree_cpu_seconds(), "check": total}
     if path == "desktop":
         import pandas as pd
 
@@ -128,8 +131,8 @@ def child(path: str, folder: Path) -> dict[str, Any]:
         communities.components(None, data=data)
         membership = communities.leiden(None, data=data)
         q = communities.modularity(None, membership, data=data)
-        return {"seconds": time.perf_counter() - clock, "seconds_loading": loaded, "modularity": q,
-                "ties": len(edges)}
+        return {"seconds": time.perf_counter() - clock, "cpu_seconds": tree_cpu_seconds(), "seconds_loading": loaded,
+                "modularity": q, "ties": len(edges)}
     from linkgraph.scale.analyses import RunParams
     from linkgraph.scale.engines import DuckDBEngine, SparkEngine
     from linkgraph.scale.run import analyse, load_snapshot, snapshot
@@ -146,26 +149,20 @@ def child(path: str, folder: Path) -> dict[str, Any]:
     with open_store(folder) as store:
         load_snapshot(engine, store, snapshot(store, "latest"))
         report = analyse(engine, RunParams(), said)
+    cpu = tree_cpu_seconds()             # before the JVM stops: its CPU is counted while it is this process's child
+    seconds = time.perf_counter() - clock
     engine.close()
     counts = report.counts
     spent = sorted(engine.spent.items(), key=lambda item: -item[1][1])
-    return {"seconds": time.perf_counter() - clock, "cpu_seconds": _cpu_seconds(), "seconds_start": started,
+    return {"seconds": seconds, "cpu_seconds": cpu, "seconds_start": started,
             "seconds_steps": {k: v for k, v in counts.items() if k.startswith("seconds_")},
+            "cpu_steps": {k.removeprefix("cpu_"): v for k, v in counts.items() if k.startswith("cpu_seconds_")},
             "spent": [[label, int(calls), round(seconds, 2), round(cpu, 2)] for label, (calls, seconds, cpu) in spent[:25]],
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
             "seconds_findings": counts["seconds_circuits_indicators"],
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds,
             "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")}}
-
-
-def _cpu_seconds() -> float:
-    """CPU seconds of this process and its finished children (user + system): on a shared machine a fairer
-    measure of work than the wall clock."""
-    import resource
-
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def tree_rss(pid: int) -> tuple[int, int]:
@@ -190,8 +187,17 @@ def tree_rss(pid: int) -> tuple[int, int]:
 
 
 def measure(path: str, folder: Path) -> dict[str, Any]:
-    """Run one path in a child process; its result with the peak RSS of its process tree."""
+    """Run one path in a child process; its result with the peak RSS of its process tree, the load average
+    before and after, and the CPU seconds of every process it started once they have ended (a cross-check of the
+    child's own process-tree figure)."""
+    import resource
+
+    def ended_cpu() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return kids.ru_utime + kids.ru_stime
+
     command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
+    load_before, cpu_before = os.getloadavg()[0], ended_cpu()
     log = folder / f"{path}.log"
     with open(log, "w", encoding="utf-8") as errors:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
@@ -202,6 +208,8 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
         cause = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
         return {"error": f"exit {proc.returncode}: {cause.strip()[:300]} (whole log: {log})"}
     result = json.loads(out["text"].strip().splitlines()[-1])
+    result["cpu_seconds_ended"] = ended_cpu() - cpu_before
+    result["load"] = (load_before, os.getloadavg()[0])
     result["peak_mb"] = round(out["peak"] / 2**20)
     result["peak_jvm_mb"] = round(out["peak_jvm"] / 2**20)
     return result
@@ -266,16 +274,19 @@ def main() -> None:
             extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
                             ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
                              "seconds_colocations", "seconds_findings") if k in got)
-            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
+            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s, CPU "
+                  f"{got['cpu_seconds']:.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB{jvm}, modularity {got.get('modularity') or 0:.3f}, load "
-                  f"{os.getloadavg()[0]:.1f}")
-            if got.get("cpu_seconds"):
-                print(f"           CPU {got['cpu_seconds']:.1f} s (this process; a JVM's own CPU not included)")
+                  f"{got['load'][0]:.1f} -> {got['load'][1]:.1f}")
+            print(f"           CPU: the process tree's (driver, a local Spark's JVM and Python workers), "
+                  f"{got['cpu_seconds_ended']:.1f} s counted once all had ended")
             if got.get("rounds"):
                 print(f"           rounds: {got['rounds']}")
             if got.get("seconds_steps"):
-                print("           steps: " + ", ".join(f"{k.replace('seconds_', '')} {v:.1f}"
-                                                      for k, v in got["seconds_steps"].items()))
+                cpu_steps = got.get("cpu_steps", {})
+                print("           steps, wall (CPU) s: " + ", ".join(
+                    f"{k.replace('seconds_', '')} {v:.1f} ({cpu_steps.get(k, float('nan')):.1f})"
+                    for k, v in got["seconds_steps"].items()))
             if got.get("betweenness"):
                 print(f"           group betweenness: {got['betweenness']}")
             if args.spent and got.get("spent"):
