@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
                                     "links": n, "sources": 1, "manifest": "{}", "manifest_sha256": "0" * 64})
 
 
-def child(path: str, folder: Path) -> dict[str, Any]:
+def child(path: str, folder: Path, spark_conf: dict[str, str] | None = None) -> dict[str, Any]:
     """One path, timed in this (child) process: wall seconds and the CPU seconds of its process tree."""
     from linkgraph.scale.engines import tree_cpu_seconds
 
@@ -138,7 +139,7 @@ def child(path: str, folder: Path) -> dict[str, Any]:
     from linkgraph.scale.run import analyse, load_snapshot, snapshot
     from linkgraph.scale.store import open_store
 
-    engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark")
+    engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark", conf=spark_conf)
     started = time.perf_counter() - clock
     def said(done: int, total: int, what: str) -> bool:
         """Each step on stderr with the time, so a run that does not finish shows where it was."""
@@ -165,28 +166,53 @@ def child(path: str, folder: Path) -> dict[str, Any]:
             "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")}}
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """Resident memory of a process and its descendants, and of the JVMs among them (bytes)."""
+@dataclass
+class TreeMemory:
+    """Resident memory of a path's process tree at one moment (bytes): the driver (the child process), its JVM,
+    the Python workers under the JVM (their RSS, and their PSS: forked workers share their parent's pages, which
+    RSS counts once in each) and anything else under the driver."""
+
+    total: int = 0
+    driver: int = 0
+    jvm: int = 0
+    workers: int = 0
+    workers_pss: int = 0
+    workers_count: int = 0
+    other: int = 0
+
+
+def tree_rss(pid: int) -> TreeMemory:
+    """The memory of a process and its descendants, by part."""
     import psutil
 
+    memory = TreeMemory()
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0, 0
-    total = jvm = 0
-    for proc in procs:
+        return memory
+    jvms: set[int] = set()
+    for proc in procs:                   # parents come before their children
         try:
             rss = proc.memory_info().rss
-            total += rss
-            if proc.name() == "java":
-                jvm += rss
+            memory.total += rss
+            if proc.pid == pid:
+                memory.driver += rss
+            elif proc.name() == "java":
+                memory.jvm += rss
+                jvms.add(proc.pid)
+            elif any(parent.pid in jvms for parent in proc.parents()):
+                memory.workers += rss
+                memory.workers_pss += proc.memory_full_info().pss
+                memory.workers_count += 1
+            else:
+                memory.other += rss
         except psutil.Error:
             pass
-    return total, jvm
+    return memory
 
 
-def measure(path: str, folder: Path) -> dict[str, Any]:
+def measure(path: str, folder: Path, spark_conf: list[str] | None = None) -> dict[str, Any]:
     """Run one path in a child process; its result with the peak RSS of its process tree, the load average
     before and after, and the CPU seconds of every process it started once they have ended (a cross-check of the
     child's own process-tree figure)."""
@@ -196,7 +222,8 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return kids.ru_utime + kids.ru_stime
 
-    command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
+    command = [sys.executable, __file__, "--child", path, "--store", str(folder),
+               *(f"--spark-conf={item}" for item in spark_conf or [])]
     load_before, cpu_before = os.getloadavg()[0], ended_cpu()
     log = folder / f"{path}.log"
     with open(log, "w", encoding="utf-8") as errors:
@@ -210,21 +237,30 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
     result = json.loads(out["text"].strip().splitlines()[-1])
     result["cpu_seconds_ended"] = ended_cpu() - cpu_before
     result["load"] = (load_before, os.getloadavg()[0])
-    result["peak_mb"] = round(out["peak"] / 2**20)
-    result["peak_jvm_mb"] = round(out["peak_jvm"] / 2**20)
+    result["peak_mb"] = round(out["peak"].total / 2**20)
+    result["peak_jvm_mb"] = round(out["peak_parts"].jvm / 2**20)
+    result["at_peak_mb"] = {name: round(value / 2**20) if name != "workers_count" else value
+                            for name, value in asdict(out["peak"]).items()}
+    result["peak_parts_mb"] = {name: round(value / 2**20) if name != "workers_count" else value
+                               for name, value in asdict(out["peak_parts"]).items()}
     return result
 
 
 def _watch(proc: subprocess.Popen) -> dict[str, Any]:
-    """Wait for a child, sampling its process tree's memory four times a second."""
-    peak = peak_jvm = 0
+    """Wait for a child, sampling its process tree's memory four times a second: the peak of the whole, and
+    the peak of each part apart (not at the same moment)."""
+    peak = TreeMemory()
+    parts = TreeMemory()
     done = threading.Event()
 
     def watch() -> None:
-        nonlocal peak, peak_jvm
+        nonlocal peak
         while not done.is_set():
-            total, jvm = tree_rss(proc.pid)
-            peak, peak_jvm = max(peak, total), max(peak_jvm, jvm)
+            now = tree_rss(proc.pid)
+            if now.total > peak.total:
+                peak = now
+            for name, value in asdict(now).items():
+                setattr(parts, name, max(getattr(parts, name), value))
             time.sleep(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -232,7 +268,7 @@ def _watch(proc: subprocess.Popen) -> dict[str, Any]:
     out, _ = proc.communicate()
     done.set()
     watcher.join()
-    return {"text": out, "peak": peak, "peak_jvm": peak_jvm}
+    return {"text": out, "peak": peak, "peak_parts": parts}
 
 
 def main() -> None:
@@ -241,11 +277,15 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["desktop", "duckdb", "spark"])
     parser.add_argument("--keep", type=Path, help="keep the generated stores here")
     parser.add_argument("--spent", action="store_true", help="print the engines' seconds (wall and CPU) per SQL file")
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the Spark session (repeat for more), e.g. "
+                             "spark.sql.autoBroadcastJoinThreshold=64m")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.store), default=float))
+        conf = dict(item.split("=", 1) for item in args.spark_conf)
+        print(json.dumps(child(args.child, args.store, conf), default=float))
         return
     import igraph
 
@@ -253,7 +293,7 @@ def main() -> None:
 
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}; "
-          f"Spark local heap {local_memory()}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
+          f"Spark local heap {local_memory()}{'; Spark ' + ', '.join(args.spark_conf) if args.spark_conf else ''}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
     base = args.keep or Path(tempfile.mkdtemp(prefix="lg-scale-bench-"))
     results: dict[int, dict[str, Any]] = {}
     for calls in args.calls:
@@ -265,8 +305,11 @@ def main() -> None:
         results[calls] = {"floor": measure("floor", folder)}
         floor = results[calls]["floor"]["seconds"]
         for path in args.paths:
-            got = measure(path, folder)
+            got = measure(path, folder, args.spark_conf if path == "spark" else None)
             results[calls][path] = got
+            with open(base / "results.jsonl", "a", encoding="utf-8") as kept:     # every run's figures, kept
+                kept.write(json.dumps({"calls": calls, "path": path, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                       "spark_conf": args.spark_conf if path == "spark" else [], **got}, default=float) + "\n")
             if "error" in got:
                 print(f"  {path:8s} {got['error']}")
                 continue
@@ -280,6 +323,12 @@ def main() -> None:
                   f"{got['load'][0]:.1f} -> {got['load'][1]:.1f}")
             print(f"           CPU: the process tree's (driver, a local Spark's JVM and Python workers), "
                   f"{got['cpu_seconds_ended']:.1f} s counted once all had ended")
+            if got.get("peak_jvm_mb"):
+                at, parts = got["at_peak_mb"], got["peak_parts_mb"]
+                print(f"           memory at the peak, MB: driver {at['driver']:,}, JVM {at['jvm']:,}, Python workers "
+                      f"{at['workers']:,} ({at['workers_count']}; PSS {at['workers_pss']:,}), other {at['other']:,}; "
+                      f"each part's own peak: driver {parts['driver']:,}, JVM {parts['jvm']:,}, workers "
+                      f"{parts['workers']:,} ({parts['workers_count']}; PSS {parts['workers_pss']:,})")
             if got.get("rounds"):
                 print(f"           rounds: {got['rounds']}")
             if got.get("seconds_steps"):
@@ -290,8 +339,8 @@ def main() -> None:
             if got.get("betweenness"):
                 print(f"           group betweenness: {got['betweenness']}")
             if args.spent and got.get("spent"):
-                for label, calls, seconds, cpu in got["spent"]:
-                    print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {calls:4d} x {label}")
+                for label, times, seconds, cpu in got["spent"]:
+                    print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {times:4d} x {label}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]
