@@ -214,8 +214,9 @@ def tree_rss(pid: int) -> TreeMemory:
 
 def measure(path: str, folder: Path, spark_conf: list[str] | None = None) -> dict[str, Any]:
     """Run one path in a child process; its result with the peak RSS of its process tree, the load average
-    before and after, and the CPU seconds of every process it started once they have ended (a cross-check of the
-    child's own process-tree figure)."""
+    before and after, and the CPU seconds getrusage(RUSAGE_CHILDREN) reports once it has ended (which leaves out
+    a local Spark's JVM: nobody waits for it, so its CPU is not handed up; the child's process-tree figure
+    counts it while it runs)."""
     import resource
 
     def ended_cpu() -> float:
@@ -321,8 +322,8 @@ def main() -> None:
                   f"{got['cpu_seconds']:.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB{jvm}, modularity {got.get('modularity') or 0:.3f}, load "
                   f"{got['load'][0]:.1f} -> {got['load'][1]:.1f}")
-            print(f"           CPU: the process tree's (driver, a local Spark's JVM and Python workers), "
-                  f"{got['cpu_seconds_ended']:.1f} s counted once all had ended")
+            print(f"           CPU: the process tree's (driver, a local Spark's JVM and Python workers); "
+                  f"getrusage(RUSAGE_CHILDREN) saw {got['cpu_seconds_ended']:.1f} s (not a JVM nobody waited for)")
             if got.get("peak_jvm_mb"):
                 at, parts = got["at_peak_mb"], got["peak_parts_mb"]
                 print(f"           memory at the peak, MB: driver {at['driver']:,}, JVM {at['jvm']:,}, Python workers "
