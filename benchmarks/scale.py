@@ -168,9 +168,11 @@ def child(path: str, folder: Path, spark_conf: dict[str, str] | None = None) -> 
 
 @dataclass
 class TreeMemory:
-    """Resident memory of a path's process tree at one moment (bytes): the driver (the child process), its JVM,
-    the Python workers under the JVM (their RSS, and their PSS: forked workers share their parent's pages, which
-    RSS counts once in each) and anything else under the driver."""
+    """Memory of a path's process tree at one moment (bytes): the driver (the child process), its JVM, the Python
+    workers under the JVM, anything else under the driver, and the short-lived commands the JVM starts (Hadoop's
+    `chmod` on each file it writes). `total` counts the workers by PSS (forked from one daemon, they share its
+    pages, which RSS counts once in each) and leaves the JVM's commands out: until it execs, such a child shares
+    the JVM's pages and its RSS is the JVM's (summed, a sample caught then read twice the JVM)."""
 
     total: int = 0
     driver: int = 0
@@ -179,6 +181,8 @@ class TreeMemory:
     workers_pss: int = 0
     workers_count: int = 0
     other: int = 0
+    jvm_commands: int = 0
+    jvm_commands_count: int = 0
 
 
 def tree_rss(pid: int) -> TreeMemory:
@@ -195,18 +199,26 @@ def tree_rss(pid: int) -> TreeMemory:
     for proc in procs:                   # parents come before their children
         try:
             rss = proc.memory_info().rss
-            memory.total += rss
             if proc.pid == pid:
                 memory.driver += rss
+                memory.total += rss
             elif proc.name() == "java":
                 memory.jvm += rss
+                memory.total += rss
                 jvms.add(proc.pid)
             elif any(parent.pid in jvms for parent in proc.parents()):
-                memory.workers += rss
-                memory.workers_pss += proc.memory_full_info().pss
-                memory.workers_count += 1
+                if proc.name().startswith("python"):
+                    pss = proc.memory_full_info().pss
+                    memory.workers += rss
+                    memory.workers_pss += pss
+                    memory.workers_count += 1
+                    memory.total += pss
+                else:
+                    memory.jvm_commands += rss
+                    memory.jvm_commands_count += 1
             else:
                 memory.other += rss
+                memory.total += rss
         except psutil.Error:
             pass
     return memory
@@ -240,9 +252,9 @@ def measure(path: str, folder: Path, spark_conf: list[str] | None = None) -> dic
     result["load"] = (load_before, os.getloadavg()[0])
     result["peak_mb"] = round(out["peak"].total / 2**20)
     result["peak_jvm_mb"] = round(out["peak_parts"].jvm / 2**20)
-    result["at_peak_mb"] = {name: round(value / 2**20) if name != "workers_count" else value
+    result["at_peak_mb"] = {name: round(value / 2**20) if not name.endswith("_count") else value
                             for name, value in asdict(out["peak"]).items()}
-    result["peak_parts_mb"] = {name: round(value / 2**20) if name != "workers_count" else value
+    result["peak_parts_mb"] = {name: round(value / 2**20) if not name.endswith("_count") else value
                                for name, value in asdict(out["peak_parts"]).items()}
     return result
 
@@ -329,7 +341,8 @@ def main() -> None:
                 print(f"           memory at the peak, MB: driver {at['driver']:,}, JVM {at['jvm']:,}, Python workers "
                       f"{at['workers']:,} ({at['workers_count']}; PSS {at['workers_pss']:,}), other {at['other']:,}; "
                       f"each part's own peak: driver {parts['driver']:,}, JVM {parts['jvm']:,}, workers "
-                      f"{parts['workers']:,} ({parts['workers_count']}; PSS {parts['workers_pss']:,})")
+                      f"{parts['workers']:,} ({parts['workers_count']}; PSS {parts['workers_pss']:,}); the JVM's "
+                      f"commands (left out) up to {parts['jvm_commands']:,} ({parts['jvm_commands_count']})")
             if got.get("rounds"):
                 print(f"           rounds: {got['rounds']}")
             if got.get("seconds_steps"):
