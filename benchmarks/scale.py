@@ -172,7 +172,7 @@ class TreeMemory:
     workers under the JVM, anything else under the driver, and the short-lived commands the JVM starts (Hadoop's
     `chmod` on each file it writes). `total` counts the workers by PSS (forked from one daemon, they share its
     pages, which RSS counts once in each) and leaves the JVM's commands out: until it execs, such a child shares
-    the JVM's pages and its RSS is the JVM's (summed, a sample caught then read twice the JVM)."""
+    the JVM's memory (posix_spawn) and its RSS is the JVM's (summed, a sample caught then read twice the JVM)."""
 
     total: int = 0
     driver: int = 0
@@ -202,10 +202,6 @@ def tree_rss(pid: int) -> TreeMemory:
             if proc.pid == pid:
                 memory.driver += rss
                 memory.total += rss
-            elif proc.name() == "java":
-                memory.jvm += rss
-                memory.total += rss
-                jvms.add(proc.pid)
             elif any(parent.pid in jvms for parent in proc.parents()):
                 if proc.name().startswith("python"):
                     pss = proc.memory_full_info().pss
@@ -216,6 +212,10 @@ def tree_rss(pid: int) -> TreeMemory:
                 else:
                     memory.jvm_commands += rss
                     memory.jvm_commands_count += 1
+            elif proc.name() == "java":
+                memory.jvm += rss
+                memory.total += rss
+                jvms.add(proc.pid)
             else:
                 memory.other += rss
                 memory.total += rss
