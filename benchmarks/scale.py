@@ -1,7 +1,8 @@
 """Task-force scale: the same calls analysed on the desktop path (pandas fold + igraph in one process), on
-DuckDB and on Spark local mode, at 1M and 10M calls. Prints seconds, peak memory (the process tree's RSS,
-the JVM included) and how each grows from the smaller size to the larger, with a floor measured in the same
-run (reading the links' Parquet into Arrow and summing a column).
+DuckDB and on Spark local mode, at 1M and 10M calls. Prints wall seconds, CPU seconds and peak memory of each
+path's process tree (the driver, a local Spark's JVM and its Python workers: on a shared machine the CPU
+seconds are the fairer figure), the load average, and how each grows from the smaller size to the larger, with
+a floor measured in the same run (reading the links' Parquet into Arrow and summing a column).
 
     python benchmarks/scale.py [--calls 1000000 10000000] [--paths desktop duckdb spark] [--keep DIR]
 
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +101,15 @@ def make_store(folder: Path, calls: int, seed: int = 21) -> None:
                                     "links": n, "sources": 1, "manifest": "{}", "manifest_sha256": "0" * 64})
 
 
-def child(path: str, folder: Path) -> dict[str, Any]:
-    """One path, timed in this (child) process."""
+def child(path: str, folder: Path, spark_conf: dict[str, str] | None = None) -> dict[str, Any]:
+    """One path, timed in this (child) process: wall seconds and the CPU seconds of its process tree."""
+    from linkgraph.scale.engines import tree_cpu_seconds
+
     clock = time.perf_counter()
     if path == "floor":
         table = pq.read_table(folder / "data" / "links", columns=["weight"])
         total = float(pa.compute.sum(table["weight"]).as_py())
-        return {"seconds": time.perf_counter() - clock, "check": total}
+        return {"seconds": time.perf_counter() - clock, "cpu_seconds": tree_cpu_seconds(), "check": total}
     if path == "desktop":
         import pandas as pd
 
@@ -128,14 +132,14 @@ def child(path: str, folder: Path) -> dict[str, Any]:
         communities.components(None, data=data)
         membership = communities.leiden(None, data=data)
         q = communities.modularity(None, membership, data=data)
-        return {"seconds": time.perf_counter() - clock, "seconds_loading": loaded, "modularity": q,
-                "ties": len(edges)}
+        return {"seconds": time.perf_counter() - clock, "cpu_seconds": tree_cpu_seconds(), "seconds_loading": loaded,
+                "modularity": q, "ties": len(edges)}
     from linkgraph.scale.analyses import RunParams
     from linkgraph.scale.engines import DuckDBEngine, SparkEngine
     from linkgraph.scale.run import analyse, load_snapshot, snapshot
     from linkgraph.scale.store import open_store
 
-    engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark")
+    engine = DuckDBEngine() if path == "duckdb" else SparkEngine("local-spark", conf=spark_conf)
     started = time.perf_counter() - clock
     def said(done: int, total: int, what: str) -> bool:
         """Each step on stderr with the time, so a run that does not finish shows where it was."""
@@ -146,11 +150,14 @@ def child(path: str, folder: Path) -> dict[str, Any]:
     with open_store(folder) as store:
         load_snapshot(engine, store, snapshot(store, "latest"))
         report = analyse(engine, RunParams(), said)
+    cpu = tree_cpu_seconds()             # before the JVM stops: its CPU is counted while it is this process's child
+    seconds = time.perf_counter() - clock
     engine.close()
     counts = report.counts
     spent = sorted(engine.spent.items(), key=lambda item: -item[1][1])
-    return {"seconds": time.perf_counter() - clock, "cpu_seconds": _cpu_seconds(), "seconds_start": started,
+    return {"seconds": seconds, "cpu_seconds": cpu, "seconds_start": started,
             "seconds_steps": {k: v for k, v in counts.items() if k.startswith("seconds_")},
+            "cpu_steps": {k.removeprefix("cpu_"): v for k, v in counts.items() if k.startswith("cpu_seconds_")},
             "spent": [[label, int(calls), round(seconds, 2), round(cpu, 2)] for label, (calls, seconds, cpu) in spent[:25]],
             "seconds_measures": counts["seconds_fold"] + counts["seconds_measures"],
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
@@ -159,39 +166,78 @@ def child(path: str, folder: Path) -> dict[str, Any]:
             "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")}}
 
 
-def _cpu_seconds() -> float:
-    """CPU seconds of this process and its finished children (user + system): on a shared machine a fairer
-    measure of work than the wall clock."""
-    import resource
+@dataclass
+class TreeMemory:
+    """Memory of a path's process tree at one moment (bytes): the driver (the child process), its JVM, the Python
+    workers under the JVM, anything else under the driver, and the short-lived commands the JVM starts (Hadoop's
+    `chmod` on each file it writes). `total` counts the workers by PSS (forked from one daemon, they share its
+    pages, which RSS counts once in each) and leaves the JVM's commands out: until it execs, such a child shares
+    the JVM's memory (posix_spawn) and its RSS is the JVM's (summed, a sample caught then read twice the JVM)."""
 
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    total: int = 0
+    driver: int = 0
+    jvm: int = 0
+    workers: int = 0
+    workers_pss: int = 0
+    workers_count: int = 0
+    other: int = 0
+    jvm_commands: int = 0
+    jvm_commands_count: int = 0
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """Resident memory of a process and its descendants, and of the JVMs among them (bytes)."""
+def tree_rss(pid: int) -> TreeMemory:
+    """The memory of a process and its descendants, by part."""
     import psutil
 
+    memory = TreeMemory()
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0, 0
-    total = jvm = 0
-    for proc in procs:
+        return memory
+    jvms: set[int] = set()
+    for proc in procs:                   # parents come before their children
         try:
             rss = proc.memory_info().rss
-            total += rss
-            if proc.name() == "java":
-                jvm += rss
+            if proc.pid == pid:
+                memory.driver += rss
+                memory.total += rss
+            elif any(parent.pid in jvms for parent in proc.parents()):
+                if proc.name().startswith("python"):
+                    pss = proc.memory_full_info().pss
+                    memory.workers += rss
+                    memory.workers_pss += pss
+                    memory.workers_count += 1
+                    memory.total += pss
+                else:
+                    memory.jvm_commands += rss
+                    memory.jvm_commands_count += 1
+            elif proc.name() == "java":
+                memory.jvm += rss
+                memory.total += rss
+                jvms.add(proc.pid)
+            else:
+                memory.other += rss
+                memory.total += rss
         except psutil.Error:
             pass
-    return total, jvm
+    return memory
 
 
-def measure(path: str, folder: Path) -> dict[str, Any]:
-    """Run one path in a child process; its result with the peak RSS of its process tree."""
-    command = [sys.executable, __file__, "--child", path, "--store", str(folder)]
+def measure(path: str, folder: Path, spark_conf: list[str] | None = None) -> dict[str, Any]:
+    """Run one path in a child process; its result with the peak RSS of its process tree, the load average
+    before and after, and the CPU seconds getrusage(RUSAGE_CHILDREN) reports once it has ended (which leaves out
+    a local Spark's JVM: nobody waits for it, so its CPU is not handed up; the child's process-tree figure
+    counts it while it runs)."""
+    import resource
+
+    def ended_cpu() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return kids.ru_utime + kids.ru_stime
+
+    command = [sys.executable, __file__, "--child", path, "--store", str(folder),
+               *(f"--spark-conf={item}" for item in spark_conf or [])]
+    load_before, cpu_before = os.getloadavg()[0], ended_cpu()
     log = folder / f"{path}.log"
     with open(log, "w", encoding="utf-8") as errors:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
@@ -202,21 +248,32 @@ def measure(path: str, folder: Path) -> dict[str, Any]:
         cause = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
         return {"error": f"exit {proc.returncode}: {cause.strip()[:300]} (whole log: {log})"}
     result = json.loads(out["text"].strip().splitlines()[-1])
-    result["peak_mb"] = round(out["peak"] / 2**20)
-    result["peak_jvm_mb"] = round(out["peak_jvm"] / 2**20)
+    result["cpu_seconds_ended"] = ended_cpu() - cpu_before
+    result["load"] = (load_before, os.getloadavg()[0])
+    result["peak_mb"] = round(out["peak"].total / 2**20)
+    result["peak_jvm_mb"] = round(out["peak_parts"].jvm / 2**20)
+    result["at_peak_mb"] = {name: round(value / 2**20) if not name.endswith("_count") else value
+                            for name, value in asdict(out["peak"]).items()}
+    result["peak_parts_mb"] = {name: round(value / 2**20) if not name.endswith("_count") else value
+                               for name, value in asdict(out["peak_parts"]).items()}
     return result
 
 
 def _watch(proc: subprocess.Popen) -> dict[str, Any]:
-    """Wait for a child, sampling its process tree's memory four times a second."""
-    peak = peak_jvm = 0
+    """Wait for a child, sampling its process tree's memory four times a second: the peak of the whole, and
+    the peak of each part apart (not at the same moment)."""
+    peak = TreeMemory()
+    parts = TreeMemory()
     done = threading.Event()
 
     def watch() -> None:
-        nonlocal peak, peak_jvm
+        nonlocal peak
         while not done.is_set():
-            total, jvm = tree_rss(proc.pid)
-            peak, peak_jvm = max(peak, total), max(peak_jvm, jvm)
+            now = tree_rss(proc.pid)
+            if now.total > peak.total:
+                peak = now
+            for name, value in asdict(now).items():
+                setattr(parts, name, max(getattr(parts, name), value))
             time.sleep(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -224,7 +281,7 @@ def _watch(proc: subprocess.Popen) -> dict[str, Any]:
     out, _ = proc.communicate()
     done.set()
     watcher.join()
-    return {"text": out, "peak": peak, "peak_jvm": peak_jvm}
+    return {"text": out, "peak": peak, "peak_parts": parts}
 
 
 def main() -> None:
@@ -233,11 +290,15 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["desktop", "duckdb", "spark"])
     parser.add_argument("--keep", type=Path, help="keep the generated stores here")
     parser.add_argument("--spent", action="store_true", help="print the engines' seconds (wall and CPU) per SQL file")
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the Spark session (repeat for more), e.g. "
+                             "spark.sql.autoBroadcastJoinThreshold=64m")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.store), default=float))
+        conf = dict(item.split("=", 1) for item in args.spark_conf)
+        print(json.dumps(child(args.child, args.store, conf), default=float))
         return
     import igraph
 
@@ -245,7 +306,7 @@ def main() -> None:
 
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, igraph {igraph.__version__}; load {os.getloadavg()[0]:.1f}; "
-          f"Spark local heap {local_memory()}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
+          f"Spark local heap {local_memory()}{'; Spark ' + ', '.join(args.spark_conf) if args.spark_conf else ''}; started {time.strftime('%H:%M:%S', time.gmtime())} UTC")
     base = args.keep or Path(tempfile.mkdtemp(prefix="lg-scale-bench-"))
     results: dict[int, dict[str, Any]] = {}
     for calls in args.calls:
@@ -257,8 +318,11 @@ def main() -> None:
         results[calls] = {"floor": measure("floor", folder)}
         floor = results[calls]["floor"]["seconds"]
         for path in args.paths:
-            got = measure(path, folder)
+            got = measure(path, folder, args.spark_conf if path == "spark" else None)
             results[calls][path] = got
+            with open(base / "results.jsonl", "a", encoding="utf-8") as kept:     # every run's figures, kept
+                kept.write(json.dumps({"calls": calls, "path": path, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                       "spark_conf": args.spark_conf if path == "spark" else [], **got}, default=float) + "\n")
             if "error" in got:
                 print(f"  {path:8s} {got['error']}")
                 continue
@@ -266,21 +330,31 @@ def main() -> None:
             extra = "".join(f", {k.replace('seconds_', '')} {got[k]:.1f} s" for k in
                             ("seconds_loading", "seconds_start", "seconds_measures", "seconds_swaps",
                              "seconds_colocations", "seconds_findings") if k in got)
-            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
+            print(f"  {time.strftime('%H:%M:%S', time.gmtime())} {path:8s} {got['seconds']:7.1f} s, CPU "
+                  f"{got['cpu_seconds']:.1f} s ({got['seconds'] / floor:6.0f} x floor {floor:.2f} s{extra}), "
                   f"peak {got['peak_mb']:,} MB{jvm}, modularity {got.get('modularity') or 0:.3f}, load "
-                  f"{os.getloadavg()[0]:.1f}")
-            if got.get("cpu_seconds"):
-                print(f"           CPU {got['cpu_seconds']:.1f} s (this process; a JVM's own CPU not included)")
+                  f"{got['load'][0]:.1f} -> {got['load'][1]:.1f}")
+            print(f"           CPU: the process tree's (driver, a local Spark's JVM and Python workers); "
+                  f"getrusage(RUSAGE_CHILDREN) saw {got['cpu_seconds_ended']:.1f} s (not a JVM nobody waited for)")
+            if got.get("peak_jvm_mb"):
+                at, parts = got["at_peak_mb"], got["peak_parts_mb"]
+                print(f"           memory at the peak, MB: driver {at['driver']:,}, JVM {at['jvm']:,}, Python workers "
+                      f"{at['workers']:,} ({at['workers_count']}; PSS {at['workers_pss']:,}), other {at['other']:,}; "
+                      f"each part's own peak: driver {parts['driver']:,}, JVM {parts['jvm']:,}, workers "
+                      f"{parts['workers']:,} ({parts['workers_count']}; PSS {parts['workers_pss']:,}); the JVM's "
+                      f"commands (left out) up to {parts['jvm_commands']:,} ({parts['jvm_commands_count']})")
             if got.get("rounds"):
                 print(f"           rounds: {got['rounds']}")
             if got.get("seconds_steps"):
-                print("           steps: " + ", ".join(f"{k.replace('seconds_', '')} {v:.1f}"
-                                                      for k, v in got["seconds_steps"].items()))
+                cpu_steps = got.get("cpu_steps", {})
+                print("           steps, wall (CPU) s: " + ", ".join(
+                    f"{k.replace('seconds_', '')} {v:.1f} ({cpu_steps.get(k, float('nan')):.1f})"
+                    for k, v in got["seconds_steps"].items()))
             if got.get("betweenness"):
                 print(f"           group betweenness: {got['betweenness']}")
             if args.spent and got.get("spent"):
-                for label, calls, seconds, cpu in got["spent"]:
-                    print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {calls:4d} x {label}")
+                for label, times, seconds, cpu in got["spent"]:
+                    print(f"           {seconds:8.2f} s (CPU {cpu:7.2f}) {times:4d} x {label}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]

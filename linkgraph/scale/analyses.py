@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from linkgraph.progress import Progress, no_progress
 from linkgraph.scale import ScaleError
-from linkgraph.scale.engines import Engine
+from linkgraph.scale.engines import Engine, tree_cpu_seconds
 
 
 @dataclass
@@ -299,9 +299,11 @@ def measures(engine: Engine, params: RunParams, report: RunReport, progress: Pro
     for number, (label, step) in enumerate(steps):
         if progress(number, len(steps), f"Running {label}") is False:
             raise ScaleError("cancelled")
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), tree_cpu_seconds()
         step(engine, params, report)
-        report.counts[f"seconds_{label.replace('-', '')}"] = round(time.perf_counter() - clock, 2)  # type: ignore[assignment]
+        name = label.replace("-", "")
+        report.counts[f"seconds_{name}"] = round(time.perf_counter() - clock, 2)  # type: ignore[assignment]
+        report.counts[f"cpu_seconds_{name}"] = round(tree_cpu_seconds() - cpu, 2)  # type: ignore[assignment]
 
 
 ENTITY_RESULTS = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -50,6 +51,66 @@ def query_label(sql: str) -> str:
     return "query " + " ".join(sql.split())[:60]
 
 
+def _descendants(pid: int) -> list[int]:
+    """The live descendants of `pid` (Linux /proc: each thread's `children` file, else every process's parent)."""
+    found: list[int] = []
+    todo = [pid]
+    by_parent: dict[int, list[int]] | None = None
+    while todo:
+        parent = todo.pop()
+        kids: list[int] = []
+        try:
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as listed:
+                    kids.extend(int(k) for k in listed.read().split())
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{parent}"):
+                continue                 # the process has gone
+            if by_parent is None:        # a kernel without the children files: one pass over every process
+                by_parent = {}
+                for entry in os.listdir("/proc"):
+                    if entry.isdigit():
+                        stat = _proc_stat(int(entry))
+                        if stat is not None:
+                            by_parent.setdefault(int(stat[1]), []).append(int(entry))
+            kids = by_parent.get(parent, [])
+        except OSError:
+            continue
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat from the state on (index 0 = state, 1 = parent, 11-14 = CPU ticks), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2:].split()      # the command name in parentheses may hold spaces
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") and "SC_CLK_TCK" in os.sysconf_names else 100
+
+
+def tree_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and every descendant, live or ended: this process's threads,
+    and on Linux its children's own and their ended children's (a local Spark's JVM and its Python workers, which
+    `resource.getrusage(RUSAGE_CHILDREN)` counts only once they have ended). Elsewhere, this process and its ended
+    children."""
+    own = os.times()
+    total = time.process_time() + own.children_user + own.children_system
+    if not os.path.isdir("/proc/self/task"):
+        return total
+    ticks = 0
+    for pid in _descendants(os.getpid()):
+        stat = _proc_stat(pid)
+        if stat is not None and len(stat) > 14:
+            ticks += sum(int(v) for v in stat[11:15])   # utime, stime, cutime, cstime
+    return total + ticks / _TICK
+
+
 GROUP_BATCH_ROWS = 1 << 20      # rows per Arrow batch when DuckDB feeds groups to Python
 
 
@@ -72,7 +133,8 @@ class Engine:
     spec: str
     tables: set[str] = field(default_factory=set)
     # Seconds spent per SQL file (or per table made / query asked outside one): label -> [calls, seconds, CPU
-    # seconds of this process, all its threads: DuckDB's work, not a Spark JVM's].
+    # seconds of this process tree: this process's threads (DuckDB's work) and its descendants (a local Spark's
+    # JVM and Python workers; a cluster's executors are not counted)].
     spent: dict[str, list[float]] = field(default_factory=dict)
     _timing: bool = field(default=False, repr=False)
 
@@ -84,7 +146,7 @@ class Engine:
             yield
             return
         self._timing = True
-        clock, cpu = time.perf_counter(), time.process_time()
+        clock, cpu = time.perf_counter(), tree_cpu_seconds()
         try:
             yield
         finally:
@@ -92,7 +154,7 @@ class Engine:
             entry = self.spent.setdefault(label, [0, 0.0, 0.0])
             entry[0] += 1
             entry[1] += time.perf_counter() - clock
-            entry[2] += time.process_time() - cpu
+            entry[2] += tree_cpu_seconds() - cpu
 
     def register(self, name: str, table: pa.Table) -> None:
         """A small Arrow table (chains, candidates, a super-graph's answer) as the table `name`."""
@@ -283,9 +345,22 @@ def local_memory() -> str:
     return f"{max(1, min(8, total // 4 // 2**30))}g"
 
 
+def local_worker_python(environ: Any = os.environ, conf: dict[str, str] | None = None) -> dict[str, str]:
+    """The Python a local session's workers run (the groups' betweenness calls igraph there): the one named by
+    $PYSPARK_PYTHON or the conf's spark.pyspark.python, else the driver's own interpreter. Spark's default is
+    `python3` from PATH, which may lack igraph, numpy or pyarrow (a million-call run died at the groups'
+    betweenness so). Sets $PYSPARK_PYTHON in `environ` (PySpark reads it as the session starts) and returns
+    the conf that names the same interpreter."""
+    chosen = environ.get("PYSPARK_PYTHON") or (conf or {}).get("spark.pyspark.python") or sys.executable
+    environ["PYSPARK_PYTHON"] = chosen
+    return {"spark.pyspark.python": chosen}
+
+
 def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = None) -> Any:
     """A Spark session for `spec`: 'local-spark' (local[2] on loopback), 'spark://host:7077' (a standalone
-    master; yarn and k8s:// masters likewise) or 'sc://host:15002' (Spark Connect)."""
+    master; yarn and k8s:// masters likewise) or 'sc://host:15002' (Spark Connect). A local session's Python
+    workers run the driver's interpreter (`local_worker_python`); a cluster's run what its deployment names
+    (spark.pyspark.python or $PYSPARK_PYTHON on the executors: a Python with igraph, numpy, pandas and pyarrow)."""
     need("pyspark", "the Spark engine")
     from pyspark.sql import SparkSession
 
@@ -295,7 +370,7 @@ def spark_session(spec: str = "local-spark", *, conf: dict[str, str] | None = No
     if spec == "local-spark" or spec.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         master = "local[2]" if spec == "local-spark" else spec
-        settings = {**LOCAL_CONF, "spark.driver.memory": local_memory()}
+        settings = {**LOCAL_CONF, "spark.driver.memory": local_memory(), **local_worker_python(os.environ, conf)}
     else:
         master = spec
         settings = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.sql.session.timeZone": "UTC"}

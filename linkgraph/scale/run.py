@@ -24,7 +24,7 @@ from linkgraph.scale import ScaleError
 from linkgraph.scale.analyses import ENTITY_RESULTS, TIE_RESULTS, RunParams, RunReport, measures, prepare
 from linkgraph.scale.betweenness import described
 from linkgraph.scale.circuits import find_circuits
-from linkgraph.scale.engines import Engine, open_engine
+from linkgraph.scale.engines import Engine, open_engine, tree_cpu_seconds
 from linkgraph.scale.indicators import run_indicators
 from linkgraph.scale.store import Store, canonical, now_iso, sha256_file
 from linkgraph.scale.swaps import colocations, find_swaps
@@ -71,28 +71,30 @@ def load_snapshot(engine: Engine, store: Store, snap: dict[str, Any]) -> None:
 def analyse(engine: Engine, params: RunParams, progress: Progress = no_progress) -> RunReport:
     """Every analysis over the tables `entities_raw` and `links_raw` already loaded in `engine`."""
     report = RunReport()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    last = [time.perf_counter(), tree_cpu_seconds()]
+
+    def lap(label: str) -> None:
+        """The wall and CPU seconds (the process tree's: a local Spark's JVM and workers too) since the last lap."""
+        clock, cpu = time.perf_counter(), tree_cpu_seconds()
+        report.counts[f"seconds_{label}"] = round(clock - last[0], 2)      # type: ignore[assignment]
+        report.counts[f"cpu_seconds_{label}"] = round(cpu - last[1], 2)    # type: ignore[assignment]
+        last[:] = [clock, cpu]
+
     progress(0, 5, "Folding links into ties")
     prepare(engine, report)
-    timings["fold"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    lap("fold")
     measures(engine, params, report, progress)
-    timings["measures"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    lap("measures")
     progress(2, 5, "Number swaps")
     report.swaps = find_swaps(engine, params, report)
-    timings["swaps"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    lap("swaps")
     progress(3, 5, "Co-locations")
     colocations(engine, params, report)
-    timings["colocations"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    lap("colocations")
     progress(4, 5, "Circuits and indicators")
     report.circuits = find_circuits(engine, params, report)
     report.indicators = run_indicators(engine, params, report)
-    timings["circuits_indicators"] = time.perf_counter() - clock
-    report.counts.update({f"seconds_{k}": round(v, 2) for k, v in timings.items()})   # type: ignore[misc]
+    lap("circuits_indicators")
     return report
 
 

@@ -43,8 +43,7 @@ def spark_session() -> Iterator[object]:
         pytest.skip("pyspark is not installed")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("no Java runtime (Spark needs Java 17: apt-get install openjdk-17-jre-headless)")
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"     # the workers' Python: the session's own choice (test_spark_local.py)
     from linkgraph.scale.engines import spark_session as make
 
     session = make("local-spark", conf={"spark.sql.shuffle.partitions": "2",
