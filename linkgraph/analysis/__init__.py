@@ -226,6 +226,10 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
         modularity = round(communities.modularity(graph, membership, data=data), 6)
         wanted = params.activity if params.activity is not None else _top_of(ranked, ACTIVITY_TYPES, 5)
         active = activity.activity(records, wanted)
+        ranks = _ranks(measures)
+        # The rules that rank by a measure and read no finding run now, while the child may still be at work.
+        ready = indicators.rule_items(records, [r for r in rules if indicators.ranks_by_measure(r)
+                                                and not indicators.reads_findings(r)], ranks=ranks)
         step("Number replacements, co-locations, circuits")
         findings, crowded, early = found.result()
     finally:
@@ -258,7 +262,8 @@ def _analyze(case: CaseFile, params: AnalysisParams, progress: Progress,
     step("Indicators")
     found_indicators: list[dict[str, Any]] = []
     if params.findings:
-        found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=_ranks(measures), done=early)
+        found_indicators = indicators.run_rules(records, rules, findings=findings, ranks=ranks,
+                                                done={**early, **ready})
     for name, items in findings.items():
         result[name] = _cited(records, items)
     result["indicators"] = _cited(records, found_indicators)
@@ -288,7 +293,7 @@ def _large_case(measures: centrality.Centrality, ties: int) -> dict[str, Any] | 
 
 
 BESIDE_FROM = 200_000   # links from which findings are worth a forked child (beside the measures)
-CHILD_SOURCES = (15, 16)  # the forked child sums the first 15 of every 16 sampled betweenness sources
+CHILD_SOURCES = (16, 16)  # the forked child sums every sampled betweenness source (the parent none)
 
 
 def child_sources(sources: list[int]) -> list[int]:

@@ -92,17 +92,23 @@ class Beside:
 
 
 def _child(work: Callable[[], Any], writer: Any, first: Callable[[], Any] | None = None) -> None:
+    sender = None
     if first is not None:
         try:
             early = (True, first())
         except BaseException:             # the caller does it itself
             early = (False, None)
-        writer.send(early)
+        # Sent from a thread: a value bigger than the pipe holds (a row per entity) would otherwise keep the child
+        # waiting, its work not begun, until the caller reads it.
+        sender = threading.Thread(target=writer.send, args=(early,), name="first-result", daemon=True)
+        sender.start()
     try:
         value = (True, work())
     except BaseException:                 # the caller does the work itself
         value = (False, None)
     try:
+        if sender is not None:
+            sender.join()
         writer.send(value)
     finally:
         writer.close()

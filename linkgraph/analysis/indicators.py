@@ -97,6 +97,12 @@ def ranks_by_measure(rule: Rule) -> bool:
     return bool(ranked_by([rule]))
 
 
+def reads_findings(rule: Rule) -> bool:
+    """Whether a rule reads the findings (kind `finding`: swaps, co-locations, circuits); every other kind reads
+    the records only."""
+    return rule.kind == "finding"
+
+
 def rule_items(
     records: Records,
     rules: Iterable[Rule],
