@@ -49,6 +49,16 @@ def dense_distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]
     return sorted_distinct(both).astype(np.int64, copy=False), None
 
 
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The positions lo[0]..hi[0]-1, lo[1]..hi[1]-1, ... in one array."""
+    sizes = hi - lo
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(lo - offsets, sizes) + np.arange(total, dtype=np.int64)
+
+
 def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
     """np.lexsort(keys) (the last key sorts first), faster for keys of whole numbers (ids, epoch seconds): one
     stable pass per key from the first, each a plain sort of the key with the row's place appended (all

@@ -374,7 +374,7 @@ class _SearchRows:
         over = length[long] - HUB_ROW
         pieces = -(-over // HUB_ROW)                            # continuation rows of each long list
         next_row = n + 1 + np.cumsum(pieces) - pieces          # the first continuation row of each
-        moved = _runs(first[long] + HUB_ROW, over)              # the entries the continuations hold, in order
+        moved = at_scale.ranges(first[long] + HUB_ROW, first[long] + length[long])              # the entries the continuations hold, in order
         keep = np.ones(len(entries), dtype=bool)
         keep[moved] = False
         kept = entries[keep]
@@ -514,8 +514,3 @@ def _counts(lengths: np.ndarray) -> np.ndarray:
     """0, 1, ..., l-1 for each l in lengths, one after another."""
     lengths = np.asarray(lengths, dtype=np.int64)
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def _runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start + 1, ..., start + l - 1 for each (start, l), one run after another."""
-    return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + _counts(lengths)

@@ -230,7 +230,7 @@ def _went_quiet(ends: np.ndarray, starts: np.ndarray, link_ids: np.ndarray, head
     tails = np.r_[heads[1:], len(ends)]
     # Only a phone's last max_strays + 1 records can be its change point (at most max_strays come after).
     near_end = np.minimum(sizes, max(0, math.floor(params.max_strays) + 1))
-    cand = _ranges(tails - near_end, tails)
+    cand = at_scale.ranges(tails - near_end, tails)
     head_of = np.repeat(heads, near_end)
     rank = cand - head_of + 1                                        # records up to and including this one
     after = np.repeat(sizes, near_end) - rank
@@ -464,7 +464,7 @@ def _side_pairs(
     old = np.asarray(olds, dtype=np.int64)
     lo = np.searchsorted(by_chain, lookup[old], side="left")
     hi = np.searchsorted(by_chain, lookup[old], side="right")
-    taken = _ranges(lo, hi)
+    taken = at_scale.ranges(lo, hi)
     asked = np.zeros(span, dtype=bool)
     asked[np.asarray(news, dtype=np.int64)] = True
     fresh = asked[pair_phone]
@@ -479,16 +479,6 @@ def _sorted_unique_but(keys: np.ndarray, moved: np.ndarray) -> np.ndarray:
     still, extra = keys[~moved], np.sort(keys[moved])
     merged = np.insert(still, np.searchsorted(still, extra), extra)
     return merged[np.r_[True, merged[1:] != merged[:-1]]]
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The positions lo[0]..hi[0]-1, lo[1]..hi[1]-1, ... in one array."""
-    sizes = hi - lo
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(sizes) - sizes
-    return np.repeat(lo - offsets, sizes) + np.arange(total, dtype=np.int64)
 
 
 def _shared_contacts_reference(
@@ -572,7 +562,7 @@ def _shared_contacts(
         heads = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
         tails = np.r_[heads[1:], len(rows)]
         by_date = np.argsort(day[heads], kind="stable")
-        order = _radix_order(contact[rows], _ranges(heads[by_date], tails[by_date]))
+        order = _radix_order(contact[rows], at_scale.ranges(heads[by_date], tails[by_date]))
         rows = rows[order]
         keys = contact[rows] * width + (dates[rows] - origin)
         if len(keys) > 1 and (keys[1:] < keys[:-1]).any():          # (rounding never does this; if it did)
@@ -584,7 +574,7 @@ def _shared_contacts(
         (old_rows, old_keys), (new_rows, new_keys) = olds, news
         lo = np.searchsorted(new_keys, old_keys + low - slack, side="left")
         hi = np.searchsorted(new_keys, old_keys + high + slack, side="right")
-        return np.repeat(old_rows, hi - lo), new_rows[_ranges(lo, hi)]
+        return np.repeat(old_rows, hi - lo), new_rows[at_scale.ranges(lo, hi)]
 
     every_old, every_new = np.arange(len(old)), np.arange(len(new))
     first_old, first_new = side(old_contact, ends[0], every_old), side(new_contact, begins[0], every_new)
