@@ -811,16 +811,21 @@ def result_json(data: Any) -> bytes:
     except ImportError:
         orjson = None
     if orjson is not None:
-        option = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
-        try:     # keys that are all strings first: orjson writes them faster than with OPT_NON_STR_KEYS
-            return orjson.dumps(data, default=str, option=option)
-        except TypeError:
-            pass
         try:
-            return orjson.dumps(data, default=str, option=option | orjson.OPT_NON_STR_KEYS)
+            return orjson_dumps(orjson, data, orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
         except TypeError:       # what orjson will not write (an integer beyond 64 bits, say)
             pass
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+
+
+def orjson_dumps(orjson: Any, data: Any, option: int) -> bytes:
+    """`orjson.dumps(data, default=str, option=option)`, keys that are not strings (entity ids) written as strings:
+    tried first without OPT_NON_STR_KEYS, which orjson writes faster when every key is a string already (a
+    TypeError from both raised)."""
+    try:
+        return orjson.dumps(data, default=str, option=option)
+    except TypeError:
+        return orjson.dumps(data, default=str, option=option | orjson.OPT_NON_STR_KEYS)
 
 
 def _operational_errors() -> tuple[type[BaseException], ...]:

@@ -101,11 +101,9 @@ def json_bytes(data: Any, *, indent: int | None = None) -> bytes | None:
         return None
     if indent not in (None, 2):
         return None
-    option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-    try:        # keys that are all strings first: orjson writes them faster than with OPT_NON_STR_KEYS
-        return orjson.dumps(data, default=str, option=option)
-    except TypeError:
-        return orjson.dumps(data, default=str, option=option | orjson.OPT_NON_STR_KEYS)
+    from linkgraph.case.case_file import orjson_dumps
+
+    return orjson_dumps(orjson, data, orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0))
 
 
 def write_json(data: Any, out: Any, *, indent: int | None = None, body: bytes | None = None) -> None:
