@@ -163,7 +163,8 @@ def child(path: str, folder: Path, spark_conf: dict[str, str] | None = None) -> 
             "seconds_swaps": counts["seconds_swaps"], "seconds_colocations": counts["seconds_colocations"],
             "seconds_findings": counts["seconds_circuits_indicators"],
             "modularity": report.groups.get("modularity"), "ties": counts["ties"], "rounds": report.rounds,
-            "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")}}
+            "betweenness": {k: v for k, v in report.betweenness.items() if k not in ("sampled", "method")},
+            "driver_graph": report.on_driver}
 
 
 @dataclass
@@ -350,6 +351,11 @@ def main() -> None:
                 print("           steps, wall (CPU) s: " + ", ".join(
                     f"{k.replace('seconds_', '')} {v:.1f} ({cpu_steps.get(k, float('nan')):.1f})"
                     for k, v in got["seconds_steps"].items()))
+            if got.get("driver_graph"):
+                pulled = got["driver_graph"]
+                print(f"           on the driver: {pulled['arcs']:,} arcs pulled in {pulled['seconds_pull']:.1f} s "
+                      f"(CPU {pulled['cpu_seconds_pull']:.1f}); " + ", ".join(
+                          f"{m['measure']} {m['seconds']:.1f} s" for m in pulled["measures"]))
             if got.get("betweenness"):
                 print(f"           group betweenness: {got['betweenness']}")
             if args.spent and got.get("spent"):

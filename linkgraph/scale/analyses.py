@@ -9,6 +9,8 @@ nodes, ties, arcs, degree, components, core, pagerank, groups, and the findings'
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from linkgraph.progress import Progress, no_progress
-from linkgraph.scale import ScaleError
+from linkgraph.scale import ScaleError, on_driver
 from linkgraph.scale.engines import Engine, tree_cpu_seconds
+from linkgraph.scale.on_driver import DriverGraph
 
 
 @dataclass
@@ -48,6 +51,8 @@ class RunParams:
     circuit_max_gap_days: float = 21.0
     kcore_handoff: float = 0.01          # k-core: the driver settles the rest once a round moves <= this share of nodes
     kcore_driver_arcs: int = 20_000_000  # k-core: the most arcs the driver pulls (0: rounds on the engine only)
+    driver_arcs: int = 20_000_000        # the whole graph pulled to the driver once where its arcs are at most this
+                                         # many: components, k-core, label propagation there (0: rounds on the engine)
     graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
     betweenness_exact_nodes: int = 2_000  # betweenness within each group: exact up to this many nodes ...
     betweenness_sources: int = 32        # ... else from this many seeded sources (seed: `seed`), scaled by n/k
@@ -69,6 +74,7 @@ class RunReport:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     kcore: dict[str, Any] = field(default_factory=dict)
     betweenness: dict[str, Any] = field(default_factory=dict)
+    on_driver: dict[str, Any] = field(default_factory=dict)   # the graph pulled once, what ran on it (on_driver.py)
 
 
 def prepare(engine: Engine, report: RunReport) -> None:
@@ -110,11 +116,16 @@ def _iterate(engine: Engine, name: str, init: str, step: str, param: str, max_ro
     engine.alias(name, current)
 
 
-def components(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Connected components: label = the smallest node id of the component."""
+def components(engine: Engine, params: RunParams, report: RunReport, graph: DriverGraph | None = None) -> None:
+    """Connected components: label = the smallest node id of the component (on the driver's copy of the graph
+    when there is one)."""
     from linkgraph.scale import graphframes
 
-    if params.graphframes and graphframes.available(engine):
+    if graph is not None:
+        with _on_driver(report, "components"):
+            labels = on_driver.component_labels(graph)
+        on_driver.keep(engine, "components", {"id": graph.ids, "label": labels})
+    elif params.graphframes and graphframes.available(engine):
         graphframes.components(engine)
         report.notes.append("components by GraphFrames (labels brought to the smallest node id)")
     else:
@@ -124,20 +135,41 @@ def components(engine: Engine, params: RunParams, report: RunReport) -> None:
     report.counts["components"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM components"))
 
 
-def kcore(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Core numbers, exact: iterated h-index rounds on the engine, the slow tail settled on the driver and checked
-    on the engine (linkgraph.scale.kcore)."""
+def kcore(engine: Engine, params: RunParams, report: RunReport, graph: DriverGraph | None = None) -> None:
+    """Core numbers, exact: by peeling the driver's copy of the graph when there is one, else iterated h-index
+    rounds on the engine, the slow tail settled on the driver and checked on the engine (linkgraph.scale.kcore)."""
     from linkgraph.scale import kcore as cores
 
-    cores.kcore(engine, params, report)
+    if graph is not None:
+        with _on_driver(report, "k-core"):
+            core = on_driver.core_numbers(graph)
+        on_driver.keep(engine, "core", {"id": graph.ids, "k": core})
+        report.kcore = {"method": "peeling the whole graph on the driver (Batagelj and Zaversnik's order)",
+                        "rounds_engine": 0, "pulls": 0, "nodes_pulled": graph.n, "exact": True,
+                        "driver_cap_arcs": params.driver_arcs}
+        report.rounds["core"] = 0
+    else:
+        cores.kcore(engine, params, report)
     report.counts["max_core"] = int(engine.scalar("SELECT MAX(k) FROM core") or 0)
 
 
-def pagerank(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Weighted PageRank by power iteration, the desktop's rule for stopping (L1 change < n * tol)."""
+def pagerank(engine: Engine, params: RunParams, report: RunReport, graph: DriverGraph | None = None) -> None:
+    """Weighted PageRank by power iteration, the desktop's rule for stopping (L1 change < n * tol): on the
+    driver's copy of the graph when there is one, else a step a round on the engine."""
     n = report.counts["nodes"]
     if not n:
         engine.materialise("pagerank", "SELECT id, CAST(0 AS DOUBLE) AS x FROM degree")
+        return
+    if graph is not None:
+        with _on_driver(report, "pagerank") as detail:
+            found = on_driver.pagerank(graph, params.damping, params.pagerank_tol, params.pagerank_max_iter)
+            detail["rounds"] = found.rounds
+        engine.register("pagerank_driver", pa.table({"id": pa.array(graph.ids, pa.int64()),
+                                                     "x": pa.array(found.x, pa.float64())}))
+        engine.materialise("pagerank", "SELECT * FROM pagerank_driver")
+        report.rounds["pagerank"] = found.rounds
+        if not found.converged:
+            report.notes.append(f"pagerank: stopped after {params.pagerank_max_iter} iterations before converging")
         return
     engine.run("pagerank_0", "pagerank_init", n=n)
     current = "pagerank_0"
@@ -177,6 +209,12 @@ class SuperGraph:
         labels = np.unique(np.concatenate([ends_a, ends_b]))
         return cls(labels, np.searchsorted(labels, ends_a), np.searchsorted(labels, ends_b),
                    super_ties.column("weight").to_numpy().astype(float))
+
+    @classmethod
+    def from_pairs(cls, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> SuperGraph:
+        """From label pairs already summed (`on_driver.contracted`)."""
+        return cls.from_ties(pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64()),
+                                       "weight": pa.array(weight, pa.float64())}))
 
     def graph(self) -> Any:
         import igraph as ig
@@ -228,52 +266,64 @@ def leiden_super_reference(graph: SuperGraph, params: RunParams) -> np.ndarray:
     return np.asarray(parts.membership, dtype=np.int64)
 
 
-def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
+def groups(engine: Engine, params: RunParams, report: RunReport, whole: DriverGraph | None = None) -> None:
     """Groups without Leiden on the cluster: label propagation, each label contracted to a super-node, Leiden
-    on the super-graph on the driver (igraph), then refining moves on the cluster kept only while modularity
-    rises. The result's modularity is reported beside the label propagation's."""
+    on the super-graph on the driver (igraph), then refining moves kept only while modularity rises. Propagation
+    and refining run on the driver's copy of the graph when there is one, else as rounds on the engine. The
+    result's modularity is reported beside the label propagation's."""
     m = float(engine.scalar("SELECT COALESCE(SUM(weight), 0) FROM ties") or 0.0)
     if m <= 0:
         engine.materialise("groups", "SELECT id, id AS label FROM degree")
         report.groups = {"method": "none (no ties)", "modularity": 0.0}
         return
-    engine.run("lpa_0", "components_init")
-    current = "lpa_0"
-    rounds = 0
-    for number in range(1, params.lpa_rounds + 1):
-        after = "lpa_1" if current == "lpa_0" else "lpa_0"
-        changed = engine.run(after, "lpa_step", marked="moved", labels=current, round=number)
-        current, rounds = after, number
-        if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
-            break
-    engine.alias("lpa", current)
-    engine.run("super_ties", "contract", labels="lpa")
+    if whole is not None:
+        with _on_driver(report, "label propagation") as detail:
+            spread = on_driver.label_propagation(whole, params.lpa_rounds, params.lpa_settled)
+            rounds = spread.rounds
+            graph = SuperGraph.from_pairs(*on_driver.contracted(whole, spread.labels))
+            detail["rounds"], detail["moved"] = spread.rounds, spread.moved
+    else:
+        rounds = _propagate(engine, params, report)
+        engine.run("super_ties", "contract", labels="lpa")
     with engine.timed("groups on the driver: super-graph and Leiden"):
-        graph = SuperGraph.from_ties(engine.arrow("SELECT a, b, weight FROM super_ties"))
-        report.counts["lpa_labels"] = len(graph.labels)
+        if whole is None:
+            graph = SuperGraph.from_ties(engine.arrow("SELECT a, b, weight FROM super_ties"))
         # The contracted graph's modularity is the original partition's: no pass over the ties on the engine.
         lpa_q = graph.modularity(np.arange(len(graph.labels)))
         membership = leiden_super(graph, params)
-        best_q = leiden_q = graph.modularity(membership)
-    engine.register("supergroups", pa.table({
-        "label": pa.array(graph.labels, pa.int64()), "grp": pa.array(membership, pa.int64())}))
-    engine.run("groups_0", "groups_expand", labels="lpa")
-    current, moves, ran = "groups_0", 0, 0
-    futile: set[int] = set()             # the parities whose round moved nothing, or nothing kept, on these groups
-    for number in range(1, params.refine_rounds + 1):
-        ran = number
-        after = "groups_1" if current == "groups_0" else "groups_0"
-        moved = engine.run(after, "refine_step", marked="moved", groups=current, m=m, round=number)
-        q = float(engine.ask("modularity", groups=after, m=m)) if moved else best_q
-        if q <= best_q + 1e-12:
-            # The moves made it no better (or there were none): undone. The same parity on the same groups
-            # would do the same again, so once both parities have, the rounds left would change nothing.
-            futile.add(number % 2)
-            if len(futile) == 2:
-                break
-            continue
-        best_q, current, moves, futile = q, after, moves + 1, set()
-    engine.alias("groups", current)
+        leiden_q = graph.modularity(membership)
+    report.counts["lpa_labels"] = len(graph.labels)
+    if whole is not None:
+        with _on_driver(report, "refining") as detail:
+            labels = membership[np.searchsorted(graph.labels, spread.labels)]
+            weight_of = on_driver.strength(whole)
+            held = {"labels": labels}
+
+            def driver_round(number: int) -> float | None:
+                after = on_driver.refine_round(whole, held["labels"], weight_of, m, number)
+                if not bool((after != held["labels"]).any()):
+                    return None
+                held["after"] = after
+                return on_driver.modularity(whole, after, weight_of, m)
+
+            ran, moves, best_q = _refine(params, leiden_q, driver_round, lambda: held.update(labels=held["after"]))
+            detail["rounds"], detail["kept"] = ran, moves
+        on_driver.keep(engine, "groups", {"id": whole.ids, "label": held["labels"]})
+    else:
+        engine.register("supergroups", pa.table({
+            "label": pa.array(graph.labels, pa.int64()), "grp": pa.array(membership, pa.int64())}))
+        engine.run("groups_0", "groups_expand", labels="lpa")
+        tables = {"current": "groups_0"}
+
+        def engine_round(number: int) -> float | None:
+            tables["after"] = "groups_1" if tables["current"] == "groups_0" else "groups_0"
+            if not engine.run(tables["after"], "refine_step", marked="moved", groups=tables["current"], m=m,
+                              round=number):
+                return None
+            return float(engine.ask("modularity", groups=tables["after"], m=m))
+
+        ran, moves, best_q = _refine(params, leiden_q, engine_round, lambda: tables.update(current=tables["after"]))
+        engine.alias("groups", tables["current"])
     report.rounds["label_propagation"] = rounds
     report.rounds["refining"] = ran      # fewer than refine_rounds when the rounds left could change nothing
     report.counts["groups"] = int(engine.scalar("SELECT COUNT(DISTINCT label) FROM groups"))
@@ -285,6 +335,53 @@ def groups(engine: Engine, params: RunParams, report: RunReport) -> None:
     }
 
 
+def _refine(params: RunParams, best_q: float, try_round: Callable[[int], float | None],
+            keep_round: Callable[[], None]) -> tuple[int, int, float]:
+    """Refining rounds 1..refine_rounds: `try_round(number)` makes the round's moves aside and returns the
+    modularity they give (None when nothing moved); `keep_round()` adopts them. A round is kept only if it raises
+    the modularity. Returns the rounds run, the rounds kept and the modularity reached."""
+    moves, ran = 0, 0
+    futile: set[int] = set()             # the parities whose round moved nothing, or nothing kept, on these groups
+    for number in range(1, params.refine_rounds + 1):
+        ran = number
+        q = try_round(number)
+        if q is None or q <= best_q + 1e-12:
+            # The moves made it no better (or there were none): undone. The same parity on the same groups
+            # would do the same again, so once both parities have, the rounds left would change nothing.
+            futile.add(number % 2)
+            if len(futile) == 2:
+                break
+            continue
+        keep_round()
+        best_q, moves, futile = q, moves + 1, set()
+    return ran, moves, best_q
+
+
+def _propagate(engine: Engine, params: RunParams, report: RunReport) -> int:
+    """Label propagation as rounds on the engine (`lpa_step.sql`); the labels as table `lpa`; the rounds run."""
+    engine.run("lpa_0", "components_init")
+    current = "lpa_0"
+    rounds = 0
+    for number in range(1, params.lpa_rounds + 1):
+        after = "lpa_1" if current == "lpa_0" else "lpa_0"
+        changed = engine.run(after, "lpa_step", marked="moved", labels=current, round=number)
+        current, rounds = after, number
+        if number > 1 and changed <= params.lpa_settled * report.counts["nodes"]:
+            break
+    engine.alias("lpa", current)
+    return rounds
+
+
+@contextmanager
+def _on_driver(report: RunReport, measure: str) -> Iterator[dict[str, Any]]:
+    """Time a measure run on the driver's copy of the graph and note it in the report (what it adds to the
+    yielded dict goes with it)."""
+    clock, cpu = time.perf_counter(), tree_cpu_seconds()
+    detail: dict[str, Any] = {}
+    yield detail
+    on_driver.described(report, measure, time.perf_counter() - clock, tree_cpu_seconds() - cpu, **detail)
+
+
 def betweenness(engine: Engine, params: RunParams, report: RunReport) -> None:
     """Betweenness within each group (linkgraph.scale.betweenness): one igraph call per group."""
     from linkgraph.scale.betweenness import group_betweenness
@@ -294,13 +391,18 @@ def betweenness(engine: Engine, params: RunParams, report: RunReport) -> None:
 
 def measures(engine: Engine, params: RunParams, report: RunReport, progress: Progress = no_progress) -> None:
     """Every graph measure, in order."""
-    steps = (("components", components), ("k-core", kcore), ("pagerank", pagerank), ("groups", groups),
-             ("betweenness", betweenness))
-    for number, (label, step) in enumerate(steps):
+    graph = on_driver.pull_graph(engine, params, report)     # None: the graph's rounds stay on the engine
+    steps: tuple[tuple[str, Callable[..., None], bool], ...] = (
+        ("components", components, True), ("k-core", kcore, True), ("pagerank", pagerank, True),
+        ("groups", groups, True), ("betweenness", betweenness, False))
+    for number, (label, step, reads_graph) in enumerate(steps):
         if progress(number, len(steps), f"Running {label}") is False:
             raise ScaleError("cancelled")
         clock, cpu = time.perf_counter(), tree_cpu_seconds()
-        step(engine, params, report)
+        if reads_graph:
+            step(engine, params, report, graph)
+        else:
+            step(engine, params, report)
         name = label.replace("-", "")
         report.counts[f"seconds_{name}"] = round(time.perf_counter() - clock, 2)  # type: ignore[assignment]
         report.counts[f"cpu_seconds_{name}"] = round(tree_cpu_seconds() - cpu, 2)  # type: ignore[assignment]

@@ -141,7 +141,7 @@ def cluster_run(store: Store, snapshot_spec: str, engine_spec: str, *, params: R
         "parameters": params.as_dict(), "seeds": {"leiden": params.seed, "betweenness": params.seed},
         "sample_sizes": {"pagerank": "all nodes (exact power iteration)", "betweenness": described(report.betweenness)},
         "betweenness": report.betweenness,
-        "community": report.groups, "kcore": report.kcore, "counts": report.counts, "rounds": report.rounds, "notes": report.notes,
+        "community": report.groups, "kcore": report.kcore, "driver_graph": report.on_driver, "counts": report.counts, "rounds": report.rounds, "notes": report.notes,
         "outputs": [{"path": f"runs/{run_id}/{name}", "sha256": sha256_file(folder / name),
                      "rows": rows[name]} for name in outputs],
     }

@@ -233,8 +233,15 @@ def test_manifest_says_how_k_core_settled(sample_store: dict[str, Any]) -> None:
     from linkgraph.scale.store import open_store
 
     with open_store(sample_store["store"]) as store:
-        manifest = cluster_run(store, "latest", "duckdb", params=RunParams(kcore_handoff=1.0))
+        manifest = cluster_run(store, "latest", "duckdb", params=RunParams(kcore_handoff=1.0, driver_arcs=0))
         entities = pq.read_table(store.data / "runs" / manifest["run_id"] / "entities.parquet")
+        pulled = cluster_run(store, "latest", "duckdb")       # the default: the whole graph on the driver
+        pulled_entities = pq.read_table(store.data / "runs" / pulled["run_id"] / "entities.parquet")
+    assert pulled["kcore"]["exact"] is True and pulled["kcore"]["rounds_engine"] == 0
+    assert pulled["driver_graph"]["arcs"] == 2 * pulled["counts"]["ties"] and manifest["driver_graph"] == {}
+    assert {m["measure"] for m in pulled["driver_graph"]["measures"]} >= {"components", "k-core", "pagerank"}
+    for column in ("core", "component"):
+        assert _by_key(pulled_entities, column) == _by_key(entities, column)
     how = manifest["kcore"]
     assert how["exact"] is True and how["pulls"] >= 1 and how["nodes_pulled"] >= 1
     assert how["rounds_engine"] == manifest["rounds"]["core"] and how["driver_cap_arcs"] == 20_000_000
@@ -242,3 +249,7 @@ def test_manifest_says_how_k_core_settled(sample_store: dict[str, Any]) -> None:
     assert set(manifest["driver"]) == {"python", "igraph"}      # the driver's libraries the run used (no leidenalg)
     assert dict(zip(entities.column("ekey").to_pylist(), entities.column("core").to_pylist(), strict=True)) \
         == sample_store["core"]
+
+
+def _by_key(entities: Any, column: str) -> dict[str, Any]:
+    return dict(zip(entities.column("ekey").to_pylist(), entities.column(column).to_pylist(), strict=True))
