@@ -152,6 +152,9 @@ def colocations(engine: Engine, params: RunParams, report: RunReport) -> None:
 
     prepare_findings(engine)
     report.counts["hotel_overlaps"] = engine.run("hotel_overlaps", "hotel_overlaps", count=True)
+    # The located records on their sites once, read twice by the meetings (calm records, and those they meet):
+    # as one query the engine built the sites' windows twice (at 1M calls on Spark, 29 s against 18).
+    engine.run("site_events", "site_events", window=int(round(params.site_minutes * 60)))
     report.counts["site_meetings"] = engine.run(
-        "site_meetings", "cell_site_meetings", count=True, window=int(round(params.site_minutes * 60)),
-        max_crowd=int(params.max_crowd), min_meetings=int(params.min_meetings))
+        "site_meetings", "cell_site_meetings", count=True, max_crowd=int(params.max_crowd),
+        min_meetings=int(params.min_meetings))

@@ -183,3 +183,22 @@ def test_relatives_case_name_and_file_names_pushed_as_pseudonyms(tmp_path: Path,
     for secret in ("Rosa", "rosa", "Marquez", "marquez", "Lucia", "reported L.M. missing"):
         assert secret not in text, secret
     assert "Relative 1" in text and "Jane Doe 1" in text and "Dario Vance" in text
+
+
+def test_driver_arcs_option(cases: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cluster run` says where the graph's measures ran; `--driver-arcs 0` keeps their rounds on the engine with
+    the same answers; a negative cap is refused in one line."""
+    store = tmp_path / "driver"
+    for name in ("one", "two", "bridge"):
+        _json(capsys, ["push", str(cases[name]), "--store", str(store), "--json"])
+    assert main(["cluster", "run", "--store", str(store), "--engine", "duckdb"]) == 0
+    assert "the graph on this machine:" in capsys.readouterr().out
+    pulled = _json(capsys, ["cluster", "run", "--store", str(store), "--engine", "duckdb", "--json"])
+    rounds = _json(capsys, ["cluster", "run", "--store", str(store), "--engine", "duckdb", "--driver-arcs", "0",
+                            "--json"])
+    assert pulled["driver_graph"]["arcs"] == 2 * pulled["counts"]["ties"]
+    assert not rounds["driver_graph"] and rounds["rounds"]["components"] > 0
+    for count in ("nodes", "ties", "components", "max_core", "groups"):
+        assert pulled["counts"][count] == rounds["counts"][count], count
+    assert main(["cluster", "run", "--store", str(store), "--engine", "duckdb", "--driver-arcs", "-1"]) == 1
+    assert "--driver-arcs" in capsys.readouterr().err
