@@ -56,6 +56,7 @@ class RunParams:
     graphframes: bool = False            # components by GraphFrames where the cluster has its jar (same answer)
     betweenness_exact_nodes: int = 2_000  # betweenness within each group: exact up to this many nodes ...
     betweenness_sources: int = 32        # ... else from this many seeded sources (seed: `seed`), scaled by n/k
+    whole_betweenness: bool = True       # betweenness over the whole graph too, where it is on the driver (ranks)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -382,27 +383,39 @@ def _on_driver(report: RunReport, measure: str) -> Iterator[dict[str, Any]]:
     on_driver.described(report, measure, time.perf_counter() - clock, tree_cpu_seconds() - cpu, **detail)
 
 
-def betweenness(engine: Engine, params: RunParams, report: RunReport) -> None:
-    """Betweenness within each group (linkgraph.scale.betweenness): one igraph call per group."""
+def betweenness(engine: Engine, params: RunParams, report: RunReport, graph: DriverGraph | None = None) -> None:
+    """Betweenness within each group (linkgraph.scale.betweenness): one igraph call per group; and over the whole
+    graph on the driver's copy of it when there is one (`params.whole_betweenness`), as the desktop samples it:
+    the rules that rank by betweenness read its ranks (table `betweenness_whole`: id, x, rank; empty without)."""
     from linkgraph.scale.betweenness import group_betweenness
 
     group_betweenness(engine, params, report)
+    if graph is None or not params.whole_betweenness:
+        engine.materialise("betweenness_whole", "SELECT id, CAST(NULL AS DOUBLE) AS x, CAST(NULL AS BIGINT) AS rank "
+                                                "FROM degree WHERE 1 = 0")
+        return
+    with _on_driver(report, "betweenness over the whole graph") as detail:
+        found = on_driver.betweenness(graph, params.seed)
+        detail["sources"] = found.sources if found.sources is not None else "all"
+    engine.register("betweenness_driver", pa.table({"id": pa.array(graph.ids, pa.int64()),
+                                                    "x": pa.array(found.x, pa.float64()),
+                                                    "rank": pa.array(found.rank, pa.int64())}))
+    engine.materialise("betweenness_whole", "SELECT * FROM betweenness_driver")
+    report.betweenness["whole_graph"] = {"nodes": graph.n, "sources": found.sources or "all nodes (exact)",
+                                         "seed": params.seed, "on": "the driver's copy of the graph"}
 
 
 def measures(engine: Engine, params: RunParams, report: RunReport, progress: Progress = no_progress) -> None:
     """Every graph measure, in order."""
     graph = on_driver.pull_graph(engine, params, report)     # None: the graph's rounds stay on the engine
-    steps: tuple[tuple[str, Callable[..., None], bool], ...] = (
-        ("components", components, True), ("k-core", kcore, True), ("pagerank", pagerank, True),
-        ("groups", groups, True), ("betweenness", betweenness, False))
-    for number, (label, step, reads_graph) in enumerate(steps):
+    steps: tuple[tuple[str, Callable[..., None]], ...] = (
+        ("components", components), ("k-core", kcore), ("pagerank", pagerank), ("groups", groups),
+        ("betweenness", betweenness))
+    for number, (label, step) in enumerate(steps):
         if progress(number, len(steps), f"Running {label}") is False:
             raise ScaleError("cancelled")
         clock, cpu = time.perf_counter(), tree_cpu_seconds()
-        if reads_graph:
-            step(engine, params, report, graph)
-        else:
-            step(engine, params, report)
+        step(engine, params, report, graph)
         name = label.replace("-", "")
         report.counts[f"seconds_{name}"] = round(time.perf_counter() - clock, 2)  # type: ignore[assignment]
         report.counts[f"cpu_seconds_{name}"] = round(tree_cpu_seconds() - cpu, 2)  # type: ignore[assignment]
@@ -410,7 +423,7 @@ def measures(engine: Engine, params: RunParams, report: RunReport, progress: Pro
 
 ENTITY_RESULTS = """
 SELECT n.ekey, e.type, d.degree, d.strength, p.x AS pagerank, c.k AS core, cn.ekey AS component,
-       g.label AS grp, b.group_betweenness
+       g.label AS grp, b.group_betweenness, w.x AS betweenness
 FROM nodes n
 JOIN entity e ON e.ekey = n.ekey
 JOIN degree d ON d.id = n.id
@@ -420,6 +433,7 @@ JOIN components k ON k.id = n.id
 JOIN nodes cn ON cn.id = k.label
 JOIN groups g ON g.id = n.id
 LEFT JOIN group_betweenness b ON b.id = n.id
+LEFT JOIN betweenness_whole w ON w.id = n.id
 """
 
 TIE_RESULTS = "SELECT a_key, b_key, weight, links, first_time, last_time FROM ties_keys"

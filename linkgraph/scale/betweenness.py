@@ -146,6 +146,12 @@ def described(account: dict[str, Any]) -> str:
     """The manifest's `sample_sizes.betweenness` line."""
     if not account:
         return "not run"
-    return (f"within each group: exact up to {account['exact_nodes']:,} nodes, else {account['sources']} seeded "
+    said = (f"within each group: exact up to {account['exact_nodes']:,} nodes, else {account['sources']} seeded "
             f"sources (seed {account['seed']}, scaled by n/k); groups: {account['groups']:,}, "
             f"sampled: {account['groups_sampled']:,}")
+    whole = account.get("whole_graph")
+    if whole:
+        sources = whole["sources"]
+        said += ("; over the whole graph on the driver: " + (f"{sources} seeded sources of {whole['nodes']:,} nodes "
+                 f"(seed {whole['seed']}, scaled by n/k)" if isinstance(sources, int) else "exact"))
+    return said

@@ -12,15 +12,17 @@ reader) run over a cluster run's records and findings, on any engine.
 - kind `regular_payers`: payers and amounts by SQL, the onward recipient chosen on the driver.
 - kind `finding`: the run's circuits and number swaps tested with the desktop's condition reader.
 
-What the store cannot answer is named in the manifest's notes, never dropped silently: rules reading ad text
-or attributes that stay with the owning agency, betweenness ranks (not computed at scale), exceptions
-(`unless`), sequential numbers (protected phones carry no number) and ad bursts run on the pulled subgraph on
-the desktop.
+A rule that ranks by betweenness reads the whole graph's betweenness, computed on the driver's copy of the
+graph. What the store cannot answer is named in the manifest's notes, never dropped silently: rules reading ad
+text or attributes that stay with the owning agency, betweenness ranks where the graph passed the driver's cap,
+exceptions (`unless`), sequential numbers (protected phones carry no number) and ad bursts run on the pulled
+subgraph on the desktop.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ ENTITY_FLAGS = ("minor", "service", "user_minor", "in_ads")
 END_ALIAS = {"self": "fs", "other": "fo", "src": "fa", "dst": "fb"}
 END_KEY = {"self": "r.subject", "other": "r.other", "src": "r.a_key", "dst": "r.b_key"}
 DAY = 86_400
+RANKED_AT_SCALE = {"betweenness": "betweenness_whole"}   # measure -> the table of its ranks (id, x, rank)
 
 
 class NotAtScale(Exception):
@@ -156,20 +159,26 @@ def _ends_sql(types: list[str], group_by: Any) -> tuple[str, bool]:
     return f"{ahead} AND t.type = {kind} UNION ALL {behind} AND t.type = {kind}", False
 
 
-def links_rule_sql(rule: Rule) -> str:
+def links_rule_sql(rule: Rule, ranked: Collection[str] = RANKED_AT_SCALE) -> str:
     """The SQL of a `links` rule: one row per matching record of every group that meets the requirements, with
-    the group (`gkey`, subject, other) and the record's citation. Raises NotAtScale with the reason."""
-    return f"WITH {rule_hits_ctes(rule)}\nSELECT * FROM rule_hits"
+    the group (`gkey`, subject, other) and the record's citation. `ranked`: the measures whose ranks the run
+    has (`require: rank`). Raises NotAtScale with the reason."""
+    return f"WITH {rule_hits_ctes(rule, ranked)}\nSELECT * FROM rule_hits"
 
 
-def rule_hits_ctes(rule: Rule) -> str:
+def rule_hits_ctes(rule: Rule, ranked: Collection[str] = RANKED_AT_SCALE) -> str:
     """The common table expressions of a `links` rule, the last named `rule_hits` (see links_rule_sql)."""
     spec = rule.spec
     if spec.get("unless"):
         raise NotAtScale("unless")
     require = dict(spec.get("require") or {})
-    if require.get("rank"):
-        raise NotAtScale("a betweenness rank")
+    tops = {str(measure): int(top) for measure, top in (require.get("rank") or {}).items()}
+    for measure in tops:
+        if measure not in RANKED_AT_SCALE:
+            raise NotAtScale(f"a {measure} rank (not computed at scale)")
+        if measure not in ranked:
+            raise NotAtScale(f"a {measure} rank: computed over the whole graph only where the graph is pulled to "
+                             "the driver (under --driver-arcs)")
     compiler = _Compiler()
     where = [compiler.condition(c) for c in spec.get("where") or []]
     match = [compiler.condition(c) for c in spec.get("match") or []]
@@ -202,14 +211,30 @@ chosen AS (
     FROM r{joins}
     WHERE {' AND '.join(where) if where else 'TRUE'}
 ),
-passing AS (
-    SELECT gkey FROM chosen GROUP BY gkey HAVING {' AND '.join(have)}
-),
+{_passing(have, tops)},
 rule_hits AS (
     SELECT c.gkey, c.subject, c.other, c.link_ref, c.source_sha256, c.src_row, c.start_time{kept}
     FROM chosen c JOIN passing p ON p.gkey = c.gkey
     WHERE c.matched = 1
 )"""
+
+
+def _passing(have: list[str], tops: dict[str, int]) -> str:
+    """The CTE `passing`: the groups meeting the requirements, and where a rule ranks by a measure, whose subject
+    (or, when it has no rank, the one person using it) is within the top: the desktop's `_ranked`."""
+    grouped = f"SELECT gkey, MIN(subject) AS subject FROM chosen GROUP BY gkey HAVING {' AND '.join(have)}"
+    if not tops:
+        return f"passing AS (\n    {grouped}\n)"
+    joins, tests = [], []
+    for number, (measure, top) in enumerate(sorted(tops.items())):
+        table = RANKED_AT_SCALE[measure]
+        joins.append(f"LEFT JOIN nodes sn{number} ON sn{number}.ekey = g.subject "
+                     f"LEFT JOIN {table} sr{number} ON sr{number}.id = sn{number}.id "
+                     f"LEFT JOIN nodes un{number} ON un{number}.ekey = u.person "
+                     f"LEFT JOIN {table} ur{number} ON ur{number}.id = un{number}.id")
+        tests.append(f"COALESCE(sr{number}.rank, ur{number}.rank) <= {top}")
+    return (f"grouped AS (\n    {grouped}\n),\npassing AS (\n    SELECT g.gkey FROM grouped g "
+            f"LEFT JOIN owners u ON u.ident = g.subject {' '.join(joins)}\n    WHERE {' AND '.join(tests)}\n)")
 
 
 def _links_findings(engine: Engine, rule: Rule, ctes: str) -> list[dict[str, Any]]:
@@ -444,6 +469,7 @@ def run_indicators(engine: Engine, params: RunParams, report: RunReport) -> list
     prepare_findings(engine)
     engine.run("entity_facts", "entity_facts")
     engine.run("indicator_records", "indicator_records")
+    ranked = ["betweenness"] if report.betweenness.get("whole_graph") else []
     found = []
     skipped = []
     for rule in bundled_rules():
@@ -451,7 +477,7 @@ def run_indicators(engine: Engine, params: RunParams, report: RunReport) -> list
             if rule.kind == "finding":
                 items = _finding_rule(rule, report)
             elif rule.kind == "links":
-                items = _links_findings(engine, rule, rule_hits_ctes(rule))
+                items = _links_findings(engine, rule, rule_hits_ctes(rule, ranked))
             elif rule.kind in SCALE_KINDS:
                 items = SCALE_KINDS[rule.kind](engine, rule)
             else:

@@ -289,3 +289,127 @@ def refine_round(graph: DriverGraph, labels: np.ndarray, weight_of: np.ndarray, 
     after = labels.copy()
     after[vote_of[top]] = vote_label[top]
     return after
+
+
+@dataclass
+class Betweenness:
+    """Betweenness over the whole graph on the driver: each node's value, the sources it was summed from (None:
+    every node, exact) and each node's 1-based rank (highest first, ties by id)."""
+
+    x: np.ndarray
+    sources: int | None
+    rank: np.ndarray
+
+
+def betweenness(graph: DriverGraph, seed: int) -> Betweenness:
+    """Normalised betweenness (hops) over the whole graph as the desktop's `centrality.betweenness` computes it:
+    exact up to its work limit, else from `sample_size` seeded sources scaled by n/k. The sources are drawn over
+    positions in id order (store keys), the desktop's over its case's ids, so a sampled value differs from the
+    desktop's by the draw; exact ones are equal."""
+    import igraph as ig
+
+    from linkgraph.analysis.centrality import sample_positions, sample_size
+
+    n = graph.n
+    if n < 3:
+        return Betweenness(np.zeros(n), None, np.arange(1, n + 1, dtype=np.int64))
+    k = sample_size(n, len(graph.a))
+    k = None if k is not None and k >= n else k
+    twin = ig.Graph(n=n, edges=zip(graph.a.tolist(), graph.b.tolist(), strict=True), directed=False)
+    if k is None:
+        raw = np.asarray(twin.betweenness(directed=False), dtype=float)
+    else:
+        sources = sample_positions(np.arange(n), k, seed)
+        raw = np.asarray(twin.betweenness(directed=False, sources=sources), dtype=float) * n / k
+    x = raw * 2.0 / ((n - 1) * (n - 2))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((graph.ids, -x))] = np.arange(1, n + 1)
+    return Betweenness(x, k, rank)
+
+
+@dataclass
+class Contacts:
+    """The phones' contacts on the driver (table `contacts`: each (phone, contact) once, both ways), for the
+    number-swap search: `starts`/`contact` the contacts of each phone id as adjacency lists, `degree` how many
+    phones each id is a contact of (`contact_degree.sql`)."""
+
+    starts: np.ndarray
+    contact: np.ndarray
+    degree: np.ndarray
+
+    @classmethod
+    def pull(cls, engine: Engine, size: int) -> Contacts:
+        """The table `contacts` as pulled, laid out over ids 0..size-1 (node ids are at most `size` - 1)."""
+        table = engine.arrow("SELECT phone, contact FROM contacts")
+        phone = table.column("phone").to_numpy().astype(np.int64)
+        contact = table.column("contact").to_numpy().astype(np.int64)
+        del table
+        return cls.from_pairs(phone, contact, size)
+
+    @classmethod
+    def from_pairs(cls, phone: np.ndarray, contact: np.ndarray, size: int) -> Contacts:
+        """From the (phone, contact) pairs of `contacts` (each once), over ids 0..size-1."""
+        phone, contact = np.asarray(phone, dtype=np.int64), np.asarray(contact, dtype=np.int64)
+        order = np.argsort(phone, kind="stable")
+        starts = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(phone, minlength=size), out=starts[1:])
+        return cls(starts, contact[order], np.bincount(contact, minlength=size))
+
+    def of(self, phones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(phone, contact) for every contact of these phones, phone by phone."""
+        lengths = self.starts[phones + 1] - self.starts[phones]
+        first = self.starts[phones]
+        places = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        return np.repeat(phones, lengths), self.contact[places]
+
+
+def shared_contacts(contacts: Contacts, olds: np.ndarray, news: np.ndarray, root: np.ndarray,
+                    first: np.ndarray, last: np.ndarray, hub_limit: int, max_overlap: float,
+                    max_gap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One round of the number-swap search's inverted-index join, as `swap_shared.sql`: (old, new, shared) for
+    every old and new phone whose dates fit (the new one's first record within [last - max_overlap, last +
+    max_gap] of the old one's last) and whose chains differ, with the contacts they share (each contact standing
+    for the first number of its chain, an old phone speaking for its whole chain, contacts of more than
+    `hub_limit` phones left out), in (old, new) order. `root`: each id's chain's first number (itself if none);
+    `first`/`last`: each phone's first and last record."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(olds) or not len(news):
+        return empty, empty, empty
+    size = len(root)
+
+    def sides(owner: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (owner, rooted contact) of the members' contacts, hubs and the owner's own chain left out."""
+        _, contact = contacts.of(member)
+        owner = np.repeat(owner, contacts.starts[member + 1] - contacts.starts[member])
+        rooted = root[contact]
+        degree = contacts.degree[rooted]
+        keep = (degree > 0) & (degree <= hub_limit) & (rooted != root[owner])
+        pairs = np.unique(owner[keep] * size + rooted[keep])          # ids < size: a pair as one int64
+        return pairs // size, pairs % size
+
+    # An old phone's chain: its root and every phone whose root that is.
+    old_roots = np.unique(root[olds])
+    chained = np.flatnonzero(np.isin(root, old_roots))     # every id whose root is one of them (roots included)
+    chain_root, chain_contact = sides(root[chained], chained)
+    new_phone, new_contact = sides(news, news)
+    # Each old phone takes its chain's contacts.
+    by_root = np.argsort(chain_root, kind="stable")
+    chain_root, chain_contact = chain_root[by_root], chain_contact[by_root]
+    lo, hi = np.searchsorted(chain_root, root[olds], "left"), np.searchsorted(chain_root, root[olds], "right")
+    counts = hi - lo
+    old_phone = np.repeat(olds, counts)
+    old_contact = chain_contact[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
+    # The join on the contact: each old row with every new row of its contact.
+    by_contact = np.argsort(new_contact, kind="stable")
+    new_phone, new_contact = new_phone[by_contact], new_contact[by_contact]
+    lo = np.searchsorted(new_contact, old_contact, "left")
+    counts = np.searchsorted(new_contact, old_contact, "right") - lo
+    o = np.repeat(old_phone, counts)
+    n = new_phone[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
+    gap = first[n] - last[o]
+    fits = (gap >= -max_overlap) & (gap <= max_gap) & (root[o] != root[n])
+    o, n = o[fits], n[fits]
+    if not len(o):
+        return empty, empty, empty
+    pairs, shared = np.unique(o * size + n, return_counts=True)
+    return pairs // size, pairs % size, shared.astype(np.int64)

@@ -181,7 +181,7 @@ def pull_run(case: CaseFile, store: Store, run_id: str, *, focus: list[str] | No
                 continue
             item = json.loads(line)
             scores = {k: item.get(k) for k in ("degree", "strength", "pagerank", "core", "component", "grp",
-                                             "group_betweenness")}
+                                             "group_betweenness", "betweenness")}
             if item["record"] == "entity":
                 ekey, etype = item["ekey"], item["type"]
                 attrs = {"cluster": {"run": run_id, **scores}}

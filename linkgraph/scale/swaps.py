@@ -9,14 +9,17 @@ sketch threshold keeps without drowning in noise.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from linkgraph.analysis.replacements import swap_candidate
+from linkgraph.scale import on_driver
 from linkgraph.scale.analyses import RunParams, RunReport
-from linkgraph.scale.engines import Engine, sql_text
+from linkgraph.scale.engines import Engine, sql_text, tree_cpu_seconds
 
 DAY = 86_400
 
@@ -32,8 +35,18 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
     if not report.counts["phone_calls"]:
         return []
     engine.run("phone_span", "phone_span")
-    engine.run("contacts", "contacts")
-    engine.run("contact_degree", "contact_degree")
+    report.counts["contacts"] = engine.run("contacts", "contacts", count=True)
+    # Where the contacts fit on the driver (the graph's cap), each round's join runs there: on Spark a round's
+    # join of the olds' and news' contacts was two shuffles of them (94 s a round at 10M calls).
+    held = None
+    if 0 < report.counts["contacts"] <= params.driver_arcs:
+        clock, cpu = time.perf_counter(), tree_cpu_seconds()
+        with engine.timed("the contacts pulled to the driver"):
+            held = on_driver.Contacts.pull(engine, int(report.counts.get("nodes") or 0) + 1)
+        on_driver.described(report, "number swaps: contacts pulled", time.perf_counter() - clock,
+                            tree_cpu_seconds() - cpu, contacts=report.counts["contacts"])
+    else:
+        engine.run("contact_degree", "contact_degree")
     bounds = engine.arrow("SELECT MIN(start_time) AS b, MAX(start_time) AS f FROM phone_calls")
     begin, finish = float(bounds.column("b")[0].as_py()), float(bounds.column("f")[0].as_py())
     span = engine.arrow("SELECT phone, first_time, last_time FROM phone_span")
@@ -57,6 +70,10 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
     def fetch(phones: Iterable[int]) -> None:
         wanted = sorted(set(phones) - set(cache))
         if not wanted:
+            return
+        if held is not None:
+            for phone in wanted:
+                cache[phone] = set(held.contact[held.starts[phone]:held.starts[phone + 1]].tolist())
             return
         engine.register("wanted", pa.table({"phone": pa.array(wanted, pa.int64())}))
         table = engine.arrow("SELECT c.phone, c.contact FROM contacts c JOIN wanted w ON w.phone = c.phone")
@@ -84,16 +101,32 @@ def find_swaps(engine: Engine, params: RunParams, report: RunReport) -> list[dic
         gap = first[n] - last[o]
         return -params.max_overlap_days * DAY <= gap <= params.max_gap_days * DAY
 
+    if held is not None:
+        first_of = np.full(len(held.degree), np.nan)
+        last_of = np.full(len(held.degree), np.nan)
+        first_of[list(first)], last_of[list(last)] = list(first.values()), list(last.values())
     for round_number in range(1, params.swap_rounds + 1):
-        engine.register("chain", pa.table({"phone": pa.array(list(root), pa.int64()),
-                                           "root": pa.array(list(root.values()), pa.int64())}))
-        engine.register("olds", pa.table({"phone": pa.array(sorted(olds - replaced), pa.int64())}))
-        engine.register("news", pa.table({"phone": pa.array(sorted(news - taken), pa.int64())}))
-        shared = engine.arrow(sql_text("swap_shared", hub_limit=int(params.hub_limit),
-                                       max_overlap=float(params.max_overlap_days * DAY),
-                                       max_gap=float(params.max_gap_days * DAY)))
-        counts = {(o, n): int(c) for o, n, c in zip(_ids(shared, "old"), _ids(shared, "new"),
-                                                    _ids(shared, "shared"), strict=True)}
+        if held is not None:
+            clock, cpu = time.perf_counter(), tree_cpu_seconds()
+            root_of = np.arange(len(held.degree), dtype=np.int64)
+            root_of[list(root)] = list(root.values())
+            old_ids, new_ids, shared_counts = on_driver.shared_contacts(
+                held, np.array(sorted(olds - replaced), dtype=np.int64), np.array(sorted(news - taken), dtype=np.int64),
+                root_of, first_of, last_of, int(params.hub_limit), float(params.max_overlap_days * DAY),
+                float(params.max_gap_days * DAY))
+            counts = dict(zip(zip(old_ids.tolist(), new_ids.tolist(), strict=True), shared_counts.tolist(), strict=True))
+            on_driver.described(report, f"number swaps: round {round_number}", time.perf_counter() - clock,
+                                tree_cpu_seconds() - cpu, pairs=len(counts))
+        else:
+            engine.register("chain", pa.table({"phone": pa.array(list(root), pa.int64()),
+                                               "root": pa.array(list(root.values()), pa.int64())}))
+            engine.register("olds", pa.table({"phone": pa.array(sorted(olds - replaced), pa.int64())}))
+            engine.register("news", pa.table({"phone": pa.array(sorted(news - taken), pa.int64())}))
+            shared = engine.arrow(sql_text("swap_shared", hub_limit=int(params.hub_limit),
+                                           max_overlap=float(params.max_overlap_days * DAY),
+                                           max_gap=float(params.max_gap_days * DAY)))
+            counts = {(o, n): int(c) for o, n, c in zip(_ids(shared, "old"), _ids(shared, "new"),
+                                                        _ids(shared, "shared"), strict=True)}
         for phones in handsets.values():
             for o in phones:
                 for n in phones:

@@ -51,11 +51,22 @@ def desktop_indicators(case: CaseFile, records: Any, ekey: dict[int, str], rule_
     rows = link_rows(case)
     rules = [r for r in bundled_rules() if r.id in rule_ids]
     found = run_rules(records, rules, findings={"circuits": find_circuits(records),
-                                                "replacements": find_replacements(records)})
+                                                "replacements": find_replacements(records)},
+                      ranks={"betweenness": betweenness_ranks(case)})
     kinds = {r.id: r.kind for r in rules}
     return {_indicator_row(f["rule"], [ekey[e["id"]] for e in f["entities"]], f["records"],
                            [rows[i] for i in f["links"]], kinds[f["rule"]], pair=_pairs(f["rule"]))
             for f in found}
+
+
+def betweenness_ranks(case: CaseFile) -> dict[int, int]:
+    """Entity id -> its rank by the desktop's betweenness over the whole graph (ties by id), as an analysis ranks."""
+    import numpy as np
+
+    from linkgraph.analysis import at_scale
+
+    values, _ = centrality.betweenness(build_graph(case))
+    return at_scale.ranks(np.fromiter(values, dtype=np.int64), np.fromiter(values.values(), dtype=float))
 
 
 def _pairs(rule_id: str) -> bool:

@@ -123,7 +123,7 @@ def test_a_whole_run_gives_the_same_on_the_driver_as_in_rounds(tmp_path: Any) ->
     assert pulled["lpa_labels"] == rounds["lpa_labels"]
     assert pulled["modularity"] == pytest.approx(rounds["modularity"], abs=0.02)
     assert [m["measure"] for m in pulled["on_driver"]["measures"]] == [
-        "components", "k-core", "pagerank", "label propagation", "refining"]
+        "components", "k-core", "pagerank", "label propagation", "refining", "betweenness over the whole graph"]
     assert pulled["on_driver"]["arcs"] == 2 * len(a) and pulled["kcore"]["exact"] is True
     assert rounds["on_driver"] == {} and rounds["kcore"]["rounds_engine"] > 0
 
@@ -215,3 +215,80 @@ def test_pagerank_and_refining_equal_the_engines_steps() -> None:
 def _table_float(engine: Any, sql: str) -> dict[int, float]:
     rows = engine.arrow(sql)
     return dict(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True))
+
+
+def test_whole_graph_betweenness_is_the_desktops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Betweenness over the whole graph on the driver equals the desktop's `centrality.betweenness`, exact and
+    sampled (the same sources where the nodes are in the same order); ranks are highest first, ties by id."""
+    import networkx as nx
+
+    from linkgraph.analysis import centrality
+
+    for sampled in (False, True):
+        if sampled:
+            monkeypatch.setattr(centrality, "EXACT_WORK", 0)
+            monkeypatch.setattr(centrality, "MIN_SAMPLE", 5)
+            monkeypatch.setattr(centrality, "SAMPLE_WORK", 0)
+        for seed in range(0, 40, 4):
+            n, a, b, weight = shaped(seed)
+            if n < 6:
+                continue
+            graph = on_driver.DriverGraph.from_ties(n, a - 1, b - 1, weight)
+            found = on_driver.betweenness(graph, 7)
+            desktop = nx.Graph()
+            desktop.add_nodes_from(range(1, n + 1))
+            desktop.add_edges_from(zip(a.tolist(), b.tolist(), strict=True))
+            want, k = centrality.betweenness(desktop, seed=7)
+            assert found.sources == k and (k == 5) == sampled, seed
+            assert max(abs(found.x[i - 1] - x) for i, x in want.items()) < 1e-12, seed
+            order = sorted(want, key=lambda i: (-want[i], i))
+            assert [int(found.rank[i - 1]) for i in order] == list(range(1, n + 1)), seed
+
+
+def test_swap_rounds_shared_contacts_equal_the_sql() -> None:
+    """One round of the number-swap search's join on the driver (`on_driver.shared_contacts`) gives the rows of
+    `swap_shared.sql`: the same (old, new) pairs and shared counts, with chains, hubs and date windows."""
+    from linkgraph.scale.engines import sql_text
+
+    day = 86_400
+    found = hubbed = 0
+    engine = DuckDBEngine()
+    try:
+        for seed in range(30):
+            n, a, b, _ = shaped(seed)
+            if not len(a):
+                continue
+            rng = np.random.default_rng(seed)
+            phone = np.r_[a, b]
+            contact = np.r_[b, a]
+            first = rng.integers(0, 100, n + 1) * day + rng.integers(0, day, n + 1)
+            last = first + rng.integers(0, 60, n + 1) * day
+            ids = np.arange(1, n + 1)
+            olds = np.sort(rng.choice(ids, size=max(n // 3, 1), replace=False))
+            news = np.sort(rng.choice(ids, size=max(n // 3, 1), replace=False))
+            root = np.arange(n + 1, dtype=np.int64)
+            chains = rng.choice(ids, size=min(n, 3 * (n // 10)), replace=False).reshape(-1, 3)
+            for top, *members in chains.tolist():
+                root[members] = top
+            in_chain = np.flatnonzero(root != np.arange(n + 1))
+            engine.register("contacts", pa.table({"phone": phone, "contact": contact}))
+            engine.run("contact_degree", "contact_degree")
+            engine.register("phone_span", pa.table({"phone": ids, "first_time": first[1:].astype(float),
+                                                    "last_time": last[1:].astype(float)}))
+            engine.register("chain", pa.table({"phone": in_chain, "root": root[in_chain]}))
+            engine.register("olds", pa.table({"phone": olds}))
+            engine.register("news", pa.table({"phone": news}))
+            hub = int(rng.integers(3, 12))
+            rows = engine.arrow(sql_text("swap_shared", hub_limit=hub, max_overlap=float(2 * day),
+                                         max_gap=float(21 * day))).to_pylist()
+            want = {(r["old"], r["new"]): r["shared"] for r in rows}
+            held = on_driver.Contacts.from_pairs(phone, contact, n + 1)
+            o, w, shared = on_driver.shared_contacts(held, olds, news, root, first.astype(float),
+                                                     last.astype(float), hub, float(2 * day), float(21 * day))
+            got = dict(zip(zip(o.tolist(), w.tolist(), strict=True), shared.tolist(), strict=True))
+            assert got == want, seed
+            found += len(got)
+            hubbed += int((held.degree > hub).sum() > 0)
+    finally:
+        engine.close()
+    assert found > 200 and hubbed > 10        # the rounds made pairs, and hubs were left out
