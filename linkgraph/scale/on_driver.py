@@ -399,11 +399,22 @@ def shared_contacts(contacts: Contacts, olds: np.ndarray, news: np.ndarray, root
     counts = hi - lo
     old_phone = np.repeat(olds, counts)
     old_contact = chain_contact[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
-    # The join on the contact: each old row with every new row of its contact.
-    by_contact = np.argsort(new_contact, kind="stable")
-    new_phone, new_contact = new_phone[by_contact], new_contact[by_contact]
-    lo = np.searchsorted(new_contact, old_contact, "left")
-    counts = np.searchsorted(new_contact, old_contact, "right") - lo
+    # The join on the contact and the dates: the new rows in (contact, first second) order, so each old row's
+    # partners are one run of them, found by searching: only the pairs whose dates fit are made (all of a
+    # contact's olds with all its news were 58M rows at 10M calls, a quarter of them in the window).
+    if not len(new_phone) or not len(old_phone):
+        return empty, empty, empty
+    start = np.floor(first[new_phone]).astype(np.int64)
+    t0 = int(start.min())
+    span = int(start.max()) - t0 + 1                        # a contact's seconds, one after another
+    keys = new_contact * span + (start - t0)
+    order = np.argsort(keys, kind="stable")
+    keys, new_phone = keys[order], new_phone[order]
+    ends = last[old_phone]
+    low = np.clip(np.floor(ends - max_overlap).astype(np.int64) - 1 - t0, 0, span - 1)
+    high = np.clip(np.ceil(ends + max_gap).astype(np.int64) + 1 - t0, 0, span - 1)
+    lo = np.searchsorted(keys, old_contact * span + low, "left")
+    counts = np.searchsorted(keys, old_contact * span + high, "right") - lo
     o = np.repeat(old_phone, counts)
     n = new_phone[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
     gap = first[n] - last[o]
