@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from linkgraph.analysis.at_scale import sorted_distinct
 from linkgraph.scale.engines import Engine, tree_cpu_seconds
 
 if TYPE_CHECKING:
@@ -384,11 +385,11 @@ def shared_contacts(contacts: Contacts, olds: np.ndarray, news: np.ndarray, root
         rooted = root[contact]
         degree = contacts.degree[rooted]
         keep = (degree > 0) & (degree <= hub_limit) & (rooted != root[owner])
-        pairs = np.unique(owner[keep] * size + rooted[keep])          # ids < size: a pair as one int64
+        pairs = sorted_distinct(owner[keep] * size + rooted[keep])    # ids < size: a pair as one int64
         return pairs // size, pairs % size
 
     # An old phone's chain: its root and every phone whose root that is.
-    old_roots = np.unique(root[olds])
+    old_roots = sorted_distinct(root[olds])
     chained = np.flatnonzero(np.isin(root, old_roots))     # every id whose root is one of them (roots included)
     chain_root, chain_contact = sides(root[chained], chained)
     new_phone, new_contact = sides(news, news)
