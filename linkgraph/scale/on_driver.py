@@ -1,16 +1,17 @@
 """The graph on the driver: where the snapshot's ties fit (`RunParams.driver_arcs`), one pull of the tie table
-gives the iterative measures to numpy and scipy on the driver, each one pass there instead of a job a round on
-the engine: connected components, core numbers (peeling), PageRank, label propagation, its contraction to the
-super-graph of groups, and the refining rounds.
+gives the iterative measures to numpy, scipy and igraph on the driver, each one pass there instead of a job a
+round on the engine: connected components, core numbers (peeling), PageRank, label propagation, its contraction
+to the super-graph of groups, the refining rounds and betweenness over the whole graph; a second pull, of the
+phones' contacts, gives the number-swap search's rounds the same.
 
 On Spark every round is a job with a fixed cost of seconds and, at 10M calls, a shuffle of the 17M arcs: the
 components' 8 rounds took 266 s, k-core's 15 rounds 434 s and label propagation's 10 rounds 143 s there, where
 the driver needs seconds for the lot. Over the cap (a fusion centre's 10^9 calls) the rounds stay on the engine,
 as before. Each driver measure follows its SQL step rule for rule: components and core numbers are the same
 exactly; PageRank runs the same iterations, equal within rounding; label propagation (the same parity, votes,
-top weight and smallest label at it) and refining (the same gain, ties to the smallest group) give the same
-labels wherever the sums are exact (integral weights, as calls'); sums of fractional weights may round
-differently from an engine's, which sums in its own order.
+top weight and smallest label at it), refining (the same gain, ties to the smallest group) and the swap rounds'
+join give the same answers wherever the sums are exact (integral weights, as calls'); sums of fractional weights
+may round differently from an engine's, which sums in its own order.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from linkgraph.scale.engines import Engine, tree_cpu_seconds
 
 if TYPE_CHECKING:
     from linkgraph.scale.analyses import RunParams, RunReport
-
-ARC_BYTES = 40      # the driver's peak per arc while the graph is laid out (the ties' columns, both directions, order)
 
 
 @dataclass
