@@ -139,7 +139,7 @@ def cmd_cluster_run(args: argparse.Namespace) -> int:
     pulled = manifest.get("driver_graph") or {}
     if pulled:
         ran = ", ".join(f"{m['measure']} {m['seconds']:.1f} s" for m in pulled.get("measures", []))
-        print(f"  the graph on this machine: {pulled['arcs']} arcs pulled in {pulled['seconds_pull']:.1f} s; {ran}")
+        print(f"  the graph on this machine: {pulled['arcs']:,} arcs pulled in {pulled['seconds_pull']:.1f} s; {ran}")
     for note in manifest["notes"]:
         print(f"  note: {note}")
     print(f"  manifest SHA-256 {manifest['manifest_sha256']}")
